@@ -1,0 +1,60 @@
+// Local connection: runs requests on the control node with /bin/sh. Same contract as SSH.
+import { spawn } from 'node:child_process';
+import type { Connection, ConnectionStats, ExecOptions, ExecResult } from './types.js';
+import { mask } from './types.js';
+import { TimeoutError } from '../errors.js';
+
+export class LocalConnection implements Connection {
+  readonly kind = 'local' as const;
+  readonly stats: ConnectionStats = { requests: 0, processes: 0 };
+  constructor(
+    readonly host: string = 'localhost',
+    private readonly trace?: (line: string) => void,
+  ) {}
+
+  async open(): Promise<void> {}
+
+  exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.stats.requests++;
+    this.trace?.(`[${this.host}] ${opts.label ?? 'exec'}: ${mask(script, opts.secrets)}`);
+    const start = performance.now();
+    return new Promise((resolve, reject) => {
+      // The script goes in through `sh -s`'s stdin is not possible (stdin is the payload), so it is
+      // passed via an environment variable and eval'ed: it never appears in argv (ps).
+      const child = spawn('/bin/sh', ['-c', 'eval "$BOSUN_SCRIPT"'], {
+        env: { ...process.env, BOSUN_SCRIPT: script },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      let timer: NodeJS.Timeout | undefined;
+      if (opts.timeoutMs) {
+        timer = setTimeout(() => {
+          child.kill('SIGKILL');
+          reject(new TimeoutError(`request timed out after ${opts.timeoutMs} ms on ${this.host}`));
+        }, opts.timeoutMs);
+      }
+      child.stdout.on('data', (b: Buffer) => out.push(b));
+      child.stderr.on('data', (b: Buffer) => err.push(b));
+      child.on('error', (e) => {
+        if (timer) clearTimeout(timer);
+        reject(e);
+      });
+      child.on('close', (code, signal) => {
+        if (timer) clearTimeout(timer);
+        const raw = Buffer.concat(out);
+        resolve({
+          exitCode: code ?? (signal ? 128 + 9 : 1),
+          stdout: raw.toString('utf8'),
+          stderr: Buffer.concat(err).toString('utf8'),
+          raw,
+          durationMs: performance.now() - start,
+        });
+      });
+      child.stdin.on('error', () => {}); // script may exit without reading its stdin
+      child.stdin.end(opts.stdin ?? '');
+    });
+  }
+
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,84 @@
+// The connection contract every executor (local, ssh) implements. Modules only ever see this, so
+// the SSH executor slots in without changing any module.
+
+/** One result shape for success and failure (as zx's ProcessOutput). */
+export interface ExecResult {
+  exitCode: number;
+  /** stdout decoded as UTF-8. */
+  stdout: string;
+  stderr: string;
+  /** stdout bytes, for binary-safe reads (file contents). */
+  raw: Buffer;
+  durationMs: number;
+}
+
+export interface ExecOptions {
+  /** Bytes fed to the script's stdin (file contents, passwords). Never put these in the script text's argv. */
+  stdin?: Buffer | string;
+  /** Per-request timeout; the request fails with TimeoutError after it. */
+  timeoutMs?: number;
+  /** Values to mask as *** in any trace of this request (-vvv). */
+  secrets?: string[];
+  /** Short label for traces and stats, e.g. "copy:probe". */
+  label?: string;
+}
+
+export interface ConnectionStats {
+  /** Requests (remote script executions) sent. */
+  requests: number;
+  /** OS processes (ssh) started for this host, reopenings included. */
+  processes: number;
+}
+
+export interface Connection {
+  readonly host: string;
+  readonly kind: 'local' | 'ssh';
+  readonly stats: ConnectionStats;
+  /** Opens the channel. Throws UnreachableError when the host cannot be reached. Idempotent. */
+  open(): Promise<void>;
+  /**
+   * Runs `script` (POSIX sh source) on the host in a fresh subshell whose stdin is `opts.stdin` (or
+   * empty). The script text is never placed in any process's argv. A non-zero exit is a result,
+   * not an exception; exceptions mean the host is unreachable (UnreachableError) or the request
+   * timed out (TimeoutError).
+   */
+  exec(script: string, opts?: ExecOptions): Promise<ExecResult>;
+  /** Closes the channel. Idempotent; never throws. */
+  close(): Promise<void>;
+}
+
+/** How to reach a host, from Ansible's connection variables. */
+export interface ConnectionSpec {
+  /** inventory_hostname */
+  name: string;
+  connection: 'local' | 'ssh';
+  /** ansible_host (defaults to name) */
+  address: string;
+  port?: number;
+  user?: string;
+  privateKeyFile?: string;
+  /** ansible_ssh_common_args, split like a shell would (no evaluation). */
+  commonArgs?: string[];
+  become?: boolean;
+  becomeUser?: string;
+  connectTimeoutSec?: number;
+  /** Path of a known_hosts file; default: ~/.ssh/known_hosts with StrictHostKeyChecking=accept-new. */
+  knownHostsFile?: string;
+  /** Trace hook for -vvv: called with each request's (masked) script. */
+  trace?: (line: string) => void;
+}
+
+/** POSIX single-quote quoting: safe for sh, dash, bash, busybox. */
+export function shq(s: string): string {
+  if (s === '') return "''";
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
+  return "'" + s.replace(/'/g, `'\\''`) + "'";
+}
+
+/** Replaces every secret occurrence with ***. */
+export function mask(text: string, secrets: readonly string[] | undefined): string {
+  if (!secrets) return text;
+  let out = text;
+  for (const s of secrets) if (s && s.length >= 1) out = out.split(s).join('***');
+  return out;
+}

@@ -1,0 +1,97 @@
+// YAML loading that keeps source positions, so every later error (unknown module, bad argument,
+// undefined variable) can point at file:line:col, not only YAML's own syntax errors.
+import { readFileSync } from 'node:fs';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, type Node, type Document } from 'yaml';
+import { ParseError, MissingFileError, type SourceLocation } from '../errors.js';
+
+/** A parsed file: plain JS value plus a way to find where any sub-value was written. */
+export interface LoadedYaml {
+  file: string;
+  value: unknown;
+  /** Location of a value object/array/scalar-in-parent obtained from `value` (by identity), or of a key path. */
+  locOf(obj: unknown): SourceLocation | undefined;
+  /** Location of `key` inside mapping `obj` (the key itself). */
+  keyLoc(obj: unknown, key: string): SourceLocation | undefined;
+}
+
+const registry = new WeakMap<object, { file: string; loc: SourceLocation; keys: Map<string, SourceLocation> }>();
+
+/** Location registered for a loaded mapping/sequence, independent of which LoadedYaml it came from. */
+export function locOf(obj: unknown): SourceLocation | undefined {
+  if (obj && typeof obj === 'object') return registry.get(obj)?.loc;
+  return undefined;
+}
+export function keyLoc(obj: unknown, key: string): SourceLocation | undefined {
+  if (obj && typeof obj === 'object') {
+    const r = registry.get(obj);
+    return r?.keys.get(key) ?? r?.loc;
+  }
+  return undefined;
+}
+
+export function loadYamlFile(file: string, what = 'file'): LoadedYaml {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new MissingFileError(`${what} not found: ${file}`, { loc: { file }, cause: e });
+  }
+  return parseYaml(text, file);
+}
+
+export function parseYaml(text: string, file: string): LoadedYaml {
+  if (text.includes('\u0000')) throw new ParseError('not a text file (contains NUL bytes); expected YAML', { loc: { file, line: 1, col: 1 } });
+  const lc = new LineCounter();
+  const doc: Document = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true, strict: true });
+  const first = doc.errors[0];
+  if (first) {
+    const pos = first.linePos?.[0];
+    const msg = first.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?\s*$/, '');
+    throw new ParseError(`YAML syntax error: ${msg}`, { loc: { file, line: pos?.line, col: pos?.col } });
+  }
+  const at = (n: Node | null | undefined): SourceLocation => {
+    const off = n?.range?.[0];
+    if (off === undefined) return { file };
+    const p = lc.linePos(off);
+    return { file, line: p.line, col: p.col };
+  };
+  const convert = (n: unknown): unknown => {
+    if (n === null || n === undefined) return null;
+    if (isAlias(n)) return convert(n.resolve(doc));
+    if (isScalar(n)) return n.value;
+    if (isMap(n)) {
+      const obj: Record<string, unknown> = {};
+      const keys = new Map<string, SourceLocation>();
+      for (const item of n.items) {
+        if (!isPair(item)) continue;
+        const k = isScalar(item.key) ? item.key.value : item.key;
+        if (k !== null && typeof k === 'object') {
+          throw new ParseError('mapping keys must be plain scalars', { loc: at(item.key as Node) });
+        }
+        const key = String(k);
+        if (key === '<<') {
+          // merge key: shallow-merge referenced maps without overriding explicit keys
+          const src = convert(item.value);
+          const list = Array.isArray(src) ? src : [src];
+          for (const s of list) if (s && typeof s === 'object') for (const [mk, mv] of Object.entries(s)) if (!(mk in obj)) obj[mk] = mv;
+          continue;
+        }
+        keys.set(key, at(item.key as Node));
+        obj[key] = convert(item.value);
+      }
+      registry.set(obj, { file, loc: at(n), keys });
+      return obj;
+    }
+    if (isSeq(n)) {
+      const arr = n.items.map((i) => convert(i));
+      registry.set(arr, { file, loc: at(n), keys: new Map() });
+      // register items' positions through a parallel key map "0","1",...
+      const keys = registry.get(arr)!.keys;
+      n.items.forEach((i, idx) => keys.set(String(idx), at(i as Node)));
+      return arr;
+    }
+    return null;
+  };
+  const value = convert(doc.contents);
+  return { file, value, locOf, keyLoc };
+}

@@ -1,0 +1,140 @@
+// The module contract (after Ansible's module_utils and pyinfra's planners): a typed argument
+// schema, `plan` that only reads the host and says what it would change (with before/after for
+// --diff), and `apply` that makes the change. The engine never calls `apply` in check mode, so no
+// module can change anything under --check by construction.
+
+import type { Connection } from '../executor/types.js';
+import type { SourceLocation } from '../errors.js';
+
+export type ArgType = 'str' | 'int' | 'bool' | 'list' | 'dict' | 'path' | 'mode' | 'raw';
+
+export interface ArgSpec {
+  type: ArgType;
+  description: string;
+  required?: boolean;
+  default?: unknown;
+  choices?: readonly string[];
+  /** Element type for `list`. */
+  elements?: ArgType;
+  aliases?: readonly string[];
+  /** Never printed: masked in output, diff, traces and errors. */
+  secret?: boolean;
+}
+
+export type ArgSchema = Readonly<Record<string, ArgSpec>>;
+
+export interface ModuleDoc {
+  short: string;
+  description?: string;
+  /** full: plan predicts exactly; partial: some args make it unpredictable; none: always skipped in check mode. */
+  check: 'full' | 'partial' | 'none';
+  diff: boolean;
+  examples?: string;
+}
+
+/** Host facts gathered in one probe at play start. */
+export interface Facts {
+  os_family: string; // Debian, RedHat, Suse, Archlinux, Alpine, unknown
+  distribution: string; // debian, ubuntu, rhel, ...
+  distribution_version: string;
+  distribution_major_version: string;
+  hostname: string;
+  fqdn: string;
+  init: 'systemd' | 'sysv' | 'unknown';
+  architecture: string;
+  user: string;
+  [key: string]: unknown;
+}
+
+/** One file's (or object's) before/after, rendered as a unified diff by the output layer. */
+export interface DiffEntry {
+  /** e.g. "/etc/default/etcd" — shown as `--- before: PATH` / `+++ after: PATH`. */
+  path: string;
+  before?: string;
+  after?: string;
+  /** Replaces content when it must not or cannot be shown (binary, too large, secret). */
+  summary?: string;
+  /** Attribute changes (mode, owner, group, state) shown as `- mode: 0644` / `+ mode: 0600`. */
+  attrs?: Record<string, { before: string | undefined; after: string | undefined }>;
+}
+
+export interface Plan<S = unknown> {
+  changed: boolean;
+  /** Why (noop reason, or what would change). */
+  msg?: string;
+  diff?: DiffEntry[];
+  /** The change cannot be predicted without running (e.g. `command` without creates/removes). */
+  unpredictable?: boolean;
+  /** Values registered even when nothing changes. */
+  result?: Record<string, unknown>;
+  /** Module-private state carried from plan to apply (e.g. the probed checksum). */
+  state?: S;
+}
+
+export interface Outcome {
+  changed: boolean;
+  failed?: boolean;
+  msg?: string;
+  result?: Record<string, unknown>;
+  diff?: DiffEntry[];
+}
+
+export interface ModuleContext {
+  /** inventory_hostname of the host the task runs for. */
+  readonly host: string;
+  /** The connection the task runs on (the host's, or the control node's when delegated/control-side). */
+  readonly conn: Connection;
+  /** The control node (local). */
+  readonly control: Connection;
+  readonly check: boolean;
+  readonly diff: boolean;
+  readonly facts: Facts;
+  readonly vars: Readonly<Record<string, unknown>>;
+  /** Where the task is written (for error messages). */
+  readonly loc?: SourceLocation;
+  /** Resolves `files/` or `templates/` relative names (role first, then playbook dir); absolute paths pass through. */
+  findFile(kind: 'files' | 'templates', name: string): string;
+  /** Renders template text with the host's variables (strict; errors name file and line). */
+  render(text: string, file: string): string;
+  /** Evaluates an Ansible-like expression (`a == "x" and b is defined`) with the host's variables. */
+  evaluate(expr: string): unknown;
+  /** Registers a value to be masked as *** everywhere. */
+  secret(value: string): void;
+  /** Progress line for long waits. */
+  progress(msg: string): void;
+  /** Verbose log line, printed at -v level `verbosity` or higher. */
+  log(verbosity: number, msg: string): void;
+  readonly signal: AbortSignal;
+}
+
+export interface TaskModule<A = Record<string, unknown>, S = unknown> {
+  readonly name: string;
+  readonly doc: ModuleDoc;
+  readonly args: ArgSchema;
+  /** Argument that receives the free-form string (`command: ls -l` → cmd). */
+  readonly freeForm?: string;
+  /** 'control': always runs on the control node (cert, debug, assert, set_fact). */
+  readonly runsOn?: 'host' | 'control';
+  /** Extra cross-argument validation after schema checks; throw ArgumentError. */
+  validate?(args: A): void;
+  plan(ctx: ModuleContext, args: A): Promise<Plan<S>>;
+  apply(ctx: ModuleContext, args: A, plan: Plan<S>): Promise<Outcome>;
+}
+
+/** Erases the arg type for the registry. Modules are typed inside; the engine validates args against the schema first. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyModule = TaskModule<any, any>;
+
+export function defineModule<A, S = unknown>(m: TaskModule<A, S>): TaskModule<A, S> {
+  return m;
+}
+
+/** Thrown by plan/apply for an ordinary task failure (bad remote state, command failed). */
+export class ModuleFailure extends Error {
+  readonly result?: Record<string, unknown>;
+  constructor(message: string, result?: Record<string, unknown>) {
+    super(message);
+    this.name = 'ModuleFailure';
+    this.result = result;
+  }
+}
