@@ -1,0 +1,731 @@
+// `bosun lab`: real test hosts on this Linux machine, without containers. Each host is a network
+// namespace (own IP on a bridge) plus mount/UTS/PID namespaces whose PID 1 is a real sshd, with
+// overlayfs over /etc and /var so every host has its own writable copy of the machine's files.
+// Recipe and reasons: /work/shared/lab-notes.md.
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as path from 'node:path';
+import { LabError, OptionsError } from '../errors.js';
+import { shq } from '../executor/types.js';
+
+export interface LabOptions {
+  /** Lab name (default 'bosun'): lower-case letters, digits and dashes. */
+  name?: string;
+  hosts: number;
+  /** DNS domain of the hosts (default 'lab.local'). */
+  domain?: string;
+  /** A /24 inside 10.66.0.0/16 (default 10.66.0.0/24). */
+  subnet?: string;
+  /** Parent of every lab's directory (default $BOSUN_LAB_DIR or /var/tmp/bosun-lab). */
+  stateDir?: string;
+}
+
+export interface LabHost {
+  /** nodeI, 1-based */
+  name: string;
+  fqdn: string;
+  ip: string;
+  netns: string;
+  /** Overlay upper root holding etc/ and var/: exactly what the host wrote there. */
+  upperDir: string;
+}
+
+export interface LabState {
+  name: string;
+  domain: string;
+  subnet: string;
+  gateway: string;
+  bridge: string;
+  /** This lab's own directory. */
+  stateDir: string;
+  /** ed25519 private key that logs in as root on every host. */
+  keyFile: string;
+  knownHostsFile: string;
+  hosts: LabHost[];
+}
+
+export interface LabHostStatus {
+  name: string;
+  ip: string;
+  up: boolean;
+  /** PID (in the root namespace) of the host's PID 1, its sshd. */
+  pid?: number;
+}
+
+export const DEFAULT_LAB_NAME = 'bosun';
+export const DEFAULT_DOMAIN = 'lab.local';
+export const DEFAULT_SUBNET = '10.66.0.0/24';
+/** Every lab lives inside this /16; a blackhole route for it keeps lab traffic on the machine. */
+export const LAB_COVER = '10.66.0.0/16';
+export const MAX_HOSTS = 50;
+const SSHD_WAIT_MS = 20_000;
+const OVERLAYFS_MAGIC = 0x794c7630;
+
+// ---------------------------------------------------------------------------------------------
+// Prerequisites (pure, so the error path is testable without being someone else)
+
+export interface PrereqEnv {
+  platform: string;
+  uid: number;
+  /** Absolute path of an executable found on PATH, or undefined. */
+  which: (cmd: string) => string | undefined;
+  exists: (file: string) => boolean;
+}
+
+/** Lists what is missing for a lab on this machine; empty means ready. */
+export function checkPrerequisites(env: PrereqEnv): string[] {
+  const missing: string[] = [];
+  if (env.platform !== 'linux') return [`Linux (this is ${env.platform})`];
+  if (env.uid !== 0) missing.push('root (run as uid 0)');
+  for (const cmd of ['ip', 'unshare', 'mount', 'ssh', 'ssh-keygen']) {
+    if (!env.which(cmd)) missing.push(cmd);
+  }
+  if (!env.exists('/usr/sbin/sshd')) missing.push('/usr/sbin/sshd');
+  return missing;
+}
+
+export function prerequisiteError(missing: string[]): LabError {
+  return new LabError(`bosun lab needs root on Linux with ip, unshare and /usr/sbin/sshd; missing: ${missing.join(', ')}`, {
+    hint: 'as root: apt-get install -y openssh-server iproute2',
+  });
+}
+
+export function systemEnv(): PrereqEnv {
+  const dirs = (process.env.PATH ?? '').split(':').concat(['/usr/sbin', '/sbin', '/usr/bin', '/bin']);
+  return {
+    platform: process.platform,
+    uid: process.getuid?.() ?? -1,
+    which: (cmd) => {
+      for (const d of dirs) {
+        if (!d) continue;
+        const p = path.join(d, cmd);
+        try {
+          fs.accessSync(p, fs.constants.X_OK);
+          return p;
+        } catch {
+          /* next */
+        }
+      }
+      return undefined;
+    },
+    exists: (f) => fs.existsSync(f),
+  };
+}
+
+function assertPrerequisites(): void {
+  const missing = checkPrerequisites(systemEnv());
+  if (missing.length) throw prerequisiteError(missing);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names and addresses
+
+export function validateLabName(name: string): string {
+  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name) || name.length > 24) {
+    throw new OptionsError(`invalid lab name '${name}': use 1-24 lower-case letters, digits and dashes, starting with a letter`);
+  }
+  return name;
+}
+
+/** Interface names are limited to 15 bytes: long lab names become 4 letters + 4 hex of a hash. */
+export function labShortId(name: string): string {
+  if (name.length <= 8) return name;
+  return name.slice(0, 4) + createHash('sha1').update(name).digest('hex').slice(0, 4);
+}
+
+export function bridgeName(name: string): string {
+  return `bl-${labShortId(name)}`;
+}
+
+function vethName(name: string, i: number): string {
+  return `v${labShortId(name)}-${i}`;
+}
+
+function netnsName(name: string, i: number): string {
+  return `${name}-node${i}`;
+}
+
+/** Parses and checks a lab subnet: a /24 inside 10.66.0.0/16. Returns its first three octets. */
+export function parseSubnet(subnet: string): { base: string; subnet: string } {
+  const m = /^10\.66\.(\d{1,3})\.0\/24$/.exec(subnet);
+  if (!m || Number(m[1]) > 255) {
+    throw new OptionsError(`invalid lab subnet '${subnet}': expected a /24 inside ${LAB_COVER}, e.g. 10.66.3.0/24`);
+  }
+  return { base: `10.66.${Number(m[1])}`, subnet: `10.66.${Number(m[1])}.0/24` };
+}
+
+function validateDomain(domain: string): string {
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/i.test(domain)) {
+    throw new OptionsError(`invalid lab domain '${domain}': expected a DNS name such as lab.local`);
+  }
+  return domain.toLowerCase();
+}
+
+export function defaultStateDir(): string {
+  return process.env.BOSUN_LAB_DIR || '/var/tmp/bosun-lab';
+}
+
+function labDirOf(name: string, stateDir?: string): string {
+  return path.join(path.resolve(stateDir ?? defaultStateDir()), validateLabName(name));
+}
+
+/** Builds the whole lab description without touching the system. */
+export function planLab(opts: LabOptions): LabState {
+  const name = validateLabName(opts.name ?? DEFAULT_LAB_NAME);
+  if (!Number.isInteger(opts.hosts) || opts.hosts < 1 || opts.hosts > MAX_HOSTS) {
+    throw new OptionsError(`invalid number of lab hosts '${opts.hosts}': expected an integer from 1 to ${MAX_HOSTS}`);
+  }
+  const domain = validateDomain(opts.domain ?? DEFAULT_DOMAIN);
+  const { base, subnet } = parseSubnet(opts.subnet ?? DEFAULT_SUBNET);
+  const dir = labDirOf(name, opts.stateDir);
+  const hosts: LabHost[] = [];
+  for (let i = 1; i <= opts.hosts; i++) {
+    hosts.push({
+      name: `node${i}`,
+      fqdn: `node${i}.${domain}`,
+      ip: `${base}.${10 + i}`,
+      netns: netnsName(name, i),
+      upperDir: path.join(dir, `node${i}`, 'upper'),
+    });
+  }
+  return {
+    name,
+    domain,
+    subnet,
+    gateway: `${base}.1`,
+    bridge: bridgeName(name),
+    stateDir: dir,
+    keyFile: path.join(dir, 'id_ed25519'),
+    knownHostsFile: path.join(dir, 'known_hosts'),
+    hosts,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Running commands
+
+interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function run(cmd: string, args: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    if (opts.timeoutMs) timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs);
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    child.on('error', (e) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code: 127, stdout: '', stderr: String(e) });
+    });
+    child.on('close', (code) => {
+      if (timer) clearTimeout(timer);
+      resolve({ code: code ?? 137, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+    child.stdin.on('error', () => {});
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** Runs a setup command that must succeed. */
+async function must(cmd: string, args: string[], what: string): Promise<string> {
+  const r = await run(cmd, args);
+  if (r.code !== 0) {
+    throw new LabError(`${what} failed: ${cmd} ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
+  }
+  return r.stdout;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// State file
+
+function stateFile(dir: string): string {
+  return path.join(dir, 'state.json');
+}
+
+export function loadLabState(name: string = DEFAULT_LAB_NAME, stateDir?: string): LabState | undefined {
+  const file = stateFile(labDirOf(name, stateDir));
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return JSON.parse(text) as LabState;
+  } catch (e) {
+    throw new LabError(`lab state file ${file} is not valid JSON`, { cause: e, hint: `bosun lab down --name ${name}` });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host files (generated at runtime so lib/ and dist/ need no shipped scripts)
+
+function hostDir(state: LabState, h: LabHost): string {
+  return path.join(state.stateDir, h.name);
+}
+
+function hostsFileText(state: LabState): string {
+  const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
+  for (const h of state.hosts) lines.push(`${h.ip}\t${h.fqdn} ${h.name}`);
+  return lines.join('\n') + '\n';
+}
+
+function sshdConfigText(h: LabHost): string {
+  // Every path is under /run/bosun-lab: the start script copies the files there before /var is
+  // overlaid, because the lab dir (under /var/tmp) is not reachable through the host's /var overlay.
+  return [
+    `ListenAddress ${h.ip}`,
+    'Port 22',
+    'HostKey /run/bosun-lab/ssh_host_ed25519_key',
+    'AuthorizedKeysFile /run/bosun-lab/authorized_keys',
+    'PermitRootLogin prohibit-password',
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    'PidFile /run/sshd.pid',
+    'PrintMotd no',
+    'PrintLastLog no',
+    'UseDNS no',
+    // Engines open many sessions at once (forks, ControlMaster): keep sshd from dropping them.
+    'MaxStartups 100:30:200',
+    'MaxSessions 100',
+    'AcceptEnv LANG LC_*',
+    'Subsystem sftp /usr/lib/openssh/sftp-server',
+    '',
+  ].join('\n');
+}
+
+function startScriptText(state: LabState, h: LabHost): string {
+  const d = hostDir(state, h);
+  const q = (s: string): string => shq(s);
+  // Order matters: /etc is overlaid first and the lab files are copied to /run before /var is
+  // overlaid; after that, paths under the lab dir resolve through the /var overlay (ELOOP for
+  // this host's own upper dir, and writes would land in the host's upper dir).
+  return `#!/bin/sh
+# Generated by bosun lab: runs as PID 1 of host ${h.name} (lab ${state.name}), then becomes sshd.
+set -eu
+mount -t overlay overlay -o lowerdir=/etc,upperdir=${q(d + '/upper/etc')},workdir=${q(d + '/work/etc')} /etc
+mount -t tmpfs -o mode=0755,size=64m tmpfs /run
+mkdir -p /run/sshd /run/lock /run/bosun-lab
+chmod 0700 /run/bosun-lab
+chmod 1777 /run/lock
+cp ${q(d + '/ssh_host_ed25519_key')} ${q(d + '/sshd_config')} /run/bosun-lab/
+cp ${q(state.stateDir + '/authorized_keys')} /run/bosun-lab/authorized_keys
+cp ${q(state.stateDir + '/hosts')} /run/bosun-lab/hosts
+chmod 0600 /run/bosun-lab/*
+mount -t overlay overlay -o lowerdir=/var,upperdir=${q(d + '/upper/var')},workdir=${q(d + '/work/var')} /var
+mount -t tmpfs -o mode=1777,size=256m tmpfs /tmp
+# Same content on every start, so hashHost does not see a change (mtimes are not hashed).
+cat /run/bosun-lab/hosts > /etc/hosts
+hostname ${q(h.name)}
+ip link set lo up
+cd /
+exec /usr/sbin/sshd -D -e -f /run/bosun-lab/sshd_config
+`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Processes of a host
+
+async function netnsList(): Promise<string[]> {
+  const r = await run('ip', ['netns', 'list']);
+  if (r.code !== 0) return [];
+  return r.stdout
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/)[0] ?? '')
+    .filter(Boolean);
+}
+
+async function netnsPids(ns: string): Promise<number[]> {
+  const r = await run('ip', ['netns', 'pids', ns]);
+  if (r.code !== 0) return [];
+  return r.stdout
+    .split(/\s+/)
+    .filter(Boolean)
+    .map(Number)
+    .filter((n) => Number.isInteger(n) && n > 0);
+}
+
+/** The process that is PID 1 in its own PID namespace (the host's sshd), if any. */
+function findInit(pids: number[]): number | undefined {
+  for (const pid of pids) {
+    try {
+      const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+      const m = /^NSpid:\s+(.*)$/m.exec(status);
+      const ids = m?.[1]?.trim().split(/\s+/) ?? [];
+      if (ids.length > 1 && ids[ids.length - 1] === '1') return pid;
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  return undefined;
+}
+
+/** Kills every process in the host's netns (PID 1 first: the kernel then ends the whole PID ns). */
+async function killNetns(ns: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const pids = await netnsPids(ns);
+    if (pids.length === 0) return;
+    if (Date.now() > deadline) {
+      throw new LabError(`processes ${pids.join(' ')} in network namespace ${ns} did not exit after SIGKILL`);
+    }
+    const init = findInit(pids);
+    for (const pid of init ? [init, ...pids.filter((p) => p !== init)] : pids) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
+    }
+    await sleep(50);
+  }
+}
+
+function findHost(state: LabState, host: string): LabHost {
+  const h = state.hosts.find((x) => x.name === host || x.fqdn === host || x.ip === host);
+  if (!h) {
+    throw new LabError(`lab ${state.name} has no host '${host}' (hosts: ${state.hosts.map((x) => x.name).join(', ')})`);
+  }
+  return h;
+}
+
+function tail(file: string, lines = 15): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8').trimEnd().split('\n');
+    return text.slice(-lines).join('\n');
+  } catch {
+    return '(no log)';
+  }
+}
+
+function logFile(state: LabState, h: LabHost): string {
+  return path.join(hostDir(state, h), 'sshd.log');
+}
+
+/** Starts the host's namespaces and sshd, detached from this process (it outlives the CLI). */
+async function spawnHost(state: LabState, h: LabHost): Promise<void> {
+  const log = logFile(state, h);
+  // Opened here, in the root mount namespace: the host itself cannot write into the lab dir.
+  const fd = fs.openSync(log, 'a');
+  try {
+    fs.writeSync(fd, `--- bosun lab: starting ${h.name} at ${new Date().toISOString()}\n`);
+    const child = spawn(
+      'ip',
+      [
+        'netns', 'exec', h.netns,
+        'unshare', '--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private',
+        '/bin/sh', path.join(hostDir(state, h), 'start.sh'),
+      ],
+      { detached: true, stdio: ['ignore', fd, fd] },
+    );
+    await new Promise<void>((resolve, reject) => {
+      child.once('spawn', () => resolve());
+      child.once('error', (e) => reject(new LabError(`cannot start host ${h.name}: ${e.message}`, { cause: e })));
+    });
+    child.unref();
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export function sshArgs(state: LabState, host: string, opts: { connectTimeoutSec?: number } = {}): string[] {
+  const h = findHost(state, host);
+  return [
+    '-F', '/dev/null',
+    '-i', state.keyFile,
+    '-o', 'IdentitiesOnly=yes',
+    '-o', 'IdentityAgent=none',
+    '-o', `UserKnownHostsFile=${state.knownHostsFile}`,
+    '-o', 'GlobalKnownHostsFile=/dev/null',
+    '-o', 'StrictHostKeyChecking=yes',
+    '-o', 'BatchMode=yes',
+    '-o', `ConnectTimeout=${opts.connectTimeoutSec ?? 5}`,
+    '-o', 'LogLevel=ERROR',
+    '-l', 'root',
+    h.ip,
+  ];
+}
+
+async function waitForSsh(state: LabState, h: LabHost, timeoutMs = SSHD_WAIT_MS): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const r = await run('ssh', [...sshArgs(state, h.name, { connectTimeoutSec: 2 }), 'true'], { timeoutMs: 5000 });
+    if (r.code === 0) return;
+    last = r.stderr.trim();
+    if ((await netnsPids(h.netns)).length === 0) break; // sshd died: no point in waiting
+    await sleep(150);
+  }
+  throw new LabError(
+    `lab host ${h.name} (${h.ip}) did not accept ssh within ${Math.round(timeoutMs / 1000)} s` +
+      (last ? ` (last ssh error: ${last})` : '') +
+      `; tail of ${logFile(state, h)}:\n${tail(logFile(state, h))}`,
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Up / down / status
+
+async function ensureBlackhole(): Promise<void> {
+  const r = await run('ip', ['route', 'show', 'type', 'blackhole', LAB_COVER]);
+  if (r.code === 0 && r.stdout.includes(LAB_COVER.split('/')[0]!)) return;
+  const add = await run('ip', ['route', 'add', 'blackhole', LAB_COVER]);
+  // Another lab starting at the same time may have added it first.
+  if (add.code !== 0 && !/File exists/.test(add.stderr)) {
+    throw new LabError(`cannot add blackhole route for ${LAB_COVER}: ${add.stderr.trim()}`);
+  }
+}
+
+function sameShape(a: LabState, b: LabState): boolean {
+  return a.domain === b.domain && a.subnet === b.subnet && a.hosts.length === b.hosts.length;
+}
+
+/**
+ * Brings a lab up. If a lab of that name already exists with the same hosts, domain and subnet and
+ * every host is up, it is reused as is; otherwise an existing lab is an error (run labDown first).
+ * Leftovers of a crashed start (namespaces, bridge without a state file) are removed first. On any
+ * failure everything created so far is torn down again.
+ */
+export async function labUp(opts: LabOptions): Promise<LabState> {
+  const state = planLab(opts);
+  assertPrerequisites();
+  const parent = path.dirname(state.stateDir);
+
+  const existing = loadLabState(state.name, parent);
+  if (existing) {
+    const st = await labStatus(state.name, parent);
+    if (st && sameShape(existing, state) && st.hosts.every((x) => x.up)) return existing;
+    throw new LabError(
+      `lab '${state.name}' already exists (${existing.hosts.length} hosts, ${existing.subnet}` +
+        `, ${st?.hosts.filter((x) => x.up).length ?? 0} up)`,
+      { hint: `bosun lab down --name ${state.name}` },
+    );
+  }
+  await labDown(state.name, parent); // crash leftovers without a state file
+
+  fs.mkdirSync(parent, { recursive: true });
+  if (fs.statfsSync(parent).type === OVERLAYFS_MAGIC) {
+    throw new LabError(`lab directory ${parent} is on overlayfs, which cannot hold overlay upper dirs`, {
+      hint: 'set BOSUN_LAB_DIR to a directory on ext4/xfs, e.g. /var/tmp/bosun-lab',
+    });
+  }
+  const addrs = await run('ip', ['-o', '-4', 'addr', 'show']);
+  const clash = addrs.stdout.split('\n').find((l) => l.includes(` inet ${state.gateway}/`));
+  if (clash) {
+    throw new LabError(`subnet ${state.subnet} is already used on this machine (${clash.split(/\s+/)[1]} has ${state.gateway})`, {
+      hint: 'choose another --subnet inside 10.66.0.0/16',
+    });
+  }
+
+  try {
+    await createLab(state);
+  } catch (e) {
+    await labDown(state.name, parent).catch(() => {});
+    throw e;
+  }
+  return state;
+}
+
+async function createLab(state: LabState): Promise<void> {
+  const dir = state.stateDir;
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  // State first: a failure below can then always be cleaned up by labDown.
+  fs.writeFileSync(stateFile(dir), JSON.stringify(state, null, 2) + '\n');
+  await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `bosun-lab-${state.name}`, '-f', state.keyFile], 'lab key generation');
+  fs.copyFileSync(state.keyFile + '.pub', path.join(dir, 'authorized_keys'));
+  fs.writeFileSync(path.join(dir, 'hosts'), hostsFileText(state));
+
+  await ensureBlackhole();
+  await must('ip', ['link', 'add', state.bridge, 'type', 'bridge'], 'bridge creation');
+  await must('ip', ['addr', 'add', `${state.gateway}/24`, 'dev', state.bridge], 'bridge address');
+  await must('ip', ['link', 'set', state.bridge, 'up'], 'bridge up');
+
+  const known: string[] = [];
+  for (const [idx, h] of state.hosts.entries()) {
+    const d = hostDir(state, h);
+    for (const sub of ['upper/etc', 'upper/var', 'work/etc', 'work/var']) fs.mkdirSync(path.join(d, sub), { recursive: true });
+    const key = path.join(d, 'ssh_host_ed25519_key');
+    await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${h.name}@bosun-lab`, '-f', key], 'host key generation');
+    known.push(`${h.ip},${h.fqdn},${h.name} ${fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ')}`);
+    fs.writeFileSync(path.join(d, 'sshd_config'), sshdConfigText(h));
+    fs.writeFileSync(path.join(d, 'start.sh'), startScriptText(state, h), { mode: 0o755 });
+
+    const veth = vethName(state.name, idx + 1);
+    const peer = `p${labShortId(state.name)}-${idx + 1}`;
+    await must('ip', ['netns', 'add', h.netns], `network namespace ${h.netns}`);
+    await must('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', peer], `veth for ${h.name}`);
+    await must('ip', ['link', 'set', peer, 'netns', h.netns], `veth for ${h.name}`);
+    await must('ip', ['link', 'set', veth, 'master', state.bridge, 'up'], `veth for ${h.name}`);
+    await must('ip', ['-n', h.netns, 'link', 'set', peer, 'name', 'eth0'], `eth0 of ${h.name}`);
+    await must('ip', ['-n', h.netns, 'addr', 'add', `${h.ip}/24`, 'dev', 'eth0'], `address of ${h.name}`);
+    await must('ip', ['-n', h.netns, 'link', 'set', 'eth0', 'up'], `eth0 of ${h.name}`);
+    await must('ip', ['-n', h.netns, 'link', 'set', 'lo', 'up'], `lo of ${h.name}`);
+    // No default route inside: a host can reach its lab peers and the gateway, nothing else.
+  }
+  fs.writeFileSync(state.knownHostsFile, known.join('\n') + '\n');
+
+  for (const h of state.hosts) await spawnHost(state, h);
+  await Promise.all(state.hosts.map((h) => waitForSsh(state, h)));
+}
+
+/** Removes a lab: processes, namespaces, veths, bridge, files. Safe to run twice or on a half-built lab. */
+export async function labDown(name: string = DEFAULT_LAB_NAME, stateDir?: string): Promise<void> {
+  const dir = labDirOf(name, stateDir);
+  const state = loadLabState(name, stateDir);
+  const pattern = new RegExp(`^${name}-node\\d+$`);
+  const namespaces = new Set((await netnsList()).filter((n) => pattern.test(n)));
+  for (const h of state?.hosts ?? []) if (namespaces.has(h.netns) || pattern.test(h.netns)) namespaces.add(h.netns);
+  const present = new Set(await netnsList());
+  for (const ns of namespaces) {
+    if (!present.has(ns)) continue;
+    await killNetns(ns);
+    const r = await run('ip', ['netns', 'del', ns]);
+    if (r.code !== 0 && (await netnsList()).includes(ns)) {
+      throw new LabError(`cannot delete network namespace ${ns}: ${r.stderr.trim()}`);
+    }
+  }
+  // veths whose peer never reached a namespace, then the bridge (the blackhole route stays: other labs use it).
+  const links = await run('ip', ['-o', 'link', 'show']);
+  const short = labShortId(name);
+  for (const line of links.stdout.split('\n')) {
+    const ifname = /^\d+:\s+([^:@\s]+)/.exec(line)?.[1];
+    if (ifname && (ifname.startsWith(`v${short}-`) || ifname.startsWith(`p${short}-`) || ifname === bridgeName(name))) {
+      await run('ip', ['link', 'del', ifname]);
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+async function hostUp(h: LabHost): Promise<{ up: boolean; pid?: number }> {
+  const pid = findInit(await netnsPids(h.netns));
+  if (pid === undefined) return { up: false };
+  const listening = await new Promise<boolean>((resolve) => {
+    const sock = net.connect({ host: h.ip, port: 22, timeout: 1000 });
+    sock.once('connect', () => {
+      sock.destroy();
+      resolve(true);
+    });
+    sock.once('timeout', () => {
+      sock.destroy();
+      resolve(false);
+    });
+    sock.once('error', () => resolve(false));
+  });
+  return { up: listening, pid };
+}
+
+export async function labStatus(
+  name: string = DEFAULT_LAB_NAME,
+  stateDir?: string,
+): Promise<{ state: LabState; hosts: LabHostStatus[] } | undefined> {
+  const state = loadLabState(name, stateDir);
+  if (!state) return undefined;
+  const hosts = await Promise.all(
+    state.hosts.map(async (h) => ({ name: h.name, ip: h.ip, ...(await hostUp(h)) })),
+  );
+  return { state, hosts };
+}
+
+/** Kills the host's PID 1 (its sshd) and so every process of the host; its overlay dirs stay. */
+export async function hostStop(state: LabState, host: string): Promise<void> {
+  await killNetns(findHost(state, host).netns);
+}
+
+/** Starts a stopped host again on the same overlay dirs and waits for its sshd. No-op if it is up. */
+export async function hostStart(state: LabState, host: string): Promise<void> {
+  const h = findHost(state, host);
+  if (!(await netnsList()).includes(h.netns)) {
+    throw new LabError(`network namespace ${h.netns} is gone: lab ${state.name} was taken down`, {
+      hint: `bosun lab up ${state.hosts.length} --name ${state.name}`,
+    });
+  }
+  if ((await hostUp(h)).up) return;
+  await killNetns(h.netns); // a half-dead host (sshd gone, children left)
+  await spawnHost(state, h);
+  await waitForSsh(state, h);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Observing changes
+
+/**
+ * sha256 over everything the host wrote to /etc and /var (its overlay upper dirs): every path,
+ * type, mode, owner, symlink target, device number (overlay whiteouts are 0/0 char devices) and
+ * file content, but not times. Equal before and after a --check run proves it changed nothing.
+ */
+export async function hashHost(state: LabState, host: string): Promise<string> {
+  const h = findHost(state, host);
+  const hash = createHash('sha256');
+  const walk = (abs: string, rel: string): void => {
+    const st = fs.lstatSync(abs);
+    const mode = (st.mode & 0o7777).toString(8);
+    let kind: string;
+    let extra = '';
+    if (st.isDirectory()) kind = 'd';
+    else if (st.isSymbolicLink()) {
+      kind = 'l';
+      extra = fs.readlinkSync(abs);
+    } else if (st.isFile()) {
+      kind = 'f';
+      extra = createHash('sha256').update(fs.readFileSync(abs)).digest('hex');
+    } else if (st.isCharacterDevice()) {
+      kind = 'c';
+      extra = String(st.rdev);
+    } else if (st.isBlockDevice()) {
+      kind = 'b';
+      extra = String(st.rdev);
+    } else if (st.isFIFO()) kind = 'p';
+    else kind = 's';
+    hash.update(`${rel}\0${kind}\0${mode}\0${st.uid}\0${st.gid}\0${extra}\n`);
+    if (kind === 'd') {
+      for (const entry of fs.readdirSync(abs).sort()) walk(path.join(abs, entry), rel === '' ? entry : `${rel}/${entry}`);
+    }
+  };
+  for (const top of ['etc', 'var']) {
+    const abs = path.join(h.upperDir, top);
+    if (fs.existsSync(abs)) walk(abs, top);
+  }
+  return hash.digest('hex');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inventory
+
+function yamlString(s: string): string {
+  return JSON.stringify(s); // a JSON string is a valid YAML double-quoted scalar
+}
+
+/** Ansible YAML inventory for the lab: every host in `group`, with ip and fqdn host vars. */
+export function labInventory(state: LabState, group = 'etcd'): string {
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(group)) {
+    throw new OptionsError(`invalid inventory group name '${group}': use letters, digits and underscores`);
+  }
+  const common = `-o UserKnownHostsFile=${shq(state.knownHostsFile)} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes`;
+  const lines = [
+    `# bosun lab '${state.name}' (${state.subnet}); bring it down with: bosun lab down --name ${state.name}`,
+    'all:',
+    '  vars:',
+    '    ansible_user: root',
+    `    ansible_ssh_private_key_file: ${yamlString(state.keyFile)}`,
+    `    ansible_ssh_common_args: ${yamlString(common)}`,
+    '  children:',
+    `    ${group}:`,
+    '      hosts:',
+  ];
+  for (const h of state.hosts) {
+    lines.push(`        ${h.name}: { ansible_host: ${h.ip}, ip: ${h.ip}, fqdn: ${h.fqdn} }`);
+  }
+  return lines.join('\n') + '\n';
+}
