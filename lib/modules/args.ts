@@ -1,0 +1,176 @@
+// Argument validation against a module's declared schema (Ansible's argument_spec): free form,
+// aliases, unknown/required/choices checks and type coercion. Runs twice: at load time with
+// templates deferred (values still containing `{{` are checked after rendering), then per host.
+
+import { ArgumentError, closest, type SourceLocation } from '../errors.js';
+import type { AnyModule, ArgSpec, ArgType } from './types.js';
+
+export interface ValidateWhere {
+  loc?: SourceLocation;
+  keyLoc?: (key: string) => SourceLocation | undefined;
+  /** At load time, before variables are known: do not type-check values containing `{{`. */
+  deferTemplates?: boolean;
+}
+
+const TRUE = new Set(['true', 'yes', 'on', '1', 'y', 't']);
+const FALSE = new Set(['false', 'no', 'off', '0', 'n', 'f']);
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+}
+
+function isTemplated(v: unknown): boolean {
+  return typeof v === 'string' && v.includes('{{');
+}
+
+function describe(v: unknown, secret: boolean): string {
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  if (secret) return `a ${typeof v} (value hidden)`;
+  if (typeof v === 'string') return `'${v}'`;
+  return `the ${typeof v} ${String(v)}`;
+}
+
+/** Thrown inside coercion; carries only the message, the caller adds module name and location. */
+class CoerceError extends Error {}
+
+/** `label` names the value in messages ("argument 'x' of module 'm'"); `name` is the argument. */
+function coerce(label: string, name: string, type: ArgType, v: unknown, spec: ArgSpec, defer: boolean): unknown {
+  if (defer && isTemplated(v)) return v;
+  const secret = spec.secret === true;
+  const bad = (what: string): never => {
+    throw new CoerceError(`${label} must be ${what}; got ${describe(v, secret)}`);
+  };
+  switch (type) {
+    case 'raw':
+      return v;
+    case 'str':
+    case 'path':
+      if (typeof v === 'string') return v;
+      if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+      return bad('a string');
+    case 'int':
+      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      if (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v)) return Number.parseInt(v, 10);
+      return bad('an integer');
+    case 'bool':
+      if (typeof v === 'boolean') return v;
+      if (typeof v === 'number' && (v === 0 || v === 1)) return v === 1;
+      if (typeof v === 'string') {
+        const s = v.trim().toLowerCase();
+        if (TRUE.has(s)) return true;
+        if (FALSE.has(s)) return false;
+      }
+      return bad('a boolean (true/false, yes/no, on/off, 1/0)');
+    case 'list': {
+      let items: unknown[];
+      if (Array.isArray(v)) items = v;
+      // Ansible's check_type_list: a comma-separated string becomes a list, a scalar a one-item list.
+      else if (typeof v === 'string') items = v.split(',');
+      else if (typeof v === 'number' || typeof v === 'boolean') items = [String(v)];
+      else return bad('a list');
+      const el = spec.elements;
+      if (!el) return [...items];
+      return items.map((item, i) => coerce(`element ${i + 1} of ${label}`, name, el, item, { ...spec, elements: undefined }, defer));
+    }
+    case 'dict':
+      if (isPlainObject(v)) return { ...v };
+      return bad('a mapping');
+    case 'mode':
+      if (typeof v === 'number') {
+        const s = String(v);
+        const example = /^[0-7]{3}$/.test(s) ? `0${s}` : '0644';
+        throw new CoerceError(
+          `${name} must be a quoted octal string like "0644"; got the number ${s} (YAML 1.2 reads ${example} as decimal)`,
+        );
+      }
+      if (typeof v === 'string') {
+        if (/^[0-7]{3,4}$/.test(v)) return v;
+        throw new CoerceError(
+          `${name} must be a quoted octal string of 3-4 digits like "0644"; got '${v}' (symbolic modes are not supported)`,
+        );
+      }
+      return bad('a quoted octal string like "0644"');
+  }
+}
+
+export function validateArgs(mod: AnyModule, raw: unknown, where: ValidateWhere = {}): Record<string, unknown> {
+  const defer = where.deferTemplates === true;
+  const at = (key?: string): SourceLocation | undefined => (key !== undefined ? where.keyLoc?.(key) : undefined) ?? where.loc;
+  const fail = (msg: string, key?: string, hint?: string): never => {
+    throw new ArgumentError(msg, { loc: at(key), hint });
+  };
+
+  let given: Record<string, unknown>;
+  if (raw === null || raw === undefined) given = {};
+  else if (typeof raw === 'string') {
+    if (!mod.freeForm) fail(`module '${mod.name}' does not take free-form arguments; got '${raw}'`, undefined, 'write its arguments as a mapping');
+    given = { [mod.freeForm!]: raw };
+  } else if (isPlainObject(raw)) given = raw;
+  else {
+    given = fail(`arguments of module '${mod.name}' must be a mapping${mod.freeForm ? ' or a string' : ''}; got ${describe(raw, false)}`);
+  }
+
+  // Canonical name for every accepted key (names and aliases).
+  const canonical = new Map<string, string>();
+  for (const [name, spec] of Object.entries(mod.args)) {
+    canonical.set(name, name);
+    for (const a of spec.aliases ?? []) canonical.set(a, name);
+  }
+  const valid = [...canonical.keys()].sort();
+
+  const out: Record<string, unknown> = {};
+  const givenAs = new Map<string, string>();
+  for (const [key, value] of Object.entries(given)) {
+    const name = canonical.get(key);
+    if (name === undefined) {
+      const guess = closest(key, valid);
+      fail(`unknown argument '${key}' for module '${mod.name}'${guess ? ` (did you mean '${guess}'?)` : ''}; valid: ${valid.join(', ')}`, key);
+    }
+    const prev = givenAs.get(name!);
+    if (prev !== undefined) fail(`argument '${name}' of module '${mod.name}' given twice (as '${prev}' and '${key}')`, key);
+    givenAs.set(name!, key);
+    // null means "not given" (as in Ansible): the default applies.
+    if (value === null || value === undefined) continue;
+    const spec = mod.args[name!]!;
+    let v: unknown;
+    try {
+      v = coerce(`argument '${name}' of module '${mod.name}'`, name!, spec.type, value, spec, defer);
+    } catch (e) {
+      if (e instanceof CoerceError) fail(e.message, key);
+      throw e;
+    }
+    if (spec.choices && !(defer && isTemplated(v))) {
+      const vals = Array.isArray(v) ? v : [v];
+      for (const x of vals) {
+        if (defer && isTemplated(x)) continue;
+        if (!spec.choices.includes(String(x))) {
+          const shown = spec.secret ? '(value hidden)' : `'${String(x)}'`;
+          const guess = typeof x === 'string' ? closest(x, spec.choices) : undefined;
+          fail(
+            `argument '${name}' of module '${mod.name}' must be one of: ${spec.choices.join(', ')}; got ${shown}${guess ? ` (did you mean '${guess}'?)` : ''}`,
+            key,
+          );
+        }
+      }
+    }
+    out[name!] = v;
+  }
+
+  for (const [name, spec] of Object.entries(mod.args)) {
+    if (name in out) continue;
+    if (spec.required) fail(`missing required argument '${name}' for module '${mod.name}'`);
+    if (spec.default !== undefined) out[name] = structuredClone(spec.default);
+  }
+
+  if (mod.validate) {
+    try {
+      mod.validate(out);
+    } catch (e) {
+      if (e instanceof ArgumentError && !e.loc && at()) throw new ArgumentError(e.message, { loc: at(), hint: e.hint, cause: e.cause });
+      throw e;
+    }
+  }
+  return out;
+}

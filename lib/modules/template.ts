@@ -1,0 +1,46 @@
+// template: render a control-node template with the host's variables, then put it like copy.
+
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { MissingFileError } from '../errors.js';
+import { defineModule } from './types.js';
+import { applyPut, planPut, type PutArgs, type PutState } from './util/put-file.js';
+
+export interface TemplateArgs extends PutArgs {
+  src: string;
+}
+
+export default defineModule<TemplateArgs, PutState>({
+  name: 'template',
+  doc: {
+    short: 'Render a template with the host\'s variables and write it to the host (atomic, checksum-compared)',
+    description:
+      'Renders src (resolved in the role\'s/playbook\'s templates/) strictly: an undefined variable fails the task with file and line. ' +
+      'The result is compared by sha256 with the remote file and written like copy.',
+    check: 'full',
+    diff: true,
+    examples: '- template: { src: etcd.env.hbs, dest: /etc/default/etcd, mode: "0644" }',
+  },
+  args: {
+    src: { type: 'path', required: true, description: 'Template file, resolved in templates/ (or absolute).' },
+    dest: { type: 'path', required: true, description: 'Path on the host; a trailing "/" or an existing directory means dest/basename(src).' },
+    mode: { type: 'mode', description: 'Octal mode as a quoted string, e.g. "0644".' },
+    owner: { type: 'str', description: 'Owner name or uid.' },
+    group: { type: 'str', description: 'Group name or gid.' },
+    backup: { type: 'bool', default: false, description: 'Keep a copy of the replaced file as DEST.YYYYMMDDhhmmss~.' },
+    force: { type: 'bool', default: true, description: 'If false, only create dest when it does not exist.' },
+    directory_mode: { type: 'mode', description: 'Mode for directories created when dest ends with "/".' },
+  },
+  async plan(ctx, args) {
+    const abs = ctx.findFile('templates', args.src);
+    let text: string;
+    try {
+      text = readFileSync(abs, 'utf8');
+    } catch (e) {
+      throw new MissingFileError(`template: src not found: ${args.src} (looked at ${abs})`, { loc: ctx.loc, cause: e });
+    }
+    const data = Buffer.from(ctx.render(text, abs), 'utf8');
+    return planPut(ctx, args, data, basename(args.src));
+  },
+  apply: (ctx, args, plan) => applyPut(ctx, args, plan),
+});

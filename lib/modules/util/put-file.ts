@@ -1,0 +1,96 @@
+// Shared planner for copy and template: compare the wanted bytes' sha256 (computed here) with the
+// remote one from a single probe; only then send anything. Unchanged = 1 request, changed = 2.
+
+import { posix } from 'node:path';
+import type { DiffEntry, ModuleContext, Outcome, Plan } from '../types.js';
+import { ModuleFailure } from '../types.js';
+import { contentDiff, sha256 } from './diff.js';
+import { attrChanges, normMode, probeFile, setAttrs, writeFile, type Attrs, type FileProbe } from './remote-file.js';
+
+export interface PutArgs extends Attrs {
+  dest: string;
+  backup?: boolean;
+  force?: boolean;
+  directory_mode?: string;
+}
+
+export interface PutState {
+  target: string;
+  data: Buffer;
+  contentChanged: boolean;
+  attrs: Attrs;
+  mkdirs: boolean;
+}
+
+/** `srcName` (basename of src) enables the "dest is a directory → dest/basename" rule. */
+export async function planPut(ctx: ModuleContext, args: PutArgs, data: Buffer, srcName?: string): Promise<Plan<PutState>> {
+  const attrs: Attrs = { mode: args.mode, owner: args.owner, group: args.group };
+  const trailing = args.dest.endsWith('/');
+  if (trailing && srcName === undefined) throw new ModuleFailure(`dest ${args.dest} is a directory; with content, give a file path`);
+  const target0 = trailing ? posix.join(args.dest, srcName!) : args.dest;
+  const probe = await probeFile(ctx, target0, {
+    wantContent: ctx.diff,
+    follow: true,
+    appendIfDir: trailing || srcName === undefined ? undefined : srcName,
+  });
+  const target = probe.path;
+  const checksum = sha256(data);
+
+  if (probe.exists && probe.type === 'directory') {
+    throw new ModuleFailure(`dest ${target} is a directory`);
+  }
+  if (probe.exists && probe.type !== 'file') throw new ModuleFailure(`dest ${target} exists and is not a regular file (${probe.type})`);
+  const result = (p: FileProbe): Record<string, unknown> => ({
+    dest: target,
+    checksum,
+    size: data.length,
+    mode: attrs.mode !== undefined ? normMode(attrs.mode) : p.mode,
+    owner: attrs.owner ?? p.owner,
+    group: attrs.group ?? p.group,
+  });
+
+  if (probe.exists && args.force === false) {
+    return { changed: false, msg: `${target} exists and force is false`, result: result(probe) };
+  }
+  const contentChanged = !probe.exists || probe.sha256 !== checksum;
+  const changes = attrChanges(probe, attrs);
+  const changed = contentChanged || Object.keys(changes).length > 0;
+  if (!changed) {
+    return { changed: false, msg: `${target} is already up to date`, result: result(probe) };
+  }
+  const diff: DiffEntry = { path: target };
+  if (contentChanged) Object.assign(diff, contentDiff(target, probe, data));
+  if (!probe.exists) changes.state = { before: 'absent', after: 'file' };
+  if (Object.keys(changes).length) diff.attrs = changes;
+  const mkdirs = trailing && !probe.exists && probe.parentExists === false;
+  let msg: string;
+  if (!probe.exists) msg = `would create ${target} (${data.length} bytes)`;
+  else if (contentChanged) msg = `would update ${target} (${data.length} bytes)`;
+  else msg = `would change ${Object.keys(changes).join(', ')} of ${target}`;
+  if (!probe.exists && probe.parentExists === false && !mkdirs) msg += ` (directory ${posix.dirname(target)} does not exist yet)`;
+  return {
+    changed: true,
+    msg,
+    diff: [diff],
+    result: result(probe),
+    state: { target, data, contentChanged, attrs, mkdirs },
+  };
+}
+
+export async function applyPut(ctx: ModuleContext, args: PutArgs, plan: Plan<PutState>): Promise<Outcome> {
+  const st = plan.state;
+  if (!st) return { changed: false, msg: plan.msg, result: plan.result };
+  const result: Record<string, unknown> = { ...plan.result };
+  if (st.contentChanged) {
+    const w = await writeFile(ctx, st.target, st.data, {
+      ...st.attrs,
+      backup: args.backup,
+      mkdirs: st.mkdirs ? { mode: args.directory_mode, owner: args.owner, group: args.group } : false,
+    });
+    Object.assign(result, { mode: w.mode, owner: w.owner, group: w.group });
+    if (w.backupFile) result.backup_file = w.backupFile;
+  } else {
+    await setAttrs(ctx, st.target, st.attrs);
+  }
+  return { changed: true, msg: plan.msg?.replace(/^would (\w+)/, (_m, v: string) => `${v === 'change' ? 'changed' : v + 'd'}`), result, diff: plan.diff };
+}

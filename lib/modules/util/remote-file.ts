@@ -1,0 +1,275 @@
+// Remote file primitives, each ONE request (one round trip on the persistent SSH channel):
+// probeFile (stat + checksum + optional content), writeFile (atomic: temp file in the same directory,
+// attributes set before the rename), and attribute changes. Scripts are POSIX sh (dash, busybox);
+// every path goes through shq and every payload through stdin, never through the script text.
+
+import { posix } from 'node:path';
+import { shq } from '../../executor/types.js';
+import type { ModuleContext } from '../types.js';
+import { ModuleFailure } from '../types.js';
+
+export const MAX_CONTENT = 100 * 1024;
+
+export type FileType = 'file' | 'directory' | 'link' | 'other';
+
+export interface FileProbe {
+  /** The path actually probed (`dest/basename` when `appendIfDir` applied). */
+  path: string;
+  exists: boolean;
+  /** With `follow`, the type of the link's target (a dangling link stays `link`). */
+  type?: FileType;
+  /** The probed path itself is a symlink. */
+  isLink: boolean;
+  /** 4-digit octal, e.g. "0644". */
+  mode?: string;
+  uid?: number;
+  gid?: number;
+  owner?: string;
+  group?: string;
+  size?: number;
+  sha256?: string;
+  linkTarget?: string;
+  /** Only for regular files no larger than maxContent, when wantContent. */
+  content?: Buffer;
+  /** Whether the parent directory exists (reported only when the path does not exist). */
+  parentExists?: boolean;
+}
+
+export interface ProbeOptions {
+  wantContent?: boolean;
+  maxContent?: number;
+  /** Compute sha256 of regular files (default true). */
+  checksum?: boolean;
+  /** Report the link target's type and attributes instead of the link's (like stat -L). */
+  follow?: boolean;
+  /** If `path` is a directory, probe `path/<appendIfDir>` instead (copy's dest-directory rule). */
+  appendIfDir?: string;
+}
+
+export interface Attrs {
+  mode?: string;
+  owner?: string;
+  group?: string;
+}
+
+/** "644" → "0644"; "1777" stays. */
+export function normMode(mode: string): string {
+  return mode.padStart(4, '0');
+}
+
+/** Lines of `key=value`, then `---` and the raw content. Values never contain newlines (link targets are hex). */
+function parseFramed(raw: Buffer): { fields: Map<string, string>; content?: Buffer } {
+  const fields = new Map<string, string>();
+  let pos = 0;
+  while (pos < raw.length) {
+    let nl = raw.indexOf(10, pos);
+    if (nl < 0) nl = raw.length;
+    const line = raw.subarray(pos, nl).toString('utf8');
+    pos = nl + 1;
+    if (line === '---') return { fields, content: raw.subarray(Math.min(pos, raw.length)) };
+    const eq = line.indexOf('=');
+    if (eq > 0) fields.set(line.slice(0, eq), line.slice(eq + 1));
+  }
+  return { fields };
+}
+
+function parseStat(v: string | undefined): Pick<FileProbe, 'mode' | 'uid' | 'gid' | 'owner' | 'group' | 'size'> {
+  if (!v) return {};
+  const [mode, uid, gid, owner, group, size] = v.split(' ');
+  return {
+    mode: normMode(mode ?? ''),
+    uid: Number(uid),
+    gid: Number(gid),
+    owner,
+    group,
+    size: Number(size),
+  };
+}
+
+export const STAT_FORMAT = "'%a %u %g %U %G %s'";
+
+export function probeScript(path: string, opts: ProbeOptions = {}): string {
+  const max = opts.maxContent ?? MAX_CONTENT;
+  const L = opts.follow ? '-L ' : '';
+  const lines = [`p=${shq(path)}`];
+  if (opts.appendIfDir !== undefined) {
+    const inner = posix.join(path, opts.appendIfDir);
+    lines.push(`if [ -d "$p" ]; then p=${shq(inner)}; echo appended=1; fi`);
+  }
+  const typeTests = opts.follow
+    ? `if [ -d "$p" ]; then t=directory; elif [ -f "$p" ]; then t=file; elif [ -L "$p" ]; then t=link; elif [ -e "$p" ]; then t=other; else t=; fi`
+    : `if [ -L "$p" ]; then t=link; elif [ -d "$p" ]; then t=directory; elif [ -f "$p" ]; then t=file; elif [ -e "$p" ]; then t=other; else t=; fi`;
+  lines.push(
+    typeTests,
+    `if [ -z "$t" ]; then echo exists=0; d=$(dirname -- "$p"); if [ -d "$d" ]; then echo parent=1; else echo parent=0; fi; exit 0; fi`,
+    `echo exists=1; echo "type=$t"`,
+    `[ -L "$p" ] && echo islink=1`,
+    // A dangling link cannot be stat'ed with -L: fall back to the link itself.
+    `st=$(stat ${L}-c ${STAT_FORMAT} -- "$p" 2>/dev/null || stat -c ${STAT_FORMAT} -- "$p") || exit 1`,
+    `echo "stat=$st"`,
+    `if [ -L "$p" ]; then printf 'link='; readlink -- "$p" | od -An -v -tx1 | tr -d ' \\n'; echo; fi`,
+  );
+  if (opts.checksum !== false) {
+    lines.push(`if [ "$t" = file ]; then s=$(sha256sum < "$p") || exit 1; echo "sha256=\${s%% *}"; fi`);
+  }
+  if (opts.wantContent) {
+    lines.push(`if [ "$t" = file ] && [ "\${st##* }" -le ${max} ]; then echo ---; exec cat < "$p"; fi`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+export function parseProbe(path: string, raw: Buffer, opts: ProbeOptions = {}): FileProbe {
+  const { fields, content } = parseFramed(raw);
+  const probed = fields.get('appended') === '1' ? posix.join(path, opts.appendIfDir ?? '') : path;
+  if (fields.get('exists') !== '1') {
+    return { path: probed, exists: false, isLink: false, parentExists: fields.get('parent') === '1' };
+  }
+  const hex = fields.get('link');
+  let linkTarget: string | undefined;
+  if (hex !== undefined) {
+    const b = Buffer.from(hex, 'hex');
+    // readlink appends a newline; drop exactly that one.
+    linkTarget = (b.at(-1) === 10 ? b.subarray(0, -1) : b).toString('utf8');
+  }
+  return {
+    path: probed,
+    exists: true,
+    type: fields.get('type') as FileType,
+    isLink: fields.get('islink') === '1',
+    ...parseStat(fields.get('stat')),
+    sha256: fields.get('sha256'),
+    linkTarget,
+    content,
+  };
+}
+
+/** One request: existence, type, mode, owner, group, size, sha256, link target and (optionally) content. */
+export async function probeFile(ctx: ModuleContext, path: string, opts: ProbeOptions = {}): Promise<FileProbe> {
+  const r = await ctx.conn.exec(probeScript(path, opts), { label: 'probe' });
+  if (r.exitCode !== 0) {
+    throw new ModuleFailure(`cannot inspect ${path}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  }
+  return parseProbe(path, r.raw, opts);
+}
+
+/** Shell lines changing `target` (a shell word, e.g. "$p") to attrs; chown first since it may clear setuid bits. */
+export function attrLines(target: string, a: Attrs, opts: { recurse?: boolean; noDeref?: boolean } = {}): string[] {
+  const flags = `${opts.recurse ? '-R ' : ''}${opts.noDeref ? '-h ' : ''}`;
+  const out: string[] = [];
+  if (a.owner !== undefined && a.group !== undefined) out.push(`chown ${flags}${shq(`${a.owner}:${a.group}`)} -- ${target} || exit 9`);
+  else if (a.owner !== undefined) out.push(`chown ${flags}${shq(a.owner)} -- ${target} || exit 9`);
+  else if (a.group !== undefined) out.push(`chgrp ${flags}${shq(a.group)} -- ${target} || exit 9`);
+  if (a.mode !== undefined) out.push(`chmod ${opts.recurse ? '-R ' : ''}${shq(a.mode)} -- ${target} || exit 9`);
+  return out;
+}
+
+/** Lines creating each missing directory from the top down, giving each new one the attrs (Ansible does the same). */
+export function mkdirsLines(dir: string, a: Attrs = {}): string[] {
+  const parts: string[] = [];
+  let d = posix.normalize(dir);
+  while (d !== '/' && d !== '.' && d !== '') {
+    parts.unshift(d);
+    d = posix.dirname(d);
+  }
+  if (parts.length === 0) return [];
+  return [
+    `for d in ${parts.map(shq).join(' ')}; do`,
+    `  if [ ! -d "$d" ]; then mkdir -- "$d" || exit 8; echo "created=1"`,
+    ...attrLines('"$d"', a).map((l) => '    ' + l),
+    `  fi`,
+    `done`,
+  ];
+}
+
+export interface WriteOptions extends Attrs {
+  backup?: boolean;
+  /** Create missing parent directories (with these attrs) instead of failing. */
+  mkdirs?: Attrs | false;
+}
+
+export interface WriteResult {
+  backupFile?: string;
+  mode?: string;
+  owner?: string;
+  group?: string;
+  uid?: number;
+  gid?: number;
+  size?: number;
+}
+
+export function writeScript(path: string, opts: WriteOptions = {}): string {
+  const dir = posix.dirname(path);
+  const preserve: string[] = [];
+  if (opts.mode === undefined) preserve.push(`chmod "$(stat -c %a -- "$p")" "$tmp" || exit 9`);
+  if (opts.owner === undefined || opts.group === undefined) {
+    // Keep the current owner/group of a replaced file (only root can change them; ignore otherwise).
+    preserve.push(`chown "$(stat -c %u:%g -- "$p")" "$tmp" 2>/dev/null || :`);
+  }
+  const lines = [
+    `p=${shq(path)}`,
+    `d=${shq(dir)}`,
+    ...(opts.mkdirs ? mkdirsLines(dir, opts.mkdirs) : []),
+    `if [ ! -d "$d" ]; then echo "Destination directory $d does not exist" >&2; exit 3; fi`,
+    `if [ -d "$p" ] && [ ! -L "$p" ]; then echo "$p is a directory" >&2; exit 3; fi`,
+    `tmp=$(mktemp "$d/.bosun-tmp.XXXXXXXX") || exit 4`,
+    // The temp file goes on any exit (failure, signal); after the rename rm -f finds nothing.
+    `trap 'rm -f -- "$tmp"' EXIT`,
+    `trap 'exit 129' HUP INT TERM PIPE`,
+    `cat > "$tmp" || exit 5`,
+    `if [ -e "$p" ]; then`,
+    ...(preserve.length ? preserve : [':']),
+    `else`,
+    opts.mode === undefined ? `  chmod "$(printf %04o $(( 0666 & ~$(umask) )))" "$tmp" || exit 9` : '  :',
+    `fi`,
+    ...attrLines('"$tmp"', { mode: opts.mode, owner: opts.owner, group: opts.group }),
+  ];
+  if (opts.backup) {
+    lines.push(`if [ -f "$p" ]; then ts=$(date +%Y%m%d%H%M%S); cp -p -- "$p" "$p.$ts~" || exit 6; echo "backup=$ts"; fi`);
+  }
+  lines.push(
+    // fsync the data before the rename where coreutils supports `sync FILE` (≥ 8.24); harmless elsewhere.
+    `sync -- "$tmp" 2>/dev/null || :`,
+    `mv -f -- "$tmp" "$p" || exit 7`,
+    `echo "stat=$(stat -c ${STAT_FORMAT} -- "$p")"`,
+  );
+  return lines.join('\n') + '\n';
+}
+
+/** Atomically replaces `path` with `data` (one request). Throws ModuleFailure with the remote reason. */
+export async function writeFile(ctx: ModuleContext, path: string, data: Buffer, opts: WriteOptions = {}): Promise<WriteResult> {
+  const r = await ctx.conn.exec(writeScript(path, opts), { stdin: data, label: 'write' });
+  if (r.exitCode !== 0) {
+    throw new ModuleFailure(r.stderr.trim() || `writing ${path} failed (exit ${r.exitCode})`);
+  }
+  const { fields } = parseFramed(r.raw);
+  const ts = fields.get('backup');
+  const st = parseStat(fields.get('stat'));
+  return { backupFile: ts ? `${path}.${ts}~` : undefined, ...st };
+}
+
+/** chown/chgrp/chmod in one request. */
+export async function setAttrs(
+  ctx: ModuleContext,
+  path: string,
+  a: Attrs,
+  opts: { recurse?: boolean; noDeref?: boolean } = {},
+): Promise<void> {
+  const lines = attrLines(shq(path), a, opts);
+  if (lines.length === 0) return;
+  const r = await ctx.conn.exec(lines.join('\n') + '\n', { label: 'attrs' });
+  if (r.exitCode !== 0) throw new ModuleFailure(r.stderr.trim() || `changing attributes of ${path} failed (exit ${r.exitCode})`);
+}
+
+/** Whether the probed owner matches a wanted name or numeric id. */
+export function sameId(want: string | undefined, name: string | undefined, id: number | undefined): boolean {
+  return want === undefined || want === name || want === String(id);
+}
+
+/** Attribute differences between a probe and the wanted attrs (only for attrs that were asked for). */
+export function attrChanges(p: FileProbe, want: Attrs): Record<string, { before: string | undefined; after: string | undefined }> {
+  const out: Record<string, { before: string | undefined; after: string | undefined }> = {};
+  if (want.mode !== undefined && (!p.exists || p.mode !== normMode(want.mode))) out.mode = { before: p.mode, after: normMode(want.mode) };
+  if (want.owner !== undefined && (!p.exists || !sameId(want.owner, p.owner, p.uid))) out.owner = { before: p.owner, after: want.owner };
+  if (want.group !== undefined && (!p.exists || !sameId(want.group, p.group, p.gid))) out.group = { before: p.group, after: want.group };
+  return out;
+}
