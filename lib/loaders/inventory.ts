@@ -259,8 +259,12 @@ export class Inventory implements PatternInventory {
         this.groupsData.get(name)!.layers.push({ vars: value, where: (k) => keyLoc(value, k) });
       } else if (key === 'children') {
         for (const [child, cdata] of Object.entries(value)) {
+          // link before descending, so a cycle is reported where it closes (the innermost entry)
+          const cloc = keyLoc(value, child);
+          this.checkGroupName(child, cloc);
+          this.addGroup(child);
+          this.addChild(name, child, cloc);
           this.parseGroup(child, cdata, value, file);
-          this.addChild(name, child, keyLoc(value, child));
         }
       } else {
         for (const [pattern, hvars] of Object.entries(value)) {
@@ -295,7 +299,7 @@ export class Inventory implements PatternInventory {
       if (sm) {
         const [gname, kind = 'hosts'] = sm[1]!.split(':') as [string, string | undefined];
         if (!['hosts', 'vars', 'children'].includes(kind)) {
-          const near = closest(kind, ['vars', 'children']);
+          const near = closest(kind, ['vars', 'children']) ?? ['vars', 'children'].find((c) => kind !== '' && c.startsWith(kind));
           throw new InventoryError(`unknown section suffix ':${kind}' in '[${sm[1]}]': expected [group], [group:vars] or [group:children]`, {
             loc,
             hint: near ? `did you mean ':${near}'?` : undefined,
