@@ -92,5 +92,5 @@ export async function applyPut(ctx: ModuleContext, args: PutArgs, plan: Plan<Put
   } else {
     await setAttrs(ctx, st.target, st.attrs);
   }
-  return { changed: true, msg: plan.msg?.replace(/^would (\w+)/, (_m, v: string) => `${v === 'change' ? 'changed' : v + 'd'}`), result, diff: plan.diff };
+  return { changed: true, msg: plan.msg?.replace(/^would (\w+)/, (_m, v: string) => (v.endsWith('e') ? v + 'd' : v + 'ed')), result, diff: plan.diff };
 }
