@@ -27,28 +27,40 @@ export function bootstrapCommand(become?: { user: string }): string {
  */
 export function dispatcherLoop(marker: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(marker)) throw new Error(`bad channel marker: ${marker}`);
+  // Forks per request are the cost (≈1 ms each): head for the script, the subshell, one wc, plus
+  // head for the payload/outputs only when non-empty. Each request gets fresh file names: a
+  // background job of an earlier script that still holds its stdin/stdout file can neither read
+  // a later payload nor corrupt a later output; used files are truncated at once (builtin, may
+  // hold secrets) and unlinked in batches.
   return `umask 077
 _bd=$(mktemp -d "\${TMPDIR:-/tmp}/bosun.XXXXXXXX") || exit 97
 trap 'rm -rf "$_bd"' EXIT
 trap 'exit 129' HUP INT TERM PIPE
 _bm=${marker}
+_bh=$PWD
+cd "$_bd" || exit 97
+_bn=0
 printf '%s ready\\n' "$_bm"
 while read -r _bsl _bpl; do
-  _bs=$(head -c "$_bsl"; echo x)
-  if [ "$_bpl" -gt 0 ]; then head -c "$_bpl" >"$_bd/i"; else : >"$_bd/i"; fi
+  _bn=$((_bn + 1))
+  head -c "$_bsl" >"s$_bn"
+  if [ "$_bpl" -gt 0 ]; then head -c "$_bpl" >"i$_bn"; else : >"i$_bn"; fi
   (
-    _bs=\${_bs%x}
-    unset _bd _bm _bsl _bpl _brc _bol _bel
-    eval "$_bs"
-  ) <"$_bd/i" >"$_bd/o" 2>"$_bd/e"
+    cd "$_bh" || exit 125
+    _bf=$_bd/s$_bn
+    unset _bd _bm _bh _bn _bsl _bpl
+    set --
+    . "$_bf"
+  ) <"i$_bn" >"o$_bn" 2>"e$_bn"
   _brc=$?
-  : >"$_bd/i"
-  _bol=$(wc -c <"$_bd/o"); _bel=$(wc -c <"$_bd/e")
-  printf '%s %s %s %s\\n' "$_bm" "$_brc" $_bol $_bel
-  # head -c sends exactly the announced sizes even if a background job of the script still
-  # writes; removing the files gives the next request fresh inodes such a job cannot touch.
-  head -c $_bol "$_bd/o"; head -c $_bel "$_bd/e"
-  rm -f "$_bd/o" "$_bd/e"
+  : >"s$_bn"; : >"i$_bn"
+  set -- $(wc -c "o$_bn" "e$_bn")
+  printf '%s %s %s %s\\n' "$_bm" "$_brc" "$1" "$3"
+  # head -c: exactly the announced sizes even if a background job keeps writing.
+  if [ "$1" -gt 0 ]; then head -c "$1" "o$_bn"; fi
+  if [ "$3" -gt 0 ]; then head -c "$3" "e$_bn"; fi
+  : >"o$_bn"; : >"e$_bn"
+  if [ $((_bn % 64)) -eq 0 ]; then rm -f -- [soie][0-9]*; fi
 done
 `;
 }

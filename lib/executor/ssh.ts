@@ -200,6 +200,11 @@ export class SshConnection implements Connection {
     this.retryDelaysMs = options.retryDelaysMs ?? [500, 1000, 2000];
   }
 
+  /** Pid of the live ssh process, if any (diagnostics, tests). */
+  get pid(): number | undefined {
+    return this.ch && !this.ch.dead ? this.ch.child.pid : undefined;
+  }
+
   /** The local ssh argv (without the binary). Exposed for tests and -vvv; holds no request data. */
   sshArgs(): string[] {
     const s = this.spec;

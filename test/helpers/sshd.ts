@@ -93,8 +93,9 @@ export async function sshTarget(t: Test): Promise<SshTarget> {
       'StrictModes no',
       'MaxStartups 100:30:200',
       'MaxSessions 100',
-      // Lets a test put fake tools (e.g. a sudo that wants a password) first in the remote PATH.
-      'AcceptEnv PATH',
+      // sshd resets PATH after applying client variables, but root's bash sources BASH_ENV: this
+      // lets a test put stand-in tools (e.g. a sudo that wants a password) first in the PATH.
+      'AcceptEnv BASH_ENV',
       'LogLevel ERROR',
       '',
     ].join('\n'),
