@@ -69,6 +69,9 @@ interface Normalized {
   expiryHours: number;
   renewBeforeDays: number;
   caCn: string;
+  /** A leaf task that has to create the CA uses the defaults: a leaf's short expiry must not shorten the CA. */
+  caKeyBits: number;
+  caExpiryHours: number;
   force: boolean;
 }
 
@@ -88,7 +91,9 @@ export function parseDurationHours(v: string | number, arg: string, bareUnit?: '
 
 function normalize(a: CertArgs): Normalized {
   validateArgs(a);
-  return {
+  const n: Normalized = {
+    caKeyBits: 0,
+    caExpiryHours: 0,
     dir: resolve(a.dir),
     ca: a.ca === true,
     name: a.name,
@@ -101,6 +106,9 @@ function normalize(a: CertArgs): Normalized {
     caCn: a.ca_cn ?? 'CA',
     force: a.force === true,
   };
+  n.caKeyBits = n.ca ? n.keyBits : 2048;
+  n.caExpiryHours = n.ca ? n.expiryHours : DEFAULT_EXPIRY_HOURS;
+  return n;
 }
 
 function validateArgs(a: CertArgs): void {
@@ -273,7 +281,7 @@ function predictedInfo(n: Normalized, isCA: boolean, issuerCn: string): Paramete
     ekus: isCA ? [] : profileEkus(n.profile),
     isCA,
     issuerCn,
-    notAfter: validityWindow(n.expiryHours).notAfter,
+    notAfter: validityWindow(isCA ? n.caExpiryHours : n.expiryHours).notAfter,
     ski: undefined,
   };
 }
@@ -354,8 +362,16 @@ export default defineModule<CertArgs, CertState>({
       choices: PROFILES,
       description: 'Extended key usage: server+client (etcd members), server, or client (etcdctl, admin).',
     },
-    key_size: { type: 'int', default: 2048, description: 'RSA key size in bits (2048-8192).' },
-    expiry: { type: 'str', default: '43800h', description: 'Validity, e.g. "43800h" (the guide), "30d", "5y".' },
+    key_size: {
+      type: 'int',
+      default: 2048,
+      description: 'RSA key size in bits (2048-8192) of the certificate this task makes (a CA made by a leaf task: 2048).',
+    },
+    expiry: {
+      type: 'str',
+      default: '43800h',
+      description: 'Validity, e.g. "43800h" (the guide), "30d", "5y"; a CA made by a leaf task gets 43800h.',
+    },
     renew_before: { type: 'str', default: '30d', description: 'Reissue when the certificate expires within this, e.g. "30d" or "720h".' },
     ca_cn: { type: 'str', default: 'CA', description: 'Subject CN of a newly created CA.' },
     force: {
@@ -444,9 +460,9 @@ export default defineModule<CertArgs, CertState>({
             }
             notes.push(`old CA kept as ${CA_CERT}.bak-${stamp}`);
           }
-          const keyPem = await generateKeyAsync(n.keyBits);
+          const keyPem = await generateKeyAsync(n.caKeyBits);
           registerKey(ctx, keyPem);
-          caPair = createCA({ cn: n.caCn, keyPem, expiryHours: n.expiryHours });
+          caPair = createCA({ cn: n.caCn, keyPem, expiryHours: n.caExpiryHours });
           writeFileAtomic(d.paths.caKey, caPair.keyPem, KEY_MODE);
           writeFileAtomic(d.paths.caCert, caPair.certPem, CERT_MODE);
           caInfo = inspectCert(caPair.certPem);
