@@ -86,10 +86,10 @@ function coerce(label: string, name: string, type: ArgType, v: unknown, spec: Ar
         );
       }
       if (typeof v === 'string') {
-        if (/^[0-7]{3,4}$/.test(v)) return v;
-        throw new CoerceError(
-          `${name} must be a quoted octal string of 3-4 digits like "0644"; got '${v}' (symbolic modes are not supported)`,
-        );
+        // 3-4 octal digits, optionally with a leading 0 before 4 ("01777").
+        if (/^0?[0-7]{3,4}$/.test(v)) return v;
+        const symbolic = /[ugoa]*[-+=][rwxXst]*/.test(v) ? ' (symbolic modes are not supported)' : '';
+        throw new CoerceError(`${name} must be a quoted octal string like "0644"; got '${v}'${symbolic}`);
       }
       return bad('a quoted octal string like "0644"');
   }

@@ -52,9 +52,9 @@ export interface Attrs {
   group?: string;
 }
 
-/** "644" → "0644"; "1777" stays. */
+/** "644" → "0644", "01777" → "1777": the 4-digit form stat's %a gives once padded. */
 export function normMode(mode: string): string {
-  return mode.padStart(4, '0');
+  return Number.parseInt(mode, 8).toString(8).padStart(4, '0');
 }
 
 /** Lines of `key=value`, then `---` and the raw content. Values never contain newlines (link targets are hex). */
