@@ -136,6 +136,9 @@ export class Inventory implements PatternInventory {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EISDIR') {
+        throw new InventoryError(`inventory ${file} is a directory: expected an inventory file (YAML or INI)`, { loc: { file }, cause: e });
+      }
       throw new MissingFileError(`inventory not found: ${file}`, { loc: { file }, cause: e });
     }
     const ext = extname(file).toLowerCase();

@@ -196,7 +196,8 @@ function matchTerm(part: PatternPart, inv: PatternInventory, order: Map<string, 
     }
   }
   const sorted = [...found].sort((a, b) => (order.get(a) ?? Infinity) - (order.get(b) ?? Infinity));
-  return { hosts: part.subscript ? applySubscript(sorted, part.subscript, part, loc) : sorted, matched };
+  // a subscript on a name that matched nothing is just an unmatched term, not an index error
+  return { hosts: part.subscript && matched ? applySubscript(sorted, part.subscript, part, loc) : sorted, matched };
 }
 
 /** Resolve a pattern to hosts (inventory order, no duplicates) plus the terms that matched nothing. */

@@ -1,4 +1,4 @@
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Inventory, expandHostRange } from '../../lib/loaders/inventory.js';
@@ -27,7 +27,7 @@ const LAYERS = [
 ];
 
 /** Write `yaml` as an inventory in a fresh dir and load it (or return the error it throws). */
-function loadText(t: Tap.Test, yaml: string, name = 'hosts.yml'): { inv?: Inventory; err?: BosunError; file: string } {
+function loadText(t: Test, yaml: string, name = 'hosts.yml'): { inv?: Inventory; err?: BosunError; file: string } {
   const dir = t.testdir({ [name]: yaml });
   const file = join(dir, name);
   try {
@@ -229,6 +229,10 @@ t.test('same group defined twice merges; host vars from several groups merge', a
   t.same(inv!.group('a')!.parents.sort(), ['all', 'b']);
   t.equal(inv!.group('a')!.depth, 2, 'depth is the longest path from all');
   t.same(inv!.hostVars('h1'), { g: 1, g2: 2, x: 1, y: 2 });
+  // a host listed under ungrouped and in a real group is not ungrouped (ansible's reconcile)
+  const { inv: u } = loadText(t, 'ungrouped:\n  hosts: { h: , k: }\ng:\n  hosts: { h: }\n');
+  t.same(u!.groupsMap()['ungrouped'], ['k']);
+  t.same(u!.host('h')!.groups, ['all', 'g']);
 });
 
 t.test('top-level groups other than all, host:port, empty inventory', async (t) => {
@@ -286,6 +290,7 @@ t.test('errors carry file:line:col', async (t) => {
     if (what !== 'yaml syntax') t.ok(err instanceof InventoryError, `${what}: InventoryError`);
   }
   t.throws(() => Inventory.load('/nonexistent/hosts.yml'), MissingFileError);
+  t.throws(() => Inventory.load(FIX), { name: 'InventoryError', message: /is a directory: expected an inventory file/ });
 });
 
 t.test('ansible_port and ansible_connection are validated where they were written', async (t) => {
