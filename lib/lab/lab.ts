@@ -598,10 +598,11 @@ export async function labDown(name: string = DEFAULT_LAB_NAME, stateDir?: string
   }
   // veths whose peer never reached a namespace, then the bridge (the blackhole route stays: other labs use it).
   const links = await run('ip', ['-o', 'link', 'show']);
-  const short = labShortId(name);
+  // Exact shape only: lab 'a' must not touch lab 'a-b''s 'va-b-1'.
+  const ours = new RegExp(`^[vp]${labShortId(name)}-\\d+$`);
   for (const line of links.stdout.split('\n')) {
     const ifname = /^\d+:\s+([^:@\s]+)/.exec(line)?.[1];
-    if (ifname && (ifname.startsWith(`v${short}-`) || ifname.startsWith(`p${short}-`) || ifname === bridgeName(name))) {
+    if (ifname && (ours.test(ifname) || ifname === bridgeName(name))) {
       await run('ip', ['link', 'del', ifname]);
     }
   }

@@ -233,4 +233,18 @@ t.test('a real 3-host lab', async (t) => {
     t.match(await run('ip', ['route', 'show', 'type', 'blackhole']), '10.66.0.0/16', 'blackhole route kept');
     await t.rejects(hostStart(state, 'node1'), /was taken down/);
   });
+
+  t.test('labDown removes crash leftovers and nothing of other labs', async (t) => {
+    // As after a crash between `ip netns add` and writing state: no state file.
+    await run('ip', ['netns', 'add', `${NAME}-node7`]);
+    await run('ip', ['link', 'add', 'vtlab-7', 'type', 'veth', 'peer', 'name', 'ptlab-7']);
+    // Looks like lab 'tlab-x''s veth: must survive labDown('tlab').
+    await run('ip', ['link', 'add', 'vtlab-x-1', 'type', 'bridge']);
+    t.teardown(() => run('ip', ['link', 'del', 'vtlab-x-1']));
+    await labDown(NAME);
+    t.notMatch(await run('ip', ['netns', 'list']), `${NAME}-node7`);
+    const links = await run('ip', ['-o', 'link', 'show']);
+    t.notMatch(links, /[vp]tlab-7\b/);
+    t.match(links, 'vtlab-x-1');
+  });
 });
