@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Thin entry point: run the CLI, map error classes to ansible-playbook's exit codes.
+import { main } from '../lib/cli/main.js';
+import { BosunError } from '../lib/errors.js';
+
+const controller = new AbortController();
+let interrupted = false;
+async function onSignal(sig: NodeJS.Signals): Promise<void> {
+  if (interrupted) process.exit(99);
+  interrupted = true;
+  process.stderr.write(`\n[bosun] ${sig}: stopping, closing connections\n`);
+  controller.abort();
+  try {
+    const { closeAll } = await import('../lib/executor/ssh.js');
+    await closeAll();
+  } finally {
+    process.exit(99);
+  }
+}
+process.on('SIGINT', (s) => void onSignal(s));
+process.on('SIGTERM', (s) => void onSignal(s));
+
+try {
+  const code = await main(process.argv.slice(2), {
+    out: (s) => process.stdout.write(s),
+    err: (s) => process.stderr.write(s),
+    isTTY: Boolean(process.stdout.isTTY),
+    signal: controller.signal,
+  });
+  process.exitCode = code;
+} catch (e) {
+  if (e instanceof BosunError) {
+    process.stderr.write(`ERROR! ${e.oneLine()}\n`);
+    process.exitCode = e.exitCode;
+  } else {
+    process.stderr.write(`ERROR! unexpected: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 250;
+  }
+}

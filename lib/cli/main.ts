@@ -1,0 +1,54 @@
+// Command dispatch. Heavy modules are imported lazily so `bosun --version` starts like node itself.
+import { readFileSync } from 'node:fs';
+import { OptionsError } from '../errors.js';
+import type { IO } from './run.js';
+
+export const HELP = `bosun — an Ansible-style playbook engine (inventories, flags, exit codes and recap as ansible-playbook)
+
+usage:
+  bosun run PLAYBOOK -i INVENTORY [--check] [--diff] [-e k=v] [--limit P] [--tags T] ...   (bosun run --help)
+  bosun lab up N [--domain D] [--subnet 10.66.0.0/24] [--name LAB]   real test hosts in network namespaces
+  bosun lab down|status|inventory|ssh nodeI [CMD]
+  bosun demo [--hosts N]      lab up + deploy the secure etcd cluster (playbooks/site.yml) + verify it
+  bosun --version | --help
+`;
+
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+export async function main(argv: string[], io: IO): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case '--version':
+    case '-V':
+    case 'version':
+      io.out(`bosun ${version()}\n`);
+      return 0;
+    case undefined:
+    case '--help':
+    case '-h':
+    case 'help':
+      io.out(HELP);
+      return 0;
+    case 'run': {
+      const { runCommand } = await import('./run.js');
+      return runCommand(rest, io);
+    }
+    case 'lab': {
+      const { labCommand } = await import('../lab/cli.js');
+      return labCommand(rest, process.stdout);
+    }
+    case 'demo': {
+      const { demoCommand } = await import('./demo.js');
+      return demoCommand(rest, io);
+    }
+    default:
+      if (cmd.endsWith('.yml') || cmd.endsWith('.yaml')) {
+        const { runCommand } = await import('./run.js');
+        return runCommand(argv, io);
+      }
+      throw new OptionsError(`unknown command '${cmd}' (expected run, lab, demo; see bosun --help)`);
+  }
+}

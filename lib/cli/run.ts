@@ -1,0 +1,229 @@
+// `bosun run PLAYBOOK -i INVENTORY [...]` — ansible-playbook's flags and exit codes.
+import { parseArgs } from 'node:util';
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve, dirname } from 'node:path';
+import { OptionsError, ParseError } from '../errors.js';
+import { parseYaml } from '../loaders/yaml.js';
+import { parseKeyValues, type Vars } from '../engine/vars.js';
+
+export const RUN_HELP = `usage: bosun run PLAYBOOK [-i INVENTORY] [options]
+
+  -i, --inventory FILE      Ansible YAML (or INI) inventory; default: implicit localhost only
+  -C, --check               plan only: report what would change, change nothing
+  -D, --diff                show the changes files would get (secrets never shown)
+  -e, --extra-vars VARS     k=v pairs, @file.yml, or inline JSON/YAML; repeatable; highest precedence
+  -l, --limit PATTERN       further limit hosts (names, groups, a:b, a:&b, a:!b, group[0], node*)
+  -t, --tags TAGS           only run tasks with these tags (comma separated)
+      --skip-tags TAGS      skip tasks with these tags
+  -f, --forks N             hosts in parallel (default 50)
+      --list-hosts          list the hosts each play would run on, then exit
+      --list-tasks          list the tasks each play would run (with tags), then exit
+      --syntax-check        load and validate everything, touch no host, then exit
+      --start-at-task NAME  start at the task with this name
+      --output FORMAT       text (default) or json (one event per line)
+      --profile             per-task/per-host timing summary at the end
+      --roles-path DIR      extra role directory (also BOSUN_ROLES_PATH)
+  -v, -vv, -vvv             more output: results and durations; task paths; every remote request (secrets masked)
+
+exit codes: 0 ok, 1 error, 2 a host failed, 3 a host unreachable, 4 parse error, 5 bad options, 99 interrupted, 250 unexpected`;
+
+export interface RunCliOptions {
+  playbook: string;
+  inventory?: string;
+  check: boolean;
+  diff: boolean;
+  extraVars: Vars;
+  limit?: string;
+  tags: string[];
+  skipTags: string[];
+  forks: number;
+  listHosts: boolean;
+  listTasks: boolean;
+  syntaxCheck: boolean;
+  startAtTask?: string;
+  output: 'text' | 'json';
+  profile: boolean;
+  rolesPath: string[];
+  verbosity: number;
+  help: boolean;
+}
+
+function csv(list: string[] | undefined): string[] {
+  return (list ?? []).flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
+}
+
+/** Parses one `-e` value. */
+export function parseExtraVars(s: string): Vars {
+  if (s.startsWith('@')) {
+    const file = s.slice(1);
+    if (!existsSync(file)) throw new OptionsError(`-e ${s}: file not found: ${file}`);
+    const y = parseYaml(readFileSync(file, 'utf8'), resolve(file));
+    if (y.value === null || typeof y.value !== 'object' || Array.isArray(y.value)) {
+      throw new ParseError(`extra vars file must contain a mapping`, { loc: { file: resolve(file), line: 1, col: 1 } });
+    }
+    return y.value as Vars;
+  }
+  const t = s.trim();
+  if (t.startsWith('{')) {
+    let v: unknown;
+    try {
+      v = parseYaml(t, '-e').value;
+    } catch (e) {
+      throw new OptionsError(`-e ${JSON.stringify(s)} does not parse: ${(e as Error).message} (expected k=v pairs, @file.yml, or a JSON/YAML mapping)`);
+    }
+    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new OptionsError(`-e ${JSON.stringify(s)}: expected a mapping`);
+    return v as Vars;
+  }
+  const kv = parseKeyValues(t);
+  if (!kv || Object.keys(kv).length === 0) {
+    throw new OptionsError(`-e ${JSON.stringify(s)} does not parse (expected k=v pairs, @file.yml, or a JSON/YAML mapping)`);
+  }
+  return kv;
+}
+
+export function parseRunArgs(argv: string[]): RunCliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        inventory: { type: 'string', short: 'i', multiple: true },
+        check: { type: 'boolean', short: 'C' },
+        diff: { type: 'boolean', short: 'D' },
+        'extra-vars': { type: 'string', short: 'e', multiple: true },
+        limit: { type: 'string', short: 'l' },
+        tags: { type: 'string', short: 't', multiple: true },
+        'skip-tags': { type: 'string', multiple: true },
+        forks: { type: 'string', short: 'f' },
+        'list-hosts': { type: 'boolean' },
+        'list-tasks': { type: 'boolean' },
+        'syntax-check': { type: 'boolean' },
+        'start-at-task': { type: 'string' },
+        output: { type: 'string' },
+        profile: { type: 'boolean' },
+        'roles-path': { type: 'string', multiple: true },
+        verbose: { type: 'boolean', short: 'v', multiple: true },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (e) {
+    throw new OptionsError(`${(e as Error).message.split('\n')[0]} (see bosun run --help)`);
+  }
+  const v = parsed.values;
+  if (v.help) return { help: true } as RunCliOptions;
+  if (parsed.positionals.length !== 1) {
+    throw new OptionsError(
+      parsed.positionals.length === 0 ? 'bosun run needs a playbook (usage: bosun run PLAYBOOK -i INVENTORY)' : `bosun run takes one playbook; got ${parsed.positionals.join(' ')}`,
+    );
+  }
+  const forks = v.forks === undefined ? 50 : Number(v.forks);
+  if (!Number.isInteger(forks) || forks < 1) throw new OptionsError(`--forks must be a positive integer; got ${v.forks}`);
+  const output = v.output ?? 'text';
+  if (output !== 'text' && output !== 'json') throw new OptionsError(`--output must be text or json; got ${output}`);
+  const extraVars: Vars = {};
+  for (const e of v['extra-vars'] ?? []) Object.assign(extraVars, parseExtraVars(e));
+  const inv = v.inventory ?? [];
+  if (inv.length > 1) throw new OptionsError('only one -i inventory is supported');
+  return {
+    playbook: parsed.positionals[0]!,
+    inventory: inv[0],
+    check: v.check ?? false,
+    diff: v.diff ?? false,
+    extraVars,
+    limit: v.limit,
+    tags: csv(v.tags),
+    skipTags: csv(v['skip-tags']),
+    forks,
+    listHosts: v['list-hosts'] ?? false,
+    listTasks: v['list-tasks'] ?? false,
+    syntaxCheck: v['syntax-check'] ?? false,
+    startAtTask: v['start-at-task'],
+    output,
+    profile: v.profile ?? false,
+    rolesPath: v['roles-path'] ?? [],
+    verbosity: (v.verbose ?? []).length,
+    help: false,
+  };
+}
+
+export interface IO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+  isTTY: boolean;
+  signal?: AbortSignal;
+}
+
+/** Runs a playbook; returns the exit code. Throws BosunError for parse/option errors (bin maps them). */
+export async function runCommand(argv: string[], io: IO): Promise<number> {
+  const o = parseRunArgs(argv);
+  if (o.help) {
+    io.out(RUN_HELP + '\n');
+    return 0;
+  }
+  const { loadPlaybook } = await import('../loaders/playbook.js');
+  const { Inventory } = await import('../loaders/inventory.js');
+  const { Runner } = await import('../engine/runner.js');
+  const { Masker } = await import('../output/mask.js');
+  const { checkUndefinedVariables } = await import('../engine/static-check.js');
+
+  const playbookFile = resolve(o.playbook);
+  if (!existsSync(playbookFile)) throw new OptionsError(`playbook not found: ${o.playbook}`);
+  if (o.inventory && !existsSync(o.inventory)) throw new OptionsError(`inventory not found: ${o.inventory}`);
+  const { playbook, definedNames } = await loadPlaybook(playbookFile, { rolesPath: o.rolesPath });
+  const inventory = o.inventory ? Inventory.load(o.inventory, { playbookDir: dirname(playbookFile) }) : Inventory.empty({ playbookDir: dirname(playbookFile) });
+  const secrets = new Set<string>();
+  const masker = new Masker(secrets);
+  const runnerOpts = {
+    check: o.check,
+    diff: o.diff,
+    extraVars: o.extraVars,
+    limit: o.limit,
+    tags: o.tags,
+    skipTags: o.skipTags,
+    forks: o.forks,
+    startAtTask: o.startAtTask,
+    verbosity: o.verbosity,
+    inventoryFile: o.inventory,
+    signal: io.signal,
+    secrets,
+  };
+  let reporter;
+  if (o.output === 'json') {
+    const { JsonReporter } = await import('../output/json.js');
+    reporter = new JsonReporter(io.out, masker);
+  } else {
+    const { ConsoleReporter } = await import('../output/console.js');
+    reporter = new ConsoleReporter(io.out, masker, { verbosity: o.verbosity, color: io.isTTY && !process.env.NO_COLOR, tty: io.isTTY, diff: o.diff, profile: o.profile });
+  }
+  const runner = new Runner(playbook, inventory, runnerOpts, reporter);
+  // Validate everything that can be validated before any host is touched.
+  for (const play of playbook.plays) runner.playHosts(play);
+  if (o.limit) inventory.select(o.limit, undefined, { strict: true });
+  checkUndefinedVariables(playbook, inventory, definedNames, o.extraVars, runner.templates);
+
+  if (o.syntaxCheck) {
+    io.out(`playbook: ${o.playbook}\n`);
+    return 0;
+  }
+  if (o.listHosts || o.listTasks) {
+    io.out(`\nplaybook: ${o.playbook}\n`);
+    for (const [i, play] of playbook.plays.entries()) {
+      const hosts = runner.playHosts(play);
+      io.out(`\n  play #${i + 1} (${play.hosts}): ${play.name}\tTAGS: [${play.tags.join(', ')}]\n`);
+      if (o.listHosts) {
+        io.out(`    pattern: ['${play.hosts}']\n    hosts (${hosts.length}):\n`);
+        for (const h of hosts) io.out(`      ${h}\n`);
+      }
+      if (o.listTasks) {
+        io.out('    tasks:\n');
+        const { listTasks } = await import('../engine/static-check.js');
+        for (const t of listTasks(play, o.tags, o.skipTags)) io.out(`      ${t.title}\tTAGS: [${t.tags.join(', ')}]\n`);
+      }
+    }
+    return 0;
+  }
+  const summary = await runner.run();
+  return summary.exitCode;
+}

@@ -1,0 +1,114 @@
+// The loaded, validated form of playbooks and roles. Loaders produce it; the runner executes it.
+import type { SourceLocation } from '../errors.js';
+
+export interface RoleInfo {
+  name: string;
+  /** Absolute path of the role directory (role_path). */
+  path: string;
+  defaults: Record<string, unknown>;
+  vars: Record<string, unknown>;
+}
+
+/** Keywords shared by tasks, blocks and includes (inherited by the tasks inside a block/include). */
+export interface TaskKeywords {
+  when: Array<string | boolean>;
+  tags: string[];
+  vars?: Record<string, unknown>;
+  become?: boolean;
+  becomeUser?: string;
+  ignoreErrors?: boolean | string;
+  runOnce?: boolean;
+  delegateTo?: string;
+  noLog?: boolean;
+  checkMode?: boolean;
+  diff?: boolean;
+  environment?: Record<string, unknown>;
+  throttle?: number;
+  anyErrorsFatal?: boolean;
+}
+
+export interface BaseNode extends TaskKeywords {
+  name?: string;
+  loc: SourceLocation;
+  role?: RoleInfo;
+}
+
+export interface ModuleTask extends BaseNode {
+  kind: 'module';
+  module: string;
+  /** Validated (deferred-template) args, still to be rendered per host. */
+  args: Record<string, unknown>;
+  /** Where each argument was written, for errors after rendering. */
+  argLocs: Record<string, SourceLocation | undefined>;
+  loop?: unknown;
+  loopLabel?: string;
+  loopVar: string;
+  register?: string;
+  notify: string[];
+  listen: string[];
+  changedWhen?: Array<string | boolean>;
+  failedWhen?: Array<string | boolean>;
+  until?: Array<string | boolean>;
+  retries: number;
+  delay: number;
+}
+
+export interface SetFactTask extends BaseNode {
+  kind: 'set_fact';
+  facts: Record<string, unknown>;
+  loop?: unknown;
+  loopVar: string;
+  loopLabel?: string;
+  notify: string[];
+  listen: string[];
+}
+
+export interface MetaTask extends BaseNode {
+  kind: 'meta';
+  action: 'flush_handlers' | 'noop' | 'end_play' | 'end_host' | 'clear_facts';
+  notify: string[];
+  listen: string[];
+}
+
+export interface BlockTask extends BaseNode {
+  kind: 'block';
+  /** include_tasks / include_role / import_* are loaded statically into blocks. */
+  origin: 'block' | 'include_tasks' | 'import_tasks' | 'include_role' | 'import_role';
+  block: TaskNode[];
+  rescue: TaskNode[];
+  always: TaskNode[];
+  notify: string[];
+  listen: string[];
+  /** Handlers brought in by include_role/import_role. */
+  handlers?: TaskNode[];
+}
+
+export type TaskNode = ModuleTask | SetFactTask | MetaTask | BlockTask;
+
+export interface Play {
+  name: string;
+  hosts: string;
+  loc: SourceLocation;
+  vars: Record<string, unknown>;
+  varsFiles: Array<{ file: string; vars: Record<string, unknown> }>;
+  roles: RoleInfo[];
+  /** pre_tasks, roles' tasks, tasks, post_tasks in order, each section with its handlers flushed after as Ansible does. */
+  sections: Array<{ name: 'pre_tasks' | 'roles' | 'tasks' | 'post_tasks'; tasks: TaskNode[] }>;
+  handlers: TaskNode[];
+  serial?: Array<number | string>;
+  maxFailPercentage?: number;
+  anyErrorsFatal: boolean;
+  become?: boolean;
+  becomeUser?: string;
+  gatherFacts: boolean;
+  tags: string[];
+  checkMode?: boolean;
+  diff?: boolean;
+  environment?: Record<string, unknown>;
+}
+
+export interface Playbook {
+  file: string;
+  dir: string;
+  plays: Play[];
+}

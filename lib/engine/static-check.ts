@@ -1,0 +1,147 @@
+// Checks done before any host is touched: every variable a task's templates use must be defined
+// somewhere (inventory, play/role vars, facts, magic vars, register/set_fact, loop vars, extra
+// vars). A typo then fails the whole run up front with file:line:col — exit 4, nothing executed.
+import Handlebars from 'handlebars';
+import type { Play, Playbook, TaskNode } from './ast.js';
+import type { Inventory } from '../loaders/inventory.js';
+import { TemplateError, type SourceLocation } from '../errors.js';
+import { keyLoc } from '../loaders/yaml.js';
+
+const MAGIC = new Set([
+  'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'hostvars', 'play_hosts', 'ansible_play_hosts',
+  'ansible_play_hosts_all', 'ansible_play_batch', 'ansible_check_mode', 'bosun_check_mode', 'ansible_diff_mode',
+  'ansible_verbosity', 'playbook_dir', 'inventory_dir', 'inventory_file', 'role_path', 'role_name', 'ansible_play_name', 'omit',
+  'ansible_facts', 'ansible_os_family', 'ansible_distribution', 'ansible_distribution_version', 'ansible_distribution_major_version',
+  'ansible_hostname', 'ansible_fqdn', 'ansible_architecture', 'ansible_user_id', 'ansible_service_mgr', 'ansible_loop_var',
+  'item', 'this', 'true', 'false', 'null', 'undefined',
+]);
+
+/** Root variable names a Handlebars template reads (first segment of each path), excluding block params and helpers. */
+export function templateRoots(text: string): Array<{ name: string; line: number; col: number }> {
+  if (!text.includes('{{')) return [];
+  let ast: hbs.AST.Program;
+  try {
+    ast = Handlebars.parse(text);
+  } catch {
+    return []; // syntax errors are reported by the renderer with their location
+  }
+  const out: Array<{ name: string; line: number; col: number }> = [];
+  const visit = (node: unknown, blockParams: Set<string>, depth: number): void => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as { type?: string; [k: string]: unknown };
+    if (n.type === 'PathExpression') {
+      const p = n as unknown as hbs.AST.PathExpression & { data?: boolean; depth: number; this?: boolean };
+      const head = p.parts[0];
+      if (!p.data && p.depth === 0 && head && !blockParams.has(head) && depth === 0 && !/^this\b/.test(p.original)) {
+        out.push({ name: head, line: p.loc.start.line, col: p.loc.start.column + 1 });
+      }
+      return;
+    }
+    if (n.type === 'MustacheStatement' || n.type === 'SubExpression' || n.type === 'BlockStatement') {
+      const m = n as unknown as { path: hbs.AST.PathExpression; params: unknown[]; hash?: { pairs: Array<{ value: unknown }> }; program?: hbs.AST.Program; inverse?: hbs.AST.Program };
+      const isHelperCall = m.params.length > 0 || (m.hash && m.hash.pairs.length > 0) || n.type === 'BlockStatement' || n.type === 'SubExpression';
+      if (!isHelperCall) visit(m.path, blockParams, depth);
+      const helperName = m.path.original;
+      // `default x fallback` exists precisely for undefined x
+      m.params.forEach((p, i) => {
+        if (!(helperName === 'default' && i === 0)) visit(p, blockParams, depth);
+      });
+      for (const pair of m.hash?.pairs ?? []) visit(pair.value, blockParams, depth);
+      if (n.type === 'BlockStatement') {
+        const helper = m.path.original;
+        // inside each/with the context changes: names there are relative to the item; skip them
+        const ctxChange = helper === 'each' || helper === 'with';
+        const bp = new Set(blockParams);
+        for (const b of (m.program as unknown as { blockParams?: string[] })?.blockParams ?? []) bp.add(b);
+        visit(m.program, bp, ctxChange ? depth + 1 : depth);
+        visit(m.inverse, blockParams, depth);
+      }
+      return;
+    }
+    if (n.type === 'Program') {
+      for (const s of (n as unknown as hbs.AST.Program).body) visit(s, blockParams, depth);
+    }
+  };
+  visit(ast, new Set(), 0);
+  return out;
+}
+
+function collectStrings(v: unknown, out: Array<{ s: string; owner: unknown; key: string }>, owner: unknown, key: string): void {
+  if (typeof v === 'string') out.push({ s: v, owner, key });
+  else if (Array.isArray(v)) v.forEach((x, i) => collectStrings(x, out, v, String(i)));
+  else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) collectStrings(x, out, v, k);
+}
+
+export function checkUndefinedVariables(
+  playbook: Playbook,
+  inventory: Inventory,
+  definedNames: Set<string>,
+  extraVars: Record<string, unknown>,
+  _renderer: unknown,
+): void {
+  const known = new Set<string>([...MAGIC, ...definedNames, ...Object.keys(extraVars)]);
+  for (const h of inventory.hosts()) for (const k of Object.keys(inventory.hostVars(h))) known.add(k);
+  for (const g of inventory.groupNames()) known.add(g);
+  for (const play of playbook.plays) {
+    const names = new Set(known);
+    for (const k of Object.keys(play.vars)) names.add(k);
+    for (const f of play.varsFiles) for (const k of Object.keys(f.vars)) names.add(k);
+    for (const r of play.roles) {
+      for (const k of Object.keys(r.defaults)) names.add(k);
+      for (const k of Object.keys(r.vars)) names.add(k);
+    }
+    const check = (nodes: TaskNode[], scopeNames: Set<string>) => {
+      for (const node of nodes) {
+        const local = new Set(scopeNames);
+        for (const k of Object.keys(node.vars ?? {})) local.add(k);
+        if ((node.kind === 'module' || node.kind === 'set_fact') && node.loopVar) local.add(node.loopVar);
+        if (node.kind === 'block') {
+          check(node.block, local);
+          check(node.rescue, local);
+          check(node.always, local);
+          continue;
+        }
+        const strings: Array<{ s: string; owner: unknown; key: string }> = [];
+        if (node.kind === 'module') {
+          collectStrings(node.args, strings, node.args, '');
+          if (typeof node.loop === 'string') strings.push({ s: node.loop, owner: undefined, key: '' });
+        }
+        if (node.kind === 'set_fact') collectStrings(node.facts, strings, node.facts, '');
+        for (const { s, owner, key } of strings) {
+          for (const r of templateRoots(s)) {
+            if (!local.has(r.name)) {
+              const base: SourceLocation = (owner && key ? keyLoc(owner, key) : undefined) ?? (node.kind === 'module' ? node.argLocs[key] : undefined) ?? node.loc;
+              throw new TemplateError(`undefined variable '${r.name}' in "${s.length > 60 ? s.slice(0, 57) + '...' : s}"`, {
+                loc: base,
+                hint: 'define it in inventory, vars, defaults, or pass -e',
+              });
+            }
+          }
+        }
+      }
+    };
+    for (const s of play.sections) check(s.tasks, names);
+    check(play.handlers, names);
+  }
+}
+
+export function listTasks(play: Play, tags: string[], skipTags: string[]): Array<{ title: string; tags: string[] }> {
+  const out: Array<{ title: string; tags: string[] }> = [];
+  const walk = (nodes: TaskNode[], inherited: string[]) => {
+    for (const n of nodes) {
+      const t = [...new Set([...inherited, ...n.tags])];
+      if (n.kind === 'block') {
+        walk(n.block, t);
+        walk(n.rescue, t);
+        walk(n.always, t);
+        continue;
+      }
+      const selected = (tags.length === 0 || tags.some((x) => t.includes(x)) || t.includes('always')) && !skipTags.some((x) => t.includes(x));
+      if (!selected) continue;
+      const name = n.name ?? (n.kind === 'module' ? n.module : n.kind);
+      out.push({ title: n.role ? `${n.role.name} : ${name}` : name, tags: t });
+    }
+  };
+  for (const s of play.sections) walk(s.tasks, play.tags);
+  return out;
+}

@@ -1,0 +1,97 @@
+// Variable scopes and precedence (lowest → highest, Ansible's order; see docs/variables.md):
+//   role defaults < inventory (all < parent groups < child groups < host, incl. group_vars/host_vars)
+//   < facts < play vars < vars_files < role vars < block/task vars < set_fact/register < extra vars
+// Magic variables (inventory_hostname, groups, hostvars, …) are set last and cannot be overridden.
+//
+// Values that contain templates are rendered lazily on first access, against the same scope, so a
+// variable may refer to another (`etcd_env_file: "{{ etcd_config_dir }}/etcd.conf"`), as in Ansible.
+import { TemplateError, type SourceLocation } from '../errors.js';
+import { keyLoc } from '../loaders/yaml.js';
+
+export type Vars = Record<string, unknown>;
+
+export interface Renderer {
+  renderValue(value: unknown, vars: Vars, file: string, locOf?: (container: unknown, key?: string | number) => SourceLocation | undefined): unknown;
+  renderString(text: string, vars: Vars, file: string, baseLine?: number): unknown;
+  hasTemplate(s: string): boolean;
+}
+
+/** Source positions of loaded YAML values, for template errors. */
+export const yamlLocOf = (container: unknown, key?: string | number): SourceLocation | undefined =>
+  key === undefined ? undefined : keyLoc(container, String(key));
+
+export interface Layer {
+  /** For docs/tests: which precedence level this is. */
+  name: string;
+  vars: Vars;
+}
+
+function containsTemplate(v: unknown, r: Renderer, depth = 0): boolean {
+  if (typeof v === 'string') return r.hasTemplate(v);
+  if (depth > 20 || v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) return v.some((x) => containsTemplate(x, r, depth + 1));
+  return Object.values(v as Vars).some((x) => containsTemplate(x, r, depth + 1));
+}
+
+/**
+ * Builds one scope from layers. Keys of later layers win. Template values become lazy getters;
+ * `magic` values are plain and win over everything.
+ */
+export function buildScope(layers: Array<Vars | undefined>, magic: Vars, renderer: Renderer): Vars {
+  const scope: Vars = {};
+  const sources = new Map<string, { value: unknown; owner: Vars }>();
+  for (const layer of layers) {
+    if (!layer) continue;
+    for (const k of Object.keys(layer)) sources.set(k, { value: layer[k], owner: layer });
+  }
+  const resolving = new Set<string>();
+  for (const [k, src] of sources) {
+    if (k in magic) continue;
+    if (!containsTemplate(src.value, renderer)) {
+      scope[k] = src.value;
+      continue;
+    }
+    let cached: { v: unknown } | undefined;
+    Object.defineProperty(scope, k, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        if (cached) return cached.v;
+        if (resolving.has(k)) {
+          const loc = keyLoc(src.owner, k);
+          throw new TemplateError(`recursive loop detected in variable '${k}' (${[...resolving, k].join(' -> ')})`, { loc });
+        }
+        resolving.add(k);
+        try {
+          const loc: SourceLocation | undefined = keyLoc(src.owner, k);
+          const v =
+            typeof src.value === 'string'
+              ? renderer.renderString(src.value, scope, loc?.file ?? `variable ${k}`, loc?.line ?? 1)
+              : renderer.renderValue(src.value, scope, loc?.file ?? `variable ${k}`, yamlLocOf);
+          cached = { v };
+          return v;
+        } finally {
+          resolving.delete(k);
+        }
+      },
+    });
+  }
+  for (const [k, v] of Object.entries(magic)) scope[k] = v;
+  return scope;
+}
+
+/** Parses `-e` values: `k=v k2=v2`, `@file.yml`, or inline JSON/YAML mapping. */
+export function parseKeyValues(s: string): Vars | undefined {
+  const out: Vars = {};
+  // shell-like split honouring quotes
+  const re = /([A-Za-z_][A-Za-z0-9_]*)=("((?:[^"\\]|\\.)*)"|'([^']*)'|(\S*))/g;
+  let m: RegExpExecArray | null;
+  let consumed = '';
+  while ((m = re.exec(s))) {
+    const v = m[3] !== undefined ? m[3].replace(/\\(.)/g, '$1') : m[4] !== undefined ? m[4] : m[5]!;
+    out[m[1]!] = v;
+    consumed += m[0];
+  }
+  if (consumed.replace(/\s/g, '') !== s.replace(/\s/g, '')) return undefined;
+  return out;
+}

@@ -1,0 +1,547 @@
+// Playbook and role loading: YAML → validated AST (lib/engine/ast.ts). Everything that can be
+// checked before a host is touched is checked here: structure, keywords, module names, argument
+// names and literal types, role/include/vars files, role dependency cycles.
+import { existsSync, statSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { loadYamlFile, keyLoc, locOf } from './yaml.js';
+import { loadVarsFile } from './vars-files.js';
+import { ParseError, UnknownModuleError, MissingFileError, closest, type SourceLocation } from '../errors.js';
+import { canonicalModuleName, getModule, isModule, moduleNames, ENGINE_ACTIONS } from '../modules/index.js';
+import { validateArgs } from '../modules/args.js';
+import type { BlockTask, ModuleTask, Play, Playbook, RoleInfo, TaskKeywords, TaskNode } from '../engine/ast.js';
+
+const PLAY_KEYS = [
+  'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial',
+  'max_fail_percentage', 'any_errors_fatal', 'become', 'become_user', 'gather_facts', 'tags', 'check_mode', 'diff',
+  'environment', 'remote_user', 'connection', 'strategy', 'order', 'force_handlers', 'ignore_errors', 'no_log',
+] as const;
+
+const TASK_KEYWORDS = [
+  'name', 'when', 'loop', 'with_items', 'with_list', 'loop_control', 'register', 'notify', 'listen', 'changed_when',
+  'failed_when', 'ignore_errors', 'tags', 'run_once', 'delegate_to', 'no_log', 'check_mode', 'diff', 'environment',
+  'vars', 'become', 'become_user', 'until', 'retries', 'delay', 'throttle', 'args', 'any_errors_fatal',
+  'block', 'rescue', 'always', 'local_action', 'delegate_facts',
+] as const;
+
+const BLOCK_KEYS = new Set(['block', 'rescue', 'always']);
+
+type Obj = Record<string, unknown>;
+
+export interface LoadOptions {
+  /** Extra role directories (BOSUN_ROLES_PATH, --roles-path). */
+  rolesPath?: string[];
+}
+
+function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function here(obj: unknown, key: string | undefined, file: string): SourceLocation {
+  return (key !== undefined ? keyLoc(obj, key) : locOf(obj)) ?? { file };
+}
+
+function typeName(v: unknown): string {
+  if (v === null || v === undefined) return 'nothing';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'a mapping';
+  return `the ${typeof v} ${JSON.stringify(v)}`;
+}
+
+function expectList(v: unknown, what: string, loc: SourceLocation): unknown[] {
+  if (v === null || v === undefined) return [];
+  if (!Array.isArray(v)) throw new ParseError(`${what} must be a list; got ${typeName(v)}`, { loc });
+  return v;
+}
+
+function expectMap(v: unknown, what: string, loc: SourceLocation): Obj {
+  if (v === null || v === undefined) return {};
+  if (!isObj(v)) throw new ParseError(`${what} must be a mapping; got ${typeName(v)}`, { loc });
+  return v;
+}
+
+function strList(v: unknown, what: string, loc: SourceLocation): string[] {
+  if (v === null || v === undefined) return [];
+  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string' || typeof x === 'number')) return v.map(String);
+  throw new ParseError(`${what} must be a string or a list of strings; got ${typeName(v)}`, { loc });
+}
+
+function condList(v: unknown, what: string, loc: SourceLocation): Array<string | boolean> | undefined {
+  if (v === undefined || v === null) return undefined;
+  const list = Array.isArray(v) ? v : [v];
+  for (const c of list) {
+    if (typeof c !== 'string' && typeof c !== 'boolean') {
+      throw new ParseError(`${what} must be an expression string, a boolean or a list of them; got ${typeName(c)}`, { loc });
+    }
+  }
+  return list as Array<string | boolean>;
+}
+
+function boolish(v: unknown, what: string, loc: SourceLocation): boolean | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string' && /^(yes|true|on)$/i.test(v)) return true;
+  if (typeof v === 'string' && /^(no|false|off)$/i.test(v)) return false;
+  throw new ParseError(`${what} must be a boolean (true/false); got ${typeName(v)}`, { loc });
+}
+
+function intish(v: unknown, what: string, loc: SourceLocation): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  const n = typeof v === 'string' && /^-?\d+$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n)) throw new ParseError(`${what} must be an integer; got ${typeName(v)}`, { loc });
+  return n;
+}
+
+export class PlaybookLoader {
+  private readonly rolesPath: string[];
+  private readonly roleCache = new Map<string, RoleInfo & { tasks: TaskNode[]; handlers: TaskNode[]; deps: string[] }>();
+  /** Every name a task registers or sets, for the static undefined-variable check. */
+  readonly definedNames = new Set<string>();
+
+  constructor(private readonly playbookFile: string, opts: LoadOptions = {}) {
+    const dir = dirname(resolve(playbookFile));
+    const envPath = (process.env.BOSUN_ROLES_PATH ?? '').split(':').filter(Boolean);
+    this.rolesPath = [
+      ...(opts.rolesPath ?? []),
+      join(dir, 'roles'),
+      ...envPath,
+      join(dir, '..', 'roles'),
+      join(process.cwd(), 'roles'),
+    ].map((p) => resolve(p));
+  }
+
+  async load(): Promise<Playbook> {
+    const file = resolve(this.playbookFile);
+    const plays = await this.loadPlaysFrom(file, new Set());
+    return { file, dir: dirname(file), plays };
+  }
+
+  private async loadPlaysFrom(file: string, seen: Set<string>): Promise<Play[]> {
+    if (seen.has(file)) throw new ParseError(`import_playbook cycle: ${[...seen, file].join(' -> ')}`, { loc: { file } });
+    seen.add(file);
+    const y = loadYamlFile(file, 'playbook');
+    if (y.value === null) return [];
+    const list = y.value;
+    if (!Array.isArray(list)) throw new ParseError(`a playbook must be a list of plays; got ${typeName(list)}`, { loc: locOf(list) ?? { file, line: 1, col: 1 } });
+    const plays: Play[] = [];
+    for (const [i, raw] of list.entries()) {
+      const loc = keyLoc(list, String(i)) ?? { file };
+      if (!isObj(raw)) throw new ParseError(`each play must be a mapping; got ${typeName(raw)}`, { loc });
+      if ('import_playbook' in raw) {
+        const target = raw.import_playbook;
+        if (typeof target !== 'string') throw new ParseError('import_playbook must be a file name', { loc: here(raw, 'import_playbook', file) });
+        const p = resolve(dirname(file), target);
+        if (!existsSync(p)) throw new MissingFileError(`imported playbook not found: ${target}`, { loc: here(raw, 'import_playbook', file) });
+        plays.push(...(await this.loadPlaysFrom(p, new Set(seen))));
+        continue;
+      }
+      plays.push(await this.loadPlay(raw, file, loc));
+    }
+    return plays;
+  }
+
+  private async loadPlay(raw: Obj, file: string, loc: SourceLocation): Promise<Play> {
+    for (const k of Object.keys(raw)) {
+      if (!(PLAY_KEYS as readonly string[]).includes(k)) {
+        const hint = closest(k, PLAY_KEYS);
+        const isTask = isModule(k) || (ENGINE_ACTIONS as readonly string[]).includes(k);
+        throw new ParseError(`unknown play keyword '${k}'${hint ? ` (did you mean '${hint}'?)` : ''}`, {
+          loc: here(raw, k, file),
+          hint: isTask ? 'tasks go under a play\'s tasks: list' : undefined,
+        });
+      }
+    }
+    if (raw.hosts === undefined || raw.hosts === null || raw.hosts === '') {
+      throw new ParseError("play has no 'hosts:' (expected a host pattern such as all, etcd or node1:node2)", { loc });
+    }
+    const hosts = Array.isArray(raw.hosts) ? raw.hosts.map(String).join(':') : raw.hosts;
+    if (typeof hosts !== 'string' && typeof hosts !== 'number') throw new ParseError(`hosts must be a host pattern string; got ${typeName(raw.hosts)}`, { loc: here(raw, 'hosts', file) });
+    const dir = dirname(file);
+    const vars = expectMap(raw.vars, 'vars', here(raw, 'vars', file));
+    const varsFiles: Play['varsFiles'] = [];
+    for (const [i, vf] of expectList(raw.vars_files, 'vars_files', here(raw, 'vars_files', file)).entries()) {
+      const vloc = keyLoc(raw.vars_files, String(i)) ?? here(raw, 'vars_files', file);
+      if (typeof vf !== 'string') throw new ParseError(`vars_files entries must be file names; got ${typeName(vf)}`, { loc: vloc });
+      const p = isAbsolute(vf) ? vf : resolve(dir, vf);
+      if (!existsSync(p)) throw new MissingFileError(`vars file not found: ${vf} (looked in ${dir})`, { loc: vloc });
+      varsFiles.push({ file: p, vars: loadVarsFile(p) });
+    }
+    const playRoles: RoleInfo[] = [];
+    const handlers: TaskNode[] = [];
+    const roleTasks: TaskNode[] = [];
+    for (const [i, r] of expectList(raw.roles, 'roles', here(raw, 'roles', file)).entries()) {
+      const rloc = keyLoc(raw.roles, String(i)) ?? here(raw, 'roles', file);
+      let name: unknown;
+      let extra: Obj = {};
+      if (typeof r === 'string') name = r;
+      else if (isObj(r)) {
+        name = r.role ?? r.name;
+        extra = r;
+      } else throw new ParseError(`roles entries must be a role name or a mapping with role:; got ${typeName(r)}`, { loc: rloc });
+      if (typeof name !== 'string') throw new ParseError('role entry has no role: name', { loc: rloc });
+      const block = await this.roleBlock(name, rloc, playRoles, handlers, 'import_role', undefined);
+      const kw = this.keywords(extra, file, ['role', 'name']);
+      Object.assign(block, mergeKeywords(kw, block));
+      if (isObj(extra.vars)) block.vars = { ...(extra.vars as Obj), ...(block.vars ?? {}) };
+      // role params given inline (role: x, foo: bar) act like vars for that role
+      const params: Obj = {};
+      for (const [k, v] of Object.entries(extra)) if (!['role', 'name', 'vars', 'when', 'tags', 'become', 'become_user'].includes(k)) params[k] = v;
+      if (Object.keys(params).length) block.vars = { ...(block.vars ?? {}), ...params };
+      roleTasks.push(block);
+    }
+    const ctx = { file, dir, roles: playRoles, handlers };
+    const sections: Play['sections'] = [];
+    const pre = await this.tasks(raw.pre_tasks, 'pre_tasks', ctx, undefined, here(raw, 'pre_tasks', file));
+    if (pre.length) sections.push({ name: 'pre_tasks', tasks: pre });
+    if (roleTasks.length) sections.push({ name: 'roles', tasks: roleTasks });
+    const tasks = await this.tasks(raw.tasks, 'tasks', ctx, undefined, here(raw, 'tasks', file));
+    if (tasks.length) sections.push({ name: 'tasks', tasks });
+    const post = await this.tasks(raw.post_tasks, 'post_tasks', ctx, undefined, here(raw, 'post_tasks', file));
+    if (post.length) sections.push({ name: 'post_tasks', tasks: post });
+    handlers.push(...(await this.tasks(raw.handlers, 'handlers', ctx, undefined, here(raw, 'handlers', file))));
+
+    const serialRaw = raw.serial;
+    let serial: Array<number | string> | undefined;
+    if (serialRaw !== undefined && serialRaw !== null) {
+      const list = Array.isArray(serialRaw) ? serialRaw : [serialRaw];
+      serial = list.map((s) => {
+        if (typeof s === 'number' && Number.isInteger(s) && s > 0) return s;
+        if (typeof s === 'string' && /^\d+%?$/.test(s)) return /%$/.test(s) ? s : Number(s);
+        throw new ParseError(`serial must be a positive integer, a percentage like "30%", or a list of them; got ${typeName(s)}`, { loc: here(raw, 'serial', file) });
+      });
+    }
+    return {
+      name: typeof raw.name === 'string' ? raw.name : String(hosts),
+      hosts: String(hosts),
+      loc,
+      vars,
+      varsFiles,
+      roles: playRoles,
+      sections,
+      handlers,
+      serial,
+      maxFailPercentage: intish(raw.max_fail_percentage, 'max_fail_percentage', here(raw, 'max_fail_percentage', file)),
+      anyErrorsFatal: boolish(raw.any_errors_fatal, 'any_errors_fatal', here(raw, 'any_errors_fatal', file)) ?? false,
+      become: boolish(raw.become, 'become', here(raw, 'become', file)),
+      becomeUser: typeof raw.become_user === 'string' ? raw.become_user : undefined,
+      gatherFacts: boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? true,
+      tags: strList(raw.tags, 'tags', here(raw, 'tags', file)),
+      checkMode: boolish(raw.check_mode, 'check_mode', here(raw, 'check_mode', file)),
+      diff: boolish(raw.diff, 'diff', here(raw, 'diff', file)),
+      environment: raw.environment === undefined ? undefined : expectMap(raw.environment, 'environment', here(raw, 'environment', file)),
+    };
+  }
+
+  // ---------------------------------------------------------------- roles
+
+  private findRole(name: string, loc: SourceLocation): string {
+    if (isAbsolute(name) && existsSync(name)) return name;
+    for (const base of this.rolesPath) {
+      const p = join(base, name);
+      if (existsSync(p) && statSync(p).isDirectory()) return p;
+    }
+    throw new MissingFileError(`role '${name}' not found (searched: ${this.rolesPath.join(', ')})`, { loc });
+  }
+
+  private optionalYaml(path: string, what: string): { value: unknown; file: string } | undefined {
+    for (const ext of ['.yml', '.yaml', '.json', '']) {
+      const p = path + ext;
+      if (existsSync(p) && statSync(p).isFile()) return { value: loadYamlFile(p, what).value, file: p };
+    }
+    return undefined;
+  }
+
+  private async loadRole(name: string, loc: SourceLocation, stack: string[]) {
+    const path = this.findRole(name, loc);
+    const key = `${path}`;
+    if (stack.includes(key)) {
+      throw new ParseError(`role dependency cycle: ${[...stack, key].map((p) => p.split('/').pop()).join(' -> ')}`, { loc });
+    }
+    const hit = this.roleCache.get(key);
+    if (hit) return hit;
+    const role: RoleInfo & { tasks: TaskNode[]; handlers: TaskNode[]; deps: string[] } = {
+      name,
+      path,
+      defaults: {},
+      vars: {},
+      tasks: [],
+      handlers: [],
+      deps: [],
+    };
+    const defaults = this.optionalYaml(join(path, 'defaults', 'main'), 'role defaults');
+    if (defaults) role.defaults = expectMap(defaults.value, `${name}/defaults/main.yml`, locOf(defaults.value) ?? { file: defaults.file });
+    const vars = this.optionalYaml(join(path, 'vars', 'main'), 'role vars');
+    if (vars) role.vars = expectMap(vars.value, `${name}/vars/main.yml`, locOf(vars.value) ?? { file: vars.file });
+    const meta = this.optionalYaml(join(path, 'meta', 'main'), 'role meta');
+    const depNodes: Array<{ name: string; loc: SourceLocation }> = [];
+    if (meta && isObj(meta.value)) {
+      const deps = expectList(meta.value.dependencies, 'dependencies', here(meta.value, 'dependencies', meta.file));
+      for (const [i, d] of deps.entries()) {
+        const dloc = keyLoc(meta.value.dependencies, String(i)) ?? { file: meta.file };
+        const dn = typeof d === 'string' ? d : isObj(d) ? (d.role ?? d.name) : undefined;
+        if (typeof dn !== 'string') throw new ParseError('role dependency must be a role name or a mapping with role:', { loc: dloc });
+        depNodes.push({ name: dn, loc: dloc });
+      }
+    }
+    for (const d of depNodes) {
+      await this.loadRole(d.name, d.loc, [...stack, key]);
+      role.deps.push(d.name);
+    }
+    const ctxBase = { dir: join(path, 'tasks'), roles: [] as RoleInfo[], handlers: [] as TaskNode[] };
+    const tasks = this.optionalYaml(join(path, 'tasks', 'main'), 'role tasks');
+    if (tasks) role.tasks = await this.tasks(tasks.value, 'tasks', { ...ctxBase, file: tasks.file }, role, locOf(tasks.value) ?? { file: tasks.file });
+    const handlers = this.optionalYaml(join(path, 'handlers', 'main'), 'role handlers');
+    if (handlers) role.handlers = await this.tasks(handlers.value, 'handlers', { ...ctxBase, file: handlers.file, dir: join(path, 'handlers') }, role, locOf(handlers.value) ?? { file: handlers.file });
+    this.roleCache.set(key, role);
+    return role;
+  }
+
+  /** A role as a block (dependencies first), registering its vars and handlers with the play. */
+  private async roleBlock(
+    name: string,
+    loc: SourceLocation,
+    playRoles: RoleInfo[],
+    handlers: TaskNode[],
+    origin: 'include_role' | 'import_role',
+    tasksFrom: string | undefined,
+  ): Promise<BlockTask> {
+    const role = await this.loadRole(name, loc, []);
+    const block: TaskNode[] = [];
+    for (const dep of role.deps) {
+      const already = playRoles.some((r) => r.name === dep);
+      if (!already) block.push(await this.roleBlock(dep, loc, playRoles, handlers, origin, undefined));
+    }
+    if (!playRoles.includes(role)) {
+      playRoles.push(role);
+      handlers.push(...role.handlers);
+    }
+    let tasks = role.tasks;
+    if (tasksFrom) {
+      const f = this.optionalYaml(join(role.path, 'tasks', tasksFrom.replace(/\.ya?ml$/, '')), 'role tasks');
+      if (!f) throw new MissingFileError(`tasks_from '${tasksFrom}' not found in role ${name}`, { loc });
+      tasks = await this.tasks(f.value, 'tasks', { file: f.file, dir: join(role.path, 'tasks'), roles: playRoles, handlers }, role, locOf(f.value) ?? { file: f.file });
+    }
+    block.push(...tasks);
+    return {
+      kind: 'block',
+      origin,
+      name: undefined,
+      loc,
+      role,
+      when: [],
+      tags: [],
+      block,
+      rescue: [],
+      always: [],
+      notify: [],
+      listen: [],
+    };
+  }
+
+  // ---------------------------------------------------------------- tasks
+
+  private async tasks(
+    raw: unknown,
+    what: string,
+    ctx: { file: string; dir: string; roles: RoleInfo[]; handlers: TaskNode[] },
+    role: RoleInfo | undefined,
+    loc: SourceLocation,
+  ): Promise<TaskNode[]> {
+    const list = expectList(raw, what, loc);
+    const out: TaskNode[] = [];
+    for (const [i, t] of list.entries()) {
+      const tloc = keyLoc(list, String(i)) ?? loc;
+      if (!isObj(t)) throw new ParseError(`each entry of ${what} must be a task mapping; got ${typeName(t)}`, { loc: tloc });
+      out.push(await this.task(t, ctx, role, tloc));
+    }
+    return out;
+  }
+
+  private keywords(t: Obj, file: string, ignore: string[] = []): TaskKeywords {
+    const at = (k: string) => here(t, k, file);
+    const kw: TaskKeywords = {
+      when: condList(t.when, 'when', at('when')) ?? [],
+      tags: strList(t.tags, 'tags', at('tags')),
+    };
+    if (t.vars !== undefined && !ignore.includes('vars')) kw.vars = expectMap(t.vars, 'vars', at('vars'));
+    const b = boolish(t.become, 'become', at('become'));
+    if (b !== undefined) kw.become = b;
+    if (t.become_user !== undefined) kw.becomeUser = String(t.become_user);
+    if (t.ignore_errors !== undefined) {
+      kw.ignoreErrors = typeof t.ignore_errors === 'string' && /\{\{/.test(t.ignore_errors) ? t.ignore_errors : boolish(t.ignore_errors, 'ignore_errors', at('ignore_errors'));
+    }
+    const ro = boolish(t.run_once, 'run_once', at('run_once'));
+    if (ro !== undefined) kw.runOnce = ro;
+    if (t.delegate_to !== undefined) {
+      if (typeof t.delegate_to !== 'string') throw new ParseError(`delegate_to must be a host name; got ${typeName(t.delegate_to)}`, { loc: at('delegate_to') });
+      kw.delegateTo = t.delegate_to;
+    }
+    const nl = boolish(t.no_log, 'no_log', at('no_log'));
+    if (nl !== undefined) kw.noLog = nl;
+    const cm = boolish(t.check_mode, 'check_mode', at('check_mode'));
+    if (cm !== undefined) kw.checkMode = cm;
+    const df = boolish(t.diff, 'diff', at('diff'));
+    if (df !== undefined) kw.diff = df;
+    if (t.environment !== undefined) kw.environment = expectMap(t.environment, 'environment', at('environment'));
+    const th = intish(t.throttle, 'throttle', at('throttle'));
+    if (th !== undefined) {
+      if (th < 0) throw new ParseError('throttle must be 0 (no limit) or a positive integer', { loc: at('throttle') });
+      kw.throttle = th;
+    }
+    const aef = boolish(t.any_errors_fatal, 'any_errors_fatal', at('any_errors_fatal'));
+    if (aef !== undefined) kw.anyErrorsFatal = aef;
+    return kw;
+  }
+
+  private async task(
+    t: Obj,
+    ctx: { file: string; dir: string; roles: RoleInfo[]; handlers: TaskNode[] },
+    role: RoleInfo | undefined,
+    loc: SourceLocation,
+  ): Promise<TaskNode> {
+    const file = ctx.file;
+    const at = (k: string) => here(t, k, file);
+    const name = t.name === undefined || t.name === null ? undefined : String(t.name);
+    const kw = this.keywords(t, file);
+    const notify = strList(t.notify, 'notify', at('notify'));
+    const listen = strList(t.listen, 'listen', at('listen'));
+    const keys = Object.keys(t);
+    const actionKeys = keys.filter((k) => !(TASK_KEYWORDS as readonly string[]).includes(k));
+
+    if (keys.some((k) => BLOCK_KEYS.has(k))) {
+      if (t.block === undefined) throw new ParseError("'rescue'/'always' need a 'block' in the same task", { loc });
+      if (actionKeys.length) {
+        throw new ParseError(`a block cannot also have a module ('${actionKeys[0]}'); move it into the block's task list`, { loc: at(actionKeys[0]!) });
+      }
+      const sub = (k: string) => this.tasks(t[k], k, ctx, role, at(k));
+      return { kind: 'block', origin: 'block', name, loc, role, ...kw, block: await sub('block'), rescue: await sub('rescue'), always: await sub('always'), notify, listen };
+    }
+    if (actionKeys.length === 0) {
+      throw new ParseError(`task${name ? ` '${name}'` : ''} has no module (expected one of: ${moduleNames().join(', ')}, set_fact, include_tasks, import_role, …)`, { loc });
+    }
+    if (actionKeys.length > 1) {
+      const mods = actionKeys.filter((k) => isModule(k) || (ENGINE_ACTIONS as readonly string[]).includes(k));
+      if (mods.length > 1) throw new ParseError(`task has two modules ('${mods[0]}' and '${mods[1]}'); a task runs exactly one`, { loc: at(mods[1]!) });
+      const unknown = actionKeys.find((k) => !mods.includes(k))!;
+      const hint = closest(unknown, [...TASK_KEYWORDS, ...moduleNames()]);
+      throw new ParseError(`unknown task keyword '${unknown}'${hint ? ` (did you mean '${hint}'?)` : ''}`, { loc: at(unknown) });
+    }
+    const action = canonicalModuleName(actionKeys[0]!);
+    const aloc = at(actionKeys[0]!);
+    const rawArgs = t[actionKeys[0]!];
+
+    switch (action) {
+      case 'set_fact': {
+        const facts = expectMap(rawArgs, 'set_fact', aloc);
+        for (const k of Object.keys(facts)) if (k !== 'cacheable') this.definedNames.add(k);
+        const { loop, loopVar, loopLabel } = this.loopOf(t, file);
+        return { kind: 'set_fact', name, loc, role, ...kw, facts, loop, loopVar, loopLabel, notify, listen };
+      }
+      case 'meta': {
+        const a = typeof rawArgs === 'string' ? rawArgs : undefined;
+        const valid = ['flush_handlers', 'noop', 'end_play', 'end_host', 'clear_facts'] as const;
+        if (!a || !(valid as readonly string[]).includes(a)) {
+          throw new ParseError(`meta: expects one of ${valid.join(', ')}; got ${typeName(rawArgs)}`, { loc: aloc });
+        }
+        return { kind: 'meta', name, loc, role, ...kw, action: a as (typeof valid)[number], notify, listen };
+      }
+      case 'include_tasks':
+      case 'import_tasks': {
+        const fname = typeof rawArgs === 'string' ? rawArgs : isObj(rawArgs) ? rawArgs.file : undefined;
+        if (typeof fname !== 'string') throw new ParseError(`${action} needs a file name`, { loc: aloc });
+        if (fname.includes('{{')) throw new ParseError(`${action} file names must be literal (templated file names are not supported): ${fname}`, { loc: aloc });
+        const p = isAbsolute(fname) ? fname : resolve(ctx.dir, fname);
+        if (!existsSync(p)) throw new MissingFileError(`${action} file not found: ${fname} (looked in ${ctx.dir})`, { loc: aloc });
+        const y = loadYamlFile(p, 'tasks file');
+        const block = await this.tasks(y.value, 'tasks', { ...ctx, file: p, dir: dirname(p) }, role, locOf(y.value) ?? { file: p });
+        return { kind: 'block', origin: action, name, loc, role, ...kw, block, rescue: [], always: [], notify, listen };
+      }
+      case 'include_role':
+      case 'import_role': {
+        if (!isObj(rawArgs) || typeof rawArgs.name !== 'string') throw new ParseError(`${action} needs name: ROLE`, { loc: aloc });
+        const tasksFrom = typeof rawArgs.tasks_from === 'string' ? rawArgs.tasks_from : undefined;
+        const block = await this.roleBlock(rawArgs.name, aloc, ctx.roles, ctx.handlers, action, tasksFrom);
+        return { ...block, name, loc, ...mergeKeywords(kw, block), notify, listen };
+      }
+    }
+
+    if (!isModule(action)) {
+      const hint = closest(action, [...moduleNames(), ...ENGINE_ACTIONS, ...TASK_KEYWORDS]);
+      throw new UnknownModuleError(`unknown module '${actionKeys[0]}'${hint ? ` (did you mean '${hint}'?)` : ''}`, { loc: aloc });
+    }
+    const mod = await getModule(action);
+    let argsIn: unknown = rawArgs;
+    if (isObj(t.args)) {
+      // `args:` keyword merges with free-form/inline args
+      argsIn = typeof rawArgs === 'string' && mod.freeForm ? { [mod.freeForm]: rawArgs, ...t.args } : { ...(isObj(rawArgs) ? rawArgs : {}), ...t.args };
+    }
+    const argSource = isObj(rawArgs) ? rawArgs : isObj(t.args) ? t.args : undefined;
+    const args = validateArgs(mod, argsIn, {
+      loc: aloc,
+      keyLoc: (k: string) => (argSource ? keyLoc(argSource, k) : undefined) ?? aloc,
+      deferTemplates: true,
+    });
+    const argLocs: Record<string, SourceLocation | undefined> = {};
+    for (const k of Object.keys(args)) argLocs[k] = (argSource ? keyLoc(argSource, k) : undefined) ?? aloc;
+    const register = t.register === undefined ? undefined : String(t.register);
+    if (register !== undefined) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(register)) throw new ParseError(`register must be a variable name; got '${register}'`, { loc: at('register') });
+      this.definedNames.add(register);
+    }
+    const { loop, loopVar, loopLabel } = this.loopOf(t, file);
+    const node: ModuleTask = {
+      kind: 'module',
+      module: action,
+      name,
+      loc,
+      role,
+      ...kw,
+      args,
+      argLocs,
+      loop,
+      loopVar,
+      loopLabel,
+      register,
+      notify,
+      listen,
+      changedWhen: condList(t.changed_when, 'changed_when', at('changed_when')),
+      failedWhen: condList(t.failed_when, 'failed_when', at('failed_when')),
+      until: condList(t.until, 'until', at('until')),
+      retries: intish(t.retries, 'retries', at('retries')) ?? (t.until !== undefined ? 3 : 0),
+      delay: intish(t.delay, 'delay', at('delay')) ?? 5,
+    };
+    return node;
+  }
+
+  private loopOf(t: Obj, file: string): { loop: unknown; loopVar: string; loopLabel?: string } {
+    const loop = t.loop ?? t.with_items ?? t.with_list;
+    const lc = t.loop_control === undefined ? {} : expectMap(t.loop_control, 'loop_control', here(t, 'loop_control', file));
+    for (const k of Object.keys(lc)) {
+      if (!['loop_var', 'label', 'index_var', 'pause', 'extended'].includes(k)) {
+        throw new ParseError(`unknown loop_control key '${k}' (valid: label, loop_var, index_var, pause, extended)`, { loc: here(lc, k, file) });
+      }
+    }
+    if (loop !== undefined && loop !== null && !Array.isArray(loop) && typeof loop !== 'string') {
+      throw new ParseError(`loop must be a list or a "{{ variable }}" that is one; got ${typeName(loop)}`, { loc: here(t, 'loop', file) });
+    }
+    const loopVar = typeof lc.loop_var === 'string' ? lc.loop_var : 'item';
+    return { loop: loop ?? undefined, loopVar, loopLabel: typeof lc.label === 'string' ? lc.label : undefined };
+  }
+}
+
+function mergeKeywords(outer: TaskKeywords, inner: TaskKeywords): TaskKeywords {
+  return {
+    ...inner,
+    ...Object.fromEntries(Object.entries(outer).filter(([, v]) => v !== undefined)),
+    when: [...outer.when, ...inner.when],
+    tags: [...new Set([...outer.tags, ...inner.tags])],
+    vars: outer.vars || inner.vars ? { ...(inner.vars ?? {}), ...(outer.vars ?? {}) } : undefined,
+  };
+}
+
+export async function loadPlaybook(file: string, opts: LoadOptions = {}): Promise<{ playbook: Playbook; definedNames: Set<string> }> {
+  const loader = new PlaybookLoader(file, opts);
+  if (!existsSync(file)) throw new MissingFileError(`playbook not found: ${file}`, { loc: { file } });
+  const playbook = await loader.load();
+  return { playbook, definedNames: loader.definedNames };
+}

@@ -1,0 +1,41 @@
+// Secret masking for everything that leaves the process: console, --diff, JSON events, errors,
+// traces. Registered secrets (vault values, no_log, secret arguments, private keys) become ***,
+// and any PEM private key block is replaced wholesale, whether or not anyone registered it.
+
+const PEM_KEY = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g;
+
+export const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_log: true' was specified for this result";
+
+export class Masker {
+  constructor(readonly secrets: Set<string> = new Set()) {}
+
+  text(s: string): string {
+    let out = s.replace(PEM_KEY, '***PRIVATE KEY***');
+    // longest first so a secret containing another is masked whole
+    const list = [...this.secrets].filter((x) => x.length > 0).sort((a, b) => b.length - a.length);
+    for (const sec of list) if (out.includes(sec)) out = out.split(sec).join('***');
+    return out;
+  }
+
+  /** Deep-masks a JSON-able value. */
+  value<T>(v: T): T {
+    return maskDeep(v, this, 0) as T;
+  }
+}
+
+export function containsPrivateKey(s: string): boolean {
+  PEM_KEY.lastIndex = 0;
+  const r = PEM_KEY.test(s);
+  PEM_KEY.lastIndex = 0;
+  return r;
+}
+
+function maskDeep(v: unknown, m: Masker, depth: number): unknown {
+  if (typeof v === 'string') return m.text(v);
+  if (depth > 50 || v === null || typeof v !== 'object') return v;
+  if (Buffer.isBuffer(v)) return `<${v.length} bytes>`;
+  if (Array.isArray(v)) return v.map((x) => maskDeep(x, m, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = maskDeep(x, m, depth + 1);
+  return out;
+}
