@@ -1,0 +1,267 @@
+// etcdctl module against a real single-node etcd 3.4 on 127.0.0.1 (random free ports), TLS with
+// client-cert auth and certificates made by the openssl CLI, v2 API enabled for the v2 ops.
+import t from 'tap';
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import etcdctl, { type EtcdctlArgs } from '../../lib/modules/etcdctl.js';
+import { parseMemberList, parseHealth, etcdError, script, payload } from '../../lib/modules/util/etcdctl-cli.js';
+import { fakeContext, runTask } from '../helpers/fake-ctx.js';
+import type { Connection, ExecOptions } from '../../lib/executor/types.js';
+import { ArgumentError } from '../../lib/errors.js';
+
+const ROOT_PW = 'r00t pass:with colon';
+const NEW_PW = 'second-Pass word';
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      s.close(() => (typeof a === 'object' && a ? res(a.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+const dir = t.testdir({});
+const sh = (cmd: string) => execFileSync('sh', ['-c', cmd], { cwd: dir, stdio: 'pipe' });
+sh(`set -e
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 2 -subj /CN=CA -sha256 -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign,cRLSign
+printf 'basicConstraints=CA:FALSE\\nkeyUsage=critical,digitalSignature,keyEncipherment\\nextendedKeyUsage=serverAuth,clientAuth\\nsubjectAltName=IP:127.0.0.1,DNS:localhost\\n' > srv.ext
+openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=node1
+openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 2 -sha256 -extfile srv.ext
+printf 'basicConstraints=CA:FALSE\\nkeyUsage=critical,digitalSignature,keyEncipherment\\nextendedKeyUsage=clientAuth\\n' > cli.ext
+openssl req -newkey rsa:2048 -nodes -keyout admin.key -out admin.csr -subj /CN=admin
+openssl x509 -req -in admin.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out admin.crt -days 2 -sha256 -extfile cli.ext
+`);
+
+let etcd: ChildProcess | undefined;
+t.teardown(() => {
+  etcd?.kill('SIGKILL');
+});
+
+/** Records every request's script and stdin, and what the module asked to mask. */
+class Recording implements Connection {
+  readonly scripts: string[] = [];
+  readonly stdins: string[] = [];
+  constructor(readonly inner: Connection) {}
+  get host() { return this.inner.host; }
+  get kind() { return this.inner.kind; }
+  get stats() { return this.inner.stats; }
+  open() { return this.inner.open(); }
+  close() { return this.inner.close(); }
+  exec(s: string, o: ExecOptions = {}) {
+    this.scripts.push(s);
+    this.stdins.push(String(o.stdin ?? ''));
+    return this.inner.exec(s, o);
+  }
+}
+
+/** Samples every process's argv while `fn` runs: a password must never show up there. */
+async function watchArgv<T>(needles: string[], fn: () => Promise<T>): Promise<{ value: T; seen: string[]; samples: number }> {
+  const seen: string[] = [];
+  let samples = 0;
+  let stop = false;
+  const loop = (async () => {
+    while (!stop) {
+      for (const p of readdirSync('/proc')) {
+        if (!/^\d+$/.test(p)) continue;
+        let cmd = '';
+        try { cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').join(' '); } catch { continue; }
+        if (cmd.includes('etcdctl')) samples++;
+        for (const n of needles) if (cmd.includes(n)) seen.push(cmd);
+      }
+      await new Promise((r) => setTimeout(r, 2));
+    }
+  })();
+  try {
+    const value = await fn();
+    return { value, seen, samples };
+  } finally {
+    stop = true;
+    await loop;
+  }
+}
+
+let endpoint = '';
+let base: Pick<EtcdctlArgs, 'endpoints' | 'cacert' | 'cert' | 'key' | 'timeout'>;
+
+t.before(async () => {
+  const [cp, pp] = [await freePort(), await freePort()];
+  endpoint = `https://127.0.0.1:${cp}`;
+  etcd = spawn('etcd', [
+    '--name', 'n1', '--data-dir', `${dir}/data`,
+    '--listen-client-urls', endpoint, '--advertise-client-urls', endpoint,
+    '--listen-peer-urls', `https://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `https://127.0.0.1:${pp}`,
+    '--initial-cluster', `n1=https://127.0.0.1:${pp}`, '--initial-cluster-token', 'bosun-test',
+    '--cert-file', `${dir}/server.crt`, '--key-file', `${dir}/server.key`, '--trusted-ca-file', `${dir}/ca.crt`,
+    '--client-cert-auth', '--peer-cert-file', `${dir}/server.crt`, '--peer-key-file', `${dir}/server.key`,
+    '--peer-trusted-ca-file', `${dir}/ca.crt`, '--peer-client-cert-auth', '--enable-v2',
+  ], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const log: string[] = [];
+  etcd.stderr!.on('data', (b: Buffer) => log.push(b.toString()));
+  base = { endpoints: [endpoint], cacert: `${dir}/ca.crt`, cert: `${dir}/admin.crt`, key: `${dir}/admin.key`, timeout: 3 };
+  // The module's own health op is the wait.
+  const { outcome } = await runTask(etcdctl, fakeContext(), { ...base, op: 'health', retries: 20, delay: 1 });
+  if (!outcome.result?.healthy) throw new Error(`etcd did not start: ${log.join('')}`);
+});
+
+t.test('parsers', async (t) => {
+  const m = parseMemberList(
+    '{"header":{"cluster_id":14398420247917935680},"members":[{"ID":1654818993570247861,"name":"n1","peerURLs":["https://a:2380"],"clientURLs":["https://a:2379"]},{"ID":18446744073709551615,"peerURLs":["https://b:2380"]}]}',
+  );
+  t.same(m, [
+    { id: '16f7191b6752f4b5', name: 'n1', peer_urls: ['https://a:2380'], client_urls: ['https://a:2379'], started: true, is_learner: false },
+    { id: 'ffffffffffffffff', name: '', peer_urls: ['https://b:2380'], client_urls: [], started: false, is_learner: false },
+  ]);
+  t.same(parseHealth('https://x:1 is unhealthy: failed to commit proposal: context deadline exceeded\nhttps://y:2 is healthy: ok'), [
+    { endpoint: 'https://x:1', healthy: false, detail: 'failed to commit proposal: context deadline exceeded' },
+    { endpoint: 'https://y:2', healthy: true, detail: 'ok' },
+  ]);
+  t.equal(
+    etcdError({ exitCode: 1, stdout: '', stderr: '{"level":"warn","error":"x"}\nError: etcdserver: permission denied\n' }),
+    'etcdserver: permission denied',
+  );
+  t.equal(etcdError({ exitCode: 1, stdout: '', stderr: '{"level":"warn","error":"rpc error: \\"boom\\""}\n' }), 'rpc error: "boom"');
+  const s = script({ endpoints: ['https://e:1'], etcdctlPath: 'etcdctl', timeoutSec: 2 }, ['user', 'add', 'u'], {
+    api: '3', auth: { user: 'root', password: 'SECRET' }, newPassword: { value: 'NEWSECRET', times: 2 },
+  });
+  t.notMatch(s, /SECRET/);
+  t.match(s, /printf '%s\\n%s\\n' "\$__bosun_n" "\$__bosun_n" \| ETCDCTL_API=3 etcdctl/);
+  t.equal(payload({ api: '3', auth: { user: 'root', password: 'a:b' } }), 'root:a:b\n\n');
+});
+
+t.test('argument validation', async (t) => {
+  t.throws(() => etcdctl.validate!({ ...base, op: 'user' }), ArgumentError);
+  t.throws(() => etcdctl.validate!({ ...base, op: 'member_add', name: 'x' }), /peer_urls/);
+  t.throws(() => etcdctl.validate!({ ...base, op: 'auth', state: 'present' }), /not valid here/);
+  t.throws(() => etcdctl.validate!({ ...base, op: 'user', name: 'u', new_password: 'a\nb' }), /line break/);
+  t.throws(() => etcdctl.validate!({ ...base, op: 'health', api: '2' }), /v3 only/);
+  t.throws(() => etcdctl.validate!({ ...base, endpoints: '', op: 'health' }), /empty/);
+});
+
+t.test('member_list parses the live cluster', async (t) => {
+  const { outcome } = await runTask(etcdctl, fakeContext(), { ...base, op: 'member_list' });
+  const members = outcome.result?.members as Array<{ name: string; id: string; started: boolean; client_urls: string[] }>;
+  t.equal(members.length, 1);
+  t.equal(members[0]!.name, 'n1');
+  t.match(members[0]!.id, /^[0-9a-f]+$/);
+  t.equal(members[0]!.started, true);
+  t.same(members[0]!.client_urls, [endpoint]);
+  t.equal(outcome.changed, false);
+  const rm = await runTask(etcdctl, fakeContext(), { ...base, op: 'member_remove', name: 'ghost' });
+  t.equal(rm.outcome.changed, false, 'absent member: no change');
+  const add = await runTask(etcdctl, fakeContext(), { ...base, op: 'member_add', name: 'n1', peer_urls: ['https://127.0.0.1:1'] });
+  t.equal(add.outcome.changed, false, 'present member (by name): no change');
+});
+
+t.test('users, auth enable, verify_auth: idempotent, passwords never in argv or script text', async (t) => {
+  const ctx = fakeContext();
+  const rec = new Recording(ctx.conn);
+  const c = { ...ctx, conn: rec };
+  const rootUser = { ...base, op: 'user' as const, name: 'root', new_password: ROOT_PW, password: ROOT_PW, roles: ['root'] };
+
+  // Check mode before anything exists: says what it would do, changes nothing.
+  const dry = await runTask(etcdctl, { ...c, check: true }, rootUser);
+  t.equal(dry.plan.changed, true);
+  t.match(dry.plan.msg, /would add user root, grant role root to root/);
+  const ver0 = await runTask(etcdctl, { ...c, check: true }, { ...base, op: 'verify_auth', password: ROOT_PW });
+  t.equal(ver0.plan.changed, false, 'verify_auth reports in check mode');
+  t.match(ver0.plan.msg, /not in force: an unauthenticated read was allowed/);
+  await t.rejects(runTask(etcdctl, c, { ...base, op: 'verify_auth', password: ROOT_PW }), /unauthenticated read was allowed/);
+
+  const watched = await watchArgv([ROOT_PW, NEW_PW, 'r00t', 'second-Pass'], async () => {
+    const first = await runTask(etcdctl, c, rootUser);
+    t.equal(first.outcome.changed, true, 'root created');
+    t.match(first.outcome.msg, /Add user root/);
+    // Auth still off: the password cannot be checked, so it is set again (documented); on_create skips it.
+    const again = await runTask(etcdctl, c, rootUser);
+    t.equal(again.outcome.changed, true);
+    t.match(again.plan.msg, /cannot be verified while auth is disabled/);
+    t.equal((await runTask(etcdctl, c, { ...rootUser, update_password: 'on_create' })).outcome.changed, false);
+
+    const en = await runTask(etcdctl, c, { ...base, op: 'auth', state: 'enabled' });
+    t.equal(en.outcome.changed, true, 'auth enabled');
+    const en2 = await runTask(etcdctl, c, { ...base, op: 'auth', state: 'enabled' });
+    t.equal(en2.outcome.changed, false, 'auth enable is idempotent');
+    t.match(en2.plan.msg, /already enabled/);
+
+    const same = await runTask(etcdctl, c, rootUser);
+    t.equal(same.outcome.changed, false, 'root present with the same password: no change');
+    t.match(same.outcome.msg, /password verified/);
+
+    // Another user: created, then its password is verified by logging in with it.
+    const app = { ...base, op: 'user' as const, name: 'app', new_password: NEW_PW, password: ROOT_PW };
+    t.equal((await runTask(etcdctl, c, app)).outcome.changed, true);
+    t.equal((await runTask(etcdctl, c, app)).outcome.changed, false, 'app password verified');
+    const changed = await runTask(etcdctl, c, { ...app, new_password: `${NEW_PW}2` });
+    t.equal(changed.outcome.changed, true, 'a different password is detected and set');
+    t.match(changed.plan.msg, /set the password of user app/);
+    t.equal((await runTask(etcdctl, c, { ...app, new_password: `${NEW_PW}2` })).outcome.changed, false);
+
+    const role = { ...base, op: 'role' as const, name: 'reader', password: ROOT_PW };
+    t.equal((await runTask(etcdctl, c, role)).outcome.changed, true);
+    t.equal((await runTask(etcdctl, c, role)).outcome.changed, false);
+    const grant = { ...base, op: 'grant' as const, name: 'app', roles: ['reader'], password: ROOT_PW };
+    t.equal((await runTask(etcdctl, c, grant)).outcome.changed, true);
+    t.equal((await runTask(etcdctl, c, grant)).outcome.changed, false);
+    t.equal((await runTask(etcdctl, c, { ...app, state: 'absent' as const })).outcome.changed, true);
+    t.equal((await runTask(etcdctl, c, { ...app, state: 'absent' as const })).outcome.changed, false);
+    return true;
+  });
+  t.ok(watched.samples > 0, 'the argv watcher saw etcdctl processes');
+  t.same(watched.seen, [], 'no password in any process argv');
+
+  // Unauthenticated get refused; authenticated works; verify_auth passes.
+  const anon = sh(`etcdctl --endpoints=${endpoint} --cacert=ca.crt --cert=admin.crt --key=admin.key get x 2>&1 || echo REFUSED`).toString();
+  t.match(anon, /REFUSED/);
+  t.match(anon, /permission denied|user name/);
+  const ver = await runTask(etcdctl, c, { ...base, op: 'verify_auth', password: ROOT_PW });
+  t.equal(ver.outcome.changed, false);
+  t.equal(ver.outcome.result?.verified, true);
+  t.match(ver.outcome.result?.unauthenticated, /refused/);
+
+  // Wrong password: fails, says which user, never prints the password.
+  const wrong = runTask(etcdctl, c, { ...base, op: 'user', name: 'root', password: 'nope-wrong' });
+  await t.rejects(wrong, /password given for etcd user 'root' is wrong/);
+  // Auth on, no password: says how to fix.
+  await t.rejects(runTask(etcdctl, c, { ...base, op: 'role', name: 'x' }), /authentication is enabled: pass `password`/);
+
+  for (const s of rec.scripts) {
+    t.notOk(s.includes(ROOT_PW) || s.includes(NEW_PW), 'script text has no password');
+  }
+  t.ok(rec.stdins.some((x) => x.includes(ROOT_PW)), 'passwords travel on stdin');
+  t.ok(ctx.secrets.includes(ROOT_PW), 'passwords registered as secrets');
+});
+
+t.test('v2: root user, auth, guest role removal, verify', async (t) => {
+  const c = fakeContext();
+  const v2 = { ...base, api: '2' as const, password: ROOT_PW };
+  t.equal((await runTask(etcdctl, c, { ...v2, op: 'user', name: 'root', new_password: ROOT_PW })).outcome.changed, true);
+  t.equal((await runTask(etcdctl, c, { ...v2, op: 'auth', state: 'enabled' })).outcome.changed, true);
+  t.equal((await runTask(etcdctl, c, { ...v2, op: 'auth', state: 'enabled' })).outcome.changed, false);
+  t.equal((await runTask(etcdctl, c, { ...v2, op: 'user', name: 'root', new_password: ROOT_PW })).outcome.changed, false);
+  // The guest role still grants anonymous access: verify_auth must fail now.
+  await t.rejects(runTask(etcdctl, c, { ...v2, op: 'verify_auth' }), /v2 auth is not in force/);
+  const g = await runTask(etcdctl, c, { ...v2, op: 'v2_guest', state: 'absent' });
+  t.equal(g.outcome.changed, true);
+  t.equal((await runTask(etcdctl, c, { ...v2, op: 'v2_guest' })).outcome.changed, false, 'guest removal is idempotent');
+  const ver = await runTask(etcdctl, c, { ...v2, op: 'verify_auth' });
+  t.equal(ver.outcome.result?.verified, true);
+  t.match(ver.outcome.result?.unauthenticated, /requires user authentication|Insufficient credentials/);
+});
+
+t.test('health with a dead endpoint fails with etcd\'s message after retries', async (t) => {
+  const dead = `https://127.0.0.1:${await freePort()}`;
+  const c = fakeContext();
+  const start = Date.now();
+  await t.rejects(
+    runTask(etcdctl, c, { ...base, endpoints: `${endpoint},${dead}`, op: 'health', retries: 1, delay: 1, timeout: 1, password: ROOT_PW }),
+    new RegExp(`not healthy after 2 attempts.*${dead.replace(/\./g, '\\.')} is unhealthy`),
+  );
+  t.equal(c.progressLines.length, 1, 'one progress line between the two attempts');
+  t.ok(Date.now() - start < 20000);
+  const chk = await runTask(etcdctl, fakeContext({ check: true }), { ...base, endpoints: [dead], op: 'health', timeout: 1 });
+  t.equal(chk.plan.changed, false);
+  t.match(chk.plan.msg, /not healthy now/);
+});
