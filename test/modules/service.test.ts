@@ -4,22 +4,10 @@ import t from 'tap';
 import { writeFileSync, chmodSync, rmSync, existsSync, readdirSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import service, { decide, parseKv, probeScript, actionCommand } from '../../lib/modules/service.js';
-import { LocalConnection } from '../../lib/executor/local.js';
-import type { ModuleContext, Facts } from '../../lib/modules/types.js';
+import { fakeContext } from '../helpers/fake-ctx.js';
 import { ArgumentError } from '../../lib/errors.js';
 
-function ctxFor(check = false): ModuleContext {
-  const conn = new LocalConnection('localhost');
-  const facts: Facts = {
-    os_family: 'Debian', distribution: 'debian', distribution_version: '12', distribution_major_version: '12',
-    hostname: 'localhost', fqdn: 'localhost', init: 'sysv', architecture: 'x86_64', user: 'root',
-  };
-  return {
-    host: 'localhost', conn, control: conn, check, diff: false, facts, vars: {},
-    findFile: (_k, n) => n, render: (s) => s, evaluate: () => undefined,
-    secret: () => {}, progress: () => {}, log: () => {}, signal: new AbortController().signal,
-  };
-}
+const ctxFor = (check = false) => fakeContext({ check });
 
 const dir = t.testdir({});
 const name = `bosun-test-svc-${process.pid}`;
