@@ -59,7 +59,8 @@ export async function planPut(ctx: ModuleContext, args: PutArgs, data: Buffer, s
     return { changed: false, msg: `${target} is already up to date`, result: result(probe) };
   }
   const diff: DiffEntry = { path: target };
-  if (contentChanged) Object.assign(diff, contentDiff(target, probe, data));
+  // Content is only fetched (and shown) under --diff; otherwise the checksums decided.
+  if (contentChanged && ctx.diff) Object.assign(diff, contentDiff(target, probe, data));
   if (!probe.exists) changes.state = { before: 'absent', after: 'file' };
   if (Object.keys(changes).length) diff.attrs = changes;
   const mkdirs = trailing && !probe.exists && probe.parentExists === false;

@@ -1,0 +1,144 @@
+import t from 'tap';
+import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash } from 'node:crypto';
+import copy from '../../lib/modules/copy.js';
+import { validateArgs } from '../../lib/modules/args.js';
+import { ModuleFailure } from '../../lib/modules/types.js';
+import { runTask } from '../helpers/fake-ctx.js';
+import { moduleContext } from '../helpers/module-ctx.js';
+import type { CopyArgs } from '../../lib/modules/copy.js';
+
+const args = (raw: Record<string, unknown>) => validateArgs(copy, raw, {}) as unknown as CopyArgs;
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+/** Every file under dir with its bytes and mode: "byte-identical tree" comparisons. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of readdirSync(dir, { recursive: true }).map(String).sort()) {
+    const p = join(dir, n);
+    const st = statSync(p);
+    out[n] = `${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} ${st.isFile() ? sha(readFileSync(p)) : 'dir'}`;
+  }
+  return out;
+}
+
+t.test('content: create, unchanged in one request, diff, attrs', async (t) => {
+  const dir = t.testdir({});
+  const dest = join(dir, 'etcd.conf');
+  const a = args({ content: 'A=1\n', dest, mode: '0640', owner: 'nobody', group: 'nogroup' });
+
+  const check = moduleContext({ check: true, diff: true });
+  const snap = snapshot(dir);
+  const p0 = await copy.plan(check, a);
+  t.equal(p0.changed, true);
+  t.same(p0.diff, [{ path: dest, before: '', after: 'A=1\n', attrs: { mode: { before: undefined, after: '0640' }, owner: { before: undefined, after: 'nobody' }, group: { before: undefined, after: 'nogroup' }, state: { before: 'absent', after: 'file' } } }]);
+  t.same(snapshot(dir), snap, 'plan changes nothing');
+
+  const ctx = moduleContext({ diff: true });
+  const { outcome } = await runTask(copy, ctx, a);
+  t.equal(ctx.conn.stats.requests, 2, 'changed: probe + write');
+  t.equal(outcome.changed, true);
+  t.equal(outcome.msg, `created ${dest} (4 bytes)`);
+  t.same(outcome.result, { dest, checksum: sha('A=1\n'), size: 4, mode: '0640', owner: 'nobody', group: 'nogroup' });
+  t.equal(readFileSync(dest, 'utf8'), 'A=1\n');
+  t.equal((statSync(dest).mode & 0o7777).toString(8), '640');
+  t.equal(statSync(dest).uid, 65534);
+
+  const again = moduleContext({ diff: true });
+  const p2 = await copy.plan(again, a);
+  t.equal(p2.changed, false);
+  t.equal(p2.msg, `${dest} is already up to date`);
+  t.equal(again.conn.stats.requests, 1, 'unchanged: exactly one request');
+  t.equal(p2.result?.checksum, sha('A=1\n'));
+
+  // content change with diff
+  const b = args({ content: 'A=2\nB=3\n', dest, mode: '0640', owner: 'nobody', group: 'nogroup' });
+  const p3 = await copy.plan(moduleContext({ diff: true }), b);
+  t.same(p3.diff, [{ path: dest, before: 'A=1\n', after: 'A=2\nB=3\n' }]);
+  // mode-only change
+  const c = args({ content: 'A=1\n', dest, mode: '0600' });
+  const p4 = await copy.plan(moduleContext({ diff: true }), c);
+  t.same(p4.diff, [{ path: dest, attrs: { mode: { before: '0640', after: '0600' } } }]);
+  t.equal(p4.msg, `would change mode of ${dest}`);
+  const r4 = await runTask(copy, moduleContext(), c);
+  t.equal(r4.outcome.changed, true);
+  t.equal((statSync(dest).mode & 0o7777).toString(8), '600');
+  t.equal(readFileSync(dest, 'utf8'), 'A=1\n');
+  t.equal((await copy.plan(moduleContext(), c)).changed, false);
+});
+
+t.test('no diff requested: content is not fetched', async (t) => {
+  const dir = t.testdir({ 'x.conf': 'old secret\n' });
+  const p = await copy.plan(moduleContext(), args({ content: 'new\n', dest: join(dir, 'x.conf') }));
+  t.equal(p.changed, true);
+  t.same(p.diff, [{ path: join(dir, 'x.conf') }]);
+});
+
+t.test('src from files/, dest directory and trailing slash, backup, force', async (t) => {
+  const dir = t.testdir({ files: { 'app.conf': 'x=1\n' }, out: { 'app.conf': 'x=0\n' } });
+  const base = { baseDir: join(dir, 'files') };
+  // dest is an existing directory → dest/basename(src)
+  const a = args({ src: 'app.conf', dest: join(dir, 'out'), backup: true });
+  const { outcome } = await runTask(copy, moduleContext(base), a);
+  t.equal(outcome.result?.dest, join(dir, 'out', 'app.conf'));
+  t.equal(readFileSync(join(dir, 'out', 'app.conf'), 'utf8'), 'x=1\n');
+  t.equal(readFileSync(outcome.result?.backup_file as string, 'utf8'), 'x=0\n');
+  const ctx = moduleContext(base);
+  t.equal((await copy.plan(ctx, a)).changed, false);
+  t.equal(ctx.conn.stats.requests, 1);
+
+  // trailing slash: parents created with directory_mode
+  const b = args({ src: 'app.conf', dest: join(dir, 'new', 'deep') + '/', directory_mode: '0750' });
+  await runTask(copy, moduleContext(base), b);
+  t.equal(readFileSync(join(dir, 'new/deep/app.conf'), 'utf8'), 'x=1\n');
+  t.equal((statSync(join(dir, 'new/deep')).mode & 0o777).toString(8), '750');
+
+  // force: false never replaces
+  const f = args({ content: 'other', dest: join(dir, 'out', 'app.conf'), force: false });
+  const pf = await copy.plan(moduleContext(), f);
+  t.equal(pf.changed, false);
+  t.match(pf.msg, /force is false/);
+
+  await t.rejects(copy.plan(moduleContext(base), args({ src: 'nope.conf', dest: join(dir, 'x') })), { code: 'E_MISSING_FILE' });
+  await t.rejects(copy.plan(moduleContext({ baseDir: dir }), args({ src: 'files', dest: join(dir, 'x') })), /recursive copy is not supported/);
+  await t.rejects(copy.plan(moduleContext(), args({ content: 'x', dest: join(dir, 'out') })), ModuleFailure, 'content onto a directory');
+  await t.rejects(copy.plan(moduleContext(), args({ content: 'x', dest: join(dir, 'out') + '/' })), /with content, give a file path/);
+  t.throws(() => args({ dest: '/x' }), /exactly one of src or content/);
+  t.throws(() => args({ dest: '/x', src: 'a', content: 'b' }), /exactly one of src or content/);
+});
+
+t.test('binary and large files: summaries; byte-exact nasty names and content', async (t) => {
+  const dir = t.testdir({});
+  const name = join(dir, "n a'me \"$x\" `y` \\z\nü日本.bin");
+  const data = Buffer.concat([Buffer.from("it's \"q\" $HOME `id` \\\n\u00fc\r\n"), Buffer.from([0, 255, 0, 10])]);
+  writeFileSync(join(dir, 'src.bin'), data);
+  const a = args({ src: join(dir, 'src.bin'), dest: name });
+  const p = await copy.plan(moduleContext({ diff: true }), a);
+  t.same(p.diff?.[0]?.summary, `binary file, 0 bytes → ${data.length} bytes`);
+  await runTask(copy, moduleContext(), a);
+  t.ok(readFileSync(name).equals(data), 'byte-exact');
+  t.equal((await copy.plan(moduleContext(), a)).changed, false);
+
+  const big = join(dir, 'big.txt');
+  writeFileSync(big, 'a'.repeat(150 * 1024));
+  const pb = await copy.plan(moduleContext({ diff: true }), args({ content: 'small\n', dest: big }));
+  t.equal(pb.diff?.[0]?.summary, 'file larger than 100 KiB, diff skipped');
+  t.equal(pb.diff?.[0]?.before, undefined);
+
+  const text = Buffer.from("line 'one' \"two\" $three `four` \\five\nünïcødé\n");
+  await runTask(copy, moduleContext(), args({ content: text.toString(), dest: join(dir, 't.txt') }));
+  t.ok(readFileSync(join(dir, 't.txt')).equals(text));
+  const left = readdirSync(dir).filter((n) => n.includes('.bosun-tmp'));
+  t.same(left, []);
+});
+
+t.test('failure: missing parent directory leaves nothing behind', async (t) => {
+  const dir = t.testdir({});
+  const a = args({ content: 'x', dest: join(dir, 'no', 'such', 'f') });
+  const p = await copy.plan(moduleContext(), a);
+  t.equal(p.changed, true);
+  t.match(p.msg, /does not exist yet/);
+  await t.rejects(copy.apply(moduleContext(), a, p), { message: `Destination directory ${join(dir, 'no', 'such')} does not exist` });
+  t.same(readdirSync(dir), []);
+});
