@@ -130,6 +130,7 @@ interface Scope {
 }
 
 const MAX_LOOP = 100_000;
+const NEVER_ABORTED = new AbortController().signal;
 
 function emptyStats(): HostStats {
   return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
@@ -636,8 +637,6 @@ export class Runner {
     const taskDir = dirname(node.loc.file);
     const secrets = this.opts.secrets;
     const out = this.out;
-    const controller = new AbortController();
-    this.opts.signal?.addEventListener('abort', () => controller.abort(), { once: true });
     return {
       host: st.name,
       conn,
@@ -674,7 +673,7 @@ export class Runner {
       },
       progress: (msg) => out.progress(delegated ? `${st.name} -> ${delegated}` : st.name, msg),
       log: (v, msg) => out.log(v, `[${st.name}] ${msg}`),
-      signal: controller.signal,
+      signal: this.opts.signal ?? NEVER_ABORTED,
     };
   }
 
