@@ -20,7 +20,7 @@ import {
   profileEkus,
   PROFILES,
   validityWindow,
-  whyRecreateCA,
+  caProblem,
   whyReissue,
   DEFAULT_EXPIRY_HOURS,
 } from '../pki/pki.js';
@@ -121,7 +121,9 @@ function validateArgs(a: CertArgs): void {
   }
   if (a.name !== undefined) {
     if (!/^[A-Za-z0-9_@+-][A-Za-z0-9._@+-]*$/.test(a.name)) {
-      throw new ArgumentError(`cert: name must be a plain file basename (letters, digits, . _ - @ +), got ${JSON.stringify(a.name)}`);
+      throw new ArgumentError(
+        `cert: name must be a plain file basename (letters, digits, . _ - @ +), got ${JSON.stringify(a.name)}`,
+      );
     }
     if (a.name === 'ca') throw new ArgumentError('cert: name "ca" would overwrite the CA files ca.pem / ca-key.pem');
   }
@@ -212,13 +214,15 @@ function decide(ctx: ModuleContext, n: Normalized): Decision {
     dirMode = st.mode & 0o7777;
   } catch (e) {
     if (e instanceof ModuleFailure) throw e;
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw new ModuleFailure(`cannot stat ${n.dir}: ${(e as Error).message}`);
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new ModuleFailure(`cannot stat ${n.dir}: ${(e as Error).message}`);
+    }
   }
   const keyModeFixes: Decision['keyModeFixes'] = [];
   const caCert = dirExists ? readMaybe(paths.caCert) : { path: paths.caCert };
   const caKey = dirExists ? readMaybe(paths.caKey) : { path: paths.caKey };
   if (caKey.text !== undefined) registerKey(ctx, caKey.text);
-  for (const f of [caKey]) if (f.mode !== undefined && f.mode & 0o077) keyModeFixes.push({ path: f.path, before: f.mode });
+  if (caKey.mode !== undefined && caKey.mode & 0o077) keyModeFixes.push({ path: caKey.path, before: caKey.mode });
 
   let ca: CaDecision;
   if (caCert.text === undefined && caKey.text === undefined) {
@@ -231,17 +235,20 @@ function decide(ctx: ModuleContext, n: Normalized): Decision {
           '`ca: true, force: true` (every certificate will be reissued)',
       );
     }
-    ca = { action: 'create', reason: 'force: true', old: caCert.text ? { info: tryInspect(caCert.text), fingerprint: fingerprint(caCert.text) } : undefined };
+    const old = caCert.text ? { info: tryInspect(caCert.text), fingerprint: fingerprint(caCert.text) } : undefined;
+    ca = { action: 'create', reason: 'force: true', old };
   } else {
-    const why = whyRecreateCA({ certPem: caCert.text, keyPem: caKey.text }, n.renewBeforeDays);
+    const problem = caProblem({ certPem: caCert.text, keyPem: caKey.text }, n.renewBeforeDays);
     const info = tryInspect(caCert.text);
     const fp = fingerprint(caCert.text);
-    if (why !== undefined && /does not match|not a CA|cannot be read/.test(why) && !(n.ca && n.force)) {
+    if (problem?.kind === 'broken' && !(n.ca && n.force)) {
       // Replacing a CA silently would cut every running member off: make the operator decide.
-      throw new ModuleFailure(`cert: ${why} (in ${n.dir}); fix it, or create a new CA with \`ca: true, force: true\``);
+      throw new ModuleFailure(
+        `cert: ${problem.reason} (in ${n.dir}); fix it, or create a new CA with \`ca: true, force: true\``,
+      );
     }
     if (n.ca && n.force) ca = { action: 'create', reason: 'force: true', old: { info, fingerprint: fp } };
-    else if (why !== undefined) ca = { action: 'create', reason: why, old: { info, fingerprint: fp } };
+    else if (problem !== undefined) ca = { action: 'create', reason: problem.reason, old: { info, fingerprint: fp } };
     else ca = { action: 'keep', pair: { certPem: caCert.text, keyPem: caKey.text }, info: info!, fingerprint: fp };
   }
 
@@ -272,7 +279,14 @@ function decide(ctx: ModuleContext, n: Normalized): Decision {
 // ---------------------------------------------------------------------------------------------
 // Presentation
 
-const octal = (m: number | undefined): string | undefined => (m === undefined ? undefined : '0' + m.toString(8).padStart(3, '0'));
+const octal = (m: number | undefined): string | undefined =>
+  m === undefined ? undefined : '0' + m.toString(8).padStart(3, '0');
+
+/** A key file: never its content; a new one shows the mode it gets. */
+const keyEntry = (path: string, isNew: boolean): DiffEntry =>
+  isNew
+    ? { path, summary: KEY_SUMMARY, attrs: { mode: { before: undefined, after: '0600' } } }
+    : { path, summary: KEY_SUMMARY };
 
 function predictedInfo(n: Normalized, isCA: boolean, issuerCn: string): Parameters<typeof describeCert>[0] {
   return {
@@ -288,8 +302,14 @@ function predictedInfo(n: Normalized, isCA: boolean, issuerCn: string): Paramete
 
 function buildDiff(n: Normalized, d: Decision): DiffEntry[] {
   const out: DiffEntry[] = [];
-  if (!d.dirExists) out.push({ path: n.dir, attrs: { state: { before: 'absent', after: 'directory' }, mode: { before: undefined, after: '0700' } } });
-  else if (d.dirMode !== undefined && d.dirMode & 0o077) out.push({ path: n.dir, attrs: { mode: { before: octal(d.dirMode), after: '0700' } } });
+  if (!d.dirExists) {
+    out.push({
+      path: n.dir,
+      attrs: { state: { before: 'absent', after: 'directory' }, mode: { before: undefined, after: '0700' } },
+    });
+  } else if (d.dirMode !== undefined && d.dirMode & 0o077) {
+    out.push({ path: n.dir, attrs: { mode: { before: octal(d.dirMode), after: '0700' } } });
+  }
   const caCn = d.ca.action === 'keep' ? (d.ca.info.cn ?? n.caCn) : n.caCn;
   if (d.ca.action === 'create') {
     const oldInfo = d.ca.old?.info;
@@ -298,7 +318,7 @@ function buildDiff(n: Normalized, d: Decision): DiffEntry[] {
       before: oldInfo ? describeCert(oldInfo) : undefined,
       after: describeCert(predictedInfo(n, true, n.caCn)),
     });
-    out.push({ path: d.paths.caKey, summary: KEY_SUMMARY, attrs: { mode: { before: d.ca.old ? '(replaced)' : undefined, after: '0600' } } });
+    out.push(keyEntry(d.paths.caKey, !d.ca.old));
   }
   if (d.leaf?.action === 'issue') {
     out.push({
@@ -306,7 +326,7 @@ function buildDiff(n: Normalized, d: Decision): DiffEntry[] {
       before: d.leaf.old ? describeCert(d.leaf.old) : undefined,
       after: describeCert(predictedInfo(n, false, caCn)),
     });
-    out.push({ path: d.paths.key, summary: KEY_SUMMARY, attrs: { mode: { before: d.leaf.old ? '(replaced)' : undefined, after: '0600' } } });
+    out.push(keyEntry(d.paths.key, !d.leaf.old));
   }
   for (const f of d.keyModeFixes) {
     if (out.some((e) => e.path === f.path)) continue; // rewritten anyway
@@ -355,7 +375,11 @@ export default defineModule<CertArgs, CertState>({
     ca: { type: 'bool', description: 'Create or reuse the CA only (ca.pem, ca-key.pem).' },
     name: { type: 'str', description: 'Basename of the leaf certificate: writes NAME.pem and NAME-key.pem.' },
     cn: { type: 'str', description: 'Subject CN of the leaf (default: name). etcd takes it as the user name.' },
-    sans: { type: 'list', elements: 'str', description: 'Subject alternative names: IP if the value parses as one, else DNS.' },
+    sans: {
+      type: 'list',
+      elements: 'str',
+      description: 'Subject alternative names, in order: IP if the value parses as one, else DNS.',
+    },
     profile: {
       type: 'str',
       default: 'server+client',
@@ -372,7 +396,11 @@ export default defineModule<CertArgs, CertState>({
       default: '43800h',
       description: 'Validity, e.g. "43800h" (the guide), "30d", "5y"; a CA made by a leaf task gets 43800h.',
     },
-    renew_before: { type: 'str', default: '30d', description: 'Reissue when the certificate expires within this, e.g. "30d" or "720h".' },
+    renew_before: {
+      type: 'str',
+      default: '30d',
+      description: 'Reissue when the certificate expires within this, e.g. "30d" or "720h".',
+    },
     ca_cn: { type: 'str', default: 'CA', description: 'Subject CN of a newly created CA.' },
     force: {
       type: 'bool',
@@ -391,7 +419,9 @@ export default defineModule<CertArgs, CertState>({
     const caFingerprint = d.ca.action === 'keep' ? d.ca.fingerprint : (d.ca.old?.fingerprint ?? null);
     const parts: string[] = [];
     if (!d.dirExists) parts.push(`would create ${n.dir} (0700)`);
-    else if (d.dirMode !== undefined && d.dirMode & 0o077) parts.push(`would chmod ${n.dir} from ${octal(d.dirMode)} to 0700`);
+    else if (d.dirMode !== undefined && d.dirMode & 0o077) {
+      parts.push(`would chmod ${n.dir} from ${octal(d.dirMode)} to 0700`);
+    }
     if (d.ca.action === 'create') parts.push(`would create CA ${CA_CERT}: ${d.ca.reason}`);
     if (d.leaf?.action === 'issue') parts.push(`would issue ${n.name}.pem: ${d.leaf.reason}`);
     for (const f of d.keyModeFixes) parts.push(`would chmod ${f.path} from ${octal(f.before)} to 0600`);
@@ -400,7 +430,9 @@ export default defineModule<CertArgs, CertState>({
     let result: Record<string, unknown>;
     if (changed) {
       msg = parts.join('; ');
-      result = resultFor(n, d, d.leaf?.action === 'keep' ? d.leaf.info : !n.name && d.ca.action === 'keep' ? d.ca.info : undefined);
+      // What is already known (paths, wanted CN/SANs) is registered in check mode too.
+      const known = d.leaf?.action === 'keep' ? d.leaf.info : !n.name && d.ca.action === 'keep' ? d.ca.info : undefined;
+      result = resultFor(n, d, known);
     } else if (d.leaf?.action === 'keep') {
       msg = `certificate ${n.name}.pem is valid until ${until(d.leaf.info)}`;
       result = resultFor(n, d, d.leaf.info);
@@ -409,7 +441,8 @@ export default defineModule<CertArgs, CertState>({
       msg = `CA ${CA_CERT} is valid until ${until(info)}`;
       result = resultFor(n, d, info);
     }
-    return { changed, msg, diff: changed ? buildDiff(n, d) : undefined, result, state: { caFingerprint, leafIssue: d.leaf?.action === 'issue' } };
+    const state = { caFingerprint, leafIssue: d.leaf?.action === 'issue' };
+    return { changed, msg, diff: changed ? buildDiff(n, d) : undefined, result, state };
   },
 
   async apply(ctx, args, plan): Promise<Outcome> {
@@ -477,7 +510,14 @@ export default defineModule<CertArgs, CertState>({
         if (d.leaf?.action === 'issue') {
           const keyPem = leafKey ?? (await generateKeyAsync(n.keyBits));
           registerKey(ctx, keyPem);
-          const pair = issueCert({ ca: caPair, cn: n.cn, sans: n.sans, profile: n.profile, expiryHours: n.expiryHours, keyPem });
+          const pair = issueCert({
+            ca: caPair,
+            cn: n.cn,
+            sans: n.sans,
+            profile: n.profile,
+            expiryHours: n.expiryHours,
+            keyPem,
+          });
           writeFileAtomic(d.paths.key, pair.keyPem, KEY_MODE);
           writeFileAtomic(d.paths.cert, pair.certPem, CERT_MODE);
           leafInfo = inspectCert(pair.certPem);

@@ -88,6 +88,7 @@ async function acquireFileLock(dir: string, opts: LockOptions): Promise<() => vo
       }
     }
     const owner = readOwner(path);
+    if (owner !== undefined) emptySince.delete(path);
     // A lock with our own pid cannot be live: the in-process chain serializes our holders, so it
     // is a leftover of an earlier process that had our pid.
     if (owner === undefined ? lockIsOld(path) : owner === process.pid || !pidAlive(owner)) {

@@ -382,23 +382,38 @@ function formatDays(d: number): string {
   return Number.isInteger(d) ? `${d}d` : `${Math.round(d * 24)}h`;
 }
 
-/** Why a CA must be recreated (undefined: keep it). */
-export function whyRecreateCA(ca: ExistingCert, renewBeforeDays: number, now: Date = new Date()): string | undefined {
+export interface CAProblem {
+  /** broken: unreadable, not a CA, or the key does not match (replacing it is the operator's call); expiring: renew. */
+  kind: 'broken' | 'expiring';
+  reason: string;
+}
+
+/** What is wrong with an existing CA (undefined: keep it). */
+export function caProblem(ca: ExistingCert, renewBeforeDays: number, now: Date = new Date()): CAProblem | undefined {
   let info: CertInfo;
   try {
     info = inspectCert(ca.certPem);
   } catch (e) {
-    return `existing CA certificate cannot be read (${(e as Error).message})`;
+    return { kind: 'broken', reason: `existing CA certificate cannot be read (${(e as Error).message})` };
   }
-  if (!info.isCA) return 'existing ca.pem is not a CA certificate';
-  if (ca.keyPem !== undefined && !keyMatchesCert(ca.keyPem, ca.certPem)) return 'CA key does not match ca.pem';
+  if (!info.isCA) return { kind: 'broken', reason: 'existing ca.pem is not a CA certificate' };
+  if (ca.keyPem !== undefined && !keyMatchesCert(ca.keyPem, ca.certPem)) {
+    return { kind: 'broken', reason: 'CA key does not match ca.pem' };
+  }
   const left = info.notAfter.getTime() - now.getTime();
   if (left < renewBeforeDays * DAY_MS) {
-    return left <= 0
-      ? `CA expired on ${info.notAfter.toISOString()}`
-      : `CA expires on ${info.notAfter.toISOString()}, within renew_before (${formatDays(renewBeforeDays)})`;
+    const reason =
+      left <= 0
+        ? `CA expired on ${info.notAfter.toISOString()}`
+        : `CA expires on ${info.notAfter.toISOString()}, within renew_before (${formatDays(renewBeforeDays)})`;
+    return { kind: 'expiring', reason };
   }
   return undefined;
+}
+
+/** Why a CA must be recreated (undefined: keep it). */
+export function whyRecreateCA(ca: ExistingCert, renewBeforeDays: number, now: Date = new Date()): string | undefined {
+  return caProblem(ca, renewBeforeDays, now)?.reason;
 }
 
 /** Human-readable summary for --diff: never key material. */

@@ -70,6 +70,11 @@ t.test('an unreadable (empty) lock is stale after a grace period', async (t) => 
   t.equal(await withDirLock(dir, async () => 'ok', { timeoutMs: 5000, pollMs: 100 }), 'ok');
 });
 
+t.test('a directory that does not exist is an environment error', async (t) => {
+  const dir = join(t.testdir({}), 'missing');
+  await t.rejects(withDirLock(dir, async () => 'x'), { name: 'EnvironmentError', message: /cannot create lock file/ });
+});
+
 t.test('writeFileAtomic: content, exact mode despite umask, no temp left', async (t) => {
   const dir = t.testdir({ 'x.pem': 'old' });
   const old = process.umask(0o077);
