@@ -127,8 +127,9 @@ function validateArgs(a: CertArgs): void {
     }
     if (a.name === 'ca') throw new ArgumentError('cert: name "ca" would overwrite the CA files ca.pem / ca-key.pem');
   }
-  if (isCa && (a.sans !== undefined || a.cn !== undefined || a.profile !== undefined)) {
-    throw new ArgumentError('cert: sans, cn and profile apply to leaf certificates (name); the CA takes ca_cn');
+  // profile is not checked here: the engine fills its schema default for CA tasks too.
+  if (isCa && (a.sans !== undefined || a.cn !== undefined)) {
+    throw new ArgumentError('cert: sans and cn apply to leaf certificates (name); the CA takes ca_cn');
   }
   if (a.profile !== undefined && !PROFILES.includes(a.profile)) {
     throw new ArgumentError(`cert: profile must be one of ${PROFILES.join(', ')}, got ${JSON.stringify(a.profile)}`);

@@ -297,12 +297,19 @@ t.test('arguments', async (t) => {
   t.throws(v({ name: '../x' }), /plain file basename/);
   t.throws(v({ name: 'ca' }), /overwrite the CA/);
   t.throws(v({ ca: true, sans: ['a'] }), /leaf certificates/);
+  t.throws(v({ ca: true, cn: 'x' }), /the CA takes ca_cn/);
   t.throws(v({ name: 'a', profile: 'peer' as never }), /one of server\+client, server, client/);
   t.throws(v({ name: 'a', key_size: 1024 }), /2048 to 8192/);
   t.throws(v({ name: 'a', expiry: 'soon' }), /duration like/);
   t.throws(v({ name: 'a', renew_before: '30' }), /renew_before must be a duration/, 'renew_before needs a unit');
   t.throws(() => cert.validate!({ dir: '', name: 'a' }), /dir .* is required/);
   t.doesNotThrow(v({ name: 'a', expiry: 8760, renew_before: '720h' }));
+  // The engine may fill every schema default, CA tasks included.
+  const defaults = Object.fromEntries(
+    Object.entries(cert.args).flatMap(([k, spec]) => (spec.default === undefined ? [] : [[k, spec.default]])),
+  );
+  t.doesNotThrow(v({ ...defaults, ca: true }), 'defaults are valid for a CA task');
+  t.doesNotThrow(v({ ...defaults, name: 'n1' }), 'and for a leaf task');
   t.equal(parseDurationHours('43800h', 'expiry'), 43800);
   t.equal(parseDurationHours('30d', 'renew_before'), 720);
   t.equal(parseDurationHours('5y', 'expiry'), 43800);
