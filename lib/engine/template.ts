@@ -241,6 +241,8 @@ export class TemplateEngine {
   constructor() {
     this.hb = Handlebars.create();
     const hb = this.hb;
+    const withCompiler = hb as unknown as { JavaScriptCompiler: CompilerClass };
+    withCompiler.JavaScriptCompiler = stringAppendingCompiler(withCompiler.JavaScriptCompiler);
     for (const [name, h] of Object.entries(HELPERS)) {
       hb.registerHelper(name, function (this: unknown, ...all: unknown[]) {
         const opts = all.pop() as HelperOpts;
@@ -268,6 +270,9 @@ export class TemplateEngine {
       hb.registerHelper(name, function (this: unknown, ...all: unknown[]) {
         const opts = all[all.length - 1] as HelperOpts;
         checkArgs(name, all.slice(0, -1), {}, opts);
+        if (name === 'lookup' && typeof all[1] === 'string' && FORBIDDEN.has(all[1])) {
+          throw new HelperFailure(`access to '${all[1]}' is not allowed in templates`, name, opts.loc?.start.line, opts.loc?.start.column);
+        }
         return orig.apply(this, all);
       });
     }
@@ -439,7 +444,8 @@ export class TemplateEngine {
         const obj = evalExpr(s.params[0]!, false);
         const key = evalExpr(s.params[1]!, false);
         if (!obj.ok || !key.ok) return NO;
-        if (obj.value === undefined || key.value === undefined) return NO; // Handlebars reports it
+        // undefined arguments and forbidden keys: the wrapped builtin reports them
+        if (obj.value === undefined || key.value === undefined || FORBIDDEN.has(String(key.value))) return NO;
         return { ok: true, value: resolvePath(obj.value, [String(key.value)]).value };
       }
       if (!h) return NO; // other builtins and unknown helpers: let Handlebars render and report
@@ -539,6 +545,33 @@ export class TemplateEngine {
       cause: e,
     });
   }
+}
+
+/** Handlebars' (untyped) JavaScriptCompiler constructor. */
+type CompilerClass = { prototype: object };
+
+/**
+ * Handlebars with noEscape joins outputs with a bare `+`, so `{{port}}{{port}}` with port 2379
+ * renders "4758". Make every appended chunk a string first (a compiler subclass on this instance only).
+ */
+function stringAppendingCompiler(Base: CompilerClass): CompilerClass {
+  type Chunk = unknown;
+  interface CompilerProto {
+    appendToBuffer(source: Chunk, location: unknown, explicit?: boolean): Chunk;
+    compiler: unknown;
+  }
+  const baseProto = Base.prototype as unknown as CompilerProto;
+  function Sub(this: unknown, ...args: unknown[]): void {
+    (Base as unknown as (...a: unknown[]) => void).apply(this, args);
+  }
+  const proto = Object.create(baseProto) as CompilerProto;
+  proto.appendToBuffer = function (this: CompilerProto, source: Chunk, location: unknown, explicit?: boolean): Chunk {
+    const parts = Array.isArray(source) ? source : [source];
+    return baseProto.appendToBuffer.call(this, ['"" + (', ...parts, ')'], location, explicit);
+  };
+  proto.compiler = Sub; // child programs ({{#each}} bodies) use the same class
+  Sub.prototype = proto;
+  return Sub as unknown as CompilerClass;
 }
 
 function noHash(s: { hash?: hbs.AST.Hash }): boolean {
