@@ -9,6 +9,7 @@ import pLimit from 'p-limit';
 import type { BlockTask, MetaTask, ModuleTask, Play, Playbook, SetFactTask, TaskNode } from './ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Connection, ConnectionSpec } from '../executor/types.js';
+import { shq } from '../executor/types.js';
 import { LocalConnection } from '../executor/local.js';
 import type { DiffEntry, Facts, ModuleContext, Outcome, Plan } from '../modules/types.js';
 import { ModuleFailure } from '../modules/types.js';
@@ -581,6 +582,17 @@ export class Runner {
     info.tags = scope.inherited.tags;
     let active = this.active(hosts);
     if (!active.length) return;
+    if (node.name && this.templates.hasTemplate(node.name)) {
+      // Ansible templates task names with the first host's variables; an undefined one leaves the raw name.
+      try {
+        const v = this.playScope(active[0]!, scope.play, playHosts, node.role, scope.blockVars);
+        const name = String(this.templates.renderString(node.name, v, node.loc.file, node.loc.line ?? 1));
+        info.name = name;
+        info.title = node.role ? `${node.role.name} : ${name}` : name;
+      } catch {
+        /* keep the raw name */
+      }
+    }
     this.out.taskStart(info);
     const runOnce = scope.inherited.runOnce ?? false;
     if (runOnce) active = active.slice(0, 1);
@@ -855,7 +867,10 @@ export class Runner {
     }
     const check = scope.inherited.checkMode ?? this.opts.check;
     const diff = (scope.inherited.diff ?? true) && this.opts.diff;
-    const { conn, delegated } = mod.runsOn === 'control' ? { conn: this.local, delegated: undefined } : await this.connFor(node, st, scope, vars);
+    const target = mod.runsOn === 'control' ? { conn: this.local as Connection, delegated: undefined } : await this.connFor(node, st, scope, vars);
+    const delegated = target.delegated;
+    const env = scope.inherited.environment ? (this.templates.renderValue(scope.inherited.environment, vars, node.loc.file, yamlLocOf) as Vars) : undefined;
+    const conn = env && Object.keys(env).length ? withEnvironment(target.conn, env) : target.conn;
     const ctx = this.ctxFor(node, st, conn, vars, check, diff, delegated);
 
     let attempts = 0;
@@ -944,6 +959,22 @@ export class Runner {
     });
     return { registered, changed, failed, skipped: skippedCheck, ignored, msg };
   }
+}
+
+/** `environment:` — every request of the task exports these first (values travel in the script, on the channel, not in argv). */
+function withEnvironment(conn: Connection, env: Vars): Connection {
+  const prefix = Object.entries(env)
+    .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
+    .map(([k, v]) => `export ${k}=${shq(v === null || v === undefined ? '' : String(v))}`)
+    .join('\n');
+  return {
+    host: conn.host,
+    kind: conn.kind,
+    stats: conn.stats,
+    open: () => conn.open(),
+    close: () => conn.close(),
+    exec: (script, opts) => conn.exec(`${prefix}\n${script}`, opts),
+  };
 }
 
 /** A scope plus a few names, without evaluating the scope's lazy (templated) variables. */
