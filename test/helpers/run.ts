@@ -1,0 +1,108 @@
+// Runs the bosun CLI for end-to-end tests: in-process through runCommand (fast; used by most tests),
+// or as a child process of the built bin (dist/bin/bosun.js) when bin/'s exit-code mapping matters.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { runCommand } from '../../lib/cli/run.js';
+import { BosunError } from '../../lib/errors.js';
+
+export interface RunResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+  /** The BosunError thrown (parse/options errors), if any. */
+  error?: BosunError;
+}
+
+/**
+ * `bosun run ARGV` in this process. Errors are mapped like bin/bosun.ts does: a BosunError becomes
+ * `ERROR! <oneLine>` on stderr and its exit code; anything else is re-thrown (a bug, not bad input).
+ */
+export async function run(argv: string[]): Promise<RunResult> {
+  let stdout = '';
+  let stderr = '';
+  const io = { out: (s: string) => void (stdout += s), err: (s: string) => void (stderr += s), isTTY: false };
+  try {
+    const code = await runCommand(argv, io);
+    return { code, stdout, stderr };
+  } catch (e) {
+    if (e instanceof BosunError) {
+      stderr += `ERROR! ${e.oneLine()}\n`;
+      return { code: e.exitCode, stdout, stderr, error: e };
+    }
+    throw e;
+  }
+}
+
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const binPath = join(repoRoot, 'dist', 'bin', 'bosun.js');
+
+/** Spawns the built CLI (`node dist/bin/bosun.js ARGV`); the caller should skip when it is not built. */
+export function spawnBosun(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
+  const r = spawnSync(process.execPath, [binPath, ...argv], {
+    cwd: opts.cwd ?? repoRoot,
+    env: { ...process.env, NO_COLOR: '1', ...opts.env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function binBuilt(): boolean {
+  return existsSync(binPath);
+}
+
+export interface RecapLine {
+  ok: number;
+  changed: number;
+  unreachable: number;
+  failed: number;
+  skipped: number;
+  rescued: number;
+  ignored: number;
+}
+
+/** Parses the PLAY RECAP lines of console output into host → counters. */
+export function recap(stdout: string): Record<string, RecapLine> {
+  const out: Record<string, RecapLine> = {};
+  const at = stdout.lastIndexOf('PLAY RECAP');
+  if (at < 0) return out;
+  for (const line of stdout.slice(at).split('\n').slice(1)) {
+    const m = /^(\S+)\s+:\s+(.*)$/.exec(line);
+    if (!m) continue;
+    const counts: Record<string, number> = {};
+    for (const kv of m[2]!.trim().split(/\s+/)) {
+      const [k, v] = kv.split('=');
+      counts[k!] = Number(v);
+    }
+    out[m[1]!] = counts as unknown as RecapLine;
+  }
+  return out;
+}
+
+/** path+mode+content (or link target) of every entry under dir, as one sorted map — for byte-identity checks. */
+export function treeHash(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d).sort()) {
+      const p = join(d, name);
+      const st = lstatSync(p);
+      const rel = relative(dir, p);
+      const mode = (st.mode & 0o7777).toString(8);
+      if (st.isSymbolicLink()) out[rel] = `link ${mode} -> ${readlinkSync(p)}`;
+      else if (st.isDirectory()) {
+        out[rel] = `dir ${mode}`;
+        walk(p);
+      } else out[rel] = `file ${mode} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+/** Task banner titles in order of appearance. */
+export function taskTitles(stdout: string): string[] {
+  return [...stdout.matchAll(/^(?:TASK|RUNNING HANDLER) \[(.*)\] \*+$/gm)].map((m) => m[1]!);
+}
