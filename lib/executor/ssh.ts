@@ -340,7 +340,8 @@ export class SshConnection implements Connection {
     try {
       // Login shells may print noise (motd, rc files) before our loop starts: skip to the marker.
       const ready = (async () => {
-        for (;;) if ((await ch.readLine()) === `${marker} ready\n`) return 'ready' as const;
+        // endsWith: noise without a final newline shares the line with our marker.
+        for (;;) if ((await ch.readLine()).endsWith(`${marker} ready\n`)) return 'ready' as const;
       })();
       ready.catch(() => {});
       const r = await Promise.race([ready, tooSlow]);
