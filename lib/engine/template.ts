@@ -170,6 +170,73 @@ const HELPERS: Record<string, { arity: [number, number]; allowUndefined?: number
   },
 };
 
+/** Internal helpers for block-param paths (see strictBlockParams). */
+const VALUE_HELPER = 'bosun-value';
+const PATH_HELPER = 'bosun-path';
+HELPERS[VALUE_HELPER] = { arity: [1, 1], fn: ([v]) => v };
+HELPERS[PATH_HELPER] = {
+  arity: [1, Infinity],
+  allowUndefined: [0],
+  fn: ([base, ...keys]) => resolvePath(base, keys.map(String)).value,
+};
+
+/** A rewritten block-param path keeps its source text for error messages. */
+interface PathCall extends SubExpr {
+  bosunOriginal?: string;
+}
+
+/**
+ * Handlebars strict mode does not check paths that start with a block param (`as |it|`): it
+ * renders `{{it.missing}}` as '' and crashes on `{{it.a.b}}` when `a` is missing. Rewrite
+ * `it.a.b` to `(bosun-path it "a" "b")` (null-safe, own properties only) and a lone `{{it.x}}`
+ * to `{{bosun-value …}}`, whose undefined-argument check then names the path.
+ */
+function strictBlockParams(prog: Program | undefined, names: ReadonlySet<string>): void {
+  if (!prog) return;
+  const inner = prog.blockParams?.length ? new Set([...names, ...prog.blockParams]) : names;
+  const isBp = (e: Node): e is PathExpr => {
+    if (e.type !== 'PathExpression') return false;
+    const p = e as PathExpr;
+    return !p.data && p.depth === 0 && inner.has(p.parts[0]!) && !/^this\b/.test(p.original);
+  };
+  const expr = (e: Node): Node => {
+    if (isBp(e) && e.parts.length > 1) {
+      const lit = (v: string): hbs.AST.StringLiteral => ({ type: 'StringLiteral', value: v, original: v, loc: e.loc });
+      const head: PathExpr = { type: 'PathExpression', data: false, depth: 0, parts: [e.parts[0]!], original: e.parts[0]!, loc: e.loc };
+      const call: PathCall = {
+        type: 'SubExpression',
+        path: { type: 'PathExpression', data: false, depth: 0, parts: [PATH_HELPER], original: PATH_HELPER, loc: e.loc },
+        params: [head, ...e.parts.slice(1).map(lit)],
+        hash: { type: 'Hash', pairs: [], loc: e.loc },
+        loc: e.loc,
+        bosunOriginal: e.original,
+      };
+      return call;
+    }
+    if (e.type === 'SubExpression') args(e as SubExpr);
+    return e;
+  };
+  const args = (n: { params: Node[]; hash?: hbs.AST.Hash }): void => {
+    n.params = n.params.map(expr);
+    for (const pair of n.hash?.pairs ?? []) pair.value = expr(pair.value);
+  };
+  for (const st of prog.body) {
+    if (st.type === 'MustacheStatement') {
+      const m = st as Mustache;
+      if (inner.size === 0) continue;
+      if (m.params.length === 0 && noHash(m) && isBp(m.path)) {
+        m.params = [expr(m.path)];
+        m.path = { type: 'PathExpression', data: false, depth: 0, parts: [VALUE_HELPER], original: VALUE_HELPER, loc: m.path.loc } as PathExpr;
+      } else args(m);
+    } else if (st.type === 'BlockStatement') {
+      const b = st as hbs.AST.BlockStatement;
+      if (inner.size) args(b);
+      strictBlockParams(b.program, inner);
+      strictBlockParams(b.inverse, inner);
+    }
+  }
+}
+
 /** Builtins whose first argument must be defined (the value being tested / iterated / looked into). */
 const CHECKED_BUILTINS = ['if', 'unless', 'each', 'with', 'lookup'];
 
@@ -203,7 +270,8 @@ function describeExpr(e: Node): string {
     case 'PathExpression':
       return (e as PathExpr).original;
     case 'SubExpression': {
-      const s = e as SubExpr;
+      const s = e as PathCall;
+      if (s.bosunOriginal) return s.bosunOriginal;
       return `(${[s.path, ...s.params].map(describeExpr).join(' ')})`;
     }
     case 'StringLiteral':
@@ -381,6 +449,7 @@ export class TemplateEngine {
         throw new TemplateError('partials and decorators ({{> …}}, {{* …}}) are not supported', { loc: this.at(n, file, baseLine) });
       }
     });
+    strictBlockParams(ast, new Set());
     const fn = this.hb.compile(ast, { strict: true, noEscape: true });
     c = { fn, ast };
     const trimmed = text.trim();
@@ -503,6 +572,7 @@ export class TemplateEngine {
         const arg =
           typeof e.undefinedArg === 'number' ? call?.params[e.undefinedArg] : call?.hash?.pairs.find((p) => p.key === e.undefinedArg)?.value;
         if (arg?.type === 'PathExpression') return this.undefinedError((arg as PathExpr).original, this.at(arg, file, baseLine), vars);
+        if (arg && (arg as PathCall).bosunOriginal) return this.undefinedError((arg as PathCall).bosunOriginal!, this.at(arg, file, baseLine), vars);
         const what = arg ? describeExpr(arg) : typeof e.undefinedArg === 'number' ? `argument ${e.undefinedArg + 1}` : e.undefinedArg;
         return new TemplateError(`undefined value ${what} passed to '${e.helper}'`, { loc: arg ? this.at(arg, file, baseLine) : loc });
       }

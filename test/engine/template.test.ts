@@ -78,6 +78,16 @@ t.test('strict: missing variables are errors with file:line:col', async (t) => {
   throwsTpl(t, () => te.render('x\n\n  {{ nme }}', vars, 'roles/etcd/templates/etcd.conf', 10), /undefined variable 'nme'/, { file: 'roles/etcd/templates/etcd.conf', line: 13, col: 6 }, /did you mean 'name'/);
   throwsTpl(t, () => r('{{#each members}}{{nope}}{{/each}}'), /undefined variable 'nope'/);
   throwsTpl(t, () => r('{{#with cfg}}{{name}}{{/with}}'), /undefined variable 'name'/, undefined);
+  // block params: Handlebars strict alone would render '' here
+  throwsTpl(t, () => r('{{#each members as |m|}}\n  {{m.nope}}{{/each}}'), /^undefined variable 'm\.nope'$/, { line: 2, col: 5 });
+  throwsTpl(t, () => r('{{#with cfg as |c|}}{{c.a.b}}{{/with}}'), /undefined variable 'c\.a\.b'/);
+  throwsTpl(t, () => r('{{#each members as |m|}}{{else}}{{#each groups.etcd as |h|}}{{h.x}}{{/each}}{{/each}}', { ...vars, members: [] }), /undefined variable 'h\.x'/);
+  throwsTpl(t, () => r('{{#each members as |m|}}{{join m.nope ","}}{{/each}}'), /undefined variable 'm\.nope'/, { col: 32 });
+  throwsTpl(t, () => r('{{#each members as |m|}}{{#if m.x.y}}{{/if}}{{/each}}'), /undefined variable 'm\.x\.y'/);
+  throwsTpl(t, () => r('{{#each members as |m|}}{{#if (eq m.x.y 1)}}{{/if}}{{/each}}'), /undefined variable 'm\.x\.y'/);
+  t.equal(r('{{#each members as |m|}}{{join m.peers "+"}}{{#if (default m.x.y true)}}!{{/if}} {{/each}}'), 'x+y! z! ');
+  t.equal(r('{{#each l as |m|}}[{{default m.a.b "-"}}]{{/each}}', { l: [null, { a: null }, { a: { b: 1 } }] }), '[-][-][1]', 'null-safe');
+  t.equal(r('{{#each members as |m i|}}{{i}}{{m.name}}{{m}}{{/each}}').replace(/\[object Object\]/g, 'O'), '0aO1bO');
 });
 
 t.test('#if/#each/#with/helper arguments on undefined name the variable', async (t) => {
