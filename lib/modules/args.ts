@@ -164,7 +164,8 @@ export function validateArgs(mod: AnyModule, raw: unknown, where: ValidateWhere 
     if (spec.default !== undefined) out[name] = structuredClone(spec.default);
   }
 
-  if (mod.validate) {
+  // Cross-argument checks need final values: at load time they run only when nothing is templated.
+  if (mod.validate && !(defer && Object.values(out).some((v) => containsTemplate(v)))) {
     try {
       mod.validate(out);
     } catch (e) {
@@ -173,4 +174,11 @@ export function validateArgs(mod: AnyModule, raw: unknown, where: ValidateWhere 
     }
   }
   return out;
+}
+
+function containsTemplate(v: unknown): boolean {
+  if (typeof v === 'string') return v.includes('{{');
+  if (Array.isArray(v)) return v.some(containsTemplate);
+  if (isPlainObject(v)) return Object.values(v).some(containsTemplate);
+  return false;
 }
