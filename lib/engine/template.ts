@@ -46,6 +46,7 @@ class HelperFailure extends Error {
   }
 }
 
+const PROTO_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), ...Object.getOwnPropertyNames(Array.prototype)].filter((n) => n !== 'length'));
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -199,17 +200,27 @@ function strictBlockParams(prog: Program | undefined, names: ReadonlySet<string>
     const p = e as PathExpr;
     return !p.data && p.depth === 0 && inner.has(p.parts[0]!) && !/^this\b/.test(p.original);
   };
+  // Names inherited from Object/Array prototypes: Handlebars would find them with `in`, refuse
+  // them (not own) and print a warning on the console, rendering ''. Resolve them ourselves.
+  const isProto = (e: Node): e is PathExpr => e.type === 'PathExpression' && (e as PathExpr).parts.some((x) => PROTO_NAMES.has(x));
   const expr = (e: Node): Node => {
-    if (isBp(e) && e.parts.length > 1) {
-      const lit = (v: string): hbs.AST.StringLiteral => ({ type: 'StringLiteral', value: v, original: v, loc: e.loc });
-      const head: PathExpr = { type: 'PathExpression', data: false, depth: 0, parts: [e.parts[0]!], original: e.parts[0]!, loc: e.loc };
+    const bp = isBp(e);
+    if ((bp && e.parts.length > 1) || isProto(e)) {
+      const p = e as PathExpr;
+      const lit = (v: string): hbs.AST.StringLiteral => ({ type: 'StringLiteral', value: v, original: v, loc: p.loc });
+      const head: PathExpr = bp
+        ? { type: 'PathExpression', data: false, depth: 0, parts: [p.parts[0]!], original: p.parts[0]!, loc: p.loc }
+        : p.data
+          ? { type: 'PathExpression', data: true, depth: 0, parts: [p.parts[0]!], original: '@' + p.parts[0]!, loc: p.loc }
+          : { type: 'PathExpression', data: false, depth: p.depth, parts: [], original: p.depth ? '../'.repeat(p.depth) : 'this', loc: p.loc };
+      const keys = bp || p.data ? p.parts.slice(1) : p.parts;
       const call: PathCall = {
         type: 'SubExpression',
-        path: { type: 'PathExpression', data: false, depth: 0, parts: [PATH_HELPER], original: PATH_HELPER, loc: e.loc },
-        params: [head, ...e.parts.slice(1).map(lit)],
-        hash: { type: 'Hash', pairs: [], loc: e.loc },
-        loc: e.loc,
-        bosunOriginal: e.original,
+        path: { type: 'PathExpression', data: false, depth: 0, parts: [PATH_HELPER], original: PATH_HELPER, loc: p.loc },
+        params: [head, ...keys.map(lit)],
+        hash: { type: 'Hash', pairs: [], loc: p.loc },
+        loc: p.loc,
+        bosunOriginal: p.original,
       };
       return call;
     }
@@ -223,14 +234,13 @@ function strictBlockParams(prog: Program | undefined, names: ReadonlySet<string>
   for (const st of prog.body) {
     if (st.type === 'MustacheStatement') {
       const m = st as Mustache;
-      if (inner.size === 0) continue;
-      if (m.params.length === 0 && noHash(m) && isBp(m.path)) {
+      if (m.params.length === 0 && noHash(m) && (isBp(m.path) || isProto(m.path))) {
         m.params = [expr(m.path)];
         m.path = { type: 'PathExpression', data: false, depth: 0, parts: [VALUE_HELPER], original: VALUE_HELPER, loc: m.path.loc } as PathExpr;
       } else args(m);
     } else if (st.type === 'BlockStatement') {
       const b = st as hbs.AST.BlockStatement;
-      if (inner.size) args(b);
+      args(b);
       strictBlockParams(b.program, inner);
       strictBlockParams(b.inverse, inner);
     }

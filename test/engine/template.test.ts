@@ -234,6 +234,22 @@ t.test('unknown helpers, forbidden names, partials', async (t) => {
   throwsTpl(t, () => r('{{lookup cfg "constructor"}}'), /access to 'constructor' is not allowed/, { col: 1 });
   throwsTpl(t, () => te.renderValue('{{lookup cfg "__proto__"}}', vars, 'f'), /access to '__proto__' is not allowed/);
   throwsTpl(t, () => r('{{> part}}'), /partials and decorators/);
+  // inherited names are not variables (and Handlebars must not print its prototype warning)
+  const warn = console.error;
+  const logged: unknown[] = [];
+  console.error = (...a: unknown[]) => void logged.push(a);
+  try {
+    throwsTpl(t, () => r('{{toString}}'), /^undefined variable 'toString'$/, { col: 3 });
+    throwsTpl(t, () => r('{{cfg.valueOf}}'), /undefined variable 'cfg\.valueOf'/);
+    throwsTpl(t, () => r('{{#each groups.etcd}}{{../hasOwnProperty}}{{/each}}'), /undefined variable '\.\.\/hasOwnProperty'/);
+    throwsTpl(t, () => r('{{#if groups.etcd.map}}{{/if}}'), /undefined variable 'groups\.etcd\.map'/);
+    throwsTpl(t, () => r('{{@root.toString}}'), /undefined variable '@root\.toString'/);
+    t.equal(r('{{valueOf}}', { valueOf: 'own' }), 'own', 'an own property of that name is fine');
+    t.equal(r('{{groups.etcd.length}}'), '3');
+  } finally {
+    console.error = warn;
+  }
+  t.same(logged, [], 'no Handlebars prototype-access warning');
 });
 
 t.test('parse errors carry file and line', async (t) => {
