@@ -120,7 +120,8 @@ export class PlaybookLoader {
     if (seen.has(file)) throw new ParseError(`import_playbook cycle: ${[...seen, file].join(' -> ')}`, { loc: { file } });
     seen.add(file);
     const y = loadYamlFile(file, 'playbook');
-    if (y.value === null) return [];
+    // ansible-playbook refuses an empty playbook too: a run that does nothing is almost always a mistake
+    if (y.value === null) throw new ParseError('empty playbook, nothing to do (expected a list of plays)', { loc: { file, line: 1, col: 1 } });
     const list = y.value;
     if (!Array.isArray(list)) throw new ParseError(`a playbook must be a list of plays; got ${typeName(list)}`, { loc: locOf(list) ?? { file, line: 1, col: 1 } });
     const plays: Play[] = [];
@@ -199,6 +200,7 @@ export class PlaybookLoader {
     const post = await this.tasks(raw.post_tasks, 'post_tasks', ctx, undefined, here(raw, 'post_tasks', file));
     if (post.length) sections.push({ name: 'post_tasks', tasks: post });
     handlers.push(...(await this.tasks(raw.handlers, 'handlers', ctx, undefined, here(raw, 'handlers', file))));
+    checkNotify([...sections.flatMap((s) => s.tasks), ...handlers], handlers);
 
     const serialRaw = raw.serial;
     let serial: Array<number | string> | undefined;
@@ -527,6 +529,28 @@ export class PlaybookLoader {
     const loopVar = typeof lc.loop_var === 'string' ? lc.loop_var : 'item';
     return { loop: loop ?? undefined, loopVar, loopLabel: typeof lc.label === 'string' ? lc.label : undefined };
   }
+}
+
+/** Every literal `notify:` must name a handler of the play (by name, `role : name` or listen topic), before anything runs. */
+function checkNotify(nodes: TaskNode[], handlers: TaskNode[]): void {
+  const known = new Set<string>();
+  for (const h of handlers) {
+    if (h.name) known.add(h.name);
+    if (h.name && h.role) known.add(`${h.role.name} : ${h.name}`);
+    for (const l of h.listen) known.add(l);
+  }
+  const walk = (list: TaskNode[]): void => {
+    for (const n of list) {
+      for (const name of n.notify) {
+        if (!name.includes('{{') && !known.has(name)) {
+          const hint = closest(name, known);
+          throw new ParseError(`notify: no handler named '${name}' in this play${hint ? ` (did you mean '${hint}'?)` : ''}`, { loc: n.loc });
+        }
+      }
+      if (n.kind === 'block') walk([...n.block, ...n.rescue, ...n.always]);
+    }
+  };
+  walk(nodes);
 }
 
 function mergeKeywords(outer: TaskKeywords, inner: TaskKeywords): TaskKeywords {
