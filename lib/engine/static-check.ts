@@ -66,6 +66,22 @@ export function templateRoots(text: string): Array<{ name: string; line: number;
   return out;
 }
 
+function short(s: string): string {
+  return s.length > 60 ? s.slice(0, 57) + '...' : s;
+}
+
+/** Handlebars' parse error for a string with `{{`, reduced to its last line ("Expecting …, got …"); undefined when it parses. */
+export function templateSyntaxError(text: string): string | undefined {
+  if (!text.includes('{{')) return undefined;
+  try {
+    Handlebars.parse(text);
+    return undefined;
+  } catch (e) {
+    const lines = (e instanceof Error ? e.message : String(e)).split('\n').filter((l) => l.trim());
+    return lines.at(-1) ?? 'does not parse';
+  }
+}
+
 function collectStrings(v: unknown, out: Array<{ s: string; owner: unknown; key: string }>, owner: unknown, key: string): void {
   if (typeof v === 'string') out.push({ s: v, owner, key });
   else if (Array.isArray(v)) v.forEach((x, i) => collectStrings(x, out, v, String(i)));
@@ -108,10 +124,13 @@ export function checkUndefinedVariables(
         }
         if (node.kind === 'set_fact') collectStrings(node.facts, strings, node.facts, '');
         for (const { s, owner, key } of strings) {
+          const base: SourceLocation = (owner && key ? keyLoc(owner, key) : undefined) ?? (node.kind === 'module' ? node.argLocs[key] : undefined) ?? node.loc;
+          // a template that does not parse would only fail once the task runs; report it now, nothing executed yet
+          const syntax = templateSyntaxError(s);
+          if (syntax) throw new TemplateError(`template syntax error in "${short(s)}": ${syntax}`, { loc: base });
           for (const r of templateRoots(s)) {
             if (!local.has(r.name)) {
-              const base: SourceLocation = (owner && key ? keyLoc(owner, key) : undefined) ?? (node.kind === 'module' ? node.argLocs[key] : undefined) ?? node.loc;
-              throw new TemplateError(`undefined variable '${r.name}' in "${s.length > 60 ? s.slice(0, 57) + '...' : s}"`, {
+              throw new TemplateError(`undefined variable '${r.name}' in "${short(s)}"`, {
                 loc: base,
                 hint: 'define it in inventory, vars, defaults, or pass -e',
               });
