@@ -320,9 +320,12 @@ export class SshConnection implements Connection {
     const marker = 'BOSUN-' + randomBytes(12).toString('hex');
     const bin = this.options.sshBinary ?? 'ssh';
     // `exec` so the process zx tracks is ssh itself (kill hits ssh, not a wrapper shell).
+    // detached: a terminal Ctrl-C must reach bosun only, which then closes channels in order;
+    // should bosun die instead, ssh sees EOF on stdin and the remote loop ends on its own.
     const proc = $({
       quiet: true,
       nothrow: true,
+      detached: true,
       prefix: '',
       verbose: false,
       store: { stdout: new DropChunks(), stderr: new TailChunks(), stdall: new DropChunks() },
