@@ -164,8 +164,14 @@ export class Runner {
     private readonly opts: RunOptions,
     private readonly out: Reporter,
   ) {
-    this.local = new LocalConnection('localhost', opts.verbosity >= 3 ? (l) => out.log(3, l) : undefined);
+    this.local = new LocalConnection('localhost', opts.verbosity >= 3 ? (l) => this.trace(l) : undefined);
     this.startAtReached = !opts.startAtTask;
+  }
+
+  /** -vvv request trace; silent while a no_log task runs (its command lines and stdin may hold secrets). */
+  private traceMuted = false;
+  private trace(line: string): void {
+    if (!this.traceMuted) this.out.log(3, line);
   }
 
   private host(name: string): HostState {
@@ -309,7 +315,7 @@ export class Runner {
       become: v.ansible_become === true || v.ansible_become === 'true' || v.ansible_become === 'yes',
       becomeUser: str('ansible_become_user'),
       connectTimeoutSec: v.ansible_timeout !== undefined ? Number(v.ansible_timeout) : 10,
-      trace: this.opts.verbosity >= 3 ? (l: string) => this.out.log(3, l) : undefined,
+      trace: this.opts.verbosity >= 3 ? (l: string) => this.trace(l) : undefined,
     };
   }
 
@@ -598,7 +604,14 @@ export class Runner {
     if (runOnce) active = active.slice(0, 1);
     const throttle = node.throttle && node.throttle > 0 ? node.throttle : this.opts.forks;
     const limit = pLimit(Math.min(throttle, this.opts.forks));
-    const results = await Promise.all(active.map((h) => limit(() => this.runOnHost(node, h, scope, playHosts, info))));
+    // Linear strategy: only this task runs now, so muting the -vvv trace for a no_log task hides exactly its requests.
+    this.traceMuted = scope.inherited.noLog ?? false;
+    let results;
+    try {
+      results = await Promise.all(active.map((h) => limit(() => this.runOnHost(node, h, scope, playHosts, info))));
+    } finally {
+      this.traceMuted = false;
+    }
     if (runOnce && results[0]) {
       // run_once: the result and facts apply to every active host (Ansible semantics)
       const r = results[0];
@@ -951,7 +964,8 @@ export class Runner {
       status: failed ? 'failed' : skippedCheck ? 'skipped' : changed ? 'changed' : 'ok',
       msg,
       result: registered,
-      diff: diffs,
+      // `diff: false` on the task (or no --diff) means no diff at all, not just none printed
+      diff: diff ? diffs : undefined,
       ignored,
       checkSkipped: skippedCheck,
       delegatedTo: delegated,
