@@ -136,6 +136,8 @@ t.test('secrets: no_log, secret arguments, private keys', async (t) => {
       '      shell: "echo topsecret-nolog-failure; exit 3"',
       '      no_log: true',
       '      ignore_errors: true',
+      '    - name: visible',
+      '      shell: echo visible-marker',
       '',
     ].join('\n'),
     'secret.yml': [
@@ -169,11 +171,10 @@ t.test('secrets: no_log, secret arguments, private keys', async (t) => {
   t.notMatch(nlj.stdout, /topsecret/);
   // At -vvv the connection trace prints each remote request, including a no_log task's command line.
   const nl3 = await run([join(dir, 'nolog.yml'), '-vvv']);
-  t.notMatch(nl3.stdout, /topsecret/, 'no_log hides the task command in the -vvv trace', {
-    todo: 'runner: the -vvv connection trace (LocalConnection/SshConnection `trace`) is not silenced for no_log tasks',
-  });
+  t.notMatch(nl3.stdout, /topsecret/, 'no_log hides the task command in the -vvv trace');
+  t.match(nl3.stdout, /run: .*visible-marker/, 'the trace is on for other tasks');
   t.match(nl.stdout, /censored/);
-  t.match(recap(nl.stdout).localhost, { ignored: 1, failed: 0 });
+  t.match(recap(nl.stdout).localhost, { ignored: 1, failed: 0, changed: 2 });
 
   const pw = 'Pa55-w0rd-NEVER-printed';
   const s = await run([join(dir, 'secret.yml'), '-vvv', '-e', `pw=${pw}`]);

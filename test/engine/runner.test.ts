@@ -1,0 +1,428 @@
+// Runner behaviour end to end (local connection): blocks, loops, register/conditions, handlers,
+// tags, limit, start-at-task, run_once, throttle, serial, max_fail_percentage, ignore_errors,
+// set_fact, delegate_to, until. Each test writes a small playbook into a temp dir; tasks append
+// to OUT/log so the order of execution can be asserted.
+import t from 'tap';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { run, recap, taskTitles, type RunResult } from '../helpers/run.js';
+
+const INVENTORY = 'all:\n  vars:\n    ansible_connection: local\n  hosts:\n    h1: {}\n    h2: {}\n    h3: {}\n';
+
+interface Played extends RunResult {
+  out: string;
+  log: () => string[];
+  dir: string;
+}
+
+/** Writes play.yml (+ extra files) and a 3-host local inventory, runs it with -e out=DIR/out. */
+async function play(t: Tap.Test, yaml: string, args: string[] = [], files: Record<string, unknown> = {}): Promise<Played> {
+  const dir = t.testdir({ 'play.yml': yaml, 'inventory.yml': INVENTORY, out: {}, ...files });
+  const out = join(dir, 'out');
+  const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-e', `out=${out}`, ...args]);
+  const log = () => (existsSync(join(out, 'log')) ? readFileSync(join(out, 'log'), 'utf8').trim().split('\n') : []);
+  return { ...r, out, log, dir };
+}
+
+const say = (what: string) => `shell: "echo ${what} >> {{ out }}/log"`;
+
+t.test('block / rescue / always', async (t) => {
+  const rescued = await play(
+    t,
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: guarded
+      block:
+        - ${say('block')}
+        - fail: { msg: boom }
+        - ${say('not-reached')}
+      rescue:
+        - ${say('rescue')}
+      always:
+        - ${say('always')}
+    - ${say('after')}
+`,
+  );
+  t.equal(rescued.code, 0, rescued.stdout);
+  t.same(rescued.log(), ['block', 'rescue', 'always', 'after']);
+  t.match(recap(rescued.stdout).h1, { failed: 0, rescued: 1 });
+
+  const unrescued = await play(
+    t,
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - block:
+        - ${say('block')}
+        - fail: { msg: boom }
+      always:
+        - ${say('always')}
+    - ${say('after')}
+`,
+  );
+  t.equal(unrescued.code, 2);
+  t.same(unrescued.log(), ['block', 'always'], 'always runs, the host leaves the play after it');
+  t.match(recap(unrescued.stdout).h1, { failed: 1, rescued: 0 });
+
+  const rescueFails = await play(
+    t,
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - block:
+        - fail: { msg: first }
+      rescue:
+        - fail: { msg: second }
+      always:
+        - ${say('always')}
+`,
+  );
+  t.equal(rescueFails.code, 2);
+  t.same(rescueFails.log(), ['always']);
+});
+
+t.test('loop with loop_control.label, when per item, registered results', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: items
+      shell: "echo {{ item.n }} >> {{ out }}/log"
+      loop:
+        - { n: 1, skip: false, secretish: aaa }
+        - { n: 2, skip: true, secretish: bbb }
+        - { n: 3, skip: false, secretish: ccc }
+      loop_control:
+        label: "n={{ item.n }}"
+      when: not item.skip
+      register: res
+    - name: check
+      assert:
+        that:
+          - res.results | length == 3
+          - res.results[1].skipped
+          - res.results[0].item.n == 1
+          - res.changed
+    - name: custom loop var
+      ${say('{{ thing }}')}
+      loop: [x, y]
+      loop_control: { loop_var: thing }
+`,
+  );
+  t.equal(p.code, 0, p.stdout);
+  t.same(p.log(), ['1', '3', 'x', 'y']);
+  t.match(p.stdout, /changed: \[h1\] => \(item=n=1\)/);
+  t.match(p.stdout, /skipping: \[h1\] => \(item=n=2\)/);
+  t.notMatch(p.stdout, /secretish/, 'the label replaces the item');
+  t.match(recap(p.stdout).h1, { changed: 2, ok: 1, failed: 0 });
+});
+
+t.test('register, when, changed_when, failed_when', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: quiet
+      shell: echo hello
+      register: r1
+      changed_when: false
+    - name: expected rc
+      shell: exit 3
+      register: r2
+      failed_when: r2.rc != 3
+    - name: changed by output
+      shell: echo CHANGED
+      register: r3
+      changed_when: "'CHANGED' in r3.stdout"
+    - name: direct keys
+      shell: echo nope
+      failed_when: "'nope' in stdout"
+      ignore_errors: true
+    - name: when true
+      ${say('{{ r1.stdout }}-{{ r2.rc }}')}
+      when: r1.stdout == "hello" and r2.rc == 3
+    - name: when false
+      ${say('never')}
+      when: r3 is not defined or not r3.changed
+`,
+  );
+  t.equal(p.code, 0, p.stdout);
+  t.same(p.log(), ['hello-3']);
+  // quiet ok, expected rc: changed (shell), changed by output: changed, direct keys: ignored, when true: changed, when false: skipped
+  t.match(recap(p.stdout).h1, { ok: 1, changed: 3, ignored: 1, skipped: 1, failed: 0 });
+  t.match(p.stdout, /TASK \[direct keys\][^]*fatal: \[h1\]: FAILED![^]*\.\.\.ignoring/);
+});
+
+t.test('handlers: only on change, once, at the end or at meta: flush_handlers; listen topics', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - copy: { dest: "{{ out }}/f1", content: a }
+      notify: h1
+    - name: unchanged
+      copy: { dest: "{{ out }}/f1", content: a }
+      notify: h2
+    - ${say('t3')}
+    - meta: flush_handlers
+    - ${say('t4')}
+    - copy: { dest: "{{ out }}/f2", content: b }
+      notify: [h1, topic]
+    - copy: { dest: "{{ out }}/f3", content: c }
+      notify: h1
+    - ${say('t5')}
+  handlers:
+    - name: h1
+      ${say('h1')}
+    - name: h2
+      ${say('h2')}
+    - name: h3
+      ${say('h3')}
+      listen: topic
+`,
+  );
+  t.equal(p.code, 0, p.stdout);
+  t.same(p.log(), ['t3', 'h1', 't4', 't5', 'h1', 'h3'], 'h2 never: its notifier did not change; h1 once per flush');
+});
+
+t.test('tags, skip-tags, always, never', async (t) => {
+  const yaml = `- hosts: h1
+  gather_facts: false
+  tasks:
+    - { name: a, ${say('a')}, tags: [a] }
+    - { name: b, ${say('b')}, tags: b }
+    - { name: untagged, ${say('u')} }
+    - { name: al, ${say('always')}, tags: [always] }
+    - { name: nv, ${say('never')}, tags: [never, debugonly] }
+    - name: tagged block
+      tags: blk
+      block:
+        - { name: inner, ${say('inner')} }
+`;
+  const all = await play(t, yaml);
+  t.same(all.log(), ['a', 'b', 'u', 'always', 'inner']);
+  const onlyA = await play(t, yaml, ['--tags', 'a']);
+  t.same(onlyA.log(), ['a', 'always']);
+  const blk = await play(t, yaml, ['-t', 'blk,debugonly']);
+  t.same(blk.log(), ['always', 'never', 'inner'], 'block tags are inherited; never runs when its other tag is asked for');
+  const skip = await play(t, yaml, ['--skip-tags', 'a,blk']);
+  t.same(skip.log(), ['b', 'u', 'always']);
+  const lt = await play(t, yaml, ['--list-tasks', '--tags', 'a']);
+  t.match(lt.stdout, /a\tTAGS: \[a\]/);
+  t.notMatch(lt.stdout, /untagged/);
+});
+
+t.test('--limit and --start-at-task', async (t) => {
+  const yaml = `- hosts: all
+  gather_facts: false
+  tasks:
+    - { name: one, ${say('one-{{ inventory_hostname }}')} }
+    - { name: two, ${say('two-{{ inventory_hostname }}')} }
+    - { name: three, ${say('three-{{ inventory_hostname }}')} }
+`;
+  const lim = await play(t, yaml, ['--limit', 'h2']);
+  t.same(lim.log(), ['one-h2', 'two-h2', 'three-h2']);
+  t.same(Object.keys(recap(lim.stdout)), ['h2']);
+  const excl = await play(t, yaml, ['-l', 'all:!h2', '--start-at-task', 'two']);
+  t.same(excl.log().sort(), ['three-h1', 'three-h3', 'two-h1', 'two-h3']);
+  t.notMatch(excl.stdout, /TASK \[one\]/);
+});
+
+t.test('run_once: one host runs, everyone gets the result', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: once
+      shell: "echo ran-on-{{ inventory_hostname }} >> {{ out }}/log; echo from-{{ inventory_hostname }}"
+      register: once
+      run_once: true
+    - name: everyone
+      copy: { dest: "{{ out }}/{{ inventory_hostname }}", content: "{{ once.stdout }}" }
+`,
+  );
+  t.equal(p.code, 0, p.stdout);
+  t.same(p.log(), ['ran-on-h1']);
+  for (const h of ['h1', 'h2', 'h3']) t.equal(readFileSync(join(p.out, h), 'utf8'), 'from-h1');
+});
+
+t.test('throttle: a block runs to the end for N hosts at a time; a task never runs on more than N at once', async (t) => {
+  const blk = await play(
+    t,
+    `- hosts: all
+  gather_facts: false
+  tasks:
+    - throttle: 1
+      block:
+        - ${say('a-{{ inventory_hostname }}')}
+        - ${say('b-{{ inventory_hostname }}')}
+`,
+  );
+  t.equal(blk.code, 0, blk.stdout);
+  t.same(blk.log(), ['a-h1', 'b-h1', 'a-h2', 'b-h2', 'a-h3', 'b-h3']);
+
+  // mkdir is atomic: with more than one host at a time inside, one would fail
+  const yaml = (th: string) => `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: exclusive
+      shell: "mkdir {{ out }}/lock && sleep 0.4 && rmdir {{ out }}/lock"
+      ${th}
+      ignore_errors: true
+`;
+  const one = await play(t, yaml('throttle: 1'));
+  t.equal(one.code, 0);
+  for (const h of ['h1', 'h2', 'h3']) t.match(recap(one.stdout)[h], { changed: 1, ignored: 0 }, `${h} ran alone`);
+  const free = await play(t, yaml(''));
+  const ignored = Object.values(recap(free.stdout)).reduce((n, s) => n + s.ignored, 0);
+  t.ok(ignored >= 1, 'control: without throttle the hosts do overlap');
+});
+
+t.test('serial batches and max_fail_percentage', async (t) => {
+  const serial = await play(
+    t,
+    `- hosts: all
+  gather_facts: false
+  serial: [1, 2]
+  tasks:
+    - ${say('a-{{ inventory_hostname }}')}
+    - ${say('b-{{ inventory_hostname }}')}
+`,
+  );
+  t.equal(serial.code, 0);
+  const log = serial.log();
+  t.same(log.slice(0, 2), ['a-h1', 'b-h1'], 'first batch: h1 alone');
+  t.same(log.slice(2, 4).sort(), ['a-h2', 'a-h3'], 'second batch: h2 and h3 together');
+  t.same(log.slice(4).sort(), ['b-h2', 'b-h3']);
+
+  const mfp = await play(
+    t,
+    `- hosts: all
+  gather_facts: false
+  serial: 1
+  max_fail_percentage: 0
+  tasks:
+    - fail: { msg: first host breaks }
+      when: inventory_hostname == "h1"
+    - ${say('{{ inventory_hostname }}')}
+`,
+  );
+  t.equal(mfp.code, 2);
+  t.same(mfp.log(), [], 'the play stopped after the first batch');
+  const rc = recap(mfp.stdout);
+  t.match(rc.h1, { failed: 1 });
+  for (const h of ['h2', 'h3']) if (rc[h]) t.match(rc[h], { ok: 0, changed: 0, skipped: 0, failed: 0 }, `${h} never ran`);
+  t.match(mfp.stdout, /max_fail_percentage 0% exceeded/);
+});
+
+t.test('ignore_errors, set_fact, delegate_to, until', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: h1:h2
+  gather_facts: false
+  tasks:
+    - name: may fail
+      shell: "exit 1"
+      ignore_errors: true
+    - set_fact:
+        greeting: "hi {{ inventory_hostname }}"
+        n: 2
+    - name: uses fact
+      ${say('{{ greeting }}')}
+      when: n == 2
+    - name: delegated
+      ${say('delegated-{{ inventory_hostname }}')}
+      delegate_to: localhost
+      run_once: true
+    - name: retry until the counter reaches 3
+      shell: "echo x >> {{ out }}/counter-{{ inventory_hostname }}; wc -l < {{ out }}/counter-{{ inventory_hostname }}"
+      register: c
+      until: c.stdout | int >= 3
+      retries: 5
+      delay: 0
+`,
+  );
+  t.equal(p.code, 0, p.stdout);
+  t.same(p.log().sort(), ['delegated-h1', 'hi h1', 'hi h2']);
+  t.match(recap(p.stdout).h1, { ignored: 1, failed: 0 });
+  t.match(p.stdout, /\[h1 -> localhost\]/);
+  t.equal(readFileSync(join(p.out, 'counter-h2'), 'utf8'), 'x\nx\nx\n', 'three attempts');
+});
+
+t.test('include_tasks, import_role, include_role with tasks_from and role handlers', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - include_tasks: more.yml
+    - import_role: { name: r }
+    - include_role: { name: r, tasks_from: other }
+    - ${say('end')}
+`,
+    [],
+    {
+      'more.yml': `- name: from include\n  ${say('included')}\n`,
+      roles: {
+        r: {
+          defaults: { 'main.yml': 'r_word: role-default\n' },
+          tasks: {
+            'main.yml': `- name: main\n  ${say('{{ r_word }}')}\n  notify: r handler\n`,
+            'other.yml': `- name: other\n  ${say('other')}\n`,
+          },
+          handlers: { 'main.yml': `- name: r handler\n  ${say('handled')}\n` },
+        },
+      },
+    },
+  );
+  t.equal(p.code, 0, p.stdout);
+  t.same(p.log(), ['included', 'role-default', 'other', 'end', 'handled']);
+  t.same(taskTitles(p.stdout), ['from include', 'r : main', 'r : other', 'shell', 'r : r handler']);
+});
+
+t.test('per-task check_mode and diff overrides, environment', async (t) => {
+  const yaml = `- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: always runs
+      ${say('real')}
+      check_mode: false
+    - name: quiet diff
+      copy: { dest: "{{ out }}/q", content: "quiet" }
+      diff: false
+    - name: loud diff
+      copy: { dest: "{{ out }}/l", content: "loud" }
+    - name: env
+      shell: "echo $BOSUN_T >> {{ out }}/log"
+      environment: { BOSUN_T: from-env }
+      check_mode: false
+`;
+  const p = await play(t, yaml, ['--check', '--diff']);
+  t.equal(p.code, 0, p.stdout);
+  t.same(p.log(), ['real', 'from-env']);
+  t.notOk(existsSync(join(p.out, 'q')));
+  t.notOk(existsSync(join(p.out, 'l')));
+  t.match(p.stdout, `+++ after: ${join(p.out, 'l')}`);
+  t.notMatch(p.stdout, `+++ after: ${join(p.out, 'q')}`);
+});
+
+t.test('a template argument that is one expression plus text keeps the text', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: h1
+  gather_facts: false
+  vars: { word: hello }
+  tasks:
+    - copy: { dest: "{{ out }}/nl", content: "{{ word }}\\n" }
+`,
+  );
+  t.equal(p.code, 0);
+  t.equal(readFileSync(join(p.out, 'nl'), 'utf8'), 'hello\n', 'trailing newline kept', {
+    todo: 'template.ts: "{{ x }}\\n" is treated as a single native expression (text is trimmed), so the newline is lost',
+  });
+});
