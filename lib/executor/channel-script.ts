@@ -4,10 +4,12 @@
 // Wire protocol (all on ssh's stdin/stdout):
 //   bootstrap  <- "<loop length>\n" <loop bytes>
 //              -> "<marker> ready\n"                      (after any login-shell noise)
-//   request    <- "<script length> <payload length>\n" <script bytes> <payload bytes>
+//   request    <- "<script length> <payload length>\n" <script bytes> <payload bytes> ".\n"
 //   response   -> "<marker> <exit code> <stdout length> <stderr length>\n" <stdout bytes> <stderr bytes>
 // Every length is in bytes and exact, so output may contain anything (NUL, fake markers, no final
-// newline); the marker only catches a desynchronised stream early.
+// newline); the marker only catches a desynchronised stream early. The ".\n" trailer proves the
+// request arrived whole: when the channel dies mid-request, head returns short at EOF, and without
+// it a truncated script or payload would still run (e.g. replace a file with a cut-off copy).
 import { shq } from './types.js';
 
 /**
@@ -45,10 +47,11 @@ while read -r _bsl _bpl; do
   _bn=$((_bn + 1))
   head -c "$_bsl" >"s$_bn"
   if [ "$_bpl" -gt 0 ]; then head -c "$_bpl" >"i$_bn"; else : >"i$_bn"; fi
+  read -r _bend && [ "$_bend" = . ] || exit 98
   (
     cd "$_bh" || exit 125
     _bf=$_bd/s$_bn
-    unset _bd _bm _bh _bn _bsl _bpl
+    unset _bd _bm _bh _bn _bsl _bpl _bend
     set --
     . "$_bf"
   ) <"i$_bn" >"o$_bn" 2>"e$_bn"

@@ -249,7 +249,8 @@ export class SshConnection implements Connection {
     const start = performance.now();
     const body = Buffer.from(script, 'utf8');
     const payload = opts.stdin === undefined ? Buffer.alloc(0) : Buffer.from(opts.stdin);
-    ch.write(Buffer.concat([Buffer.from(`${body.length} ${payload.length}\n`), body, payload]));
+    // ".\n" trailer: the remote loop runs nothing unless the whole request arrived (channel-script.ts).
+    ch.write(Buffer.concat([Buffer.from(`${body.length} ${payload.length}\n`), body, payload, Buffer.from('.\n')]));
 
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
