@@ -1,0 +1,117 @@
+// Variable precedence, lowest → highest (lib/engine/vars.ts header):
+//   role defaults < inventory all < parent group < child group < host vars < play vars < vars_files
+//   < role vars < block vars < task vars < set_fact < register < extra vars
+// One end-to-end run per level: the variable is defined at that level and at every level below it,
+// and the value seen by a task must be that level's.
+import t from 'tap';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { run } from '../helpers/run.js';
+import { buildScope, parseKeyValues } from '../../lib/engine/vars.js';
+import { TemplateEngine } from '../../lib/engine/template.js';
+import { TemplateError } from '../../lib/errors.js';
+
+const LEVELS = [
+  'role defaults',
+  'inventory all',
+  'parent group',
+  'child group',
+  'host vars',
+  'play vars',
+  'vars_files',
+  'role vars',
+  'block vars',
+  'task vars',
+  'set_fact',
+  'register',
+  'extra vars',
+] as const;
+type Level = (typeof LEVELS)[number];
+
+/** The variable is `v`, a mapping whose `stdout` names the level (so `register` can define it too). */
+function tree(levels: Set<Level>): { files: Record<string, unknown>; args: string[] } {
+  const v = (l: Level) => (levels.has(l) ? { v: { stdout: l } } : {});
+  const inventory = {
+    all: {
+      vars: { ansible_connection: 'local', ...v('inventory all') },
+      children: {
+        parent: {
+          vars: v('parent group'),
+          children: { child: { vars: v('child group'), hosts: { h1: v('host vars') } } },
+        },
+      },
+    },
+  };
+  const tasks: unknown[] = [];
+  if (levels.has('set_fact')) tasks.push({ set_fact: { v: { stdout: 'set_fact' } } });
+  if (levels.has('register')) tasks.push({ command: 'echo register', register: 'v', changed_when: false });
+  tasks.push({
+    name: 'block',
+    vars: v('block vars'),
+    block: [{ name: 'write', copy: { dest: '{{ out }}/v', content: '{{ v.stdout }}' }, vars: v('task vars') }],
+  });
+  const play = [{ hosts: 'h1', gather_facts: false, vars: v('play vars'), vars_files: ['vf.yml'], roles: ['r'], tasks }];
+  const files = {
+    'inventory.yml': stringify(inventory),
+    'play.yml': stringify(play),
+    'vf.yml': stringify(v('vars_files')),
+    out: {},
+    roles: {
+      r: {
+        defaults: { 'main.yml': stringify(v('role defaults')) },
+        vars: { 'main.yml': stringify(v('role vars')) },
+        tasks: { 'main.yml': '- debug: { msg: role ran }\n' },
+      },
+    },
+  };
+  const args = levels.has('extra vars') ? ['-e', JSON.stringify({ v: { stdout: 'extra vars' } })] : [];
+  return { files, args };
+}
+
+LEVELS.forEach((level, i) => {
+  const name = i === 0 ? `${level} alone` : `${level} overrides ${LEVELS[i - 1]}`;
+  t.test(name, async (t) => {
+    const { files, args } = tree(new Set(LEVELS.slice(0, i + 1)));
+    const dir = t.testdir(files);
+    const out = join(dir, 'out');
+    const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-e', `out=${out}`, ...args]);
+    t.equal(r.code, 0, r.stdout + r.stderr);
+    t.equal(readFileSync(join(out, 'v'), 'utf8'), level);
+  });
+});
+
+t.test('group_vars/ and host_vars/ beside the inventory rank as their group and host', async (t) => {
+  const dir = t.testdir({
+    'inventory.yml': 'all:\n  vars: { ansible_connection: local }\n  children:\n    g:\n      hosts:\n        h1: {}\n',
+    group_vars: { 'all.yml': 'a: all\nb: all\nc: all\n', 'g.yml': 'b: group\nc: group\n' },
+    host_vars: { 'h1.yml': 'c: host\n' },
+    'play.yml': '- hosts: h1\n  gather_facts: false\n  tasks:\n    - copy: { dest: "{{ out }}/abc", content: "{{ a }} {{ b }} {{ c }}" }\n',
+    out: {},
+  });
+  const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-e', `out=${join(dir, 'out')}`]);
+  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.equal(readFileSync(join(dir, 'out', 'abc'), 'utf8'), 'all group host');
+});
+
+t.test('buildScope: later layers win, templates render lazily against the whole scope, magic wins', async (t) => {
+  const te = new TemplateEngine();
+  const scope = buildScope(
+    [{ a: 'low', dir: '/etc/x', file: '{{ dir }}/x.conf' }, undefined, { a: 'high', dir: '/opt/y' }],
+    { inventory_hostname: 'h1' },
+    te,
+  );
+  t.equal(scope.a, 'high');
+  t.equal(scope.file, '/opt/y/x.conf', 'a lower-layer template sees the higher-layer value');
+  const magic = buildScope([{ inventory_hostname: 'spoofed' }], { inventory_hostname: 'h1' }, te);
+  t.equal(magic.inventory_hostname, 'h1');
+  const loop = buildScope([{ x: '{{ y }}', y: '{{ x }}' }], {}, te);
+  t.throws(() => loop.x, TemplateError);
+  t.throws(() => loop.x, /recursive loop detected in variable 'x'/);
+});
+
+t.test('parseKeyValues (-e k=v)', async (t) => {
+  t.same(parseKeyValues('a=1 b="two words" c=\'x y\' d='), { a: '1', b: 'two words', c: 'x y', d: '' });
+  t.equal(parseKeyValues('not a pair'), undefined);
+  t.equal(parseKeyValues('a=1 junk'), undefined);
+});
