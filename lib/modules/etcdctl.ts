@@ -368,7 +368,7 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
       'Runs etcdctl on the host the task runs on (paths of cacert/cert/key are on that host). Ops:',
       '`health` waits (retries x delay) until every endpoint is healthy — the wait for quorum after starting members;',
       'never changes; fails with etcdctl\'s own error. `member_list` registers `members` ({id (hex), name, peer_urls,',
-      'client_urls, started, is_learner}). `member_add` (name, peer_urls; present by name or peer URL → no change;',
+      'client_urls, started, is_learner}) and `started_count`. `member_add` (name, peer_urls; present by name or peer URL → no change;',
       'registers `initial_cluster` for the new member) and `member_remove` (name; absent → no change).',
       '`user` (state present/absent, new_password, roles — roles are added, never revoked): etcd cannot show a',
       'password, so with auth enabled the wanted password is tested by logging in with it, and set only if the login',
@@ -467,7 +467,8 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
         return planHealth(e, ctx.check);
       case 'member_list': {
         const members = await e.members();
-        return noop(`${members.length} member(s), ${members.filter((m) => m.started).length} started`, { members });
+        const started = members.filter((m) => m.started).length;
+        return noop(`${members.length} member(s), ${started} started`, { members, started_count: started });
       }
       case 'member_add': {
         const members = await e.members();
