@@ -34,7 +34,9 @@ export function dispatcherLoop(marker: string): string {
   // background job of an earlier script that still holds its stdin/stdout file can neither read
   // a later payload nor corrupt a later output; used files are truncated at once (builtin, may
   // hold secrets) and unlinked in batches.
-  return `umask 077
+  // The channel's own files are private (077); each request gets the login umask back.
+  return `_bu=$(umask)
+umask 077
 _bd=$(mktemp -d "\${TMPDIR:-/tmp}/bosun.XXXXXXXX") || exit 97
 trap 'rm -rf "$_bd"' EXIT
 trap 'exit 129' HUP INT TERM PIPE
@@ -50,8 +52,9 @@ while read -r _bsl _bpl; do
   read -r _bend && [ "$_bend" = . ] || exit 98
   (
     cd "$_bh" || exit 125
+    umask "$_bu"
     _bf=$_bd/s$_bn
-    unset _bd _bm _bh _bn _bsl _bpl _bend
+    unset _bd _bm _bh _bn _bsl _bpl _bend _bu
     set --
     . "$_bf"
   ) <"i$_bn" >"o$_bn" 2>"e$_bn"
