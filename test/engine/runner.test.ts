@@ -2,7 +2,7 @@
 // tags, limit, start-at-task, run_once, throttle, serial, max_fail_percentage, ignore_errors,
 // set_fact, delegate_to, until. Each test writes a small playbook into a temp dir; tasks append
 // to OUT/log so the order of execution can be asserted.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, recap, taskTitles, type RunResult } from '../helpers/run.js';
@@ -16,7 +16,7 @@ interface Played extends RunResult {
 }
 
 /** Writes play.yml (+ extra files) and a 3-host local inventory, runs it with -e out=DIR/out. */
-async function play(t: Tap.Test, yaml: string, args: string[] = [], files: Record<string, unknown> = {}): Promise<Played> {
+async function play(t: Test, yaml: string, args: string[] = [], files: Record<string, unknown> = {}): Promise<Played> {
   const dir = t.testdir({ 'play.yml': yaml, 'inventory.yml': INVENTORY, out: {}, ...files });
   const out = join(dir, 'out');
   const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-e', `out=${out}`, ...args]);

@@ -1,12 +1,12 @@
 // The pre-run checks: undefined variables and template syntax errors, found before any host is touched.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { loadPlaybook } from '../../lib/loaders/playbook.js';
 import { Inventory } from '../../lib/loaders/inventory.js';
 import { checkUndefinedVariables, listTasks, templateRoots, templateSyntaxError } from '../../lib/engine/static-check.js';
 import { TemplateError } from '../../lib/errors.js';
 
-async function check(t: Tap.Test, play: string, extra: Record<string, unknown> = {}, files: Record<string, unknown> = {}) {
+async function check(t: Test, play: string, extra: Record<string, unknown> = {}, files: Record<string, unknown> = {}) {
   const dir = t.testdir({ 'play.yml': play, ...files });
   const { playbook, definedNames } = await loadPlaybook(join(dir, 'play.yml'));
   const inv = Inventory.empty({ playbookDir: dir });

@@ -30,7 +30,9 @@ const LEVELS = [
 type Level = (typeof LEVELS)[number];
 
 /** The variable is `v`, a mapping whose `stdout` names the level (so `register` can define it too). */
-function tree(levels: Set<Level>): { files: Record<string, unknown>; args: string[] } {
+type Fixture = NonNullable<Parameters<typeof t.testdir>[0]>;
+
+function tree(levels: Set<Level>): { files: Fixture; args: string[] } {
   const v = (l: Level) => (levels.has(l) ? { v: { stdout: l } } : {});
   const inventory = {
     all: {
@@ -52,7 +54,7 @@ function tree(levels: Set<Level>): { files: Record<string, unknown>; args: strin
     block: [{ name: 'write', copy: { dest: '{{ out }}/v', content: '{{ v.stdout }}' }, vars: v('task vars') }],
   });
   const play = [{ hosts: 'h1', gather_facts: false, vars: v('play vars'), vars_files: ['vf.yml'], roles: ['r'], tasks }];
-  const files = {
+  const files: Fixture = {
     'inventory.yml': stringify(inventory),
     'play.yml': stringify(play),
     'vf.yml': stringify(v('vars_files')),
