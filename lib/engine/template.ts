@@ -465,7 +465,8 @@ export class TemplateEngine {
     const trimmed = text.trim();
     if (ast.body.length >= 1) {
       const stmts = ast.body.filter((s) => !(s.type === 'ContentStatement' && (s as hbs.AST.ContentStatement).value.trim() === ''));
-      if (stmts.length === 1 && stmts[0]!.type === 'MustacheStatement' && trimmed.startsWith('{{') && trimmed.endsWith('}}')) {
+      // Only a string that is exactly one `{{ … }}`: `"{{ word }}\n"` is text and keeps its newline.
+      if (stmts.length === 1 && stmts[0]!.type === 'MustacheStatement' && trimmed === text && trimmed.startsWith('{{') && trimmed.endsWith('}}')) {
         c.native = stmts[0] as Mustache;
       }
     }

@@ -531,11 +531,45 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
 
   try {
     await createLab(state);
+    controlHostsUpdate(state.name, state);
   } catch (e) {
     await labDown(state.name, parent).catch(() => {});
     throw e;
   }
   return state;
+}
+
+const CONTROL_HOSTS = process.env.BOSUN_LAB_HOSTS_FILE ?? '/etc/hosts';
+
+/**
+ * The control node resolves lab names too (etcd's `endpoint health --cluster` and advertised URLs
+ * use FQDNs): a marked block per lab in the control node's /etc/hosts, removed by labDown.
+ * Rewritten in place, not renamed: /etc/hosts is often a bind mount.
+ */
+function controlHostsUpdate(name: string, state: LabState | undefined): void {
+  let text: string;
+  try {
+    text = fs.readFileSync(CONTROL_HOSTS, 'utf8');
+  } catch {
+    return;
+  }
+  const begin = `# bosun-lab ${name} begin`;
+  const end = `# bosun-lab ${name} end`;
+  const lines = text.split('\n');
+  const out: string[] = [];
+  let skipping = false;
+  for (const l of lines) {
+    if (l === begin) skipping = true;
+    else if (l === end) skipping = false;
+    else if (!skipping) out.push(l);
+  }
+  while (out.length && out[out.length - 1] === '') out.pop();
+  if (state) {
+    // FQDNs only: short names (node1) repeat across labs; give parallel labs distinct domains.
+    out.push(begin, ...state.hosts.map((h) => `${h.ip}\t${h.fqdn}`), end);
+  }
+  const next = out.join('\n') + '\n';
+  if (next !== text) fs.writeFileSync(CONTROL_HOSTS, next);
 }
 
 async function createLab(state: LabState): Promise<void> {
@@ -607,6 +641,7 @@ export async function labDown(name: string = DEFAULT_LAB_NAME, stateDir?: string
     }
   }
   fs.rmSync(dir, { recursive: true, force: true });
+  controlHostsUpdate(name, undefined);
 }
 
 async function hostUp(h: LabHost): Promise<{ up: boolean; pid?: number }> {

@@ -55,7 +55,22 @@ export default defineModule<CopyArgs, PutState>({
     if ((args.src === undefined) === (args.content === undefined)) throw new ArgumentError('copy needs exactly one of src or content');
   },
   async plan(ctx, args) {
-    const { data, name } = source(ctx, args);
+    let src: { data: Buffer; name?: string };
+    try {
+      src = source(ctx, args);
+    } catch (e) {
+      // In check mode an earlier task (cert, template on the control node) may only have *planned* the
+      // src file: say what would be copied instead of failing the dry run.
+      if (ctx.check && e instanceof MissingFileError) {
+        return {
+          changed: true,
+          msg: `would copy ${args.src} to ${args.dest} (src does not exist yet; an earlier task would create it)`,
+          diff: [{ path: args.dest, summary: `src ${args.src} not created yet (check mode)` }],
+        };
+      }
+      throw e;
+    }
+    const { data, name } = src;
     return planPut(ctx, args, data, name);
   },
   apply: (ctx, args, plan) => applyPut(ctx, args, plan),

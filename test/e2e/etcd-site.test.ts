@@ -1,0 +1,117 @@
+// Issue 4's "done when", on a real 3-host lab: playbooks/site.yml deploys a secure etcd cluster
+// (TLS, client certs, root user, auth on); certificates have cfssl's profile; reruns change nothing;
+// --check --diff provably changes nothing; bad input fails before any host is touched.
+import t from 'tap';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { withLab } from '../helpers/lab.js';
+import { run, recap, repoRoot, treeHash } from '../helpers/run.js';
+import { hashHost, labInventory, type LabState } from '../../lib/lab/lab.js';
+
+const SITE = join(repoRoot, 'playbooks', 'site.yml');
+const PASSWORD = 'pw-e2e-Zq8!x';
+
+async function hashes(lab: LabState): Promise<string[]> {
+  return Promise.all(lab.hosts.map((h) => hashHost(lab, h.name)));
+}
+
+function etcdctl(lab: LabState, ca: string, args: string[], user?: string) {
+  const endpoints = lab.hosts.map((h) => `https://${h.ip}:2379`).join(',');
+  return spawnSync(
+    'etcdctl',
+    ['--endpoints', endpoints, '--cacert', join(ca, 'ca.pem'), '--cert', join(ca, 'admin.pem'), '--key', join(ca, 'admin-key.pem'), '--command-timeout=10s', ...args],
+    { encoding: 'utf8', env: { ...process.env, ETCDCTL_API: '3', ...(user ? { ETCDCTL_USER: user } : {}) }, timeout: 30_000 },
+  );
+}
+
+t.test('site.yml on a fresh 3-host lab', async (t) => {
+  const lab = await withLab(t, { hosts: 3, name: 'e2eetcd', subnetIndex: 30, domain: 'e2eetcd.test' });
+  const dir = t.testdir({});
+  const inv = join(dir, 'inventory.yml');
+  writeFileSync(inv, labInventory(lab));
+  const ca = join(dir, 'etcd-ca');
+  const base = [SITE, '-i', inv, '-e', `etcd_ca_dir=${ca}`];
+  const fresh = await hashes(lab);
+
+  await t.test('missing etcd_root_password: clear error, nothing touched', async (t) => {
+    const r = await run(base);
+    t.equal(r.code, 4, 'found before anything runs');
+    t.match(r.stderr, /ERROR! \S+:\d+:\d+: undefined variable 'etcd_root_password'/);
+    t.same(await hashes(lab), fresh, 'hosts byte-identical');
+  });
+
+  await t.test('--check --diff on the fresh lab reports changes and touches nothing', async (t) => {
+    const r = await run([...base, '-e', `etcd_root_password=${PASSWORD}`, '--check', '--diff']);
+    t.equal(r.code, 0, r.stdout.slice(-3000));
+    const rc = recap(r.stdout);
+    t.ok(rc.node1!.changed > 0, 'changes predicted');
+    t.match(r.stdout, /--- before: \/etc\/default\/etcd/);
+    t.notMatch(r.stdout, /BEGIN RSA PRIVATE KEY|PRIVATE KEY-----\n[A-Za-z0-9+/]/, 'no key material');
+    t.notOk(r.stdout.includes(PASSWORD), 'password never printed');
+    t.same(await hashes(lab), fresh, 'hosts byte-identical after --check');
+  });
+
+  await t.test('deploy', async (t) => {
+    const r = await run([...base, '-e', `etcd_root_password=${PASSWORD}`]);
+    t.equal(r.code, 0, r.stdout.slice(-4000) + r.stderr);
+    t.notOk(r.stdout.includes(PASSWORD), 'password never printed');
+    t.match(r.stdout, /3 ssh process\(es\)/, 'one ssh process per host');
+  });
+
+  await t.test('cluster: healthy over TLS, auth on, root can read and write', async (t) => {
+    const health = etcdctl(lab, ca, ['endpoint', 'health', '--cluster']);
+    t.equal(health.status, 0, health.stderr);
+    t.equal((health.stdout + health.stderr).match(/is healthy/g)?.length, 3, 'three healthy members');
+    const members = etcdctl(lab, ca, ['member', 'list'], `root:${PASSWORD}`);
+    t.equal(members.status, 0, members.stderr);
+    for (const h of lab.hosts) t.match(members.stdout, new RegExp(`started, ${h.name}, https://${h.fqdn.replace(/\./g, '\\.')}:2380, https://`));
+    const anon = etcdctl(lab, ca, ['get', '/']);
+    t.not(anon.status, 0, 'unauthenticated read refused');
+    t.match(anon.stderr, /user name is empty|permission denied|authentication/i);
+    const put = etcdctl(lab, ca, ['put', '/bosun/e2e', 'v1'], `root:${PASSWORD}`);
+    t.equal(put.status, 0, put.stderr);
+    const get = etcdctl(lab, ca, ['get', '/bosun/e2e', '--print-value-only'], `root:${PASSWORD}`);
+    t.equal(get.stdout.trim(), 'v1');
+    const wrong = etcdctl(lab, ca, ['get', '/bosun/e2e'], 'root:not-the-password');
+    t.not(wrong.status, 0, 'wrong password refused');
+  });
+
+  await t.test('certificates have the cfssl profile', async (t) => {
+    const text = execFileSync('openssl', ['x509', '-noout', '-text', '-in', join(ca, 'node1.pem')], { encoding: 'utf8' });
+    t.match(text, /Signature Algorithm: sha256WithRSAEncryption/);
+    t.match(text, /X509v3 Key Usage: critical\s+Digital Signature, Key Encipherment/);
+    t.match(text, /TLS Web Server Authentication, TLS Web Client Authentication/);
+    t.match(text, /X509v3 Basic Constraints: critical\s+CA:FALSE/);
+    t.match(text, /Subject: CN ?= ?node1/);
+    t.match(text, new RegExp(`DNS:${lab.hosts[0]!.fqdn.replace(/\./g, '\\.')}`));
+    t.match(text, new RegExp(`IP Address:${lab.hosts[0]!.ip.replace(/\./g, '\\.')}`));
+    for (const purpose of ['sslserver', 'sslclient']) {
+      const v = spawnSync('openssl', ['verify', '-CAfile', join(ca, 'ca.pem'), '-purpose', purpose, join(ca, 'node1.pem')], { encoding: 'utf8' });
+      t.equal(v.status, 0, `${purpose}: ${v.stdout}${v.stderr}`);
+    }
+    const admin = execFileSync('openssl', ['x509', '-noout', '-subject', '-in', join(ca, 'admin.pem')], { encoding: 'utf8' });
+    t.notMatch(admin, /CN ?= ?root\b/, 'the admin client cert is not CN=root (the CN is the etcd user)');
+    // the key on a member is readable by the etcd user only
+    const mode = spawnSync('ssh', [...sshArgsFor(lab, 'node1'), 'stat -c "%U:%G %a" /etc/etcd/server.key'], { encoding: 'utf8' });
+    t.match(mode.stdout.trim(), /^(root:etcd 640|etcd:etcd 600)$/);
+  });
+
+  await t.test('second run changes nothing; --check --diff on the converged cluster neither', async (t) => {
+    const r = await run([...base, '-e', `etcd_root_password=${PASSWORD}`]);
+    t.equal(r.code, 0, r.stdout.slice(-3000));
+    for (const [h, s] of Object.entries(recap(r.stdout))) t.equal(s.changed, 0, `${h} changed=0`);
+    // etcd itself keeps writing its data dir on a live cluster: compare everything else.
+    const live = (lab: LabState) => lab.hosts.map((h) => JSON.stringify(Object.entries(treeHash(h.upperDir)).filter(([p]) => !p.startsWith('var/lib/etcd/'))));
+    const before = live(lab);
+    const c = await run([...base, '-e', `etcd_root_password=${PASSWORD}`, '--check', '--diff']);
+    t.equal(c.code, 0, c.stdout.slice(-3000));
+    for (const [h, s] of Object.entries(recap(c.stdout))) t.equal(s.changed, 0, `${h} changed=0 in check mode`);
+    t.same(live(lab), before, 'hosts byte-identical after --check (etcd data dir aside)');
+  });
+});
+
+import { sshArgs } from '../../lib/lab/lab.js';
+function sshArgsFor(lab: LabState, host: string): string[] {
+  return sshArgs(lab, host);
+}
