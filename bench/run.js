@@ -6,6 +6,7 @@
 // bench/README.md. Plain ESM on the built dist/ (`.ci/setup` builds it). Not a test: nothing asserts.
 //
 //   node bench/run.js [--sizes 3,30] [--runs 3] [--no-write]
+//   node bench/run.js --render bench/results/<date>.json   (rewrite README figures from a result, no run)
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -31,12 +32,12 @@ const RUN_TIMEOUT_MS = 300_000;
 
 function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
-  process.stderr.write('usage: node bench/run.js [--sizes 3,30] [--runs 3] [--no-write]\n');
+  process.stderr.write('usage: node bench/run.js [--sizes 3,30] [--runs 3] [--no-write] | --render RESULT.json\n');
   process.exit(msg ? 5 : 0);
 }
 
 function parseOptions(argv) {
-  const o = { sizes: [3, 30], runs: 3, write: true };
+  const o = { sizes: [3, 30], runs: 3, write: true, render: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -48,6 +49,7 @@ function parseOptions(argv) {
     else if (a.startsWith('--sizes')) o.sizes = val().split(',').map(Number);
     else if (a.startsWith('--runs')) o.runs = Number(val());
     else if (a === '--no-write') o.write = false;
+    else if (a.startsWith('--render')) o.render = val();
     else usage(`unknown option ${a}`);
   }
   for (const n of o.sizes) {
@@ -391,7 +393,8 @@ function figuresSection(res, resultFile) {
   return [
     `Run of ${m.date.slice(0, 16).replace('T', ' ')} UTC (\`${path.relative(root, resultFile)}\`), bosun ${m.bosunCommit ?? '?'}: ` +
       `${m.nproc} cores (${m.cpu ?? '?'}), ${m.memoryGB} GB, Linux ${m.kernel}, Node ${m.node}, ${m.ssh ?? 'ssh ?'}, ${m.etcd ?? 'etcd ?'}; ` +
-      `load average at start ${m.loadavg.join(' ')}. The lab hosts share the same cores as bosun and the floors.`,
+      `load average at start ${m.loadavg.join(' ')}, at end ${m.loadavgEnd?.join(' ') ?? '?'} (other work on the machine); ` +
+      `the lab hosts share the same cores as bosun and the floors. Full bench: ${res.benchS ?? '?'} s.`,
     '',
     table(res),
   ].join('\n');
@@ -416,6 +419,13 @@ function updateReadme(section) {
 
 async function main() {
   const opts = parseOptions(process.argv.slice(2));
+  if (opts.render) {
+    const file = path.resolve(opts.render);
+    const res = JSON.parse(fs.readFileSync(file, 'utf8'));
+    process.stdout.write(`${table(res)}\n`);
+    updateReadme(figuresSection(res, file));
+    return;
+  }
   if (!fs.existsSync(bosunBin)) throw new Error(`${bosunBin} is missing: build first (npx tsc -p .)`);
   const lab = await import(pathToFileURL(path.join(root, 'dist/lib/lab/lab.js')).href);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bosun-bench-run-'));
