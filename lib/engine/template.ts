@@ -424,7 +424,9 @@ export class TemplateEngine {
     const c = this.compile(text, file, baseLine);
     if (c.native) {
       const r = this.evalNative(c.native, vars, c, file, baseLine);
-      if (r.ok) return r.value;
+      // Surrounding whitespace (YAML block scalars) is dropped for native values (lists, numbers…),
+      // but a string result is text: `"{{ word }}\n"` keeps its newline.
+      if (r.ok && !(typeof r.value === 'string' && text.trim() !== text)) return r.value;
     }
     try {
       return c.fn(vars);
@@ -465,8 +467,7 @@ export class TemplateEngine {
     const trimmed = text.trim();
     if (ast.body.length >= 1) {
       const stmts = ast.body.filter((s) => !(s.type === 'ContentStatement' && (s as hbs.AST.ContentStatement).value.trim() === ''));
-      // Only a string that is exactly one `{{ … }}`: `"{{ word }}\n"` is text and keeps its newline.
-      if (stmts.length === 1 && stmts[0]!.type === 'MustacheStatement' && trimmed === text && trimmed.startsWith('{{') && trimmed.endsWith('}}')) {
+            if (stmts.length === 1 && stmts[0]!.type === 'MustacheStatement' && trimmed.startsWith('{{') && trimmed.endsWith('}}')) {
         c.native = stmts[0] as Mustache;
       }
     }
