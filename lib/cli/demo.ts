@@ -68,7 +68,7 @@ export async function demoCommand(argv: string[], io: IO): Promise<number> {
     () => 'ALLOWED',
     (e: { stderr?: string }) => String(e.stderr ?? '').trim(),
   );
-  io.out(`unauthenticated read: ${anon === 'ALLOWED' ? 'ALLOWED (auth is NOT on!)' : `refused (${anon.split('\n')[0]})`}\n`);
+  io.out(`unauthenticated read: ${anon === 'ALLOWED' ? 'ALLOWED (auth is NOT on!)' : `refused (${anon.split('\n').filter(Boolean).pop() ?? ''})`}\n`);
   const authed = await pexec('etcdctl', ['--endpoints', endpoints, ...tls, 'put', '/bosun/demo', 'hello'], { env: { ...env, ETCDCTL_USER: `root:${password}` } }).then(
     () => 'ok',
     (e: { stderr?: string }) => `FAILED: ${String(e.stderr ?? '').trim()}`,
