@@ -208,14 +208,15 @@ export class SshConnection implements Connection {
   /** The local ssh argv (without the binary). Exposed for tests and -vvv; holds no request data. */
   sshArgs(): string[] {
     const s = this.spec;
-    const args = ['-T', '-o', 'BatchMode=yes', '-o', `ConnectTimeout=${s.connectTimeoutSec ?? 10}`];
+    // ssh keeps the FIRST value of an option: the inventory's ansible_ssh_common_args go before
+    // bosun's defaults so they can override them (StrictHostKeyChecking, ConnectTimeout, …).
+    const args = ['-T', '-o', 'BatchMode=yes', ...(s.commonArgs ?? []), '-o', `ConnectTimeout=${s.connectTimeoutSec ?? 10}`];
     if (s.knownHostsFile) args.push('-o', `UserKnownHostsFile=${s.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes');
     else args.push('-o', 'StrictHostKeyChecking=accept-new');
     args.push('-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3');
     if (s.port !== undefined) args.push('-p', String(s.port));
     if (s.user) args.push('-l', s.user);
     if (s.privateKeyFile) args.push('-i', s.privateKeyFile);
-    args.push(...(s.commonArgs ?? []));
     // `--` so an address starting with "-" is never read as an option.
     args.push('--', s.address || s.name);
     args.push(bootstrapCommand(s.become ? { user: s.becomeUser || 'root' } : undefined));

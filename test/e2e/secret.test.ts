@@ -70,9 +70,7 @@ t.test('secrets stay out of argv and output', async (t) => {
   t.same(local, [], 'secret in no argv or environment on this machine');
   t.notOk(r.out.includes(secret), 'secret not in -vvv --diff output');
   t.notOk(r.err.includes(secret), 'secret not in stderr');
-  t.notOk(r.out.includes(plain), 'no_log task: secret in its script not in the -vvv request trace', {
-    todo: 'engine: -vvv request traces ignore no_log (reported)',
-  });
+  t.notOk(r.out.includes(plain), 'no_log task: secret in its script not in the -vvv request trace');
   t.match(r.out, /\[node1\] [\w:.-]+: "/, '-vvv traced the requests');
   t.match(r.out, /censored/, 'no_log results are censored');
 

@@ -335,7 +335,8 @@ t.test('channel script pieces', async (t) => {
   t.match(dispatcherLoop('BOSUN-1'), /_bm=BOSUN-1\n/);
   const c = new SshConnection({ name: 'h', connection: 'ssh', address: '-oProxyCommand=x', port: 2222, user: 'u', privateKeyFile: '/k', commonArgs: ['-o', 'A=b'] });
   const args = c.sshArgs();
-  t.same(args.slice(-5), ['-o', 'A=b', '--', '-oProxyCommand=x', bootstrapCommand()]);
+  t.same(args.slice(-3), ['--', '-oProxyCommand=x', bootstrapCommand()]);
+  t.same(args.slice(0, 5), ['-T', '-o', 'BatchMode=yes', '-o', 'A=b'], 'inventory options come first: ssh keeps the first value');
   t.ok(args.includes('StrictHostKeyChecking=accept-new'));
   t.ok(args.join(' ').includes('-p 2222 -l u -i /k'));
 });
