@@ -151,3 +151,9 @@ function editDistance(a: string, b: string): number {
   }
   return prev[b.length]!;
 }
+
+/** Vault: no password, wrong password, tampered or malformed vault data (exit 1, for `bosun run` too). */
+export class VaultError extends BosunError {
+  override readonly code = 'E_VAULT';
+  override readonly exitCode = 1;
+}
