@@ -126,7 +126,7 @@ interface Scope {
   /** Block/task vars from enclosing blocks, outer first. */
   blockVars: Vars[];
   /** Keywords inherited from enclosing blocks. */
-  inherited: { tags: string[]; when: Array<string | boolean>; environment?: Vars; become?: boolean; noLog?: boolean; checkMode?: boolean; diff?: boolean; delegateTo?: string; runOnce?: boolean; ignoreErrors?: boolean | string };
+  inherited: { tags: string[]; when: Array<string | boolean>; environment?: Vars; become?: boolean; becomeUser?: string; noLog?: boolean; checkMode?: boolean; diff?: boolean; delegateTo?: string; runOnce?: boolean; ignoreErrors?: boolean | string };
   handler: boolean;
 }
 
@@ -157,6 +157,8 @@ export class Runner {
   private started = false;
   private startAtReached: boolean;
   private readonly allHandlers: TaskNode[] = [];
+  /** Channels for other become users than the inventory's, keyed by host and user. */
+  private readonly extraConns = new Map<string, Connection>();
 
   constructor(
     private readonly playbook: Playbook,
@@ -206,7 +208,7 @@ export class Runner {
         await this.runPlay(play);
       }
     } finally {
-      await Promise.all([...this.hosts.values()].map((h) => h.conn?.close()));
+      await Promise.all([...[...this.hosts.values()].map((h) => h.conn?.close()), ...[...this.extraConns.values()].map((c) => c.close())]);
     }
     let exitCode = 0;
     const stats = new Map<string, HostStats>();
@@ -217,6 +219,10 @@ export class Runner {
       if (h.stats.failed > 0 && exitCode === 0) exitCode = 2;
       requests += h.conn?.stats.requests ?? 0;
       processes += h.conn?.stats.processes ?? 0;
+    }
+    for (const c of this.extraConns.values()) {
+      requests += c.stats.requests;
+      processes += c.stats.processes;
     }
     if (exitCode === 0 && [...this.hosts.values()].some((h) => h.stats.unreachable > 0)) exitCode = 3;
     if ([...this.hosts.values()].some((h) => h.stats.failed > 0)) exitCode = 2;
@@ -278,7 +284,7 @@ export class Runner {
     const scope: Scope = {
       play,
       blockVars: [],
-      inherited: { tags: play.tags, when: [], environment: play.environment, become: play.become, checkMode: play.checkMode, diff: play.diff },
+      inherited: { tags: play.tags, when: [], environment: play.environment, become: play.become, becomeUser: play.becomeUser, checkMode: play.checkMode, diff: play.diff },
       handler: false,
     };
     // Connect (and gather facts) on every host in parallel: the channel's first request.
@@ -448,7 +454,7 @@ export class Runner {
     inh.tags = [...new Set([...inh.tags, ...node.tags])];
     inh.when = [...inh.when, ...node.when];
     if (node.environment) inh.environment = { ...(inh.environment ?? {}), ...node.environment };
-    for (const k of ['become', 'noLog', 'checkMode', 'diff', 'delegateTo', 'runOnce', 'ignoreErrors'] as const) {
+    for (const k of ['become', 'becomeUser', 'noLog', 'checkMode', 'diff', 'delegateTo', 'runOnce', 'ignoreErrors'] as const) {
       if (node[k] !== undefined) (inh as Record<string, unknown>)[k] = node[k];
     }
     return { ...scope, inherited: inh, blockVars: node.vars ? [...scope.blockVars, node.vars] : scope.blockVars };
@@ -555,7 +561,7 @@ export class Runner {
   }
 
   private async flushHandlers(play: Play, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
-    const hscope: Scope = { ...scope, handler: true, inherited: { tags: [], when: [], environment: play.environment, become: play.become, checkMode: play.checkMode, diff: play.diff } };
+    const hscope: Scope = { ...scope, handler: true, inherited: { tags: [], when: [], environment: play.environment, become: play.become, becomeUser: play.becomeUser, checkMode: play.checkMode, diff: play.diff } };
     for (const handler of this.allHandlers) {
       const targets = this.active(hosts).filter((h) => this.host(h).notified.has(handler));
       if (!targets.length) continue;
@@ -714,6 +720,26 @@ export class Runner {
       }
     }
     if (!st.conn) await this.openConn(st.name);
+    // `become:` on the play/block/task: a separate channel running under `sudo -n -u USER` (one per user, reused).
+    const base = this.connSpec(st.name);
+    const become = scope.inherited.become ?? base.become ?? false;
+    const user = become ? (scope.inherited.becomeUser ?? base.becomeUser ?? 'root') : undefined;
+    const baseUser = base.become ? base.becomeUser ?? 'root' : undefined;
+    if (user !== baseUser && st.conn!.kind === 'ssh') {
+      const key = `${st.name}\0${user ?? ''}`;
+      let c = this.extraConns.get(key);
+      if (!c) {
+        const spec: ConnectionSpec = { ...base, become: user !== undefined, becomeUser: user };
+        if (this.opts.connect) c = await this.opts.connect(spec);
+        else {
+          const { SshConnection } = await import('../executor/ssh.js');
+          c = new SshConnection(spec);
+        }
+        this.extraConns.set(key, c);
+      }
+      await c.open();
+      return { conn: c };
+    }
     await st.conn!.open();
     return { conn: st.conn! };
   }

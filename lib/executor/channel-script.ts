@@ -41,6 +41,8 @@ _bd=$(mktemp -d "\${TMPDIR:-/tmp}/bosun.XXXXXXXX") || exit 97
 trap 'rm -rf "$_bd"' EXIT
 trap 'exit 129' HUP INT TERM PIPE
 _bm=${marker}
+# under sudo -u USER the inherited cwd (e.g. /root) may be closed to USER: use its home, else /
+[ -x "$PWD" ] || cd "\${HOME:-/}" 2>/dev/null || cd /
 _bh=$PWD
 cd "$_bd" || exit 97
 _bn=0
