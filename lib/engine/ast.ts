@@ -105,6 +105,8 @@ export interface Play {
   checkMode?: boolean;
   diff?: boolean;
   environment?: Record<string, unknown>;
+  /** `connection: local` runs every host of the play on the control node. */
+  connection?: 'local' | 'ssh';
 }
 
 export interface Playbook {

@@ -159,6 +159,7 @@ export class Runner {
   private readonly allHandlers: TaskNode[] = [];
   /** Channels for other become users than the inventory's, keyed by host and user. */
   private readonly extraConns = new Map<string, Connection>();
+  private playLocal = false;
 
   constructor(
     private readonly playbook: Playbook,
@@ -235,6 +236,7 @@ export class Runner {
 
   private async runPlay(play: Play): Promise<void> {
     const all = this.playHosts(play).filter((h) => !this.host(h).unreachable);
+    this.playLocal = play.connection === 'local';
     this.out.playStart(play, all);
     if (all.length === 0) {
       this.out.warn(`no hosts matched for play '${play.name}' (pattern '${play.hosts}')`);
@@ -327,6 +329,13 @@ export class Runner {
 
   private async openConn(name: string): Promise<Connection> {
     const st = this.host(name);
+    if (this.playLocal) {
+      // `connection: local` play: this host's tasks run on the control node (its own ssh channel, if any, is untouched)
+      const key = `${name}\0local`;
+      let c = this.extraConns.get(key);
+      if (!c) this.extraConns.set(key, (c = new LocalConnection(name, this.opts.verbosity >= 3 ? (l) => this.trace(l) : undefined)));
+      return c;
+    }
     if (st.conn) return st.conn;
     const spec = this.connSpec(name);
     if (this.opts.connect) st.conn = await this.opts.connect(spec);
@@ -719,6 +728,7 @@ export class Runner {
         return { conn: c, delegated: target };
       }
     }
+    if (this.playLocal) return { conn: await this.openConn(st.name) };
     if (!st.conn) await this.openConn(st.name);
     // `become:` on the play/block/task: a separate channel running under `sudo -n -u USER` (one per user, reused).
     const base = this.connSpec(st.name);

@@ -231,6 +231,7 @@ export class PlaybookLoader {
       checkMode: boolish(raw.check_mode, 'check_mode', here(raw, 'check_mode', file)),
       diff: boolish(raw.diff, 'diff', here(raw, 'diff', file)),
       environment: raw.environment === undefined ? undefined : expectMap(raw.environment, 'environment', here(raw, 'environment', file)),
+      connection: playConnection(raw.connection, here(raw, 'connection', file)),
     };
   }
 
@@ -551,6 +552,12 @@ function checkNotify(nodes: TaskNode[], handlers: TaskNode[]): void {
     }
   };
   walk(nodes);
+}
+
+function playConnection(v: unknown, loc: SourceLocation): 'local' | 'ssh' | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (v === 'local' || v === 'ssh') return v;
+  throw new ParseError(`connection must be local or ssh; got ${typeName(v)}`, { loc });
 }
 
 function mergeKeywords(outer: TaskKeywords, inner: TaskKeywords): TaskKeywords {
