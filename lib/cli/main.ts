@@ -10,6 +10,7 @@ usage:
   bosun lab up N [--domain D] [--subnet 10.66.0.0/24] [--name LAB]   real test hosts in network namespaces
   bosun lab down|status|inventory|ssh nodeI [CMD]
   bosun demo [--hosts N]      lab up + deploy the secure etcd cluster (playbooks/site.yml) + verify it
+  bosun vault encrypt|decrypt|view|edit|rekey FILE | encrypt_string VALUE   (bosun vault --help)
   bosun doc [MODULE]          list modules, or one module's arguments and examples (--markdown DIR)
   bosun role init NAME        scaffold a role (tasks, handlers, defaults, templates, meta, README, lab test)
   bosun inventory -i INV --graph | --host NAME | --list   show an inventory (secrets masked)
@@ -45,6 +46,8 @@ export async function main(argv: string[], io: IO): Promise<number> {
       const { labCommand } = await import('../lab/cli.js');
       return labCommand(rest, process.stdout);
     }
+    case 'vault':
+      return (await import('./vault.js')).vaultCommand(rest, io);
     case 'demo': {
       const { demoCommand } = await import('./demo.js');
       return demoCommand(rest, io);
