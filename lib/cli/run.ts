@@ -5,6 +5,7 @@ import { resolve, dirname } from 'node:path';
 import { OptionsError, ParseError } from '../errors.js';
 import { parseYaml } from '../loaders/yaml.js';
 import { parseKeyValues, type Vars } from '../engine/vars.js';
+import { configureVault } from '../vault/vault.js';
 
 export const RUN_HELP = `usage: bosun run PLAYBOOK [-i INVENTORY] [options]
 
@@ -23,6 +24,7 @@ export const RUN_HELP = `usage: bosun run PLAYBOOK [-i INVENTORY] [options]
       --output FORMAT       text (default) or json (one event per line)
       --profile             per-task/per-host timing summary at the end
       --roles-path DIR      extra role directory (also BOSUN_ROLES_PATH)
+      --vault-password-file F  decrypts vault files and !vault values (also BOSUN_VAULT_PASSWORD_FILE)
   -v, -vv, -vvv             more output: results and durations; task paths; every remote request (secrets masked)
 
 exit codes: 0 ok, 1 error, 2 a host failed, 3 a host unreachable, 4 parse error, 5 bad options, 99 interrupted, 250 unexpected`;
@@ -104,6 +106,7 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
         output: { type: 'string' },
         profile: { type: 'boolean' },
         'roles-path': { type: 'string', multiple: true },
+        'vault-password-file': { type: 'string' },
         verbose: { type: 'boolean', short: 'v', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
@@ -122,6 +125,8 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
   if (!Number.isInteger(forks) || forks < 1) throw new OptionsError(`--forks must be a positive integer; got ${v.forks}`);
   const output = v.output ?? 'text';
   if (output !== 'text' && output !== 'json') throw new OptionsError(`--output must be text or json; got ${output}`);
+  // Before -e @file: that file, like any YAML loaded later, may be a vault.
+  configureVault(v['vault-password-file']);
   const extraVars: Vars = {};
   for (const e of v['extra-vars'] ?? []) Object.assign(extraVars, parseExtraVars(e));
   const inv = v.inventory ?? [];

@@ -1,8 +1,12 @@
 // YAML loading that keeps source positions, so every later error (unknown module, bad argument,
 // undefined variable) can point at file:line:col, not only YAML's own syntax errors.
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, type Node, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, type Node, type Document, type ScalarTag } from 'yaml';
 import { ParseError, MissingFileError, type SourceLocation } from '../errors.js';
+import { decryptVault, isVaulted, maybeDecryptFile, registerSecret } from '../vault/vault.js';
+
+/** `!vault |` scalars stay text while parsing; convert() decrypts them where their position is known. */
+const VAULT_TAG: ScalarTag = { tag: '!vault', resolve: (s: string) => s };
 
 /** A parsed file: plain JS value plus a way to find where any sub-value was written. */
 export interface LoadedYaml {
@@ -40,9 +44,12 @@ export function loadYamlFile(file: string, what = 'file'): LoadedYaml {
 }
 
 export function parseYaml(text: string, file: string): LoadedYaml {
+  // A whole-file vault (vars files, group_vars, -e @file, even a playbook): every string in it is secret.
+  const wholeVault = isVaulted(text);
+  if (wholeVault) text = maybeDecryptFile(text, file);
   if (text.includes('\u0000')) throw new ParseError('not a text file (contains NUL bytes); expected YAML', { loc: { file, line: 1, col: 1 } });
   const lc = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true, strict: true });
+  const doc: Document = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true, strict: true, customTags: [VAULT_TAG] });
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];
@@ -58,7 +65,21 @@ export function parseYaml(text: string, file: string): LoadedYaml {
   const convert = (n: unknown): unknown => {
     if (n === null || n === undefined) return null;
     if (isAlias(n)) return convert(n.resolve(doc));
-    if (isScalar(n)) return n.value;
+    if (isScalar(n)) {
+      if (n.tag === '!vault') {
+        const loc = at(n);
+        if (typeof n.value !== 'string' || !isVaulted(n.value)) {
+          throw new ParseError('!vault must tag vault data (a `!vault |` block from `bosun vault encrypt_string`)', { loc });
+        }
+        const plain = decryptVault(n.value, loc);
+        registerSecret(plain);
+        return plain;
+      }
+      return n.value;
+    }
+    if ((isMap(n) || isSeq(n)) && n.tag === '!vault') {
+      throw new ParseError('!vault must tag vault data (a `!vault |` block from `bosun vault encrypt_string`), not a collection', { loc: at(n) });
+    }
     if (isMap(n)) {
       const obj: Record<string, unknown> = {};
       const keys = new Map<string, SourceLocation>();
@@ -93,5 +114,6 @@ export function parseYaml(text: string, file: string): LoadedYaml {
     return null;
   };
   const value = convert(doc.contents);
+  if (wholeVault) registerSecret(value);
   return { file, value, locOf, keyLoc };
 }

@@ -1,6 +1,9 @@
 // Secret masking for everything that leaves the process: console, --diff, JSON events, errors,
 // traces. Registered secrets (vault values, no_log, secret arguments, private keys) become ***,
 // and any PEM private key block is replaced wholesale, whether or not anyone registered it.
+// Vault values are masked through the process-wide registry the YAML loader fills, so a value
+// decrypted before this run's Masker existed (-e @vaulted.yml) is masked too.
+import { vaultSecrets } from '../vault/vault.js';
 
 const PEM_KEY = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g;
 
@@ -12,7 +15,7 @@ export class Masker {
   text(s: string): string {
     let out = s.replace(PEM_KEY, '***PRIVATE KEY***');
     // longest first so a secret containing another is masked whole
-    const list = [...this.secrets].filter((x) => x.length > 0).sort((a, b) => b.length - a.length);
+    const list = [...this.secrets, ...vaultSecrets].filter((x) => x.length > 0).sort((a, b) => b.length - a.length);
     for (const sec of list) if (out.includes(sec)) out = out.split(sec).join('***');
     return out;
   }
