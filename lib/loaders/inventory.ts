@@ -6,6 +6,7 @@ import { dirname, extname, join, resolve } from 'node:path';
 import { InventoryError, MissingFileError, closest, type SourceLocation } from '../errors.js';
 import { loadYamlFile, keyLoc, locOf } from './yaml.js';
 import { loadVarsDirLayers } from './vars-files.js';
+import { maybeDecryptFile } from '../vault/vault.js';
 import { LOCALHOST_NAMES, matchPattern, type PatternInventory, type PatternMatch } from './patterns.js';
 
 export interface InvHost {
@@ -141,6 +142,8 @@ export class Inventory implements PatternInventory {
       }
       throw new MissingFileError(`inventory not found: ${file}`, { loc: { file }, cause: e });
     }
+    // A whole-file vault: decide YAML or INI on the plaintext (the YAML path decrypts again, from cache).
+    text = maybeDecryptFile(text, file);
     const ext = extname(file).toLowerCase();
     if (ext === '.ini' || (!['.yml', '.yaml', '.json'].includes(ext) && looksLikeIni(text))) inv.parseIni(text, file);
     else inv.parseYaml(file);
