@@ -6,11 +6,13 @@ import { parseArgs } from 'node:util';
 import { OptionsError, InventoryError, closest } from '../errors.js';
 import { Inventory } from '../loaders/inventory.js';
 import { Masker } from '../output/mask.js';
+import { configureVault, isVaulted } from '../vault/vault.js';
 import type { IO } from './run.js';
 
-export const INVENTORY_HELP = `usage: bosun inventory -i INVENTORY (--graph [GROUP] | --host HOST | --list) [--vars]
+export const INVENTORY_HELP = `usage: bosun inventory -i INVENTORY (--graph [GROUP] | --host HOST | --list) [--vars] [--vault-password-file F]
 
-  --graph [GROUP]   the group tree (all by default), as ansible-inventory --graph; --vars adds variables
+  --graph [GROUP]   the group tree (all by default), as ansible-inventory --graph; --vars adds group
+                    vars and each host's variables not set by its groups in the inventory file
   --host HOST       the host's merged inventory variables as JSON (secrets masked)
   --list            every group and host, with _meta.hostvars, as ansible-inventory --list (secrets masked)`;
 
@@ -26,7 +28,8 @@ export function isSecretKey(key: string): boolean {
 
 /** Deep copy with secret-looking keys and vault values replaced by ***. */
 export function maskVars(v: unknown, masker = new Masker(), depth = 0): unknown {
-  if (typeof v === 'string') return v.trimStart().startsWith('$ANSIBLE_VAULT;') ? MASK : masker.text(v);
+  // decrypted vault values are masked by the Masker (the loader registered them); still-encrypted text is hidden too
+  if (typeof v === 'string') return isVaulted(v) || v.trimStart().startsWith('$ANSIBLE_VAULT;') ? MASK : masker.text(v);
   if (depth > 50 || v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map((x) => maskVars(x, masker, depth + 1));
   const out: Record<string, unknown> = {};
@@ -132,6 +135,7 @@ export async function inventoryCommand(argv: string[], io: IO): Promise<number> 
         host: { type: 'string' },
         list: { type: 'boolean' },
         vars: { type: 'boolean' },
+        'vault-password-file': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -148,6 +152,7 @@ export async function inventoryCommand(argv: string[], io: IO): Promise<number> 
   if (!v.inventory) throw new OptionsError('bosun inventory needs -i INVENTORY');
   if (!existsSync(v.inventory)) throw new OptionsError(`inventory not found: ${v.inventory}`);
   if (pos.length > (v.graph ? 1 : 0)) throw new OptionsError(`unexpected argument: ${pos.join(' ')}`);
+  configureVault(v['vault-password-file']);
   const inv = Inventory.load(v.inventory);
   if (v.graph) io.out(renderGraph(inv, pos[0] ?? 'all', v.vars ?? false));
   else if (v.host !== undefined) io.out(JSON.stringify(hostJson(inv, v.host), null, 4) + '\n');
