@@ -2,9 +2,11 @@
 // somewhere (inventory, play/role vars, facts, magic vars, register/set_fact, loop vars, extra
 // vars). A typo then fails the whole run up front with file:line:col — exit 4, nothing executed.
 import Handlebars from 'handlebars';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { Play, Playbook, TaskNode } from './ast.js';
 import type { Inventory } from '../loaders/inventory.js';
-import { TemplateError, type SourceLocation } from '../errors.js';
+import { MissingFileError, TemplateError, type SourceLocation } from '../errors.js';
 import { keyLoc } from '../loaders/yaml.js';
 
 const MAGIC = new Set([
@@ -137,11 +139,40 @@ export function checkUndefinedVariables(
             }
           }
         }
+        // Template files with a literal src are checked too: a typo in a .j2 fails before anything runs.
+        if (node.kind === 'module' && node.module === 'template' && typeof node.args.src === 'string' && !node.args.src.includes('{{')) {
+          const file = findTemplateFile(node.args.src, node.role?.path, dirname(node.loc.file), playbook.dir);
+          if (!file) {
+            throw new MissingFileError(`template '${node.args.src}' not found (looked in the role's and the playbook's templates/)`, { loc: node.argLocs.src ?? node.loc });
+          }
+          {
+            const text = readFileSync(file, 'utf8');
+            const syntax = templateSyntaxError(text);
+            if (syntax) throw new TemplateError(`template syntax error: ${syntax}`, { loc: { file } });
+            for (const r of templateRoots(text)) {
+              if (!local.has(r.name)) {
+                throw new TemplateError(`undefined variable '${r.name}'`, { loc: { file, line: r.line, col: r.col }, hint: 'define it in inventory, vars, defaults, or pass -e' });
+              }
+            }
+          }
+        }
       }
     };
     for (const s of play.sections) check(s.tasks, names);
     check(play.handlers, names);
   }
+}
+
+function findTemplateFile(src: string, rolePath: string | undefined, taskDir: string, playbookDir: string): string | undefined {
+  if (isAbsolute(src)) return existsSync(src) ? src : undefined;
+  const candidates = [
+    ...(rolePath ? [join(rolePath, 'templates', src), join(rolePath, src)] : []),
+    join(taskDir, 'templates', src),
+    join(taskDir, src),
+    join(playbookDir, 'templates', src),
+    join(playbookDir, src),
+  ];
+  return candidates.find((c) => existsSync(c));
 }
 
 export function listTasks(play: Play, tags: string[], skipTags: string[]): Array<{ title: string; tags: string[] }> {

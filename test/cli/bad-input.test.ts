@@ -59,9 +59,9 @@ const cases: Case[] = [
   { name: 'bad-meta', msg: 'meta: expects one of flush_handlers, noop, end_play, end_host, clear_facts; got the string "flush_handler"', loc: 'play.yml:6:7', code: 4 },
   { name: 'bad-register', msg: "register must be a variable name; got 'my-result'", loc: 'play.yml:8:7', code: 4 },
   { name: 'bad-throttle', msg: 'throttle must be 0 (no limit) or a positive integer', loc: 'play.yml:8:7', code: 4 },
-  // Found only when the task runs (the file system is read then): a failed task, exit 2; later tasks do not run.
-  { name: 'missing-template', msg: "template 'nope.hbs' not found (searched: ", loc: 'play.yml:5:19', code: 2, runtime: true },
-  { name: 'undefined-in-template', msg: "undefined variable 'not_defined_anywhere'", loc: 'templates/t.hbs:2:10', code: 2, runtime: true },
+  // Template files with a literal src are read and checked before anything runs.
+  { name: 'missing-template', msg: "template 'nope.hbs' not found", loc: 'play.yml:5:19', code: 4 },
+  { name: 'undefined-in-template', msg: "undefined variable 'not_defined_anywhere'", loc: 'templates/t.hbs:2:10', code: 4 },
 ];
 
 t.test('every fixture dir is in the table', async (t) => {
