@@ -67,7 +67,10 @@ export function parseYaml(text: string, file: string): LoadedYaml {
     if (isAlias(n)) return convert(n.resolve(doc));
     if (isScalar(n)) {
       if (n.tag === '!vault') {
-        const loc = at(n);
+        // The node's range starts at the `|`; point at the tag, which is what the user wrote first.
+        const off = n.range?.[0];
+        const tagOff = off === undefined ? -1 : text.lastIndexOf('!vault', off);
+        const loc = tagOff >= 0 && off !== undefined && off - tagOff < 256 ? { file, ...lc.linePos(tagOff) } : at(n);
         if (typeof n.value !== 'string' || !isVaulted(n.value)) {
           throw new ParseError('!vault must tag vault data (a `!vault |` block from `bosun vault encrypt_string`)', { loc });
         }
