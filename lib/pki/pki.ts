@@ -116,9 +116,8 @@ export interface CreateCAOptions {
   now?: Date;
 }
 
-/** Self-signed CA as `cfssl gencert -initca` makes it from {"CN":"CA","key":{"algo":"rsa","size":2048}}. */
-export function createCA(opts: CreateCAOptions = {}): PemPair {
-  const cn = opts.cn ?? 'CA';
+/** A new key (or the given one) and an unsigned certificate with serial and validity window set. */
+function blankCert(opts: { keyPem?: string; keyBits?: number; expiryHours?: number; now?: Date }): { keyPem: string; cert: forge.pki.Certificate } {
   const keyPem = opts.keyPem ?? generateKey(opts.keyBits ?? 2048);
   const key = pki.privateKeyFromPem(keyPem);
   const cert = pki.createCertificate();
@@ -127,6 +126,13 @@ export function createCA(opts: CreateCAOptions = {}): PemPair {
   const { notBefore, notAfter } = validityWindow(opts.expiryHours ?? DEFAULT_EXPIRY_HOURS, opts.now);
   cert.validity.notBefore = notBefore;
   cert.validity.notAfter = notAfter;
+  return { keyPem, cert };
+}
+
+/** Self-signed CA as `cfssl gencert -initca` makes it from {"CN":"CA","key":{"algo":"rsa","size":2048}}. */
+export function createCA(opts: CreateCAOptions = {}): PemPair {
+  const cn = opts.cn ?? 'CA';
+  const { keyPem, cert } = blankCert(opts);
   const subject = [{ shortName: 'CN', value: cn }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
@@ -135,7 +141,7 @@ export function createCA(opts: CreateCAOptions = {}): PemPair {
     { name: 'basicConstraints', critical: true, cA: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(key, md.sha256.create());
+  cert.sign(pki.privateKeyFromPem(keyPem), md.sha256.create());
   return { certPem: pki.certificateToPem(cert), keyPem: toPkcs1Pem(keyPem) };
 }
 
@@ -157,14 +163,7 @@ export function issueCert(opts: IssueOptions): PemPair {
   const caKey = pki.privateKeyFromPem(opts.ca.keyPem);
   const caSki = extensionSki(caCert);
   if (!caSki) throw new Error('CA certificate has no subjectKeyIdentifier; cannot set authorityKeyIdentifier');
-  const keyPem = opts.keyPem ?? generateKey(opts.keyBits ?? 2048);
-  const key = pki.privateKeyFromPem(keyPem);
-  const cert = pki.createCertificate();
-  cert.publicKey = pki.setRsaPublicKey(key.n, key.e);
-  cert.serialNumber = serialHex();
-  const { notBefore, notAfter } = validityWindow(opts.expiryHours ?? DEFAULT_EXPIRY_HOURS, opts.now);
-  cert.validity.notBefore = notBefore;
-  cert.validity.notAfter = notAfter;
+  const { keyPem, cert } = blankCert(opts);
   cert.setSubject([{ shortName: 'CN', value: opts.cn }]);
   cert.setIssuer(caCert.subject.attributes);
   const eku: Record<string, unknown> = { name: 'extKeyUsage' };
