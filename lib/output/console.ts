@@ -4,14 +4,31 @@ import type { Play } from '../engine/ast.js';
 import type { HostResult, HostStats, Reporter, RunSummary, TaskInfo } from '../engine/runner.js';
 import { renderDiff } from './diff.js';
 import { Masker, NO_LOG_MSG } from './mask.js';
+import { WaitTracker, renderWaitLine, withElapsed } from './progress.js';
+import { formatLocation } from '../errors.js';
 
 export interface ConsoleOptions {
   verbosity: number;
   color: boolean;
   tty: boolean;
   diff: boolean;
-  /** Per-task timing summary at the end (--profile). */
+  /** Per-task and per-host timing summary at the end (--profile). */
   profile?: boolean;
+  /** Terminal width for the TTY progress line (default: process.stdout.columns or 100). */
+  columns?: number;
+  /** Clock (tests). */
+  now?: () => number;
+  /** Seconds between redraws of the TTY progress line while a wait lasts (0: only on new messages). */
+  tickSeconds?: number;
+}
+
+/** --profile: one task (by title and location), across hosts and loop items. */
+interface TaskTiming {
+  title: string;
+  firstStart: number;
+  lastEnd: number;
+  /** Summed result durations per host. */
+  hosts: Map<string, number>;
 }
 
 function banner(title: string): string {
@@ -21,13 +38,19 @@ function banner(title: string): string {
 
 export class ConsoleReporter implements Reporter {
   private lastProgress = false;
-  private readonly timings: Array<{ title: string; host: string; ms: number }> = [];
+  private readonly timings = new Map<string, TaskTiming>();
+  private readonly waits: WaitTracker;
+  private ticker: NodeJS.Timeout | undefined;
+  private readonly now: () => number;
 
   constructor(
     private readonly write: (s: string) => void,
     private readonly masker: Masker,
     private readonly o: ConsoleOptions,
-  ) {}
+  ) {
+    this.now = o.now ?? Date.now;
+    this.waits = new WaitTracker(this.now);
+  }
 
   private c(fn: (s: string) => string, s: string): string {
     return this.o.color ? fn(s) : s;
@@ -47,6 +70,8 @@ export class ConsoleReporter implements Reporter {
   }
 
   taskStart(task: TaskInfo): void {
+    this.endWaits();
+    if (this.o.profile) this.timing(task);
     this.line('');
     const kind = task.kind === 'handler' ? 'RUNNING HANDLER' : 'TASK';
     this.line(banner(`${kind} [${this.masker.text(task.title)}]`));
@@ -54,7 +79,13 @@ export class ConsoleReporter implements Reporter {
   }
 
   hostResult(task: TaskInfo, r: HostResult): void {
-    if (this.o.profile) this.timings.push({ title: task.title, host: r.host, ms: r.durationMs });
+    this.waits.end(r.host);
+    if (this.waits.size === 0) this.stopTicker();
+    if (this.o.profile) {
+      const t = this.timing(task);
+      t.lastEnd = this.now();
+      t.hosts.set(r.host, (t.hosts.get(r.host) ?? 0) + r.durationMs);
+    }
     const who = r.delegatedTo ? `[${r.host} -> ${r.delegatedTo}]` : `[${r.host}]`;
     const item = r.itemLabel !== undefined ? ` (item=${r.noLog ? '(censored due to no_log)' : this.masker.text(r.itemLabel)})` : '';
     if (r.diff && r.diff.length && this.o.diff && !r.noLog) {
@@ -101,15 +132,82 @@ export class ConsoleReporter implements Reporter {
   }
 
   progress(host: string, msg: string): void {
+    const w = this.waits.update(host, this.masker.text(msg));
     if (!this.o.tty) {
-      if (this.o.verbosity >= 1) this.line(`[${host}] ${this.masker.text(msg)}`);
+      // CI logs: every message at -v; at -v0 a rare line so a long wait does not look like a hang
+      if (this.o.verbosity >= 1) this.line(`[${host}] ${withElapsed(w.msg, this.waits.elapsed(w))}`);
+      else if (this.waits.due(w)) this.line(`[${host}] still waiting: ${withElapsed(w.msg, this.waits.elapsed(w))}`);
       return;
     }
-    this.write(`\r\x1b[K${this.c(pc.dim, `[${host}] ${this.masker.text(msg)}`)}`);
+    this.drawProgress();
+    const tick = this.o.tickSeconds ?? 1;
+    if (!this.ticker && tick > 0) {
+      // redraw so the elapsed time moves even when the module reports rarely; unref: never keeps the process alive
+      this.ticker = setInterval(() => this.drawProgress(), tick * 1000);
+      this.ticker.unref();
+    }
+  }
+
+  private drawProgress(): void {
+    if (this.waits.size === 0) return;
+    const text = renderWaitLine(this.waits, this.o.columns ?? (process.stdout.columns || 100));
+    this.write(`\r\x1b[K${this.c(pc.dim, text)}`);
     this.lastProgress = true;
   }
 
+  private stopTicker(): void {
+    if (this.ticker) clearInterval(this.ticker);
+    this.ticker = undefined;
+  }
+
+  private endWaits(): void {
+    this.waits.clear();
+    this.stopTicker();
+  }
+
+  private timing(task: TaskInfo): TaskTiming {
+    const key = `${task.kind}\0${task.title}\0${formatLocation(task.loc)}`;
+    let t = this.timings.get(key);
+    if (!t) {
+      t = { title: task.kind === 'handler' ? `${task.title} (handler)` : task.title, firstStart: this.now(), lastEnd: this.now(), hosts: new Map() };
+      this.timings.set(key, t);
+    }
+    return t;
+  }
+
+  /** profile_tasks-style summary: tasks by time (wall clock, at least the slowest host's), then hosts by summed task time. */
+  profileLines(): string[] {
+    const out: string[] = [];
+    const secs = (ms: number) => `${(ms / 1000).toFixed(2).padStart(8)}s`;
+    const tasks = [...this.timings.values()].map((t) => {
+      const slowest = [...t.hosts.entries()].sort((a, b) => b[1] - a[1])[0];
+      return { t, slowest, ms: Math.max(t.lastEnd - t.firstStart, slowest?.[1] ?? 0) };
+    });
+    tasks.sort((a, b) => b.ms - a.ms);
+    out.push(banner('PROFILE (slowest first)'));
+    out.push(`${'time'.padStart(9)}  ${'slowest host'.padEnd(20)} task (hosts)`);
+    for (const { t, slowest, ms } of tasks.slice(0, 20)) {
+      out.push(`${secs(ms)}  ${(slowest?.[0] ?? '-').padEnd(20)} ${this.masker.text(t.title)} (${t.hosts.size})`);
+    }
+    if (tasks.length > 20) out.push(`          … ${tasks.length - 20} faster task(s) not shown`);
+    const perHost = new Map<string, { ms: number; n: number }>();
+    for (const t of this.timings.values()) {
+      for (const [h, ms] of t.hosts) {
+        const e = perHost.get(h) ?? { ms: 0, n: 0 };
+        e.ms += ms;
+        e.n++;
+        perHost.set(h, e);
+      }
+    }
+    out.push('', banner('PROFILE BY HOST (slowest first)'));
+    for (const [h, e] of [...perHost.entries()].sort((a, b) => b[1].ms - a[1].ms || a[0].localeCompare(b[0])).slice(0, 50)) {
+      out.push(`${secs(e.ms)}  ${h.padEnd(20)} ${e.n} task(s)`);
+    }
+    return out;
+  }
+
   recap(stats: Map<string, HostStats>, extra: RunSummary): void {
+    this.endWaits();
     this.line('');
     this.line(banner('PLAY RECAP'));
     const names = [...stats.keys()].sort();
@@ -128,12 +226,9 @@ export class ConsoleReporter implements Reporter {
     this.line(
       this.c(pc.dim, `bosun: ${extra.hosts} host(s), ${extra.requests} request(s), ${extra.processes} ssh process(es), ${(extra.durationMs / 1000).toFixed(2)} s`),
     );
-    if (this.o.profile && this.timings.length) {
+    if (this.o.profile && this.timings.size) {
       this.line('');
-      this.line(banner('PROFILE (slowest first)'));
-      for (const t of [...this.timings].sort((a, b) => b.ms - a.ms).slice(0, 20)) {
-        this.line(`${(t.ms / 1000).toFixed(2).padStart(8)}s  ${t.host.padEnd(20)} ${this.masker.text(t.title)}`);
-      }
+      for (const l of this.profileLines()) this.line(l);
     }
   }
 }
