@@ -98,6 +98,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Secrets registry shared with the reporter (masking). */
   secrets: Set<string>;
+  /** --step: asked before each task; false skips the task (no banner, no result), like ansible-playbook --step. */
+  step?: (task: TaskInfo) => Promise<boolean>;
 }
 
 export interface RunSummary {
@@ -614,6 +616,7 @@ export class Runner {
         /* keep the raw name */
       }
     }
+    if (this.opts.step && !(await this.opts.step(info))) return;
     this.out.taskStart(info);
     const runOnce = scope.inherited.runOnce ?? false;
     if (runOnce) active = active.slice(0, 1);
