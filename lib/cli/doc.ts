@@ -7,6 +7,7 @@ import { parseArgs } from 'node:util';
 import { OptionsError, closest } from '../errors.js';
 import { ENGINE_ACTIONS, canonicalModuleName, getModule, isModule, moduleNames } from '../modules/index.js';
 import type { AnyModule, ArgSpec } from '../modules/types.js';
+import { flagsOf, parseArgsError } from './hints.js';
 import type { IO } from './run.js';
 
 export const DOC_HELP = `usage: bosun doc                 list modules with their short description
@@ -144,7 +145,7 @@ export async function docCommand(argv: string[], io: IO): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { markdown: { type: 'string' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
-    throw new OptionsError(`${(e as Error).message.split('\n')[0]} (see bosun doc --help)`);
+    throw parseArgsError(e, flagsOf(DOC_HELP), 'bosun doc --help');
   }
   const { values: v, positionals: pos } = parsed;
   if (v.help) {

@@ -7,6 +7,7 @@ import { OptionsError, InventoryError, closest } from '../errors.js';
 import { Inventory } from '../loaders/inventory.js';
 import { Masker } from '../output/mask.js';
 import { configureVault, isVaulted } from '../vault/vault.js';
+import { flagsOf, parseArgsError } from './hints.js';
 import type { IO } from './run.js';
 
 export const INVENTORY_HELP = `usage: bosun inventory -i INVENTORY (--graph [GROUP] | --host HOST | --list) [--vars] [--vault-password-file F]
@@ -140,7 +141,7 @@ export async function inventoryCommand(argv: string[], io: IO): Promise<number> 
       },
     });
   } catch (e) {
-    throw new OptionsError(`${(e as Error).message.split('\n')[0]} (see bosun inventory --help)`);
+    throw parseArgsError(e, flagsOf(INVENTORY_HELP), 'bosun inventory --help');
   }
   const { values: v, positionals: pos } = parsed;
   if (v.help) {

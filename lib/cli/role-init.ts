@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OptionsError } from '../errors.js';
+import { flagsOf, parseArgsError } from './hints.js';
 import type { IO } from './run.js';
 
 export const ROLE_HELP = `usage: bosun role init NAME [--path DIR]
@@ -132,7 +133,7 @@ export async function roleCommand(argv: string[], io: IO): Promise<number> {
   try {
     parsed = parseArgs({ args: argv, allowPositionals: true, strict: true, options: { path: { type: 'string', short: 'p' }, help: { type: 'boolean', short: 'h' } } });
   } catch (e) {
-    throw new OptionsError(`${(e as Error).message.split('\n')[0]} (see bosun role --help)`);
+    throw parseArgsError(e, flagsOf(ROLE_HELP), 'bosun role --help');
   }
   const { values: v, positionals: pos } = parsed;
   if (v.help || pos.length === 0) {

@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { OptionsError, ParseError } from '../errors.js';
+import { flagsOf, parseArgsError } from './hints.js';
 import { parseYaml } from '../loaders/yaml.js';
 import { parseKeyValues, type Vars } from '../engine/vars.js';
 import { configureVault } from '../vault/vault.js';
@@ -19,6 +20,8 @@ export const RUN_HELP = `usage: bosun run PLAYBOOK [-i INVENTORY] [options]
   -f, --forks N             hosts in parallel (default 50)
       --list-hosts          list the hosts each play would run on, then exit
       --list-tasks          list the tasks each play would run (with tags), then exit
+      --list-tags           list the tags of each play's tasks, then exit
+      --step                confirm each task before it runs: (N)o/(y)es/(c)ontinue, read from stdin
       --syntax-check        load and validate everything, touch no host, then exit
       --start-at-task NAME  start at the task with this name
       --output FORMAT       text (default) or json (one event per line)
@@ -41,6 +44,8 @@ export interface RunCliOptions {
   forks: number;
   listHosts: boolean;
   listTasks: boolean;
+  listTags: boolean;
+  step: boolean;
   syntaxCheck: boolean;
   startAtTask?: string;
   output: 'text' | 'json';
@@ -101,6 +106,8 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
         forks: { type: 'string', short: 'f' },
         'list-hosts': { type: 'boolean' },
         'list-tasks': { type: 'boolean' },
+        'list-tags': { type: 'boolean' },
+        step: { type: 'boolean' },
         'syntax-check': { type: 'boolean' },
         'start-at-task': { type: 'string' },
         output: { type: 'string' },
@@ -112,7 +119,7 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
       },
     });
   } catch (e) {
-    throw new OptionsError(`${(e as Error).message.split('\n')[0]} (see bosun run --help)`);
+    throw parseArgsError(e, flagsOf(RUN_HELP), 'bosun run --help');
   }
   const v = parsed.values;
   if (v.help) return { help: true } as RunCliOptions;
@@ -143,6 +150,8 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
     forks,
     listHosts: v['list-hosts'] ?? false,
     listTasks: v['list-tasks'] ?? false,
+    listTags: v['list-tags'] ?? false,
+    step: v.step ?? false,
     syntaxCheck: v['syntax-check'] ?? false,
     startAtTask: v['start-at-task'],
     output,
@@ -158,6 +167,8 @@ export interface IO {
   err: (s: string) => void;
   isTTY: boolean;
   signal?: AbortSignal;
+  /** Answers for --step (default: process.stdin). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 /** Runs a playbook; returns the exit code. Throws BosunError for parse/option errors (bin maps them). */
@@ -167,6 +178,24 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     io.out(RUN_HELP + '\n');
     return 0;
   }
+  try {
+    return await runParsed(o, io);
+  } catch (e) {
+    // The ERROR! line on stderr stays as it is (tests and operators grep it); the stable code goes to
+    // JSON consumers as an `error` event and, at -v, to a line of its own.
+    const { BosunError } = await import('../errors.js');
+    if (e instanceof BosunError) {
+      if (o.output === 'json') {
+        const { JsonReporter } = await import('../output/json.js');
+        const { Masker } = await import('../output/mask.js');
+        new JsonReporter(io.out, new Masker()).error(e);
+      } else if (o.verbosity >= 1) io.err(`error code: ${e.code} (exit ${e.exitCode})\n`);
+    }
+    throw e;
+  }
+}
+
+async function runParsed(o: RunCliOptions, io: IO): Promise<number> {
   const { loadPlaybook } = await import('../loaders/playbook.js');
   const { Inventory } = await import('../loaders/inventory.js');
   const { Runner } = await import('../engine/runner.js');
@@ -180,6 +209,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
   const inventory = o.inventory ? Inventory.load(o.inventory, { playbookDir: dirname(playbookFile) }) : Inventory.empty({ playbookDir: dirname(playbookFile) });
   const secrets = new Set<string>();
   const masker = new Masker(secrets);
+  const stepper = o.step ? (await import('./step.js')).createStepper(io.stdin ?? process.stdin, o.output === 'json' ? io.err : io.out) : undefined;
   const runnerOpts = {
     check: o.check,
     diff: o.diff,
@@ -193,6 +223,7 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     inventoryFile: o.inventory,
     signal: io.signal,
     secrets,
+    step: stepper?.ask,
   };
   let reporter;
   if (o.output === 'json') {
@@ -212,11 +243,12 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
     io.out(`playbook: ${o.playbook}\n`);
     return 0;
   }
-  if (o.listHosts || o.listTasks) {
+  if (o.listHosts || o.listTasks || o.listTags) {
     io.out(`\nplaybook: ${o.playbook}\n`);
     for (const [i, play] of playbook.plays.entries()) {
       const hosts = runner.playHosts(play);
-      io.out(`\n  play #${i + 1} (${play.hosts}): ${play.name}\tTAGS: [${play.tags.join(', ')}]\n`);
+      // byte-for-byte ansible-playbook's listing: play tags joined by ',' , task tags sorted and joined by ', '
+      io.out(`\n  play #${i + 1} (${play.hosts}): ${play.name}\tTAGS: [${play.tags.join(',')}]\n`);
       if (o.listHosts) {
         io.out(`    pattern: ['${play.hosts}']\n    hosts (${hosts.length}):\n`);
         for (const h of hosts) io.out(`      ${h}\n`);
@@ -224,11 +256,20 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
       if (o.listTasks) {
         io.out('    tasks:\n');
         const { listTasks } = await import('../engine/static-check.js');
-        for (const t of listTasks(play, o.tags, o.skipTags)) io.out(`      ${t.title}\tTAGS: [${t.tags.join(', ')}]\n`);
+        for (const t of listTasks(play, o.tags, o.skipTags)) io.out(`      ${t.title}\tTAGS: [${[...t.tags].sort().join(', ')}]\n`);
+      }
+      if (o.listTags) {
+        const { listTasks } = await import('../engine/static-check.js');
+        const all = new Set(listTasks(play, o.tags, o.skipTags).flatMap((t) => t.tags));
+        io.out(`      TASK TAGS: [${[...all].sort().join(', ')}]\n`);
       }
     }
     return 0;
   }
-  const summary = await runner.run();
-  return summary.exitCode;
+  try {
+    const summary = await runner.run();
+    return summary.exitCode;
+  } finally {
+    stepper?.close();
+  }
 }

@@ -1,7 +1,9 @@
-// --output json: one JSON event per line, for CI. Schema documented in docs/json-events.md.
+// --output json: one JSON event per line, for CI. Every event and field is documented in
+// docs/json-events.md and described by docs/json-events.schema.json; `v` changes only when a field
+// is removed or changes meaning (adding fields or events keeps v).
 import type { Play } from '../engine/ast.js';
 import type { HostResult, HostStats, Reporter, RunSummary, TaskInfo } from '../engine/runner.js';
-import { formatLocation } from '../errors.js';
+import { formatLocation, type BosunError } from '../errors.js';
 import { Masker, NO_LOG_MSG } from './mask.js';
 
 export const JSON_EVENTS_VERSION = 1;
@@ -10,25 +12,27 @@ export class JsonReporter implements Reporter {
   constructor(
     private readonly write: (s: string) => void,
     private readonly masker: Masker,
+    private readonly now: () => number = Date.now,
   ) {}
 
   private emit(event: string, body: Record<string, unknown>): void {
-    this.write(JSON.stringify(this.masker.value({ v: JSON_EVENTS_VERSION, event, time: new Date().toISOString(), ...body })) + '\n');
+    this.write(JSON.stringify(this.masker.value({ v: JSON_EVENTS_VERSION, event, time: new Date(this.now()).toISOString(), ...body })) + '\n');
   }
 
   playStart(play: Play, hosts: string[]): void {
     this.emit('play_start', { play: play.name, pattern: play.hosts, hosts });
   }
   taskStart(task: TaskInfo): void {
-    this.emit('task_start', { task: task.title, kind: task.kind, module: task.module ?? null, location: task.loc ? formatLocation(task.loc) : null });
+    this.emit('task_start', { task: task.title, kind: task.kind, module: task.module ?? null, tags: task.tags, location: task.loc ? formatLocation(task.loc) : null });
   }
   hostResult(task: TaskInfo, r: HostResult): void {
     this.emit('host_result', {
       task: task.title,
       host: r.host,
       status: r.status,
-      item: r.itemLabel ?? null,
+      item: r.noLog && r.itemLabel !== undefined ? '(censored due to no_log)' : r.itemLabel ?? null,
       ignored: r.ignored ?? false,
+      delegated_to: r.delegatedTo ?? null,
       duration_ms: Math.round(r.durationMs),
       msg: r.noLog ? NO_LOG_MSG : r.msg ?? null,
       result: r.noLog ? { censored: NO_LOG_MSG } : r.result,
@@ -39,6 +43,7 @@ export class JsonReporter implements Reporter {
     this.emit('warning', { msg });
   }
   log(): void {}
+  /** Waits are not events: a JSON consumer sees the task's host_result (with duration_ms) when the wait ends. */
   progress(): void {}
   recap(stats: Map<string, HostStats>, extra: RunSummary): void {
     this.emit('recap', {
@@ -48,5 +53,9 @@ export class JsonReporter implements Reporter {
       requests: extra.requests,
       ssh_processes: extra.processes,
     });
+  }
+  /** A load/option error that ends the run before (or instead of) a recap; bin also prints it as ERROR! on stderr. */
+  error(e: BosunError): void {
+    this.emit('error', { code: e.code, exit_code: e.exitCode, msg: e.message, location: e.loc ? formatLocation(e.loc) : null, hint: e.hint ?? null });
   }
 }
