@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// `npm run bench`: the SSH benchmark of issue 3. On labs of 3 and 30 hosts it times bosun on a generic
-// 10-task playbook (first converge, then the no-op rerun) against two floors measured in the same run
-// (10 multiplexed `ssh host true` per host; 10 probes through one `ssh host sh` per host) and node's
-// own start-up, prints medians and ratios, writes bench/results/<date>.json and the figures section of
-// bench/README.md. Plain ESM on the built dist/ (`.ci/setup` builds it). Not a test: nothing asserts.
+// `npm run bench`: the benchmark of issues 3 and 5. In one run, alternating bosun and Ansible
+// (bench/ansible/, installed with apt-get when missing):
+//  - secure etcd on a 3-host lab: full deploy from a fresh lab, no-op rerun, --check --diff;
+//  - the generic 10-task playbook on labs of 1, 3, 10, 30, 50 hosts: bosun's converge and no-op,
+//    Ansible's no-op, and the floors (multiplexed `ssh host true`; probes through one `ssh host sh`);
+//  - start-up: `node -e 0` vs `bosun --version`.
+// Prints medians, ratios and the issue's targets, writes bench/results/<date>.json and the figures
+// section of bench/README.md. Plain ESM on the built dist/ (`.ci/setup` builds it). Not a test.
 //
-//   node bench/run.js [--sizes 3,30] [--runs 3] [--no-write]
+//   node bench/run.js [--sizes 1,3,10,30,50] [--runs 3] [--heavy-runs 1] [--etcd-runs 2]
+//                     [--no-ansible] [--no-etcd] [--no-write]
 //   node bench/run.js --render bench/results/<date>.json   (rewrite README figures from a result, no run)
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -20,10 +24,26 @@ const playbook = path.join(here, 'fixtures/generic/site.yml');
 const hook = pathToFileURL(path.join(here, 'rusage-hook.js')).href;
 /** Where the playbook writes on each host; removed before every measured converge. */
 const REMOTE_BASE = '/var/lib/bosun-bench';
+const ansibleDir = path.join(here, 'ansible');
+const ansiblePlaybook = path.join(ansibleDir, 'generic.yml');
+const ansibleEtcd = path.join(ansibleDir, 'etcd.yml');
+const site = path.join(root, 'playbooks/site.yml');
+const caPlaybook = path.join(here, 'fixtures/etcd-ca.yml');
+/** A throwaway password for the bench's own etcd labs. */
+const ETCD_PASSWORD = 'bench-Zq8-root';
+/** One lab per size, each its own /24 and domain (perfN.test). */
 const LABS = {
-  3: { name: 'bench3', subnet: '10.66.40.0/24' },
-  30: { name: 'bench30', subnet: '10.66.41.0/24' },
+  1: { name: 'perf1', subnet: '10.66.50.0/24', domain: 'perf1.test' },
+  3: { name: 'perf2', subnet: '10.66.51.0/24', domain: 'perf2.test' },
+  10: { name: 'perf3', subnet: '10.66.52.0/24', domain: 'perf3.test' },
+  30: { name: 'perf4', subnet: '10.66.53.0/24', domain: 'perf4.test' },
+  50: { name: 'perf5', subnet: '10.66.54.0/24', domain: 'perf5.test' },
 };
+const ETCD_LAB = { name: 'perf6', subnet: '10.66.55.0/24', domain: 'perf6.test', hosts: 3 };
+/** Sizes from which the slow measures (Ansible, floor a) run --heavy-runs times instead of --runs. */
+const HEAVY_FROM = 10;
+/** The issue's targets (issue 5). */
+const TARGETS = { noopSpeedup: 15, deploySpeedup: 3, versionOverNode: 2.5, memoryMB50: 150 };
 const STARTUP_RUNS = 10;
 const RUN_TIMEOUT_MS = 300_000;
 
@@ -32,12 +52,15 @@ const RUN_TIMEOUT_MS = 300_000;
 
 function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
-  process.stderr.write('usage: node bench/run.js [--sizes 3,30] [--runs 3] [--no-write] | --render RESULT.json\n');
+  process.stderr.write(
+    'usage: node bench/run.js [--sizes 1,3,10,30,50] [--runs 3] [--heavy-runs 1] [--etcd-runs 2] [--no-ansible] [--no-etcd] [--no-write]\n' +
+      '       node bench/run.js --render RESULT.json\n',
+  );
   process.exit(msg ? 5 : 0);
 }
 
 function parseOptions(argv) {
-  const o = { sizes: [3, 30], runs: 3, write: true, render: undefined };
+  const o = { sizes: [1, 3, 10, 30, 50], runs: 3, heavyRuns: 1, etcdRuns: 2, ansible: true, etcd: true, write: true, render: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -48,6 +71,10 @@ function parseOptions(argv) {
     if (a === '-h' || a === '--help') usage();
     else if (a.startsWith('--sizes')) o.sizes = val().split(',').map(Number);
     else if (a.startsWith('--runs')) o.runs = Number(val());
+    else if (a.startsWith('--heavy-runs')) o.heavyRuns = Number(val());
+    else if (a.startsWith('--etcd-runs')) o.etcdRuns = Number(val());
+    else if (a === '--no-ansible') o.ansible = false;
+    else if (a === '--no-etcd') o.etcd = false;
     else if (a === '--no-write') o.write = false;
     else if (a.startsWith('--render')) o.render = val();
     else usage(`unknown option ${a}`);
@@ -55,7 +82,8 @@ function parseOptions(argv) {
   for (const n of o.sizes) {
     if (!LABS[n]) usage(`size ${n}: the bench has labs for ${Object.keys(LABS).join(', ')} hosts only`);
   }
-  if (!Number.isInteger(o.runs) || o.runs < 1 || o.runs > 9) usage('--runs must be 1..9');
+  for (const k of ['runs', 'heavyRuns', 'etcdRuns']) if (!Number.isInteger(o[k]) || o[k] < 1 || o[k] > 9) usage(`--${k} must be 1..9`);
+  o.heavyRuns = Math.min(o.heavyRuns, o.runs);
   return o;
 }
 
@@ -229,21 +257,41 @@ const SUMMARY = /bosun: (\d+) host\(s\), (\d+) request\(s\), (\d+) ssh process\(
 // eslint-disable-next-line no-control-regex
 const stripAnsi = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
 
-async function runBosun(inventory, hosts, tmp, kind) {
+/** Per-host recap counts from an ansible-playbook / bosun recap ("node1 : ok=3 changed=1 …"). */
+function recapCounts(out) {
+  const hosts = {};
+  for (const m of out.matchAll(/^(\S+)\s+:\s+ok=(\d+)\s+changed=(\d+)\s+unreachable=(\d+)\s+failed=(\d+)/gm)) {
+    hosts[m[1]] = { ok: Number(m[2]), changed: Number(m[3]), unreachable: Number(m[4]), failed: Number(m[5]) };
+  }
+  return hosts;
+}
+
+/**
+ * Checks a run's recap against what its kind must show: a deploy/converge changes every host, a
+ * no-op or a dry run on a converged target changes nothing.
+ */
+function checkRecap(tool, kind, out, hosts) {
+  const rc = Object.values(recapCounts(out));
+  if (rc.length !== hosts) throw new Error(`${tool} ${kind}: recap lists ${rc.length} host(s), expected ${hosts}:\n${out.slice(-3000)}`);
+  if (rc.some((h) => h.failed || h.unreachable)) throw new Error(`${tool} ${kind}: failed/unreachable hosts:\n${out.slice(-3000)}`);
+  const changed = rc.reduce((x, h) => x + h.changed, 0);
+  if ((kind === 'noop' || kind === 'check') && changed !== 0) throw new Error(`${tool} ${kind} changed ${changed} thing(s):\n${out.slice(-3000)}`);
+  if ((kind === 'converge' || kind === 'deploy') && rc.filter((h) => h.changed > 0).length !== hosts) {
+    throw new Error(`${tool} ${kind} did not change every host (was the previous state removed?):\n${out.slice(-3000)}`);
+  }
+  return changed;
+}
+
+async function runBosun(inventory, hosts, tmp, kind, book = playbook, extra = []) {
   const rusageFile = path.join(tmp, `rusage-${process.pid}.json`);
   fs.rmSync(rusageFile, { force: true });
   const env = { ...process.env, NO_COLOR: '1', BOSUN_BENCH_RUSAGE: rusageFile, BOSUN_BENCH_CLK_TCK: clkTck() };
-  const r = await runProc(process.execPath, ['--import', hook, bosunBin, 'run', playbook, '-i', inventory], { env });
+  const r = await runProc(process.execPath, ['--import', hook, bosunBin, 'run', book, '-i', inventory, ...extra], { env });
   const out = stripAnsi(r.stdout + r.stderr);
   if (r.code !== 0) throw new Error(`bosun ${kind} run exited ${r.code ?? r.signal}:\n${out.split('\n').slice(-30).join('\n')}`);
   const m = SUMMARY.exec(out);
   if (!m) throw new Error(`bosun ${kind} run: no summary line in its output:\n${out.slice(-2000)}`);
-  const changed = [...out.matchAll(/ changed=(\d+)/g)].map((x) => Number(x[1]));
-  const totalChanged = changed.reduce((a, b) => a + b, 0);
-  if (kind === 'noop' && totalChanged !== 0) throw new Error(`bosun no-op rerun changed ${totalChanged} thing(s):\n${out.slice(-3000)}`);
-  if (kind === 'converge' && changed.filter((c) => c > 0).length !== hosts) {
-    throw new Error(`bosun converge did not change every host (was the previous state removed?):\n${out.slice(-3000)}`);
-  }
+  const changed = checkRecap('bosun', kind, out, hosts);
   const ru = JSON.parse(fs.readFileSync(rusageFile, 'utf8'));
   fs.rmSync(rusageFile, { force: true });
   return {
@@ -252,10 +300,72 @@ async function runBosun(inventory, hosts, tmp, kind) {
     hosts: Number(m[1]),
     requests: Number(m[2]),
     processes: Number(m[3]),
+    changed,
     cpuS: ru.userS + ru.sysS,
     sshCpuS: ru.childUserS == null ? null : ru.childUserS + ru.childSysS,
     maxRssMB: ru.maxRssMB,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Ansible
+
+/** Installs Debian's ansible-core when ansible-playbook is missing (bench only, not CI). */
+function ensureAnsible() {
+  if (spawnSync('ansible-playbook', ['--version'], { stdio: 'ignore' }).status === 0) return;
+  log('ansible-playbook missing: apt-get install -y ansible-core');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  let r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'ansible-core'], { stdio: 'inherit', env });
+  if (r.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'inherit', env });
+    r = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'ansible-core'], { stdio: 'inherit', env });
+  }
+  if (r.status !== 0) throw new Error('could not install ansible-core (apt-get failed); rerun with --no-ansible');
+}
+
+/**
+ * One ansible-playbook run under /usr/bin/time (wall, CPU of the whole process tree, largest RSS),
+ * its ssh execs counted by a wrapper (ANSIBLE_SSH_EXECUTABLE) that logs one line and execs ssh.
+ * A fresh ControlPath dir per run: every run pays its own connection set-up, as bosun's does.
+ */
+async function runAnsible(book, inventory, hosts, tmp, kind, extra = []) {
+  const run = fs.mkdtempSync(path.join(tmp, 'ansible-'));
+  const counter = path.join(run, 'ssh-execs');
+  const wrapper = path.join(run, 'ssh');
+  fs.writeFileSync(wrapper, `#!/bin/sh\necho >>'${counter}'\nexec ssh "$@"\n`, { mode: 0o755 });
+  const timeFile = path.join(run, 'time');
+  const env = {
+    ...process.env,
+    ANSIBLE_CONFIG: path.join(ansibleDir, 'ansible.cfg'),
+    ANSIBLE_FORKS: String(Math.max(hosts, 5)),
+    ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(run, 'cp'),
+    ANSIBLE_SSH_EXECUTABLE: wrapper,
+    ANSIBLE_LOCAL_TEMP: path.join(run, 'tmp'),
+    ANSIBLE_NOCOLOR: '1',
+    ANSIBLE_FORCE_COLOR: '0',
+  };
+  try {
+    const r = await runProc('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, 'ansible-playbook', '-i', inventory, book, ...extra], {
+      env,
+      timeoutMs: 1_200_000,
+    });
+    const out = r.stdout + r.stderr;
+    if (r.code !== 0) throw new Error(`ansible-playbook ${kind} exited ${r.code ?? r.signal}:\n${out.split('\n').slice(-40).join('\n')}`);
+    const changed = checkRecap('ansible', kind, out, hosts);
+    const [, user, sys, maxKB] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
+    const tasks = (out.match(/^TASK \[/gm) ?? []).length + (out.match(/^RUNNING HANDLER \[/gm) ?? []).length;
+    const execs = fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8').split('\n').length - 1 : 0;
+    return { wallS: r.wallS, changed, cpuS: user + sys, maxRssMB: maxKB / 1024, tasks, sshExecs: execs };
+  } finally {
+    // ControlPersist masters outlive ansible-playbook: close them (not measured).
+    const cp = path.join(run, 'cp');
+    if (fs.existsSync(cp)) {
+      for (const sock of fs.readdirSync(cp)) {
+        await runExit('ssh', ['-o', `ControlPath=${path.join(cp, sock)}`, '-O', 'exit', 'x']).catch(() => 1);
+      }
+    }
+    fs.rmSync(run, { recursive: true, force: true });
+  }
 }
 
 let clkTckCache;
@@ -277,60 +387,140 @@ async function resetHosts(lab, state) {
 // ---------------------------------------------------------------------------------------------
 // One lab size
 
-async function benchSize(lab, n, runs, tmp, active) {
-  const { name, subnet } = LABS[n];
-  await lab.labDown(name); // leftovers of an interrupted bench
-  log(`lab ${name}: bringing up ${n} hosts on ${subnet}`);
+async function withLab(lab, spec, n, active, fn) {
+  await lab.labDown(spec.name); // leftovers of an interrupted bench
+  log(`lab ${spec.name}: bringing up ${n} hosts on ${spec.subnet}`);
   const t0 = now();
-  active.add(name);
-  const state = await lab.labUp({ name, hosts: n, subnet });
-  const labUpS = (now() - t0) / 1000;
+  active.add(spec.name);
   try {
-    const inventory = path.join(tmp, `${name}.yml`);
+    const state = await lab.labUp({ name: spec.name, hosts: n, subnet: spec.subnet, domain: spec.domain });
+    return await fn(state, (now() - t0) / 1000);
+  } finally {
+    log(`lab ${spec.name}: down`);
+    await lab.labDown(spec.name);
+    active.delete(spec.name);
+  }
+}
+
+const summarize = (xs, n) =>
+  xs.length === 0
+    ? null
+    : {
+        wallS: round(median(xs.map((x) => x.wallS))),
+        reportedS: round(median(xs.map((x) => x.reportedS))),
+        requestsPerHost: round(median(xs.map((x) => (x.requests == null ? null : x.requests / n))), 2),
+        sshProcessesPerHost: round(median(xs.map((x) => (x.processes == null ? null : x.processes / n))), 2),
+        sshExecsPerHost: round(median(xs.map((x) => (x.sshExecs == null ? null : x.sshExecs / n))), 2),
+        tasks: median(xs.map((x) => x.tasks)),
+        cpuS: round(median(xs.map((x) => x.cpuS))),
+        sshCpuS: round(median(xs.map((x) => x.sshCpuS))),
+        maxRssMB: round(median(xs.map((x) => x.maxRssMB)), 1),
+        samples: xs.map((x) => ({ ...x, wallS: round(x.wallS), cpuS: round(x.cpuS), sshCpuS: round(x.sshCpuS), maxRssMB: round(x.maxRssMB, 1) })),
+      };
+
+/** Generic playbook on one lab size: floors, bosun converge + no-op, Ansible no-op, interleaved. */
+async function benchSize(lab, n, opts, tmp, active) {
+  return withLab(lab, LABS[n], n, active, async (state, labUpS) => {
+    const inventory = path.join(tmp, `${LABS[n].name}.yml`);
     fs.writeFileSync(inventory, lab.labInventory(state, 'bench'));
-    const samples = { floorA: [], floorB: [], converge: [], noop: [] };
-    for (let r = 1; r <= runs; r++) {
+    const heavy = n >= HEAVY_FROM ? opts.heavyRuns : opts.runs;
+    const samples = { floorA: [], floorB: [], converge: [], noop: [], ansible: [] };
+    for (let r = 1; r <= opts.runs; r++) {
       // Interleaved so that machine load drifting during the bench hits every measure alike.
-      samples.floorA.push(await floorMux(lab, state));
+      if (r <= heavy) samples.floorA.push(await floorMux(lab, state));
       samples.floorB.push(await floorChannel(lab, state));
       await resetHosts(lab, state);
       samples.converge.push(await runBosun(inventory, n, tmp, 'converge'));
+      // Alternate which tool goes first; Ansible's files are byte-identical to bosun's, so bosun's
+      // converge leaves a host on which both runs are no-ops (each run checks changed=0).
+      const ansibleNow = opts.ansible && r <= heavy;
+      if (ansibleNow && r % 2 === 0) samples.ansible.push(await runAnsible(ansiblePlaybook, inventory, n, tmp, 'noop'));
       samples.noop.push(await runBosun(inventory, n, tmp, 'noop'));
+      if (ansibleNow && r % 2 === 1) samples.ansible.push(await runAnsible(ansiblePlaybook, inventory, n, tmp, 'noop'));
       const c = samples.converge.at(-1);
       const o = samples.noop.at(-1);
+      const an = ansibleNow ? samples.ansible.at(-1) : undefined;
       log(
-        `${n} hosts, run ${r}/${runs}: floor a ${samples.floorA.at(-1).toFixed(2)} s, floor b ${samples.floorB.at(-1).toFixed(2)} s, ` +
-          `converge ${c.wallS.toFixed(2)} s (${c.requests} req), no-op ${o.wallS.toFixed(2)} s (${o.requests} req, ${o.processes} ssh)`,
+        `${n} hosts, run ${r}/${opts.runs}: ` +
+          (r <= heavy ? `floor a ${samples.floorA.at(-1).toFixed(2)} s, ` : '') +
+          `floor b ${samples.floorB.at(-1).toFixed(2)} s, converge ${c.wallS.toFixed(2)} s (${c.requests} req), ` +
+          `no-op ${o.wallS.toFixed(2)} s (${o.requests} req, ${o.processes} ssh, ${o.maxRssMB.toFixed(0)} MB)` +
+          (an ? `, ansible no-op ${an.wallS.toFixed(2)} s (${an.sshExecs} ssh execs)` : ''),
       );
     }
-    const summarize = (xs) => ({
-      wallS: round(median(xs.map((x) => x.wallS))),
-      reportedS: round(median(xs.map((x) => x.reportedS))),
-      requestsPerHost: round(median(xs.map((x) => x.requests / n)), 2),
-      sshProcessesPerHost: round(median(xs.map((x) => x.processes / n)), 2),
-      cpuS: round(median(xs.map((x) => x.cpuS))),
-      sshCpuS: round(median(xs.map((x) => x.sshCpuS))),
-      maxRssMB: round(median(xs.map((x) => x.maxRssMB)), 1),
-      samples: xs.map((x) => ({ ...x, wallS: round(x.wallS), cpuS: round(x.cpuS), sshCpuS: round(x.sshCpuS), maxRssMB: round(x.maxRssMB, 1) })),
-    });
     const floorA = round(median(samples.floorA));
     const floorB = round(median(samples.floorB));
-    const noop = summarize(samples.noop);
+    const noop = summarize(samples.noop, n);
+    const ansible = summarize(samples.ansible, n);
     return {
       hosts: n,
       labUpS: round(labUpS, 2),
       floorMuxTrueS: floorA,
       floorChannelS: floorB,
       floorSamples: { a: samples.floorA.map((x) => round(x)), b: samples.floorB.map((x) => round(x)) },
-      converge: summarize(samples.converge),
+      converge: summarize(samples.converge, n),
       noop,
-      ratios: { noopOverFloorChannel: ratio(noop.wallS, floorB), noopOverFloorMux: ratio(noop.wallS, floorA) },
+      ansibleNoop: ansible,
+      ratios: {
+        noopOverFloorChannel: ratio(noop.wallS, floorB),
+        noopOverFloorMux: ratio(noop.wallS, floorA),
+        ansibleOverNoop: ratio(ansible?.wallS, noop.wallS),
+      },
     };
-  } finally {
-    log(`lab ${name}: down`);
-    await lab.labDown(name);
-    active.delete(name);
+  });
+}
+
+/**
+ * Secure etcd on a 3-host lab: per tool and run, a fresh lab (down + up, not timed), the full
+ * deploy, the no-op rerun and `--check --diff`, each timed. Tools alternate which goes first.
+ */
+async function benchEtcd(lab, opts, tmp, active) {
+  const spec = ETCD_LAB;
+  const n = spec.hosts;
+  const ca = path.join(tmp, 'etcd-ca');
+  const inventory = path.join(tmp, `${spec.name}.yml`);
+  const samples = { bosun: { deploy: [], noop: [], check: [] }, ansible: { deploy: [], noop: [], check: [] } };
+  const tools = opts.ansible ? ['bosun', 'ansible'] : ['bosun'];
+  for (let r = 1; r <= opts.etcdRuns; r++) {
+    for (const tool of r % 2 ? tools : [...tools].reverse()) {
+      await withLab(lab, spec, n, active, async (state) => {
+        fs.writeFileSync(inventory, lab.labInventory(state, 'etcd'));
+        if (!fs.existsSync(ca)) {
+          // Not timed: certificates made once with bosun's etcd_ca role, used by both tools.
+          const c = await runProc(process.execPath, [bosunBin, 'run', caPlaybook, '-i', inventory, '-e', `etcd_ca_dir=${ca}`]);
+          if (c.code !== 0) throw new Error(`making the etcd CA dir failed:\n${c.stdout.slice(-2000)}${c.stderr}`);
+        }
+        const vars = ['-e', `etcd_ca_dir=${ca}`, '-e', `etcd_root_password=${ETCD_PASSWORD}`];
+        const one =
+          tool === 'bosun'
+            ? (kind, extra = []) => runBosun(inventory, n, tmp, kind, site, [...vars, ...extra])
+            : (kind, extra = []) => runAnsible(ansibleEtcd, inventory, n, tmp, kind, [...vars, ...extra]);
+        samples[tool].deploy.push(await one('deploy'));
+        samples[tool].noop.push(await one('noop'));
+        samples[tool].check.push(await one('check', ['--check', '--diff']));
+        const s = samples[tool];
+        log(
+          `etcd ${tool}, run ${r}/${opts.etcdRuns}: deploy ${s.deploy.at(-1).wallS.toFixed(2)} s, no-op ${s.noop.at(-1).wallS.toFixed(2)} s, ` +
+            `check-diff ${s.check.at(-1).wallS.toFixed(2)} s`,
+        );
+      });
+    }
   }
+  const sum = (t) => ({ deploy: summarize(samples[t].deploy, n), noop: summarize(samples[t].noop, n), check: summarize(samples[t].check, n) });
+  const b = sum('bosun');
+  const a = opts.ansible ? sum('ansible') : null;
+  return {
+    hosts: n,
+    bosun: b,
+    ansible: a,
+    ratios: a
+      ? {
+          deploy: ratio(a.deploy.wallS, b.deploy.wallS),
+          noop: ratio(a.noop.wallS, b.noop.wallS),
+          check: ratio(a.check.wallS, b.check.wallS),
+        }
+      : null,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -347,6 +537,8 @@ function machine() {
     node: process.version,
     ssh: firstLine('ssh', ['-V']),
     etcd: firstLine('etcd', ['--version']),
+    ansible: firstLine('ansible-playbook', ['--version']),
+    python: firstLine('python3', ['--version']),
     bosunCommit: git.status === 0 ? git.stdout.trim() : null,
     loadavg: os.loadavg().map((x) => round(x, 2)),
   };
@@ -356,35 +548,91 @@ const fmtS = (x) => (x == null ? '–' : `${x.toFixed(2)} s`);
 const fmtX = (x) => (x == null ? '–' : `${x.toFixed(2)}×`);
 const fmtN = (x, d = 1) => (x == null ? '–' : x.toFixed(d).replace(/\.0+$/, ''));
 
-/** Markdown table: one column per lab size. */
+const pass = (ok) => (ok == null ? '–' : ok ? 'met' : '**missed**');
+
+/** The issue's targets, each with the measured figure and whether it was met. */
+function targets(res) {
+  const t = [];
+  const e = res.etcd;
+  if (e?.ratios) {
+    t.push(['etcd site.yml no-op rerun, 3 hosts: Ansible / bosun ≥ 15', e.ratios.noop, e.ratios.noop >= TARGETS.noopSpeedup]);
+    t.push(['etcd site.yml `--check --diff`, 3 hosts: Ansible / bosun ≥ 15', e.ratios.check, e.ratios.check >= TARGETS.noopSpeedup]);
+    t.push(['etcd full deploy from a fresh lab, 3 hosts: Ansible / bosun ≥ 3', e.ratios.deploy, e.ratios.deploy >= TARGETS.deploySpeedup]);
+  }
+  for (const c of res.sizes) {
+    if ((c.hosts === 3 || c.hosts === 30) && c.ratios.ansibleOverNoop != null) {
+      t.push([`generic no-op, ${c.hosts} hosts: Ansible / bosun ≥ 15`, c.ratios.ansibleOverNoop, c.ratios.ansibleOverNoop >= TARGETS.noopSpeedup]);
+    }
+  }
+  const procs = res.sizes.map((c) => c.noop.sshProcessesPerHost);
+  if (procs.length) t.push(['ssh processes per host (every size) = 1', Math.max(...procs), procs.every((p) => p === 1)]);
+  if (res.startup) t.push(['`bosun --version` / `node -e 0` ≤ 2.5', res.startup.ratio, res.startup.ratio <= TARGETS.versionOverNode]);
+  const big = res.sizes.find((c) => c.hosts === 50);
+  if (big) {
+    const mb = Math.max(big.converge.maxRssMB, big.noop.maxRssMB);
+    t.push(['bosun peak memory at 50 hosts ≤ 150 MB', `${fmtN(mb, 0)} MB`, mb <= TARGETS.memoryMB50]);
+  }
+  return t;
+}
+
+/** Markdown tables: targets, etcd job, one column per lab size, start-up. */
 function table(res) {
+  const lines = [];
+  const tg = targets(res);
+  if (tg.length) {
+    lines.push('| target (issue 5) | measured | |', '|---|---:|---|');
+    for (const [label, v, ok] of tg) lines.push(`| ${label} | ${typeof v === 'number' ? fmtX(v) : v} | ${pass(ok)} |`);
+    lines.push('');
+  }
+  const e = res.etcd;
+  if (e) {
+    const cell = (x) => (x ? fmtS(x.wallS) : '–');
+    lines.push(
+      `| secure etcd, 3 hosts (median of ${res.etcdRuns ?? '?'}) | bosun | Ansible | Ansible / bosun |`,
+      '|---|---:|---:|---:|',
+      `| full deploy from a fresh lab | ${cell(e.bosun.deploy)} | ${cell(e.ansible?.deploy)} | ${fmtX(e.ratios?.deploy)} |`,
+      `| no-op rerun | **${cell(e.bosun.noop)}** | ${cell(e.ansible?.noop)} | **${fmtX(e.ratios?.noop)}** |`,
+      `| \`--check --diff\` on the converged cluster | **${cell(e.bosun.check)}** | ${cell(e.ansible?.check)} | **${fmtX(e.ratios?.check)}** |`,
+      `| no-op: requests / ssh processes per host (bosun); ssh execs per host (Ansible) | ${fmtN(e.bosun.noop.requestsPerHost)} / ${fmtN(e.bosun.noop.sshProcessesPerHost)} | ${fmtN(e.ansible?.noop?.sshExecsPerHost)} | |`,
+      `| no-op CPU: bosun (node + ssh) / Ansible (all processes) | ${fmtS(e.bosun.noop.cpuS + (e.bosun.noop.sshCpuS ?? 0))} | ${fmtS(e.ansible?.noop?.cpuS)} | |`,
+      '',
+    );
+  }
   const cols = res.sizes;
-  const row = (label, f) => `| ${label} | ${cols.map(f).join(' | ')} |`;
-  const lines = [
-    `| median of ${res.runs} run(s) | ${cols.map((c) => `${c.hosts} hosts`).join(' | ')} |`,
-    `|---|${cols.map(() => '---:').join('|')}|`,
-    row('bosun first converge (wall)', (c) => fmtS(c.converge.wallS)),
-    row('bosun no-op rerun (wall)', (c) => `**${fmtS(c.noop.wallS)}**`),
-    row('bosun no-op, its own summary line (no start-up)', (c) => fmtS(c.noop.reportedS)),
-    row('floor a: 10 × multiplexed `ssh host true` per host', (c) => fmtS(c.floorMuxTrueS)),
-    row('floor b: 10 probes through one `ssh host sh` per host', (c) => fmtS(c.floorChannelS)),
-    row('**no-op / floor b**', (c) => `**${fmtX(c.ratios.noopOverFloorChannel)}**`),
-    row('no-op / floor a', (c) => fmtX(c.ratios.noopOverFloorMux)),
-    row('requests per host: converge / no-op', (c) => `${fmtN(c.converge.requestsPerHost)} / ${fmtN(c.noop.requestsPerHost)}`),
-    row('ssh processes per host: converge / no-op', (c) => `${fmtN(c.converge.sshProcessesPerHost)} / ${fmtN(c.noop.sshProcessesPerHost)}`),
-    row('no-op CPU: bosun (node) / its ssh clients', (c) => `${fmtS(c.noop.cpuS)} / ${fmtS(c.noop.sshCpuS)}`),
-    row('converge CPU: bosun (node) / its ssh clients', (c) => `${fmtS(c.converge.cpuS)} / ${fmtS(c.converge.sshCpuS)}`),
-    row('peak RSS of bosun: converge / no-op', (c) => `${fmtN(c.converge.maxRssMB, 0)} / ${fmtN(c.noop.maxRssMB, 0)} MB`),
-  ];
+  if (cols.length) {
+    const row = (label, f) => `| ${label} | ${cols.map(f).join(' | ')} |`;
+    const perTask = (x, tasks) => (x == null ? '–' : fmtN(x / tasks, 2));
+    lines.push(
+      `| generic 10-task playbook, median of ${res.runs} run(s) (Ansible, floor a: ${res.heavyRuns ?? res.runs} from ${HEAVY_FROM} hosts) | ${cols.map((c) => `${c.hosts} host${c.hosts > 1 ? 's' : ''}`).join(' | ')} |`,
+      `|---|${cols.map(() => '---:').join('|')}|`,
+      row('bosun first converge (wall)', (c) => fmtS(c.converge.wallS)),
+      row('bosun no-op rerun (wall)', (c) => `**${fmtS(c.noop.wallS)}**`),
+      row('bosun no-op, its own summary line (no start-up)', (c) => fmtS(c.noop.reportedS)),
+      row('Ansible no-op (wall)', (c) => fmtS(c.ansibleNoop?.wallS)),
+      row('**Ansible / bosun, no-op**', (c) => `**${fmtX(c.ratios.ansibleOverNoop)}**`),
+      row('floor a: 10 × multiplexed `ssh host true` per host', (c) => fmtS(c.floorMuxTrueS)),
+      row('floor b: 10 probes through one `ssh host sh` per host', (c) => fmtS(c.floorChannelS)),
+      row('bosun no-op / floor b', (c) => fmtX(c.ratios.noopOverFloorChannel)),
+      row('bosun requests per task per host: converge / no-op', (c) => `${perTask(c.converge.requestsPerHost, 11)} / ${perTask(c.noop.requestsPerHost, 11)}`),
+      row('bosun ssh processes per host: converge / no-op', (c) => `${fmtN(c.converge.sshProcessesPerHost)} / ${fmtN(c.noop.sshProcessesPerHost)}`),
+      row('Ansible ssh execs per task per host, no-op', (c) => perTask(c.ansibleNoop?.sshExecsPerHost, 11)),
+      row('no-op CPU: bosun (node) / its ssh clients', (c) => `${fmtS(c.noop.cpuS)} / ${fmtS(c.noop.sshCpuS)}`),
+      row('no-op CPU: Ansible (all its processes)', (c) => fmtS(c.ansibleNoop?.cpuS)),
+      row('peak RSS of bosun: converge / no-op', (c) => `${fmtN(c.converge.maxRssMB, 0)} / ${fmtN(c.noop.maxRssMB, 0)} MB`),
+      row('largest Ansible process RSS, no-op', (c) => (c.ansibleNoop ? `${fmtN(c.ansibleNoop.maxRssMB, 0)} MB` : '–')),
+      '',
+    );
+  }
   const s = res.startup;
-  lines.push(
-    '',
-    `| start-up (median of ${STARTUP_RUNS}) | wall |`,
-    '|---|---:|',
-    `| \`node -e 0\` | ${fmtS(s.nodeE0S)} |`,
-    `| \`bosun --version\` | ${fmtS(s.bosunVersionS)} |`,
-    `| **\`--version\` / \`node -e 0\`** | **${fmtX(s.ratio)}** |`,
-  );
+  if (s) {
+    lines.push(
+      `| start-up (median of ${STARTUP_RUNS}) | wall |`,
+      '|---|---:|',
+      `| \`node -e 0\` | ${fmtS(s.nodeE0S)} |`,
+      `| \`bosun --version\` | ${fmtS(s.bosunVersionS)} |`,
+      `| **\`--version\` / \`node -e 0\`** | **${fmtX(s.ratio)}** |`,
+    );
+  }
   return lines.join('\n');
 }
 
@@ -392,7 +640,8 @@ function figuresSection(res, resultFile) {
   const m = res.machine;
   return [
     `Run of ${m.date.slice(0, 16).replace('T', ' ')} UTC (\`${path.relative(root, resultFile)}\`), bosun ${m.bosunCommit ?? '?'}: ` +
-      `${m.nproc} cores (${m.cpu ?? '?'}), ${m.memoryGB} GB, Linux ${m.kernel}, Node ${m.node}, ${m.ssh ?? 'ssh ?'}, ${m.etcd ?? 'etcd ?'}; ` +
+      `${m.nproc} cores (${m.cpu ?? '?'}), ${m.memoryGB} GB, Linux ${m.kernel}, Node ${m.node}, ${m.ssh ?? 'ssh ?'}, ${m.etcd ?? 'etcd ?'}, ` +
+      `${m.ansible ?? 'Ansible: not run'}, ${m.python ?? ''}; ` +
       `load average at start ${m.loadavg.join(' ')}, at end ${m.loadavgEnd?.join(' ') ?? '?'} (other work on the machine); ` +
       `the lab hosts share the same cores as bosun and the floors. Full bench: ${res.benchS ?? '?'} s.`,
     '',
@@ -442,13 +691,33 @@ async function main() {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const res = { machine: machine(), runs: opts.runs, playbook: path.relative(root, playbook), sizes: [], startup: null };
+  if (opts.ansible) ensureAnsible();
+  const res = {
+    machine: machine(),
+    runs: opts.runs,
+    heavyRuns: opts.heavyRuns,
+    etcdRuns: opts.etcdRuns,
+    playbook: path.relative(root, playbook),
+    ansiblePlaybooks: opts.ansible ? [path.relative(root, ansiblePlaybook), path.relative(root, ansibleEtcd)] : [],
+    etcd: null,
+    sizes: [],
+    startup: null,
+  };
   const t0 = now();
   try {
     log(`start-up: node -e 0 and bosun --version, ${STARTUP_RUNS} runs each`);
     const s = await startup();
     res.startup = { ...s, ratio: ratio(s.bosunVersionS, s.nodeE0S) };
-    for (const n of opts.sizes) res.sizes.push(await benchSize(lab, n, opts.runs, tmp, active));
+    // Saved after every section: a long bench cut short still leaves its figures so far.
+    const partial = path.join(here, 'results', `${res.machine.date.slice(0, 10)}.partial.json`);
+    const save = () => opts.write && fs.writeFileSync(partial, JSON.stringify(res, null, 2) + '\n');
+    if (opts.etcd) res.etcd = await benchEtcd(lab, opts, tmp, active);
+    save();
+    for (const n of opts.sizes) {
+      res.sizes.push(await benchSize(lab, n, opts, tmp, active));
+      save();
+    }
+    fs.rmSync(partial, { force: true });
   } finally {
     for (const name of active) await lab.labDown(name).catch(() => {});
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -365,8 +365,9 @@ export class Runner {
           const t0 = performance.now();
           try {
             const conn = await this.openConn(h);
-            await conn.open();
+            // The fact probe opens the channel itself: it travels with the bootstrap (one round trip).
             if (!st.facts) st.facts = await gatherFacts(conn);
+            else await conn.open();
             st.stats.ok++;
             this.out.hostResult(info, { host: h, status: 'ok', result: {}, noLog: false, durationMs: performance.now() - t0 });
           } catch (e) {

@@ -2,8 +2,10 @@
 // framed by byte length over its stdin/stdout (see channel-script.ts), so a request costs a few
 // remote forks instead of a TCP+key exchange, and nothing a request carries ever lands in argv.
 import { randomBytes } from 'node:crypto';
-import type { ChildProcess } from 'node:child_process';
-import { $, type ProcessPromise } from 'zx';
+import { spawn, type ChildProcess } from 'node:child_process';
+// zx/core: the same `$` without zx's extras (fetch, glob, yaml, fs-extra…), whose import alone cost
+// ~70–250 ms on the critical path of every run (bench/README.md).
+import { $, type ProcessPromise } from 'zx/core';
 import type { Connection, ConnectionSpec, ConnectionStats, ExecOptions, ExecResult } from './types.js';
 import { mask } from './types.js';
 import { bootstrapCommand, dispatcherLoop } from './channel-script.js';
@@ -243,15 +245,19 @@ export class SshConnection implements Connection {
 
   private async run(script: string, opts: ExecOptions): Promise<ExecResult> {
     if (this.closed) throw new UnreachableError(`connection to ${this.host} is closed`);
-    const ch = await this.ensureOpen();
+    const body = Buffer.from(script, 'utf8');
+    const payload = opts.stdin === undefined ? Buffer.alloc(0) : Buffer.from(opts.stdin);
+    // ".\n" trailer: the remote loop runs nothing unless the whole request arrived (channel-script.ts).
+    const request = Buffer.concat([Buffer.from(`${body.length} ${payload.length}\n`), body, payload, Buffer.from('.\n')]);
+    // A request that finds no live channel rides along with the bootstrap (facts and bootstrap in
+    // one round trip); otherwise it is written to the open channel.
+    const sent = !this.ch || this.ch.dead ? request : undefined;
+    const ch = await this.ensureOpen(sent);
+    if (!sent) ch.write(request);
     this.stats.requests++;
     const label = opts.label ?? 'exec';
     this.spec.trace?.(`[${this.host}] ${label}: ${JSON.stringify(mask(script, opts.secrets))}`);
     const start = performance.now();
-    const body = Buffer.from(script, 'utf8');
-    const payload = opts.stdin === undefined ? Buffer.alloc(0) : Buffer.from(opts.stdin);
-    // ".\n" trailer: the remote loop runs nothing unless the whole request arrived (channel-script.ts).
-    ch.write(Buffer.concat([Buffer.from(`${body.length} ${payload.length}\n`), body, payload, Buffer.from('.\n')]));
 
     let timer: NodeJS.Timeout | undefined;
     const timedOut = new Promise<never>((_, reject) => {
@@ -300,13 +306,20 @@ export class SshConnection implements Connection {
     }
   }
 
-  /** Returns a live channel, opening (or reopening) it with bounded retries. */
-  private async ensureOpen(): Promise<Channel> {
-    if (this.ch && !this.ch.dead) return this.ch;
+  /**
+   * Returns a live channel, opening (or reopening) it with bounded retries. `first` (a framed
+   * request) is written right behind the bootstrap on every attempt: an attempt that never saw the
+   * remote loop's "ready" never read it, so sending it again is safe.
+   */
+  private async ensureOpen(first?: Buffer): Promise<Channel> {
+    if (this.ch && !this.ch.dead) {
+      if (first) this.ch.write(first);
+      return this.ch;
+    }
     this.ch = undefined;
     for (let attempt = 0; ; attempt++) {
       try {
-        this.ch = await this.spawnChannel();
+        this.ch = await this.spawnChannel(first);
         openConnections.add(this);
         return this.ch;
       } catch (e) {
@@ -318,10 +331,13 @@ export class SshConnection implements Connection {
     }
   }
 
-  private async spawnChannel(): Promise<Channel> {
+  private async spawnChannel(first?: Buffer): Promise<Channel> {
     const marker = 'BOSUN-' + randomBytes(12).toString('hex');
     const bin = this.options.sshBinary ?? 'ssh';
-    // `exec` so the process zx tracks is ssh itself (kill hits ssh, not a wrapper shell).
+    const argv = this.sshArgs();
+    // zx runs the process (its lifecycle, stores, exit status), but through its `spawn` hook ssh is
+    // started directly with this argv instead of `bash -c "exec ssh …"`: no shell to start per
+    // host, no quoting round trip, and the process zx tracks is ssh itself (kill hits ssh).
     // detached: a terminal Ctrl-C must reach bosun only, which then closes channels in order;
     // should bosun die instead, ssh sees EOF on stdin and the remote loop ends on its own.
     const proc = $({
@@ -329,15 +345,18 @@ export class SshConnection implements Connection {
       nothrow: true,
       detached: true,
       prefix: '',
+      postfix: '',
       verbose: false,
+      spawn: ((_cmd: string, _args: readonly string[], o: Parameters<typeof spawn>[2]) =>
+        spawn(bin, argv, { ...o, shell: false })) as unknown as typeof spawn,
       store: { stdout: new DropChunks(), stderr: new TailChunks(), stdall: new DropChunks() },
-    })`exec ${bin} ${this.sshArgs()}`;
+    })`${bin}`;
     this.stats.processes++;
     const child = proc.child;
     if (!child) throw new OpenFailure(`could not start ssh for ${this.host}`, false);
     const ch = new Channel(proc, child, marker);
     const loop = Buffer.from(dispatcherLoop(marker));
-    ch.write(Buffer.concat([Buffer.from(`${loop.length}\n`), loop]));
+    ch.write(Buffer.concat([Buffer.from(`${loop.length}\n`), loop, ...(first ? [first] : [])]));
 
     const limitMs = (this.spec.connectTimeoutSec ?? 10) * 1000 + (this.options.openGraceMs ?? 15_000);
     let timer: NodeJS.Timeout | undefined;
