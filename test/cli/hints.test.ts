@@ -71,3 +71,16 @@ t.test('--list-tasks and --list-tags print what ansible-playbook prints', async 
   const tags = await run([join(dir, 'play.yml'), '--list-tags']);
   t.equal(tags.stdout, `\nplaybook: ${join(dir, 'play.yml')}\n\n  play #1 (localhost): web\tTAGS: [web,deploy]\n      TASK TAGS: [alpha, deploy, web, zeta]\n`);
 });
+
+t.test('every error class has its own stable code', async (t) => {
+  const errors = await import('../../lib/errors.js');
+  const codes = new Map<string, string>();
+  for (const [name, C] of Object.entries(errors)) {
+    if (typeof C !== 'function' || !(C.prototype instanceof errors.BosunError || C === errors.BosunError)) continue;
+    const e = new (C as typeof errors.BosunError)('m');
+    t.match(e.code, /^E_[A-Z_]+$/, `${name}.code`);
+    t.notOk(codes.has(e.code), `${name}: ${e.code} not shared with ${codes.get(e.code)}`);
+    codes.set(e.code, name);
+  }
+  t.ok(codes.size >= 10);
+});
