@@ -168,11 +168,13 @@ export interface QuorumReport {
   samples: number;
   /** Consecutive samples below quorum: the cluster had no leader / too few healthy members for longer than one sample. */
   incidents: QuorumSample[][];
-  /** Single bad samples (a leader election in progress, a member restarting). */
+  /** Single bad samples: a leader election under way while a member restarts (a few ms). */
   blips: QuorumSample[];
   /** Most members seen without a leader at once. */
   maxDown: number;
   leaderChanges: number;
+  /** Samples where members named different leaders (one still had the old one: an election just happened). */
+  splitViews: number;
 }
 
 export interface WatcherOptions {
@@ -187,7 +189,7 @@ export interface WatcherOptions {
 /**
  * Polls `endpoint status` on every member (in parallel, one etcdctl per endpoint so a down member
  * costs its own timeout only). A sample is bad when fewer than `quorum` members answer with a
- * leader, or they disagree on the leader; two bad samples in a row are an incident.
+ * leader; two bad samples in a row (≥ one poll interval) are an incident: quorum lost, not an election.
  */
 export class QuorumWatcher {
   readonly history: QuorumSample[] = [];
@@ -236,7 +238,7 @@ export class QuorumWatcher {
   }
 
   private bad(s: QuorumSample): boolean {
-    return s.withLeader.length < this.quorum || s.leaders.length !== 1;
+    return s.withLeader.length < this.quorum;
   }
 
   private async run(): Promise<void> {
@@ -275,6 +277,7 @@ export class QuorumWatcher {
       blips,
       maxDown: Math.max(0, ...this.history.map((s) => s.down.length)),
       leaderChanges,
+      splitViews: this.history.filter((s) => s.leaders.length > 1).length,
     };
   }
 }
