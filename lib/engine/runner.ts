@@ -293,10 +293,12 @@ export class Runner {
     };
     // Connect (and gather facts) on every host in parallel: the channel's first request.
     await this.connectAll(play, batch, playHosts);
-    for (const section of play.sections) {
+    // Ansible flushes handlers after pre_tasks, after roles + tasks (one section), and after post_tasks.
+    for (const [i, section] of play.sections.entries()) {
       this.checkAbort();
       await this.runTasks(section.tasks, batch, scope, playHosts);
-      await this.flushHandlers(play, batch, scope, playHosts);
+      const next = play.sections[i + 1];
+      if (!(section.name === 'roles' && next?.name === 'tasks')) await this.flushHandlers(play, batch, scope, playHosts);
       if (this.active(batch).length === 0) break;
     }
   }
