@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
-import { LabError, OptionsError } from '../errors.js';
+import { LabError, OptionsError, closest } from '../errors.js';
 import { shq } from '../executor/types.js';
 
 export interface LabOptions {
@@ -396,7 +396,8 @@ async function killNetns(ns: string): Promise<void> {
 function findHost(state: LabState, host: string): LabHost {
   const h = state.hosts.find((x) => x.name === host || x.fqdn === host || x.ip === host);
   if (!h) {
-    throw new LabError(`lab ${state.name} has no host '${host}' (hosts: ${state.hosts.map((x) => x.name).join(', ')})`);
+    const near = closest(host, state.hosts.map((x) => x.name));
+    throw new LabError(`lab ${state.name} has no host '${host}' (hosts: ${state.hosts.map((x) => x.name).join(', ')})`, { hint: near ? `did you mean '${near}'?` : undefined });
   }
   return h;
 }

@@ -1,7 +1,7 @@
 // Playbook and role loading: YAML → validated AST (lib/engine/ast.ts). Everything that can be
 // checked before a host is touched is checked here: structure, keywords, module names, argument
 // names and literal types, role/include/vars files, role dependency cycles.
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadYamlFile, keyLoc, locOf } from './yaml.js';
 import { loadVarsFile } from './vars-files.js';
@@ -243,7 +243,15 @@ export class PlaybookLoader {
       const p = join(base, name);
       if (existsSync(p) && statSync(p).isDirectory()) return p;
     }
-    throw new MissingFileError(`role '${name}' not found (searched: ${this.rolesPath.join(', ')})`, { loc });
+    const known = this.rolesPath.flatMap((base) => {
+      try {
+        return readdirSync(base, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name);
+      } catch {
+        return [];
+      }
+    });
+    const near = closest(name, known);
+    throw new MissingFileError(`role '${name}' not found (searched: ${this.rolesPath.join(', ')})`, { loc, hint: near ? `did you mean '${near}'?` : undefined });
   }
 
   private optionalYaml(path: string, what: string): { value: unknown; file: string } | undefined {
