@@ -6,6 +6,8 @@ import { ParseError, MissingFileError, type SourceLocation } from '../errors.js'
 import { decryptVault, isVaulted, maybeDecryptFile, registerSecret } from '../vault/vault.js';
 
 /** `!vault |` scalars stay text while parsing; convert() decrypts them where their position is known. */
+const MAX_ALIAS_NODES = 100_000;
+
 const VAULT_TAG: ScalarTag = { tag: '!vault', resolve: (s: string) => s };
 
 /** A parsed file: plain JS value plus a way to find where any sub-value was written. */
@@ -49,7 +51,7 @@ export function parseYaml(text: string, file: string): LoadedYaml {
   if (wholeVault) text = maybeDecryptFile(text, file);
   if (text.includes('\u0000')) throw new ParseError('not a text file (contains NUL bytes); expected YAML', { loc: { file, line: 1, col: 1 } });
   const lc = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter: lc, uniqueKeys: true, prettyErrors: true, strict: true, customTags: [VAULT_TAG] });
+  const doc: Document = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: true, strict: true, customTags: [VAULT_TAG] });
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];
@@ -62,9 +64,25 @@ export function parseYaml(text: string, file: string): LoadedYaml {
     const p = lc.linePos(off);
     return { file, line: p.line, col: p.col };
   };
+  // Each alias is expanded into a copy; nested aliases of aliases grow exponentially ("billion
+  // laughs"), so count the nodes made inside expansions and stop long before memory or time runs out.
+  let aliasDepth = 0;
+  let expanded = 0;
   const convert = (n: unknown): unknown => {
     if (n === null || n === undefined) return null;
-    if (isAlias(n)) return convert(n.resolve(doc));
+    if (aliasDepth > 0 && ++expanded > MAX_ALIAS_NODES) {
+      throw new ParseError(`YAML aliases expand to more than ${MAX_ALIAS_NODES} values (aliases of aliases?)`, { loc: { file, line: 1, col: 1 } });
+    }
+    if (isAlias(n)) {
+      const target = n.resolve(doc);
+      if (target === undefined) throw new ParseError(`YAML alias *${n.source} has no anchor`, { loc: at(n as Node) });
+      aliasDepth++;
+      try {
+        return convert(target);
+      } finally {
+        aliasDepth--;
+      }
+    }
     if (isScalar(n)) {
       if (n.tag === '!vault') {
         // The node's range starts at the `|`; point at the tag, which is what the user wrote first.
@@ -100,6 +118,9 @@ export function parseYaml(text: string, file: string): LoadedYaml {
           for (const s of list) if (s && typeof s === 'object') for (const [mk, mv] of Object.entries(s)) if (!(mk in obj)) obj[mk] = mv;
           continue;
         }
+        // Checked here, not by yaml's uniqueKeys: that compares each key with every earlier one
+        // (quadratic: minutes for a 100,000-key vars file).
+        if (keys.has(key)) throw new ParseError('YAML syntax error: Map keys must be unique', { loc: at(item.key as Node) });
         keys.set(key, at(item.key as Node));
         obj[key] = convert(item.value);
       }
@@ -116,7 +137,13 @@ export function parseYaml(text: string, file: string): LoadedYaml {
     }
     return null;
   };
-  const value = convert(doc.contents);
+  let value: unknown;
+  try {
+    value = convert(doc.contents);
+  } catch (e) {
+    if (e instanceof RangeError) throw new ParseError(`YAML nesting too deep (${e.message})`, { loc: { file, line: 1, col: 1 } });
+    throw e;
+  }
   if (wholeVault) registerSecret(value);
   return { file, value, locOf, keyLoc };
 }
