@@ -68,15 +68,16 @@ export function parseYaml(text: string, file: string): LoadedYaml {
   // laughs"), so count the nodes made inside expansions and stop long before memory or time runs out.
   let aliasDepth = 0;
   let expanded = 0;
+  let outerAlias: Node | undefined;
   const convert = (n: unknown): unknown => {
     if (n === null || n === undefined) return null;
     if (aliasDepth > 0 && ++expanded > MAX_ALIAS_NODES) {
-      throw new ParseError(`YAML aliases expand to more than ${MAX_ALIAS_NODES} values (aliases of aliases?)`, { loc: { file, line: 1, col: 1 } });
+      throw new ParseError(`YAML aliases expand to more than ${MAX_ALIAS_NODES} values (aliases of aliases?)`, { loc: at(outerAlias) });
     }
     if (isAlias(n)) {
       const target = n.resolve(doc);
       if (target === undefined) throw new ParseError(`YAML alias *${n.source} has no anchor`, { loc: at(n as Node) });
-      aliasDepth++;
+      if (aliasDepth++ === 0) outerAlias = n as Node;
       try {
         return convert(target);
       } finally {
