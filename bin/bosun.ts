@@ -30,7 +30,9 @@ try {
   process.exitCode = code;
 } catch (e) {
   if (e instanceof BosunError) {
-    process.stderr.write(`ERROR! ${e.oneLine()}\n`);
+    // errors can quote values: mask vault values and key material like every other output
+    const { Masker } = await import('../lib/output/mask.js');
+    process.stderr.write(`ERROR! ${new Masker().text(e.oneLine())}\n`);
     process.exitCode = e.exitCode;
   } else {
     process.stderr.write(`ERROR! unexpected: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);

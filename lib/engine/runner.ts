@@ -237,16 +237,16 @@ export class Runner {
   // ------------------------------------------------------------------ plays
 
   private async runPlay(play: Play): Promise<void> {
-    const all = this.playHosts(play).filter((h) => !this.host(h).unreachable);
+    // As in Ansible, a host that failed (unrescued) or became unreachable is out for the rest of the run.
+    const all = this.playHosts(play).filter((h) => !this.host(h).unreachable && !this.host(h).failed);
     this.playLocal = play.connection === 'local';
-    this.out.playStart(play, all);
+    this.out.playStart(this.templatedPlay(play), all);
     if (all.length === 0) {
       this.out.warn(`no hosts matched for play '${play.name}' (pattern '${play.hosts}')`);
       return;
     }
     for (const h of all) {
       const st = this.host(h);
-      st.failed = false;
       st.ended = false;
       st.notified.clear();
     }
@@ -265,6 +265,17 @@ export class Runner {
         this.out.warn('every host of a serial batch failed; ending the play');
         break;
       }
+    }
+  }
+
+  /** Play names may use play vars and extra vars (`Remove {{ member }}`); an undefined one leaves the raw name. */
+  private templatedPlay(play: Play): Play {
+    if (!this.templates.hasTemplate(play.name)) return play;
+    try {
+      const v = buildScope([play.vars, this.opts.extraVars], {}, this.templates);
+      return { ...play, name: String(this.templates.renderString(play.name, v, play.loc.file, play.loc.line ?? 1)) };
+    } catch {
+      return play;
     }
   }
 
@@ -387,7 +398,9 @@ export class Runner {
     const st = this.host(host);
     const inv = this.inventory;
     const hostvarsObj: Vars = {};
-    for (const h of inv.hosts()) {
+    // the implicit localhost is in hostvars too (set_fact on localhost, read by other hosts)
+    const names = inv.hosts().includes('localhost') ? inv.hosts() : [...inv.hosts(), 'localhost'];
+    for (const h of names) {
       let cached: Vars | undefined;
       Object.defineProperty(hostvarsObj, h, {
         enumerable: true,
@@ -490,8 +503,12 @@ export class Runner {
   private async runBlock(node: BlockTask, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
     const inner = this.childScope(scope, node);
     let active = this.active(hosts);
-    // A block's own `when` is evaluated per host once, before its tasks (Ansible applies it to each task; same result unless
-    // the tasks change the variables it reads — evaluating per task keeps Ansible's semantics, so do that).
+    if ((node.origin === 'include_tasks' || node.origin === 'include_role') && node.when.length) {
+      // Dynamic include: its `when` decides once per host whether the file is included at all (Ansible), so a
+      // throttled include walks only the hosts it applies to. The tasks inside still see the condition.
+      active = active.filter((h) => this.conditionsHold([...scope.inherited.when, ...node.when], this.playScope(h, scope.play, playHosts, node.role, inner.blockVars), node.loc));
+      if (!active.length) return;
+    }
     if (node.throttle && node.throttle > 0) {
       // Whole block N hosts at a time (rolling restarts): each group runs the block to the end before the next starts.
       for (let i = 0; i < active.length; i += node.throttle) {
@@ -500,7 +517,6 @@ export class Runner {
       }
       return;
     }
-    active = this.active(hosts);
     await this.runBlockBody(node, active, inner, playHosts);
   }
 
@@ -646,10 +662,8 @@ export class Runner {
     }
     const anyFatal = node.anyErrorsFatal ?? scope.play.anyErrorsFatal;
     if (anyFatal && active.some((h) => this.host(h).failed)) {
-      for (const h of this.active(hosts)) {
-        const st = this.host(h);
-        st.failed = true;
-      }
+      // every host of the play stops, not only this throttle group or block
+      for (const h of this.active(playHosts)) this.host(h).failed = true;
     }
   }
 

@@ -354,7 +354,7 @@ export class PlaybookLoader {
   private async tasks(
     raw: unknown,
     what: string,
-    ctx: { file: string; dir: string; roles: RoleInfo[]; handlers: TaskNode[] },
+    ctx: { file: string; dir: string; roles: RoleInfo[]; handlers: TaskNode[]; chain?: string[] },
     role: RoleInfo | undefined,
     loc: SourceLocation,
   ): Promise<TaskNode[]> {
@@ -406,7 +406,7 @@ export class PlaybookLoader {
 
   private async task(
     t: Obj,
-    ctx: { file: string; dir: string; roles: RoleInfo[]; handlers: TaskNode[] },
+    ctx: { file: string; dir: string; roles: RoleInfo[]; handlers: TaskNode[]; chain?: string[] },
     role: RoleInfo | undefined,
     loc: SourceLocation,
   ): Promise<TaskNode> {
@@ -463,8 +463,12 @@ export class PlaybookLoader {
         if (fname.includes('{{')) throw new ParseError(`${action} file names must be literal (templated file names are not supported): ${fname}`, { loc: aloc });
         const p = isAbsolute(fname) ? fname : resolve(ctx.dir, fname);
         if (!existsSync(p)) throw new MissingFileError(`${action} file not found: ${fname} (looked in ${ctx.dir})`, { loc: aloc });
+        const chain = [...(ctx.chain ?? [ctx.file]), p];
+        if ((ctx.chain ?? [ctx.file]).includes(p)) {
+          throw new ParseError(`${action} cycle: ${chain.map((f) => f.split('/').pop()).join(' -> ')}`, { loc: aloc });
+        }
         const y = loadYamlFile(p, 'tasks file');
-        const block = await this.tasks(y.value, 'tasks', { ...ctx, file: p, dir: dirname(p) }, role, locOf(y.value) ?? { file: p });
+        const block = await this.tasks(y.value, 'tasks', { ...ctx, file: p, dir: dirname(p), chain }, role, locOf(y.value) ?? { file: p });
         return { kind: 'block', origin: action, name, loc, role, ...kw, block, rescue: [], always: [], notify, listen };
       }
       case 'include_role':

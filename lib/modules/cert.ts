@@ -6,6 +6,7 @@
 import { statSync, readFileSync, mkdirSync, chmodSync, renameSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
+import { homedir } from 'node:os';
 import { ArgumentError } from '../errors.js';
 import { defineModule, ModuleFailure } from './types.js';
 import type { DiffEntry, ModuleContext, Outcome, Plan } from './types.js';
@@ -94,7 +95,7 @@ function normalize(a: CertArgs): Normalized {
   const n: Normalized = {
     caKeyBits: 0,
     caExpiryHours: 0,
-    dir: resolve(a.dir),
+    dir: resolve(a.dir.replace(/^~(?=\/|$)/, homedir())), // ~ is the control node's home, as for copy's src
     ca: a.ca === true,
     name: a.name,
     cn: a.cn ?? a.name ?? a.ca_cn ?? 'CA',

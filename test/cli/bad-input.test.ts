@@ -61,6 +61,7 @@ const cases: Case[] = [
   { name: 'bad-throttle', msg: 'throttle must be 0 (no limit) or a positive integer', loc: 'play.yml:8:7', code: 4 },
   { name: 'vault-no-password', msg: 'vault-encrypted value but no vault password was given (use --vault-password-file FILE', loc: 'play.yml:5:18', code: 1 },
   { name: 'alias-bomb', msg: 'YAML aliases expand to more than 100000 values', loc: 'play.yml:9:40', code: 4 },
+  { name: 'include-cycle', msg: 'import_tasks cycle: play.yml -> a.yml -> b.yml -> a.yml', loc: 'b.yml:1:3', code: 4 },
   // Template files with a literal src are read and checked before anything runs.
   { name: 'missing-template', msg: "template 'nope.hbs' not found", loc: 'play.yml:5:19', code: 4 },
   { name: 'undefined-in-template', msg: "undefined variable 'not_defined_anywhere'", loc: 'templates/t.hbs:2:10', code: 4 },
