@@ -601,7 +601,7 @@ function table(res) {
       '',
     );
   }
-  const cols = res.sizes;
+  const cols = [...res.sizes].sort((a, b) => a.hosts - b.hosts);
   if (cols.length) {
     const row = (label, f) => `| ${label} | ${cols.map(f).join(' | ')} |`;
     const perTask = (x, tasks) => (x == null ? '–' : fmtN(x / tasks, 2));
