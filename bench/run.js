@@ -568,7 +568,7 @@ function targets(res) {
     }
   }
   const procs = res.sizes.map((c) => c.noop.sshProcessesPerHost);
-  if (procs.length) t.push(['ssh processes per host (every size) = 1', Math.max(...procs), procs.every((p) => p === 1)]);
+  if (procs.length) t.push(['ssh processes per host (every size) = 1', `${Math.max(...procs)}`, procs.every((p) => p === 1)]);
   if (res.startup) t.push(['`bosun --version` / `node -e 0` ≤ 2.5', res.startup.ratio, res.startup.ratio <= TARGETS.versionOverNode]);
   const big = res.sizes.find((c) => c.hosts === 50);
   if (big) {
