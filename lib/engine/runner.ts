@@ -194,7 +194,13 @@ export class Runner {
 
   /** Hosts of a play, after --limit. */
   playHosts(play: Play): string[] {
-    let hosts = this.inventory.select(play.hosts, play.loc);
+    let pattern = play.hosts;
+    if (this.templates.hasTemplate(pattern)) {
+      // as Ansible: `hosts:` may use play vars and extra vars (e.g. "{{default etcd_group 'etcd'}}")
+      const v = buildScope([play.vars, this.opts.extraVars], {}, this.templates);
+      pattern = String(this.templates.renderString(pattern, v, play.loc.file, play.loc.line ?? 1));
+    }
+    let hosts = this.inventory.select(pattern, play.loc);
     if (this.opts.limit) {
       const lim = new Set(this.inventory.select(this.opts.limit));
       hosts = hosts.filter((h) => lim.has(h));
