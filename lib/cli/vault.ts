@@ -2,6 +2,7 @@
 // Files are rewritten atomically (temp file in the same directory, then rename), so a crash or a
 // wrong password never leaves a half-written or plaintext file where the vault was; `edit` keeps
 // its plaintext in a 0600 file inside a private 0700 directory that is removed afterwards.
+import { flagsOf, parseArgsError } from './hints.js';
 import { parseArgs } from 'node:util';
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, constants } from 'node:fs';
@@ -159,7 +160,7 @@ export async function vaultCommand(argv: string[], io: IO): Promise<number> {
       },
     });
   } catch (e) {
-    throw new OptionsError(`${(e as Error).message.split('\n')[0]} (see bosun vault --help)`);
+    throw parseArgsError(e, flagsOf(VAULT_HELP), 'bosun vault --help');
   }
   const v = parsed.values;
   const [cmd, ...files] = parsed.positionals;

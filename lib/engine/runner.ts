@@ -358,14 +358,16 @@ export class Runner {
       return c;
     }
     if (st.conn) return st.conn;
-    const spec = this.connSpec(name);
-    if (this.opts.connect) st.conn = await this.opts.connect(spec);
-    else if (spec.connection === 'local') st.conn = new LocalConnection(name, spec.trace);
-    else {
-      const { SshConnection } = await import('../executor/ssh.js');
-      st.conn = new SshConnection(spec);
-    }
+    st.conn = await this.newConn(this.connSpec(name));
     return st.conn;
+  }
+
+  /** A connection for a spec: the test hook if given, else local or SSH (imported only when needed). */
+  private async newConn(spec: ConnectionSpec): Promise<Connection> {
+    if (this.opts.connect) return this.opts.connect(spec);
+    if (spec.connection === 'local') return new LocalConnection(spec.name, spec.trace);
+    const { SshConnection } = await import('../executor/ssh.js');
+    return new SshConnection(spec);
   }
 
   private async connectAll(play: Play, batch: string[], playHosts: string[]): Promise<void> {
@@ -765,12 +767,7 @@ export class Runner {
       const key = `${st.name}\0${user ?? ''}`;
       let c = this.extraConns.get(key);
       if (!c) {
-        const spec: ConnectionSpec = { ...base, become: user !== undefined, becomeUser: user };
-        if (this.opts.connect) c = await this.opts.connect(spec);
-        else {
-          const { SshConnection } = await import('../executor/ssh.js');
-          c = new SshConnection(spec);
-        }
+        c = await this.newConn({ ...base, become: user !== undefined, becomeUser: user });
         this.extraConns.set(key, c);
       }
       await c.open();
