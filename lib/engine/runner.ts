@@ -26,7 +26,6 @@ import {
   ParseError,
   TimeoutError,
   UnreachableError,
-  formatLocation,
   type SourceLocation,
 } from '../errors.js';
 
@@ -156,7 +155,6 @@ export class Runner {
   readonly templates = new TemplateEngine();
   private readonly hosts = new Map<string, HostState>();
   private readonly local: LocalConnection;
-  private started = false;
   private startAtReached: boolean;
   private readonly allHandlers: TaskNode[] = [];
   /** Channels for other become users than the inventory's, keyed by host and user. */
@@ -210,7 +208,6 @@ export class Runner {
 
   async run(): Promise<RunSummary> {
     const t0 = performance.now();
-    this.started = true;
     try {
       for (const play of this.playbook.plays) {
         this.checkAbort();
@@ -309,7 +306,7 @@ export class Runner {
       handler: false,
     };
     // Connect (and gather facts) on every host in parallel: the channel's first request.
-    await this.connectAll(play, batch, playHosts);
+    await this.connectAll(play, batch);
     // Ansible flushes handlers after pre_tasks, after roles + tasks (one section), and after post_tasks.
     for (const [i, section] of play.sections.entries()) {
       this.checkAbort();
@@ -370,7 +367,7 @@ export class Runner {
     return new SshConnection(spec);
   }
 
-  private async connectAll(play: Play, batch: string[], playHosts: string[]): Promise<void> {
+  private async connectAll(play: Play, batch: string[]): Promise<void> {
     const need = batch.filter((h) => !this.host(h).unreachable);
     if (!play.gatherFacts) {
       for (const h of need) await this.openConn(h);
@@ -397,7 +394,6 @@ export class Runner {
         }),
       ),
     );
-    void playHosts;
   }
 
   // ------------------------------------------------------------------ variables
@@ -817,7 +813,7 @@ export class Runner {
         if (!r.skipped) allSkipped = false;
         lastMsg = r.msg;
         if (!items) {
-          return this.finish(node, st, r.registered, r.changed, r.failed && !r.ignored, r.ignored, r.skipped, t0);
+          return this.finish(node, st, r.registered, r.changed, r.failed && !r.ignored, r.ignored, r.skipped);
         }
         if (r.failed && !r.ignored) {
           // Ansible continues the remaining items and fails the task at the end
@@ -831,7 +827,7 @@ export class Runner {
         results: perItem,
       };
       const ignored = anyFailed && this.ignoreErrors(scope, baseVars, node);
-      return this.finish(node, st, registered, anyChanged, anyFailed && !ignored, ignored, allSkipped, t0, true);
+      return this.finish(node, st, registered, anyChanged, anyFailed && !ignored, ignored, allSkipped, true);
     } catch (e) {
       this.hostError(info, st, e, t0, noLog);
       return { changed: false };
@@ -853,7 +849,6 @@ export class Runner {
     failed: boolean,
     ignored: boolean,
     skipped: boolean,
-    _t0: number,
     aggregate = false,
   ): { registered: Record<string, unknown>; changed: boolean } {
     if (node.register) st.hostFacts = { ...st.hostFacts, [node.register]: registered };
@@ -1066,4 +1061,3 @@ function withLoc(e: unknown, loc?: SourceLocation): unknown {
   return e;
 }
 
-export { formatLocation };
