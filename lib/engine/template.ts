@@ -70,7 +70,7 @@ function kindOf(v: unknown): string {
   return typeof v;
 }
 
-function order(name: string, a: unknown, b: unknown): number {
+function order(a: unknown, b: unknown): number {
   const na = typeof a === 'number' || typeof a === 'boolean';
   const nb = typeof b === 'number' || typeof b === 'boolean';
   if (na && nb) return Number(a) - Number(b);
@@ -93,10 +93,10 @@ const HELPERS: Record<string, { arity: [number, number]; allowUndefined?: number
   default: { arity: [2, 2], allowUndefined: [0], fn: ([v, fallback]) => (v === undefined ? fallback : v) },
   eq: { arity: [2, 2], fn: ([a, b]) => pyEquals(a, b) },
   ne: { arity: [2, 2], fn: ([a, b]) => !pyEquals(a, b) },
-  lt: { arity: [2, 2], fn: ([a, b]) => order('lt', a, b) < 0 },
-  gt: { arity: [2, 2], fn: ([a, b]) => order('gt', a, b) > 0 },
-  le: { arity: [2, 2], fn: ([a, b]) => order('le', a, b) <= 0 },
-  ge: { arity: [2, 2], fn: ([a, b]) => order('ge', a, b) >= 0 },
+  lt: { arity: [2, 2], fn: ([a, b]) => order(a, b) < 0 },
+  gt: { arity: [2, 2], fn: ([a, b]) => order(a, b) > 0 },
+  le: { arity: [2, 2], fn: ([a, b]) => order(a, b) <= 0 },
+  ge: { arity: [2, 2], fn: ([a, b]) => order(a, b) >= 0 },
   // Python truthiness, as `when:` uses: '', 0, [], {}, null, false are false.
   and: { arity: [1, Infinity], fn: (args) => args.every(truthy) },
   or: { arity: [1, Infinity], fn: (args) => args.some(truthy) },

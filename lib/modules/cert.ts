@@ -13,7 +13,6 @@ import type { DiffEntry, ModuleContext, Outcome, Plan } from './types.js';
 import {
   createCA,
   describeCert,
-  formatSan,
   generateKeyAsync,
   inspectCert,
   issueCert,
