@@ -341,13 +341,13 @@ t.test('channel script pieces', async (t) => {
   t.ok(args.join(' ').includes('-p 2222 -l u -i /k'));
 });
 
-t.test('100 sequential requests (timing)', async (t) => {
+// Speed is measured by `npm run bench`; here: 100 requests in a row keep one channel and each gets its own answer.
+t.test('100 sequential requests on one channel', async (t) => {
   const c = conn(t);
   await c.open();
   const started = performance.now();
-  for (let i = 0; i < 100; i++) await c.exec('true');
-  const per = (performance.now() - started) / 100;
-  t.comment(`ssh channel: ${per.toFixed(2)} ms/request`);
-  t.ok(per < 100, `${per.toFixed(2)} ms/request`);
+  for (let i = 0; i < 100; i++) t.equal((await c.exec(`echo ${i}`)).stdout, `${i}\n`, undefined, { diagnostic: false });
+  t.comment(`ssh channel: ${((performance.now() - started) / 100).toFixed(2)} ms/request (informational)`);
   t.equal(c.stats.processes, 1);
+  t.equal(c.stats.requests, 100, 'every request counted, open adds none');
 });
