@@ -11,15 +11,18 @@ import {
   parseMemberList,
   parseUserRoles,
   runEtcdctl,
+  runEtcdctlConcurrently,
   V2_AUTH_REFUSED,
   V2_DISABLED,
   V3_AUTH_REFUSED,
   V3_BAD_LOGIN,
   type Api,
+  type CallResult,
   type Credentials,
   type EndpointHealth,
   type EtcdTarget,
   type Member,
+  type RunOptions,
 } from './util/etcdctl-cli.js';
 
 export const OPS = [
@@ -55,6 +58,15 @@ export interface EtcdctlArgs {
   delay?: number;
   timeout?: number;
   etcdctl_path?: string;
+  login_verified?: boolean;
+}
+
+interface CallOpts {
+  api?: Api;
+  /** true: the task's user/password; or explicit credentials. */
+  auth?: boolean | Credentials;
+  newPasswordTimes?: number;
+  label?: string;
 }
 
 /** One etcdctl call for apply. */
@@ -109,9 +121,9 @@ class Etcd {
     this.t = target(a);
   }
 
-  run(argv: string[], o: { api?: Api; auth?: boolean | Credentials; newPasswordTimes?: number; label?: string } = {}) {
+  private opts(o: CallOpts): RunOptions {
     const auth = o.auth === true ? creds(this.a) : o.auth === false || o.auth === undefined ? undefined : o.auth;
-    return runEtcdctl(this.ctx.conn, this.t, argv, {
+    return {
       api: o.api ?? '3',
       auth,
       newPassword:
@@ -119,10 +131,19 @@ class Etcd {
           ? { value: this.a.new_password, times: o.newPasswordTimes }
           : undefined,
       label: o.label,
-    });
+    };
   }
 
-  fail(what: string, r: { stderr: string; stdout: string; exitCode: number }, hint = ''): never {
+  run(argv: string[], o: CallOpts = {}) {
+    return runEtcdctl(this.ctx.conn, this.t, argv, this.opts(o));
+  }
+
+  /** Independent calls, concurrently in one request: one round trip, start-ups and logins overlap. */
+  runConcurrently(calls: Array<[argv: string[], o: CallOpts]>): Promise<CallResult[]> {
+    return runEtcdctlConcurrently(this.ctx.conn, this.t, calls.map(([argv, o]) => ({ argv, opts: this.opts(o) })));
+  }
+
+  fail(what: string, r: CallResult, hint = ''): never {
     const err = etcdError(r);
     let h = hint;
     if (!h && V3_BAD_LOGIN.test(err)) {
@@ -134,20 +155,36 @@ class Etcd {
     });
   }
 
-  /** 3.4 has no `auth status`: an unauthenticated read is refused exactly when auth is on. */
-  async authEnabled(api: Api): Promise<boolean> {
-    if (api === '2') {
-      // `role list` is open while v2 auth is off and needs root once it is on.
-      const r = await this.run(['role', 'list'], { api: '2', label: 'etcdctl:auth-probe-v2' });
-      if (r.exitCode === 0) return false;
-      const err = etcdError(r);
-      if (V2_AUTH_REFUSED.test(err)) return true;
-      this.fail('v2 auth probe (role list)', r, v2Hint(err));
-    }
-    const r = await this.run(['get', PROBE_KEY], { label: 'etcdctl:auth-probe' });
+  /**
+   * The auth probe's call. 3.4 has no `auth status`: an unauthenticated read is refused exactly
+   * when auth is on. v2: `role list` is open while v2 auth is off and needs root once it is on.
+   */
+  authProbe(api: Api): [string[], CallOpts] {
+    return api === '2' ? [['role', 'list'], { api: '2', label: 'etcdctl:auth-probe-v2' }] : [['get', PROBE_KEY], { label: 'etcdctl:auth-probe' }];
+  }
+
+  /** What the probe's answer means: auth on, auth off, or a failure of its own. */
+  authFrom(api: Api, r: CallResult): boolean {
     if (r.exitCode === 0) return false;
-    if (V3_AUTH_REFUSED.test(etcdError(r))) return true;
+    const err = etcdError(r);
+    if ((api === '2' ? V2_AUTH_REFUSED : V3_AUTH_REFUSED).test(err)) return true;
+    if (api === '2') this.fail('v2 auth probe (role list)', r, v2Hint(err));
     this.fail('auth probe (unauthenticated get)', r);
+  }
+
+  async authEnabled(api: Api): Promise<boolean> {
+    return this.authFrom(api, await this.run(...this.authProbe(api)));
+  }
+
+  /**
+   * The auth probe and an authenticated read, concurrently in one request. The read's call does not
+   * depend on the probe's answer, so its result is exactly what probing first would have fetched.
+   */
+  async authEnabledAnd(api: Api, argv: string[], label: string): Promise<{ on: boolean; r: CallResult }> {
+    const [probe, r] = await this.runConcurrently([this.authProbe(api), [argv, { api, auth: true, label }]]);
+    const on = this.authFrom(api, probe!);
+    this.requireCredsWhenAuthOn(on, api);
+    return { on, r: r! };
   }
 
   async members(): Promise<Member[]> {
@@ -220,19 +257,24 @@ async function planUser(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
   const a = e.a;
   const name = a.name!;
   const state = a.state ?? 'present';
-  const on = await e.authEnabled(api);
-  e.requireCredsWhenAuthOn(on, api);
-  const r = await e.run(['user', 'get', name], { api, auth: true, label: 'etcdctl:user-get' });
-  let exists = r.exitCode === 0;
+  const { on, r } = await e.authEnabledAnd(api, ['user', 'get', name], 'etcdctl:user-get');
+  const exists = r.exitCode === 0;
   if (!exists) {
     const err = etcdError(r);
     if (!(api === '2' ? V2_NOT_FOUND : V3_NOT_FOUND).test(err)) e.fail(`user get ${name}`, r, api === '2' ? v2Hint(err) : '');
   }
   const current = exists ? parseUserRoles(r.stdout) : [];
-  const result = { name, state, auth_enabled: on, roles: current };
+  const loginUser = a.user ?? 'root';
+  // An authenticated request answered while auth is on proves the login as `user` with `password`
+  // (a later verify_auth may rely on it) — unless this task deletes that user or changes its password.
+  const loggedIn = on && !!a.password && exists;
+  const result = { name, state, auth_enabled: on, roles: current, password_verified: loggedIn };
   if (state === 'absent') {
     if (!exists) return noop(`user ${name} is absent`, result);
-    return willDo([{ argv: ['user', api === '2' ? 'remove' : 'delete', name], api, auth: true, what: `delete user ${name}` }], result);
+    return willDo([{ argv: ['user', api === '2' ? 'remove' : 'delete', name], api, auth: true, what: `delete user ${name}` }], {
+      ...result,
+      password_verified: loggedIn && name !== loginUser,
+    });
   }
   const steps: Step[] = [];
   let pwNote = '';
@@ -248,7 +290,7 @@ async function planUser(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
   } else if (a.new_password !== undefined && (a.update_password ?? 'always') === 'always') {
     // etcd never shows a password: it can only be tested by logging in, which works only with auth on.
     let differs = true;
-    if (on && name === (a.user ?? 'root') && a.new_password === a.password) {
+    if (on && name === loginUser && a.new_password === a.password) {
       differs = false; // the `user get` above already logged in with it
     } else if (on) {
       const probe = api === '2' ? ['role', 'list'] : ['get', PROBE_KEY];
@@ -275,15 +317,14 @@ async function planUser(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
     const pw = a.new_password === undefined ? '' : on ? ', password verified' : '';
     return noop(`user ${name} is present${pw}`, result);
   }
-  return willDo(steps, result);
+  const ownPasswordSet = name === loginUser && steps.some((s) => s.argv[1] === 'passwd');
+  return willDo(steps, { ...result, password_verified: loggedIn && !ownPasswordSet });
 }
 
 async function planRole(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
   const name = e.a.name!;
   const state = e.a.state ?? 'present';
-  const on = await e.authEnabled(api);
-  e.requireCredsWhenAuthOn(on, api);
-  const r = await e.run(['role', 'get', name], { api, auth: true, label: 'etcdctl:role-get' });
+  const { r } = await e.authEnabledAnd(api, ['role', 'get', name], 'etcdctl:role-get');
   const exists = r.exitCode === 0;
   if (!exists && !(api === '2' ? V2_NOT_FOUND : V3_NOT_FOUND).test(etcdError(r))) {
     e.fail(`role get ${name}`, r, api === '2' ? v2Hint(etcdError(r)) : '');
@@ -299,9 +340,7 @@ async function planRole(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
 
 async function planGrant(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
   const name = e.a.name!;
-  const on = await e.authEnabled(api);
-  e.requireCredsWhenAuthOn(on, api);
-  const r = await e.run(['user', 'get', name], { api, auth: true, label: 'etcdctl:user-get' });
+  const { r } = await e.authEnabledAnd(api, ['user', 'get', name], 'etcdctl:user-get');
   if (r.exitCode !== 0) e.fail(`user get ${name}`, r);
   const current = parseUserRoles(r.stdout);
   const steps: Step[] = list(e.a.roles)
@@ -339,21 +378,32 @@ async function planGuest(e: Etcd): Promise<Plan<EtcdctlState>> {
 
 async function planVerify(e: Etcd, api: Api, check: boolean): Promise<Plan<EtcdctlState>> {
   const read = api === '2' ? ['ls', '/'] : ['get', PROBE_KEY];
-  const anon = await e.run(read, { api, label: 'etcdctl:verify-anon' });
+  const user = e.a.user ?? 'root';
+  const anonCall: [string[], CallOpts] = [read, { api, label: 'etcdctl:verify-anon' }];
+  // An earlier task's login as `user` (e.g. op=user's password_verified) spares a second bcrypt on
+  // the server; the anonymous read is what this op is for and is always done.
+  const skipAuthed = e.a.login_verified === true;
+  let anon: CallResult;
+  let authed: CallResult = { exitCode: 1, stderr: 'no password given', stdout: '' };
+  if (skipAuthed) authed = { exitCode: 0, stderr: '', stdout: '' };
+  if (!skipAuthed && e.a.password) {
+    [anon, authed] = (await e.runConcurrently([anonCall, [read, { api, auth: true, label: 'etcdctl:verify-auth' }]])) as [CallResult, CallResult];
+  } else {
+    anon = await e.run(...anonCall);
+  }
   const anonErr = anon.exitCode === 0 ? '' : etcdError(anon);
   const refused = anon.exitCode !== 0 && (api === '2' ? V2_AUTH_REFUSED : V3_AUTH_REFUSED).test(anonErr);
-  let authed = { exitCode: 1, stderr: 'no password given', stdout: '' };
-  if (e.a.password) authed = await e.run(read, { api, auth: true, label: 'etcdctl:verify-auth' });
   const authedOk = authed.exitCode === 0;
   const seen = {
     unauthenticated: anon.exitCode === 0 ? 'allowed' : `refused: ${anonErr}`,
-    authenticated: authedOk ? 'allowed' : `refused: ${etcdError(authed)}`,
+    authenticated: skipAuthed ? 'login verified by an earlier task' : authedOk ? 'allowed' : `refused: ${etcdError(authed)}`,
   };
   const result = { api, ...seen, verified: refused && authedOk };
-  if (refused && authedOk) return noop(`${api === '2' ? 'v2' : 'v3'} auth verified: anonymous read refused, read as ${e.a.user ?? 'root'} allowed`, result);
+  const how = skipAuthed ? `login as ${user} verified by an earlier task` : `read as ${user} allowed`;
+  if (refused && authedOk) return noop(`${api === '2' ? 'v2' : 'v3'} auth verified: anonymous read refused, ${how}`, result);
   const problems: string[] = [];
   if (!refused) problems.push(`an unauthenticated read was ${anon.exitCode === 0 ? 'allowed' : `refused for another reason (${anonErr})`}`);
-  if (!authedOk) problems.push(`a read as ${e.a.user ?? 'root'} was refused (${etcdError(authed)})`);
+  if (!authedOk) problems.push(`a read as ${user} was refused (${etcdError(authed)})`);
   const msg = `etcd ${api === '2' ? 'v2' : 'v3'} auth is not in force: ${problems.join('; ')}`;
   // Check mode runs before the changes that would make this pass: report, do not fail.
   if (check) return noop(`${msg} (check mode: earlier tasks would change this)`, result);
@@ -373,10 +423,14 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
       '`user` (state present/absent, new_password, roles — roles are added, never revoked): etcd cannot show a',
       'password, so with auth enabled the wanted password is tested by logging in with it, and set only if the login',
       'is refused; with auth disabled a password cannot be tested and is set on every run unless',
-      '`update_password: on_create`. `role` (present/absent), `grant` (name + roles), `auth` (state enabled/disabled;',
+      '`update_password: on_create`; it registers `password_verified`: true when its authenticated request as `user`',
+      'with `password` succeeded while auth was enabled (and the task neither deletes that user nor changes its password).',
+      '`role` (present/absent), `grant` (name + roles), `auth` (state enabled/disabled;',
       'etcd 3.4 has no `auth status`: an unauthenticated read refused as "user name is empty"/"permission denied"',
       'means enabled), `v2_guest` (removes the v2 guest role: needs ETCD_ENABLE_V2 on the server and the v2 root',
-      'password), `verify_auth` (an unauthenticated read must be refused and a read as `user` allowed).',
+      'password), `verify_auth` (an unauthenticated read must be refused and a read as `user` allowed; with',
+      '`login_verified` the read as `user` is skipped, the anonymous read never). Calls that do not depend on each',
+      'other (the auth probe and the read of user, role or grant; verify_auth\'s two reads) run concurrently in one request.',
       'Passwords never appear in argv or in the script text: they are sent on the request\'s stdin and reach etcdctl',
       'through ETCDCTL_USER/ETCDCTL_PASSWORD (v3) or ETCDCTL_USERNAME (v2), or its password prompt. With client-cert',
       'auth, etcd takes an unauthenticated client certificate\'s CN as the user name: use a CN that is not an etcd',
@@ -389,7 +443,9 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
       '- etcdctl: { op: health, endpoints: "https://n1:2379,https://n2:2379", cacert: /etc/etcd/etcd-ca.crt,',
       '             cert: /etc/etcd/admin.crt, key: /etc/etcd/admin.key, retries: 30, delay: 2 }',
       '- etcdctl: { op: user, name: root, new_password: "{{ pw }}", password: "{{ pw }}", roles: [root], endpoints: ... }',
+      '  register: root_user',
       '- etcdctl: { op: auth, state: enabled, endpoints: ... }',
+      '- etcdctl: { op: verify_auth, password: "{{ pw }}", login_verified: "{{ default root_user.password_verified false }}", endpoints: ... }',
     ].join('\n'),
   },
   args: {
@@ -425,6 +481,12 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
     delay: { type: 'int', default: 3, description: 'op=health: seconds between attempts.' },
     timeout: { type: 'int', default: 5, description: 'Seconds for each etcdctl call (dial and command timeout).' },
     etcdctl_path: { type: 'str', default: 'etcdctl', description: 'etcdctl binary on the host.' },
+    login_verified: {
+      type: 'bool',
+      default: false,
+      description:
+        'op=verify_auth: a login as `user` with `password` already succeeded in this run, e.g. the registered `password_verified` of the `user` op — the authenticated read is then skipped and the message says the login was verified by an earlier task.',
+    },
   },
 
   validate(a) {

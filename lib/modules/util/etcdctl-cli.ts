@@ -1,10 +1,12 @@
 // Running etcdctl on a host without ever putting a password in argv or in the script text: the
 // credentials travel on the request's stdin, the script reads them into ETCDCTL_* environment
 // variables (etcdctl reads every global flag from ETCDCTL_<FLAG>), and a new user password is
-// piped to etcdctl's prompt with the shell builtin printf. Also: parsers for etcdctl's output.
+// piped to etcdctl's prompt with the shell builtin printf. Several independent calls can share one
+// request and run concurrently (runEtcdctlConcurrently). Also: parsers for etcdctl's output.
 
 import type { Connection, ExecResult } from '../../executor/types.js';
 import { shq } from '../../executor/types.js';
+import { ModuleFailure } from '../types.js';
 
 export type Api = '2' | '3';
 
@@ -73,6 +75,23 @@ export function payload(o: RunOptions): string {
   return `${a}\n${o.newPassword?.value ?? ''}\n`;
 }
 
+/** Shell lines that export the credentials held in `$<aVar>` (`user:password`) for etcdctl. */
+function authLines(api: Api, aVar: string): string {
+  return api === '2'
+    ? `ETCDCTL_USERNAME=$${aVar}; export ETCDCTL_USERNAME`
+    : `ETCDCTL_USER=\${${aVar}%%:*}; ETCDCTL_PASSWORD=\${${aVar}#*:}; export ETCDCTL_USER ETCDCTL_PASSWORD`;
+}
+
+/** The etcdctl command line; a new password is fed to its prompt from `$<nVar>`, else stdin is /dev/null. */
+function commandLine(t: EtcdTarget, argv: string[], o: RunOptions, nVar: string): string {
+  const cmd = [`ETCDCTL_API=${o.api}`, shq(t.etcdctlPath), ...globalFlags(t, o.api).map(shq), ...argv.map(shq)].join(' ');
+  if (!o.newPassword) return `${cmd} </dev/null`;
+  // printf is a builtin in every POSIX sh: the password never appears in a process's argv.
+  const fmt = Array.from({ length: o.newPassword.times }, () => '%s\\n').join('');
+  const args = Array.from({ length: o.newPassword.times }, () => `"$${nVar}"`).join(' ');
+  return `printf '${fmt}' ${args} | ${cmd}`;
+}
+
 /** The script: no secret in its text; argv holds only flags, names and the etcdctl sub-command. */
 export function script(t: EtcdTarget, argv: string[], o: RunOptions): string {
   const lines = [
@@ -80,35 +99,127 @@ export function script(t: EtcdTarget, argv: string[], o: RunOptions): string {
     `IFS= read -r __bosun_a || :`,
     `IFS= read -r __bosun_n || :`,
   ];
-  if (o.auth) {
-    lines.push(
-      o.api === '2'
-        ? `ETCDCTL_USERNAME=$__bosun_a; export ETCDCTL_USERNAME`
-        : `ETCDCTL_USER=\${__bosun_a%%:*}; ETCDCTL_PASSWORD=\${__bosun_a#*:}; export ETCDCTL_USER ETCDCTL_PASSWORD`,
-    );
-  }
+  if (o.auth) lines.push(authLines(o.api, '__bosun_a'));
   lines.push('unset __bosun_a');
-  const cmd = [`ETCDCTL_API=${o.api}`, shq(t.etcdctlPath), ...globalFlags(t, o.api).map(shq), ...argv.map(shq)].join(' ');
-  if (o.newPassword) {
-    // printf is a builtin in every POSIX sh: the password never appears in a process's argv.
-    const fmt = Array.from({ length: o.newPassword.times }, () => '%s\\n').join('');
-    const args = Array.from({ length: o.newPassword.times }, () => '"$__bosun_n"').join(' ');
-    lines.push(`printf '${fmt}' ${args} | ${cmd}`);
-  } else {
-    lines.push(`unset __bosun_n`, `${cmd} </dev/null`);
-  }
+  if (!o.newPassword) lines.push('unset __bosun_n');
+  lines.push(commandLine(t, argv, o, '__bosun_n'));
   return lines.join('\n');
 }
 
+function timeoutMs(t: EtcdTarget): number {
+  // etcdctl's own timeouts end each call; this only guards against a wedged host.
+  return (t.timeoutSec * 3 + 30) * 1000;
+}
+
+function secretsOf(opts: RunOptions[]): string[] {
+  return opts.flatMap((o) => [o.auth?.password, o.newPassword?.value]).filter((s): s is string => !!s);
+}
+
 export async function runEtcdctl(conn: Connection, t: EtcdTarget, argv: string[], o: RunOptions): Promise<ExecResult> {
-  const secrets = [o.auth?.password, o.newPassword?.value].filter((s): s is string => !!s);
   return conn.exec(script(t, argv, o), {
     stdin: payload(o),
-    secrets,
+    secrets: secretsOf([o]),
     label: o.label ?? `etcdctl:${argv[0] ?? ''}`,
-    // etcdctl's own timeouts end each call; this only guards against a wedged host.
-    timeoutMs: (t.timeoutSec * 3 + 30) * 1000,
+    timeoutMs: timeoutMs(t),
   });
+}
+
+/** One etcdctl invocation of a concurrent batch. */
+export interface EtcdctlCall {
+  argv: string[];
+  opts: RunOptions;
+}
+
+/** What one call of a batch gave: its own exit code and its own, exactly separated, output. */
+export type CallResult = Pick<ExecResult, 'exitCode' | 'stdout' | 'stderr'>;
+
+/** The batch's stdin: two lines per call, in call order (as payload()). */
+export function batchPayload(calls: EtcdctlCall[]): string {
+  return calls.map((c) => payload(c.opts)).join('');
+}
+
+const FRAME = 'bosun-etcdctl-call';
+
+/**
+ * One script that starts every call in the background and waits for all of them. Each call's
+ * stdout and stderr go to their own files in a private `mktemp -d` directory (removed by a trap),
+ * so concurrent output never interleaves; after `wait`, each call is printed as the header
+ * "bosun-etcdctl-call <index> <exit code> <stdout bytes> <stderr bytes>\n" then its stdout and
+ * stderr bytes. Credentials are read from stdin into shell variables (never exported except as
+ * the ETCDCTL_* of that call's own subshell), as script() does.
+ */
+export function batchScript(t: EtcdTarget, calls: EtcdctlCall[]): string {
+  const n = calls.length;
+  const lines = [`unset ${ENV_TO_CLEAR.join(' ')}`];
+  for (let i = 0; i < n; i++) lines.push(`IFS= read -r __bosun_a${i} || :`, `IFS= read -r __bosun_n${i} || :`);
+  lines.push(
+    `__bosun_d=$(mktemp -d "\${TMPDIR:-/tmp}/bosun-etcdctl.XXXXXXXX") || exit 97`,
+    `trap 'rm -rf "$__bosun_d"' EXIT`,
+    // a signal still runs the EXIT trap (dash skips it on a plain signal death)
+    `trap 'exit 129' HUP INT TERM`,
+  );
+  calls.forEach((c, i) => {
+    const body = [...(c.opts.auth ? [authLines(c.opts.api, `__bosun_a${i}`)] : []), commandLine(t, c.argv, c.opts, `__bosun_n${i}`)];
+    lines.push(`( ${body.join('; ')} ) >"$__bosun_d/o${i}" 2>"$__bosun_d/e${i}" &`, `__bosun_p${i}=$!`);
+  });
+  lines.push(`unset ${calls.map((_, i) => `__bosun_a${i} __bosun_n${i}`).join(' ')}`);
+  for (let i = 0; i < n; i++) lines.push(`wait "$__bosun_p${i}"; __bosun_r${i}=$?`);
+  for (let i = 0; i < n; i++) {
+    // wc -c's count unquoted: word splitting drops the padding some wc implementations print.
+    lines.push(
+      `printf '${FRAME} ${i} %s %s %s\\n' "$__bosun_r${i}" $(wc -c <"$__bosun_d/o${i}") $(wc -c <"$__bosun_d/e${i}")`,
+      `cat "$__bosun_d/o${i}" "$__bosun_d/e${i}"`,
+    );
+  }
+  lines.push('exit 0');
+  return lines.join('\n');
+}
+
+/** Splits a batch's stdout into its calls' results; throws when the framing is not exactly as announced. */
+export function parseBatch(raw: Buffer, n: number): CallResult[] {
+  const out: CallResult[] = [];
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const nl = raw.indexOf(0x0a, pos);
+    const header = nl < 0 ? '' : raw.subarray(pos, nl).toString('latin1');
+    const m = new RegExp(`^${FRAME} (\\d+) (\\d+) (\\d+) (\\d+)$`).exec(header);
+    if (!m || Number(m[1]) !== i) throw new Error(`etcdctl batch output: expected the header of call ${i} at byte ${pos}, found ${JSON.stringify(header.slice(0, 80))}`);
+    const [outLen, errLen] = [Number(m[3]), Number(m[4])];
+    const start = nl + 1;
+    if (start + outLen + errLen > raw.length) throw new Error(`etcdctl batch output: call ${i} announces ${outLen + errLen} bytes, ${raw.length - start} left`);
+    out.push({
+      exitCode: Number(m[2]),
+      stdout: raw.subarray(start, start + outLen).toString('utf8'),
+      stderr: raw.subarray(start + outLen, start + outLen + errLen).toString('utf8'),
+    });
+    pos = start + outLen + errLen;
+  }
+  if (pos !== raw.length) throw new Error(`etcdctl batch output: ${raw.length - pos} unexpected trailing byte(s)`);
+  return out;
+}
+
+/**
+ * Runs independent etcdctl calls concurrently in ONE request (one round trip, the etcdctl process
+ * start-ups and logins overlapping). Returns one result per call, in call order. A call's failure is
+ * its result; the batch itself fails (ModuleFailure) only when the host could not run it.
+ */
+export async function runEtcdctlConcurrently(conn: Connection, t: EtcdTarget, calls: EtcdctlCall[], label?: string): Promise<CallResult[]> {
+  if (calls.length === 0) return [];
+  const r = await conn.exec(batchScript(t, calls), {
+    stdin: batchPayload(calls),
+    secrets: secretsOf(calls.map((c) => c.opts)),
+    label: label ?? calls.map((c) => c.opts.label ?? `etcdctl:${c.argv[0] ?? ''}`).join('+'),
+    timeoutMs: timeoutMs(t),
+  });
+  try {
+    if (r.exitCode !== 0) throw new Error(`exit code ${r.exitCode}`);
+    return parseBatch(r.raw, calls.length);
+  } catch (e) {
+    throw new ModuleFailure(`etcdctl: running ${calls.length} calls in one request failed on ${conn.host}: ${(e as Error).message}${r.stderr.trim() ? `: ${r.stderr.trim()}` : ''}`, {
+      rc: r.exitCode,
+      stderr: r.stderr,
+    });
+  }
 }
 
 /**
