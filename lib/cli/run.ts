@@ -237,7 +237,16 @@ async function runParsed(o: RunCliOptions, io: IO): Promise<number> {
   // Validate everything that can be validated before any host is touched.
   for (const play of playbook.plays) runner.playHosts(play);
   if (o.limit) inventory.select(o.limit, undefined, { strict: true });
-  checkUndefinedVariables(playbook, inventory, definedNames, o.extraVars, runner.templates);
+  // The ssh handshakes (the run's largest fixed cost) overlap the checks below; a failed check closes
+  // the channels before any request but the read-only fact probe was sent.
+  const listing = o.syntaxCheck || o.listHosts || o.listTasks || o.listTags;
+  if (!listing) await runner.prestart();
+  try {
+    checkUndefinedVariables(playbook, inventory, definedNames, o.extraVars, runner.templates);
+  } catch (e) {
+    await runner.close();
+    throw e;
+  }
 
   if (o.syntaxCheck) {
     io.out(`playbook: ${o.playbook}\n`);

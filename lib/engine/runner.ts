@@ -159,6 +159,10 @@ export class Runner {
   private readonly allHandlers: TaskNode[] = [];
   /** Channels for other become users than the inventory's, keyed by host and user. */
   private readonly extraConns = new Map<string, Connection>();
+  /** Channels opened by prestart() before the first play, taken over by the host's first remote play. */
+  /** A prestarted channel's bootstrap (and facts), awaited by the play that takes the channel over. */
+  private readonly warmReady = new Map<string, Promise<Facts | undefined>>();
+  private readonly warm = new Map<string, { conn: Connection; ready: Promise<Facts | undefined> }>();
   private playLocal = false;
 
   constructor(
@@ -206,6 +210,41 @@ export class Runner {
     return hosts;
   }
 
+  /**
+   * Starts the ssh channels (with the fact probe riding on each bootstrap) of the first remote
+   * play's first `forks` hosts, so the handshakes run while the control node still checks the
+   * playbook and runs local plays. A channel only logs in and reads facts: nothing on a host
+   * changes before run() executes a task. Call close() if run() is not called after all.
+   */
+  async prestart(): Promise<void> {
+    for (const play of this.playbook.plays) {
+      if (play.connection === 'local') continue;
+      const specs = this.batches(play, this.playHosts(play))[0]!
+        .map((h) => this.connSpec(h))
+        .filter((s) => s.connection === 'ssh');
+      if (specs.length === 0) continue;
+      for (const spec of specs.slice(0, this.opts.forks)) {
+        const conn = await this.newConn(spec);
+        const ready = play.gatherFacts ? gatherFacts(conn) : conn.open().then(() => undefined);
+        ready.catch(() => {}); // reported by the play that uses the host (connectAll)
+        this.warm.set(spec.name, { conn, ready });
+      }
+      return;
+    }
+  }
+
+  /** Closes every channel (also for a run stopped before run(), e.g. by a failed check after prestart()). */
+  async close(): Promise<void> {
+    await Promise.all([...this.connections()].map((c) => c.close()));
+  }
+
+  private connections(): Set<Connection> {
+    const all = new Set<Connection>(this.extraConns.values());
+    for (const h of this.hosts.values()) if (h.conn) all.add(h.conn);
+    for (const w of this.warm.values()) all.add(w.conn);
+    return all;
+  }
+
   async run(): Promise<RunSummary> {
     const t0 = performance.now();
     try {
@@ -214,7 +253,7 @@ export class Runner {
         await this.runPlay(play);
       }
     } finally {
-      await Promise.all([...[...this.hosts.values()].map((h) => h.conn?.close()), ...[...this.extraConns.values()].map((c) => c.close())]);
+      await this.close();
     }
     let exitCode = 0;
     const stats = new Map<string, HostStats>();
@@ -223,10 +262,8 @@ export class Runner {
     for (const h of this.hosts.values()) {
       stats.set(h.name, h.stats);
       if (h.stats.failed > 0 && exitCode === 0) exitCode = 2;
-      requests += h.conn?.stats.requests ?? 0;
-      processes += h.conn?.stats.processes ?? 0;
     }
-    for (const c of this.extraConns.values()) {
+    for (const c of this.connections()) {
       requests += c.stats.requests;
       processes += c.stats.processes;
     }
@@ -355,6 +392,12 @@ export class Runner {
       return c;
     }
     if (st.conn) return st.conn;
+    const w = this.warm.get(name);
+    if (w) {
+      this.warm.delete(name);
+      this.warmReady.set(name, w.ready);
+      return (st.conn = w.conn);
+    }
     st.conn = await this.newConn(this.connSpec(name));
     return st.conn;
   }
@@ -371,6 +414,8 @@ export class Runner {
     const need = batch.filter((h) => !this.host(h).unreachable);
     if (!play.gatherFacts) {
       for (const h of need) await this.openConn(h);
+      // a prestarted channel that failed to open reports at its first request, as any other
+      for (const h of need) this.warmReady.delete(h);
       return;
     }
     const info: TaskInfo = { name: 'Gathering Facts', title: 'Gathering Facts', kind: 'facts', tags: ['always'] };
@@ -383,6 +428,12 @@ export class Runner {
           const t0 = performance.now();
           try {
             const conn = await this.openConn(h);
+            const ready = this.warmReady.get(h);
+            if (ready) {
+              this.warmReady.delete(h);
+              const f = await ready;
+              st.facts ??= f;
+            }
             // The fact probe opens the channel itself: it travels with the bootstrap (one round trip).
             if (!st.facts) st.facts = await gatherFacts(conn);
             else await conn.open();

@@ -190,6 +190,8 @@ export class SshConnection implements Connection {
   readonly stats: ConnectionStats = { requests: 0, processes: 0 };
   readonly host: string;
   private ch?: Channel;
+  /** The channel whose handshake is running (close() cuts it off). */
+  private opening?: Channel;
   private closed = false;
   private tail: Promise<unknown> = Promise.resolve();
   private readonly retryDelaysMs: number[];
@@ -318,11 +320,19 @@ export class SshConnection implements Connection {
     }
     this.ch = undefined;
     for (let attempt = 0; ; attempt++) {
+      if (this.closed) throw new UnreachableError(`connection to ${this.host} is closed`);
       try {
-        this.ch = await this.spawnChannel(first);
+        const ch = await this.spawnChannel(first);
+        if (this.closed) {
+          // closed while the handshake ran (close() killed it, or it won the race): never use it
+          ch.kill();
+          throw new UnreachableError(`connection to ${this.host} is closed`);
+        }
+        this.ch = ch;
         openConnections.add(this);
         return this.ch;
       } catch (e) {
+        if (this.closed) throw e instanceof UnreachableError ? e : new UnreachableError(`connection to ${this.host} is closed`, { cause: e });
         const f = e instanceof OpenFailure ? e : new OpenFailure(String(e), true);
         if (!f.retry || attempt >= this.retryDelaysMs.length)
           throw new UnreachableError(f.message, { hint: f.hint, cause: e });
@@ -355,6 +365,7 @@ export class SshConnection implements Connection {
     const child = proc.child;
     if (!child) throw new OpenFailure(`could not start ssh for ${this.host}`, false);
     const ch = new Channel(proc, child, marker);
+    this.opening = ch;
     const loop = Buffer.from(dispatcherLoop(marker));
     ch.write(Buffer.concat([Buffer.from(`${loop.length}\n`), loop, ...(first ? [first] : [])]));
 
@@ -381,6 +392,7 @@ export class SshConnection implements Connection {
       throw this.openFailure(ch);
     } finally {
       clearTimeout(timer);
+      this.opening = undefined;
     }
   }
 
@@ -403,6 +415,13 @@ export class SshConnection implements Connection {
 
   close(): Promise<void> {
     this.closed = true;
+    const opening = this.opening;
+    if (opening) {
+      // still in its handshake (a prestarted channel the run did not use): nothing was asked of it
+      // but the read-only fact probe, so it is cut off rather than waited for
+      opening.kill();
+      return opening.exited.catch(() => {});
+    }
     const ch = this.ch;
     this.ch = undefined;
     openConnections.delete(this);

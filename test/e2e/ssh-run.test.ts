@@ -4,7 +4,8 @@
 import t from 'tap';
 import * as path from 'node:path';
 import { withLab } from '../helpers/lab.js';
-import { FIXTURES, bosunRun, parseRecap, parseSummary, remote, requestsPerTask, tempDir, writeInventory } from '../fixtures/e2e/harness.js';
+import * as fs from 'node:fs';
+import { FIXTURES, bosunRun, localPidsWith, parseRecap, parseSummary, remote, requestsPerTask, tempDir, writeInventory } from '../fixtures/e2e/harness.js';
 
 const HOSTS = ['node1', 'node2', 'node3'];
 const PLAYBOOK = path.join(FIXTURES, 'generic/site.yml');
@@ -69,4 +70,22 @@ t.test('generic playbook over ssh on 3 hosts', async (t) => {
   const traced = [...per.values()].reduce((n, m) => n + [...m.values()].reduce((a, b) => a + b, 0), 0);
   t.equal(traced, s2.requests, 'every request of the summary is traced at -vvv');
   t.ok(s2.requests <= 3 * (ONE_REQUEST_TASKS.length + (facts?.get('node1') ?? 1)), `no-op rerun: ${s2.requests} requests`);
+
+  // Channels start while the playbook is still being checked (Runner.prestart): a check that fails
+  // then (exit 4) must leave every host untouched and no ssh process behind.
+  const dir = tempDir(t, 'e2e-bad-');
+  const bad = path.join(dir, 'bad.yml');
+  fs.writeFileSync(
+    bad,
+    `- hosts: all\n  tasks:\n    - name: sentinel\n      copy: { content: "x", dest: /var/lib/bosun-e2e/sentinel }\n    - name: later\n      file: { path: "/var/lib/bosun-e2e/{{ not_defined_anywhere }}", state: directory }\n`,
+  );
+  const failed = await bosunRun([bad, '-i', inv]);
+  t.equal(failed.code, 4, 'undefined variable: exit 4');
+  t.match(failed.err, /^ERROR! .*bad\.yml:6:\d+: .*undefined variable 'not_defined_anywhere'/);
+  t.equal(failed.out, '', 'no play output');
+  t.same(localPidsWith(lab.keyFile), [], 'no ssh process left');
+  for (const h of HOSTS) {
+    const r = await remote(lab, h, 'test -e /var/lib/bosun-e2e/sentinel && echo present || echo absent');
+    t.equal(r.out.toString(), 'absent\n', `${h}: untouched`);
+  }
 });

@@ -1,0 +1,136 @@
+// Runner.prestart(): the first remote play's channels (and their fact probes) start before the
+// playbook checks finish; run() takes them over, close() ends them when the run never starts.
+// A fake connection records every call, so the order "open/facts only, then tasks" is asserted.
+import t, { type Test } from 'tap';
+import { join } from 'node:path';
+import { loadPlaybook } from '../../lib/loaders/playbook.js';
+import { Inventory } from '../../lib/loaders/inventory.js';
+import { Runner, type Reporter, type RunOptions } from '../../lib/engine/runner.js';
+import { UnreachableError } from '../../lib/errors.js';
+import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from '../../lib/executor/types.js';
+
+const FACTS = 'os_family=Debian\ndistribution=debian\ninit=systemd\nhostname=x\nfqdn=x\narchitecture=x86_64\nuser=root\n';
+
+class FakeConn implements Connection {
+  readonly kind = 'ssh' as const;
+  readonly stats = { requests: 0, processes: 0 };
+  readonly calls: string[] = [];
+  closed = false;
+  constructor(
+    readonly host: string,
+    private readonly unreachable = false,
+  ) {}
+  opened = false;
+  async open(): Promise<void> {
+    // idempotent by contract (the runner calls it before tasks): recorded once
+    if (!this.opened) this.calls.push('open');
+    this.opened = true;
+    if (this.unreachable) throw new UnreachableError(`ssh: connect to host ${this.host} port 22: No route to host`);
+    this.stats.processes = 1;
+  }
+  async exec(_script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.calls.push(opts.label ?? 'exec');
+    this.opened = true; // a request rides on the bootstrap (opens the channel)
+    if (this.unreachable) throw new UnreachableError(`ssh: connect to host ${this.host} port 22: No route to host`);
+    this.stats.processes = 1;
+    this.stats.requests++;
+    const stdout = opts.label === 'facts' ? FACTS : '';
+    return { exitCode: 0, stdout, stderr: '', raw: Buffer.from(stdout), durationMs: 1 };
+  }
+  async close(): Promise<void> {
+    this.calls.push('close');
+    this.closed = true;
+  }
+}
+
+const quiet: Reporter = { playStart() {}, taskStart() {}, hostResult() {}, warn() {}, log() {}, progress() {}, recap() {} };
+
+async function setup(t: Test, play: string, opts: Partial<RunOptions> = {}, unreachable: string[] = []) {
+  const dir = t.testdir({
+    'play.yml': play,
+    'inv.yml': 'all:\n  hosts:\n    a: {}\n    b: {}\n    c: {}\n    localhost: { ansible_connection: local }\n',
+  });
+  const { playbook } = await loadPlaybook(join(dir, 'play.yml'));
+  const inventory = Inventory.load(join(dir, 'inv.yml'));
+  const conns = new Map<string, FakeConn[]>();
+  const connect = (spec: ConnectionSpec): Connection => {
+    const c = new FakeConn(spec.name, unreachable.includes(spec.name));
+    conns.set(spec.name, [...(conns.get(spec.name) ?? []), c]);
+    return c;
+  };
+  const runner = new Runner(
+    playbook,
+    inventory,
+    { check: false, diff: false, extraVars: {}, tags: [], skipTags: [], forks: 50, verbosity: 0, secrets: new Set(), connect, ...opts },
+    quiet,
+  );
+  return { runner, conns };
+}
+
+const LOCAL_THEN_REMOTE = `- hosts: localhost
+  gather_facts: false
+  tasks:
+    - debug: { msg: first }
+- hosts: a,b,c
+  tasks:
+    - command: "true"
+`;
+
+t.test('the first remote play is prestarted: facts only, then run() reuses the channel', async (t) => {
+  const { runner, conns } = await setup(t, LOCAL_THEN_REMOTE);
+  await runner.prestart();
+  await new Promise((r) => setTimeout(r, 10));
+  t.same([...conns.keys()].sort(), ['a', 'b', 'c'], 'the local play is skipped, the remote play prestarted');
+  for (const [h, [c]] of conns) t.same(c!.calls, ['facts'], `${h}: only the fact probe before run()`);
+  const summary = await runner.run();
+  t.equal(summary.exitCode, 0);
+  for (const h of ['a', 'b', 'c']) {
+    const list = conns.get(h)!;
+    t.equal(list.length, 1, `${h}: one connection for the whole run`);
+    t.same(list[0]!.calls, ['facts', 'run', 'close'], `${h}: facts gathered once, then the task`);
+  }
+  t.equal(summary.processes, 3);
+});
+
+t.test('forks bounds how many channels are prestarted; serial batches start with their first batch', async (t) => {
+  const forks = await setup(t, LOCAL_THEN_REMOTE, { forks: 2 });
+  await forks.runner.prestart();
+  t.same([...forks.conns.keys()].sort(), ['a', 'b']);
+  t.equal((await forks.runner.run()).exitCode, 0);
+  t.same(forks.conns.get('c')!.map((c) => c.calls), [['facts', 'run', 'close']], 'the rest open when their play needs them');
+
+  const serial = await setup(t, `- hosts: a,b,c\n  serial: 1\n  tasks:\n    - command: "true"\n`);
+  await serial.runner.prestart();
+  t.same([...serial.conns.keys()], ['a']);
+  await serial.runner.close();
+});
+
+t.test('gather_facts: false prestarts the channel without any request', async (t) => {
+  const { runner, conns } = await setup(t, `- hosts: a\n  gather_facts: false\n  tasks:\n    - command: "true"\n`);
+  await runner.prestart();
+  await new Promise((r) => setTimeout(r, 10));
+  t.same(conns.get('a')![0]!.calls, ['open']);
+  t.equal((await runner.run()).exitCode, 0);
+  t.same(conns.get('a')![0]!.calls, ['open', 'run', 'close']);
+});
+
+t.test('close() without run(): every prestarted channel closed, no task request sent', async (t) => {
+  const { runner, conns } = await setup(t, LOCAL_THEN_REMOTE);
+  await runner.prestart();
+  await runner.close();
+  for (const [h, [c]] of conns) {
+    t.ok(c!.closed, `${h} closed`);
+    t.notOk(c!.calls.includes('run'), `${h}: no task ran`);
+  }
+});
+
+t.test('a host unreachable at prestart is reported by its play (exit 3), the others run', async (t) => {
+  const results: Array<{ host: string; status: string }> = [];
+  const { runner } = await setup(t, LOCAL_THEN_REMOTE, {}, ['b']);
+  (runner as unknown as { out: Reporter }).out = { ...quiet, hostResult: (_t, r) => results.push({ host: r.host, status: r.status }) };
+  await runner.prestart();
+  const summary = await runner.run();
+  t.equal(summary.exitCode, 3);
+  t.same(results.filter((r) => r.host === 'b'), [{ host: 'b', status: 'unreachable' }], 'reported once, at Gathering Facts');
+  t.equal(results.filter((r) => r.host === 'a' && r.status === 'changed').length, 1, 'a ran its task');
+});
