@@ -1,8 +1,10 @@
 // etcdctl module against a real single-node etcd 3.4 on 127.0.0.1 (random free ports), TLS with
-// client-cert auth and certificates made by the openssl CLI, v2 API enabled for the v2 ops.
-import t from 'tap';
+// client-cert auth and certificates made by the openssl CLI, v2 API enabled for the v2 ops; and
+// against a fake etcdctl that counts requests, calls and password logins.
+import t, { type Test } from 'tap';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
 import etcdctl, { type EtcdctlArgs } from '../../lib/modules/etcdctl.js';
 import { parseMemberList, parseHealth, etcdError, script, payload } from '../../lib/modules/util/etcdctl-cli.js';
@@ -169,11 +171,14 @@ t.test('users, auth enable, verify_auth: idempotent, passwords never in argv or 
   t.equal(ver0.plan.changed, false, 'verify_auth reports in check mode');
   t.match(ver0.plan.msg, /not in force: an unauthenticated read was allowed/);
   await t.rejects(runTask(etcdctl, c, { ...base, op: 'verify_auth', password: ROOT_PW }), /unauthenticated read was allowed/);
+  // login_verified spares the authenticated read only: the anonymous one still decides.
+  await t.rejects(runTask(etcdctl, c, { ...base, op: 'verify_auth', password: ROOT_PW, login_verified: true }), /unauthenticated read was allowed/);
 
   const watched = await watchArgv([ROOT_PW, NEW_PW, 'r00t', 'second-Pass'], async () => {
     const first = await runTask(etcdctl, c, rootUser);
     t.equal(first.outcome.changed, true, 'root created');
     t.match(first.outcome.msg, /Add user root/);
+    t.equal(first.outcome.result?.password_verified, false, 'auth off: no login proved the password');
     // Auth still off: the password cannot be checked, so it is set again (documented); on_create skips it.
     const again = await runTask(etcdctl, c, rootUser);
     t.equal(again.outcome.changed, true);
@@ -186,9 +191,12 @@ t.test('users, auth enable, verify_auth: idempotent, passwords never in argv or 
     t.equal(en2.outcome.changed, false, 'auth enable is idempotent');
     t.match(en2.plan.msg, /already enabled/);
 
+    const requests = rec.stats.requests;
     const same = await runTask(etcdctl, c, rootUser);
     t.equal(same.outcome.changed, false, 'root present with the same password: no change');
     t.match(same.outcome.msg, /password verified/);
+    t.equal(same.outcome.result?.password_verified, true, 'the login as root with its password worked while auth was on');
+    t.equal(rec.stats.requests - requests, 1, 'auth probe and user get in one request');
 
     // Another user: created, then its password is verified by logging in with it.
     const app = { ...base, op: 'user' as const, name: 'app', new_password: NEW_PW, password: ROOT_PW };
@@ -197,6 +205,7 @@ t.test('users, auth enable, verify_auth: idempotent, passwords never in argv or 
     const changed = await runTask(etcdctl, c, { ...app, new_password: `${NEW_PW}2` });
     t.equal(changed.outcome.changed, true, 'a different password is detected and set');
     t.match(changed.plan.msg, /set the password of user app/);
+    t.equal(changed.outcome.result?.password_verified, true, "root's login stays valid when app's password changes");
     t.equal((await runTask(etcdctl, c, { ...app, new_password: `${NEW_PW}2` })).outcome.changed, false);
 
     const role = { ...base, op: 'role' as const, name: 'reader', password: ROOT_PW };
@@ -216,10 +225,22 @@ t.test('users, auth enable, verify_auth: idempotent, passwords never in argv or 
   const anon = sh(`etcdctl --endpoints=${endpoint} --cacert=ca.crt --cert=admin.crt --key=admin.key get x 2>&1 || echo REFUSED`).toString();
   t.match(anon, /REFUSED/);
   t.match(anon, /permission denied|user name/);
+  let requests = rec.stats.requests;
   const ver = await runTask(etcdctl, c, { ...base, op: 'verify_auth', password: ROOT_PW });
   t.equal(ver.outcome.changed, false);
   t.equal(ver.outcome.result?.verified, true);
   t.match(ver.outcome.result?.unauthenticated, /refused/);
+  t.equal(ver.outcome.result?.authenticated, 'allowed');
+  t.match(ver.outcome.msg, /v3 auth verified: anonymous read refused, read as root allowed/);
+  t.equal(rec.stats.requests - requests, 1, 'both reads in one request');
+  requests = rec.stats.requests;
+  const ver2 = await runTask(etcdctl, c, { ...base, op: 'verify_auth', password: ROOT_PW, login_verified: true });
+  t.equal(ver2.outcome.result?.verified, true);
+  t.equal(ver2.outcome.result?.authenticated, 'login verified by an earlier task');
+  t.match(ver2.outcome.msg, /v3 auth verified: anonymous read refused, login as root verified by an earlier task/);
+  t.equal(rec.stats.requests - requests, 1);
+  t.notMatch(rec.scripts.at(-1)!, /ETCDCTL_USER=/, 'no authenticated call: only the anonymous read');
+  t.equal((rec.scripts.at(-1)!.match(/ETCDCTL_API=3 etcdctl/g) ?? []).length, 1, 'one etcdctl call');
 
   // Wrong password: fails, says which user, never prints the password.
   const wrong = runTask(etcdctl, c, { ...base, op: 'user', name: 'root', password: 'nope-wrong' });
@@ -249,6 +270,139 @@ t.test('v2: root user, auth, guest role removal, verify', async (t) => {
   const ver = await runTask(etcdctl, c, { ...v2, op: 'verify_auth' });
   t.equal(ver.outcome.result?.verified, true);
   t.match(ver.outcome.result?.unauthenticated, /requires user authentication|Insufficient credentials/);
+});
+
+/**
+ * A fake etcdctl (shell script) with its auth state in files: the plan logic and what each op asks
+ * of the server, counted — requests, etcdctl processes, and password logins (a bcrypt each on etcd).
+ */
+function fakeEtcd(t: Test, state: { authOn: boolean; users: Record<string, { pw: string; roles: string[] }> }) {
+  const d = t.testdir({ users: {} });
+  const bin = join(d, 'etcdctl');
+  writeFileSync(
+    bin,
+    `#!/bin/sh
+d=$(dirname "$0")
+printf '%s\\n' "$*" >> "$d/argv.log"
+while [ $# -gt 0 ]; do case $1 in --*) shift;; *) break;; esac; done
+if [ -n "\${ETCDCTL_USER:-}" ]; then
+  u=\${ETCDCTL_USER}
+  if [ -e "$d/auth_on" ]; then
+    echo "$u" >> "$d/logins"
+    if [ ! -e "$d/users/$u.pw" ] || [ "$(cat "$d/users/$u.pw")" != "$ETCDCTL_PASSWORD" ]; then
+      echo 'Error: etcdserver: authentication failed, invalid user ID or password' >&2; exit 1
+    fi
+  fi
+elif [ -e "$d/auth_on" ]; then
+  echo 'Error: etcdserver: user name is empty' >&2; exit 1
+fi
+case "$1 $2" in
+  "get "*) exit 0 ;;
+  "user get")
+    [ -e "$d/users/$3.pw" ] || { echo 'Error: etcdserver: user name not found' >&2; exit 1; }
+    printf 'User: %s\\nRoles: %s\\n' "$3" "$(cat "$d/users/$3.roles")" ;;
+  *) echo "fake etcdctl: $*" >&2; exit 9 ;;
+esac
+`,
+  );
+  chmodSync(bin, 0o755);
+  if (state.authOn) writeFileSync(join(d, 'auth_on'), '');
+  for (const [u, v] of Object.entries(state.users)) {
+    writeFileSync(join(d, 'users', `${u}.pw`), v.pw);
+    writeFileSync(join(d, 'users', `${u}.roles`), v.roles.join(' '));
+  }
+  const read = (f: string) => {
+    try {
+      return readFileSync(join(d, f), 'utf8').split('\n').filter(Boolean);
+    } catch {
+      return [];
+    }
+  };
+  return {
+    args: { endpoints: ['https://fake:2379'], etcdctl_path: bin, timeout: 2 },
+    /** etcdctl processes started (their argv, global flags included). */
+    argv: () => read('argv.log'),
+    /** Password logins while auth is on. */
+    logins: () => read('logins'),
+  };
+}
+
+t.test('fake etcd: no-op rerun costs one request per task and one login in all', async (t) => {
+  const f = fakeEtcd(t, { authOn: true, users: { root: { pw: ROOT_PW, roles: ['root'] } } });
+  const ctx = fakeContext();
+  const rec = new Recording(ctx.conn);
+  const c = { ...ctx, conn: rec };
+  const user = await runTask(etcdctl, c, { ...f.args, op: 'user', name: 'root', new_password: ROOT_PW, password: ROOT_PW, roles: ['root'] });
+  t.equal(user.outcome.changed, false);
+  t.match(user.outcome.msg, /user root is present, password verified/);
+  t.same(user.outcome.result, { name: 'root', state: 'present', auth_enabled: true, roles: ['root'], password_verified: true });
+  t.equal(rec.scripts.length, 1, 'user: one request');
+  t.equal(f.argv().length, 2, 'user: two etcdctl calls (auth probe, user get)');
+  t.same(f.logins(), ['root'], 'user: one login');
+
+  const ver = await runTask(etcdctl, c, { ...f.args, op: 'verify_auth', password: ROOT_PW, login_verified: true });
+  t.equal(ver.outcome.changed, false);
+  t.match(ver.outcome.msg, /^v3 auth verified: anonymous read refused, login as root verified by an earlier task$/);
+  t.same(ver.outcome.result, {
+    api: '3',
+    unauthenticated: 'refused: etcdserver: user name is empty',
+    authenticated: 'login verified by an earlier task',
+    verified: true,
+  });
+  t.equal(rec.scripts.length, 2, 'verify_auth: one request');
+  t.equal(f.argv().length, 3, 'verify_auth: the anonymous read only');
+  t.same(f.logins(), ['root'], 'verify_auth: no second login');
+
+  const full = await runTask(etcdctl, { ...c, check: true }, { ...f.args, op: 'verify_auth', password: ROOT_PW });
+  t.match(full.plan.msg, /read as root allowed/);
+  t.equal(full.plan.result?.authenticated, 'allowed');
+  t.equal(rec.scripts.length, 3, 'without login_verified: both reads, one request');
+  t.same(f.logins(), ['root', 'root'], 'without login_verified: the second login happens');
+
+  for (const s of rec.scripts) t.notOk(s.includes(ROOT_PW), 'no password in the script text');
+  for (const a of f.argv()) t.notOk(a.includes(ROOT_PW), 'no password in argv');
+  t.same(rec.stdins.map((x) => x.includes(ROOT_PW)), [true, false, true], 'the password travels on stdin, and only to requests that log in');
+});
+
+t.test('fake etcd: password_verified is false unless a login proved the password', async (t) => {
+  const root = { op: 'user' as const, name: 'root', new_password: ROOT_PW, password: ROOT_PW, roles: ['root'] };
+  await t.test('auth off (fresh deploy): password set again, not verified', async (t) => {
+    const f = fakeEtcd(t, { authOn: false, users: { root: { pw: ROOT_PW, roles: ['root'] } } });
+    const p = await runTask(etcdctl, fakeContext({ check: true }), { ...f.args, ...root });
+    t.equal(p.plan.changed, true);
+    t.match(p.plan.msg, /would set the password of user root \(a password cannot be verified while auth is disabled/);
+    t.equal(p.plan.result?.password_verified, false);
+    t.equal(p.plan.result?.auth_enabled, false);
+    // with login_verified false (the default), verify_auth logs in itself and catches the open cluster
+    await t.rejects(runTask(etcdctl, fakeContext(), { ...f.args, op: 'verify_auth', password: ROOT_PW }), /unauthenticated read was allowed/);
+  });
+  await t.test('auth on, root absent: created, not verified', async (t) => {
+    const f = fakeEtcd(t, { authOn: true, users: { admin: { pw: NEW_PW, roles: ['root'] } } });
+    const p = await runTask(etcdctl, fakeContext({ check: true }), { ...f.args, ...root, user: 'admin', password: NEW_PW });
+    t.match(p.plan.msg, /would add user root/);
+    t.equal(p.plan.result?.password_verified, false, 'the user get failed (not found): no claim');
+  });
+  await t.test("changing the login user's own password: the old one is no longer verified", async (t) => {
+    const f = fakeEtcd(t, { authOn: true, users: { root: { pw: ROOT_PW, roles: ['root'] } } });
+    const p = await runTask(etcdctl, fakeContext({ check: true }), { ...f.args, ...root, new_password: NEW_PW });
+    t.match(p.plan.msg, /would set the password of user root/);
+    t.equal(p.plan.result?.password_verified, false);
+    const del = await runTask(etcdctl, fakeContext({ check: true }), { ...f.args, ...root, state: 'absent' as const });
+    t.match(del.plan.msg, /would delete user root/);
+    t.equal(del.plan.result?.password_verified, false);
+  });
+  await t.test('wrong password: fails as before', async (t) => {
+    const f = fakeEtcd(t, { authOn: true, users: { root: { pw: ROOT_PW, roles: ['root'] } } });
+    await t.rejects(runTask(etcdctl, fakeContext(), { ...f.args, ...root, password: 'nope' }), /password given for etcd user 'root' is wrong/);
+    await t.rejects(runTask(etcdctl, fakeContext(), { ...f.args, op: 'verify_auth', password: 'nope' }), /a read as root was refused \(etcdserver: authentication failed/);
+  });
+  await t.test('auth on, no password: says how to fix before using the speculative read', async (t) => {
+    const f = fakeEtcd(t, { authOn: true, users: { root: { pw: ROOT_PW, roles: ['root'] } } });
+    await t.rejects(runTask(etcdctl, fakeContext(), { ...f.args, op: 'user', name: 'root' }), /authentication is enabled: pass `password`/);
+    await t.rejects(runTask(etcdctl, fakeContext(), { ...f.args, op: 'grant', name: 'root', roles: ['root'] }), /authentication is enabled: pass `password`/);
+  });
+  t.equal(etcdctl.args.login_verified?.default, false);
+  t.equal(etcdctl.args.login_verified?.type, 'bool');
 });
 
 t.test('health with a dead endpoint fails with etcd\'s message after retries', async (t) => {
