@@ -11,7 +11,7 @@ import type { Inventory } from '../loaders/inventory.js';
 import type { Connection, ConnectionSpec } from '../executor/types.js';
 import { shq } from '../executor/types.js';
 import { LocalConnection } from '../executor/local.js';
-import type { DiffEntry, Facts, ModuleContext, Outcome, Plan } from '../modules/types.js';
+import type { DiffEntry, Facts, ModuleContext, Outcome, Plan, ProbeRequest } from '../modules/types.js';
 import { ModuleFailure } from '../modules/types.js';
 import { getModule } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
@@ -19,6 +19,7 @@ import { buildScope, yamlLocOf, type Vars } from './vars.js';
 import { TemplateEngine } from './template.js';
 import { evalBool, evaluate } from './expr.js';
 import { factVars, gatherFacts, UNKNOWN_FACTS } from './facts.js';
+import { LOOKAHEAD, ProbeCache } from './prefetch.js';
 import {
   BosunError,
   InterruptedError,
@@ -164,6 +165,9 @@ export class Runner {
   private readonly warmReady = new Map<string, Promise<Facts | undefined>>();
   private readonly warm = new Map<string, { conn: Connection; ready: Promise<Facts | undefined> }>();
   private playLocal = false;
+  /** File states fetched ahead (prefetch.ts), and where the lockstep walk is (what comes next). */
+  private readonly probeCache = new ProbeCache();
+  private readonly frames: Array<{ tasks: TaskNode[]; index: number; scope: Scope; playHosts: string[] }> = [];
 
   constructor(
     private readonly playbook: Playbook,
@@ -513,11 +517,68 @@ export class Runner {
 
   /** Runs a task list on hosts in lockstep; returns nothing (state lives on HostState). */
   private async runTasks(tasks: TaskNode[], hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
-    for (const task of tasks) {
-      this.checkAbort();
-      if (this.active(hosts).length === 0) return;
-      await this.runNode(task, hosts, scope, playHosts);
+    const frame = { tasks, index: 0, scope, playHosts };
+    this.frames.push(frame);
+    try {
+      for (const [i, task] of tasks.entries()) {
+        frame.index = i;
+        this.checkAbort();
+        if (this.active(hosts).length === 0) return;
+        await this.runNode(task, hosts, scope, playHosts);
+      }
+    } finally {
+      this.frames.pop();
     }
+  }
+
+  /**
+   * The file probes the tasks after the current one will make on `host`, as far as they can be
+   * known now: module tasks that declare probes(), on the same channel (become, delegate_to),
+   * without a loop, whose arguments render with the host's variables as they are now. A guess
+   * that turns out wrong only costs a request (prefetch.ts).
+   */
+  private async upcoming(host: string, current: Scope): Promise<ProbeRequest[]> {
+    const out: ProbeRequest[] = [];
+    const same = (s: Scope) =>
+      s.inherited.become === current.inherited.become && s.inherited.becomeUser === current.inherited.becomeUser && s.inherited.delegateTo === undefined;
+    let scanned = 0;
+    const visit = async (nodes: TaskNode[], scope: Scope, playHosts: string[]): Promise<boolean> => {
+      for (const node of nodes) {
+        if (out.length >= LOOKAHEAD || ++scanned > 4 * LOOKAHEAD) return false;
+        const inner = this.childScope(scope, node);
+        if (node.kind === 'block') {
+          if (!(await visit(node.block, inner, playHosts))) return false;
+          if (!(await visit(node.always, inner, playHosts))) return false;
+          continue;
+        }
+        if (node.kind !== 'module') continue;
+        if (!scope.handler && !this.tagsSelected(inner.inherited.tags)) continue;
+        const mod = await getModule(node.module);
+        const vars = this.playScope(host, scope.play, playHosts, node.role, inner.blockVars);
+        if (!mod.probes) {
+          // A task that runs something unpredictable (command, shell) will outdate whatever is
+          // fetched for the tasks behind it: stop there unless it is skipped (as far as known now).
+          const mayChange = mod.doc.check !== 'full' && !(inner.inherited.checkMode ?? this.opts.check);
+          if (mayChange && this.mayRun(inner, vars, node)) return false;
+          continue;
+        }
+        if (node.loop !== undefined || !same(inner) || mod.runsOn === 'control') continue;
+        try {
+          const rendered = this.templates.renderValue(node.args, vars, node.loc.file, yamlLocOf) as Record<string, unknown>;
+          for (const [k, v] of Object.entries(rendered)) if (v === '__omit_place_holder__') delete rendered[k];
+          const args = validateArgs(mod, rendered, { loc: node.loc, keyLoc: () => node.loc, deferTemplates: false });
+          out.push(...mod.probes(args, { diff: (inner.inherited.diff ?? true) && this.opts.diff }));
+        } catch {
+          // not knowable yet (a variable registered later, bad args): that task probes on its own
+        }
+      }
+      return true;
+    };
+    for (let f = this.frames.length - 1; f >= 0; f--) {
+      const { tasks, index, scope, playHosts } = this.frames[f]!;
+      if (!(await visit(tasks.slice(index + 1), scope, playHosts))) break;
+    }
+    return out;
   }
 
   private tagsSelected(tags: string[]): boolean {
@@ -631,6 +692,15 @@ export class Runner {
         return;
       case 'noop':
         return;
+    }
+  }
+
+  /** Whether a task's conditions hold with the variables as they are now (unknown counts as yes). */
+  private mayRun(scope: Scope, vars: Vars, node: TaskNode): boolean {
+    try {
+      return scope.inherited.when.every((c) => evalBool(c, vars));
+    } catch {
+      return true;
     }
   }
 
@@ -989,7 +1059,10 @@ export class Runner {
     const delegated = target.delegated;
     const env = scope.inherited.environment ? (this.templates.renderValue(scope.inherited.environment, vars, node.loc.file, yamlLocOf) as Vars) : undefined;
     const conn = env && Object.keys(env).length ? withEnvironment(target.conn, env) : target.conn;
-    const ctx = this.ctxFor(node, st, conn, vars, check, diff, delegated);
+    const ctx = this.ctxFor(node, st, this.probeCache.observe(conn), vars, check, diff, delegated);
+    if (mod.runsOn !== 'control' && delegated === undefined) {
+      ctx.probe = (path, opts) => this.probeCache.probe(target.conn, path, opts, () => this.upcoming(st.name, scope));
+    }
 
     let attempts = 0;
     const maxAttempts = node.until ? node.retries + 1 : 1;
@@ -1011,7 +1084,10 @@ export class Runner {
             outcome = { changed: false, msg: 'skipped in check mode (the result cannot be predicted without running it)', result: plan.result };
           } else outcome = { changed: plan.changed, msg: plan.msg, result: plan.result, diff: plan.diff };
         } else if (plan.changed || plan.unpredictable) {
+          // whatever apply did (also without a request: files the control node wrote) outdates fetched states
+          this.probeCache.invalidate();
           outcome = await mod.apply(ctx, args, plan);
+          this.probeCache.invalidate();
           if (!outcome.diff && plan.diff) outcome = { ...outcome, diff: plan.diff };
         } else outcome = { changed: false, msg: plan.msg, result: plan.result };
       } catch (e) {

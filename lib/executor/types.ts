@@ -21,6 +21,11 @@ export interface ExecOptions {
   secrets?: string[];
   /** Short label for traces and stats, e.g. "copy:probe". */
   label?: string;
+  /**
+   * The script only reads (a probe): file states the engine fetched ahead stay valid. Any request
+   * without it is taken to change the host (lib/engine/prefetch.ts).
+   */
+  readOnly?: boolean;
 }
 
 export interface ConnectionStats {

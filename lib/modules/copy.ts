@@ -5,7 +5,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ArgumentError, MissingFileError } from '../errors.js';
 import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
-import { applyPut, planPut, type PutArgs, type PutState } from './util/put-file.js';
+import { applyPut, planPut, putProbe, type PutArgs, type PutState } from './util/put-file.js';
 
 export interface CopyArgs extends PutArgs {
   src?: string;
@@ -22,7 +22,11 @@ function source(ctx: ModuleContext, args: CopyArgs): { data: Buffer; name?: stri
     throw new MissingFileError(`copy: src not found: ${args.src} (looked at ${abs})`, { loc: ctx.loc, cause: e });
   }
   if (isDir) throw new ModuleFailure(`copy: src ${abs} is a directory; recursive copy is not supported`);
-  return { data: readFileSync(abs), name: basename(args.src!.replace(/\/+$/, '')) };
+  return { data: readFileSync(abs), name: srcName(args.src!) };
+}
+
+function srcName(src: string): string {
+  return basename(src.replace(/\/+$/, ''));
 }
 
 export default defineModule<CopyArgs, PutState>({
@@ -53,6 +57,10 @@ export default defineModule<CopyArgs, PutState>({
   },
   validate(args) {
     if ((args.src === undefined) === (args.content === undefined)) throw new ArgumentError('copy needs exactly one of src or content');
+  },
+  probes(args, { diff }) {
+    const want = putProbe(args, args.src === undefined ? undefined : srcName(args.src), diff);
+    return want ? [want] : [];
   },
   async plan(ctx, args) {
     let src: { data: Buffer; name?: string };

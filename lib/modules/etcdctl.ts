@@ -117,6 +117,8 @@ class Etcd {
   constructor(
     readonly ctx: ModuleContext,
     readonly a: EtcdctlArgs,
+    /** plan(): every call only reads (no file on the host changes; fetched file states stay valid). */
+    private readonly readOnly = false,
   ) {
     this.t = target(a);
   }
@@ -131,6 +133,7 @@ class Etcd {
           ? { value: this.a.new_password, times: o.newPasswordTimes }
           : undefined,
       label: o.label,
+      readOnly: this.readOnly,
     };
   }
 
@@ -522,7 +525,7 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
   async plan(ctx, a) {
     if (a.password) ctx.secret(a.password);
     if (a.new_password) ctx.secret(a.new_password);
-    const e = new Etcd(ctx, a);
+    const e = new Etcd(ctx, a, true);
     const api = apiOf(a);
     switch (a.op) {
       case 'health':

@@ -3,7 +3,7 @@
 import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
 import { defineModule, ModuleFailure, type DiffEntry, type ModuleContext } from './types.js';
-import { attrChanges, attrLines, mkdirsLines, normMode, probeFile, type Attrs, type FileProbe } from './util/remote-file.js';
+import { attrChanges, attrLines, mkdirsLines, normMode, probeFile, type Attrs, type FileProbe, type ProbeOptions } from './util/remote-file.js';
 
 type State = 'file' | 'directory' | 'absent' | 'link' | 'touch';
 
@@ -42,7 +42,7 @@ async function recurseDiffers(ctx: ModuleContext, path: string, a: Attrs): Promi
   if (a.group !== undefined) tests.push(/^\d+$/.test(a.group) ? `! -gid ${a.group}` : `! -group ${shq(a.group)}`);
   if (a.mode !== undefined) tests.push(`! -perm ${shq(normMode(a.mode))}`);
   if (tests.length === 0) return false;
-  const r = await ctx.conn.exec(`find ${shq(path)} ! -type l \\( ${tests.join(' -o ')} \\) -print | head -n 1\n`, { label: 'file:recurse' });
+  const r = await ctx.conn.exec(`find ${shq(path)} ! -type l \\( ${tests.join(' -o ')} \\) -print | head -n 1\n`, { label: 'file:recurse', readOnly: true });
   return r.stdout.trim() !== '';
 }
 
@@ -53,6 +53,10 @@ export function pastTense(msg: string): string {
 
 function attrScript(path: string, a: Attrs, opts: { recurse?: boolean; noDeref?: boolean } = {}): string[] {
   return attrLines(shq(path), a, opts);
+}
+
+function probeOpts(args: FileArgs): ProbeOptions {
+  return { checksum: false, follow: args.state !== 'link' && args.state !== 'absent' };
 }
 
 export default defineModule<FileArgs, FileState>({
@@ -86,10 +90,13 @@ export default defineModule<FileArgs, FileState>({
     if (args.state === 'link' && args.src === undefined) throw new ArgumentError("file: state=link needs src");
     if (args.recurse && args.state !== undefined && args.state !== 'directory') throw new ArgumentError('file: recurse needs state=directory');
   },
+  probes(args) {
+    return [{ path: args.path, opts: probeOpts(args) }];
+  },
   async plan(ctx, args) {
     const path = args.path;
     const a: Attrs = { mode: args.mode, owner: args.owner, group: args.group };
-    const p = await probeFile(ctx, path, { checksum: false, follow: args.state !== 'link' && args.state !== 'absent' });
+    const p = await probeFile(ctx, path, probeOpts(args));
     let state: State | undefined = args.state;
     if (state === undefined) {
       if (args.src !== undefined) state = 'link';

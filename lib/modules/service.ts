@@ -198,7 +198,7 @@ export default defineModule<ServiceArgs, ServiceState>({
   },
 
   async plan(ctx, args) {
-    const r = await ctx.conn.exec(probeScript(args.name, initOf(ctx)), { label: 'service:probe' });
+    const r = await ctx.conn.exec(probeScript(args.name, initOf(ctx)), { label: 'service:probe', readOnly: true });
     const kv = parseKv(r.stdout);
     const init: Init = kv.init === 'systemd' ? 'systemd' : 'sysv';
     if (r.exitCode !== 0 || kv.status === undefined) {

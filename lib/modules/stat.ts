@@ -25,6 +25,9 @@ export default defineModule<StatArgs>({
     get_checksum: { type: 'bool', default: true, description: 'Compute the sha256 of regular files.' },
     follow: { type: 'bool', default: false, description: 'Report on the target of a symlink instead of the link.' },
   },
+  probes(args) {
+    return [{ path: args.path, opts: { checksum: args.get_checksum, follow: args.follow } }];
+  },
   async plan(ctx, args) {
     const p = await probeFile(ctx, args.path, { checksum: args.get_checksum, follow: args.follow });
     const stat: Record<string, unknown> = p.exists

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { MissingFileError } from '../errors.js';
 import { defineModule } from './types.js';
-import { applyPut, planPut, type PutArgs, type PutState } from './util/put-file.js';
+import { applyPut, planPut, putProbe, type PutArgs, type PutState } from './util/put-file.js';
 
 export interface TemplateArgs extends PutArgs {
   src: string;
@@ -30,6 +30,9 @@ export default defineModule<TemplateArgs, PutState>({
     backup: { type: 'bool', default: false, description: 'Keep a copy of the replaced file as DEST.YYYYMMDDhhmmss~.' },
     force: { type: 'bool', default: true, description: 'If false, only create dest when it does not exist.' },
     directory_mode: { type: 'mode', description: 'Mode for directories created when dest ends with "/".' },
+  },
+  probes(args, { diff }) {
+    return [putProbe(args, basename(args.src), diff)!];
   },
   async plan(ctx, args) {
     const abs = ctx.findFile('templates', args.src);

@@ -5,6 +5,13 @@
 
 import type { Connection } from '../executor/types.js';
 import type { SourceLocation } from '../errors.js';
+import type { FileProbe, ProbeOptions } from './util/remote-file.js';
+
+/** A file state a plan will read (lib/modules/util/remote-file.ts probeFile). */
+export interface ProbeRequest {
+  path: string;
+  opts: ProbeOptions;
+}
 
 export type ArgType = 'str' | 'int' | 'bool' | 'list' | 'dict' | 'path' | 'mode' | 'raw';
 
@@ -105,6 +112,11 @@ export interface ModuleContext {
   /** Verbose log line, printed at -v level `verbosity` or higher. */
   log(verbosity: number, msg: string): void;
   readonly signal: AbortSignal;
+  /**
+   * The engine's file probe (probeFile uses it when present): answered from states fetched ahead
+   * together with later tasks' probes while nothing changed on the host, else one request.
+   */
+  probe?(path: string, opts: ProbeOptions): Promise<FileProbe>;
 }
 
 export interface TaskModule<A = Record<string, unknown>, S = unknown> {
@@ -117,6 +129,12 @@ export interface TaskModule<A = Record<string, unknown>, S = unknown> {
   readonly runsOn?: 'host' | 'control';
   /** Extra cross-argument validation after schema checks; throw ArgumentError. */
   validate?(args: A): void;
+  /**
+   * The file probes plan() will make with these args, without reading anything: the engine fetches
+   * them ahead, in one request with other tasks' (lib/engine/prefetch.ts). A wrong guess costs a
+   * request, never a wrong answer.
+   */
+  probes?(args: A, opts: { diff: boolean }): ProbeRequest[];
   plan(ctx: ModuleContext, args: A): Promise<Plan<S>>;
   apply(ctx: ModuleContext, args: A, plan: Plan<S>): Promise<Outcome>;
 }

@@ -32,6 +32,8 @@ export interface RunOptions {
   /** Fed to etcdctl's password prompt (`times` lines: v3 asks twice, v2 once). */
   newPassword?: { value: string; times: number };
   label?: string;
+  /** Reads only (ExecOptions.readOnly). */
+  readOnly?: boolean;
 }
 
 /** Every variable etcdctl would read besides our flags; unset so the host's env cannot change what runs. */
@@ -121,6 +123,7 @@ export async function runEtcdctl(conn: Connection, t: EtcdTarget, argv: string[]
     secrets: secretsOf([o]),
     label: o.label ?? `etcdctl:${argv[0] ?? ''}`,
     timeoutMs: timeoutMs(t),
+    readOnly: o.readOnly,
   });
 }
 
@@ -210,6 +213,7 @@ export async function runEtcdctlConcurrently(conn: Connection, t: EtcdTarget, ca
     secrets: secretsOf(calls.map((c) => c.opts)),
     label: label ?? calls.map((c) => c.opts.label ?? `etcdctl:${c.argv[0] ?? ''}`).join('+'),
     timeoutMs: timeoutMs(t),
+    readOnly: calls.every((c) => c.opts.readOnly),
   });
   try {
     if (r.exitCode !== 0) throw new Error(`exit code ${r.exitCode}`);

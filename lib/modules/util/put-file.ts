@@ -2,7 +2,7 @@
 // remote one from a single probe; only then send anything. Unchanged = 1 request, changed = 2.
 
 import { posix } from 'node:path';
-import type { DiffEntry, ModuleContext, Outcome, Plan } from '../types.js';
+import type { DiffEntry, ModuleContext, Outcome, Plan, ProbeRequest } from '../types.js';
 import { ModuleFailure } from '../types.js';
 import { contentDiff, sha256 } from './diff.js';
 import { attrChanges, normMode, probeFile, setAttrs, writeFile, type Attrs, type FileProbe } from './remote-file.js';
@@ -22,17 +22,23 @@ export interface PutState {
   mkdirs: boolean;
 }
 
+/** The one probe planPut makes (also declared ahead to the engine by copy and template). */
+export function putProbe(args: Pick<PutArgs, 'dest'>, srcName: string | undefined, diff: boolean): ProbeRequest | undefined {
+  const trailing = args.dest.endsWith('/');
+  if (trailing && srcName === undefined) return undefined;
+  return {
+    path: trailing ? posix.join(args.dest, srcName!) : args.dest,
+    opts: { wantContent: diff, follow: true, appendIfDir: trailing || srcName === undefined ? undefined : srcName },
+  };
+}
+
 /** `srcName` (basename of src) enables the "dest is a directory → dest/basename" rule. */
 export async function planPut(ctx: ModuleContext, args: PutArgs, data: Buffer, srcName?: string): Promise<Plan<PutState>> {
   const attrs: Attrs = { mode: args.mode, owner: args.owner, group: args.group };
   const trailing = args.dest.endsWith('/');
-  if (trailing && srcName === undefined) throw new ModuleFailure(`dest ${args.dest} is a directory; with content, give a file path`);
-  const target0 = trailing ? posix.join(args.dest, srcName!) : args.dest;
-  const probe = await probeFile(ctx, target0, {
-    wantContent: ctx.diff,
-    follow: true,
-    appendIfDir: trailing || srcName === undefined ? undefined : srcName,
-  });
+  const want = putProbe(args, srcName, ctx.diff);
+  if (!want) throw new ModuleFailure(`dest ${args.dest} is a directory; with content, give a file path`);
+  const probe = await probeFile(ctx, want.path, want.opts);
   const target = probe.path;
   const checksum = sha256(data);
 

@@ -38,7 +38,7 @@ export async function planRun(ctx: ModuleContext, args: RunArgs, shown: string):
   if (args.creates !== undefined) lines.push(`[ -e ${shq(args.creates)} ] && echo creates`);
   if (args.removes !== undefined) lines.push(`[ -e ${shq(args.removes)} ] || echo removes`);
   lines.push('exit 0');
-  const r = await ctx.conn.exec(lines.join('\n') + '\n', { label: 'guard' });
+  const r = await ctx.conn.exec(lines.join('\n') + '\n', { label: 'guard', readOnly: true });
   const hit = r.stdout.split('\n');
   let msg: string | undefined;
   if (hit.includes('creates')) msg = `skipped, since ${args.creates} exists`;

@@ -1,0 +1,106 @@
+// File states fetched ahead: when a task probes a file and nothing has changed anywhere since the
+// previous probe on that channel, the probes the next tasks will make (ModuleTask.probes) travel in
+// the same request, and those tasks then plan without a round trip. The idea is pyinfra's (facts of
+// every operation gathered before executing), kept safe for a linear run:
+// - an answer is only used while no request that may change a host has been sent since it was
+//   fetched: any exec not marked `readOnly`, and any module apply(), on ANY host invalidates all
+//   (a write on one host may show on another, e.g. a shared filesystem);
+// - fetching ahead happens while the run is seen to be stable (no change since the channel's
+//   previous probe, or its previous batch was used), so a converging run, where every task changes
+//   something, rarely fetches what it then throws away;
+// - a guess that does not match what the plan asks is a cache miss: one ordinary request.
+import type { Connection, ExecOptions, ExecResult } from '../executor/types.js';
+import type { ProbeRequest } from '../modules/types.js';
+import { batchProbeScript, parseBatch, probeOnce, type FileProbe, type ProbeOptions } from '../modules/util/remote-file.js';
+
+/** Probes fetched ahead per request, besides the one asked for. */
+export const LOOKAHEAD = 16;
+
+function keyOf(path: string, o: ProbeOptions): string {
+  return JSON.stringify([path, !!o.follow, o.appendIfDir ?? null, o.checksum !== false, !!o.wantContent, o.maxContent ?? null]);
+}
+
+interface Entry {
+  gen: number;
+  probe: FileProbe;
+}
+
+export class ProbeCache {
+  /** Bumped by anything that may change a host; entries of older generations are dead. */
+  private gen = 0;
+  private readonly entries = new WeakMap<Connection, Map<string, Entry>>();
+  /** Generation at each channel's previous probe (stable run = unchanged since). */
+  private readonly lastProbe = new WeakMap<Connection, number>();
+  /** Channels whose latest batch answered a later probe. */
+  private readonly paidOff = new WeakSet<Connection>();
+  readonly stats = { hits: 0, batches: 0, single: 0 };
+
+  /** Something may have changed (a write, a module's apply): forget every fetched state. */
+  invalidate(): void {
+    this.gen++;
+  }
+
+  /** The connection as modules see it: every request not marked readOnly invalidates. */
+  observe(conn: Connection): Connection {
+    return {
+      host: conn.host,
+      kind: conn.kind,
+      stats: conn.stats,
+      open: () => conn.open(),
+      close: () => conn.close(),
+      exec: (script: string, opts?: ExecOptions): Promise<ExecResult> => {
+        if (!opts?.readOnly) this.invalidate();
+        return conn.exec(script, opts);
+      },
+    };
+  }
+
+  /**
+   * The probe of `path` on `conn` (the channel itself, not a wrapper): from the cache, else one
+   * request that also carries `upcoming()`'s probes when the run is stable.
+   */
+  async probe(conn: Connection, path: string, opts: ProbeOptions, upcoming: () => Promise<ProbeRequest[]>): Promise<FileProbe> {
+    const key = keyOf(path, opts);
+    let map = this.entries.get(conn);
+    if (!map) this.entries.set(conn, (map = new Map()));
+    const hit = map.get(key);
+    if (hit && hit.gen === this.gen) {
+      this.stats.hits++;
+      this.paidOff.add(conn);
+      return hit.probe;
+    }
+    // Fetch ahead when nothing changed since this channel's previous probe (or since the run
+    // began), or when its previous batch was used: in a run where every task changes something,
+    // batches would only be thrown away.
+    const stable = (this.lastProbe.get(conn) ?? 0) === this.gen || this.paidOff.has(conn);
+    this.lastProbe.set(conn, this.gen);
+    this.paidOff.delete(conn);
+    if (!stable) {
+      this.stats.single++;
+      return probeOnce(conn, path, opts);
+    }
+    const seen = new Set([key]);
+    const items: ProbeRequest[] = [{ path, opts }];
+    for (const r of await upcoming()) {
+      const k = keyOf(r.path, r.opts);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      items.push(r);
+      if (items.length > LOOKAHEAD) break;
+    }
+    if (items.length === 1) {
+      this.stats.single++;
+      return probeOnce(conn, path, opts);
+    }
+    const gen = this.gen;
+    this.stats.batches++;
+    const r = await conn.exec(batchProbeScript(items), { label: `probe+${items.length - 1}`, readOnly: true });
+    const results = r.exitCode === 0 ? parseBatch(items, r.raw) : [];
+    for (let i = 1; i < items.length; i++) {
+      const p = results[i];
+      if (p) map.set(keyOf(items[i]!.path, items[i]!.opts), { gen, probe: p });
+    }
+    // The first item failing (unreadable path…) is asked again alone: its error is the module's.
+    return results[0] ?? probeOnce(conn, path, opts);
+  }
+}

@@ -1,0 +1,275 @@
+// File states fetched ahead (lib/engine/prefetch.ts): the batched probe answers exactly what single
+// probes answer, a cached state is only used while nothing may have changed, and a run where every
+// task changes something does not fetch ahead. Real /bin/sh through LocalConnection, real files.
+import t from 'tap';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalConnection } from '../../lib/executor/local.js';
+import type { Connection, ExecOptions, ExecResult } from '../../lib/executor/types.js';
+import { ProbeCache, LOOKAHEAD } from '../../lib/engine/prefetch.js';
+import { batchProbeScript, parseBatch, probeOnce, type ProbeOptions } from '../../lib/modules/util/remote-file.js';
+import type { ProbeRequest } from '../../lib/modules/types.js';
+import { run, recap } from '../helpers/run.js';
+
+/** A LocalConnection that records each request's label. */
+class Recording implements Connection {
+  readonly kind = 'local' as const;
+  readonly labels: string[] = [];
+  private readonly inner = new LocalConnection('h');
+  readonly host = 'h';
+  get stats() {
+    return this.inner.stats;
+  }
+  open() {
+    return this.inner.open();
+  }
+  close() {
+    return this.inner.close();
+  }
+  exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
+    this.labels.push(opts.label ?? 'exec');
+    return this.inner.exec(script, opts);
+  }
+}
+
+const nul = Buffer.from([0, 1, 2, 255, 10, 0x40, 0x40, 0x20, 0x31, 10]); // NUL bytes and a fake "@@ 1" line
+
+function tree(t: Parameters<Parameters<typeof t.test>[1]>[0]): string {
+  const dir = t.testdir({ 'f.txt': 'hello\n', sub: { 'inner.txt': 'x' }, 'bin.dat': '' });
+  writeFileSync(join(dir, 'bin.dat'), nul);
+  symlinkSync(join(dir, 'f.txt'), join(dir, 'link'));
+  symlinkSync(join(dir, 'gone'), join(dir, 'dangling'));
+  return dir;
+}
+
+t.test('a batch answers exactly what each probe answers alone', async (t) => {
+  const dir = tree(t);
+  const conn = new LocalConnection('h');
+  const cases: Array<[string, ProbeOptions]> = [
+    ['f.txt', {}],
+    ['f.txt', { wantContent: true }],
+    ['bin.dat', { wantContent: true }],
+    ['sub', { checksum: false }],
+    ['sub', { appendIfDir: 'inner.txt', wantContent: true, follow: true }],
+    ['link', {}],
+    ['link', { follow: true, wantContent: true }],
+    ['dangling', { follow: true }],
+    ['nope', {}],
+    ['no/such/dir/file', {}],
+    ["we ird 'q' $HOME", {}],
+  ];
+  const items: ProbeRequest[] = cases.map(([p, opts]) => ({ path: join(dir, p), opts }));
+  const r = await conn.exec(batchProbeScript(items));
+  t.equal(r.exitCode, 0, r.stderr);
+  const batched = parseBatch(items, r.raw);
+  t.equal(batched.length, items.length);
+  for (const [i, it] of items.entries()) {
+    const alone = await probeOnce(conn, it.path, it.opts);
+    t.same(batched[i], alone, `${cases[i]![0]} ${JSON.stringify(cases[i]![1])}`);
+  }
+  t.same(batched[2]!.content, nul, 'binary content intact');
+  t.equal(batched[4]!.path, join(dir, 'sub/inner.txt'), 'appendIfDir applied');
+});
+
+t.test('a failed probe in a batch is undefined, the others stand', async (t) => {
+  const dir = tree(t);
+  const items: ProbeRequest[] = [{ path: join(dir, 'f.txt'), opts: {} }, { path: join(dir, 'sub'), opts: {} }];
+  // item 1's subshell fails (exit 3) after printing a field: its partial output must not be used
+  const script = batchProbeScript(items).replace(`p=${join(dir, 'sub')}`, `p=${join(dir, 'sub')}; echo exists=1; exit 3`);
+  const r = await new LocalConnection('h').exec(script);
+  const out = parseBatch(items, r.raw);
+  t.equal(out[0]?.type, 'file');
+  t.equal(out[1], undefined);
+  t.same(parseBatch(items, Buffer.from('garbage\n@@rc 0\n')), [undefined, undefined], 'unframed output is no answer');
+});
+
+t.test('cache: one request for the probe and the ones ahead, then hits until something may change', async (t) => {
+  const dir = tree(t);
+  const conn = new Recording();
+  const cache = new ProbeCache();
+  const ahead = [join(dir, 'sub'), join(dir, 'link'), join(dir, 'nope')].map((path) => ({ path, opts: {} }));
+  let asked = 0;
+  const upcoming = async () => {
+    asked++;
+    return ahead;
+  };
+  const first = await cache.probe(conn, join(dir, 'f.txt'), {}, upcoming);
+  t.equal(first.type, 'file');
+  t.same(conn.labels, ['probe+3'], 'nothing changed since the run began: fetched ahead');
+  for (const a of ahead) await cache.probe(conn, a.path, {}, upcoming);
+  t.same(conn.labels, ['probe+3'], 'the three later probes are hits');
+  t.equal(cache.stats.hits, 3);
+
+  // different options are a different probe: a miss, asked on the host
+  await cache.probe(conn, join(dir, 'sub'), { follow: true, checksum: false }, async () => []);
+  t.same(conn.labels, ['probe+3', 'probe']);
+
+  // a request that is not readOnly, through the observed connection, invalidates every entry
+  const seen = cache.observe(conn);
+  await cache.probe(conn, join(dir, 'nope'), {}, upcoming); // hit
+  t.equal(conn.labels.length, 2);
+  await seen.exec(`echo new > ${join(dir, 'nope')}\n`, { label: 'write' });
+  const after = await cache.probe(conn, join(dir, 'nope'), {}, upcoming);
+  t.equal(after.exists, true, 'the change is seen: the cached "absent" was not used');
+  t.equal(conn.labels.at(-1), 'probe+2', 'the previous batch paid off: fetched ahead again (the probe itself not twice)');
+  await seen.exec(':\n', { label: 'read', readOnly: true });
+  await cache.probe(conn, join(dir, 'sub'), {}, upcoming);
+  t.equal(conn.labels.at(-1), 'read', 'a readOnly request keeps the entries');
+  t.equal(asked, 2);
+  t.equal(seen.stats, conn.stats, 'the observed connection shows the same stats');
+});
+
+t.test('cache: invalidate() (a module apply) outdates entries; states are per channel', async (t) => {
+  const dir = tree(t);
+  const a = new Recording();
+  const b = new Recording();
+  const cache = new ProbeCache();
+  const up = async () => [{ path: join(dir, 'new.txt'), opts: {} }];
+  await cache.probe(a, join(dir, 'f.txt'), {}, up);
+  t.equal((await cache.probe(a, join(dir, 'new.txt'), {}, up)).exists, false, 'hit (absent)');
+  t.same(a.labels, ['probe+1']);
+  await cache.probe(b, join(dir, 'new.txt'), {}, async () => []);
+  t.same(b.labels, ['probe'], 'another channel does not see channel a\'s entries');
+  writeFileSync(join(dir, 'new.txt'), 'now here');
+  cache.invalidate();
+  t.equal((await cache.probe(a, join(dir, 'new.txt'), {}, up)).exists, true);
+});
+
+t.test('cache: a converging run (a change after every probe) does not fetch ahead', async (t) => {
+  const dir = tree(t);
+  const conn = new Recording();
+  const cache = new ProbeCache();
+  const seen = cache.observe(conn);
+  const ahead = Array.from({ length: 40 }, (_, i) => ({ path: join(dir, `f${i}`), opts: {} }));
+  let i = 0;
+  const up = async () => ahead.slice(i + 1);
+  for (i = 0; i < 6; i++) {
+    await cache.probe(conn, ahead[i]!.path, {}, up);
+    await seen.exec(`touch ${ahead[i]!.path}\n`, { label: 'write' });
+  }
+  const probes = conn.labels.filter((l) => l !== 'write');
+  t.equal(probes[0], `probe+${LOOKAHEAD}`, 'the first probe fetches ahead (nothing changed yet), at most LOOKAHEAD');
+  t.same(probes.slice(1), ['probe', 'probe', 'probe', 'probe', 'probe'], 'then single probes: every batch would be thrown away');
+  t.equal(cache.stats.batches, 1);
+});
+
+t.test('cache: a batch that fails as a whole falls back to the single probe', async (t) => {
+  const dir = tree(t);
+  const inner = new LocalConnection('h');
+  let calls = 0;
+  const flaky: Connection = {
+    host: 'h',
+    kind: 'local',
+    stats: inner.stats,
+    open: () => inner.open(),
+    close: () => inner.close(),
+    exec: async (script, opts) => {
+      calls++;
+      if (opts?.label?.startsWith('probe+')) return { exitCode: 2, stdout: '', stderr: 'boom', raw: Buffer.alloc(0), durationMs: 0 };
+      return inner.exec(script, opts);
+    },
+  };
+  const p = await new ProbeCache().probe(flaky, join(dir, 'f.txt'), {}, async () => [{ path: join(dir, 'sub'), opts: {} }]);
+  t.equal(p.type, 'file');
+  t.equal(calls, 2);
+});
+
+// ---------------------------------------------------------------- through the runner
+
+const INVENTORY = 'all:\n  vars:\n    ansible_connection: local\n  hosts:\n    h1: {}\n    h2: {}\n';
+
+function requests(stdout: string): string[] {
+  // LocalConnection's -vvv trace: `[host] label: script`
+  return [...stdout.matchAll(/^\[(h\d)\] ([\w:.+-]+): /gm)].map((m) => `${m[1]} ${m[2]}`);
+}
+
+t.test('runner: a command between two file tasks is seen by the second (no stale state)', async (t) => {
+  const dir = t.testdir({ 'play.yml': '', 'inventory.yml': INVENTORY, out: {} });
+  const out = join(dir, 'out');
+  writeFileSync(
+    join(dir, 'play.yml'),
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - file: { path: "${out}/d", state: directory }
+    - copy: { content: "v1\\n", dest: "${out}/d/f" }
+`,
+  );
+  t.equal((await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml')])).code, 0);
+  writeFileSync(
+    join(dir, 'play.yml'),
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: dir
+      file: { path: "${out}/d", state: directory }
+    - name: someone else changes the file
+      command: sh -c 'echo tampered > ${out}/d/f'
+      changed_when: false
+    - name: content
+      copy: { content: "v1\\n", dest: "${out}/d/f" }
+    - name: mode
+      file: { path: "${out}/d/f", mode: "0600" }
+`,
+  );
+  const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-vvv']);
+  t.equal(r.code, 0, r.stdout);
+  t.equal(readFileSync(join(out, 'd/f'), 'utf8'), 'v1\n', 'the tampered file was put back');
+  t.equal(recap(r.stdout).h1!.changed, 2, 'content and mode changed');
+  t.same(requests(r.stdout), ['h1 probe', 'h1 run', 'h1 probe', 'h1 write', 'h1 probe', 'h1 file'], 'the dir probe did not fetch past the command; after changes, single probes');
+});
+
+t.test('runner: a write by one host outdates what another host fetched (shared filesystem)', async (t) => {
+  const dir = t.testdir({ 'play.yml': '', 'inventory.yml': INVENTORY, out: {} });
+  const out = join(dir, 'out');
+  mkdirSync(join(out, 'shared'));
+  writeFileSync(
+    join(dir, 'play.yml'),
+    `- hosts: h1,h2
+  gather_facts: false
+  tasks:
+    - name: look
+      stat: { path: "${out}/shared" }
+    - name: only h1 writes
+      copy: { content: "from h1\\n", dest: "${out}/shared/f" }
+      when: inventory_hostname == 'h1'
+    - name: both read it
+      stat: { path: "${out}/shared/f" }
+      register: f
+    - name: h2 sees h1's file
+      assert: { that: [ "f.stat.exists" ] }
+`,
+  );
+  const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-vvv']);
+  t.equal(r.code, 0);
+  t.equal(recap(r.stdout).h2!.failed, 0, 'h2 did not use its stale "absent"');
+  t.ok(requests(r.stdout).includes('h2 probe+2'), 'h2 had fetched ahead at the first task');
+});
+
+t.test('runner: an unchanged run of file tasks costs one request; --check --diff too', async (t) => {
+  const dir = t.testdir({ 'play.yml': '', 'inventory.yml': INVENTORY, out: {}, 'templates': { 't.hbs': 'name={{ inventory_hostname }}\n' } });
+  const out = join(dir, 'out');
+  writeFileSync(
+    join(dir, 'play.yml'),
+    `- hosts: h1,h2
+  gather_facts: false
+  tasks:
+    - file: { path: "${out}/{{ inventory_hostname }}", state: directory, mode: "0750" }
+    - copy: { content: "a\\n", dest: "${out}/{{ inventory_hostname }}/a" }
+    - template: { src: t.hbs, dest: "${out}/{{ inventory_hostname }}/t" }
+    - file: { path: "${out}/{{ inventory_hostname }}/l", src: "${out}/{{ inventory_hostname }}/a", state: link }
+    - stat: { path: "${out}/{{ inventory_hostname }}/a" }
+`,
+  );
+  const args = [join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml')];
+  t.equal((await run(args)).code, 0);
+  const again = await run([...args, '-vvv']);
+  t.equal(recap(again.stdout).h1!.changed, 0);
+  t.same(requests(again.stdout).filter((l) => l.startsWith('h1')), ['h1 probe+4'], 'five tasks, one request');
+  writeFileSync(join(out, 'h1/a'), 'changed\n');
+  const check = await run([...args, '-vvv', '--check', '--diff']);
+  t.equal(check.code, 0);
+  t.same(requests(check.stdout).filter((l) => l.startsWith('h1')), ['h1 probe+4'], '--check --diff: still one request (contents travel in it)');
+  t.match(check.stdout, /-changed\n\+a\n/, 'the diff shows the file content fetched ahead');
+  t.equal(readFileSync(join(out, 'h1/a'), 'utf8'), 'changed\n', '--check changed nothing');
+});
