@@ -542,6 +542,15 @@ export class Runner {
     const same = (s: Scope) =>
       s.inherited.become === current.inherited.become && s.inherited.becomeUser === current.inherited.becomeUser && s.inherited.delegateTo === undefined;
     let scanned = 0;
+    // one variable scope per role and block-vars chain (building one per task is most of the cost)
+    const scopes = new Map<unknown, Map<unknown, Vars>>();
+    const varsFor = (scope: Scope, playHosts: string[], role: ModuleTask['role'], blockVars: Vars[]): Vars => {
+      let byRole = scopes.get(blockVars);
+      if (!byRole) scopes.set(blockVars, (byRole = new Map()));
+      let v = byRole.get(role);
+      if (!v) byRole.set(role, (v = this.playScope(host, scope.play, playHosts, role, blockVars)));
+      return v;
+    };
     const visit = async (nodes: TaskNode[], scope: Scope, playHosts: string[]): Promise<boolean> => {
       for (const node of nodes) {
         if (out.length >= LOOKAHEAD || ++scanned > 4 * LOOKAHEAD) return false;
@@ -554,7 +563,7 @@ export class Runner {
         if (node.kind !== 'module') continue;
         if (!scope.handler && !this.tagsSelected(inner.inherited.tags)) continue;
         const mod = await getModule(node.module);
-        const vars = this.playScope(host, scope.play, playHosts, node.role, inner.blockVars);
+        const vars = varsFor(scope, playHosts, node.role, inner.blockVars);
         if (!mod.probes) {
           // A task that runs something unpredictable (command, shell) will outdate whatever is
           // fetched for the tasks behind it: stop there unless it is skipped (as far as known now).

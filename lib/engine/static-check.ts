@@ -18,15 +18,29 @@ const MAGIC = new Set([
   'item', 'this', 'true', 'false', 'null', 'undefined',
 ]);
 
+// Each string is checked twice (syntax, then the names it reads): parse it once. Only this file's
+// read-only walks see these trees (Handlebars' compiler rewrites the trees it compiles).
+const parsed = new Map<string, hbs.AST.Program | Error>();
+
+function parseOnce(text: string): hbs.AST.Program | Error {
+  let r = parsed.get(text);
+  if (r === undefined) {
+    try {
+      r = Handlebars.parse(text);
+    } catch (e) {
+      r = e instanceof Error ? e : new Error(String(e));
+    }
+    if (parsed.size >= 10_000) parsed.clear();
+    parsed.set(text, r);
+  }
+  return r;
+}
+
 /** Root variable names a Handlebars template reads (first segment of each path), excluding block params and helpers. */
 export function templateRoots(text: string): Array<{ name: string; line: number; col: number }> {
   if (!text.includes('{{')) return [];
-  let ast: hbs.AST.Program;
-  try {
-    ast = Handlebars.parse(text);
-  } catch {
-    return []; // syntax errors are reported by the renderer with their location
-  }
+  const ast = parseOnce(text);
+  if (ast instanceof Error) return []; // syntax errors are reported by the renderer with their location
   const out: Array<{ name: string; line: number; col: number }> = [];
   const visit = (node: unknown, blockParams: Set<string>, depth: number): void => {
     if (!node || typeof node !== 'object') return;
@@ -75,13 +89,10 @@ function short(s: string): string {
 /** Handlebars' parse error for a string with `{{`, reduced to its last line ("Expecting …, got …"); undefined when it parses. */
 export function templateSyntaxError(text: string): string | undefined {
   if (!text.includes('{{')) return undefined;
-  try {
-    Handlebars.parse(text);
-    return undefined;
-  } catch (e) {
-    const lines = (e instanceof Error ? e.message : String(e)).split('\n').filter((l) => l.trim());
-    return lines.at(-1) ?? 'does not parse';
-  }
+  const r = parseOnce(text);
+  if (!(r instanceof Error)) return undefined;
+  const lines = r.message.split('\n').filter((l) => l.trim());
+  return lines.at(-1) ?? 'does not parse';
 }
 
 function collectStrings(v: unknown, out: Array<{ s: string; owner: unknown; key: string }>, owner: unknown, key: string): void {

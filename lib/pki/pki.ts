@@ -5,9 +5,16 @@
 import { generateKeyPair, generateKeyPairSync, randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { promisify } from 'node:util';
-import forge from 'node-forge';
+import { createRequire } from 'node:module';
+import type forge from 'node-forge';
 
-const { pki, asn1, md, util } = forge;
+// node-forge is loaded on first use: the playbook loader imports the cert module to check task
+// arguments, and ~15 ms of every run's start-up (before the first ssh starts) would go to it.
+const requireCjs = createRequire(import.meta.url);
+let forgeLib: typeof forge | undefined;
+function F(): typeof forge {
+  return (forgeLib ??= requireCjs('node-forge') as typeof forge);
+}
 
 export type CertProfile = 'server+client' | 'server' | 'client';
 export const PROFILES: readonly CertProfile[] = ['server+client', 'server', 'client'];
@@ -119,9 +126,9 @@ export interface CreateCAOptions {
 /** A new key (or the given one) and an unsigned certificate with serial and validity window set. */
 function blankCert(opts: { keyPem?: string; keyBits?: number; expiryHours?: number; now?: Date }): { keyPem: string; cert: forge.pki.Certificate } {
   const keyPem = opts.keyPem ?? generateKey(opts.keyBits ?? 2048);
-  const key = pki.privateKeyFromPem(keyPem);
-  const cert = pki.createCertificate();
-  cert.publicKey = pki.setRsaPublicKey(key.n, key.e);
+  const key = F().pki.privateKeyFromPem(keyPem);
+  const cert = F().pki.createCertificate();
+  cert.publicKey = F().pki.setRsaPublicKey(key.n, key.e);
   cert.serialNumber = serialHex();
   const { notBefore, notAfter } = validityWindow(opts.expiryHours ?? DEFAULT_EXPIRY_HOURS, opts.now);
   cert.validity.notBefore = notBefore;
@@ -141,8 +148,8 @@ export function createCA(opts: CreateCAOptions = {}): PemPair {
     { name: 'basicConstraints', critical: true, cA: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(pki.privateKeyFromPem(keyPem), md.sha256.create());
-  return { certPem: pki.certificateToPem(cert), keyPem: toPkcs1Pem(keyPem) };
+  cert.sign(F().pki.privateKeyFromPem(keyPem), F().md.sha256.create());
+  return { certPem: F().pki.certificateToPem(cert), keyPem: toPkcs1Pem(keyPem) };
 }
 
 export interface IssueOptions {
@@ -159,8 +166,8 @@ export interface IssueOptions {
 
 /** Leaf certificate as `cfssl gencert -config=ca-config.json -hostname=…` makes it (the guide's node profile). */
 export function issueCert(opts: IssueOptions): PemPair {
-  const caCert = pki.certificateFromPem(opts.ca.certPem);
-  const caKey = pki.privateKeyFromPem(opts.ca.keyPem);
+  const caCert = F().pki.certificateFromPem(opts.ca.certPem);
+  const caKey = F().pki.privateKeyFromPem(opts.ca.keyPem);
   const caSki = extensionSki(caCert);
   if (!caSki) throw new Error('CA certificate has no subjectKeyIdentifier; cannot set authorityKeyIdentifier');
   const { keyPem, cert } = blankCert(opts);
@@ -174,7 +181,7 @@ export function issueCert(opts: IssueOptions): PemPair {
     { name: 'basicConstraints', critical: true, cA: false },
     { name: 'subjectKeyIdentifier' },
     // keyIdentifier: true would write the subject's own id (forge bug); pass the CA's bytes.
-    { name: 'authorityKeyIdentifier', keyIdentifier: util.hexToBytes(caSki) },
+    { name: 'authorityKeyIdentifier', keyIdentifier: F().util.hexToBytes(caSki) },
   ];
   const sans = opts.sans.map(parseSan);
   if (sans.length > 0) {
@@ -184,8 +191,8 @@ export function issueCert(opts: IssueOptions): PemPair {
     });
   }
   cert.setExtensions(exts);
-  cert.sign(caKey, md.sha256.create());
-  return { certPem: pki.certificateToPem(cert), keyPem: toPkcs1Pem(keyPem) };
+  cert.sign(caKey, F().md.sha256.create());
+  return { certPem: F().pki.certificateToPem(cert), keyPem: toPkcs1Pem(keyPem) };
 }
 
 /** cfssl's rule: a -hostname value that parses as an IP is an IP SAN, anything else DNS. */
@@ -227,11 +234,11 @@ function extensionAki(cert: forge.pki.Certificate): string | undefined {
   const e = findExt(cert, 'authorityKeyIdentifier');
   if (!e || typeof e.value !== 'string') return undefined;
   // forge does not parse AKI: SEQUENCE { [0] keyIdentifier OPTIONAL, ... }
-  const seq = asn1.fromDer(e.value);
+  const seq = F().asn1.fromDer(e.value);
   if (!Array.isArray(seq.value)) return undefined;
   for (const part of seq.value) {
-    if (part.tagClass === asn1.Class.CONTEXT_SPECIFIC && part.type === 0 && typeof part.value === 'string') {
-      return util.bytesToHex(part.value).toLowerCase();
+    if (part.tagClass === F().asn1.Class.CONTEXT_SPECIFIC && part.type === 0 && typeof part.value === 'string') {
+      return F().util.bytesToHex(part.value).toLowerCase();
     }
   }
   return undefined;
@@ -244,7 +251,7 @@ function cnOf(attrs: forge.pki.CertificateField[]): string | undefined {
 
 /** Parses a PEM certificate (RSA keys only: node-forge's limit). Throws on garbage. */
 export function inspectCert(pem: string): CertInfo {
-  const cert = pki.certificateFromPem(pem);
+  const cert = F().pki.certificateFromPem(pem);
   const sans: SanEntry[] = [];
   const sanExt = findExt(cert, 'subjectAltName');
   const altNames = (sanExt?.altNames ?? []) as { type: number; value: string; ip?: string }[];
@@ -273,7 +280,7 @@ export function inspectCert(pem: string): CertInfo {
     ski: extensionSki(cert),
     aki: extensionAki(cert),
     isCA: bc?.cA === true,
-    sigAlg: (pki.oids[sigOid] as string | undefined) ?? sigOid,
+    sigAlg: (F().pki.oids[sigOid] as string | undefined) ?? sigOid,
     keyBits: pub.n.bitLength(),
   };
 }
