@@ -7,6 +7,9 @@ import { flagsOf, parseArgsError } from './hints.js';
 import { parseYaml } from '../loaders/yaml.js';
 import { parseKeyValues, type Vars } from '../engine/vars.js';
 import { configureVault } from '../vault/vault.js';
+import type { Inventory } from '../loaders/inventory.js';
+import type { Prestart } from '../engine/prestart.js';
+import type { ConnectionSpec } from '../executor/types.js';
 
 export const RUN_HELP = `usage: bosun run PLAYBOOK [-i INVENTORY] [options]
 
@@ -196,17 +199,38 @@ export async function runCommand(argv: string[], io: IO): Promise<number> {
 }
 
 async function runParsed(o: RunCliOptions, io: IO): Promise<number> {
-  const { loadPlaybook } = await import('../loaders/playbook.js');
   const { Inventory } = await import('../loaders/inventory.js');
-  const { Runner } = await import('../engine/runner.js');
-  const { Masker } = await import('../output/mask.js');
-  const { checkUndefinedVariables } = await import('../engine/static-check.js');
+  const { Prestart } = await import('../engine/prestart.js');
 
   const playbookFile = resolve(o.playbook);
   if (!existsSync(playbookFile)) throw new OptionsError(`playbook not found: ${o.playbook}`);
   if (o.inventory && !existsSync(o.inventory)) throw new OptionsError(`inventory not found: ${o.inventory}`);
-  const { playbook, definedNames } = await loadPlaybook(playbookFile, { rolesPath: o.rolesPath });
   const inventory = o.inventory ? Inventory.load(o.inventory, { playbookDir: dirname(playbookFile) }) : Inventory.empty({ playbookDir: dirname(playbookFile) });
+  // The ssh handshakes (the run's largest fixed cost) start as soon as the first remote play's header
+  // is read, and overlap loading and checking the rest; bad input found meanwhile closes those
+  // channels before any request but the read-only fact probe was sent (lib/engine/prestart.ts).
+  const listing = o.syntaxCheck || o.listHosts || o.listTasks || o.listTags;
+  let prestart: Prestart | undefined;
+  if (!listing && o.inventory) {
+    // imported now, not when the play header is read: the loader would keep that import waiting
+    const { SshConnection } = await import('../executor/ssh.js');
+    const connect = (spec: ConnectionSpec) => new SshConnection(spec);
+    prestart = new Prestart(inventory, { extraVars: o.extraVars, limit: o.limit, forks: o.forks, verbosity: o.verbosity, connect });
+  }
+  try {
+    return await prepareAndRun(o, io, playbookFile, inventory, prestart);
+  } catch (e) {
+    await prestart?.close();
+    throw e;
+  }
+}
+
+async function prepareAndRun(o: RunCliOptions, io: IO, playbookFile: string, inventory: Inventory, prestart: Prestart | undefined): Promise<number> {
+  const { loadPlaybook } = await import('../loaders/playbook.js');
+  const { Runner } = await import('../engine/runner.js');
+  const { Masker } = await import('../output/mask.js');
+  const { checkUndefinedVariables } = await import('../engine/static-check.js');
+  const { playbook, definedNames } = await loadPlaybook(playbookFile, { rolesPath: o.rolesPath, onPlayHeader: prestart && ((p) => prestart.offer(p)) });
   const secrets = new Set<string>();
   const masker = new Masker(secrets);
   const stepper = o.step ? (await import('./step.js')).createStepper(io.stdin ?? process.stdin, o.output === 'json' ? io.err : io.out) : undefined;
@@ -234,19 +258,11 @@ async function runParsed(o: RunCliOptions, io: IO): Promise<number> {
     reporter = new ConsoleReporter(io.out, masker, { verbosity: o.verbosity, color: io.isTTY && !process.env.NO_COLOR, tty: io.isTTY, diff: o.diff, profile: o.profile });
   }
   const runner = new Runner(playbook, inventory, runnerOpts, reporter);
+  runner.adopt(prestart);
   // Validate everything that can be validated before any host is touched.
   for (const play of playbook.plays) runner.playHosts(play);
   if (o.limit) inventory.select(o.limit, undefined, { strict: true });
-  // The ssh handshakes (the run's largest fixed cost) overlap the checks below; a failed check closes
-  // the channels before any request but the read-only fact probe was sent.
-  const listing = o.syntaxCheck || o.listHosts || o.listTasks || o.listTags;
-  if (!listing) await runner.prestart();
-  try {
-    checkUndefinedVariables(playbook, inventory, definedNames, o.extraVars, runner.templates);
-  } catch (e) {
-    await runner.close();
-    throw e;
-  }
+  checkUndefinedVariables(playbook, inventory, definedNames, o.extraVars, runner.templates);
 
   if (o.syntaxCheck) {
     io.out(`playbook: ${o.playbook}\n`);

@@ -11,7 +11,8 @@
 // - a guess that does not match what the plan asks is a cache miss: one ordinary request.
 import type { Connection, ExecOptions, ExecResult } from '../executor/types.js';
 import type { ProbeRequest } from '../modules/types.js';
-import { batchProbeScript, parseBatch, probeOnce, type FileProbe, type ProbeOptions } from '../modules/util/remote-file.js';
+import { probeOnce, type FileProbe, type ProbeOptions } from '../modules/util/remote-file.js';
+import { batchProbeScript, parseBatch } from '../modules/util/probe-batch.js';
 
 /** Probes fetched ahead per request, besides the one asked for. */
 export const LOOKAHEAD = 16;
@@ -83,7 +84,7 @@ export class ProbeCache {
     const items: ProbeRequest[] = [{ path, opts }];
     for (const r of await upcoming()) {
       const k = keyOf(r.path, r.opts);
-      if (seen.has(k)) continue;
+      if (seen.has(k) || map.get(k)?.gen === this.gen) continue; // asked for, or still known
       seen.add(k);
       items.push(r);
       if (items.length > LOOKAHEAD) break;

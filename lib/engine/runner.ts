@@ -20,6 +20,8 @@ import { TemplateEngine } from './template.js';
 import { evalBool, evaluate } from './expr.js';
 import { factVars, gatherFacts, UNKNOWN_FACTS } from './facts.js';
 import { LOOKAHEAD, ProbeCache } from './prefetch.js';
+import type { Prestart, Prestarted } from './prestart.js';
+import { connectionSpec, selectPlayHosts, serialBatches } from './hosts.js';
 import {
   BosunError,
   InterruptedError,
@@ -143,15 +145,6 @@ function shortName(h: string): string {
   return /^\d+\.\d+\.\d+\.\d+$/.test(h) ? h : h.split('.')[0]!;
 }
 
-function splitArgs(s: string): string[] {
-  // shell-like word splitting without evaluation, for ansible_ssh_common_args
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s))) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3])!);
-  return out;
-}
-
 export class Runner {
   readonly templates = new TemplateEngine();
   private readonly hosts = new Map<string, HostState>();
@@ -161,9 +154,9 @@ export class Runner {
   /** Channels for other become users than the inventory's, keyed by host and user. */
   private readonly extraConns = new Map<string, Connection>();
   /** Channels opened by prestart() before the first play, taken over by the host's first remote play. */
-  /** A prestarted channel's bootstrap (and facts), awaited by the play that takes the channel over. */
-  private readonly warmReady = new Map<string, Promise<Facts | undefined>>();
-  private readonly warm = new Map<string, { conn: Connection; ready: Promise<Facts | undefined> }>();
+  private prestart?: Prestart;
+  /** A prestarted channel taken over, until its play's fact step awaits its bootstrap (and facts). */
+  private readonly warmReady = new Map<string, Prestarted>();
   private playLocal = false;
   /** File states fetched ahead (prefetch.ts), and where the lockstep walk is (what comes next). */
   private readonly probeCache = new ProbeCache();
@@ -200,52 +193,23 @@ export class Runner {
 
   /** Hosts of a play, after --limit. */
   playHosts(play: Play): string[] {
-    let pattern = play.hosts;
-    if (this.templates.hasTemplate(pattern)) {
-      // as Ansible: `hosts:` may use play vars and extra vars (e.g. "{{default etcd_group 'etcd'}}")
-      const v = buildScope([play.vars, this.opts.extraVars], {}, this.templates);
-      pattern = String(this.templates.renderString(pattern, v, play.loc.file, play.loc.line ?? 1));
-    }
-    let hosts = this.inventory.select(pattern, play.loc);
-    if (this.opts.limit) {
-      const lim = new Set(this.inventory.select(this.opts.limit));
-      hosts = hosts.filter((h) => lim.has(h));
-    }
-    return hosts;
+    return selectPlayHosts(play, this.inventory, this.templates, this.opts.extraVars, this.opts.limit);
   }
 
-  /**
-   * Starts the ssh channels (with the fact probe riding on each bootstrap) of the first remote
-   * play's first `forks` hosts, so the handshakes run while the control node still checks the
-   * playbook and runs local plays. A channel only logs in and reads facts: nothing on a host
-   * changes before run() executes a task. Call close() if run() is not called after all.
-   */
-  async prestart(): Promise<void> {
-    for (const play of this.playbook.plays) {
-      if (play.connection === 'local') continue;
-      const specs = this.batches(play, this.playHosts(play))[0]!
-        .map((h) => this.connSpec(h))
-        .filter((s) => s.connection === 'ssh');
-      if (specs.length === 0) continue;
-      for (const spec of specs.slice(0, this.opts.forks)) {
-        const conn = await this.newConn(spec);
-        const ready = play.gatherFacts ? gatherFacts(conn) : conn.open().then(() => undefined);
-        ready.catch(() => {}); // reported by the play that uses the host (connectAll)
-        this.warm.set(spec.name, { conn, ready });
-      }
-      return;
-    }
+  /** Channels started before the run (prestart.ts): each host's is taken over by the first play that uses it. */
+  adopt(prestart: Prestart | undefined): void {
+    this.prestart = prestart;
   }
 
   /** Closes every channel (also for a run stopped before run(), e.g. by a failed check after prestart()). */
   async close(): Promise<void> {
-    await Promise.all([...this.connections()].map((c) => c.close()));
+    await Promise.all([...[...this.connections()].map((c) => c.close()), this.prestart?.close()]);
   }
 
   private connections(): Set<Connection> {
     const all = new Set<Connection>(this.extraConns.values());
     for (const h of this.hosts.values()) if (h.conn) all.add(h.conn);
-    for (const w of this.warm.values()) all.add(w.conn);
+    for (const c of this.prestart?.connections() ?? []) all.add(c);
     return all;
   }
 
@@ -324,19 +288,7 @@ export class Runner {
   }
 
   private batches(play: Play, hosts: string[]): string[][] {
-    if (!play.serial) return [hosts];
-    const out: string[][] = [];
-    let i = 0;
-    let k = 0;
-    while (i < hosts.length) {
-      const s = play.serial[Math.min(k, play.serial.length - 1)]!;
-      let n = typeof s === 'number' ? s : Math.max(1, Math.floor((hosts.length * Number(s.slice(0, -1))) / 100));
-      if (n <= 0) n = hosts.length;
-      out.push(hosts.slice(i, i + n));
-      i += n;
-      k++;
-    }
-    return out;
+    return serialBatches(play, hosts);
   }
 
   private async runBatch(play: Play, batch: string[], playHosts: string[]): Promise<void> {
@@ -366,24 +318,7 @@ export class Runner {
   }
 
   private connSpec(name: string): ConnectionSpec {
-    const v = this.inventory.hostVars(name);
-    const str = (k: string): string | undefined => (v[k] === undefined || v[k] === null ? undefined : String(v[k]));
-    const implicitLocal = this.inventory.implicitHost?.(name) && (name === 'localhost' || name === '127.0.0.1');
-    const connection = (str('ansible_connection') ?? (implicitLocal ? 'local' : 'ssh')) as 'local' | 'ssh';
-    const key = str('ansible_ssh_private_key_file') ?? str('ansible_private_key_file');
-    return {
-      name,
-      connection,
-      address: str('ansible_host') ?? name,
-      port: v.ansible_port !== undefined ? Number(v.ansible_port) : undefined,
-      user: str('ansible_user') ?? str('ansible_ssh_user'),
-      privateKeyFile: key ? key.replace(/^~(?=\/)/, homedir()) : undefined,
-      commonArgs: str('ansible_ssh_common_args') ? splitArgs(str('ansible_ssh_common_args')!) : undefined,
-      become: v.ansible_become === true || v.ansible_become === 'true' || v.ansible_become === 'yes',
-      becomeUser: str('ansible_become_user'),
-      connectTimeoutSec: v.ansible_timeout !== undefined ? Number(v.ansible_timeout) : 10,
-      trace: this.opts.verbosity >= 3 ? (l: string) => this.trace(l) : undefined,
-    };
+    return connectionSpec(this.inventory, name, this.opts.verbosity >= 3 ? (l: string) => this.trace(l) : undefined);
   }
 
   private async openConn(name: string): Promise<Connection> {
@@ -396,10 +331,10 @@ export class Runner {
       return c;
     }
     if (st.conn) return st.conn;
-    const w = this.warm.get(name);
+    const w = await this.prestart?.take(name);
     if (w) {
-      this.warm.delete(name);
-      this.warmReady.set(name, w.ready);
+      w.adopt(this.opts.verbosity >= 3 ? (l) => this.trace(l) : undefined);
+      this.warmReady.set(name, w);
       return (st.conn = w.conn);
     }
     st.conn = await this.newConn(this.connSpec(name));
@@ -432,10 +367,10 @@ export class Runner {
           const t0 = performance.now();
           try {
             const conn = await this.openConn(h);
-            const ready = this.warmReady.get(h);
-            if (ready) {
+            const warm = this.warmReady.get(h);
+            if (warm) {
               this.warmReady.delete(h);
-              const f = await ready;
+              const f = await warm.ready;
               st.facts ??= f;
             }
             // The fact probe opens the channel itself: it travels with the bootstrap (one round trip).

@@ -30,6 +30,11 @@ type Obj = Record<string, unknown>;
 export interface LoadOptions {
   /** Extra role directories (BOSUN_ROLES_PATH, --roles-path). */
   rolesPath?: string[];
+  /**
+   * Called with each play's header (hosts, vars, serial, connection, gather_facts; no roles or
+   * tasks yet) as soon as it is read, before its roles and tasks load (lib/engine/prestart.ts).
+   */
+  onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts'>) => void;
 }
 
 function isObj(v: unknown): v is Obj {
@@ -98,7 +103,7 @@ export class PlaybookLoader {
   /** Every name a task registers or sets, for the static undefined-variable check. */
   readonly definedNames = new Set<string>();
 
-  constructor(private readonly playbookFile: string, opts: LoadOptions = {}) {
+  constructor(private readonly playbookFile: string, private readonly opts: LoadOptions = {}) {
     const dir = dirname(resolve(playbookFile));
     const envPath = (process.env.BOSUN_ROLES_PATH ?? '').split(':').filter(Boolean);
     this.rolesPath = [
@@ -167,6 +172,24 @@ export class PlaybookLoader {
       if (!existsSync(p)) throw new MissingFileError(`vars file not found: ${vf} (looked in ${dir})`, { loc: vloc });
       varsFiles.push({ file: p, vars: loadVarsFile(p) });
     }
+    const serialRaw = raw.serial;
+    let serial: Array<number | string> | undefined;
+    if (serialRaw !== undefined && serialRaw !== null) {
+      const list = Array.isArray(serialRaw) ? serialRaw : [serialRaw];
+      serial = list.map((s) => {
+        if (typeof s === 'number' && Number.isInteger(s) && s > 0) return s;
+        if (typeof s === 'string' && /^\d+%?$/.test(s)) return /%$/.test(s) ? s : Number(s);
+        throw new ParseError(`serial must be a positive integer, a percentage like "30%", or a list of them; got ${typeName(s)}`, { loc: here(raw, 'serial', file) });
+      });
+    }
+    const gatherFacts = boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? true;
+    const connection = playConnection(raw.connection, here(raw, 'connection', file));
+    if (this.opts.onPlayHeader) {
+      this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, connection, gatherFacts });
+      // let what the hook started get going (process spawns wait for an event-loop turn, which
+      // loading, mostly synchronous, would otherwise not give them until it is done)
+      await new Promise<void>((r) => setImmediate(() => setImmediate(r)));
+    }
     const playRoles: RoleInfo[] = [];
     const handlers: TaskNode[] = [];
     const roleTasks: TaskNode[] = [];
@@ -202,16 +225,6 @@ export class PlaybookLoader {
     handlers.push(...(await this.tasks(raw.handlers, 'handlers', ctx, undefined, here(raw, 'handlers', file))));
     checkNotify([...sections.flatMap((s) => s.tasks), ...handlers], handlers);
 
-    const serialRaw = raw.serial;
-    let serial: Array<number | string> | undefined;
-    if (serialRaw !== undefined && serialRaw !== null) {
-      const list = Array.isArray(serialRaw) ? serialRaw : [serialRaw];
-      serial = list.map((s) => {
-        if (typeof s === 'number' && Number.isInteger(s) && s > 0) return s;
-        if (typeof s === 'string' && /^\d+%?$/.test(s)) return /%$/.test(s) ? s : Number(s);
-        throw new ParseError(`serial must be a positive integer, a percentage like "30%", or a list of them; got ${typeName(s)}`, { loc: here(raw, 'serial', file) });
-      });
-    }
     return {
       name: typeof raw.name === 'string' ? raw.name : String(hosts),
       hosts: String(hosts),
@@ -226,12 +239,12 @@ export class PlaybookLoader {
       anyErrorsFatal: boolish(raw.any_errors_fatal, 'any_errors_fatal', here(raw, 'any_errors_fatal', file)) ?? false,
       become: boolish(raw.become, 'become', here(raw, 'become', file)),
       becomeUser: typeof raw.become_user === 'string' ? raw.become_user : undefined,
-      gatherFacts: boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? true,
+      gatherFacts,
       tags: strList(raw.tags, 'tags', here(raw, 'tags', file)),
       checkMode: boolish(raw.check_mode, 'check_mode', here(raw, 'check_mode', file)),
       diff: boolish(raw.diff, 'diff', here(raw, 'diff', file)),
       environment: raw.environment === undefined ? undefined : expectMap(raw.environment, 'environment', here(raw, 'environment', file)),
-      connection: playConnection(raw.connection, here(raw, 'connection', file)),
+      connection,
     };
   }
 

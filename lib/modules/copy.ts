@@ -58,8 +58,8 @@ export default defineModule<CopyArgs, PutState>({
   validate(args) {
     if ((args.src === undefined) === (args.content === undefined)) throw new ArgumentError('copy needs exactly one of src or content');
   },
-  probes(args, { diff }) {
-    const want = putProbe(args, args.src === undefined ? undefined : srcName(args.src), diff);
+  probes(args) {
+    const want = putProbe(args, args.src === undefined ? undefined : srcName(args.src));
     return want ? [want] : [];
   },
   async plan(ctx, args) {

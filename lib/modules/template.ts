@@ -31,8 +31,8 @@ export default defineModule<TemplateArgs, PutState>({
     force: { type: 'bool', default: true, description: 'If false, only create dest when it does not exist.' },
     directory_mode: { type: 'mode', description: 'Mode for directories created when dest ends with "/".' },
   },
-  probes(args, { diff }) {
-    return [putProbe(args, basename(args.src), diff)!];
+  probes(args) {
+    return [putProbe(args, basename(args.src))!];
   },
   async plan(ctx, args) {
     const abs = ctx.findFile('templates', args.src);

@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { LocalConnection } from '../../lib/executor/local.js';
 import type { Connection, ExecOptions, ExecResult } from '../../lib/executor/types.js';
 import { ProbeCache, LOOKAHEAD } from '../../lib/engine/prefetch.js';
-import { batchProbeScript, parseBatch, probeOnce, type ProbeOptions } from '../../lib/modules/util/remote-file.js';
+import { probeOnce, type ProbeOptions } from '../../lib/modules/util/remote-file.js';
+import { batchProbeScript, parseBatch } from '../../lib/modules/util/probe-batch.js';
 import type { ProbeRequest } from '../../lib/modules/types.js';
 import { run, recap } from '../helpers/run.js';
 
@@ -71,16 +72,53 @@ t.test('a batch answers exactly what each probe answers alone', async (t) => {
   t.equal(batched[4]!.path, join(dir, 'sub/inner.txt'), 'appendIfDir applied');
 });
 
-t.test('a failed probe in a batch is undefined, the others stand', async (t) => {
+t.test('a batch that does not add up answers nothing (each probe is then asked alone)', async (t) => {
   const dir = tree(t);
   const items: ProbeRequest[] = [{ path: join(dir, 'f.txt'), opts: {} }, { path: join(dir, 'sub'), opts: {} }];
-  // item 1's subshell fails (exit 3) after printing a field: its partial output must not be used
-  const script = batchProbeScript(items).replace(`p=${join(dir, 'sub')}`, `p=${join(dir, 'sub')}; echo exists=1; exit 3`);
-  const r = await new LocalConnection('h').exec(script);
-  const out = parseBatch(items, r.raw);
-  t.equal(out[0]?.type, 'file');
-  t.equal(out[1], undefined);
-  t.same(parseBatch(items, Buffer.from('garbage\n@@rc 0\n')), [undefined, undefined], 'unframed output is no answer');
+  const conn = new LocalConnection('h');
+  const good = await conn.exec(batchProbeScript(items));
+  t.equal(parseBatch(items, good.raw)[0]?.type, 'file');
+  const text = good.raw.toString();
+  const cut = (s: string) => parseBatch(items, Buffer.from(s));
+  t.same(cut(text.replace(/^@sn.*\n.*\n/m, '@sn 0 1\n')), [undefined, undefined], 'a stat line missing');
+  t.same(cut(text.replace('@end\n', '')), [undefined, undefined], 'cut off before the end');
+  t.same(cut(text.replace(/^[0-9a-f]{64}/m, 'zz')), [undefined, undefined], 'a checksum line garbled');
+  t.same(cut('garbage\n@end\n'), [undefined, undefined], 'unframed output');
+  t.same(cut(text.replace('@ 1 ', '@ 7 ')), [undefined, undefined], 'an item that does not exist');
+  // a file that vanishes between the type test and stat makes stat fail: the request exits non-zero
+  const racy = batchProbeScript(items).replace('echo "@sn$sno"', `rm -f ${join(dir, 'f.txt')}; echo "@sn$sno"`);
+  const r = await conn.exec(racy);
+  t.not(r.exitCode, 0, 'stat failed on the vanished file');
+});
+
+t.test('paths that need quoting, a trailing slash, a relative path', async (t) => {
+  const dir = t.testdir({ "it's $(here)": 'x', sub: {} });
+  const conn = new LocalConnection('h');
+  const items: ProbeRequest[] = [
+    { path: join(dir, "it's $(here)"), opts: { wantContent: true } },
+    { path: join(dir, 'sub') + '/', opts: {} },
+    { path: join(dir, 'missing') + '/', opts: {} },
+    { path: 'relative-nope', opts: {} },
+    { path: join(dir, 'sub', 'new.txt'), opts: { appendIfDir: 'x' } },
+  ];
+  const r = await conn.exec(batchProbeScript(items));
+  const batched = parseBatch(items, r.raw);
+  for (const [i, it] of items.entries()) t.same(batched[i], await probeOnce(conn, it.path, it.opts), it.path);
+  t.equal(batched[0]!.content?.toString(), 'x');
+});
+
+t.test('contents over the limit are not returned (as a single probe)', async (t) => {
+  const dir = t.testdir({ big: 'x'.repeat(100), small: 'y' });
+  const conn = new LocalConnection('h');
+  const items: ProbeRequest[] = [
+    { path: join(dir, 'big'), opts: { wantContent: true, maxContent: 99 } },
+    { path: join(dir, 'small'), opts: { wantContent: true, maxContent: 99 } },
+  ];
+  const batched = parseBatch(items, (await conn.exec(batchProbeScript(items))).raw);
+  t.equal(batched[0]!.content, undefined);
+  t.equal(batched[0]!.size, 100);
+  t.same(batched[1]!.content, Buffer.from('y'));
+  for (const [i, it] of items.entries()) t.same(batched[i], await probeOnce(conn, it.path, it.opts));
 });
 
 t.test('cache: one request for the probe and the ones ahead, then hits until something may change', async (t) => {
@@ -269,7 +307,12 @@ t.test('runner: an unchanged run of file tasks costs one request; --check --diff
   writeFileSync(join(out, 'h1/a'), 'changed\n');
   const check = await run([...args, '-vvv', '--check', '--diff']);
   t.equal(check.code, 0);
-  t.same(requests(check.stdout).filter((l) => l.startsWith('h1')), ['h1 probe+4'], '--check --diff: still one request (contents travel in it)');
+  t.same(
+    requests(check.stdout).filter((l) => l.startsWith('h1')),
+    ['h1 probe+4', 'h1 probe'],
+    '--check --diff: one request for the five, and one to read the old content of the one file that differs',
+  );
+  t.same(requests(check.stdout).filter((l) => l.startsWith('h2')), ['h2 probe+4'], 'no content read where nothing differs');
   t.match(check.stdout, /-changed\n\+a\n/, 'the diff shows the file content fetched ahead');
   t.equal(readFileSync(join(out, 'h1/a'), 'utf8'), 'changed\n', '--check changed nothing');
 });

@@ -1,11 +1,13 @@
-// Runner.prestart(): the first remote play's channels (and their fact probes) start before the
-// playbook checks finish; run() takes them over, close() ends them when the run never starts.
-// A fake connection records every call, so the order "open/facts only, then tasks" is asserted.
+// Prestart (lib/engine/prestart.ts): the first remote play's channels (and their fact probes) start
+// as soon as the loader reads that play's header; the runner takes them over, close() ends them
+// when the run never starts. A fake connection records every call, so the order "open/facts only,
+// then tasks" is asserted.
 import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { loadPlaybook } from '../../lib/loaders/playbook.js';
 import { Inventory } from '../../lib/loaders/inventory.js';
 import { Runner, type Reporter, type RunOptions } from '../../lib/engine/runner.js';
+import { Prestart } from '../../lib/engine/prestart.js';
 import { UnreachableError } from '../../lib/errors.js';
 import type { Connection, ConnectionSpec, ExecOptions, ExecResult } from '../../lib/executor/types.js';
 
@@ -50,7 +52,6 @@ async function setup(t: Test, play: string, opts: Partial<RunOptions> = {}, unre
     'play.yml': play,
     'inv.yml': 'all:\n  hosts:\n    a: {}\n    b: {}\n    c: {}\n    localhost: { ansible_connection: local }\n',
   });
-  const { playbook } = await loadPlaybook(join(dir, 'play.yml'));
   const inventory = Inventory.load(join(dir, 'inv.yml'));
   const conns = new Map<string, FakeConn[]>();
   const connect = (spec: ConnectionSpec): Connection => {
@@ -58,13 +59,12 @@ async function setup(t: Test, play: string, opts: Partial<RunOptions> = {}, unre
     conns.set(spec.name, [...(conns.get(spec.name) ?? []), c]);
     return c;
   };
-  const runner = new Runner(
-    playbook,
-    inventory,
-    { check: false, diff: false, extraVars: {}, tags: [], skipTags: [], forks: 50, verbosity: 0, secrets: new Set(), connect, ...opts },
-    quiet,
-  );
-  return { runner, conns };
+  const full: RunOptions = { check: false, diff: false, extraVars: {}, tags: [], skipTags: [], forks: 50, verbosity: 0, secrets: new Set(), connect, ...opts };
+  const prestart = new Prestart(inventory, { extraVars: full.extraVars, limit: full.limit, forks: full.forks, verbosity: full.verbosity, connect });
+  const { playbook } = await loadPlaybook(join(dir, 'play.yml'), { onPlayHeader: (p) => prestart.offer(p) });
+  const runner = new Runner(playbook, inventory, full, quiet);
+  runner.adopt(prestart);
+  return { runner, conns, prestart };
 }
 
 const LOCAL_THEN_REMOTE = `- hosts: localhost
@@ -78,9 +78,8 @@ const LOCAL_THEN_REMOTE = `- hosts: localhost
 
 t.test('the first remote play is prestarted: facts only, then run() reuses the channel', async (t) => {
   const { runner, conns } = await setup(t, LOCAL_THEN_REMOTE);
-  await runner.prestart();
   await new Promise((r) => setTimeout(r, 10));
-  t.same([...conns.keys()].sort(), ['a', 'b', 'c'], 'the local play is skipped, the remote play prestarted');
+  t.same([...conns.keys()].sort(), ['a', 'b', 'c'], 'the local play is skipped, the remote play prestarted while loading');
   for (const [h, [c]] of conns) t.same(c!.calls, ['facts'], `${h}: only the fact probe before run()`);
   const summary = await runner.run();
   t.equal(summary.exitCode, 0);
@@ -94,30 +93,28 @@ t.test('the first remote play is prestarted: facts only, then run() reuses the c
 
 t.test('forks bounds how many channels are prestarted; serial batches start with their first batch', async (t) => {
   const forks = await setup(t, LOCAL_THEN_REMOTE, { forks: 2 });
-  await forks.runner.prestart();
+  await new Promise((r) => setTimeout(r, 10));
   t.same([...forks.conns.keys()].sort(), ['a', 'b']);
   t.equal((await forks.runner.run()).exitCode, 0);
   t.same(forks.conns.get('c')!.map((c) => c.calls), [['facts', 'run', 'close']], 'the rest open when their play needs them');
 
   const serial = await setup(t, `- hosts: a,b,c\n  serial: 1\n  tasks:\n    - command: "true"\n`);
-  await serial.runner.prestart();
+  await new Promise((r) => setTimeout(r, 10));
   t.same([...serial.conns.keys()], ['a']);
   await serial.runner.close();
 });
 
 t.test('gather_facts: false prestarts the channel without any request', async (t) => {
   const { runner, conns } = await setup(t, `- hosts: a\n  gather_facts: false\n  tasks:\n    - command: "true"\n`);
-  await runner.prestart();
   await new Promise((r) => setTimeout(r, 10));
   t.same(conns.get('a')![0]!.calls, ['open']);
   t.equal((await runner.run()).exitCode, 0);
   t.same(conns.get('a')![0]!.calls, ['open', 'run', 'close']);
 });
 
-t.test('close() without run(): every prestarted channel closed, no task request sent', async (t) => {
-  const { runner, conns } = await setup(t, LOCAL_THEN_REMOTE);
-  await runner.prestart();
-  await runner.close();
+t.test('Prestart.close() without a run: every prestarted channel closed, no task request sent', async (t) => {
+  const { conns, prestart } = await setup(t, LOCAL_THEN_REMOTE);
+  await prestart.close();
   for (const [h, [c]] of conns) {
     t.ok(c!.closed, `${h} closed`);
     t.notOk(c!.calls.includes('run'), `${h}: no task ran`);
@@ -128,9 +125,46 @@ t.test('a host unreachable at prestart is reported by its play (exit 3), the oth
   const results: Array<{ host: string; status: string }> = [];
   const { runner } = await setup(t, LOCAL_THEN_REMOTE, {}, ['b']);
   (runner as unknown as { out: Reporter }).out = { ...quiet, hostResult: (_t, r) => results.push({ host: r.host, status: r.status }) };
-  await runner.prestart();
   const summary = await runner.run();
   t.equal(summary.exitCode, 3);
   t.same(results.filter((r) => r.host === 'b'), [{ host: 'b', status: 'unreachable' }], 'reported once, at Gathering Facts');
   t.equal(results.filter((r) => r.host === 'a' && r.status === 'changed').length, 1, 'a ran its task');
+});
+
+t.test('a play whose hosts cannot be worked out yet starts nothing (the full load reports it)', async (t) => {
+  const inventory = Inventory.load(join(t.testdir({ 'inv.yml': 'all:\n  hosts:\n    a: {}\n' }), 'inv.yml'));
+  const made: string[] = [];
+  const p = new Prestart(inventory, { extraVars: {}, forks: 5, verbosity: 0, connect: (s) => (made.push(s.name), new FakeConn(s.name)) });
+  p.offer({ hosts: '{{ nope', vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
+  p.offer({ hosts: 'a', vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
+  await p.close();
+  t.same(made, [], 'after a header it could not use, later plays are not guessed at either');
+  const q = new Prestart(inventory, { extraVars: {}, forks: 5, verbosity: 0, connect: (s) => (made.push(s.name), new FakeConn(s.name)) });
+  q.offer({ hosts: 'nomatch', vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
+  q.offer({ hosts: 'a', vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
+  q.offer({ hosts: 'a', vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
+  await q.close();
+  t.same(made, ['a'], 'a play without ssh hosts is passed over; only the first remote play starts');
+});
+
+t.test('-vvv: a prestarted request is traced when its play takes the channel over', async (t) => {
+  const inventory = Inventory.load(join(t.testdir({ 'inv.yml': 'all:\n  hosts:\n    a: {}\n' }), 'inv.yml'));
+  const p = new Prestart(inventory, {
+    extraVars: {},
+    forks: 5,
+    verbosity: 3,
+    connect: (s) => {
+      const c = new FakeConn(s.name);
+      const exec = c.exec.bind(c);
+      c.exec = async (script, opts) => (s.trace?.(`[${s.name}] ${opts?.label}: ...`), exec(script, opts));
+      return c;
+    },
+  });
+  p.offer({ hosts: 'a', vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
+  const w = await p.take('a');
+  await w!.ready;
+  const lines: string[] = [];
+  w!.adopt((l) => lines.push(l));
+  t.same(lines, ['[a] facts: ...'], 'buffered until adopted, then printed');
+  t.equal(await p.take('a'), undefined, 'handed over once');
 });

@@ -1,5 +1,6 @@
 // Shared planner for copy and template: compare the wanted bytes' sha256 (computed here) with the
-// remote one from a single probe; only then send anything. Unchanged = 1 request, changed = 2.
+// remote one from a single probe; only then send anything. Unchanged = 1 request (often none: the
+// probe was fetched ahead), changed = 2 (3 under --diff: the old content is read to show it).
 
 import { posix } from 'node:path';
 import type { DiffEntry, ModuleContext, Outcome, Plan, ProbeRequest } from '../types.js';
@@ -22,13 +23,16 @@ export interface PutState {
   mkdirs: boolean;
 }
 
-/** The one probe planPut makes (also declared ahead to the engine by copy and template). */
-export function putProbe(args: Pick<PutArgs, 'dest'>, srcName: string | undefined, diff: boolean): ProbeRequest | undefined {
+/**
+ * The probe planPut makes (also declared ahead to the engine by copy and template). It never asks
+ * for the content: only a file whose checksum differs is read again, and only under --diff.
+ */
+export function putProbe(args: Pick<PutArgs, 'dest'>, srcName: string | undefined): ProbeRequest | undefined {
   const trailing = args.dest.endsWith('/');
   if (trailing && srcName === undefined) return undefined;
   return {
     path: trailing ? posix.join(args.dest, srcName!) : args.dest,
-    opts: { wantContent: diff, follow: true, appendIfDir: trailing || srcName === undefined ? undefined : srcName },
+    opts: { follow: true, appendIfDir: trailing || srcName === undefined ? undefined : srcName },
   };
 }
 
@@ -36,7 +40,7 @@ export function putProbe(args: Pick<PutArgs, 'dest'>, srcName: string | undefine
 export async function planPut(ctx: ModuleContext, args: PutArgs, data: Buffer, srcName?: string): Promise<Plan<PutState>> {
   const attrs: Attrs = { mode: args.mode, owner: args.owner, group: args.group };
   const trailing = args.dest.endsWith('/');
-  const want = putProbe(args, srcName, ctx.diff);
+  const want = putProbe(args, srcName);
   if (!want) throw new ModuleFailure(`dest ${args.dest} is a directory; with content, give a file path`);
   const probe = await probeFile(ctx, want.path, want.opts);
   const target = probe.path;
@@ -65,8 +69,12 @@ export async function planPut(ctx: ModuleContext, args: PutArgs, data: Buffer, s
     return { changed: false, msg: `${target} is already up to date`, result: result(probe) };
   }
   const diff: DiffEntry = { path: target };
-  // Content is only fetched (and shown) under --diff; otherwise the checksums decided.
-  if (contentChanged && ctx.diff) Object.assign(diff, contentDiff(target, probe, data));
+  // Content is only fetched (and shown) under --diff, and only for a file that differs: the
+  // checksums decided the rest.
+  if (contentChanged && ctx.diff) {
+    const before = probe.exists && probe.type === 'file' ? await probeFile(ctx, target, { wantContent: true, follow: true, checksum: false }) : probe;
+    Object.assign(diff, contentDiff(target, { ...probe, content: before.content }, data));
+  }
   if (!probe.exists) changes.state = { before: 'absent', after: 'file' };
   if (Object.keys(changes).length) diff.attrs = changes;
   const mkdirs = trailing && !probe.exists && probe.parentExists === false;

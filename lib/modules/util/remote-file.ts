@@ -88,8 +88,7 @@ function parseStat(v: string | undefined): Pick<FileProbe, 'mode' | 'uid' | 'gid
 
 export const STAT_FORMAT = "'%a %u %g %U %G %s'";
 
-/** `hexContent`: content as one `hex=` line (od) instead of raw bytes after `---`, so several probes can share one response. */
-export function probeScript(path: string, opts: ProbeOptions = {}, hexContent = false): string {
+export function probeScript(path: string, opts: ProbeOptions = {}): string {
   const max = opts.maxContent ?? MAX_CONTENT;
   const L = opts.follow ? '-L ' : '';
   const lines = [`p=${shq(path)}`];
@@ -114,52 +113,9 @@ export function probeScript(path: string, opts: ProbeOptions = {}, hexContent = 
     lines.push(`if [ "$t" = file ]; then s=$(sha256sum < "$p") || exit 1; echo "sha256=\${s%% *}"; fi`);
   }
   if (opts.wantContent) {
-    lines.push(
-      hexContent
-        ? `if [ "$t" = file ] && [ "\${st##* }" -le ${max} ]; then printf 'hex='; od -An -v -tx1 < "$p" | tr -d ' \\n'; echo; fi`
-        : `if [ "$t" = file ] && [ "\${st##* }" -le ${max} ]; then echo ---; exec cat < "$p"; fi`,
-    );
+    lines.push(`if [ "$t" = file ] && [ "\${st##* }" -le ${max} ]; then echo ---; exec cat < "$p"; fi`);
   }
   return lines.join('\n') + '\n';
-}
-
-/**
- * Several probes in one request: each runs in its own subshell (its `exit` ends only that probe)
- * between `@@ i` and `@@rc CODE` lines; every field is one line (content and link targets as hex).
- */
-export function batchProbeScript(items: ReadonlyArray<{ path: string; opts: ProbeOptions }>): string {
-  return items.map((it, i) => `echo '@@ ${i}'\n(\n${probeScript(it.path, it.opts, true)})\necho "@@rc $?"\n`).join('');
-}
-
-/** Results of batchProbeScript in item order; `undefined` for a probe that failed (asked again alone). */
-export function parseBatch(items: ReadonlyArray<{ path: string; opts: ProbeOptions }>, raw: Buffer): Array<FileProbe | undefined> {
-  const out: Array<FileProbe | undefined> = items.map(() => undefined);
-  const lines = raw.toString('utf8').split('\n');
-  let i = -1;
-  let body: string[] = [];
-  for (const line of lines) {
-    const start = /^@@ (\d+)$/.exec(line);
-    if (start) {
-      i = Number(start[1]);
-      body = [];
-      continue;
-    }
-    const end = /^@@rc (\d+)$/.exec(line);
-    if (end) {
-      const it = items[i];
-      if (it && end[1] === '0') {
-        const hex = body.find((l) => l.startsWith('hex='));
-        const fields = body.filter((l) => !l.startsWith('hex=')).join('\n');
-        const p = parseProbe(it.path, Buffer.from(fields + '\n'), it.opts);
-        if (hex !== undefined) p.content = Buffer.from(hex.slice(4), 'hex');
-        out[i] = p;
-      }
-      i = -1;
-      continue;
-    }
-    if (i >= 0) body.push(line);
-  }
-  return out;
 }
 
 export function parseProbe(path: string, raw: Buffer, opts: ProbeOptions = {}): FileProbe {

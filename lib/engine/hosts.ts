@@ -1,0 +1,78 @@
+// Which hosts a play runs on, in which serial batches, and how each is reached: shared by the
+// runner and by the prestart (prestart.ts), which needs them before the runner exists.
+import { homedir } from 'node:os';
+import type { Play } from './ast.js';
+import type { Inventory } from '../loaders/inventory.js';
+import type { ConnectionSpec } from '../executor/types.js';
+import type { TemplateEngine } from './template.js';
+import { buildScope, type Vars } from './vars.js';
+
+/** Hosts of a play, after --limit. `hosts:` may use play vars and extra vars (as Ansible). */
+export function selectPlayHosts(
+  play: Pick<Play, 'hosts' | 'vars' | 'loc'>,
+  inventory: Inventory,
+  templates: TemplateEngine,
+  extraVars: Vars,
+  limit: string | undefined,
+): string[] {
+  let pattern = play.hosts;
+  if (templates.hasTemplate(pattern)) {
+    // e.g. "{{default etcd_group 'etcd'}}"
+    const v = buildScope([play.vars, extraVars], {}, templates);
+    pattern = String(templates.renderString(pattern, v, play.loc.file, play.loc.line ?? 1));
+  }
+  let hosts = inventory.select(pattern, play.loc);
+  if (limit) {
+    const lim = new Set(inventory.select(limit));
+    hosts = hosts.filter((h) => lim.has(h));
+  }
+  return hosts;
+}
+
+/** `serial:` batches (a single batch without it). */
+export function serialBatches(play: Pick<Play, 'serial'>, hosts: string[]): string[][] {
+  if (!play.serial) return [hosts];
+  const out: string[][] = [];
+  let i = 0;
+  let k = 0;
+  while (i < hosts.length) {
+    const s = play.serial[Math.min(k, play.serial.length - 1)]!;
+    let n = typeof s === 'number' ? s : Math.max(1, Math.floor((hosts.length * Number(s.slice(0, -1))) / 100));
+    if (n <= 0) n = hosts.length;
+    out.push(hosts.slice(i, i + n));
+    i += n;
+    k++;
+  }
+  return out;
+}
+
+/** How to reach a host, from Ansible's connection variables. */
+export function connectionSpec(inventory: Inventory, name: string, trace?: (line: string) => void): ConnectionSpec {
+  const v = inventory.hostVars(name);
+  const str = (k: string): string | undefined => (v[k] === undefined || v[k] === null ? undefined : String(v[k]));
+  const implicitLocal = inventory.implicitHost?.(name) && (name === 'localhost' || name === '127.0.0.1');
+  const connection = (str('ansible_connection') ?? (implicitLocal ? 'local' : 'ssh')) as 'local' | 'ssh';
+  const key = str('ansible_ssh_private_key_file') ?? str('ansible_private_key_file');
+  return {
+    name,
+    connection,
+    address: str('ansible_host') ?? name,
+    port: v.ansible_port !== undefined ? Number(v.ansible_port) : undefined,
+    user: str('ansible_user') ?? str('ansible_ssh_user'),
+    privateKeyFile: key ? key.replace(/^~(?=\/)/, homedir()) : undefined,
+    commonArgs: str('ansible_ssh_common_args') ? splitArgs(str('ansible_ssh_common_args')!) : undefined,
+    become: v.ansible_become === true || v.ansible_become === 'true' || v.ansible_become === 'yes',
+    becomeUser: str('ansible_become_user'),
+    connectTimeoutSec: v.ansible_timeout !== undefined ? Number(v.ansible_timeout) : 10,
+    trace,
+  };
+}
+
+/** Shell-like word splitting without evaluation, for ansible_ssh_common_args. */
+export function splitArgs(s: string): string[] {
+  const out: string[] = [];
+  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(s))) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3])!);
+  return out;
+}
