@@ -359,6 +359,8 @@ export class Runner {
     }
     const info: TaskInfo = { name: 'Gathering Facts', title: 'Gathering Facts', kind: 'facts', tags: ['always'] };
     this.out.taskStart(info);
+    // the facts arrive after the ssh handshakes: the control node's one-time set-ups fit in the wait
+    setImmediate(() => void this.warmModules(play).catch(() => {}));
     const limit = pLimit(this.opts.forks);
     await Promise.all(
       need.map((h) =>
@@ -384,6 +386,26 @@ export class Runner {
         }),
       ),
     );
+  }
+
+  private readonly warmed = new Set<string>();
+
+  /** Runs warm() of every module the play uses, once per run. */
+  private async warmModules(play: Play): Promise<void> {
+    const names = new Set<string>();
+    const walk = (nodes: TaskNode[]): void => {
+      for (const n of nodes) {
+        if (n.kind === 'module') names.add(n.module);
+        else if (n.kind === 'block') walk([...n.block, ...n.rescue, ...n.always]);
+      }
+    };
+    for (const s of play.sections) walk(s.tasks);
+    walk(play.handlers);
+    for (const name of names) {
+      if (this.warmed.has(name)) continue;
+      this.warmed.add(name);
+      (await getModule(name)).warm?.();
+    }
   }
 
   // ------------------------------------------------------------------ variables

@@ -23,6 +23,7 @@ import {
   caProblem,
   whyReissue,
   DEFAULT_EXPIRY_HOURS,
+  preloadForge,
 } from '../pki/pki.js';
 import type { CertInfo, CertProfile, PemPair } from '../pki/pki.js';
 import { withDirLock, writeFileAtomic } from '../pki/lock.js';
@@ -353,6 +354,7 @@ const until = (i: CertInfo): string => i.notAfter.toISOString().replace(/\.000Z$
 // ---------------------------------------------------------------------------------------------
 
 export default defineModule<CertArgs, CertState>({
+  warm: preloadForge,
   name: 'cert',
   runsOn: 'control',
   doc: {

@@ -135,6 +135,8 @@ export interface TaskModule<A = Record<string, unknown>, S = unknown> {
    * request, never a wrong answer.
    */
   probes?(args: A, opts: { diff: boolean }): ProbeRequest[];
+  /** One-time set-up the engine runs while it waits for hosts (e.g. loading a big library). */
+  warm?(): void;
   plan(ctx: ModuleContext, args: A): Promise<Plan<S>>;
   apply(ctx: ModuleContext, args: A, plan: Plan<S>): Promise<Outcome>;
 }

@@ -16,6 +16,11 @@ function F(): typeof forge {
   return (forgeLib ??= requireCjs('node-forge') as typeof forge);
 }
 
+/** Loads node-forge now (the engine calls it while it waits for hosts, so no task waits for it). */
+export function preloadForge(): void {
+  F();
+}
+
 export type CertProfile = 'server+client' | 'server' | 'client';
 export const PROFILES: readonly CertProfile[] = ['server+client', 'server', 'client'];
 
@@ -249,8 +254,24 @@ function cnOf(attrs: forge.pki.CertificateField[]): string | undefined {
   return typeof a?.value === 'string' ? a.value : undefined;
 }
 
+// A run inspects the same PEM several times (the CA once per certificate it checks); parsing with
+// node-forge costs milliseconds each. Frozen: callers share the answer.
+const inspected = new Map<string, Readonly<CertInfo>>();
+
 /** Parses a PEM certificate (RSA keys only: node-forge's limit). Throws on garbage. */
 export function inspectCert(pem: string): CertInfo {
+  let info = inspected.get(pem);
+  if (!info) {
+    const parsed = parseCert(pem);
+    for (const list of [parsed.sans, parsed.ekus, parsed.keyUsages]) Object.freeze(list);
+    info = Object.freeze(parsed);
+    if (inspected.size >= 256) inspected.clear();
+    inspected.set(pem, info);
+  }
+  return info;
+}
+
+function parseCert(pem: string): CertInfo {
   const cert = F().pki.certificateFromPem(pem);
   const sans: SanEntry[] = [];
   const sanExt = findExt(cert, 'subjectAltName');
