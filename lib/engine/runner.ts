@@ -153,7 +153,7 @@ export class Runner {
   private readonly allHandlers: TaskNode[] = [];
   /** Channels for other become users than the inventory's, keyed by host and user. */
   private readonly extraConns = new Map<string, Connection>();
-  /** Channels opened by prestart() before the first play, taken over by the host's first remote play. */
+  /** Channels started while the playbook loaded (prestart.ts), taken over by each host's first remote play. */
   private prestart?: Prestart;
   /** A prestarted channel taken over, until its play's fact step awaits its bootstrap (and facts). */
   private readonly warmReady = new Map<string, Prestarted>();
@@ -201,7 +201,7 @@ export class Runner {
     this.prestart = prestart;
   }
 
-  /** Closes every channel (also for a run stopped before run(), e.g. by a failed check after prestart()). */
+  /** Closes every channel, prestarted ones included (run() does it at its end). */
   async close(): Promise<void> {
     await Promise.all([...[...this.connections()].map((c) => c.close()), this.prestart?.close()]);
   }
@@ -1025,6 +1025,8 @@ export class Runner {
     const delegated = target.delegated;
     const env = scope.inherited.environment ? (this.templates.renderValue(scope.inherited.environment, vars, node.loc.file, yamlLocOf) as Vars) : undefined;
     const conn = env && Object.keys(env).length ? withEnvironment(target.conn, env) : target.conn;
+    // waiting for the world to change: what was fetched before the wait may be stale after it
+    if (mod.waits) this.probeCache.invalidate();
     const ctx = this.ctxFor(node, st, this.probeCache.observe(conn), vars, check, diff, delegated);
     if (mod.runsOn !== 'control' && delegated === undefined) {
       ctx.probe = (path, opts) => this.probeCache.probe(target.conn, path, opts, () => this.upcoming(st.name, scope));
@@ -1096,6 +1098,8 @@ export class Runner {
       }
       this.out.progress(st.name, `retrying (${attempts}/${node.retries}) ${info.title}`);
       await new Promise((r) => setTimeout(r, node.delay * 1000));
+      // a retry waits for something else to change the host: nothing fetched before may be reused
+      this.probeCache.invalidate();
     }
     const ignored = failed && this.ignoreErrors(scope, vars, node);
     if (label === undefined) {

@@ -137,6 +137,8 @@ export interface TaskModule<A = Record<string, unknown>, S = unknown> {
   probes?(args: A, opts: { diff: boolean }): ProbeRequest[];
   /** One-time set-up the engine runs while it waits for hosts (e.g. loading a big library). */
   warm?(): void;
+  /** Waits for something outside the run to change a host (wait_for): file states fetched before it are not reused after it. */
+  readonly waits?: boolean;
   plan(ctx: ModuleContext, args: A): Promise<Plan<S>>;
   apply(ctx: ModuleContext, args: A, plan: Plan<S>): Promise<Outcome>;
 }

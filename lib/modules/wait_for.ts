@@ -120,7 +120,7 @@ async function waitFor(ctx: ModuleContext, args: WaitForArgs): Promise<Outcome> 
     if (ctx.signal.aborted) throw new InterruptedError('interrupted while waiting');
     const left = Math.max(0, Math.ceil((deadline - Date.now()) / 1000));
     const budget = Math.min(SLICE_S, left);
-    const r = await ctx.conn.exec(sliceScript(args, budget), { label: 'wait_for', timeoutMs: (budget + 10) * 1000, readOnly: true });
+    const r = await ctx.conn.exec(sliceScript(args, budget), { label: 'wait_for', timeoutMs: (budget + 10) * 1000 });
     if (r.exitCode !== 0) throw new ModuleFailure(r.stderr.trim() || `wait_for: check failed (exit ${r.exitCode})`, result());
     if (r.stdout.includes('ok')) return { changed: false, msg: `${what(args)} is ${args.state}`, result: result() };
     if (Date.now() >= deadline || left === 0) throw new ModuleFailure(timeoutMsg(args), { ...result(), msg: timeoutMsg(args) });
@@ -130,6 +130,7 @@ async function waitFor(ctx: ModuleContext, args: WaitForArgs): Promise<Outcome> 
 
 export default defineModule<WaitForArgs, { done: Outcome }>({
   name: 'wait_for',
+  waits: true,
   doc: {
     short: 'Wait for a TCP port to open/close or a path to appear/disappear',
     description:

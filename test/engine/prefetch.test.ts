@@ -316,3 +316,36 @@ t.test('runner: an unchanged run of file tasks costs one request; --check --diff
   t.match(check.stdout, /-changed\n\+a\n/, 'the diff shows the file content fetched ahead');
   t.equal(readFileSync(join(out, 'h1/a'), 'utf8'), 'changed\n', '--check changed nothing');
 });
+
+t.test('runner: a retry (until) and wait_for never reuse a state fetched before them', async (t) => {
+  const dir = t.testdir({ 'play.yml': '', 'inventory.yml': INVENTORY, out: {} });
+  const out = join(dir, 'out');
+  writeFileSync(
+    join(dir, 'play.yml'),
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - name: look at the dir (fetches the states below ahead)
+      file: { path: "${out}", state: directory }
+    - name: wait until it appears
+      stat: { path: "${out}/late" }
+      register: late
+      until: late.stat.exists
+      retries: 4
+      delay: 1
+    - name: wait for another
+      wait_for: { path: "${out}/later", timeout: 10 }
+    - name: it is there
+      stat: { path: "${out}/later" }
+      register: later
+    - assert: { that: [ "later.stat.exists" ] }
+`,
+  );
+  // created while the run waits; both paths were fetched ahead (absent) by the first task
+  const timers = [setTimeout(() => writeFileSync(join(out, 'late'), ''), 500), setTimeout(() => writeFileSync(join(out, 'later'), ''), 1800)];
+  t.teardown(() => timers.forEach(clearTimeout));
+  const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-vvv']);
+  t.equal(r.code, 0, 'the retried stat saw the file appear, and the stat after wait_for saw the other');
+  t.match(requests(r.stdout)[0], /^h1 probe\+[23]$/, 'the first probe had fetched them ahead');
+  t.equal(recap(r.stdout).h1!.failed, 0);
+});
