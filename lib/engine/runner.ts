@@ -726,7 +726,11 @@ export class Runner {
         /* keep the raw name */
       }
     }
-    if (this.opts.step && !(await this.opts.step(info))) return;
+    if (this.opts.step) {
+      if (!(await this.opts.step(info))) return;
+      // the operator may have done anything on the hosts while the prompt waited
+      this.probeCache.invalidate();
+    }
     this.out.taskStart(info);
     const runOnce = scope.inherited.runOnce ?? false;
     if (runOnce) active = active.slice(0, 1);
