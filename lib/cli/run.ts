@@ -212,10 +212,13 @@ async function runParsed(o: RunCliOptions, io: IO): Promise<number> {
   const listing = o.syntaxCheck || o.listHosts || o.listTasks || o.listTags;
   let prestart: Prestart | undefined;
   if (!listing && o.inventory) {
-    // imported now, not when the play header is read: the loader would keep that import waiting
+    // Handlebars (templated `hosts:` only) loads meanwhile; ssh is imported now, not when the play
+    // header is read: the loader, mostly synchronous, would keep that import waiting
+    const templates = import('../engine/template.js').then(({ TemplateEngine }) => new TemplateEngine());
+    templates.catch(() => {});
     const { SshConnection } = await import('../executor/ssh.js');
     const connect = (spec: ConnectionSpec) => new SshConnection(spec);
-    prestart = new Prestart(inventory, { extraVars: o.extraVars, limit: o.limit, forks: o.forks, verbosity: o.verbosity, connect });
+    prestart = new Prestart(inventory, { templates, extraVars: o.extraVars, limit: o.limit, forks: o.forks, verbosity: o.verbosity, connect });
   }
   try {
     return await prepareAndRun(o, io, playbookFile, inventory, prestart);
@@ -227,10 +230,11 @@ async function runParsed(o: RunCliOptions, io: IO): Promise<number> {
 
 async function prepareAndRun(o: RunCliOptions, io: IO, playbookFile: string, inventory: Inventory, prestart: Prestart | undefined): Promise<number> {
   const { loadPlaybook } = await import('../loaders/playbook.js');
+  const { playbook, definedNames } = await loadPlaybook(playbookFile, { rolesPath: o.rolesPath, onPlayHeader: prestart && ((p) => prestart.offer(p)) });
+  // imported after the load started the channels: nothing before that needs them
   const { Runner } = await import('../engine/runner.js');
   const { Masker } = await import('../output/mask.js');
   const { checkUndefinedVariables } = await import('../engine/static-check.js');
-  const { playbook, definedNames } = await loadPlaybook(playbookFile, { rolesPath: o.rolesPath, onPlayHeader: prestart && ((p) => prestart.offer(p)) });
   const secrets = new Set<string>();
   const masker = new Masker(secrets);
   const stepper = o.step ? (await import('./step.js')).createStepper(io.stdin ?? process.stdin, o.output === 'json' ? io.err : io.out) : undefined;

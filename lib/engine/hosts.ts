@@ -11,12 +11,13 @@ import { buildScope, type Vars } from './vars.js';
 export function selectPlayHosts(
   play: Pick<Play, 'hosts' | 'vars' | 'loc'>,
   inventory: Inventory,
-  templates: TemplateEngine,
+  templates: TemplateEngine | undefined,
   extraVars: Vars,
   limit: string | undefined,
 ): string[] {
   let pattern = play.hosts;
-  if (templates.hasTemplate(pattern)) {
+  if (pattern.includes('{{')) {
+    if (!templates) throw new Error('templated hosts: pattern without a template engine');
     // e.g. "{{default etcd_group 'etcd'}}"
     const v = buildScope([play.vars, extraVars], {}, templates);
     pattern = String(templates.renderString(pattern, v, play.loc.file, play.loc.line ?? 1));

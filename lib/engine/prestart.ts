@@ -7,12 +7,14 @@ import type { Play } from './ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Connection, ConnectionSpec } from '../executor/types.js';
 import type { Facts } from '../modules/types.js';
-import { TemplateEngine } from './template.js';
+import type { TemplateEngine } from './template.js';
 import { connectionSpec, selectPlayHosts, serialBatches } from './hosts.js';
 import { gatherFacts } from './facts.js';
 import type { Vars } from './vars.js';
 
 export interface PrestartOptions {
+  /** The template engine, for templated `hosts:` only (loaded meanwhile: Handlebars is a big import). */
+  templates: Promise<TemplateEngine>;
   extraVars: Vars;
   limit?: string;
   forks: number;
@@ -31,7 +33,6 @@ export interface Prestarted {
 }
 
 export class Prestart {
-  private readonly templates = new TemplateEngine();
   private readonly started = new Map<string, Prestarted>();
   private readonly all: Connection[] = [];
   private offered = false;
@@ -50,19 +51,32 @@ export class Prestart {
    */
   offer(play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts'>): void {
     if (this.offered || this.closed || play.connection === 'local') return;
-    let specs: ConnectionSpec[];
-    try {
-      const hosts = selectPlayHosts(play, this.inventory, this.templates, this.opts.extraVars, this.opts.limit);
-      specs = serialBatches(play, hosts)[0]!
-        .map((h) => connectionSpec(this.inventory, h))
-        .filter((s) => s.connection === 'ssh');
-    } catch {
+    const specs = (templates?: TemplateEngine): ConnectionSpec[] | undefined => {
+      try {
+        const hosts = selectPlayHosts(play, this.inventory, templates, this.opts.extraVars, this.opts.limit);
+        return serialBatches(play, hosts)[0]!
+          .map((h) => connectionSpec(this.inventory, h))
+          .filter((s) => s.connection === 'ssh');
+      } catch {
+        return undefined;
+      }
+    };
+    if (!play.hosts.includes('{{')) {
+      const now = specs();
+      if (now === undefined) this.offered = true;
+      if (!now?.length) return;
       this.offered = true;
+      this.starting = this.start(now.slice(0, this.opts.forks), play.gatherFacts).catch(() => {});
       return;
     }
-    if (specs.length === 0) return;
+    // templated `hosts:` (e.g. "{{default etcd_group 'etcd'}}"): this play is the one, whatever it selects
     this.offered = true;
-    this.starting = this.start(specs.slice(0, this.opts.forks), play.gatherFacts).catch(() => {});
+    this.starting = this.opts.templates
+      .then((templates) => {
+        const later = specs(templates);
+        return later?.length ? this.start(later.slice(0, this.opts.forks), play.gatherFacts) : undefined;
+      })
+      .catch(() => {});
   }
 
   private async start(specs: ConnectionSpec[], facts: boolean): Promise<void> {
