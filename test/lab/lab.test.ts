@@ -166,6 +166,24 @@ t.test('a real 3-host lab', async (t) => {
     t.not(await hashHost(state, 'node1'), after1, 'mode is hashed');
   });
 
+  t.test('/root is per host, a fresh Debian root home, not the control node\'s', async (t) => {
+    const probe = `bosun-lab-probe-${process.pid}`;
+    const home = await ssh(state, 'node1', 'echo "$HOME"; stat -c %a /root; ls -A /root');
+    t.equal(home.code, 0, home.err);
+    const [dir, mode, ...files] = home.out.trim().split('\n');
+    t.equal(dir, '/root');
+    t.equal(mode, '700');
+    const skel = ['.bashrc', '.profile'].filter((f) => fs.existsSync(`/usr/share/base-files/dot${f}`));
+    t.same(files.sort(), skel.sort(), "only Debian's default dot files");
+    const before2 = await hashHost(state, 'node2');
+    const before1 = await hashHost(state, 'node1');
+    t.equal((await ssh(state, 'node1', `echo z > /root/${probe}`)).code, 0);
+    t.notOk(fs.existsSync(`/root/${probe}`), "the control node's /root is untouched");
+    t.equal((await ssh(state, 'node2', `ls /root/${probe} 2>/dev/null | wc -l`)).out.trim(), '0', "node2 does not see node1's file");
+    t.not(await hashHost(state, 'node1'), before1, 'hashHost sees a write to /root');
+    t.equal(await hashHost(state, 'node2'), before2);
+  });
+
   t.test('service etcd start works inside a host', async (t) => {
     const ip = state.hosts[2]!.ip;
     const realBefore = fs.existsSync('/var/lib/etcd/default');
