@@ -212,10 +212,9 @@ async function runParsed(o: RunCliOptions, io: IO): Promise<number> {
   const listing = o.syntaxCheck || o.listHosts || o.listTasks || o.listTags;
   let prestart: Prestart | undefined;
   if (!listing && o.inventory) {
-    // Handlebars (templated `hosts:` only) loads meanwhile; ssh is imported now, not when the play
+    // Handlebars is loaded only for a templated `hosts:`; ssh is imported now, not when the play
     // header is read: the loader, mostly synchronous, would keep that import waiting
-    const templates = import('../engine/template.js').then(({ TemplateEngine }) => new TemplateEngine());
-    templates.catch(() => {});
+    const templates = () => import('../engine/template.js').then(({ TemplateEngine }) => new TemplateEngine());
     const { SshConnection } = await import('../executor/ssh.js');
     const connect = (spec: ConnectionSpec) => new SshConnection(spec);
     prestart = new Prestart(inventory, { templates, extraVars: o.extraVars, limit: o.limit, forks: o.forks, verbosity: o.verbosity, connect });

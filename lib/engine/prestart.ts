@@ -13,8 +13,8 @@ import { gatherFacts } from './facts.js';
 import type { Vars } from './vars.js';
 
 export interface PrestartOptions {
-  /** The template engine, for templated `hosts:` only (loaded meanwhile: Handlebars is a big import). */
-  templates: Promise<TemplateEngine>;
+  /** The template engine, asked for a templated `hosts:` only (Handlebars is a big import). */
+  templates: () => Promise<TemplateEngine>;
   extraVars: Vars;
   limit?: string;
   forks: number;
@@ -71,7 +71,8 @@ export class Prestart {
     }
     // templated `hosts:` (e.g. "{{default etcd_group 'etcd'}}"): this play is the one, whatever it selects
     this.offered = true;
-    this.starting = this.opts.templates
+    this.starting = this.opts
+      .templates()
       .then((templates) => {
         const later = specs(templates);
         return later?.length ? this.start(later.slice(0, this.opts.forks), play.gatherFacts) : undefined;

@@ -61,7 +61,7 @@ async function setup(t: Test, play: string, opts: Partial<RunOptions> = {}, unre
     return c;
   };
   const full: RunOptions = { check: false, diff: false, extraVars: {}, tags: [], skipTags: [], forks: 50, verbosity: 0, secrets: new Set(), connect, ...opts };
-  const prestart = new Prestart(inventory, { templates: Promise.resolve(new TemplateEngine()), extraVars: full.extraVars, limit: full.limit, forks: full.forks, verbosity: full.verbosity, connect });
+  const prestart = new Prestart(inventory, { templates: async () => new TemplateEngine(), extraVars: full.extraVars, limit: full.limit, forks: full.forks, verbosity: full.verbosity, connect });
   const { playbook } = await loadPlaybook(join(dir, 'play.yml'), { onPlayHeader: (p) => prestart.offer(p) });
   const runner = new Runner(playbook, inventory, full, quiet);
   runner.adopt(prestart);
@@ -135,12 +135,12 @@ t.test('a host unreachable at prestart is reported by its play (exit 3), the oth
 t.test('a play whose hosts cannot be worked out yet starts nothing (the full load reports it)', async (t) => {
   const inventory = Inventory.load(join(t.testdir({ 'inv.yml': 'all:\n  hosts:\n    a: {}\n' }), 'inv.yml'));
   const made: string[] = [];
-  const p = new Prestart(inventory, { templates: Promise.resolve(new TemplateEngine()), extraVars: {}, forks: 5, verbosity: 0, connect: (s) => (made.push(s.name), new FakeConn(s.name)) });
+  const p = new Prestart(inventory, { templates: async () => new TemplateEngine(), extraVars: {}, forks: 5, verbosity: 0, connect: (s) => (made.push(s.name), new FakeConn(s.name)) });
   p.offer({ hosts: '{{ nope', vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
   p.offer({ hosts: 'a', vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
   await p.close();
   t.same(made, [], 'after a header it could not use, later plays are not guessed at either');
-  const q = new Prestart(inventory, { templates: Promise.resolve(new TemplateEngine()), extraVars: {}, forks: 5, verbosity: 0, connect: (s) => (made.push(s.name), new FakeConn(s.name)) });
+  const q = new Prestart(inventory, { templates: async () => new TemplateEngine(), extraVars: {}, forks: 5, verbosity: 0, connect: (s) => (made.push(s.name), new FakeConn(s.name)) });
   q.offer({ hosts: 'nomatch', vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
   q.offer({ hosts: 'a', vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
   q.offer({ hosts: 'a', vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
@@ -151,7 +151,7 @@ t.test('a play whose hosts cannot be worked out yet starts nothing (the full loa
 t.test('-vvv: a prestarted request is traced when its play takes the channel over', async (t) => {
   const inventory = Inventory.load(join(t.testdir({ 'inv.yml': 'all:\n  hosts:\n    a: {}\n' }), 'inv.yml'));
   const p = new Prestart(inventory, {
-    templates: Promise.resolve(new TemplateEngine()),
+    templates: async () => new TemplateEngine(),
     extraVars: {},
     forks: 5,
     verbosity: 3,
@@ -176,7 +176,7 @@ t.test('templated hosts: rendered with play vars and -e once the template engine
   const made: string[] = [];
   let release!: (e: TemplateEngine) => void;
   const templates = new Promise<TemplateEngine>((r) => (release = r));
-  const p = new Prestart(inventory, { templates, extraVars: { grp: 'g2' }, forks: 5, verbosity: 0, connect: (s) => (made.push(s.name), new FakeConn(s.name)) });
+  const p = new Prestart(inventory, { templates: () => templates, extraVars: { grp: 'g2' }, forks: 5, verbosity: 0, connect: (s) => (made.push(s.name), new FakeConn(s.name)) });
   p.offer({ hosts: "{{default grp 'g1'}}", vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
   p.offer({ hosts: 'a', vars: {}, loc: { file: 'x.yml' }, gatherFacts: true });
   t.same(made, [], 'waits for the engine');
