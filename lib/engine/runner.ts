@@ -528,7 +528,8 @@ export class Runner {
           if (mayChange && this.mayRun(inner, vars, node)) return false;
           continue;
         }
-        if (node.loop !== undefined || !same(inner) || mod.runsOn === 'control') continue;
+        // no_log: its paths stay out of other tasks' (traced) requests
+        if (node.loop !== undefined || !same(inner) || mod.runsOn === 'control' || inner.inherited.noLog) continue;
         try {
           const rendered = this.templates.renderValue(node.args, vars, node.loc.file, yamlLocOf) as Record<string, unknown>;
           for (const [k, v] of Object.entries(rendered)) if (v === '__omit_place_holder__') delete rendered[k];

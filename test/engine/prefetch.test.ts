@@ -349,3 +349,24 @@ t.test('runner: a retry (until) and wait_for never reuse a state fetched before 
   t.match(requests(r.stdout)[0], /^h1 probe\+[23]$/, 'the first probe had fetched them ahead');
   t.equal(recap(r.stdout).h1!.failed, 0);
 });
+
+t.test('runner: a no_log task is never fetched ahead (its path would show in another task\'s -vvv trace)', async (t) => {
+  const dir = t.testdir({ 'play.yml': '', 'inventory.yml': INVENTORY, out: {} });
+  const out = join(dir, 'out');
+  writeFileSync(
+    join(dir, 'play.yml'),
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - file: { path: "${out}/a", state: directory }
+    - name: hidden
+      file: { path: "${out}/very-private-name", state: directory }
+      no_log: true
+    - file: { path: "${out}/b", state: directory }
+`,
+  );
+  const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-vvv']);
+  t.equal(r.code, 0);
+  t.notMatch(r.stdout, /very-private-name/, 'the no_log path appears nowhere');
+  t.match(r.stdout, new RegExp(`${out}/b`), 'the task after it was still fetched ahead (or probed): shown');
+});
