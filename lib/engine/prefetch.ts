@@ -9,7 +9,7 @@
 //   previous probe, or its previous batch was used), so a converging run, where every task changes
 //   something, rarely fetches what it then throws away;
 // - a guess that does not match what the plan asks is a cache miss: one ordinary request.
-import type { Connection, ExecOptions, ExecResult } from '../executor/types.js';
+import { withExec, type Connection, type ExecOptions, type ExecResult } from '../executor/types.js';
 import type { ProbeRequest } from '../modules/types.js';
 import { probeOnce, type FileProbe, type ProbeOptions } from '../modules/util/remote-file.js';
 import { batchProbeScript, parseBatch } from '../modules/util/probe-batch.js';
@@ -43,17 +43,10 @@ export class ProbeCache {
 
   /** The connection as modules see it: every request not marked readOnly invalidates. */
   observe(conn: Connection): Connection {
-    return {
-      host: conn.host,
-      kind: conn.kind,
-      stats: conn.stats,
-      open: () => conn.open(),
-      close: () => conn.close(),
-      exec: (script: string, opts?: ExecOptions): Promise<ExecResult> => {
-        if (!opts?.readOnly) this.invalidate();
-        return conn.exec(script, opts);
-      },
-    };
+    return withExec(conn, (script: string, opts?: ExecOptions): Promise<ExecResult> => {
+      if (!opts?.readOnly) this.invalidate();
+      return conn.exec(script, opts);
+    });
   }
 
   /**

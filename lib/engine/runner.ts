@@ -9,7 +9,7 @@ import pLimit from 'p-limit';
 import type { BlockTask, MetaTask, ModuleTask, Play, Playbook, SetFactTask, TaskNode } from './ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Connection, ConnectionSpec } from '../executor/types.js';
-import { shq } from '../executor/types.js';
+import { shq, withExec } from '../executor/types.js';
 import { LocalConnection } from '../executor/local.js';
 import type { DiffEntry, Facts, ModuleContext, Outcome, Plan, ProbeRequest } from '../modules/types.js';
 import { ModuleFailure } from '../modules/types.js';
@@ -1137,14 +1137,7 @@ function withEnvironment(conn: Connection, env: Vars): Connection {
     .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
     .map(([k, v]) => `export ${k}=${shq(v === null || v === undefined ? '' : String(v))}`)
     .join('\n');
-  return {
-    host: conn.host,
-    kind: conn.kind,
-    stats: conn.stats,
-    open: () => conn.open(),
-    close: () => conn.close(),
-    exec: (script, opts) => conn.exec(`${prefix}\n${script}`, opts),
-  };
+  return withExec(conn, (script, opts) => conn.exec(`${prefix}\n${script}`, opts));
 }
 
 /** A scope plus a few names, without evaluating the scope's lazy (templated) variables. */

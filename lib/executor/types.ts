@@ -73,6 +73,18 @@ export interface ConnectionSpec {
   trace?: (line: string) => void;
 }
 
+/** The same connection with its requests going through `exec` (which calls the original's). */
+export function withExec(conn: Connection, exec: Connection['exec']): Connection {
+  return {
+    host: conn.host,
+    kind: conn.kind,
+    stats: conn.stats,
+    open: () => conn.open(),
+    close: () => conn.close(),
+    exec,
+  };
+}
+
 /** POSIX single-quote quoting: safe for sh, dash, bash, busybox. */
 export function shq(s: string): string {
   if (s === '') return "''";

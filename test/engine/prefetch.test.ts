@@ -1,37 +1,18 @@
 // File states fetched ahead (lib/engine/prefetch.ts): the batched probe answers exactly what single
 // probes answer, a cached state is only used while nothing may have changed, and a run where every
 // task changes something does not fetch ahead. Real /bin/sh through LocalConnection, real files.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalConnection } from '../../lib/executor/local.js';
-import type { Connection, ExecOptions, ExecResult } from '../../lib/executor/types.js';
+import type { Connection } from '../../lib/executor/types.js';
 import { ProbeCache, LOOKAHEAD } from '../../lib/engine/prefetch.js';
 import { probeOnce, type ProbeOptions } from '../../lib/modules/util/remote-file.js';
 import { batchProbeScript, parseBatch } from '../../lib/modules/util/probe-batch.js';
 import type { ProbeRequest } from '../../lib/modules/types.js';
 import { run, recap } from '../helpers/run.js';
+import { RecordingConnection } from '../helpers/recording.js';
 
-/** A LocalConnection that records each request's label. */
-class Recording implements Connection {
-  readonly kind = 'local' as const;
-  readonly labels: string[] = [];
-  private readonly inner = new LocalConnection('h');
-  readonly host = 'h';
-  get stats() {
-    return this.inner.stats;
-  }
-  open() {
-    return this.inner.open();
-  }
-  close() {
-    return this.inner.close();
-  }
-  exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    this.labels.push(opts.label ?? 'exec');
-    return this.inner.exec(script, opts);
-  }
-}
 
 const nul = Buffer.from([0, 1, 2, 255, 10, 0x40, 0x40, 0x20, 0x31, 10]); // NUL bytes and a fake "@@ 1" line
 
@@ -123,7 +104,7 @@ t.test('contents over the limit are not returned (as a single probe)', async (t)
 
 t.test('cache: one request for the probe and the ones ahead, then hits until something may change', async (t) => {
   const dir = tree(t);
-  const conn = new Recording();
+  const conn = new RecordingConnection(new LocalConnection('h'));
   const cache = new ProbeCache();
   const ahead = [join(dir, 'sub'), join(dir, 'link'), join(dir, 'nope')].map((path) => ({ path, opts: {} }));
   let asked = 0;
@@ -159,8 +140,8 @@ t.test('cache: one request for the probe and the ones ahead, then hits until som
 
 t.test('cache: invalidate() (a module apply) outdates entries; states are per channel', async (t) => {
   const dir = tree(t);
-  const a = new Recording();
-  const b = new Recording();
+  const a = new RecordingConnection(new LocalConnection('h'));
+  const b = new RecordingConnection(new LocalConnection('h'));
   const cache = new ProbeCache();
   const up = async () => [{ path: join(dir, 'new.txt'), opts: {} }];
   await cache.probe(a, join(dir, 'f.txt'), {}, up);
@@ -175,7 +156,7 @@ t.test('cache: invalidate() (a module apply) outdates entries; states are per ch
 
 t.test('cache: a converging run (a change after every probe) does not fetch ahead', async (t) => {
   const dir = tree(t);
-  const conn = new Recording();
+  const conn = new RecordingConnection(new LocalConnection('h'));
   const cache = new ProbeCache();
   const seen = cache.observe(conn);
   const ahead = Array.from({ length: 40 }, (_, i) => ({ path: join(dir, `f${i}`), opts: {} }));
@@ -221,11 +202,19 @@ function requests(stdout: string): string[] {
   return [...stdout.matchAll(/^\[(h\d)\] ([\w:.+-]+): /gm)].map((m) => `${m[1]} ${m[2]}`);
 }
 
+/** A play dir with the 2-host local inventory: write() the play (paths under `out`), then run(...flags). */
+function playDir(t: Test, files: Record<string, unknown> = {}) {
+  const dir = t.testdir({ 'play.yml': '', 'inventory.yml': INVENTORY, out: {}, ...files });
+  return {
+    out: join(dir, 'out'),
+    write: (yaml: string) => writeFileSync(join(dir, 'play.yml'), yaml),
+    run: (...flags: string[]) => run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), ...flags]),
+  };
+}
+
 t.test('runner: a command between two file tasks is seen by the second (no stale state)', async (t) => {
-  const dir = t.testdir({ 'play.yml': '', 'inventory.yml': INVENTORY, out: {} });
-  const out = join(dir, 'out');
-  writeFileSync(
-    join(dir, 'play.yml'),
+  const { out, write, run: play } = playDir(t);
+  write(
     `- hosts: h1
   gather_facts: false
   tasks:
@@ -233,9 +222,8 @@ t.test('runner: a command between two file tasks is seen by the second (no stale
     - copy: { content: "v1\\n", dest: "${out}/d/f" }
 `,
   );
-  t.equal((await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml')])).code, 0);
-  writeFileSync(
-    join(dir, 'play.yml'),
+  t.equal((await play()).code, 0);
+  write(
     `- hosts: h1
   gather_facts: false
   tasks:
@@ -250,7 +238,7 @@ t.test('runner: a command between two file tasks is seen by the second (no stale
       file: { path: "${out}/d/f", mode: "0600" }
 `,
   );
-  const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-vvv']);
+  const r = await play('-vvv');
   t.equal(r.code, 0, r.stdout);
   t.equal(readFileSync(join(out, 'd/f'), 'utf8'), 'v1\n', 'the tampered file was put back');
   t.equal(recap(r.stdout).h1!.changed, 2, 'content and mode changed');
@@ -258,11 +246,9 @@ t.test('runner: a command between two file tasks is seen by the second (no stale
 });
 
 t.test('runner: a write by one host outdates what another host fetched (shared filesystem)', async (t) => {
-  const dir = t.testdir({ 'play.yml': '', 'inventory.yml': INVENTORY, out: {} });
-  const out = join(dir, 'out');
+  const { out, write, run: play } = playDir(t);
   mkdirSync(join(out, 'shared'));
-  writeFileSync(
-    join(dir, 'play.yml'),
+  write(
     `- hosts: h1,h2
   gather_facts: false
   tasks:
@@ -278,17 +264,15 @@ t.test('runner: a write by one host outdates what another host fetched (shared f
       assert: { that: [ "f.stat.exists" ] }
 `,
   );
-  const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-vvv']);
+  const r = await play('-vvv');
   t.equal(r.code, 0);
   t.equal(recap(r.stdout).h2!.failed, 0, 'h2 did not use its stale "absent"');
   t.ok(requests(r.stdout).includes('h2 probe+2'), 'h2 had fetched ahead at the first task');
 });
 
 t.test('runner: an unchanged run of file tasks costs one request; --check --diff too', async (t) => {
-  const dir = t.testdir({ 'play.yml': '', 'inventory.yml': INVENTORY, out: {}, 'templates': { 't.hbs': 'name={{ inventory_hostname }}\n' } });
-  const out = join(dir, 'out');
-  writeFileSync(
-    join(dir, 'play.yml'),
+  const { out, write, run: play } = playDir(t, { templates: { 't.hbs': 'name={{ inventory_hostname }}\n' } });
+  write(
     `- hosts: h1,h2
   gather_facts: false
   tasks:
@@ -299,13 +283,12 @@ t.test('runner: an unchanged run of file tasks costs one request; --check --diff
     - stat: { path: "${out}/{{ inventory_hostname }}/a" }
 `,
   );
-  const args = [join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml')];
-  t.equal((await run(args)).code, 0);
-  const again = await run([...args, '-vvv']);
+  t.equal((await play()).code, 0);
+  const again = await play('-vvv');
   t.equal(recap(again.stdout).h1!.changed, 0);
   t.same(requests(again.stdout).filter((l) => l.startsWith('h1')), ['h1 probe+4'], 'five tasks, one request');
   writeFileSync(join(out, 'h1/a'), 'changed\n');
-  const check = await run([...args, '-vvv', '--check', '--diff']);
+  const check = await play('-vvv', '--check', '--diff');
   t.equal(check.code, 0);
   t.same(
     requests(check.stdout).filter((l) => l.startsWith('h1')),
@@ -318,10 +301,8 @@ t.test('runner: an unchanged run of file tasks costs one request; --check --diff
 });
 
 t.test('runner: a retry (until) and wait_for never reuse a state fetched before them', async (t) => {
-  const dir = t.testdir({ 'play.yml': '', 'inventory.yml': INVENTORY, out: {} });
-  const out = join(dir, 'out');
-  writeFileSync(
-    join(dir, 'play.yml'),
+  const { out, write, run: play } = playDir(t);
+  write(
     `- hosts: h1
   gather_facts: false
   tasks:
@@ -344,17 +325,15 @@ t.test('runner: a retry (until) and wait_for never reuse a state fetched before 
   // created while the run waits; both paths were fetched ahead (absent) by the first task
   const timers = [setTimeout(() => writeFileSync(join(out, 'late'), ''), 500), setTimeout(() => writeFileSync(join(out, 'later'), ''), 1800)];
   t.teardown(() => timers.forEach(clearTimeout));
-  const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-vvv']);
+  const r = await play('-vvv');
   t.equal(r.code, 0, 'the retried stat saw the file appear, and the stat after wait_for saw the other');
   t.match(requests(r.stdout)[0], /^h1 probe\+[23]$/, 'the first probe had fetched them ahead');
   t.equal(recap(r.stdout).h1!.failed, 0);
 });
 
 t.test('runner: a no_log task is never fetched ahead (its path would show in another task\'s -vvv trace)', async (t) => {
-  const dir = t.testdir({ 'play.yml': '', 'inventory.yml': INVENTORY, out: {} });
-  const out = join(dir, 'out');
-  writeFileSync(
-    join(dir, 'play.yml'),
+  const { out, write, run: play } = playDir(t);
+  write(
     `- hosts: h1
   gather_facts: false
   tasks:
@@ -365,7 +344,7 @@ t.test('runner: a no_log task is never fetched ahead (its path would show in ano
     - file: { path: "${out}/b", state: directory }
 `,
   );
-  const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-vvv']);
+  const r = await play('-vvv');
   t.equal(r.code, 0);
   t.notMatch(r.stdout, /very-private-name/, 'the no_log path appears nowhere');
   t.match(r.stdout, new RegExp(`${out}/b`), 'the task after it was still fetched ahead (or probed): shown');

@@ -9,8 +9,8 @@ import { createServer } from 'node:net';
 import etcdctl, { type EtcdctlArgs } from '../../lib/modules/etcdctl.js';
 import { parseMemberList, parseHealth, etcdError, script, payload } from '../../lib/modules/util/etcdctl-cli.js';
 import { fakeContext, runTask } from '../helpers/fake-ctx.js';
-import type { Connection, ExecOptions } from '../../lib/executor/types.js';
 import { ArgumentError } from '../../lib/errors.js';
+import { RecordingConnection } from '../helpers/recording.js';
 
 const ROOT_PW = 'r00t pass:with colon';
 const NEW_PW = 'second-Pass word';
@@ -42,22 +42,6 @@ t.teardown(() => {
   etcd?.kill('SIGKILL');
 });
 
-/** Records every request's script and stdin, and what the module asked to mask. */
-class Recording implements Connection {
-  readonly scripts: string[] = [];
-  readonly stdins: string[] = [];
-  constructor(readonly inner: Connection) {}
-  get host() { return this.inner.host; }
-  get kind() { return this.inner.kind; }
-  get stats() { return this.inner.stats; }
-  open() { return this.inner.open(); }
-  close() { return this.inner.close(); }
-  exec(s: string, o: ExecOptions = {}) {
-    this.scripts.push(s);
-    this.stdins.push(String(o.stdin ?? ''));
-    return this.inner.exec(s, o);
-  }
-}
 
 /** Samples every process's argv while `fn` runs: a password must never show up there. */
 async function watchArgv<T>(needles: string[], fn: () => Promise<T>): Promise<{ value: T; seen: string[]; samples: number }> {
@@ -159,7 +143,7 @@ t.test('member_list parses the live cluster', async (t) => {
 
 t.test('users, auth enable, verify_auth: idempotent, passwords never in argv or script text', async (t) => {
   const ctx = fakeContext();
-  const rec = new Recording(ctx.conn);
+  const rec = new RecordingConnection(ctx.conn);
   const c = { ...ctx, conn: rec };
   const rootUser = { ...base, op: 'user' as const, name: 'root', new_password: ROOT_PW, password: ROOT_PW, roles: ['root'] };
 
@@ -330,7 +314,7 @@ esac
 t.test('fake etcd: no-op rerun costs one request per task and one login in all', async (t) => {
   const f = fakeEtcd(t, { authOn: true, users: { root: { pw: ROOT_PW, roles: ['root'] } } });
   const ctx = fakeContext();
-  const rec = new Recording(ctx.conn);
+  const rec = new RecordingConnection(ctx.conn);
   const c = { ...ctx, conn: rec };
   const user = await runTask(etcdctl, c, { ...f.args, op: 'user', name: 'root', new_password: ROOT_PW, password: ROOT_PW, roles: ['root'] });
   t.equal(user.outcome.changed, false);

@@ -6,7 +6,6 @@ import t from 'tap';
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LocalConnection } from '../../../lib/executor/local.js';
-import type { Connection, ExecOptions } from '../../../lib/executor/types.js';
 import { ModuleFailure } from '../../../lib/modules/types.js';
 import {
   batchPayload,
@@ -16,6 +15,7 @@ import {
   type EtcdTarget,
   type EtcdctlCall,
 } from '../../../lib/modules/util/etcdctl-cli.js';
+import { RecordingConnection } from '../../helpers/recording.js';
 
 const PW_A = "pw A:with colon 'and' $HOME";
 const PW_B = 'other-Secret"x';
@@ -47,26 +47,6 @@ chmodSync(fake, 0o755);
 
 const target: EtcdTarget = { endpoints: ['https://127.0.0.1:1'], etcdctlPath: fake, timeoutSec: 2 };
 
-/** Records every request's script and stdin, as the connection receives them. */
-class Recording implements Connection {
-  readonly scripts: string[] = [];
-  readonly stdins: string[] = [];
-  readonly secrets: string[][] = [];
-  readonly labels: string[] = [];
-  constructor(readonly inner: Connection) {}
-  get host() { return this.inner.host; }
-  get kind() { return this.inner.kind; }
-  get stats() { return this.inner.stats; }
-  open() { return this.inner.open(); }
-  close() { return this.inner.close(); }
-  exec(s: string, o: ExecOptions = {}) {
-    this.scripts.push(s);
-    this.stdins.push(String(o.stdin ?? ''));
-    this.secrets.push(o.secrets ?? []);
-    this.labels.push(o.label ?? '');
-    return this.inner.exec(s, o);
-  }
-}
 
 const savedEnv = { TMPDIR: process.env.TMPDIR, ETCDCTL_USER: process.env.ETCDCTL_USER, ETCDCTL_ENDPOINTS: process.env.ETCDCTL_ENDPOINTS };
 // The request's temp dir goes here, so the test can see it is removed; the ETCDCTL_* must not leak in.
@@ -83,7 +63,7 @@ t.teardown(() => {
 const call = (argv: string[], opts: Partial<EtcdctlCall['opts']> = {}): EtcdctlCall => ({ argv, opts: { api: '3', ...opts } });
 
 t.test('each call comes back exactly: NUL bytes, no final newline, one failing, fake frame headers', async (t) => {
-  const conn = new Recording(new LocalConnection());
+  const conn = new RecordingConnection(new LocalConnection());
   const before = conn.stats.requests;
   const rs = await runEtcdctlConcurrently(conn, target, [call(['nul']), call(['nonl']), call(['fail']), call(['frame']), call(['nul'])]);
   t.equal(conn.stats.requests - before, 1, 'one request for five calls');
@@ -107,7 +87,7 @@ t.test('the calls run concurrently', async (t) => {
 
 t.test('credentials: each call its own, only through the environment; new passwords on the prompt', async (t) => {
   writeFileSync(join(dir, 'argv.log'), '');
-  const conn = new Recording(new LocalConnection());
+  const conn = new RecordingConnection(new LocalConnection());
   const rs = await runEtcdctlConcurrently(conn, target, [
     call(['env'], { auth: { user: 'root', password: PW_A } }),
     call(['env'], { auth: { user: 'app', password: PW_B } }),
