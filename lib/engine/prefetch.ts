@@ -1,10 +1,11 @@
 // File states fetched ahead: when a task probes a file and nothing has changed anywhere since the
-// previous probe on that channel, the probes the next tasks will make (ModuleTask.probes) travel in
+// previous probe on that channel, the probes the next tasks will make (TaskModule.probes) travel in
 // the same request, and those tasks then plan without a round trip. The idea is pyinfra's (facts of
 // every operation gathered before executing), kept safe for a linear run:
 // - an answer is only used while no request that may change a host has been sent since it was
 //   fetched: any exec not marked `readOnly`, and any module apply(), on ANY host invalidates all
-//   (a write on one host may show on another, e.g. a shared filesystem);
+//   (a write on one host may show on another, e.g. a shared filesystem); so do a retry (until), a
+//   module that waits for the world to change (wait_for) and a --step prompt (runner.ts);
 // - fetching ahead happens while the run is seen to be stable (no change since the channel's
 //   previous probe, or its previous batch was used), so a converging run, where every task changes
 //   something, rarely fetches what it then throws away;
@@ -90,6 +91,7 @@ export class ProbeCache {
     this.stats.batches++;
     const r = await conn.exec(batchProbeScript(items), { label: `probe+${items.length - 1}`, readOnly: true });
     const results = r.exitCode === 0 ? parseBatch(items, r.raw) : [];
+    for (const [k, e] of map) if (e.gen !== gen) map.delete(k); // dead entries go, the map stays small
     for (let i = 1; i < items.length; i++) {
       const p = results[i];
       if (p) map.set(keyOf(items[i]!.path, items[i]!.opts), { gen, probe: p });
