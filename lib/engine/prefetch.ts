@@ -35,7 +35,7 @@ export class ProbeCache {
   private readonly lastProbe = new WeakMap<Connection, number>();
   /** Channels whose latest batch answered a later probe. */
   private readonly paidOff = new WeakSet<Connection>();
-  readonly stats = { hits: 0, batches: 0, single: 0 };
+  readonly stats = { hits: 0, batches: 0 };
 
   /** Something may have changed (a write, a module's apply): forget every fetched state. */
   invalidate(): void {
@@ -71,7 +71,6 @@ export class ProbeCache {
     this.lastProbe.set(conn, this.gen);
     this.paidOff.delete(conn);
     if (!stable) {
-      this.stats.single++;
       return probeOnce(conn, path, opts);
     }
     const seen = new Set([key]);
@@ -84,7 +83,6 @@ export class ProbeCache {
       if (items.length > LOOKAHEAD) break;
     }
     if (items.length === 1) {
-      this.stats.single++;
       return probeOnce(conn, path, opts);
     }
     const gen = this.gen;

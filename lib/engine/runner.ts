@@ -525,7 +525,7 @@ export class Runner {
           // A task that runs something unpredictable (command, shell) will outdate whatever is
           // fetched for the tasks behind it: stop there unless it is skipped (as far as known now).
           const mayChange = mod.doc.check !== 'full' && !(inner.inherited.checkMode ?? this.opts.check);
-          if (mayChange && this.mayRun(inner, vars, node)) return false;
+          if (mayChange && this.mayRun(inner, vars)) return false;
           continue;
         }
         // no_log: its paths stay out of other tasks' (traced) requests
@@ -663,7 +663,7 @@ export class Runner {
   }
 
   /** Whether a task's conditions hold with the variables as they are now (unknown counts as yes). */
-  private mayRun(scope: Scope, vars: Vars, node: TaskNode): boolean {
+  private mayRun(scope: Scope, vars: Vars): boolean {
     try {
       return scope.inherited.when.every((c) => evalBool(c, vars));
     } catch {
