@@ -3,23 +3,43 @@ import type { Test } from 'tap';
 import { labDown, labUp, type LabState } from '../../lib/lab/lab.js';
 
 /**
- * Brings up a lab named `name` in 10.66.<subnetIndex>.0/24. Use a distinct name and subnetIndex
- * per test file: tap runs test files in parallel. Leftovers of an earlier crashed run with the
- * same name are removed first.
+ * Several checkouts of bosun may run their lab tests on one machine at once (one developer per
+ * work tree). BOSUN_TEST_SLOT=k (1-6) moves every withLab lab to its own names (prefix `sK-`)
+ * and subnets, so the checkouts never share a namespace, bridge or address. Unset (CI): slot 0.
+ */
+export function testSlot(): number {
+  const raw = process.env.BOSUN_TEST_SLOT ?? '0';
+  const k = Number(raw);
+  if (!Number.isInteger(k) || k < 0 || k > 6) throw new Error(`BOSUN_TEST_SLOT must be 0-6, got '${raw}'`);
+  return k;
+}
+
+/** The lab name and /24 index of a test lab in this checkout's slot. Test files use indices 20-49. */
+export function slotLab(name: string, subnetIndex: number): { name: string; subnetIndex: number } {
+  const k = testSlot();
+  if (!Number.isInteger(subnetIndex) || subnetIndex < 20 || subnetIndex > 49) {
+    throw new Error(`withLab: subnetIndex must be 20-49 (slots shift it), got ${subnetIndex}`);
+  }
+  if (k === 0) return { name, subnetIndex };
+  return { name: `s${k}-${name}`, subnetIndex: subnetIndex + 30 * k + 10 };
+}
+
+/**
+ * Brings up a lab named `name` in 10.66.<subnetIndex>.0/24 (shifted by the checkout's slot). Use a
+ * distinct name and subnetIndex per test file: tap runs test files in parallel. Leftovers of an
+ * earlier crashed run with the same name are removed first.
  */
 export async function withLab(
   t: Test,
   opts: { hosts: number; name: string; subnetIndex: number; domain?: string },
 ): Promise<LabState> {
-  if (!Number.isInteger(opts.subnetIndex) || opts.subnetIndex < 0 || opts.subnetIndex > 255) {
-    throw new Error(`withLab: subnetIndex must be 0-255, got ${opts.subnetIndex}`);
-  }
-  await labDown(opts.name);
-  t.teardown(() => labDown(opts.name));
+  const { name, subnetIndex } = slotLab(opts.name, opts.subnetIndex);
+  await labDown(name);
+  t.teardown(() => labDown(name));
   return labUp({
-    name: opts.name,
+    name,
     hosts: opts.hosts,
-    subnet: `10.66.${opts.subnetIndex}.0/24`,
+    subnet: `10.66.${subnetIndex}.0/24`,
     domain: opts.domain,
   });
 }

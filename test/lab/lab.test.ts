@@ -22,9 +22,12 @@ import {
   type LabState,
   type PrereqEnv,
 } from '../../lib/lab/lab.js';
-import { withLab } from '../helpers/lab.js';
+import { slotLab, withLab } from '../helpers/lab.js';
 
-const NAME = 'tlab';
+// Slot-aware (BOSUN_TEST_SLOT): a second checkout running this file uses its own name and subnet.
+const { name: NAME, subnetIndex: IDX } = slotLab('tlab', 49);
+const SUBNET = `10.66.${IDX}.0/24`;
+const SID = labShortId(NAME);
 
 function ssh(state: LabState, host: string, cmd: string, connectTimeoutSec = 5): Promise<{ code: number; out: string; err: string; ms: number }> {
   const start = Date.now();
@@ -107,7 +110,7 @@ t.test('inventory is Ansible YAML with every host in the group', async (t) => {
 });
 
 t.test('a real 3-host lab', async (t) => {
-  const state = await withLab(t, { hosts: 3, name: NAME, subnetIndex: 250 });
+  const state = await withLab(t, { hosts: 3, name: 'tlab', subnetIndex: 49 });
   t.same(loadLabState(NAME), state, 'state file round-trips');
 
   t.test('each host: own hostname, /etc/hosts listing the lab, root login by key', async (t) => {
@@ -227,9 +230,9 @@ t.test('a real 3-host lab', async (t) => {
   });
 
   t.test('labUp: same lab again is reused, a different one is refused', async (t) => {
-    t.same(await labUp({ name: NAME, hosts: 3, subnet: '10.66.250.0/24' }), state);
-    await t.rejects(labUp({ name: NAME, hosts: 2, subnet: '10.66.250.0/24' }), LabError);
-    await t.rejects(labUp({ name: 'tlab-clash', hosts: 1, subnet: '10.66.250.0/24' }), /already used/);
+    t.same(await labUp({ name: NAME, hosts: 3, subnet: SUBNET }), state);
+    await t.rejects(labUp({ name: NAME, hosts: 2, subnet: SUBNET }), LabError);
+    await t.rejects(labUp({ name: `${NAME}-clash`, hosts: 1, subnet: SUBNET }), /already used/);
     t.throws(() => sshArgs(state, 'node9'), /no host 'node9'/);
   });
 
@@ -255,14 +258,14 @@ t.test('a real 3-host lab', async (t) => {
   t.test('labDown removes crash leftovers and nothing of other labs', async (t) => {
     // As after a crash between `ip netns add` and writing state: no state file.
     await run('ip', ['netns', 'add', `${NAME}-node7`]);
-    await run('ip', ['link', 'add', 'vtlab-7', 'type', 'veth', 'peer', 'name', 'ptlab-7']);
-    // Looks like lab 'tlab-x''s veth: must survive labDown('tlab').
-    await run('ip', ['link', 'add', 'vtlab-x-1', 'type', 'bridge']);
-    t.teardown(() => run('ip', ['link', 'del', 'vtlab-x-1']));
+    await run('ip', ['link', 'add', `v${SID}-7`, 'type', 'veth', 'peer', 'name', `p${SID}-7`]);
+    // Looks like lab '<NAME>-x''s veth: must survive labDown(NAME).
+    await run('ip', ['link', 'add', `v${SID}-x-1`, 'type', 'bridge']);
+    t.teardown(() => run('ip', ['link', 'del', `v${SID}-x-1`]));
     await labDown(NAME);
     t.notMatch(await run('ip', ['netns', 'list']), `${NAME}-node7`);
     const links = await run('ip', ['-o', 'link', 'show']);
-    t.notMatch(links, /[vp]tlab-7\b/);
-    t.match(links, 'vtlab-x-1');
+    t.notMatch(links, new RegExp(`[vp]${SID}-7\\b`));
+    t.match(links, `v${SID}-x-1`);
   });
 });
