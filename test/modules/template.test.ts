@@ -1,5 +1,5 @@
 import t from 'tap';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import template, { type TemplateArgs } from '../../lib/modules/template.js';
 import { validateArgs } from '../../lib/modules/args.js';
@@ -47,4 +47,21 @@ t.test('errors: missing template, undefined variable', async (t) => {
   await t.rejects(template.plan(moduleContext({ baseDir: dir }), args({ src: 'nope.hbs', dest: join(dir, 'x') })), { code: 'E_MISSING_FILE' });
   await t.rejects(template.plan(moduleContext({ baseDir: dir }), args({ src: 'a.hbs', dest: join(dir, 'x') })), /missing/);
   t.throws(() => args({ src: 'a.hbs' }), /missing required argument 'dest'/);
+});
+
+t.test('dest symlink without mode: a new file with the umask mode, never the link\'s 0777; follow keeps the target\'s mode', async (t) => {
+  const dir = t.testdir({ templates: { 'a.hbs': 'x={{ x }}\n' }, etc: { real: 'old\n' } });
+  chmodSync(join(dir, 'etc', 'real'), 0o600);
+  symlinkSync('real', join(dir, 'etc', 'link'));
+  symlinkSync('real', join(dir, 'etc', 'flink'));
+  const opts = { baseDir: join(dir, 'templates'), vars: { x: 1 } };
+  await runTask(template, moduleContext(opts), args({ src: 'a.hbs', dest: join(dir, 'etc', 'link') }));
+  const st = lstatSync(join(dir, 'etc', 'link'));
+  t.ok(st.isFile(), 'the link became a regular file');
+  t.equal((st.mode & 0o7777).toString(8), (0o666 & ~process.umask()).toString(8));
+  t.equal(readFileSync(join(dir, 'etc', 'real'), 'utf8'), 'old\n', 'target untouched');
+  await runTask(template, moduleContext(opts), args({ src: 'a.hbs', dest: join(dir, 'etc', 'flink'), follow: true }));
+  t.ok(lstatSync(join(dir, 'etc', 'flink')).isSymbolicLink());
+  t.equal(readFileSync(join(dir, 'etc', 'real'), 'utf8'), 'x=1\n');
+  t.equal((statSync(join(dir, 'etc', 'real')).mode & 0o7777).toString(8), '600');
 });
