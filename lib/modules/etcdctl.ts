@@ -504,6 +504,7 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
     for (const k of ['password', 'new_password'] as const) {
       if (a[k] !== undefined && /[\n\r]/.test(a[k]!)) throw new ArgumentError(`etcdctl: \`${k}\` must not contain a line break`);
     }
+    if (a.user !== undefined && /[\n\r:]/.test(a.user)) throw new ArgumentError('etcdctl: `user` must not contain a line break or \':\'');
     const st = a.state;
     if (st !== undefined) {
       const ok: Partial<Record<Op, string[]>> = {

@@ -115,6 +115,21 @@ t.test('parsers', async (t) => {
   t.notMatch(s, /SECRET/);
   t.match(s, /printf '%s\\n%s\\n' "\$__bosun_n" "\$__bosun_n" \| ETCDCTL_API=3 etcdctl/);
   t.equal(payload({ api: '3', auth: { user: 'root', password: 'a:b' } }), 'root:a:b\n\n');
+  // A line break would shift the lines etcdctl's script reads: refused at the source, whatever the caller checked.
+  for (const o of [
+    { api: '3' as const, auth: { user: 'root', password: 'pw\nroot:other' } },
+    { api: '3' as const, auth: { user: 'root', password: 'pw\r' } },
+    { api: '3' as const, auth: { user: 'ro\not', password: 'pw' } },
+    { api: '3' as const, auth: { user: 'a:b', password: 'pw' } },
+    { api: '3' as const, newPassword: { value: 'new\npw', times: 2 } },
+  ]) {
+    t.throws(() => payload(o), /refused/, JSON.stringify(o));
+    try {
+      payload(o);
+    } catch (e) {
+      t.notMatch((e as Error).message, /pw|other/, 'the password is not in the message');
+    }
+  }
 });
 
 t.test('argument validation', async (t) => {
@@ -122,6 +137,9 @@ t.test('argument validation', async (t) => {
   t.throws(() => etcdctl.validate!({ ...base, op: 'member_add', name: 'x' }), /peer_urls/);
   t.throws(() => etcdctl.validate!({ ...base, op: 'auth', state: 'present' }), /not valid here/);
   t.throws(() => etcdctl.validate!({ ...base, op: 'user', name: 'u', new_password: 'a\nb' }), /line break/);
+  t.throws(() => etcdctl.validate!({ ...base, op: 'user', name: 'u', password: 'a\rb' }), /line break/);
+  t.throws(() => etcdctl.validate!({ ...base, op: 'health', user: 'ro:ot', password: 'p' }), /`user` must not contain/);
+  t.throws(() => etcdctl.validate!({ ...base, op: 'health', user: 'root\n', password: 'p' }), /`user` must not contain/);
   t.throws(() => etcdctl.validate!({ ...base, op: 'health', api: '2' }), /v3 only/);
   t.throws(() => etcdctl.validate!({ ...base, endpoints: '', op: 'health' }), /empty/);
 });
