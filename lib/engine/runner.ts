@@ -6,9 +6,10 @@ import { homedir } from 'node:os';
 import { dirname, isAbsolute, resolve, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import pLimit from 'p-limit';
-import type { BlockTask, MetaTask, ModuleTask, Play, Playbook, SetFactTask, TaskNode } from './ast.js';
+import type { BlockTask, MetaTask, ModuleTask, Play, Playbook, SetFactTask, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Connection, ConnectionSpec } from '../executor/types.js';
+import type { HostResult, HostStats, Reporter, RunSummary, TaskInfo } from './report.js';
 import { shq, withExec } from '../executor/types.js';
 import { LocalConnection } from '../executor/local.js';
 import type { DiffEntry, Facts, ModuleContext, Outcome, Plan, ProbeRequest } from '../modules/types.js';
@@ -32,58 +33,6 @@ import {
   type SourceLocation,
 } from '../errors.js';
 
-export type HostStatus = 'ok' | 'changed' | 'failed' | 'skipped' | 'unreachable';
-
-export interface HostStats {
-  ok: number;
-  changed: number;
-  unreachable: number;
-  failed: number;
-  skipped: number;
-  rescued: number;
-  ignored: number;
-}
-
-export interface TaskInfo {
-  name: string;
-  /** `role : name` as Ansible prints it. */
-  title: string;
-  loc?: SourceLocation;
-  kind: 'task' | 'handler' | 'facts';
-  module?: string;
-  tags: string[];
-}
-
-export interface HostResult {
-  host: string;
-  status: HostStatus;
-  msg?: string;
-  /** Registered value (masked by the reporter). */
-  result: Record<string, unknown>;
-  diff?: DiffEntry[];
-  item?: unknown;
-  itemLabel?: string;
-  ignored?: boolean;
-  /** The task was not run because check mode cannot predict it. */
-  checkSkipped?: boolean;
-  noLog: boolean;
-  durationMs: number;
-  delegatedTo?: string;
-  /** debug-style output to always show. */
-  show?: boolean;
-}
-
-/** Output layer contract (console, JSON lines). */
-export interface Reporter {
-  playStart(play: Play, hosts: string[]): void;
-  taskStart(task: TaskInfo): void;
-  hostResult(task: TaskInfo, r: HostResult): void;
-  warn(msg: string): void;
-  log(verbosity: number, msg: string): void;
-  progress(host: string, msg: string): void;
-  recap(stats: Map<string, HostStats>, extra: RunSummary): void;
-}
-
 export interface RunOptions {
   check: boolean;
   diff: boolean;
@@ -102,14 +51,6 @@ export interface RunOptions {
   secrets: Set<string>;
   /** --step: asked before each task; false skips the task (no banner, no result), like ansible-playbook --step. */
   step?: (task: TaskInfo) => Promise<boolean>;
-}
-
-export interface RunSummary {
-  exitCode: number;
-  durationMs: number;
-  requests: number;
-  processes: number;
-  hosts: number;
 }
 
 interface HostState {
@@ -133,6 +74,9 @@ interface Scope {
   inherited: { tags: string[]; when: Array<string | boolean>; environment?: Vars; become?: boolean; becomeUser?: string; noLog?: boolean; checkMode?: boolean; diff?: boolean; delegateTo?: string; runOnce?: boolean; ignoreErrors?: boolean | string };
   handler: boolean;
 }
+
+// kept for importers of the old location (other branches); new code imports ./report.js
+export type { HostResult, HostStats, HostStatus, Reporter, RunSummary, TaskInfo } from './report.js';
 
 const MAX_LOOP = 100_000;
 const NEVER_ABORTED = new AbortController().signal;

@@ -4,7 +4,7 @@
 import Handlebars from 'handlebars';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { Play, Playbook, TaskNode } from './ast.js';
+import type { Play, Playbook, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import { MissingFileError, TemplateError, type SourceLocation } from '../errors.js';
 import { keyLoc } from '../loaders/yaml.js';
