@@ -3,7 +3,7 @@
 // leave the run. Handlers run at the end of each section (or at meta: flush_handlers) on the hosts
 // whose notifying task changed.
 import { homedir } from 'node:os';
-import { dirname, isAbsolute, resolve, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import pLimit from 'p-limit';
 import type { BlockTask, MetaTask, ModuleTask, Play, Playbook, SetFactTask, TaskNode } from '../ast.js';
@@ -12,14 +12,16 @@ import type { Connection, ConnectionSpec } from '../executor/types.js';
 import type { HostResult, HostStats, Reporter, RunSummary, TaskInfo } from './report.js';
 import { shq, withExec } from '../executor/types.js';
 import { LocalConnection } from '../executor/local.js';
-import type { DiffEntry, Facts, ModuleContext, Outcome, Plan, ProbeRequest } from '../modules/types.js';
+import type { DiffEntry, Facts, ModuleContext, Outcome, ProbeRequest } from '../modules/types.js';
 import { ModuleFailure } from '../modules/types.js';
 import { getModule } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
 import { buildScope, yamlLocOf, type Vars } from './vars.js';
+import { planAndApply } from './gate.js';
+import { childScope, extendScope, OMIT, tagsSelected, Variables, type Scope } from './scope.js';
 import { TemplateEngine } from './template.js';
 import { evalBool, evaluate } from './expr.js';
-import { factVars, gatherFacts, UNKNOWN_FACTS } from './facts.js';
+import { gatherFacts, UNKNOWN_FACTS } from './facts.js';
 import { LOOKAHEAD, ProbeCache } from './prefetch.js';
 import type { Prestart, Prestarted } from './prestart.js';
 import { connectionSpec, selectPlayHosts, serialBatches } from './hosts.js';
@@ -66,18 +68,6 @@ interface HostState {
   notified: Set<TaskNode>;
 }
 
-interface Scope {
-  play: Play;
-  /** Block/task vars from enclosing blocks, outer first. */
-  blockVars: Vars[];
-  /** Keywords inherited from enclosing blocks. */
-  inherited: { tags: string[]; when: Array<string | boolean>; environment?: Vars; become?: boolean; becomeUser?: string; noLog?: boolean; checkMode?: boolean; diff?: boolean; delegateTo?: string; runOnce?: boolean; ignoreErrors?: boolean | string };
-  handler: boolean;
-}
-
-// kept for importers of the old location (other branches); new code imports ./report.js
-export type { HostResult, HostStats, HostStatus, Reporter, RunSummary, TaskInfo } from './report.js';
-
 const MAX_LOOP = 100_000;
 const NEVER_ABORTED = new AbortController().signal;
 
@@ -85,13 +75,10 @@ function emptyStats(): HostStats {
   return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
 }
 
-function shortName(h: string): string {
-  return /^\d+\.\d+\.\d+\.\d+$/.test(h) ? h : h.split('.')[0]!;
-}
-
 export class Runner {
   readonly templates = new TemplateEngine();
   private readonly hosts = new Map<string, HostState>();
+  private readonly vars: Variables;
   private readonly local: LocalConnection;
   private startAtReached: boolean;
   private readonly allHandlers: TaskNode[] = [];
@@ -114,6 +101,7 @@ export class Runner {
   ) {
     this.local = new LocalConnection('localhost', opts.verbosity >= 3 ? (l) => this.trace(l) : undefined);
     this.startAtReached = !opts.startAtTask;
+    this.vars = new Variables(playbook, inventory, opts, this.templates, (h) => this.host(h), (hosts) => this.active(hosts));
   }
 
   /** -vvv request trace; silent while a no_log task runs (its command lines and stdin may hold secrets). */
@@ -354,66 +342,6 @@ export class Runner {
 
   // ------------------------------------------------------------------ variables
 
-  private magic(host: string, play: Play, playHosts: string[], role: ModuleTask['role']): Vars {
-    const st = this.host(host);
-    const inv = this.inventory;
-    const hostvarsObj: Vars = {};
-    // the implicit localhost is in hostvars too (set_fact on localhost, read by other hosts)
-    const names = inv.hosts().includes('localhost') ? inv.hosts() : [...inv.hosts(), 'localhost'];
-    for (const h of names) {
-      let cached: Vars | undefined;
-      Object.defineProperty(hostvarsObj, h, {
-        enumerable: true,
-        get: () => (cached ??= h === host ? this.playScope(h, play, playHosts, undefined, []) : this.playScope(h, play, playHosts, undefined, [])),
-      });
-    }
-    const groupNames = (inv.host(host)?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped');
-    return {
-      inventory_hostname: host,
-      inventory_hostname_short: shortName(host),
-      groups: inv.groupsMap(),
-      group_names: groupNames,
-      hostvars: hostvarsObj,
-      play_hosts: this.active(playHosts),
-      ansible_play_hosts: this.active(playHosts),
-      ansible_play_hosts_all: playHosts,
-      ansible_play_batch: playHosts,
-      ansible_check_mode: this.opts.check,
-      bosun_check_mode: this.opts.check,
-      ansible_diff_mode: this.opts.diff,
-      ansible_verbosity: this.opts.verbosity,
-      playbook_dir: this.playbook.dir,
-      inventory_dir: this.opts.inventoryFile ? dirname(resolve(this.opts.inventoryFile)) : null,
-      inventory_file: this.opts.inventoryFile ? resolve(this.opts.inventoryFile) : null,
-      role_path: role?.path ?? null,
-      role_name: role?.name ?? null,
-      ansible_play_name: play.name,
-      omit: '__omit_place_holder__',
-      ...(st.facts ? {} : {}),
-    };
-  }
-
-  private playScope(host: string, play: Play, playHosts: string[], role: ModuleTask['role'], blockVars: Vars[], extra?: Vars): Vars {
-    const st = this.host(host);
-    const roleDefaults: Vars = {};
-    const roleVars: Vars = {};
-    for (const r of play.roles) Object.assign(roleDefaults, r.defaults);
-    for (const r of play.roles) Object.assign(roleVars, r.vars);
-    const layers: Array<Vars | undefined> = [
-      roleDefaults,
-      this.inventory.hostVars(host),
-      factVars(st.facts),
-      play.vars,
-      ...play.varsFiles.map((f) => f.vars),
-      roleVars,
-      ...blockVars,
-      st.hostFacts,
-      extra,
-      this.opts.extraVars,
-    ];
-    return buildScope(layers, this.magic(host, play, playHosts, role), this.templates);
-  }
-
   // ------------------------------------------------------------------ task lists
 
   /** Runs a task list on hosts in lockstep; returns nothing (state lives on HostState). */
@@ -449,20 +377,20 @@ export class Runner {
       let byRole = scopes.get(blockVars);
       if (!byRole) scopes.set(blockVars, (byRole = new Map()));
       let v = byRole.get(role);
-      if (!v) byRole.set(role, (v = this.playScope(host, scope.play, playHosts, role, blockVars)));
+      if (!v) byRole.set(role, (v = this.vars.playScope(host, scope.play, playHosts, role, blockVars)));
       return v;
     };
     const visit = async (nodes: TaskNode[], scope: Scope, playHosts: string[]): Promise<boolean> => {
       for (const node of nodes) {
         if (out.length >= LOOKAHEAD || ++scanned > 4 * LOOKAHEAD) return false;
-        const inner = this.childScope(scope, node);
+        const inner = childScope(scope, node);
         if (node.kind === 'block') {
           if (!(await visit(node.block, inner, playHosts))) return false;
           if (!(await visit(node.always, inner, playHosts))) return false;
           continue;
         }
         if (node.kind !== 'module') continue;
-        if (!scope.handler && !this.tagsSelected(inner.inherited.tags)) continue;
+        if (!scope.handler && !tagsSelected(inner.inherited.tags, this.opts)) continue;
         const mod = await getModule(node.module);
         const vars = varsFor(scope, playHosts, node.role, inner.blockVars);
         if (!mod.probes) {
@@ -476,7 +404,7 @@ export class Runner {
         if (node.loop !== undefined || !same(inner) || mod.runsOn === 'control' || inner.inherited.noLog) continue;
         try {
           const rendered = this.templates.renderValue(node.args, vars, node.loc.file, yamlLocOf) as Record<string, unknown>;
-          for (const [k, v] of Object.entries(rendered)) if (v === '__omit_place_holder__') delete rendered[k];
+          for (const [k, v] of Object.entries(rendered)) if (v === OMIT) delete rendered[k];
           const args = validateArgs(mod, rendered, { loc: node.loc, keyLoc: () => node.loc, deferTemplates: false });
           out.push(...mod.probes(args, { diff: (inner.inherited.diff ?? true) && this.opts.diff }));
         } catch {
@@ -492,32 +420,10 @@ export class Runner {
     return out;
   }
 
-  private tagsSelected(tags: string[]): boolean {
-    const set = new Set(tags);
-    if (this.opts.skipTags.some((t) => set.has(t) || (t === 'all'))) return false;
-    if (set.has('never') && !this.opts.tags.some((t) => set.has(t))) return false;
-    if (this.opts.tags.length === 0 || this.opts.tags.includes('all')) return true;
-    if (set.has('always')) return true;
-    if (this.opts.tags.includes('tagged') && set.size > 0) return true;
-    if (this.opts.tags.includes('untagged') && set.size === 0) return true;
-    return this.opts.tags.some((t) => set.has(t));
-  }
-
-  private childScope(scope: Scope, node: TaskNode): Scope {
-    const inh = { ...scope.inherited };
-    inh.tags = [...new Set([...inh.tags, ...node.tags])];
-    inh.when = [...inh.when, ...node.when];
-    if (node.environment) inh.environment = { ...(inh.environment ?? {}), ...node.environment };
-    for (const k of ['become', 'becomeUser', 'noLog', 'checkMode', 'diff', 'delegateTo', 'runOnce', 'ignoreErrors'] as const) {
-      if (node[k] !== undefined) (inh as Record<string, unknown>)[k] = node[k];
-    }
-    return { ...scope, inherited: inh, blockVars: node.vars ? [...scope.blockVars, node.vars] : scope.blockVars };
-  }
-
   private async runNode(node: TaskNode, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
     if (node.kind === 'block') return this.runBlock(node, hosts, scope, playHosts);
-    const inner = this.childScope(scope, node);
-    if (!scope.handler && !this.tagsSelected(inner.inherited.tags)) return;
+    const inner = childScope(scope, node);
+    if (!scope.handler && !tagsSelected(inner.inherited.tags, this.opts)) return;
     if (!this.startAtReached) {
       const title = this.title(node);
       if (title.name !== this.opts.startAtTask && title.title !== this.opts.startAtTask) return;
@@ -528,12 +434,12 @@ export class Runner {
   }
 
   private async runBlock(node: BlockTask, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
-    const inner = this.childScope(scope, node);
+    const inner = childScope(scope, node);
     let active = this.active(hosts);
     if ((node.origin === 'include_tasks' || node.origin === 'include_role') && node.when.length) {
       // Dynamic include: its `when` decides once per host whether the file is included at all (Ansible), so a
       // throttled include walks only the hosts it applies to. The tasks inside still see the condition.
-      active = active.filter((h) => this.conditionsHold([...scope.inherited.when, ...node.when], this.playScope(h, scope.play, playHosts, node.role, inner.blockVars), node.loc));
+      active = active.filter((h) => this.conditionsHold([...scope.inherited.when, ...node.when], this.vars.playScope(h, scope.play, playHosts, node.role, inner.blockVars), node.loc));
       if (!active.length) return;
     }
     if (node.throttle && node.throttle > 0) {
@@ -594,7 +500,7 @@ export class Runner {
         return;
       case 'end_host':
         for (const h of active) {
-          const v = this.playScope(h, scope.play, playHosts, node.role, scope.blockVars);
+          const v = this.vars.playScope(h, scope.play, playHosts, node.role, scope.blockVars);
           if (this.conditionsHold(scope.inherited.when, v, node.loc)) this.host(h).ended = true;
         }
         return;
@@ -663,7 +569,7 @@ export class Runner {
     if (node.name && this.templates.hasTemplate(node.name)) {
       // Ansible templates task names with the first host's variables; an undefined one leaves the raw name.
       try {
-        const v = this.playScope(active[0]!, scope.play, playHosts, node.role, scope.blockVars);
+        const v = this.vars.playScope(active[0]!, scope.play, playHosts, node.role, scope.blockVars);
         const name = String(this.templates.renderString(node.name, v, node.loc.file, node.loc.line ?? 1));
         info.name = name;
         info.title = node.role ? `${node.role.name} : ${name}` : name;
@@ -820,7 +726,7 @@ export class Runner {
     const t0 = performance.now();
     const noLog = scope.inherited.noLog ?? false;
     try {
-      const baseVars = this.playScope(host, scope.play, playHosts, node.role, scope.blockVars);
+      const baseVars = this.vars.playScope(host, scope.play, playHosts, node.role, scope.blockVars);
       // Loop items
       let items: unknown[] | undefined;
       if (node.loop !== undefined) {
@@ -840,7 +746,7 @@ export class Runner {
       for (const item of iterations) {
         this.checkAbort();
         const extra: Vars | undefined = items ? { [node.loopVar]: item, ansible_loop_var: node.loopVar } : undefined;
-        const vars = items ? this.playScope(host, scope.play, playHosts, node.role, scope.blockVars, extra) : baseVars;
+        const vars = items ? this.vars.playScope(host, scope.play, playHosts, node.role, scope.blockVars, extra) : baseVars;
         const label = items ? this.itemLabel(node, vars, item) : undefined;
         const r = await this.runModuleOnce(node, st, scope, vars, info, label, item, noLog);
         if (items) perItem.push({ ...r.registered, [node.loopVar]: item, ansible_loop_var: node.loopVar });
@@ -920,7 +826,7 @@ export class Runner {
     const all: Vars = {};
     for (const item of items ?? [undefined]) {
       const extra: Vars | undefined = items ? { [node.loopVar]: item } : undefined;
-      const vars = this.playScope(st.name, scope.play, playHosts, node.role, scope.blockVars, extra);
+      const vars = this.vars.playScope(st.name, scope.play, playHosts, node.role, scope.blockVars, extra);
       if (!this.conditionsHold(scope.inherited.when, vars, node.loc)) {
         st.stats.skipped++;
         this.out.hostResult(info, { host: st.name, status: 'skipped', result: { skipped: true }, noLog, durationMs: performance.now() - t0 });
@@ -963,7 +869,7 @@ export class Runner {
     const mod = await getModule(node.module);
     const argLocOf = (c: unknown, k?: string | number) => (c === node.args && k !== undefined ? node.argLocs[String(k)] : yamlLocOf(c, k));
     const rendered = this.templates.renderValue(node.args, vars, node.loc.file, argLocOf) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(rendered)) if (v === '__omit_place_holder__') delete rendered[k];
+    for (const [k, v] of Object.entries(rendered)) if (v === OMIT) delete rendered[k];
     const args = validateArgs(mod, rendered, { loc: node.loc, keyLoc: (k: string) => node.argLocs[k] ?? node.loc, deferTemplates: false });
     for (const [k, spec] of Object.entries(mod.args)) {
       if (spec.secret && typeof args[k] === 'string' && args[k]) this.opts.secrets.add(args[k] as string);
@@ -991,22 +897,12 @@ export class Runner {
     let diffs: DiffEntry[] | undefined;
     for (;;) {
       attempts++;
-      let plan: Plan;
-      let outcome: Outcome | undefined;
+      let outcome: Outcome;
       try {
-        plan = await mod.plan(ctx, args);
-        if (check) {
-          if (plan.unpredictable) {
-            skippedCheck = true;
-            outcome = { changed: false, msg: 'skipped in check mode (the result cannot be predicted without running it)', result: plan.result };
-          } else outcome = { changed: plan.changed, msg: plan.msg, result: plan.result, diff: plan.diff };
-        } else if (plan.changed || plan.unpredictable) {
-          // whatever apply did (also without a request: files the control node wrote) outdates fetched states
-          this.probeCache.invalidate();
-          outcome = await mod.apply(ctx, args, plan);
-          this.probeCache.invalidate();
-          if (!outcome.diff && plan.diff) outcome = { ...outcome, diff: plan.diff };
-        } else outcome = { changed: false, msg: plan.msg, result: plan.result };
+        // whatever apply did (also without a request: files the control node wrote) outdates fetched states
+        const r = await planAndApply(mod, ctx, args, { changing: () => this.probeCache.invalidate() });
+        outcome = r.outcome;
+        skippedCheck = r.checkSkipped;
       } catch (e) {
         if (e instanceof ModuleFailure) outcome = { changed: false, failed: true, msg: e.message, result: e.result };
         else if (e instanceof TimeoutError) outcome = { changed: false, failed: true, msg: e.message };
@@ -1082,14 +978,6 @@ function withEnvironment(conn: Connection, env: Vars): Connection {
     .map(([k, v]) => `export ${k}=${shq(v === null || v === undefined ? '' : String(v))}`)
     .join('\n');
   return withExec(conn, (script, opts) => conn.exec(`${prefix}\n${script}`, opts));
-}
-
-/** A scope plus a few names, without evaluating the scope's lazy (templated) variables. */
-export function extendScope(scope: Vars, extra: Vars): Vars {
-  const out: Vars = {};
-  Object.defineProperties(out, Object.getOwnPropertyDescriptors(scope));
-  for (const [k, v] of Object.entries(extra)) Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
-  return out;
 }
 
 function withLoc(e: unknown, loc?: SourceLocation): unknown {
