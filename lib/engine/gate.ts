@@ -2,7 +2,24 @@
 // nothing to change, unpredictable), then apply. The runner calls this for every module task, and
 // module tests call the same function (test/helpers/fake-ctx.ts runTask), so a test cannot drift
 // from what the engine does.
+import type { ModuleTask } from '../ast.js';
+import { validateArgs } from '../modules/args.js';
 import type { AnyModule, ModuleContext, Outcome, Plan, TaskModule } from '../modules/types.js';
+import { OMIT } from './scope.js';
+import { yamlLocOf, type Renderer, type Vars } from './vars.js';
+
+/**
+ * A task's arguments for one host: rendered with its variables, `omit` dropped, checked against the
+ * module's schema. `precise`: errors point at the argument's own line (else at the task).
+ */
+export function resolveArgs(mod: AnyModule, node: ModuleTask, vars: Vars, templates: Renderer, precise = true): Record<string, unknown> {
+  const argLocOf = precise
+    ? (c: unknown, k?: string | number) => (c === node.args && k !== undefined ? node.argLocs[String(k)] : yamlLocOf(c, k))
+    : yamlLocOf;
+  const rendered = templates.renderValue(node.args, vars, node.loc.file, argLocOf) as Record<string, unknown>;
+  for (const [k, v] of Object.entries(rendered)) if (v === OMIT) delete rendered[k];
+  return validateArgs(mod, rendered, { loc: node.loc, keyLoc: precise ? (k: string) => node.argLocs[k] ?? node.loc : () => node.loc, deferTemplates: false });
+}
 
 export const CHECK_SKIPPED_MSG = 'skipped in check mode (the result cannot be predicted without running it)';
 

@@ -10,21 +10,20 @@ import type { BlockTask, MetaTask, ModuleTask, Play, Playbook, SetFactTask, Task
 import type { Inventory } from '../loaders/inventory.js';
 import type { Connection, ConnectionSpec } from '../executor/types.js';
 import type { HostResult, HostStats, Reporter, RunSummary, TaskInfo } from './report.js';
-import { shq, withExec } from '../executor/types.js';
-import { LocalConnection } from '../executor/local.js';
+import { Connections, withEnvironment } from './connections.js';
 import type { DiffEntry, Facts, ModuleContext, Outcome, ProbeRequest } from '../modules/types.js';
 import { ModuleFailure } from '../modules/types.js';
 import { getModule } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
 import { buildScope, yamlLocOf, type Vars } from './vars.js';
-import { planAndApply } from './gate.js';
+import { planAndApply, resolveArgs } from './gate.js';
 import { childScope, extendScope, OMIT, tagsSelected, Variables, type Scope } from './scope.js';
 import { TemplateEngine } from './template.js';
 import { evalBool, evaluate } from './expr.js';
 import { gatherFacts, UNKNOWN_FACTS } from './facts.js';
-import { LOOKAHEAD, ProbeCache } from './prefetch.js';
-import type { Prestart, Prestarted } from './prestart.js';
-import { connectionSpec, selectPlayHosts, serialBatches } from './hosts.js';
+import { ProbeCache, upcomingProbes, type LookaheadFrame } from './prefetch.js';
+import type { Prestart } from './prestart.js';
+import { selectPlayHosts, serialBatches } from './hosts.js';
 import {
   BosunError,
   InterruptedError,
@@ -57,7 +56,6 @@ export interface RunOptions {
 
 interface HostState {
   name: string;
-  conn?: Connection;
   facts?: Facts;
   /** set_fact / register layer. */
   hostFacts: Vars;
@@ -79,19 +77,12 @@ export class Runner {
   readonly templates = new TemplateEngine();
   private readonly hosts = new Map<string, HostState>();
   private readonly vars: Variables;
-  private readonly local: LocalConnection;
+  private readonly conns: Connections;
   private startAtReached: boolean;
   private readonly allHandlers: TaskNode[] = [];
-  /** Channels for other become users than the inventory's, keyed by host and user. */
-  private readonly extraConns = new Map<string, Connection>();
-  /** Channels started while the playbook loaded (prestart.ts), taken over by each host's first remote play. */
-  private prestart?: Prestart;
-  /** A prestarted channel taken over, until its play's fact step awaits its bootstrap (and facts). */
-  private readonly warmReady = new Map<string, Prestarted>();
-  private playLocal = false;
   /** File states fetched ahead (prefetch.ts), and where the lockstep walk is (what comes next). */
   private readonly probeCache = new ProbeCache();
-  private readonly frames: Array<{ tasks: TaskNode[]; index: number; scope: Scope; playHosts: string[] }> = [];
+  private readonly frames: LookaheadFrame[] = [];
 
   constructor(
     private readonly playbook: Playbook,
@@ -99,7 +90,7 @@ export class Runner {
     private readonly opts: RunOptions,
     private readonly out: Reporter,
   ) {
-    this.local = new LocalConnection('localhost', opts.verbosity >= 3 ? (l) => this.trace(l) : undefined);
+    this.conns = new Connections(inventory, { connect: opts.connect, trace: opts.verbosity >= 3 ? (l) => this.trace(l) : undefined });
     this.startAtReached = !opts.startAtTask;
     this.vars = new Variables(playbook, inventory, opts, this.templates, (h) => this.host(h), (hosts) => this.active(hosts));
   }
@@ -130,19 +121,12 @@ export class Runner {
 
   /** Channels started before the run (prestart.ts): each host's is taken over by the first play that uses it. */
   adopt(prestart: Prestart | undefined): void {
-    this.prestart = prestart;
+    this.conns.adopt(prestart);
   }
 
   /** Closes every channel, prestarted ones included (run() does it at its end). */
   async close(): Promise<void> {
-    await Promise.all([...[...this.connections()].map((c) => c.close()), this.prestart?.close()]);
-  }
-
-  private connections(): Set<Connection> {
-    const all = new Set<Connection>(this.extraConns.values());
-    for (const h of this.hosts.values()) if (h.conn) all.add(h.conn);
-    for (const c of this.prestart?.connections() ?? []) all.add(c);
-    return all;
+    await this.conns.close();
   }
 
   async run(): Promise<RunSummary> {
@@ -157,15 +141,10 @@ export class Runner {
     }
     let exitCode = 0;
     const stats = new Map<string, HostStats>();
-    let requests = this.local.stats.requests;
-    let processes = 0;
+    const { requests, processes } = this.conns.totals();
     for (const h of this.hosts.values()) {
       stats.set(h.name, h.stats);
       if (h.stats.failed > 0 && exitCode === 0) exitCode = 2;
-    }
-    for (const c of this.connections()) {
-      requests += c.stats.requests;
-      processes += c.stats.processes;
     }
     if (exitCode === 0 && [...this.hosts.values()].some((h) => h.stats.unreachable > 0)) exitCode = 3;
     if ([...this.hosts.values()].some((h) => h.stats.failed > 0)) exitCode = 2;
@@ -179,7 +158,7 @@ export class Runner {
   private async runPlay(play: Play): Promise<void> {
     // As in Ansible, a host that failed (unrescued) or became unreachable is out for the rest of the run.
     const all = this.playHosts(play).filter((h) => !this.host(h).unreachable && !this.host(h).failed);
-    this.playLocal = play.connection === 'local';
+    this.conns.playLocal = play.connection === 'local';
     this.out.playStart(this.templatedPlay(play), all);
     if (all.length === 0) {
       this.out.warn(`no hosts matched for play '${play.name}' (pattern '${play.hosts}')`);
@@ -249,44 +228,12 @@ export class Runner {
     });
   }
 
-  private connSpec(name: string): ConnectionSpec {
-    return connectionSpec(this.inventory, name, this.opts.verbosity >= 3 ? (l: string) => this.trace(l) : undefined);
-  }
-
-  private async openConn(name: string): Promise<Connection> {
-    const st = this.host(name);
-    if (this.playLocal) {
-      // `connection: local` play: this host's tasks run on the control node (its own ssh channel, if any, is untouched)
-      const key = `${name}\0local`;
-      let c = this.extraConns.get(key);
-      if (!c) this.extraConns.set(key, (c = new LocalConnection(name, this.opts.verbosity >= 3 ? (l) => this.trace(l) : undefined)));
-      return c;
-    }
-    if (st.conn) return st.conn;
-    const w = await this.prestart?.take(name);
-    if (w) {
-      w.adopt(this.opts.verbosity >= 3 ? (l) => this.trace(l) : undefined);
-      this.warmReady.set(name, w);
-      return (st.conn = w.conn);
-    }
-    st.conn = await this.newConn(this.connSpec(name));
-    return st.conn;
-  }
-
-  /** A connection for a spec: the test hook if given, else local or SSH (imported only when needed). */
-  private async newConn(spec: ConnectionSpec): Promise<Connection> {
-    if (this.opts.connect) return this.opts.connect(spec);
-    if (spec.connection === 'local') return new LocalConnection(spec.name, spec.trace);
-    const { SshConnection } = await import('../executor/ssh.js');
-    return new SshConnection(spec);
-  }
-
   private async connectAll(play: Play, batch: string[]): Promise<void> {
     const need = batch.filter((h) => !this.host(h).unreachable);
     if (!play.gatherFacts) {
-      for (const h of need) await this.openConn(h);
+      for (const h of need) await this.conns.host(h);
       // a prestarted channel that failed to open reports at its first request, as any other
-      for (const h of need) this.warmReady.delete(h);
+      for (const h of need) this.conns.takeWarm(h);
       return;
     }
     const info: TaskInfo = { name: 'Gathering Facts', title: 'Gathering Facts', kind: 'facts', tags: ['always'] };
@@ -300,10 +247,9 @@ export class Runner {
           const st = this.host(h);
           const t0 = performance.now();
           try {
-            const conn = await this.openConn(h);
-            const warm = this.warmReady.get(h);
+            const conn = await this.conns.host(h);
+            const warm = this.conns.takeWarm(h);
             if (warm) {
-              this.warmReady.delete(h);
               const f = await warm.ready;
               st.facts ??= f;
             }
@@ -358,66 +304,6 @@ export class Runner {
     } finally {
       this.frames.pop();
     }
-  }
-
-  /**
-   * The file probes the tasks after the current one will make on `host`, as far as they can be
-   * known now: module tasks that declare probes(), on the same channel (become, delegate_to),
-   * without a loop, whose arguments render with the host's variables as they are now. A guess
-   * that turns out wrong only costs a request (prefetch.ts).
-   */
-  private async upcoming(host: string, current: Scope): Promise<ProbeRequest[]> {
-    const out: ProbeRequest[] = [];
-    const same = (s: Scope) =>
-      s.inherited.become === current.inherited.become && s.inherited.becomeUser === current.inherited.becomeUser && s.inherited.delegateTo === undefined;
-    let scanned = 0;
-    // one variable scope per role and block-vars chain (building one per task is most of the cost)
-    const scopes = new Map<unknown, Map<unknown, Vars>>();
-    const varsFor = (scope: Scope, playHosts: string[], role: ModuleTask['role'], blockVars: Vars[]): Vars => {
-      let byRole = scopes.get(blockVars);
-      if (!byRole) scopes.set(blockVars, (byRole = new Map()));
-      let v = byRole.get(role);
-      if (!v) byRole.set(role, (v = this.vars.playScope(host, scope.play, playHosts, role, blockVars)));
-      return v;
-    };
-    const visit = async (nodes: TaskNode[], scope: Scope, playHosts: string[]): Promise<boolean> => {
-      for (const node of nodes) {
-        if (out.length >= LOOKAHEAD || ++scanned > 4 * LOOKAHEAD) return false;
-        const inner = childScope(scope, node);
-        if (node.kind === 'block') {
-          if (!(await visit(node.block, inner, playHosts))) return false;
-          if (!(await visit(node.always, inner, playHosts))) return false;
-          continue;
-        }
-        if (node.kind !== 'module') continue;
-        if (!scope.handler && !tagsSelected(inner.inherited.tags, this.opts)) continue;
-        const mod = await getModule(node.module);
-        const vars = varsFor(scope, playHosts, node.role, inner.blockVars);
-        if (!mod.probes) {
-          // A task that runs something unpredictable (command, shell) will outdate whatever is
-          // fetched for the tasks behind it: stop there unless it is skipped (as far as known now).
-          const mayChange = mod.doc.check !== 'full' && !(inner.inherited.checkMode ?? this.opts.check);
-          if (mayChange && this.mayRun(inner, vars)) return false;
-          continue;
-        }
-        // no_log: its paths stay out of other tasks' (traced) requests
-        if (node.loop !== undefined || !same(inner) || mod.runsOn === 'control' || inner.inherited.noLog) continue;
-        try {
-          const rendered = this.templates.renderValue(node.args, vars, node.loc.file, yamlLocOf) as Record<string, unknown>;
-          for (const [k, v] of Object.entries(rendered)) if (v === OMIT) delete rendered[k];
-          const args = validateArgs(mod, rendered, { loc: node.loc, keyLoc: () => node.loc, deferTemplates: false });
-          out.push(...mod.probes(args, { diff: (inner.inherited.diff ?? true) && this.opts.diff }));
-        } catch {
-          // not knowable yet (a variable registered later, bad args): that task probes on its own
-        }
-      }
-      return true;
-    };
-    for (let f = this.frames.length - 1; f >= 0; f--) {
-      const { tasks, index, scope, playHosts } = this.frames[f]!;
-      if (!(await visit(tasks.slice(index + 1), scope, playHosts))) break;
-    }
-    return out;
   }
 
   private async runNode(node: TaskNode, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
@@ -509,15 +395,6 @@ export class Runner {
         return;
       case 'noop':
         return;
-    }
-  }
-
-  /** Whether a task's conditions hold with the variables as they are now (unknown counts as yes). */
-  private mayRun(scope: Scope, vars: Vars): boolean {
-    try {
-      return scope.inherited.when.every((c) => evalBool(c, vars));
-    } catch {
-      return true;
     }
   }
 
@@ -646,7 +523,7 @@ export class Runner {
     return {
       host: st.name,
       conn,
-      control: this.local,
+      control: this.conns.local,
       check,
       diff,
       facts: st.facts ?? UNKNOWN_FACTS,
@@ -687,32 +564,14 @@ export class Runner {
     const delegate = scope.inherited.delegateTo;
     if (delegate !== undefined) {
       const target = String(this.templates.renderValue(delegate, vars, node.loc.file, yamlLocOf));
-      if (target === 'localhost' || target === '127.0.0.1') return { conn: this.local, delegated: 'localhost' };
+      if (target === 'localhost' || target === '127.0.0.1') return { conn: this.conns.local, delegated: 'localhost' };
       if (target !== st.name) {
-        const c = await this.openConn(target);
+        const c = await this.conns.host(target);
         await c.open();
         return { conn: c, delegated: target };
       }
     }
-    if (this.playLocal) return { conn: await this.openConn(st.name) };
-    if (!st.conn) await this.openConn(st.name);
-    // `become:` on the play/block/task: a separate channel running under `sudo -n -u USER` (one per user, reused).
-    const base = this.connSpec(st.name);
-    const become = scope.inherited.become ?? base.become ?? false;
-    const user = become ? (scope.inherited.becomeUser ?? base.becomeUser ?? 'root') : undefined;
-    const baseUser = base.become ? base.becomeUser ?? 'root' : undefined;
-    if (user !== baseUser && st.conn!.kind === 'ssh') {
-      const key = `${st.name}\0${user ?? ''}`;
-      let c = this.extraConns.get(key);
-      if (!c) {
-        c = await this.newConn({ ...base, become: user !== undefined, becomeUser: user });
-        this.extraConns.set(key, c);
-      }
-      await c.open();
-      return { conn: c };
-    }
-    await st.conn!.open();
-    return { conn: st.conn! };
+    return { conn: await this.conns.forTask(st.name, scope.inherited) };
   }
 
   private async runOnHost(
@@ -867,16 +726,13 @@ export class Runner {
       return { registered, changed: false, failed: false, skipped: true, ignored: false };
     }
     const mod = await getModule(node.module);
-    const argLocOf = (c: unknown, k?: string | number) => (c === node.args && k !== undefined ? node.argLocs[String(k)] : yamlLocOf(c, k));
-    const rendered = this.templates.renderValue(node.args, vars, node.loc.file, argLocOf) as Record<string, unknown>;
-    for (const [k, v] of Object.entries(rendered)) if (v === OMIT) delete rendered[k];
-    const args = validateArgs(mod, rendered, { loc: node.loc, keyLoc: (k: string) => node.argLocs[k] ?? node.loc, deferTemplates: false });
+    const args = resolveArgs(mod, node, vars, this.templates);
     for (const [k, spec] of Object.entries(mod.args)) {
       if (spec.secret && typeof args[k] === 'string' && args[k]) this.opts.secrets.add(args[k] as string);
     }
     const check = scope.inherited.checkMode ?? this.opts.check;
     const diff = (scope.inherited.diff ?? true) && this.opts.diff;
-    const target = mod.runsOn === 'control' ? { conn: this.local as Connection, delegated: undefined } : await this.connFor(node, st, scope, vars);
+    const target = mod.runsOn === 'control' ? { conn: this.conns.local as Connection, delegated: undefined } : await this.connFor(node, st, scope, vars);
     const delegated = target.delegated;
     const env = scope.inherited.environment ? (this.templates.renderValue(scope.inherited.environment, vars, node.loc.file, yamlLocOf) as Vars) : undefined;
     const conn = env && Object.keys(env).length ? withEnvironment(target.conn, env) : target.conn;
@@ -884,7 +740,14 @@ export class Runner {
     if (mod.waits) this.probeCache.invalidate();
     const ctx = this.ctxFor(node, st, this.probeCache.observe(conn), vars, check, diff, delegated);
     if (mod.runsOn !== 'control' && delegated === undefined) {
-      ctx.probe = (path, opts) => this.probeCache.probe(target.conn, path, opts, () => this.upcoming(st.name, scope));
+      ctx.probe = (path, opts) => this.probeCache.probe(target.conn, path, opts, () =>
+        upcomingProbes(st.name, scope, this.frames, {
+          check: this.opts.check,
+          diff: this.opts.diff,
+          selected: (tags) => tagsSelected(tags, this.opts),
+          vars: (h, sc, playHosts, role, blockVars) => this.vars.playScope(h, sc.play, playHosts, role, blockVars),
+          args: (mod, n, vars) => resolveArgs(mod, n, vars, this.templates, false),
+        }));
     }
 
     let attempts = 0;
@@ -969,15 +832,6 @@ export class Runner {
     });
     return { registered, changed, failed, skipped: skippedCheck, ignored, msg };
   }
-}
-
-/** `environment:` — every request of the task exports these first (values travel in the script, on the channel, not in argv). */
-function withEnvironment(conn: Connection, env: Vars): Connection {
-  const prefix = Object.entries(env)
-    .filter(([k]) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(k))
-    .map(([k, v]) => `export ${k}=${shq(v === null || v === undefined ? '' : String(v))}`)
-    .join('\n');
-  return withExec(conn, (script, opts) => conn.exec(`${prefix}\n${script}`, opts));
 }
 
 function withLoc(e: unknown, loc?: SourceLocation): unknown {
