@@ -437,6 +437,11 @@ export class Runner {
         if (r.changed && node.notify.length) this.notify(st, node.notify, node);
       }
     }
+    if (runOnce && active[0] !== undefined && this.host(active[0]).failed) {
+      // As Ansible: a run_once task that failed ends the batch for every host, not only the one it
+      // ran on (a run_once preflight check must stop the others before they change anything).
+      for (const h of this.active(hosts)) this.host(h).failed = true;
+    }
     const anyFatal = node.anyErrorsFatal ?? scope.play.anyErrorsFatal;
     if (anyFatal && active.some((h) => this.host(h).failed)) {
       // every host of the play stops, not only this throttle group or block

@@ -251,6 +251,23 @@ t.test('run_once: one host runs, everyone gets the result', async (t) => {
   for (const h of ['h1', 'h2', 'h3']) t.equal(readFileSync(join(p.out, h), 'utf8'), 'from-h1');
 });
 
+t.test('run_once: a failure ends the batch for every host, as Ansible does (a run_once preflight stops them all)', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: preflight
+      assert: { that: ["inventory_hostname == 'nobody'"] }
+      run_once: true
+    - ${say('after-{{ inventory_hostname }}')}
+`,
+  );
+  t.equal(p.code, 2, p.stdout);
+  t.same(p.log(), [], 'no host ran the next task');
+  t.match(recap(p.stdout).h1, { failed: 1 });
+});
+
 t.test('throttle: a block runs to the end for N hosts at a time; a task never runs on more than N at once', async (t) => {
   const blk = await play(
     t,

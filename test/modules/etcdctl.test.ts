@@ -213,6 +213,11 @@ t.test('users, auth enable, verify_auth: idempotent, passwords never in argv or 
     const role = { ...base, op: 'role' as const, name: 'reader', password: ROOT_PW };
     t.equal((await runTask(etcdctl, c, role)).outcome.changed, true);
     t.equal((await runTask(etcdctl, c, role)).outcome.changed, false);
+    // A name that starts with "-" is a name, never an etcdctl option (bosun ends the flags with --)
+    const dash = { ...base, op: 'role' as const, name: '--write-out=json', password: ROOT_PW };
+    t.equal((await runTask(etcdctl, c, dash)).outcome.changed, true, 'role "--write-out=json" added');
+    t.equal((await runTask(etcdctl, c, dash)).outcome.changed, false, 'and found again by that name');
+    t.equal((await runTask(etcdctl, c, { ...dash, state: 'absent' as const })).outcome.changed, true, 'and deleted');
     const grant = { ...base, op: 'grant' as const, name: 'app', roles: ['reader'], password: ROOT_PW };
     t.equal((await runTask(etcdctl, c, grant)).outcome.changed, true);
     t.equal((await runTask(etcdctl, c, grant)).outcome.changed, false);
@@ -301,8 +306,10 @@ fi
 case "$1 $2" in
   "get "*) exit 0 ;;
   "user get")
-    [ -e "$d/users/$3.pw" ] || { echo 'Error: etcdserver: user name not found' >&2; exit 1; }
-    printf 'User: %s\\nRoles: %s\\n' "$3" "$(cat "$d/users/$3.roles")" ;;
+    # bosun ends the flags with "--" before a user-given name (as the real etcdctl allows)
+    [ "$3" = -- ] || { echo "fake etcdctl: no -- before the name: $*" >&2; exit 9; }
+    [ -e "$d/users/$4.pw" ] || { echo 'Error: etcdserver: user name not found' >&2; exit 1; }
+    printf 'User: %s\\nRoles: %s\\n' "$4" "$(cat "$d/users/$4.roles")" ;;
   *) echo "fake etcdctl: $*" >&2; exit 9 ;;
 esac
 `,

@@ -52,6 +52,14 @@ export interface Attrs {
   group?: string;
 }
 
+/**
+ * A path as a command's operand: one starting with "-" gets "./" so no command (find, mktemp, …)
+ * can take it for an option, even where `--` is not understood (find takes no `--` before paths).
+ */
+export function notOption(path: string): string {
+  return path.startsWith('-') ? `./${path}` : path;
+}
+
 /** "644" → "0644", "01777" → "1777": the 4-digit form stat's %a gives once padded. */
 export function normMode(mode: string): string {
   return Number.parseInt(mode, 8).toString(8).padStart(4, '0');
@@ -219,8 +227,8 @@ export function writeScript(path: string, opts: WriteOptions = {}): string {
     preserve.push(`chown "$(stat -c %u:%g -- "$p")" "$tmp" 2>/dev/null || :`);
   }
   const lines = [
-    `p=${shq(path)}`,
-    `d=${shq(dir)}`,
+    `p=${shq(notOption(path))}`,
+    `d=${shq(notOption(dir))}`,
     ...(opts.mkdirs ? mkdirsLines(dir, opts.mkdirs) : []),
     `if [ ! -d "$d" ]; then echo "Destination directory $d does not exist" >&2; exit 3; fi`,
     // follow: operate on the existing target (its directory holds the temp file, so the rename stays atomic).
