@@ -337,6 +337,41 @@ t.test('serial batches and max_fail_percentage', async (t) => {
   t.match(mfp.stdout, /max_fail_percentage 0% exceeded/);
 });
 
+t.test('a play whose every host failed ends the run (as ansible-playbook 2.14): a failed preflight play stops the plays after it', async (t) => {
+  const p = await play(
+    t,
+    `- name: preflight
+  hosts: h1
+  gather_facts: false
+  tasks:
+    - assert: { that: ["false"] }
+- hosts: h2:h3
+  gather_facts: false
+  tasks:
+    - ${say('second-{{ inventory_hostname }}')}
+`,
+  );
+  t.equal(p.code, 2);
+  t.same(p.log(), [], 'the second play did not run');
+  t.notMatch(p.stdout, /PLAY \[h2:h3\]/);
+  // a play in which only some hosts failed goes on to the next play with the others
+  const some = await play(
+    t,
+    `- hosts: all
+  gather_facts: false
+  tasks:
+    - fail: { msg: h1 breaks }
+      when: inventory_hostname == "h1"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - ${say('second-{{ inventory_hostname }}')}
+`,
+  );
+  t.equal(some.code, 2);
+  t.same(some.log().sort(), ['second-h2', 'second-h3']);
+});
+
 t.test('ignore_errors, set_fact, delegate_to, until', async (t) => {
   const p = await play(
     t,
