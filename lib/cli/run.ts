@@ -4,6 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { OptionsError, ParseError } from '../errors.js';
 import { flagsOf, parseArgsError } from './hints.js';
+import type { IO } from './io.js';
 import { parseYaml } from '../loaders/yaml.js';
 import { parseKeyValues, type Vars } from '../engine/vars.js';
 import { configureVault } from '../vault/vault.js';
@@ -164,14 +165,7 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
   };
 }
 
-export interface IO {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  isTTY: boolean;
-  signal?: AbortSignal;
-  /** Answers for --step (default: process.stdin). */
-  stdin?: NodeJS.ReadableStream;
-}
+export type { IO } from './io.js';
 
 /** Runs a playbook; returns the exit code. Throws BosunError for parse/option errors (bin maps them). */
 export async function runCommand(argv: string[], io: IO): Promise<number> {
