@@ -15,7 +15,7 @@ import type { DiffEntry, Facts, ModuleContext, Outcome, Plan, ProbeRequest } fro
 import { ModuleFailure } from '../modules/types.js';
 import { getModule } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
-import { buildScope, yamlLocOf, type Vars } from './vars.js';
+import { buildScope, dataLayer, yamlLocOf, type Vars } from './vars.js';
 import { TemplateEngine } from './template.js';
 import { evalBool, evaluate } from './expr.js';
 import { factVars, gatherFacts, UNKNOWN_FACTS } from './facts.js';
@@ -458,13 +458,14 @@ export class Runner {
     const layers: Array<Vars | undefined> = [
       roleDefaults,
       this.inventory.hostVars(host),
-      factVars(st.facts),
+      dataLayer(factVars(st.facts)),
       play.vars,
       ...play.varsFiles.map((f) => f.vars),
       roleVars,
       ...blockVars,
-      st.hostFacts,
-      extra,
+      // register/set_fact results and loop items came from a host or from rendering: data, never templates
+      dataLayer(st.hostFacts),
+      extra && dataLayer(extra),
       this.opts.extraVars,
     ];
     return buildScope(layers, this.magic(host, play, playHosts, role), this.templates);
