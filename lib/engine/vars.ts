@@ -12,6 +12,7 @@
 // `{{ etcd_root_password }}` must get that text back, never the password.
 import { TemplateError, type SourceLocation } from '../errors.js';
 import { keyLoc } from '../loaders/yaml.js';
+import { registerSecretVar } from './secret-vars.js';
 
 export type Vars = Record<string, unknown>;
 
@@ -66,6 +67,7 @@ export function buildScope(layers: Array<Vars | undefined>, magic: Vars, rendere
   for (const [k, src] of sources) {
     if (k in magic) continue;
     if (src.data || !containsTemplate(src.value, renderer)) {
+      registerSecretVar(k, src.value);
       scope[k] = src.value;
       continue;
     }
@@ -86,6 +88,8 @@ export function buildScope(layers: Array<Vars | undefined>, magic: Vars, rendere
             typeof src.value === 'string'
               ? renderer.renderString(src.value, scope, loc?.file ?? `variable ${k}`, loc?.line ?? 1)
               : renderer.renderValue(src.value, scope, loc?.file ?? `variable ${k}`, yamlLocOf);
+          // a secret-looking variable built by a template is a secret once rendered
+          registerSecretVar(k, v);
           cached = { v };
           return v;
         } finally {

@@ -11,6 +11,7 @@ import { run } from '../helpers/run.js';
 import { buildScope, dataLayer, isDataLayer, parseKeyValues } from '../../lib/engine/vars.js';
 import { TemplateEngine } from '../../lib/engine/template.js';
 import { TemplateError } from '../../lib/errors.js';
+import { processSecrets } from '../../lib/output/mask.js';
 
 const LEVELS = [
   'role defaults',
@@ -131,4 +132,13 @@ t.test('data layers (facts, register, set_fact, loop items) are never rendered',
   t.equal(engine.renderString('{{ out.stdout }}!', scope, 'f'), '{{ pw }} {{ .Name }}!', 'using it yields the text, once');
   // a later operator layer still renders over an earlier data layer
   t.equal(buildScope([operator, host, { told: '{{ pw }}' }], {}, engine).told, 'secret');
+});
+
+t.test('a secret-looking variable is registered for masking, a templated one once rendered', async (t) => {
+  const scope = buildScope([{ base: 'vars-base-1', db_password: '{{ base }}-2', api_token: 'vars-plain-3' }], {}, new TemplateEngine());
+  t.ok(processSecrets.has('vars-plain-3'), 'plain value: when the scope is built');
+  t.notOk(processSecrets.has('vars-base-1-2'), 'not rendered yet');
+  t.equal(scope.db_password, 'vars-base-1-2');
+  t.ok(processSecrets.has('vars-base-1-2'), 'rendered value: when it is resolved');
+  t.notOk(processSecrets.has('vars-base-1'), 'other variables are not secrets');
 });
