@@ -8,7 +8,7 @@
 // variables), the playbook (play vars, vars_files, role defaults and vars, block/task vars), and,
 // for values that are templates or come up while running (set_fact, register), the rendered value
 // when a scope resolves it (vars.ts calls registerSecretVar).
-import type { Play, Playbook, TaskNode } from './ast.js';
+import type { Play, Playbook, TaskNode } from '../ast.js';
 import { registerSecret } from '../output/mask.js';
 
 const SECRET_KEY = /(pass|passwd|password|passphrase|secret|token|credentials?|api_?key|private_?key|(^|_)key)$/i;
