@@ -359,13 +359,11 @@ t.test('helpers', async (t) => {
 
 // issue 11 item 6: a catastrophic pattern on a host's output must not freeze the run
 t.test('regexes match in linear time: a catastrophic pattern returns', async (t) => {
-  const out = { stdout: 'a'.repeat(50_000) + 'b' };
-  const t0 = performance.now();
+  // a backtracking engine never returns on this (exponential in the length): tap's timeout would fail the test
+  const out = { stdout: 'a'.repeat(20_000) + 'b' };
   t.equal(ev("out.stdout is match('(a+)+$')", { out }), false);
   t.equal(ev("out.stdout is search('(a|aa)*c')", { out }), false);
   t.equal(ev("out.stdout | regex_replace('(a+)+$', 'x')", { out }), out.stdout);
-  // a V8 RegExp takes minutes on 30 characters already; linear matching takes well under this bound
-  t.ok(performance.now() - t0 < 20_000, 'returned');
   throwsExpr(t, () => ev("'ab' is search('a(?=b)')"), /look-ahead.*not supported.*linear time/);
   throwsExpr(t, () => ev("'aa' | regex_replace('(a)\\\\1', 'x')"), /backreferences are not supported/);
 });
