@@ -48,6 +48,11 @@ export interface BootPlan {
  */
 export const DROPPED_CAPS = ['sys_time', 'sys_module', 'sys_rawio', 'syslog', 'sys_pacct', 'wake_alarm', 'block_suspend', 'mac_admin', 'mac_override'];
 
+/** The hierarchies systemd manages (and a host gets a directory of its own in): name=systemd and cgroup2. */
+export function ownHierarchy(c: CgroupMount): boolean {
+  return c.type === 'cgroup2' || c.opts.split(',').includes('name=systemd');
+}
+
 /** cgroup directory (relative to each hierarchy's root) that holds a systemd host: removed by labDown. */
 export function cgroupPath(lab: string, host?: string): string {
   return host ? `bosun-lab/${lab}/${host}` : `bosun-lab/${lab}`;
@@ -148,7 +153,8 @@ export function startScriptText(p: BootPlan): string {
       const at = c.dir ? `/sys/fs/cgroup/${c.dir}` : '/sys/fs/cgroup';
       if (c.dir) lines.push(`mkdir -p ${q(at)}`);
       lines.push(`mount -t ${c.type}${c.opts ? ` -o ${q(c.opts)}` : ''} cgroup ${q(at)}`);
-      lines.push(`mkdir -p ${q(`${at}/${cg}`)}`, `echo $$ > ${q(`${at}/${cg}/cgroup.procs`)}`);
+      // Only systemd's own hierarchies: controllers stay where they are (cpuset would need cpus/mems first).
+      if (ownHierarchy(c)) lines.push(`mkdir -p ${q(`${at}/${cg}`)}`, `echo $$ > ${q(`${at}/${cg}/cgroup.procs`)}`);
     }
   }
   const ns = ['--mount', '--uts', '--ipc', '--pid', '--fork', '--propagation', 'private'];
@@ -191,6 +197,10 @@ export function bootScriptText(p: BootPlan): string {
       '# Only what a fresh host runs: the control node\'s enabled services become disabled (not masked:',
       '# a role must still be able to `systemctl enable --now` them); sshd stays enabled.',
       `for l in ${r('/etc/systemd/system')}/*.wants/*; do case "$l" in */multi-user.target.wants/ssh.service) ;; *) rm -f "$l" ;; esac; done`,
+      `for l in ${r('/etc/systemd/system')}/*.service; do [ ! -L "$l" ] || case "$l" in */sshd.service) ;; *) rm -f "$l" ;; esac; done`,
+      '# No console, no gettys (the generator would add console-getty, which fails without a terminal).',
+      `mkdir -p ${r('/etc/systemd/system-generators')}`,
+      `ln -sf /dev/null ${r('/etc/systemd/system-generators/systemd-getty-generator')}`,
       `ln -sf /lib/systemd/system/multi-user.target ${r('/etc/systemd/system/default.target')}`,
       `mkdir -p ${r('/etc/systemd/system/multi-user.target.wants')} ${r('/etc/ssh/sshd_config.d')}`,
       `ln -sf /lib/systemd/system/ssh.service ${r('/etc/systemd/system/multi-user.target.wants/ssh.service')}`,
@@ -212,7 +222,7 @@ export function bootScriptText(p: BootPlan): string {
     for (const c of p.cgroups) {
       const at = c.dir ? `${R}/sys/fs/cgroup/${c.dir}` : `${R}/sys/fs/cgroup`;
       // Controllers read-only (as systemd-nspawn does); systemd's own hierarchies writable.
-      const own = c.type === 'cgroup2' || c.opts.includes('name=systemd');
+      const own = ownHierarchy(c);
       if (c.dir) cgroupLines.push(`mkdir -p ${q(at)}`);
       cgroupLines.push(`mount -t ${c.type} -o ${own ? 'rw' : 'ro'}${c.opts ? ',' + q(c.opts) : ''} cgroup ${q(at)}`);
     }
