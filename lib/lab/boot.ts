@@ -177,6 +177,8 @@ export function bootScriptText(p: BootPlan): string {
     `mkdir -m 0700 ${r('/root')}`,
     `for f in .bashrc .profile; do [ -r /usr/share/base-files/dot$f ] && cp /usr/share/base-files/dot$f ${r('/root/')}$f; done`,
     `printf '%s\\n' ${q(p.machineId)} > ${r('/etc/machine-id')}`,
+    '# man-db\'s trigger (seconds per package on a busy machine) off, as debconf man-db/auto-update=false does.',
+    `rm -f ${r('/var/lib/man-db/auto-update')}`,
   );
   if (p.repoDir) {
     // Only the lab repository: the machine's mirror is unreachable. Lists copied from the repo's
