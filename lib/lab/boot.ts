@@ -174,7 +174,7 @@ export function bootScriptText(p: BootPlan): string {
   first.push(
     '# A home of its own, as on a fresh Debian host (its rc files run on every ssh login): the',
     '# whiteout made before mounting turns this mkdir into an opaque directory over the control node\'s /root.',
-    `mkdir -m 0700 ${r('/root')}`,
+    `mkdir -p -m 0700 ${r('/root')}`,
     `for f in .bashrc .profile; do [ -r /usr/share/base-files/dot$f ] && cp /usr/share/base-files/dot$f ${r('/root/')}$f; done`,
     `printf '%s\\n' ${q(p.machineId)} > ${r('/etc/machine-id')}`,
     '# man-db\'s trigger (seconds per package on a busy machine) off, as debconf man-db/auto-update=false does.',

@@ -607,7 +607,11 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
   existing = loadLabState(state.name, parent);
   if (existing) {
     const st = await labStatus(state.name, parent);
-    if (st && sameShape(existing, state) && st.hosts.every((x) => x.up)) return existing;
+    if (st && sameShape(existing, state) && st.hosts.every((x) => x.up)) {
+      // Hosts read the repository live: packages added now are installable after an `apt-get update` there.
+      if (existing.repoDir && opts.packages?.length) await ensureRepo(opts.packages, existing.repoDir);
+      return existing;
+    }
     throw new LabError(
       `lab '${state.name}' already exists (${existing.hosts.length} hosts, ${existing.subnet}` +
         `, ${st?.hosts.filter((x) => x.up).length ?? 0} up)`,
