@@ -50,7 +50,9 @@ export async function withLab(t: Test, opts: WithLabOptions): Promise<LabState> 
     name,
     hosts: opts.hosts,
     subnet: `10.66.${subnetIndex}.0/24`,
-    domain: opts.domain,
+    // The control node resolves lab FQDNs through /etc/hosts: two slots' labs with one domain would
+    // shadow each other (etcd's `endpoint health --cluster` then reached the other slot's hosts).
+    domain: opts.domain && testSlot() > 0 ? `s${testSlot()}.${opts.domain}` : opts.domain,
     init: opts.init,
     family: opts.family,
     packages: opts.packages,
