@@ -98,7 +98,7 @@ function requireState(name: string): LabState {
   return state;
 }
 
-export async function labCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+export async function labCommand(argv: string[], out: { write(text: string): unknown }): Promise<number> {
   const [sub, ...args] = argv;
   // `bosun lab up --help` and the like; after `ssh HOST` the words belong to the remote command.
   const own = sub === 'ssh' ? args.slice(0, Math.max(0, args.findIndex((x) => !x.startsWith('-')))) : args;
