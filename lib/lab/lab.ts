@@ -60,7 +60,8 @@ export const DEFAULT_DOMAIN = 'lab.local';
 export const DEFAULT_SUBNET = '10.66.0.0/24';
 /** Every lab lives inside this /16; a blackhole route for it keeps lab traffic on the machine. */
 export const LAB_COVER = '10.66.0.0/16';
-export const MAX_HOSTS = 50;
+/** Host i gets .(10+i): up to .210 of the /24. 200 leaves room for the bench's 3 members + 100 pcocc nodes. */
+export const MAX_HOSTS = 200;
 const SSHD_WAIT_MS = 20_000;
 const OVERLAYFS_MAGIC = 0x794c7630;
 
