@@ -8,7 +8,7 @@
 // Prints medians, ratios and the issue's targets, writes bench/results/<date>.json and the figures
 // section of bench/README.md. Plain ESM on the built dist/ (`.ci/setup` builds it). Not a test.
 //
-//   node bench/run.js [--sizes 1,3,10,30,50] [--runs 3] [--heavy-runs 1] [--etcd-runs 2]
+//   node bench/run.js [--sizes 1,3,10,30,50|none] [--runs 3] [--heavy-runs 1] [--etcd-runs 2]
 //                     [--no-ansible] [--no-etcd] [--no-pcocc] [--pcocc-runs 2] [--no-write]
 //   node bench/run.js --render bench/results/<date>.json   (rewrite README figures from a result, no run)
 import { spawn, spawnSync } from 'node:child_process';
@@ -75,7 +75,10 @@ function parseOptions(argv) {
       return v;
     };
     if (a === '-h' || a === '--help') usage();
-    else if (a.startsWith('--sizes')) o.sizes = val().split(',').map(Number);
+    else if (a.startsWith('--sizes')) {
+      const v = val();
+      o.sizes = v === 'none' ? [] : v.split(',').map(Number);
+    }
     else if (a.startsWith('--runs')) o.runs = Number(val());
     else if (a.startsWith('--heavy-runs')) o.heavyRuns = Number(val());
     else if (a.startsWith('--etcd-runs')) o.etcdRuns = Number(val());
