@@ -573,8 +573,9 @@ async function benchPcocc(lab, opts, tmp, active) {
     log(`pcocc ${spec.members}+${spec.clients}: deploy ${samples.deploy[0].wallS.toFixed(2)} s (${samples.deploy[0].requests} req)`);
     for (let r = 1; r <= opts.pcoccRuns; r++) {
       samples.siteNoop.push(await runBosun(inventory, n, tmp, 'noop', site, vars));
-      samples.clientsNoop.push(await runBosun(inventory, spec.clients, tmp, 'noop', pcoccClients, vars));
-      samples.clientsNoopAllForks.push(await runBosun(inventory, spec.clients, tmp, 'noop', pcoccClients, [...vars, '--forks', String(n)]));
+      // The recap lists every inventory host (the members with all-zero counts): checked against n.
+      samples.clientsNoop.push(await runBosun(inventory, n, tmp, 'noop', pcoccClients, vars));
+      samples.clientsNoopAllForks.push(await runBosun(inventory, n, tmp, 'noop', pcoccClients, [...vars, '--forks', String(n)]));
       const [a, b, c] = [samples.siteNoop.at(-1), samples.clientsNoop.at(-1), samples.clientsNoopAllForks.at(-1)];
       log(
         `pcocc run ${r}/${opts.pcoccRuns}: site.yml no-op ${a.wallS.toFixed(2)} s (${a.requests} req, ${a.processes} ssh), ` +
