@@ -1,7 +1,7 @@
 // Which hosts a play runs on, in which serial batches, and how each is reached: shared by the
 // runner and by the prestart (prestart.ts), which needs them before the runner exists.
 import { homedir } from 'node:os';
-import type { Play } from './ast.js';
+import type { Play } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { ConnectionSpec } from '../executor/types.js';
 import type { TemplateEngine } from './template.js';

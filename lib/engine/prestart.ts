@@ -3,7 +3,7 @@
 // start as soon as the loader has read that play's header (hosts, vars, serial, connection), with
 // the read-only fact probe riding on each bootstrap. Nothing on a host changes before the runner
 // executes a task; a run that stops before that (bad input: exit 4) closes these channels.
-import type { Play } from './ast.js';
+import type { Play } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Connection, ConnectionSpec } from '../executor/types.js';
 import type { Facts } from '../modules/types.js';

@@ -8,7 +8,7 @@ import { loadVarsFile } from './vars-files.js';
 import { ParseError, UnknownModuleError, MissingFileError, closest, type SourceLocation } from '../errors.js';
 import { canonicalModuleName, getModule, isModule, moduleNames, ENGINE_ACTIONS } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
-import type { BlockTask, ModuleTask, Play, Playbook, RoleInfo, TaskKeywords, TaskNode } from '../engine/ast.js';
+import type { BlockTask, ModuleTask, Play, Playbook, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
 
 const PLAY_KEYS = [
   'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial',

@@ -1,5 +1,5 @@
 // The loaded, validated form of playbooks and roles. Loaders produce it; the runner executes it.
-import type { SourceLocation } from '../errors.js';
+import type { SourceLocation } from './errors.js';
 
 export interface RoleInfo {
   name: string;
