@@ -63,7 +63,8 @@ export const DEFAULT_SUBNET = '10.66.0.0/24';
 export const LAB_COVER = '10.66.0.0/16';
 /** Host i gets .(10+i): up to .210 of the /24. 200 leaves room for the bench's 3 members + 100 pcocc nodes. */
 export const MAX_HOSTS = 200;
-const SSHD_WAIT_MS = 20_000;
+// Generous: on a loaded machine (load 30+ on 2 cores) one login's key exchange alone took over 5 s.
+const SSHD_WAIT_MS = 60_000;
 const OVERLAYFS_MAGIC = 0x794c7630;
 
 // ---------------------------------------------------------------------------------------------
@@ -469,7 +470,7 @@ async function waitForSsh(state: LabState, h: LabHost, timeoutMs = SSHD_WAIT_MS)
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const r = await run('ssh', [...sshArgs(state, h.name, { connectTimeoutSec: 2 }), 'true'], { timeoutMs: 5000 });
+    const r = await run('ssh', [...sshArgs(state, h.name, { connectTimeoutSec: 5 }), 'true'], { timeoutMs: 20_000 });
     if (r.code === 0) return;
     last = r.stderr.trim();
     if ((await netnsPids(h.netns)).length === 0) break; // sshd died: no point in waiting
