@@ -106,7 +106,8 @@ export interface Play {
   diff?: boolean;
   environment?: Record<string, unknown>;
   /** `connection: local` runs every host of the play on the control node. */
-  connection?: 'local' | 'ssh';
+  /** A registered connection name (executor/registry.ts). */
+  connection?: string;
 }
 
 export interface Playbook {

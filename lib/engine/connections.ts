@@ -5,12 +5,13 @@ import type { Inventory } from '../loaders/inventory.js';
 import type { Connection, ConnectionSpec } from '../executor/types.js';
 import { shq, withExec } from '../executor/types.js';
 import { LocalConnection } from '../executor/local.js';
+import { connectionType, createConnection } from '../executor/registry.js';
 import type { Prestart, Prestarted } from './prestart.js';
 import { connectionSpec } from './hosts.js';
 import type { Vars } from './vars.js';
 
 export interface ConnectionsOptions {
-  /** Creates a connection for a host (default: LocalConnection for local, SshConnection otherwise). */
+  /** Test hook: creates a connection for a host (default: the registry's transport, executor/registry.ts). */
   connect?: (spec: ConnectionSpec) => Connection | Promise<Connection>;
   /** -vvv request trace (undefined below -vvv). */
   trace?: (line: string) => void;
@@ -87,7 +88,8 @@ export class Connections {
     const on = become.become ?? base.become ?? false;
     const user = on ? (become.becomeUser ?? base.becomeUser ?? 'root') : undefined;
     const baseUser = base.become ? base.becomeUser ?? 'root' : undefined;
-    if (user !== baseUser && own.kind === 'ssh') {
+    // a transport that can start its channel under sudo gets one channel per user; others run as they are
+    if (user !== baseUser && connectionType(own.kind)?.become) {
       const key = `${name}\0${user ?? ''}`;
       let c = this.extra.get(key);
       if (!c) {
@@ -101,12 +103,10 @@ export class Connections {
     return own;
   }
 
-  /** A connection for a spec: the test hook if given, else local or SSH (imported only when needed). */
+  /** A connection for a spec: the test hook if given, else the registry's transport (imported only when needed). */
   private async create(spec: ConnectionSpec): Promise<Connection> {
     if (this.opts.connect) return this.opts.connect(spec);
-    if (spec.connection === 'local') return new LocalConnection(spec.name, spec.trace);
-    const { SshConnection } = await import('../executor/ssh.js');
-    return new SshConnection(spec);
+    return createConnection(spec);
   }
 
   /** Every channel of the run, prestarted ones included (not the control node's). */

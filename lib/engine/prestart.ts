@@ -10,6 +10,7 @@ import type { Facts } from '../modules/types.js';
 import type { TemplateEngine } from './template.js';
 import { connectionSpec, selectPlayHosts, serialBatches } from './hosts.js';
 import { gatherFacts } from './facts.js';
+import { connectionType, createConnection } from '../executor/registry.js';
 import type { Vars } from './vars.js';
 
 export interface PrestartOptions {
@@ -19,7 +20,7 @@ export interface PrestartOptions {
   limit?: string;
   forks: number;
   verbosity: number;
-  /** Test hook: creates the connection (default: SshConnection). */
+  /** Test hook: creates the connection (default: the registry's transport). */
   connect?: (spec: ConnectionSpec) => Connection | Promise<Connection>;
 }
 
@@ -56,7 +57,7 @@ export class Prestart {
         const hosts = selectPlayHosts(play, this.inventory, templates, this.opts.extraVars, this.opts.limit);
         return serialBatches(play, hosts)[0]!
           .map((h) => connectionSpec(this.inventory, h))
-          .filter((s) => s.connection === 'ssh');
+          .filter((s) => connectionType(s.connection)?.prestart);
       } catch {
         return undefined;
       }
@@ -81,12 +82,7 @@ export class Prestart {
   }
 
   private async start(specs: ConnectionSpec[], facts: boolean): Promise<void> {
-    let connect: (spec: ConnectionSpec) => Connection | Promise<Connection>;
-    if (this.opts.connect) connect = this.opts.connect;
-    else {
-      const { SshConnection } = await import('../executor/ssh.js');
-      connect = (spec) => new SshConnection(spec);
-    }
+    const connect = this.opts.connect ?? createConnection;
     for (const spec of specs) {
       if (this.closed) return;
       const buffered: string[] = [];

@@ -17,7 +17,7 @@ export interface RunOptions {
   startAtTask?: string;
   verbosity: number;
   inventoryFile?: string;
-  /** Creates a connection for a host (default: LocalConnection for local, SshConnection otherwise). */
+  /** Test hook: creates a connection for a host (default: the registry's transport, executor/registry.ts). */
   connect?: (spec: ConnectionSpec) => Connection | Promise<Connection>;
   signal?: AbortSignal;
   /** Secrets registry shared with the reporter (masking). */
