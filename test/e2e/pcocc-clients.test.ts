@@ -122,9 +122,9 @@ t.test('pcocc clients on a 3-member cluster', async (t) => {
         '  etcd-auth-type: password',
       ].join('\n'),
     );
-    // python's jsonschema (what pcocc validates with) on the file as written
+    // python's jsonschema (what pcocc validates with) on the file as written (.ci/setup installs it)
     const py = spawnSync(
-      'python3',
+      '/usr/bin/python3',
       ['-c', 'import sys, json, yaml, jsonschema; jsonschema.validate(yaml.safe_load(sys.stdin), json.loads(sys.argv[1])); print("valid")', JSON.stringify(PCOCC_SCHEMA)],
       { input: batch, encoding: 'utf8' },
     );
