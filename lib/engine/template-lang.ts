@@ -9,6 +9,7 @@
 //   - Jinja-only syntax (`{% %}`, `{# #}`, `| filter`, calls `f(x)`) in a Handlebars string or file
 //     is an error naming both, never literal output and never a guess.
 import { TemplateError, type SourceLocation } from '../errors.js';
+import { parseExpr } from './jinja/parser.js';
 
 export type TemplateLanguage = 'plain' | 'jinja' | 'handlebars';
 
@@ -28,14 +29,21 @@ function handlebarsOnly(inner: string): string | undefined {
   if (s === 'else' || /^else\s/.test(s)) return '{{else}}';
   if (/(^|[\s(])(@\w+|\.\.\/|this\b)/.test(s)) return `{{${s}}}`;
   const call = /^([A-Za-z_][\w-]*)\s+(\S+)/.exec(s);
-  if (call && HANDLEBARS_HELPERS.has(call[1]!) && !JINJA_WORDS.test(call[2]!) && !/^[|~+\-*/%=<>!)(\].,]/.test(call[2]!)) return `{{${s}}}`;
+  if (call && HANDLEBARS_HELPERS.has(call[1]!) && !JINJA_WORDS.test(call[2]!) && !/^[|~+\-*/%=<>!)\].,]/.test(call[2]!)) {
+    // `lookup (x)` is also a Jinja call: Handlebars only when Jinja cannot read it
+    try {
+      parseExpr(s);
+    } catch {
+      return `{{${s}}}`;
+    }
+  }
   return undefined;
 }
 
 /** The Jinja-only construct of a text, if any (statements, comments, filters, calls). */
 function jinjaOnly(text: string): string | undefined {
   if (text.includes('{%')) return '{% … %}';
-  if (text.includes('{#')) return '{# … #}';
+  if (/(^|[^{])\{#/.test(text)) return '{# … #}';
   for (const m of text.matchAll(MUSTACHE)) {
     const s = m[1]!.trim();
     if (/^[#/^]/.test(s)) continue; // block params `as |x|` are Handlebars

@@ -109,7 +109,8 @@ export class Evaluator {
         return this.binary(e.op, this.val(e.left), this.val(e.right), e.pos);
       case 'cond':
         if (truthy(this.val(e.test))) return this.ev(e.then);
-        return e.else ? this.ev(e.else) : new Undef('the else branch', e.pos, false);
+        // Without else, Jinja yields an undefined that Ansible renders as '' (checked against ansible-playbook)
+        return e.else ? this.ev(e.else) : '';
       case 'filter':
         return this.filter(e, e.arg ? this.ev(e.arg) : '');
       case 'test': {

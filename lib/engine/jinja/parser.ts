@@ -23,7 +23,7 @@ export type Expr =
   /** name(...) — a global function (range, lookup, dict, …) or a macro */
   | { t: 'call'; pos: number; fn: Expr; args: Expr[]; kwargs: Record<string, Expr> };
 
-const KEYWORD_LITERALS: Record<string, unknown> = { true: true, True: true, false: false, False: false, none: null, None: null };
+const KEYWORD_LITERALS: Record<string, unknown> = { true: true, True: true, false: false, False: false, none: null, None: null, null: null };
 export const RESERVED = new Set(['and', 'or', 'not', 'in', 'is', 'if', 'else']);
 
 export class Parser {

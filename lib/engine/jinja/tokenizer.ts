@@ -87,6 +87,13 @@ export function tokenize(src: string, start = 0, end = src.length, opts: Tokeniz
             i += 4;
             continue;
           }
+          const oct = /^[0-7]{1,3}/.exec(src.slice(i + 1, i + 4));
+          if (oct) {
+            // Python octal escapes: '\1' is chr(1) (write '\\1' for a regex back-reference)
+            out += String.fromCharCode(parseInt(oct[0], 8));
+            i += 1 + oct[0].length;
+            continue;
+          }
           if (e === '\n') {
             i += 2;
             continue;
