@@ -17,8 +17,8 @@ const vars = parse(readFileSync(join(FIX, 'vars.yml'), 'utf8')) as Record<string
 
 /**
  * Deliberate differences (docs/ansible-differences.md, "Templates"): JS has one number type, so a
- * float with an integral value prints without ".0" (Python: 5.0), and Python's banker's rounding
- * and float repr corner cases follow JS.
+ * float with an integral value prints without ".0" (Python: 5.0); type_debug names no Ansible
+ * wrapper types.
  */
 const KNOWN_DIFFERENCES: Record<string, string> = {
   div_float: 'integral floats print without .0 (5.0 → 5)',
@@ -26,8 +26,7 @@ const KNOWN_DIFFERENCES: Record<string, string> = {
   abs_round: 'integral floats print without .0',
   math_f: 'integral floats print without .0',
   numbers_out: 'integral floats print without .0; 10 ** 20 is a float in JS',
-  lookup_misc: 'lookup(...) of several items joins with "," as Ansible, but Python prints tuples as (a, b)',
-  yaml_f: 'to_yaml folds long lines at 80 columns like PyYAML only for plain and single-quoted scalars',
+  type_debug_f: "strings from vars files are Ansible's AnsibleUnicode; bosun says str",
 };
 
 const MARK = (name: string): string => `<<<case ${name}>>>`;

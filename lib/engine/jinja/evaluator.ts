@@ -4,7 +4,7 @@
 // functions live in their own tables (filters.ts, tests.ts, methods.ts, globals.ts).
 import { ExprError } from './tokenizer.js';
 import type { Expr } from './parser.js';
-import { Callable, Undef, define, markFresh, isNamespace, isFresh, markNamespace, isForbidden, isPlainObject, lookupVar, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
+import { Callable, tuple, Undef, define, markFresh, isNamespace, isFresh, markNamespace, isForbidden, isPlainObject, lookupVar, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
 import { FILTERS, type FilterCtx } from './filters.js';
 import { TESTS } from './tests.js';
 import { callMethod } from './methods.js';
@@ -70,7 +70,7 @@ export class Evaluator {
       case 'slice':
         return this.slice(e);
       case 'list':
-        return markFresh(e.items.map((x) => this.val(x)));
+        return e.tuple ? tuple(e.items.map((x) => this.val(x))) : markFresh(e.items.map((x) => this.val(x)));
       case 'dict': {
         const out: Record<string, unknown> = {};
         for (const [ke, ve] of e.entries) {

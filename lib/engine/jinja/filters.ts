@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { parse as yamlParse, parseAllDocuments } from 'yaml';
 import type { Evaluator } from './evaluator.js';
 import { markFresh } from './values.js';
-import { Undef, define, isForbidden, isPlainObject, iterItems, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
+import { Undef, tuple, define, isForbidden, isPlainObject, iterItems, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
 import { compileRegex, RegexError, type RegexFlags } from './regex.js';
 import { percentFormat } from './pyformat.js';
 import { pySplit } from './methods.js';
@@ -311,18 +311,18 @@ function items2dict(ctx: FilterCtx, v: unknown, kw: Record<string, unknown>, arg
 
 function zipLists(ls: unknown[][], longest: boolean, fill: unknown): unknown[][] {
   const n = ls.length ? (longest ? Math.max(...ls.map((l) => l.length)) : Math.min(...ls.map((l) => l.length))) : 0;
-  return Array.from({ length: n }, (_, i) => ls.map((l) => (i < l.length ? l[i] : fill)));
+  return Array.from({ length: n }, (_, i) => tuple(ls.map((l) => (i < l.length ? l[i] : fill))));
 }
 
 function product(ls: unknown[][]): unknown[][] {
-  return ls.reduce<unknown[][]>((acc, l) => acc.flatMap((p) => l.map((x) => [...p, x])), [[]]);
+  return ls.reduce<unknown[][]>((acc, l) => acc.flatMap((p) => l.map((x) => [...p, x])), [[]]).map(tuple);
 }
 
 function combinations(l: unknown[], r: number): unknown[][] {
   if (r === 0) return [[]];
   const out: unknown[][] = [];
   l.forEach((x, i) => {
-    for (const rest of combinations(l.slice(i + 1), r - 1)) out.push([x, ...rest]);
+    for (const rest of combinations(l.slice(i + 1), r - 1)) out.push(tuple([x, ...rest]));
   });
   return out;
 }
@@ -331,7 +331,7 @@ function permutations(l: unknown[], r: number): unknown[][] {
   if (r === 0) return [[]];
   const out: unknown[][] = [];
   l.forEach((x, i) => {
-    for (const rest of permutations([...l.slice(0, i), ...l.slice(i + 1)], r - 1)) out.push([x, ...rest]);
+    for (const rest of permutations([...l.slice(0, i), ...l.slice(i + 1)], r - 1)) out.push(tuple([x, ...rest]));
   });
   return out;
 }
@@ -346,7 +346,8 @@ function roundNum(v: number, precision: number, method: string): number {
 
 function urlencode(v: unknown): string {
   const enc = (x: unknown): string => encodeURIComponent(pyStr(x)).replace(/[!'()*]/g, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase()).replace(/%2F/g, '/');
-  if (isPlainObject(v)) return Object.entries(v).map(([k, x]) => `${enc(k).replace(/\//g, '%2F')}=${enc(x).replace(/\//g, '%2F')}`).join('&');
+  const plus = (x: unknown): string => enc(x).replace(/\//g, '%2F').replace(/%20/g, '+');
+  if (isPlainObject(v)) return Object.entries(v).map(([k, x]) => `${plus(k)}=${plus(x)}`).join('&');
   if (Array.isArray(v)) return v.map((p) => (Array.isArray(p) ? `${enc(p[0]).replace(/\//g, '%2F')}=${enc(p[1]).replace(/\//g, '%2F')}` : enc(p))).join('&');
   return enc(v);
 }
@@ -370,7 +371,7 @@ function b64decode(ctx: FilterCtx, v: unknown): string {
 
 function pathParts(p: string): [string, string] {
   const ext = extname(p);
-  return [ext && !basename(p).startsWith('.') ? p.slice(0, -ext.length) : p, basename(p).startsWith('.') && !basename(p).slice(1).includes('.') ? '' : ext];
+  return tuple([ext && !basename(p).startsWith('.') ? p.slice(0, -ext.length) : p, basename(p).startsWith('.') && !basename(p).slice(1).includes('.') ? '' : ext]);
 }
 
 function subelements(ctx: FilterCtx, v: unknown, key: unknown, skipMissing: boolean): unknown[] {
@@ -451,6 +452,18 @@ function uuid5(name: string, ns = '361E6D51-FAEC-444A-9079-341386DA8E2E'): strin
   const x = h.subarray(0, 16).toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
 }
+
+/** YAML 1.1 as PyYAML reads it: y/n are strings (the yaml package's 1.1 schema makes them booleans). */
+const PYYAML = {
+  version: '1.1' as const,
+  customTags: (tags: TagList): TagList =>
+    tags.map((t) => {
+      if (typeof t !== 'object' || t.tag !== 'tag:yaml.org,2002:bool') return t;
+      const isTrue = String((t as { test?: RegExp }).test).includes('rue');
+      return { ...t, test: isTrue ? /^(?:[Tt]rue|TRUE|[Yy]es|YES|[Oo]n|ON)$/ : /^(?:[Ff]alse|FALSE|[Nn]o|NO|[Oo]ff|OFF)$/ } as typeof t;
+    }),
+};
+type TagList = Exclude<Parameters<typeof yamlParse>[2], undefined | ((...a: never[]) => unknown)> extends { customTags?: infer C } ? Extract<C, unknown[]> : never;
 
 // --- the table --------------------------------------------------------------------------------
 
@@ -629,7 +642,7 @@ F('regex_search', (c, v, a, kw) => {
 });
 F('regex_findall', (c, v, a, kw) => {
   const re = regex(c, a[0], regexFlags(kw));
-  return re.findAll(pyStr(v)).map((m) => (m.groups.length === 1 ? m.text : m.groups.length === 2 ? (m.groups[1] ?? '') : m.groups.slice(1).map((g) => g ?? '')));
+  return re.findAll(pyStr(v)).map((m) => (m.groups.length === 1 ? m.text : m.groups.length === 2 ? (m.groups[1] ?? '') : tuple(m.groups.slice(1).map((g) => g ?? ''))));
 });
 
 // Lists and dicts
@@ -669,7 +682,7 @@ F('dictsort', (c, v, a, kw) => {
   const reverse = truthy(arg(a, kw, 2, 'reverse', false));
   const key = sortKey(cs);
   const i = by === 'value' ? 1 : 0;
-  const out = Object.entries(v).sort((x, y) => order(c, key(x[i]), key(y[i])));
+  const out = Object.entries(v).map(tuple).sort((x, y) => order(c, key(x[i]), key(y[i])));
   return reverse ? out.reverse() : out;
 });
 F('unique', (c, v, a, kw) => {
@@ -751,7 +764,7 @@ F('groupby', (c, v, a, kw) => {
 F('items', (c, v) => {
   if (v instanceof Undef) return [];
   if (!isPlainObject(v)) return c.fail(`can only get item pairs from a mapping, not ${typeName(v)}`);
-  return Object.entries(v);
+  return Object.entries(v).map(tuple);
 });
 F('dict2items', (c, v, a, kw) => {
   if (!isPlainObject(v)) return c.fail(`dict2items requires a dictionary, got ${typeName(v)} instead.`);
@@ -862,14 +875,14 @@ F('to_nice_yaml', (c, v, a, kw) => pyYaml(c, v, { indent: Number(arg(a, kw, 0, '
 F('from_yaml', (c, v) => {
   if (typeof v !== 'string') return v;
   try {
-    return yamlParse(v, { version: '1.1' }) as unknown;
+    return yamlParse(v, PYYAML) as unknown;
   } catch (e) {
     return c.fail((e as Error).message);
   }
 });
 F('from_yaml_all', (c, v) => {
   try {
-    return parseAllDocuments(pyStr(v), { version: '1.1' }).map((d) => d.toJS() as unknown);
+    return parseAllDocuments(pyStr(v), PYYAML).map((d) => d.toJS() as unknown);
   } catch (e) {
     return c.fail((e as Error).message);
   }

@@ -6,7 +6,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Callable, markFresh, markNamespace } from './values.js';
 import type { Evaluator } from './evaluator.js';
-import { define, isForbidden, isPlainObject, lookupVar, pyStr, truthy } from './values.js';
+import { tuple, define, isForbidden, isPlainObject, lookupVar, pyStr, truthy } from './values.js';
 import { strftime } from './filters.js';
 
 export const GLOBALS: Record<string, Callable> = Object.create(null) as Record<string, Callable>;
@@ -151,7 +151,7 @@ LOOKUPS.varnames = (ev, terms) => {
 LOOKUPS.items = (_ev, terms) => flat(terms);
 LOOKUPS.flattened = (_ev, terms) => terms.flat(Infinity);
 LOOKUPS.list = (_ev, terms) => terms;
-LOOKUPS.indexed_items = (_ev, terms) => flat(terms).map((x, i) => [i, x]);
+LOOKUPS.indexed_items = (_ev, terms) => flat(terms).map((x, i) => tuple([i, x]));
 LOOKUPS.dict = (ev, terms, _kw, pos) =>
   terms.flatMap((t) => {
     if (!isPlainObject(t)) return ev.fail(`lookup('dict') expects a dict`, pos);
@@ -208,7 +208,9 @@ function lookupCall(wantList: boolean): Callable {
     }
     if (wantList || truthy(wantlist)) return res;
     // lookup() joins several results with commas, as Ansible's (a single one is returned as is)
-    return res.length === 1 ? res[0] : res.map(pyStr).join(',');
+    // (Ansible's ",".join: only a list of strings joins; anything else stays a list)
+    if (res.length === 1) return res[0];
+    return res.every((x) => typeof x === 'string') ? res.join(',') : res;
   });
 }
 

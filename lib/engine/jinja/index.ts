@@ -62,7 +62,9 @@ export function compile(src: string, opts: JinjaOptions = {}): Compiled {
   if (c) return c;
   const h = header(src);
   // Parse the whole source (header blanked) so offsets stay those of the file.
-  const text = h.offset ? ' '.repeat(h.offset - 1) + '\n' + h.body : src;
+  let text = h.offset ? ' '.repeat(h.offset - 1) + '\n' + h.body : src;
+  // Jinja (keep_trailing_newline off) drops one final newline of the source
+  if (text.endsWith('\n')) text = text.slice(0, text.endsWith('\r\n') ? -2 : -1);
   const nodes = parseTemplate(text, { trimBlocks: opts.file ? h.trim : h.offset ? h.trim : false, lstripBlocks: h.lstrip, rawStrings: !opts.file });
   c = { src: text, nodes };
   if (h.offset && nodes[0]?.t === 'text') {
@@ -121,7 +123,7 @@ function hooks(env: RenderEnv, depth: number): RenderHooks {
       const inner = new Evaluator(c.src, scope, { lookups: { ...env.lookups, file: path } });
       try {
         // Jinja drops the included template's single trailing newline (keep_trailing_newline off)
-        return renderNodes(c.nodes, inner, scope, hooks({ ...env, file: path, baseLine: 0 }, depth + 1)).replace(/\n$/, '');
+        return renderNodes(c.nodes, inner, scope, hooks({ ...env, file: path, baseLine: 0 }, depth + 1));
       } catch (e) {
         throw locate(e, c.src, path, 0);
       }
@@ -152,8 +154,7 @@ export function renderText(src: string, vars: Record<string, unknown>, env: Rend
   }
   const want = newlinesAtEnd(src);
   const have = newlinesAtEnd(out);
-  // Jinja removes one trailing newline; Ansible puts back as many as the source had.
-  if (out.endsWith('\n') && !src.endsWith('\n')) return out;
+  // Jinja removed one trailing newline; Ansible puts back as many as the source had.
   return want > have ? out + '\n'.repeat(want - have) : out;
 }
 

@@ -3,7 +3,7 @@
 // the template itself created (see isFresh): variables are never modified.
 import type { Evaluator } from './evaluator.js';
 import { isFresh } from './values.js';
-import { define, isForbidden, isPlainObject, pyEquals, pyRepr, pyStr, typeName } from './values.js';
+import { tuple, define, isForbidden, isPlainObject, pyEquals, pyRepr, pyStr, typeName } from './values.js';
 import { strFormat } from './pyformat.js';
 
 const WS = ' \t\n\r\x0b\x0c';
@@ -163,8 +163,8 @@ export function callMethod(ev: Evaluator, v: unknown, name: string, args: unknow
       case 'rpartition': {
         const sep = s(args[0]);
         const i = name === 'partition' ? v.indexOf(sep) : v.lastIndexOf(sep);
-        if (i < 0) return name === 'partition' ? [v, '', ''] : ['', '', v];
-        return [v.slice(0, i), sep, v.slice(i + sep.length)];
+        if (i < 0) return tuple(name === 'partition' ? [v, '', ''] : ['', '', v]);
+        return tuple([v.slice(0, i), sep, v.slice(i + sep.length)]);
       }
       case 'removeprefix':
         return v.startsWith(s(args[0])) ? v.slice(s(args[0]).length) : v;
@@ -186,7 +186,7 @@ export function callMethod(ev: Evaluator, v: unknown, name: string, args: unknow
       case 'values':
         return Object.values(v);
       case 'items':
-        return Object.entries(v);
+        return Object.entries(v).map(tuple);
       case 'copy':
         return { ...v };
       case 'update': {

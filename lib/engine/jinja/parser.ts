@@ -9,7 +9,7 @@ export type Expr =
   | { t: 'attr'; pos: number; obj: Expr; name: string }
   | { t: 'index'; pos: number; obj: Expr; index: Expr }
   | { t: 'slice'; pos: number; obj: Expr; start?: Expr; stop?: Expr; step?: Expr }
-  | { t: 'list'; pos: number; items: Expr[] }
+  | { t: 'list'; pos: number; items: Expr[]; tuple?: boolean }
   | { t: 'dict'; pos: number; entries: [Expr, Expr][] }
   | { t: 'unary'; pos: number; op: 'not' | '-' | '+'; arg: Expr }
   | { t: 'bin'; pos: number; op: string; left: Expr; right: Expr }
@@ -104,7 +104,7 @@ export class Parser {
       if (this.atEnd()) break;
       items.push(this.parseExpr(withCond));
     }
-    return { t: 'list', pos: first.pos, items };
+    return { t: 'list', pos: first.pos, items, tuple: true };
   }
 
   private parseOr(): Expr {
@@ -239,7 +239,7 @@ export class Parser {
       this.i++;
       if (this.isOp(')')) {
         this.i++;
-        return { t: 'list', pos: tok.pos, items: [] };
+        return { t: 'list', pos: tok.pos, items: [], tuple: true };
       }
       const e = this.parseExpr();
       if (this.isOp(',')) {
@@ -251,7 +251,7 @@ export class Parser {
           items.push(this.parseExpr());
         }
         this.expectOp(')');
-        return { t: 'list', pos: tok.pos, items };
+        return { t: 'list', pos: tok.pos, items, tuple: true };
       }
       this.expectOp(')');
       return e;

@@ -113,7 +113,9 @@ export function pyYaml(ctx: FilterCtx, v: unknown, o: YamlOpts): string {
     if (Array.isArray(x)) {
       return x
         .map((item, i) => {
-          const head = (i === 0 ? ' '.repeat(Math.max(0, indent - col)) : pad) + '-' + ' '.repeat(Math.max(1, I - 1));
+          // a scalar item follows '- '; a nested block collection starts at the next indentation step
+          const nestedBlock = isColl(item) && !useFlow(item);
+          const head = (i === 0 ? ' '.repeat(Math.max(0, indent - col)) : pad) + '-' + ' '.repeat(nestedBlock ? Math.max(1, I - 1) : 1);
           const inner = indent + Math.max(2, I);
           return head + value(item, inner, inner, true);
         })
@@ -144,5 +146,5 @@ export function pyYaml(ctx: FilterCtx, v: unknown, o: YamlOpts): string {
   if (isColl(v) && !useFlow(v)) return block(v, 0, 0) + '\n';
   if (isColl(v)) return flowNode(v, 0, 0) + '\n';
   const s = scalar(v, false, 0, 0, false);
-  return s.text + '\n' + (s.plain ? '...\n' : '');
+  return s.text + '\n';
 }

@@ -12,9 +12,10 @@ function child(scope: Scope): Scope {
   return Object.create(scope) as Scope;
 }
 
-/** Output of a `{{ }}`: Python str(), an undefined value is an error. */
+/** Output of a `{{ }}`: Python str(), None as '' (Ansible's finalize), an undefined value is an error. */
 function emit(ev: Evaluator, e: Expr): string {
-  return pyStr(ev.val(e));
+  const v = ev.val(e);
+  return v === null || v === undefined ? '' : pyStr(v);
 }
 
 export interface RenderHooks {

@@ -61,6 +61,16 @@ function floatRepr(v: number): string {
   return s;
 }
 
+/** Lists that stand for Python tuples (items(), zip, `(a, b)`): they print as (a, b). */
+const tuples = new WeakSet<object>();
+export function tuple<T extends unknown[]>(a: T): T {
+  tuples.add(a);
+  return a;
+}
+export function isTuple(v: unknown): boolean {
+  return Array.isArray(v) && tuples.has(v);
+}
+
 /** Python's repr(): strings quoted with Python's quote choice, lists/dicts as Python prints them. */
 export function pyRepr(v: unknown): string {
   if (v === null || v === undefined) return 'None';
@@ -68,7 +78,7 @@ export function pyRepr(v: unknown): string {
   if (v === false) return 'False';
   if (typeof v === 'number') return floatRepr(v);
   if (typeof v === 'string') return strRepr(v);
-  if (Array.isArray(v)) return '[' + v.map(pyRepr).join(', ') + ']';
+  if (Array.isArray(v)) return tuples.has(v) ? (v.length === 1 ? `(${pyRepr(v[0])},)` : '(' + v.map(pyRepr).join(', ') + ')') : '[' + v.map(pyRepr).join(', ') + ']';
   if (isPlainObject(v)) return '{' + Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ') + '}';
   if (typeof v === 'function') return '<function>';
   return String(v);
