@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import { basename, dirname, extname, isAbsolute, join, normalize, relative, resolve } from 'node:path';
 import { homedir } from 'node:os';
+import { readdirSync, statSync } from 'node:fs';
 import { parse as yamlParse, parseAllDocuments } from 'yaml';
 import type { Evaluator } from './evaluator.js';
 import { markFresh } from './values.js';
@@ -832,8 +833,6 @@ F('subelements', (c, v, a, kw) => {
   return subelements(c, v, a[0], skip);
 });
 F('random', (c, v, a, kw) => {
-  const seed = kw.seed;
-  void seed;
   if (typeof v === 'number') {
     const start = Number(arg(a, kw, 0, 'start', 0));
     const step = Number(arg(a, kw, 1, 'step', 1));
@@ -928,8 +927,20 @@ F('path_join', (c, v) => {
 F('normpath', (_c, v) => normalize(pyStr(v)));
 F('win_basename', (_c, v) => pyStr(v).split(/[\\/]/).pop() ?? '');
 F('win_dirname', (_c, v) => pyStr(v).replace(/[\\/][^\\/]*$/, ''));
-F('fileglob', () => []);
-void join;
+// fileglob: shell wildcards in the last path component, files only, sorted (as glob.glob on the control node)
+F('fileglob', (_c, v) => {
+  const pattern = pyStr(v);
+  const dir = dirname(pattern);
+  const re = new RegExp('^' + basename(pattern).replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '[^/]*').replace(/\?/g, '[^/]') + '$');
+  try {
+    return readdirSync(dir)
+      .filter((f) => re.test(f) && !f.startsWith('.') && statSync(join(dir, f)).isFile())
+      .map((f) => (dir === '.' && !pattern.startsWith('./') ? f : join(dir, f)))
+      .sort();
+  } catch {
+    return [];
+  }
+});
 
 // Logic and time
 F('ternary', (_c, v, a, kw) => {
@@ -943,11 +954,6 @@ F('strftime', (_c, v, a, kw) => {
   const sec = arg(a, kw, 0, 'second');
   const d = sec === undefined || sec === null ? new Date() : new Date(Number(sec) * 1000);
   return strftime(pyStr(v), d, truthy(arg(a, kw, 1, 'utc', false)));
-});
-F('to_datetime', (c, v) => {
-  const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})$/.exec(pyStr(v));
-  if (!m) return c.fail(`time data ${pyRepr(v)} does not match format '%Y-%m-%d %H:%M:%S'`);
-  return pyStr(v);
 });
 F('pprint', (_c, v) => pyRepr(v));
 F('xmlattr', (c, v, a) => {
