@@ -8,7 +8,7 @@
 //   - `{{ var }}` and `{{ a.b }}` mean the same in both.
 //   - Jinja-only syntax (`{% %}`, `{# #}`, `| filter`, calls `f(x)`) in a Handlebars string or file
 //     is an error naming both, never literal output and never a guess.
-import { TemplateError, type SourceLocation } from '../errors.js';
+import { TemplateError, closest, type SourceLocation } from '../errors.js';
 import { parseExpr } from './jinja/parser.js';
 
 export type TemplateLanguage = 'plain' | 'jinja' | 'handlebars';
@@ -27,8 +27,19 @@ function handlebarsOnly(inner: string): string | undefined {
   const s = inner.trim();
   if (/^[#/^>!&]/.test(s)) return `{{${s.slice(0, 12)}…}}`;
   if (s === 'else' || /^else\s/.test(s)) return '{{else}}';
+  // {{{raw}}} (triple-stash) and segment literals a.[b c]
+  if (/^\{[\w@.\/-]+\}?$/.test(s) || /\.\[/.test(s)) return `{{${s}}}`;
   if (/(^|[\s(])(@\w+|\.\.\/|this\b)/.test(s)) return `{{${s}}}`;
   const call = /^([A-Za-z_][\w-]*)\s+(\S+)/.exec(s);
+  if (call && !HANDLEBARS_HELPERS.has(call[1]!) && !JINJA_WORDS.test(call[2]!) && /^[\w"'@(]/.test(call[2]!)) {
+    // `{{jion xs ","}}`: a helper call to a helper that does not exist (Jinja cannot read it either)
+    try {
+      parseExpr(s);
+    } catch {
+      const near = closest(call[1]!, [...HANDLEBARS_HELPERS]);
+      throw new TemplateError(`unknown helper '${call[1]}'`, { hint: near ? `did you mean '${near}'?` : undefined });
+    }
+  }
   if (call && HANDLEBARS_HELPERS.has(call[1]!) && !JINJA_WORDS.test(call[2]!) && !/^[|~+\-*/%=<>!)\].,]/.test(call[2]!)) {
     // `lookup (x)` is also a Jinja call: Handlebars only when Jinja cannot read it
     try {
@@ -49,7 +60,7 @@ function jinjaOnly(text: string): string | undefined {
     if (/^[#/^]/.test(s)) continue; // block params `as |x|` are Handlebars
     const noStrings = s.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, '""');
     if (/(^|[^|])\|(?!\|)/.test(noStrings)) return `{{${s}}}`;
-    if (/\w\(/.test(noStrings) || /\[/.test(noStrings) || /\s(if|~)\s/.test(noStrings)) return `{{${s}}}`;
+    if (/\w\(/.test(noStrings) || /(^|[^.])\[/.test(noStrings) || /\s(if|~)\s/.test(noStrings)) return `{{${s}}}`;
   }
   return undefined;
 }
@@ -63,7 +74,16 @@ export function languageOf(text: string, file?: string, loc?: SourceLocation): T
   let hb: string | undefined;
   if (byExt !== 'handlebars') {
     for (const m of text.matchAll(MUSTACHE)) {
-      hb = handlebarsOnly(m[1]!);
+      try {
+        hb = handlebarsOnly(m[1]!);
+      } catch (e) {
+        if (!(e instanceof TemplateError)) throw e;
+        const before = text.slice(0, m.index);
+        const line = (loc?.line ?? 1) + (before.match(/\n/g)?.length ?? 0);
+        const col = m.index - (before.lastIndexOf('\n') + 1) + 1;
+        const at = loc ?? (file ? { file } : undefined);
+        throw new TemplateError(e.message, { loc: at ? { file: at.file, line, col } : undefined, hint: e.hint });
+      }
       if (hb) break;
     }
   }

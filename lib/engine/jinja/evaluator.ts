@@ -40,7 +40,15 @@ export class Evaluator {
 
   /** The value must exist (it is being used, not just tested for definedness). */
   use(v: unknown): unknown {
-    if (v instanceof Undef) return this.fail(v.message(), v.pos);
+    if (v instanceof Undef) {
+      if (v.topLevel) {
+        const names: string[] = [];
+        for (let o: object | null = this.vars; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) names.push(...Object.keys(o));
+        const near = closest(v.what, names);
+        if (near) throw new ExprError(`cannot evaluate "${this.src.trim()}": ${v.message()}`, { col: v.pos + 1, expr: this.src, offset: v.pos, hint: `did you mean '${near}'?` });
+      }
+      return this.fail(v.message(), v.pos);
+    }
     return v;
   }
 
