@@ -109,6 +109,22 @@ t.test('site.yml on a fresh 3-host lab', async (t) => {
     for (const [h, s] of Object.entries(recap(c.stdout))) t.equal(s.changed, 0, `${h} changed=0 in check mode`);
     t.same(live(lab), before, 'hosts byte-identical after --check (etcd data dir aside)');
   });
+
+  // issue 11 item 1: the role reads ETCD_INITIAL_CLUSTER back from each member (kept as is). A member
+  // that serves a template there must get its own text back, never the value the template names.
+  await t.test('a member whose env file holds {{etcd_root_password}} does not receive the password', async (t) => {
+    const planted = 'ETCD_INITIAL_CLUSTER="{{etcd_root_password}}"';
+    const sed = spawnSync('ssh', [...sshArgsFor(lab, 'node1'), `sed -i 's/^ETCD_INITIAL_CLUSTER=.*$/${planted}/' /etc/default/etcd && grep -c etcd_root_password /etc/default/etcd`], { encoding: 'utf8' });
+    t.equal(sed.stdout.trim(), '1', `planted: ${sed.stderr}`);
+    const r = await run([...base, '-e', `etcd_root_password=${PASSWORD}`]);
+    t.notMatch(r.stdout + r.stderr, /template syntax error|undefined variable/, 'host data is not parsed as a template');
+    t.equal(r.code, 0, r.stdout.slice(-3000) + r.stderr);
+    const env = spawnSync('ssh', [...sshArgsFor(lab, 'node1'), 'cat /etc/default/etcd'], { encoding: 'utf8' });
+    t.equal(env.status, 0, env.stderr);
+    t.notOk(env.stdout.includes(PASSWORD), 'the password was not written to the member');
+    t.ok(env.stdout.includes(planted), 'the member keeps its own line, as it came');
+    t.notOk(r.stdout.includes(PASSWORD), 'password never printed');
+  });
 });
 
 import { sshArgs } from '../../lib/lab/lab.js';

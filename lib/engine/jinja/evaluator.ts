@@ -11,6 +11,11 @@ import { callMethod } from './methods.js';
 import { GLOBALS } from './globals.js';
 import { percentFormat } from './pyformat.js';
 import { closest } from '../../errors.js';
+import { RegexError } from './regex.js';
+
+/** Largest string / list an expression may build (16 MiB, one million items): past it the task fails cleanly. */
+export const MAX_STRING = 16 * 1024 * 1024;
+export const MAX_ITEMS = 1_000_000;
 
 export { Callable, markFresh, isFresh, markNamespace, isNamespace };
 
@@ -231,15 +236,26 @@ export class Evaluator {
   }
 
   binary(op: string, a: unknown, b: unknown, pos: number): unknown {
-    if (op === '~') return pyStr(a) + pyStr(b);
+    if (op === '~') {
+      const x = pyStr(a);
+      const y = pyStr(b);
+      return this.bound(x.length + y.length, 'string', pos) && x + y;
+    }
     if (op === '+') {
-      if (typeof a === 'string' && typeof b === 'string') return a + b;
-      if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+      if (typeof a === 'string' && typeof b === 'string') return this.bound(a.length + b.length, 'string', pos) && a + b;
+      if (Array.isArray(a) && Array.isArray(b)) return this.bound(a.length + b.length, 'list', pos) && [...a, ...b];
     }
     if (op === '*') {
       if (typeof a === 'number' && (typeof b === 'string' || Array.isArray(b))) [a, b] = [b, a];
-      if (typeof a === 'string' && typeof b === 'number') return Number.isInteger(b) && b > 0 ? a.repeat(b) : '';
-      if (Array.isArray(a) && typeof b === 'number') return b > 0 ? Array.from({ length: Math.floor(b) }, () => a).flat() : [];
+      // Python: a count below 1 gives an empty sequence
+      const n = typeof b === 'number' && b > 0 ? Math.floor(b) : 0;
+      if (typeof a === 'string' && typeof b === 'number') return this.bound(a.length * n, 'string', pos) && a.repeat(n);
+      if (Array.isArray(a) && typeof b === 'number') {
+        this.bound(a.length * n, 'list', pos);
+        const out: unknown[] = [];
+        for (let i = 0; i < n; i++) for (const x of a) out.push(x);
+        return out;
+      }
     }
     if (op === '%' && typeof a === 'string') {
       try {
@@ -271,19 +287,46 @@ export class Evaluator {
 
   private test(e: Extract<Expr, { t: 'test' }>): boolean {
     const def = Object.hasOwn(TESTS, e.name) ? TESTS[e.name] : undefined;
-    if (!def) this.unknown('test', e.name, Object.keys(TESTS), e.pos);
+    if (!def) return this.unknown('test', e.name, Object.keys(TESTS), e.pos);
     const raw = this.ev(e.arg);
     const v = def.undefinedOk ? raw : this.use(raw);
     const [args, kw] = this.callArgs(e);
-    return def.fn(this.ctx(e.name, e.pos), v, args, kw);
+    return this.guard(e.name, e.pos, () => def.fn(this.ctx(e.name, e.pos), v, args, kw));
   }
 
   private filter(e: Extract<Expr, { t: 'filter' }>, raw: unknown): unknown {
     const def = Object.hasOwn(FILTERS, e.name) ? FILTERS[e.name] : undefined;
-    if (!def) this.unknown('filter', e.name, Object.keys(FILTERS), e.pos);
+    if (!def) return this.unknown('filter', e.name, Object.keys(FILTERS), e.pos);
     const v = def.undefinedOk ? raw : this.use(raw);
     const [args, kw] = this.callArgs(e);
-    return def.fn(this.ctx(e.name, e.pos), v, args, kw);
+    return this.guard(e.name, e.pos, () => this.bounded(def.fn(this.ctx(e.name, e.pos), v, args, kw), e.pos));
+  }
+
+  /** A regex input over the safe-regex bounds fails the filter/test, at its position. */
+  private guard<T>(name: string, pos: number, run: () => T): T {
+    try {
+      return run();
+    } catch (err) {
+      if (err instanceof RegexError) return this.fail(`${name}: ${err.message}`, pos);
+      throw err;
+    }
+  }
+
+  /** A filter's result may not exceed MAX_STRING / MAX_ITEMS (checked after the fact: filters build in linear time). */
+  private bounded(v: unknown, pos: number): unknown {
+    if (typeof v === 'string') this.bound(v.length, 'string', pos);
+    else if (Array.isArray(v)) this.bound(v.length, 'list', pos);
+    return v;
+  }
+
+  /**
+   * Refuses a string or list that would exceed MAX_STRING / MAX_ITEMS *before* it is built:
+   * `[1] * 200000000` would otherwise abort the whole process out of memory. Returns true (for `&&`).
+   */
+  bound(size: number, kind: 'string' | 'list', pos: number): true {
+    const max = kind === 'string' ? MAX_STRING : MAX_ITEMS;
+    if (size > max) this.fail(`the result would be a ${kind} of ${size} ${kind === 'string' ? 'characters' : 'items'} (limit ${max})`, pos);
+    return true;
   }
 
   unknown(kind: string, name: string, known: string[], pos: number): never {
@@ -299,7 +342,7 @@ export class Evaluator {
   }
   applyTest(name: string, v: unknown, args: unknown[], pos: number): boolean {
     const def = Object.hasOwn(TESTS, name) ? TESTS[name] : undefined;
-    if (!def) this.unknown('test', name, Object.keys(TESTS), pos);
+    if (!def) return this.unknown('test', name, Object.keys(TESTS), pos);
     return def.fn(this.ctx(name, pos), v, args, {});
   }
 

@@ -93,6 +93,8 @@ function lineCol(src: string, offset: number): { line: number; col: number } {
 
 /** An ExprError (offset in the template) → TemplateError at file:line:col. */
 export function locate(e: unknown, src: string, file: string, baseLine: number): unknown {
+  // the engine running out of stack/memory (a template nested thousands deep) fails the template, not the process
+  if (e instanceof RangeError) return new TemplateError(`cannot render: ${e.message}`, { loc: { file, line: baseLine + 1 }, cause: e });
   if (!(e instanceof ExprError) || e.offset === undefined) return e;
   const { line, col } = lineCol(src, e.offset);
   const msg = e.message.replace(/^cannot (evaluate|parse) "(?:[^"\\]|\\.)*": /, '');
