@@ -95,7 +95,7 @@ function regex(ctx: FilterCtx, pattern: unknown, flags: RegexFlags) {
   try {
     return compileRegex(pattern, flags);
   } catch (e) {
-    if (e instanceof RegexError) return ctx.fail(e.message);
+    if (e instanceof RegexError) return ctx.fail(`invalid regular expression '${pattern}': ${e.message}`);
     throw e;
   }
 }

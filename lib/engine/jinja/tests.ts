@@ -114,7 +114,7 @@ for (const n of ['match', 'search', 'regex']) {
     try {
       re = compileRegex(pat, { ignorecase: truthy(kw.ignorecase ?? a[1]), multiline: truthy(kw.multiline ?? a[2]) });
     } catch (e) {
-      if (e instanceof RegexError) return c.fail(e.message);
+      if (e instanceof RegexError) return c.fail(`invalid regular expression '${pat}': ${e.message}`);
       throw e;
     }
     const mode = n === 'regex' ? pyStr(kw.match_type ?? a[3] ?? 'search') : n;
