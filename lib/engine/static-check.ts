@@ -8,6 +8,8 @@ import type { Play, Playbook, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import { MissingFileError, TemplateError, type SourceLocation } from '../errors.js';
 import { keyLoc } from '../loaders/yaml.js';
+import { languageOf } from './template-lang.js';
+import { checkTemplate as checkJinja, templateRoots as jinjaRoots } from './jinja/index.js';
 import { ENGINE_NAMES } from './scope.js';
 
 // Each string is checked twice (syntax, then the names it reads): parse it once. Only this file's
@@ -29,8 +31,10 @@ function parseOnce(text: string): hbs.AST.Program | Error {
 }
 
 /** Root variable names a Handlebars template reads (first segment of each path), excluding block params and helpers. */
-export function templateRoots(text: string): Array<{ name: string; line: number; col: number }> {
-  if (!text.includes('{{')) return [];
+export function templateRoots(text: string, file?: string): Array<{ name: string; line: number; col: number }> {
+  const lang = languageOf(text, file);
+  if (lang === 'plain') return [];
+  if (lang === 'jinja') return jinjaRoots(text, { file: file !== undefined });
   const ast = parseOnce(text);
   if (ast instanceof Error) return []; // syntax errors are reported by the renderer with their location
   const out: Array<{ name: string; line: number; col: number }> = [];
@@ -79,8 +83,13 @@ function short(s: string): string {
 }
 
 /** Handlebars' parse error for a string with `{{`, reduced to its last line ("Expecting …, got …"); undefined when it parses. */
-export function templateSyntaxError(text: string): string | undefined {
-  if (!text.includes('{{')) return undefined;
+export function templateSyntaxError(text: string, file?: string): string | undefined {
+  const lang = languageOf(text, file);
+  if (lang === 'plain') return undefined;
+  if (lang === 'jinja') {
+    const issue = checkJinja(text, { file: file !== undefined });
+    return issue ? (file !== undefined ? `line ${issue.line} column ${issue.col}: ${issue.message}` : issue.message) : undefined;
+  }
   const r = parseOnce(text);
   if (!(r instanceof Error)) return undefined;
   const lines = r.message.split('\n').filter((l) => l.trim());
@@ -150,9 +159,9 @@ export function checkUndefinedVariables(
           }
           {
             const text = readFileSync(file, 'utf8');
-            const syntax = templateSyntaxError(text);
+            const syntax = templateSyntaxError(text, file);
             if (syntax) throw new TemplateError(`template syntax error: ${syntax}`, { loc: { file } });
-            for (const r of templateRoots(text)) {
+            for (const r of templateRoots(text, file)) {
               if (!local.has(r.name)) {
                 throw new TemplateError(`undefined variable '${r.name}'`, { loc: { file, line: r.line, col: r.col }, hint: 'define it in inventory, vars, defaults, or pass -e' });
               }
