@@ -120,6 +120,12 @@ export class EnvironmentError extends BosunError {
   override readonly exitCode = 1;
 }
 
+/** The inventory, the play patterns and --limit leave no host to run on (ansible-playbook: exit 1). */
+export class NoHostsError extends BosunError {
+  override readonly code = 'E_NO_HOSTS';
+  override readonly exitCode = 1;
+}
+
 export function isBosunError(e: unknown): e is BosunError {
   return e instanceof BosunError;
 }

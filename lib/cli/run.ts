@@ -2,7 +2,7 @@
 import { parseArgs } from 'node:util';
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
-import { OptionsError, ParseError } from '../errors.js';
+import { NoHostsError, OptionsError, ParseError, closest } from '../errors.js';
 import { flagsOf, parseArgsError } from './hints.js';
 import { parseYaml } from '../loaders/yaml.js';
 import { parseKeyValues, type Vars } from '../engine/vars.js';
@@ -264,8 +264,14 @@ async function prepareAndRun(o: RunCliOptions, io: IO, playbookFile: string, inv
   runner.adopt(prestart);
   // Validate everything that can be validated before any host is touched.
   for (const play of playbook.plays) runner.playHosts(play);
-  if (o.limit) inventory.select(o.limit, undefined, { strict: true });
+  if (o.limit) checkLimit(inventory, o.limit, io);
   checkUndefinedVariables(playbook, inventory, definedNames, o.extraVars, runner.templates);
+  if (o.startAtTask !== undefined) {
+    const { hasStartTask } = await import('../engine/static-check.js');
+    // ansible-playbook prints this as [ERROR] after running nothing, and exits 0; bosun stops before
+    // any host is contacted and exits 1 (docs/ansible-differences.md)
+    if (!hasStartTask(playbook.plays, o.startAtTask)) throw new NoHostsError(`No matching task "${o.startAtTask}" found. Note: --start-at-task can only follow static includes.`);
+  }
 
   if (o.syntaxCheck) {
     io.out(`playbook: ${o.playbook}\n`);
@@ -300,4 +306,20 @@ async function prepareAndRun(o: RunCliOptions, io: IO, playbookFile: string, inv
   } finally {
     stepper?.close();
   }
+}
+
+/**
+ * --limit as ansible-playbook takes it: a term matching nothing is a warning; a limit that leaves no
+ * host at all is an error (exit 1), with a "did you mean" for the terms that matched nothing.
+ */
+export function checkLimit(inventory: Inventory, limit: string, io: Pick<IO, 'err'>): void {
+  const warnings: string[] = [];
+  const hosts = inventory.select(limit, undefined, { warnings });
+  for (const w of warnings) io.err(`[WARNING]: ${w}\n`);
+  if (hosts.length) return;
+  const { unmatched } = inventory.match(limit);
+  const near = unmatched.map((u) => [u, closest(u, [...inventory.groupNames(), ...inventory.hosts()])] as const).find(([, n]) => n);
+  throw new NoHostsError(`--limit ${limit}: no hosts to target (no host or group matches ${unmatched.map((u) => `'${u}'`).join(', ') || 'them'})`, {
+    hint: near ? `did you mean '${near[1]}' for '${near[0]}'?` : undefined,
+  });
 }

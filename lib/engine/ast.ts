@@ -29,6 +29,8 @@ export interface TaskKeywords {
 
 export interface BaseNode extends TaskKeywords {
   name?: string;
+  /** The action as written (`ansible.builtin.copy`): an unnamed task's title, as in Ansible. */
+  written?: string;
   loc: SourceLocation;
   role?: RoleInfo;
 }

@@ -22,6 +22,7 @@ import { factVars, gatherFacts, UNKNOWN_FACTS } from './facts.js';
 import { LOOKAHEAD, ProbeCache } from './prefetch.js';
 import type { Prestart, Prestarted } from './prestart.js';
 import { connectionSpec, selectPlayHosts, serialBatches } from './hosts.js';
+import { startAtMatches } from './static-check.js';
 import {
   BosunError,
   InterruptedError,
@@ -79,6 +80,8 @@ export interface Reporter {
   taskStart(task: TaskInfo): void;
   hostResult(task: TaskInfo, r: HostResult): void;
   warn(msg: string): void;
+  /** A play whose pattern matched no host (ansible: `skipping: no hosts matched`); default: a warning. */
+  noHosts?(play: Play): void;
   log(verbosity: number, msg: string): void;
   progress(host: string, msg: string): void;
   recap(stats: Map<string, HostStats>, extra: RunSummary): void;
@@ -139,6 +142,17 @@ const NEVER_ABORTED = new AbortController().signal;
 
 function emptyStats(): HostStats {
   return { ok: 0, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
+}
+
+/** A result that did not fail the host, counted as ansible's stats do: `ok` includes changed and ignored results. */
+function countResult(s: HostStats, r: { ignored: boolean; skipped: boolean; changed: boolean }): void {
+  if (r.skipped && !r.ignored) {
+    s.skipped++;
+    return;
+  }
+  s.ok++;
+  if (r.ignored) s.ignored++;
+  if (r.changed) s.changed++;
 }
 
 function shortName(h: string): string {
@@ -218,7 +232,8 @@ export class Runner {
     try {
       for (const play of this.playbook.plays) {
         this.checkAbort();
-        await this.runPlay(play);
+        // as ansible-playbook: a batch that failed entirely (or past max_fail_percentage) ends the playbook
+        if (await this.runPlay(play)) break;
       }
     } finally {
       await this.close();
@@ -244,14 +259,16 @@ export class Runner {
 
   // ------------------------------------------------------------------ plays
 
-  private async runPlay(play: Play): Promise<void> {
+  /** Runs one play; true when the rest of the playbook must not run. */
+  private async runPlay(play: Play): Promise<boolean> {
     // As in Ansible, a host that failed (unrescued) or became unreachable is out for the rest of the run.
     const all = this.playHosts(play).filter((h) => !this.host(h).unreachable && !this.host(h).failed);
     this.playLocal = play.connection === 'local';
     this.out.playStart(this.templatedPlay(play), all);
     if (all.length === 0) {
-      this.out.warn(`no hosts matched for play '${play.name}' (pattern '${play.hosts}')`);
-      return;
+      if (this.out.noHosts) this.out.noHosts(play);
+      else this.out.warn(`no hosts matched for play '${play.name}' (pattern '${play.hosts}')`);
+      return false;
     }
     for (const h of all) {
       const st = this.host(h);
@@ -267,13 +284,14 @@ export class Runner {
       const failed = batch.filter((h) => this.host(h).failed || this.host(h).unreachable).length;
       if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
         this.out.warn(`max_fail_percentage ${play.maxFailPercentage}% exceeded (${failed}/${batch.length} hosts failed); ending the play`);
-        break;
+        return true;
       }
-      if (batches.length > 1 && failed === batch.length) {
-        this.out.warn('every host of a serial batch failed; ending the play');
-        break;
+      if (failed === batch.length) {
+        if (batches.length > 1) this.out.warn('every host of a serial batch failed; ending the play');
+        return true;
       }
     }
+    return false;
   }
 
   /** Play names may use play vars and extra vars (`Remove {{ member }}`); an undefined one leaves the raw name. */
@@ -576,7 +594,7 @@ export class Runner {
     if (!scope.handler && !this.tagsSelected(inner.inherited.tags)) return;
     if (!this.startAtReached) {
       const title = this.title(node);
-      if (title.name !== this.opts.startAtTask && title.title !== this.opts.startAtTask) return;
+      if (!startAtMatches(this.opts.startAtTask!, title.name, title.title)) return;
       this.startAtReached = true;
     }
     if (node.kind === 'meta') return this.runMeta(node, hosts, inner, playHosts);
@@ -628,7 +646,7 @@ export class Runner {
 
   private title(node: TaskNode): TaskInfo {
     const modName = node.kind === 'module' ? node.module : node.kind === 'set_fact' ? 'set_fact' : node.kind === 'meta' ? 'meta' : 'block';
-    const name = node.name ?? modName;
+    const name = node.name ?? node.written ?? modName;
     return {
       name,
       title: node.role ? `${node.role.name} : ${name}` : name,
@@ -949,10 +967,7 @@ export class Runner {
       if (failed) {
         st.failed = true;
         st.stats.failed++;
-      } else if (ignored) st.stats.ignored++;
-      else if (skipped) st.stats.skipped++;
-      else if (changed) st.stats.changed++;
-      else st.stats.ok++;
+      } else countResult(st.stats, { ignored, skipped, changed });
     }
     if (changed && !failed && node.notify.length) this.notify(st, node.notify, node);
     return { registered, changed };
@@ -1111,10 +1126,7 @@ export class Runner {
       if (failed && !ignored) {
         st.failed = true;
         st.stats.failed++;
-      } else if (failed && ignored) st.stats.ignored++;
-      else if (skippedCheck) st.stats.skipped++;
-      else if (changed) st.stats.changed++;
-      else st.stats.ok++;
+      } else countResult(st.stats, { ignored: failed && ignored, skipped: skippedCheck, changed });
     }
     report({
       status: failed ? 'failed' : skippedCheck ? 'skipped' : changed ? 'changed' : 'ok',
@@ -1125,7 +1137,7 @@ export class Runner {
       ignored,
       checkSkipped: skippedCheck,
       delegatedTo: delegated,
-      show: node.module === 'debug',
+      show: node.module === 'debug' || node.module === 'assert',
     });
     return { registered, changed, failed, skipped: skippedCheck, ignored, msg };
   }

@@ -8,6 +8,7 @@ import type { Play, Playbook, TaskNode } from './ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import { MissingFileError, TemplateError, type SourceLocation } from '../errors.js';
 import { keyLoc } from '../loaders/yaml.js';
+import { globToRegExp } from '../loaders/patterns.js';
 
 const MAGIC = new Set([
   'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'hostvars', 'play_hosts', 'ansible_play_hosts',
@@ -205,4 +206,22 @@ export function listTasks(play: Play, tags: string[], skipTags: string[]): Array
   };
   for (const s of play.sections) walk(s.tasks, play.tags);
   return out;
+}
+
+/** --start-at-task: a task's name (with or without `role : `) equals the pattern or matches it as a glob (Ansible's fnmatch). */
+export function startAtMatches(pattern: string, name: string | undefined, title: string): boolean {
+  if (name === pattern || title === pattern) return true;
+  const re = globToRegExp(pattern);
+  return (name !== undefined && re.test(name)) || re.test(title);
+}
+
+/** True when some task of the playbook (includes are loaded statically) is where --start-at-task starts. */
+export function hasStartTask(plays: Play[], pattern: string): boolean {
+  const walk = (nodes: TaskNode[]): boolean =>
+    nodes.some((n) => {
+      if (n.kind === 'block') return walk(n.block) || walk(n.rescue) || walk(n.always);
+      const name = n.name ?? n.written ?? (n.kind === 'module' ? n.module : n.kind);
+      return startAtMatches(pattern, name, n.role ? `${n.role.name} : ${name}` : name);
+    });
+  return plays.some((p) => p.sections.some((s) => walk(s.tasks)));
 }

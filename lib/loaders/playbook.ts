@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadYamlFile, keyLoc, locOf } from './yaml.js';
 import { loadVarsFile } from './vars-files.js';
+import { parseKv } from './kv.js';
 import { ParseError, UnknownModuleError, MissingFileError, closest, type SourceLocation } from '../errors.js';
 import { canonicalModuleName, getModule, isModule, moduleNames, ENGINE_ACTIONS } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
@@ -451,15 +452,16 @@ export class PlaybookLoader {
       throw new ParseError(`unknown task keyword '${unknown}'${hint ? ` (did you mean '${hint}'?)` : ''}`, { loc: at(unknown) });
     }
     const action = canonicalModuleName(actionKeys[0]!);
+    const written = actionKeys[0] !== action ? { written: actionKeys[0]! } : {};
     const aloc = at(actionKeys[0]!);
     const rawArgs = t[actionKeys[0]!];
 
     switch (action) {
       case 'set_fact': {
-        const facts = expectMap(rawArgs, 'set_fact', aloc);
+        const facts = typeof rawArgs === 'string' ? kvOnly(rawArgs, 'set_fact', aloc) : expectMap(rawArgs, 'set_fact', aloc);
         for (const k of Object.keys(facts)) if (k !== 'cacheable') this.definedNames.add(k);
         const { loop, loopVar, loopLabel } = this.loopOf(t, file);
-        return { kind: 'set_fact', name, loc, role, ...kw, facts, loop, loopVar, loopLabel, notify, listen };
+        return { kind: 'set_fact', name, ...written, loc, role, ...kw, facts, loop, loopVar, loopLabel, notify, listen };
       }
       case 'meta': {
         const a = typeof rawArgs === 'string' ? rawArgs : undefined;
@@ -498,10 +500,10 @@ export class PlaybookLoader {
       throw new UnknownModuleError(`unknown module '${actionKeys[0]}'${hint ? ` (did you mean '${hint}'?)` : ''}`, { loc: aloc });
     }
     const mod = await getModule(action);
-    let argsIn: unknown = rawArgs;
+    let argsIn: unknown = typeof rawArgs === 'string' ? kvArgs(rawArgs, mod.freeForm, Object.keys(mod.args)) : rawArgs;
     if (isObj(t.args)) {
       // `args:` keyword merges with free-form/inline args
-      argsIn = typeof rawArgs === 'string' && mod.freeForm ? { [mod.freeForm]: rawArgs, ...t.args } : { ...(isObj(rawArgs) ? rawArgs : {}), ...t.args };
+      argsIn = typeof argsIn === 'string' && mod.freeForm ? { [mod.freeForm]: argsIn, ...t.args } : { ...(isObj(argsIn) ? argsIn : {}), ...t.args };
     }
     const argSource = isObj(rawArgs) ? rawArgs : isObj(t.args) ? t.args : undefined;
     const args = validateArgs(mod, argsIn, {
@@ -521,6 +523,7 @@ export class PlaybookLoader {
       kind: 'module',
       module: action,
       name,
+      ...written,
       loc,
       role,
       ...kw,
@@ -577,6 +580,32 @@ function checkNotify(nodes: TaskNode[], handlers: TaskNode[]): void {
     }
   };
   walk(nodes);
+}
+
+/** `set_fact: a=1 b="x y"`: every token must be `k=v`. */
+function kvOnly(s: string, what: string, loc: SourceLocation): Obj {
+  const p = parseKv(s);
+  if (p.raw) throw new ParseError(`${what} takes key=value pairs or a mapping; '${p.raw}' is not key=value`, { loc });
+  return p.args;
+}
+
+/**
+ * A module's arguments written as one string, as Ansible reads it: `k=v` pairs for modules without
+ * free form (`debug: msg="x"`); for free-form modules (command, shell) only their own option names
+ * are taken out (`chdir=/tmp ls`), the rest stays the command, spacing untouched.
+ */
+function kvArgs(s: string, freeForm: string | undefined, names: string[]): unknown {
+  if (!freeForm) {
+    const p = parseKv(s);
+    // anything but pure k=v: left as a string so validation reports "does not take free-form arguments"
+    return p.raw === '' && Object.keys(p.args).length ? p.args : s;
+  }
+  // `fail: msg=boom` names the free-form argument itself
+  const whole = parseKv(s, names);
+  if (whole.raw === '' && freeForm in whole.args) return whole.args;
+  const p = parseKv(s, names.filter((n) => n !== freeForm));
+  if (Object.keys(p.args).length === 0) return s;
+  return p.raw ? { [freeForm]: p.raw, ...p.args } : p.args;
 }
 
 function playConnection(v: unknown, loc: SourceLocation): 'local' | 'ssh' | undefined {
