@@ -7,6 +7,7 @@ export const HELP = `bosun — an Ansible-style playbook engine (inventories, fl
 
 usage:
   bosun run PLAYBOOK -i INVENTORY [--check] [--diff] [-e k=v] [--limit P] [--tags T] ...   (bosun run --help)
+  bosun adhoc PATTERN -i INVENTORY [-m MODULE] [-a ARGS] [-b] ...   one task, as ansible's ad-hoc command
   bosun lab up N [--domain D] [--subnet 10.66.0.0/24] [--name LAB]   real test hosts in network namespaces
   bosun lab down|status|inventory|ssh nodeI [CMD]
   bosun demo [--hosts N]      lab up + deploy the secure etcd cluster (playbooks/site.yml) + verify it
@@ -22,7 +23,7 @@ export function version(): string {
   return pkg.version;
 }
 
-const COMMANDS = ['run', 'lab', 'demo', 'doc', 'role', 'inventory'];
+const COMMANDS = ['run', 'adhoc', 'lab', 'demo', 'doc', 'role', 'inventory', 'vault'];
 
 export async function main(argv: string[], io: IO): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -42,6 +43,8 @@ export async function main(argv: string[], io: IO): Promise<number> {
       const { runCommand } = await import('./run.js');
       return runCommand(rest, io);
     }
+    case 'adhoc':
+      return (await import('./adhoc.js')).adhocCommand(rest, io);
     case 'lab': {
       const { labCommand } = await import('../lab/cli.js');
       return labCommand(rest, process.stdout);

@@ -107,6 +107,8 @@ export interface Play {
   checkMode?: boolean;
   diff?: boolean;
   environment?: Record<string, unknown>;
+  /** Handlers notified on a host run even when the host failed later (play keyword or --force-handlers). */
+  forceHandlers?: boolean;
   /** `connection: local` runs every host of the play on the control node. */
   connection?: 'local' | 'ssh';
 }

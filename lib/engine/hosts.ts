@@ -49,7 +49,7 @@ export function serialBatches(play: Pick<Play, 'serial'>, hosts: string[]): stri
 
 /** How to reach a host, from Ansible's connection variables. */
 export function connectionSpec(inventory: Inventory, name: string, trace?: (line: string) => void): ConnectionSpec {
-  const v = inventory.hostVars(name);
+  const v = { ...inventory.connectionDefaults, ...inventory.hostVars(name) };
   const str = (k: string): string | undefined => (v[k] === undefined || v[k] === null ? undefined : String(v[k]));
   const implicitLocal = inventory.implicitHost?.(name) && (name === 'localhost' || name === '127.0.0.1');
   const connection = (str('ansible_connection') ?? (implicitLocal ? 'local' : 'ssh')) as 'local' | 'ssh';
@@ -61,12 +61,17 @@ export function connectionSpec(inventory: Inventory, name: string, trace?: (line
     port: v.ansible_port !== undefined ? Number(v.ansible_port) : undefined,
     user: str('ansible_user') ?? str('ansible_ssh_user'),
     privateKeyFile: key ? key.replace(/^~(?=\/)/, homedir()) : undefined,
-    commonArgs: str('ansible_ssh_common_args') ? splitArgs(str('ansible_ssh_common_args')!) : undefined,
+    commonArgs: sshArgs(str('ansible_ssh_common_args'), str('ansible_ssh_extra_args')),
     become: v.ansible_become === true || v.ansible_become === 'true' || v.ansible_become === 'yes',
     becomeUser: str('ansible_become_user'),
     connectTimeoutSec: v.ansible_timeout !== undefined ? Number(v.ansible_timeout) : 10,
     trace,
   };
+}
+
+function sshArgs(common: string | undefined, extra: string | undefined): string[] | undefined {
+  const all = [...(common ? splitArgs(common) : []), ...(extra ? splitArgs(extra) : [])];
+  return all.length ? all : undefined;
 }
 
 /** Shell-like word splitting without evaluation, for ansible_ssh_common_args. */

@@ -96,6 +96,8 @@ export interface RunOptions {
   skipTags: string[];
   forks: number;
   startAtTask?: string;
+  /** --force-handlers: a play's `force_handlers:` keyword overrides it. */
+  forceHandlers?: boolean;
   verbosity: number;
   inventoryFile?: string;
   /** Creates a connection for a host (default: LocalConnection for local, SshConnection otherwise). */
@@ -250,7 +252,7 @@ export class Runner {
       requests += c.stats.requests;
       processes += c.stats.processes;
     }
-    if (exitCode === 0 && [...this.hosts.values()].some((h) => h.stats.unreachable > 0)) exitCode = 3;
+    if (exitCode === 0 && [...this.hosts.values()].some((h) => h.stats.unreachable > 0)) exitCode = 4; // ansible-playbook 2.14: RUN_UNREACHABLE_HOSTS
     if ([...this.hosts.values()].some((h) => h.stats.failed > 0)) exitCode = 2;
     const summary: RunSummary = { exitCode, durationMs: performance.now() - t0, requests, processes, hosts: this.hosts.size };
     this.out.recap(stats, summary);
@@ -326,6 +328,16 @@ export class Runner {
       if (!(section.name === 'roles' && next?.name === 'tasks')) await this.flushHandlers(play, batch, scope, playHosts);
       if (this.active(batch).length === 0) break;
     }
+    if (play.forceHandlers ?? this.opts.forceHandlers) {
+      // force_handlers: what was notified on a host that failed afterwards still runs there, once
+      const failed = batch.filter((h) => this.host(h).failed && !this.host(h).unreachable && this.host(h).notified.size > 0);
+      for (const h of failed) this.host(h).failed = false;
+      try {
+        await this.flushHandlers(play, failed, scope, playHosts);
+      } finally {
+        for (const h of failed) if (!this.host(h).unreachable) this.host(h).failed = true;
+      }
+    }
   }
 
   private active(hosts: string[]): string[] {
@@ -397,7 +409,9 @@ export class Runner {
             if (!st.facts) st.facts = await gatherFacts(conn);
             else await conn.open();
             st.stats.ok++;
-            this.out.hostResult(info, { host: h, status: 'ok', result: {}, noLog: false, durationMs: performance.now() - t0 });
+            // the facts as `setup` returns them (ad-hoc -m setup prints them; the console does not)
+            const facts = Object.fromEntries(Object.entries(st.facts ?? {}).map(([k, x]) => [`ansible_${k}`, x]));
+            this.out.hostResult(info, { host: h, status: 'ok', result: { ansible_facts: facts, changed: false }, noLog: false, durationMs: performance.now() - t0 });
           } catch (e) {
             this.hostError(info, st, e, t0, false);
           }

@@ -35,6 +35,8 @@ export interface LoadOptions {
    * Called with each play's header (hosts, vars, serial, connection, gather_facts; no roles or
    * tasks yet) as soon as it is read, before its roles and tasks load (lib/engine/prestart.ts).
    */
+  /** gather_facts of a play that does not say (ansible.cfg `gathering = explicit` makes it false). */
+  gatherFactsDefault?: boolean;
   onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts'>) => void;
 }
 
@@ -122,6 +124,13 @@ export class PlaybookLoader {
     return { file, dir: dirname(file), plays };
   }
 
+  /** Plays given as values (ad-hoc commands); `file` names them in errors and anchors relative paths. */
+  async loadInline(plays: Obj[], file: string): Promise<Playbook> {
+    const out: Play[] = [];
+    for (const raw of plays) out.push(await this.loadPlay(raw, file, { file }));
+    return { file, dir: dirname(file), plays: out };
+  }
+
   private async loadPlaysFrom(file: string, seen: Set<string>): Promise<Play[]> {
     if (seen.has(file)) throw new ParseError(`import_playbook cycle: ${[...seen, file].join(' -> ')}`, { loc: { file } });
     seen.add(file);
@@ -183,7 +192,7 @@ export class PlaybookLoader {
         throw new ParseError(`serial must be a positive integer, a percentage like "30%", or a list of them; got ${typeName(s)}`, { loc: here(raw, 'serial', file) });
       });
     }
-    const gatherFacts = boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? true;
+    const gatherFacts = boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? this.opts.gatherFactsDefault ?? true;
     const connection = playConnection(raw.connection, here(raw, 'connection', file));
     if (this.opts.onPlayHeader) {
       this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, connection, gatherFacts });
@@ -246,6 +255,7 @@ export class PlaybookLoader {
       diff: boolish(raw.diff, 'diff', here(raw, 'diff', file)),
       environment: raw.environment === undefined ? undefined : expectMap(raw.environment, 'environment', here(raw, 'environment', file)),
       connection,
+      forceHandlers: boolish(raw.force_handlers, 'force_handlers', here(raw, 'force_handlers', file)),
     };
   }
 

@@ -16,6 +16,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   cert: () => import('./cert.js'),
   service: () => import('./service.js'),
   etcdctl: () => import('./etcdctl.js'),
+  ping: () => import('./ping.js'),
 };
 
 /** Names handled by the engine itself rather than by a module file. */

@@ -101,7 +101,7 @@ export class ConsoleReporter implements Reporter {
         const colorFn = r.status === 'ok' ? pc.green : pc.yellow;
         let s = `${r.status}: ${who}${item ? ` =>${item}` : ''}`;
         if (r.show && !r.noLog && Object.keys(showable(result)).length) s = `${r.status}: ${who}${item ? ` =>${item}` : ''} => ${json(showable(result))}`;
-        else if (this.o.verbosity >= 1) s += ` => ${json(result)}`;
+        else if (this.o.verbosity >= 1 && task.kind !== 'facts') s += ` => ${json(result)}`;
         this.line(this.c(colorFn, s) + dur);
         break;
       }
