@@ -112,13 +112,18 @@ export function hostJson(inv: Inventory, host: string): Record<string, unknown> 
 }
 
 export function listJson(inv: Inventory): Record<string, unknown> {
-  const out: Record<string, unknown> = { _meta: { hostvars: Object.fromEntries(sortedNames(inv.hosts()).map((h) => [h, hostJson(inv, h)])) } };
+  // as ansible-inventory 2.14: object keys sorted, lists in definition order (all's children: ungrouped
+  // first), hosts without variables absent from hostvars
+  const hostvars = sortedNames(inv.hosts())
+    .map((h) => [h, hostJson(inv, h)] as const)
+    .filter(([, v]) => Object.keys(v).length > 0);
+  const out: Record<string, unknown> = { _meta: { hostvars: Object.fromEntries(hostvars) } };
   for (const name of sortedNames(inv.groupNames())) {
     const entry: Record<string, unknown> = {};
     const hosts = directHosts(inv, name);
     const children = childGroups(inv, name);
+    if (children.length) entry.children = children;
     if (hosts.length) entry.hosts = hosts;
-    if (children.length) entry.children = sortedNames(children);
     if (name === 'all' || Object.keys(entry).length) out[name] = entry;
   }
   return out;
