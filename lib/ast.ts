@@ -1,5 +1,5 @@
 // The loaded, validated form of playbooks and roles. Loaders produce it; the runner executes it.
-import type { SourceLocation } from '../errors.js';
+import type { SourceLocation } from './errors.js';
 
 export interface RoleInfo {
   name: string;
@@ -110,7 +110,8 @@ export interface Play {
   /** Handlers notified on a host run even when the host failed later (play keyword or --force-handlers). */
   forceHandlers?: boolean;
   /** `connection: local` runs every host of the play on the control node. */
-  connection?: 'local' | 'ssh';
+  /** A registered connection name (executor/registry.ts). */
+  connection?: string;
 }
 
 export interface Playbook {
