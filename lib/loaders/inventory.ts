@@ -199,9 +199,6 @@ export class Inventory implements PatternInventory {
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EISDIR') {
-        throw new InventoryError(`inventory ${file} is a directory: expected an inventory file (YAML or INI)`, { loc: { file }, cause: e });
-      }
       throw new MissingFileError(`inventory not found: ${file}`, { loc: { file }, cause: e });
     }
     // A whole-file vault: decide YAML or INI on the plaintext (the YAML path decrypts again, from cache).
