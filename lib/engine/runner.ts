@@ -100,7 +100,8 @@ export class Runner {
     try {
       for (const play of this.playbook.plays) {
         this.checkAbort();
-        // as ansible-playbook: a batch that failed entirely (or past max_fail_percentage) ends the playbook
+        // As ansible-playbook: a play whose whole batch failed (or that exceeded max_fail_percentage)
+        // ends the run — a failed preflight play must stop the plays after it.
         if (await this.runPlay(play)) break;
       }
     } finally {
@@ -122,7 +123,7 @@ export class Runner {
 
   // ------------------------------------------------------------------ plays
 
-  /** Runs one play; true when the rest of the playbook must not run. */
+  /** Runs one play; true when the run must stop (every host of a batch failed, or max_fail_percentage). */
   private async runPlay(play: Play): Promise<boolean> {
     // As in Ansible, a host that failed (unrescued) or became unreachable is out for the rest of the run.
     const all = this.playHosts(play).filter((h) => !this.host(h).unreachable && !this.host(h).failed);
@@ -146,11 +147,11 @@ export class Runner {
       await this.runBatch(play, batch, all);
       const failed = batch.filter((h) => this.host(h).failed || this.host(h).unreachable).length;
       if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
-        this.out.warn(`max_fail_percentage ${play.maxFailPercentage}% exceeded (${failed}/${batch.length} hosts failed); ending the play`);
+        this.out.warn(`max_fail_percentage ${play.maxFailPercentage}% exceeded (${failed}/${batch.length} hosts failed); ending the run`);
         return true;
       }
       if (failed === batch.length) {
-        if (batches.length > 1) this.out.warn('every host of a serial batch failed; ending the play');
+        if (batches.length > 1) this.out.warn('every host of a serial batch failed; ending the run');
         return true;
       }
     }
@@ -453,6 +454,11 @@ export class Runner {
         if (node.kind === 'set_fact' && r.facts) st.hostFacts = { ...st.hostFacts, ...r.facts };
         if (r.changed && node.notify.length) this.notify(st, node.notify, node);
       }
+    }
+    if (runOnce && active[0] !== undefined && this.host(active[0]).failed) {
+      // As Ansible: a run_once task that failed ends the batch for every host, not only the one it
+      // ran on (a run_once preflight check must stop the others before they change anything).
+      for (const h of this.active(hosts)) this.host(h).failed = true;
     }
     const anyFatal = node.anyErrorsFatal ?? scope.play.anyErrorsFatal;
     if (anyFatal && active.some((h) => this.host(h).failed)) {
