@@ -45,6 +45,10 @@ export interface ModuleTask extends BaseNode {
   loop?: unknown;
   loopLabel?: string;
   loopVar: string;
+  /** loop_control.index_var: the item's 0-based index under this name. */
+  loopIndexVar?: string;
+  /** loop_control.extended: `ansible_loop` (index, first, last, previtem, …) is set per item. */
+  loopExtended?: boolean;
   register?: string;
   notify: string[];
   listen: string[];
@@ -61,6 +65,8 @@ export interface SetFactTask extends BaseNode {
   loop?: unknown;
   loopVar: string;
   loopLabel?: string;
+  loopIndexVar?: string;
+  loopExtended?: boolean;
   notify: string[];
   listen: string[];
 }

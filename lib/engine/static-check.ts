@@ -116,7 +116,11 @@ export function checkUndefinedVariables(
       for (const node of nodes) {
         const local = new Set(scopeNames);
         for (const k of Object.keys(node.vars ?? {})) local.add(k);
-        if ((node.kind === 'module' || node.kind === 'set_fact') && node.loopVar) local.add(node.loopVar);
+        if ((node.kind === 'module' || node.kind === 'set_fact') && node.loopVar) {
+          local.add(node.loopVar);
+          if (node.loopIndexVar) local.add(node.loopIndexVar);
+          if (node.loopExtended) local.add('ansible_loop');
+        }
         if (node.kind === 'block') {
           check(node.block, local);
           check(node.rescue, local);

@@ -178,9 +178,16 @@ export class PlaybookLoader {
     const varsFiles: Play['varsFiles'] = [];
     for (const [i, vf] of expectList(raw.vars_files, 'vars_files', here(raw, 'vars_files', file)).entries()) {
       const vloc = keyLoc(raw.vars_files, String(i)) ?? here(raw, 'vars_files', file);
-      if (typeof vf !== 'string') throw new ParseError(`vars_files entries must be file names; got ${typeName(vf)}`, { loc: vloc });
-      const p = isAbsolute(vf) ? vf : resolve(dir, vf);
-      if (!existsSync(p)) throw new MissingFileError(`vars file not found: ${vf} (looked in ${dir})`, { loc: vloc });
+      // A list entry is Ansible's first-found: the first file of it that exists is loaded, the rest ignored.
+      const names = Array.isArray(vf) ? vf : [vf];
+      if (names.length === 0 || names.some((n) => typeof n !== 'string')) {
+        throw new ParseError(`vars_files entries must be file names or lists of them; got ${typeName(vf)}`, { loc: vloc });
+      }
+      const p = (names as string[]).map((n) => (isAbsolute(n) ? n : resolve(dir, n))).find((f) => existsSync(f));
+      if (p === undefined) {
+        const what = names.length === 1 ? String(names[0]) : `none of ${names.join(', ')}`;
+        throw new MissingFileError(`vars file not found: ${what} (looked in ${dir})`, { loc: vloc });
+      }
       varsFiles.push({ file: p, vars: loadVarsFile(p) });
     }
     const serialRaw = raw.serial;
@@ -471,8 +478,8 @@ export class PlaybookLoader {
       case 'set_fact': {
         const facts = typeof rawArgs === 'string' ? kvOnly(rawArgs, 'set_fact', aloc) : expectMap(rawArgs, 'set_fact', aloc);
         for (const k of Object.keys(facts)) if (k !== 'cacheable') this.definedNames.add(k);
-        const { loop, loopVar, loopLabel } = this.loopOf(t, file);
-        return { kind: 'set_fact', name, ...written, loc, role, ...kw, facts, loop, loopVar, loopLabel, notify, listen };
+        const { loop, loopVar, loopLabel, loopIndexVar, loopExtended } = this.loopOf(t, file);
+        return { kind: 'set_fact', name, ...written, loc, role, ...kw, facts, loop, loopVar, loopLabel, loopIndexVar, loopExtended, notify, listen };
       }
       case 'meta': {
         const a = typeof rawArgs === 'string' ? rawArgs : undefined;
@@ -529,7 +536,7 @@ export class PlaybookLoader {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(register)) throw new ParseError(`register must be a variable name; got '${register}'`, { loc: at('register') });
       this.definedNames.add(register);
     }
-    const { loop, loopVar, loopLabel } = this.loopOf(t, file);
+    const { loop, loopVar, loopLabel, loopIndexVar, loopExtended } = this.loopOf(t, file);
     const node: ModuleTask = {
       kind: 'module',
       module: action,
@@ -542,6 +549,8 @@ export class PlaybookLoader {
       argLocs,
       loop,
       loopVar,
+      loopIndexVar,
+      loopExtended,
       loopLabel,
       register,
       notify,
@@ -555,7 +564,7 @@ export class PlaybookLoader {
     return node;
   }
 
-  private loopOf(t: Obj, file: string): { loop: unknown; loopVar: string; loopLabel?: string } {
+  private loopOf(t: Obj, file: string): { loop: unknown; loopVar: string; loopLabel?: string; loopIndexVar?: string; loopExtended?: boolean } {
     const loop = t.loop ?? t.with_items ?? t.with_list;
     const lc = t.loop_control === undefined ? {} : expectMap(t.loop_control, 'loop_control', here(t, 'loop_control', file));
     for (const k of Object.keys(lc)) {
@@ -567,7 +576,18 @@ export class PlaybookLoader {
       throw new ParseError(`loop must be a list or a "{{ variable }}" that is one; got ${typeName(loop)}`, { loc: here(t, 'loop', file) });
     }
     const loopVar = typeof lc.loop_var === 'string' ? lc.loop_var : 'item';
-    return { loop: loop ?? undefined, loopVar, loopLabel: typeof lc.label === 'string' ? lc.label : undefined };
+    for (const k of ['loop_var', 'index_var'] as const) {
+      if (lc[k] !== undefined && (typeof lc[k] !== 'string' || !/^[A-Za-z_]\w*$/.test(lc[k] as string))) {
+        throw new ParseError(`loop_control.${k} must be a variable name; got ${typeName(lc[k])}`, { loc: here(lc, k, file) });
+      }
+    }
+    return {
+      loop: loop ?? undefined,
+      loopVar,
+      loopLabel: typeof lc.label === 'string' ? lc.label : undefined,
+      loopIndexVar: lc.index_var as string | undefined,
+      loopExtended: boolish(lc.extended, 'loop_control.extended', here(lc, 'extended', file)),
+    };
   }
 }
 
