@@ -51,7 +51,7 @@ export function serialBatches(play: Pick<Play, 'serial'>, hosts: string[]): stri
 
 /** How to reach a host, from Ansible's connection variables. */
 export function connectionSpec(inventory: Inventory, name: string, trace?: (line: string) => void): ConnectionSpec {
-  const v = inventory.hostVars(name);
+  const v = { ...inventory.connectionDefaults, ...inventory.hostVars(name) };
   const str = (k: string): string | undefined => (v[k] === undefined || v[k] === null ? undefined : String(v[k]));
   const implicitLocal = inventory.implicitHost?.(name) && (name === 'localhost' || name === '127.0.0.1');
   const connection = str('ansible_connection') ?? (implicitLocal ? 'local' : 'ssh');
@@ -63,13 +63,19 @@ export function connectionSpec(inventory: Inventory, name: string, trace?: (line
     port: v.ansible_port !== undefined ? Number(v.ansible_port) : undefined,
     user: str('ansible_user') ?? str('ansible_ssh_user'),
     privateKeyFile: key ? key.replace(/^~(?=\/)/, homedir()) : undefined,
-    commonArgs: str('ansible_ssh_common_args') ? shlexSplit(str('ansible_ssh_common_args')!, { error: (m) => new InventoryError(`ansible_ssh_common_args of host '${name}': ${m}`) }) : undefined,
+    commonArgs: sshArgs(name, str('ansible_ssh_common_args'), str('ansible_ssh_extra_args')),
     become: v.ansible_become === true || v.ansible_become === 'true' || v.ansible_become === 'yes',
     becomeUser: str('ansible_become_user'),
     connectTimeoutSec: v.ansible_timeout !== undefined ? Number(v.ansible_timeout) : 10,
     hostKeyChecking: hostKeyChecking(v.ansible_host_key_checking ?? v.ansible_ssh_host_key_checking ?? process.env.ANSIBLE_HOST_KEY_CHECKING),
     trace,
   };
+}
+
+function sshArgs(name: string, common: string | undefined, extra: string | undefined): string[] | undefined {
+  const split = (s: string, v: string) => shlexSplit(s, { error: (m) => new InventoryError(`${v} of host '${name}': ${m}`) });
+  const all = [...(common ? split(common, 'ansible_ssh_common_args') : []), ...(extra ? split(extra, 'ansible_ssh_extra_args') : [])];
+  return all.length ? all : undefined;
 }
 
 /**

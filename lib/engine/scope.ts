@@ -13,6 +13,7 @@ export const MAGIC_VARS = [
   'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'hostvars', 'play_hosts', 'ansible_play_hosts',
   'ansible_play_hosts_all', 'ansible_play_batch', 'ansible_check_mode', 'bosun_check_mode', 'ansible_diff_mode',
   'ansible_verbosity', 'playbook_dir', 'inventory_dir', 'inventory_file', 'role_path', 'role_name', 'ansible_play_name', 'omit',
+  'ansible_version',
 ] as const;
 export type MagicVar = (typeof MAGIC_VARS)[number];
 
@@ -25,6 +26,12 @@ export const ENGINE_NAMES: ReadonlySet<string> = new Set<string>([
   ...Object.keys(factVars(UNKNOWN_FACTS)),
   'ansible_loop_var', 'item', 'this', 'true', 'false', 'null', 'undefined',
 ]);
+
+/**
+ * `ansible_version`: the Ansible release whose semantics bosun follows (and its differential suite checks),
+ * so a role's `ansible_version.full is version('2.9', '>=')` guard takes the branch it takes on 2.14.
+ */
+export const ANSIBLE_VERSION = { string: '2.14.18', full: '2.14.18', major: 2, minor: 14, revision: 18 } as const;
 
 /** The placeholder `omit` renders to; an argument holding it is dropped. */
 export const OMIT = '__omit_place_holder__';
@@ -129,7 +136,8 @@ export class Variables {
         get: () => (cached ??= this.playScope(h, play, playHosts, undefined, [])),
       });
     }
-    const groupNames = (inv.host(host)?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped');
+    // Ansible 2.14: sorted, every group but 'all' — an ungrouped host's group_names is ['ungrouped']
+    const groupNames = (inv.host(host)?.groups ?? []).filter((g) => g !== 'all').sort();
     return {
       inventory_hostname: host,
       inventory_hostname_short: shortName(host),
@@ -150,6 +158,7 @@ export class Variables {
       role_path: role?.path ?? null,
       role_name: role?.name ?? null,
       ansible_play_name: play.name,
+      ansible_version: { ...ANSIBLE_VERSION },
       omit: OMIT,
     };
   }

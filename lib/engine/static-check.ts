@@ -11,6 +11,7 @@ import { keyLoc } from '../loaders/yaml.js';
 import { languageOf } from './template-lang.js';
 import { checkTemplate as checkJinja, templateRoots as jinjaRoots } from './jinja/index.js';
 import { ENGINE_NAMES } from './scope.js';
+import { globToRegExp } from '../loaders/patterns.js';
 
 // Each string is checked twice (syntax, then the names it reads): parse it once. Only this file's
 // read-only walks see these trees (Handlebars' compiler rewrites the trees it compiles).
@@ -124,7 +125,11 @@ export function checkUndefinedVariables(
       for (const node of nodes) {
         const local = new Set(scopeNames);
         for (const k of Object.keys(node.vars ?? {})) local.add(k);
-        if ((node.kind === 'module' || node.kind === 'set_fact') && node.loopVar) local.add(node.loopVar);
+        if ((node.kind === 'module' || node.kind === 'set_fact') && node.loopVar) {
+          local.add(node.loopVar);
+          if (node.loopIndexVar) local.add(node.loopIndexVar);
+          if (node.loopExtended) local.add('ansible_loop');
+        }
         if (node.kind === 'block') {
           check(node.block, local);
           check(node.rescue, local);
@@ -206,4 +211,22 @@ export function listTasks(play: Play, tags: string[], skipTags: string[]): Array
   };
   for (const s of play.sections) walk(s.tasks, play.tags);
   return out;
+}
+
+/** --start-at-task: a task's name (with or without `role : `) equals the pattern or matches it as a glob (Ansible's fnmatch). */
+export function startAtMatches(pattern: string, name: string | undefined, title: string): boolean {
+  if (name === pattern || title === pattern) return true;
+  const re = globToRegExp(pattern);
+  return (name !== undefined && re.test(name)) || re.test(title);
+}
+
+/** True when some task of the playbook (includes are loaded statically) is where --start-at-task starts. */
+export function hasStartTask(plays: Play[], pattern: string): boolean {
+  const walk = (nodes: TaskNode[]): boolean =>
+    nodes.some((n) => {
+      if (n.kind === 'block') return walk(n.block) || walk(n.rescue) || walk(n.always);
+      const name = n.name ?? n.written ?? (n.kind === 'module' ? n.module : n.kind);
+      return startAtMatches(pattern, name, n.role ? `${n.role.name} : ${name}` : name);
+    });
+  return plays.some((p) => p.sections.some((s) => walk(s.tasks)));
 }
