@@ -7,6 +7,7 @@ import { flagsOf, parseArgsError } from './hints.js';
 import { parseYaml } from '../loaders/yaml.js';
 import { parseKeyValues, type Vars } from '../engine/vars.js';
 import { configureVault } from '../vault/vault.js';
+import { checkControlDir, configureControl, parsePersist } from '../executor/control-master.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Prestart } from '../engine/prestart.js';
 import type { ConnectionSpec } from '../executor/types.js';
@@ -31,6 +32,11 @@ export const RUN_HELP = `usage: bosun run PLAYBOOK [-i INVENTORY] [options]
       --profile             per-task/per-host timing summary at the end
       --roles-path DIR      extra role directory (also BOSUN_ROLES_PATH)
       --vault-password-file F  decrypts vault files and !vault values (also BOSUN_VAULT_PASSWORD_FILE)
+      --ssh-control-persist T  keep each host's ssh connection open T after the run (seconds, 10m, yes)
+                            for the next run to reuse; 0 or no: none (default 60, as Ansible;
+                            also BOSUN_SSH_CONTROL_PERSIST, inventory var bosun_ssh_control_persist)
+      --ssh-control-path-dir D  private directory of those connections' sockets (default ~/.bosun/cp;
+                            also BOSUN_SSH_CONTROL_PATH_DIR, inventory var ansible_control_path_dir)
   -v, -vv, -vvv             more output: results and durations; task paths; every remote request (secrets masked)
 
 exit codes: 0 ok, 1 error, 2 a host failed, 3 a host unreachable, 4 parse error, 5 bad options, 99 interrupted, 250 unexpected`;
@@ -54,6 +60,9 @@ export interface RunCliOptions {
   output: 'text' | 'json';
   profile: boolean;
   rolesPath: string[];
+  /** --ssh-control-persist in seconds (0 = off); undefined: environment or default. */
+  controlPersistSec?: number;
+  controlPathDir?: string;
   verbosity: number;
   help: boolean;
 }
@@ -91,6 +100,12 @@ export function parseExtraVars(s: string): Vars {
   return kv;
 }
 
+const nonEmpty = (s: string | undefined): string | undefined => (s ? resolve(s) : undefined);
+
+function controlPersist(s: string | undefined, what: string): number | undefined {
+  return s === undefined || s === '' ? undefined : parsePersist(s, what);
+}
+
 export function parseRunArgs(argv: string[]): RunCliOptions {
   let parsed;
   try {
@@ -117,6 +132,8 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
         profile: { type: 'boolean' },
         'roles-path': { type: 'string', multiple: true },
         'vault-password-file': { type: 'string' },
+        'ssh-control-persist': { type: 'string' },
+        'ssh-control-path-dir': { type: 'string' },
         verbose: { type: 'boolean', short: 'v', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
@@ -160,6 +177,8 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
     output,
     profile: v.profile ?? false,
     rolesPath: v['roles-path'] ?? [],
+    controlPersistSec: controlPersist(v['ssh-control-persist'], '--ssh-control-persist') ?? controlPersist(process.env.BOSUN_SSH_CONTROL_PERSIST, 'BOSUN_SSH_CONTROL_PERSIST'),
+    controlPathDir: nonEmpty(v['ssh-control-path-dir']) ?? nonEmpty(process.env.BOSUN_SSH_CONTROL_PATH_DIR),
     verbosity: (v.verbose ?? []).length,
     help: false,
   };
@@ -205,6 +224,9 @@ async function runParsed(o: RunCliOptions, io: IO): Promise<number> {
   const playbookFile = resolve(o.playbook);
   if (!existsSync(playbookFile)) throw new OptionsError(`playbook not found: ${o.playbook}`);
   if (o.inventory && !existsSync(o.inventory)) throw new OptionsError(`inventory not found: ${o.inventory}`);
+  // run-wide ssh connection reuse; inventory variables still decide per host
+  if (o.controlPathDir) checkControlDir(o.controlPathDir, '--ssh-control-path-dir');
+  configureControl({ persistSec: o.controlPersistSec, dir: o.controlPathDir });
   const inventory = o.inventory ? Inventory.load(o.inventory, { playbookDir: dirname(playbookFile) }) : Inventory.empty({ playbookDir: dirname(playbookFile) });
   // The ssh handshakes (the run's largest fixed cost) start as soon as the first remote play's header
   // is read, and overlap loading and checking the rest; bad input found meanwhile closes those

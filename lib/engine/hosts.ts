@@ -1,11 +1,13 @@
 // Which hosts a play runs on, in which serial batches, and how each is reached: shared by the
 // runner and by the prestart (prestart.ts), which needs them before the runner exists.
 import { homedir } from 'node:os';
+import { resolve } from 'node:path';
 import type { Play } from './ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { ConnectionSpec } from '../executor/types.js';
 import type { TemplateEngine } from './template.js';
 import { buildScope, type Vars } from './vars.js';
+import { checkControlDir, parsePersist } from '../executor/control-master.js';
 
 /** Hosts of a play, after --limit. `hosts:` may use play vars and extra vars (as Ansible). */
 export function selectPlayHosts(
@@ -65,8 +67,19 @@ export function connectionSpec(inventory: Inventory, name: string, trace?: (line
     become: v.ansible_become === true || v.ansible_become === 'true' || v.ansible_become === 'yes',
     becomeUser: str('ansible_become_user'),
     connectTimeoutSec: v.ansible_timeout !== undefined ? Number(v.ansible_timeout) : 10,
+    // connection reuse across runs (lib/executor/control-master.ts); unset: the run-wide setting
+    controlPersistSec: v.bosun_ssh_control_persist !== undefined ? parsePersist(v.bosun_ssh_control_persist, `host ${name}: bosun_ssh_control_persist`) : undefined,
+    controlPathDir: controlDirVar(name, str('ansible_control_path_dir')),
     trace,
   };
+}
+
+/** ansible_control_path_dir, ~ expanded; checked before any host is touched. */
+function controlDirVar(host: string, dir: string | undefined): string | undefined {
+  if (!dir) return undefined;
+  const d = resolve(dir.replace(/^~(?=\/|$)/, homedir()));
+  checkControlDir(d, `host ${host}: ansible_control_path_dir`);
+  return d;
 }
 
 /** Shell-like word splitting without evaluation, for ansible_ssh_common_args. */

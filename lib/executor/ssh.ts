@@ -9,6 +9,7 @@ import { $, type ProcessPromise } from 'zx/core';
 import type { Connection, ConnectionSpec, ConnectionStats, ExecOptions, ExecResult } from './types.js';
 import { mask } from './types.js';
 import { bootstrapCommand, dispatcherLoop } from './channel-script.js';
+import { controlPlan } from './control-master.js';
 import { TimeoutError, UnreachableError } from '../errors.js';
 
 export interface SshOptions {
@@ -214,7 +215,9 @@ export class SshConnection implements Connection {
     const s = this.spec;
     // ssh keeps the FIRST value of an option: the inventory's ansible_ssh_common_args go before
     // bosun's defaults so they can override them (StrictHostKeyChecking, ConnectTimeout, …).
-    const args = ['-T', '-o', 'BatchMode=yes', ...(s.commonArgs ?? []), '-o', `ConnectTimeout=${s.connectTimeoutSec ?? 10}`];
+    // Control* options come from control-master.ts (a master that outlives the run, or none).
+    const control = controlPlan(s);
+    const args = ['-T', '-o', 'BatchMode=yes', ...control.userArgs, ...control.controlArgs, '-o', `ConnectTimeout=${s.connectTimeoutSec ?? 10}`];
     if (s.knownHostsFile) args.push('-o', `UserKnownHostsFile=${s.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes');
     else args.push('-o', 'StrictHostKeyChecking=accept-new');
     args.push('-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3');

@@ -69,6 +69,13 @@ export interface ConnectionSpec {
   connectTimeoutSec?: number;
   /** Path of a known_hosts file; default: ~/.ssh/known_hosts with StrictHostKeyChecking=accept-new. */
   knownHostsFile?: string;
+  /**
+   * Seconds the host's ControlMaster outlives the run (0: none); undefined: Control* options in
+   * commonArgs, else the run-wide setting (lib/executor/control-master.ts).
+   */
+  controlPersistSec?: number;
+  /** Directory of the ControlMaster sockets (ansible_control_path_dir); default: run-wide setting. */
+  controlPathDir?: string;
   /** Trace hook for -vvv: called with each request's (masked) script. */
   trace?: (line: string) => void;
 }
