@@ -60,7 +60,8 @@ export const DEFAULT_DOMAIN = 'lab.local';
 export const DEFAULT_SUBNET = '10.66.0.0/24';
 /** Every lab lives inside this /16; a blackhole route for it keeps lab traffic on the machine. */
 export const LAB_COVER = '10.66.0.0/16';
-export const MAX_HOSTS = 50;
+/** 200: the benchmark's scale labs (issue 19); addresses .11-.210 of the /24. */
+export const MAX_HOSTS = 200;
 const SSHD_WAIT_MS = 20_000;
 const OVERLAYFS_MAGIC = 0x794c7630;
 

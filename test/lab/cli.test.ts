@@ -21,7 +21,7 @@ t.test('bad options are OptionsError with a one-line message', async (t) => {
     [['fly'], /unknown subcommand 'fly'/],
     [['up'], /expected the number of hosts/],
     [['up', 'three'], /got 'three'/],
-    [['up', '0', '--name', NAME], /integer from 1 to 50/],
+    [['up', '0', '--name', NAME], /integer from 1 to 200/],
     [['up', '2', '--color', 'red'], /unknown option '--color' \(supported: --domain, --subnet, --name\)/],
     [['up', '2', '--subnet'], /--subnet needs a value/],
     [['up', '2', '--subnet=192.168.1.0/24'], /inside 10\.66\.0\.0\/16/],
