@@ -413,25 +413,34 @@ export class Runner {
   private magic(host: string, play: Play, playHosts: string[], role: ModuleTask['role']): Vars {
     const st = this.host(host);
     const inv = this.inventory;
-    const hostvarsObj: Vars = {};
-    // the implicit localhost is in hostvars too (set_fact on localhost, read by other hosts)
-    const names = inv.hosts().includes('localhost') ? inv.hosts() : [...inv.hosts(), 'localhost'];
-    for (const h of names) {
-      let cached: Vars | undefined;
-      Object.defineProperty(hostvarsObj, h, {
-        enumerable: true,
-        get: () => (cached ??= h === host ? this.playScope(h, play, playHosts, undefined, []) : this.playScope(h, play, playHosts, undefined, [])),
-      });
-    }
+    // hostvars: every host's scope, built on first access. A Proxy, not one getter per host: this
+    // object is made for every scope (each host, each task), and n getters each time made a play's
+    // variables cost O(hosts²) (bench, 100-200 hosts).
+    let names: string[] | undefined;
+    const hostNames = (): string[] =>
+      // the implicit localhost is in hostvars too (set_fact on localhost, read by other hosts)
+      (names ??= inv.hosts().includes('localhost') ? inv.hosts() : [...inv.hosts(), 'localhost']);
+    const cache = new Map<string, Vars>();
+    const known = (h: string | symbol): h is string => typeof h === 'string' && (inv.hasHost(h) || h === 'localhost');
+    const scopeOf = (h: string): Vars => {
+      let v = cache.get(h);
+      if (!v) cache.set(h, (v = this.playScope(h, play, playHosts, undefined, [])));
+      return v;
+    };
+    const hostvarsObj: Vars = new Proxy({} as Vars, {
+      get: (_t, h) => (known(h) ? scopeOf(h) : undefined),
+      has: (_t, h) => known(h),
+      ownKeys: () => hostNames(),
+      getOwnPropertyDescriptor: (_t, h) => (known(h) ? { value: scopeOf(h), enumerable: true, configurable: true, writable: false } : undefined),
+    });
     const groupNames = (inv.host(host)?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped');
-    return {
+    let active: string[] | undefined;
+    const magic: Vars = {
       inventory_hostname: host,
       inventory_hostname_short: shortName(host),
       groups: inv.groupsMap(),
       group_names: groupNames,
       hostvars: hostvarsObj,
-      play_hosts: this.active(playHosts),
-      ansible_play_hosts: this.active(playHosts),
       ansible_play_hosts_all: playHosts,
       ansible_play_batch: playHosts,
       ansible_check_mode: this.opts.check,
@@ -447,6 +456,11 @@ export class Runner {
       omit: '__omit_place_holder__',
       ...(st.facts ? {} : {}),
     };
+    // the hosts still active, when a template asks (an O(hosts) filter per scope otherwise)
+    for (const k of ['play_hosts', 'ansible_play_hosts']) {
+      Object.defineProperty(magic, k, { enumerable: true, configurable: true, get: () => (active ??= this.active(playHosts)) });
+    }
+    return magic;
   }
 
   private playScope(host: string, play: Play, playHosts: string[], role: ModuleTask['role'], blockVars: Vars[], extra?: Vars): Vars {
@@ -1075,14 +1089,16 @@ export class Runner {
       registered = { ...(outcome.result ?? {}), changed, failed, ...(msg !== undefined ? { msg } : {}) };
       if (skippedCheck) registered.skipped = true;
       // changed_when/failed_when/until see the result under its register name, and its keys directly (Ansible semantics)
-      const evalVars = extendScope(vars, { ...registered, ...(node.register ? { [node.register]: registered } : {}) });
+      // built only for a task that has conditions: a copy of the whole scope per task and host otherwise
+      const evalVars = () => (evalScope ??= extendScope(vars, { ...registered, ...(node.register ? { [node.register]: registered } : {}) }));
+      let evalScope: Vars | undefined;
       try {
         if (node.changedWhen && !skippedCheck) {
-          changed = node.changedWhen.every((c) => evalBool(c, evalVars));
+          changed = node.changedWhen.every((c) => evalBool(c, evalVars()));
           registered.changed = changed;
         }
         if (node.failedWhen && !skippedCheck) {
-          failed = node.failedWhen.some((c) => evalBool(c, evalVars));
+          failed = node.failedWhen.some((c) => evalBool(c, evalVars()));
           registered.failed = failed;
           if (!failed) delete registered.msg;
           if (failed && !msg) msg = 'failed_when condition was true';

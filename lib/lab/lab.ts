@@ -62,7 +62,7 @@ export const DEFAULT_SUBNET = '10.66.0.0/24';
 export const LAB_COVER = '10.66.0.0/16';
 /** 200: the benchmark's scale labs (issue 19); addresses .11-.210 of the /24. */
 export const MAX_HOSTS = 200;
-const SSHD_WAIT_MS = 20_000;
+const SSHD_WAIT_MS = 60_000;
 const OVERLAYFS_MAGIC = 0x794c7630;
 
 // ---------------------------------------------------------------------------------------------
@@ -468,7 +468,8 @@ async function waitForSsh(state: LabState, h: LabHost, timeoutMs = SSHD_WAIT_MS)
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    const r = await run('ssh', [...sshArgs(state, h.name, { connectTimeoutSec: 2 }), 'true'], { timeoutMs: 5000 });
+    // generous per attempt: on a loaded 2-core machine a key exchange can take seconds
+    const r = await run('ssh', [...sshArgs(state, h.name, { connectTimeoutSec: 5 }), 'true'], { timeoutMs: 15_000 });
     if (r.code === 0) return;
     last = r.stderr.trim();
     if ((await netnsPids(h.netns)).length === 0) break; // sshd died: no point in waiting
@@ -625,7 +626,14 @@ async function createLab(state: LabState): Promise<void> {
   fs.writeFileSync(state.knownHostsFile, known.join('\n') + '\n');
 
   for (const h of state.hosts) await spawnHost(state, h);
-  await Promise.all(state.hosts.map((h) => waitForSsh(state, h)));
+  // At most 16 probes at once: 200 parallel key exchanges on 2 cores starve each other past any
+  // deadline; each host's deadline starts with its own wait.
+  const queue = [...state.hosts];
+  await Promise.all(
+    Array.from({ length: Math.min(16, queue.length) }, async () => {
+      for (let h = queue.shift(); h; h = queue.shift()) await waitForSsh(state, h);
+    }),
+  );
 }
 
 /** Removes a lab: processes, namespaces, veths, bridge, files. Safe to run twice or on a half-built lab. */
