@@ -11,7 +11,7 @@ async function onSignal(sig: NodeJS.Signals): Promise<void> {
   process.stderr.write(`\n[bosun] ${sig}: stopping, closing connections\n`);
   controller.abort();
   try {
-    const { closeAll } = await import('../lib/executor/ssh.js');
+    const { closeAll } = await import('../lib/executor/live.js');
     await closeAll();
   } finally {
     process.exit(99);

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { OptionsError, EnvironmentError } from '../errors.js';
-import type { IO } from './run.js';
+import type { IO } from './io.js';
 
 const pexec = promisify(execFile);
 

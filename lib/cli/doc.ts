@@ -8,7 +8,7 @@ import { OptionsError, closest } from '../errors.js';
 import { ENGINE_ACTIONS, canonicalModuleName, getModule, isModule, moduleNames } from '../modules/index.js';
 import type { AnyModule, ArgSpec } from '../modules/types.js';
 import { flagsOf, parseArgsError } from './hints.js';
-import type { IO } from './run.js';
+import type { IO } from './io.js';
 
 export const DOC_HELP = `usage: bosun doc                 list modules with their short description
        bosun doc MODULE          arguments (type, default, required, choices, aliases), check/diff support, examples

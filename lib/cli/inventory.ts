@@ -8,7 +8,7 @@ import { Inventory } from '../loaders/inventory.js';
 import { Masker } from '../output/mask.js';
 import { configureVault, isVaulted } from '../vault/vault.js';
 import { flagsOf, parseArgsError } from './hints.js';
-import type { IO } from './run.js';
+import type { IO } from './io.js';
 
 export const INVENTORY_HELP = `usage: bosun inventory -i INVENTORY (--graph [GROUP] | --host HOST | --list) [--vars] [--vault-password-file F]
 

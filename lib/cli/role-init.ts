@@ -6,7 +6,7 @@ import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
 import { OptionsError } from '../errors.js';
 import { flagsOf, parseArgsError } from './hints.js';
-import type { IO } from './run.js';
+import type { IO } from './io.js';
 
 export const ROLE_HELP = `usage: bosun role init NAME [--path DIR]
 

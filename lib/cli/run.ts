@@ -4,13 +4,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve, dirname } from 'node:path';
 import { OptionsError, ParseError } from '../errors.js';
 import { flagsOf, parseArgsError } from './hints.js';
+import type { IO } from './io.js';
 import { parseYaml } from '../loaders/yaml.js';
 import { parseKeyValues, type Vars } from '../engine/vars.js';
 import { configureVault } from '../vault/vault.js';
 import { checkControlDir, configureControl, parsePersist } from '../executor/control-master.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Prestart } from '../engine/prestart.js';
-import type { ConnectionSpec } from '../executor/types.js';
 
 export const RUN_HELP = `usage: bosun run PLAYBOOK [-i INVENTORY] [options]
 
@@ -184,14 +184,7 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
   };
 }
 
-export interface IO {
-  out: (s: string) => void;
-  err: (s: string) => void;
-  isTTY: boolean;
-  signal?: AbortSignal;
-  /** Answers for --step (default: process.stdin). */
-  stdin?: NodeJS.ReadableStream;
-}
+export type { IO } from './io.js';
 
 /** Runs a playbook; returns the exit code. Throws BosunError for parse/option errors (bin maps them). */
 export async function runCommand(argv: string[], io: IO): Promise<number> {
@@ -237,9 +230,9 @@ async function runParsed(o: RunCliOptions, io: IO): Promise<number> {
     // Handlebars is loaded only for a templated `hosts:`; ssh is imported now, not when the play
     // header is read: the loader, mostly synchronous, would keep that import waiting
     const templates = () => import('../engine/template.js').then(({ TemplateEngine }) => new TemplateEngine());
-    const { SshConnection } = await import('../executor/ssh.js');
-    const connect = (spec: ConnectionSpec) => new SshConnection(spec);
-    prestart = new Prestart(inventory, { templates, extraVars: o.extraVars, limit: o.limit, forks: o.forks, verbosity: o.verbosity, connect });
+    const { createConnection } = await import('../executor/registry.js');
+    await import('../executor/ssh.js');
+    prestart = new Prestart(inventory, { templates, extraVars: o.extraVars, limit: o.limit, forks: o.forks, verbosity: o.verbosity, connect: createConnection });
   }
   try {
     return await prepareAndRun(o, io, playbookFile, inventory, prestart);

@@ -3,7 +3,7 @@
 // asking, anything else (Enter included) skips it. Answers are read line by line from stdin, so a
 // script can drive it (`printf 'y\nn\nc\n' | bosun run … --step`); at end of input every task is skipped.
 import { createInterface, type Interface } from 'node:readline';
-import type { TaskInfo } from '../engine/runner.js';
+import type { TaskInfo } from '../engine/report.js';
 
 export interface Stepper {
   /** RunOptions.step */

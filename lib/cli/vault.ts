@@ -12,7 +12,7 @@ import { OptionsError, VaultError } from '../errors.js';
 import { writeFileAtomic } from '../pki/lock.js';
 import { decrypt, encrypt, isVaulted } from '../vault/crypto.js';
 import { PASSWORD_ENV, readPasswordFile } from '../vault/vault.js';
-import type { IO } from './run.js';
+import type { IO } from './io.js';
 
 export const VAULT_HELP = `usage: bosun vault COMMAND [options] FILE...
 

@@ -2,7 +2,7 @@
 // runner and by the prestart (prestart.ts), which needs them before the runner exists.
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import type { Play } from './ast.js';
+import type { Play } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { ConnectionSpec } from '../executor/types.js';
 import type { TemplateEngine } from './template.js';
@@ -54,7 +54,7 @@ export function connectionSpec(inventory: Inventory, name: string, trace?: (line
   const v = inventory.hostVars(name);
   const str = (k: string): string | undefined => (v[k] === undefined || v[k] === null ? undefined : String(v[k]));
   const implicitLocal = inventory.implicitHost?.(name) && (name === 'localhost' || name === '127.0.0.1');
-  const connection = (str('ansible_connection') ?? (implicitLocal ? 'local' : 'ssh')) as 'local' | 'ssh';
+  const connection = str('ansible_connection') ?? (implicitLocal ? 'local' : 'ssh');
   const key = str('ansible_ssh_private_key_file') ?? str('ansible_private_key_file');
   return {
     name,

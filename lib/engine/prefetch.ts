@@ -14,6 +14,12 @@ import { withExec, type Connection, type ExecOptions, type ExecResult } from '..
 import type { ProbeRequest } from '../modules/types.js';
 import { probeOnce, type FileProbe, type ProbeOptions } from '../modules/util/remote-file.js';
 import { batchProbeScript, parseBatch } from '../modules/util/probe-batch.js';
+import type { ModuleTask, TaskNode } from '../ast.js';
+import type { AnyModule } from '../modules/types.js';
+import { getModule } from '../modules/index.js';
+import { evalBool } from './expr.js';
+import { childScope, type Scope } from './scope.js';
+import type { Vars } from './vars.js';
 
 /** Probes fetched ahead per request, besides the one asked for. */
 export const LOOKAHEAD = 16;
@@ -97,4 +103,93 @@ export class ProbeCache {
     // The first item failing (unreadable path…) is asked again alone: its error is the module's.
     return results[0] ?? probeOnce(conn, path, opts);
   }
+}
+
+// ------------------------------------------------------------------ the look-ahead
+
+/** Where the runner's lockstep walk is: a task list and the index of the task running now. */
+export interface LookaheadFrame {
+  tasks: TaskNode[];
+  index: number;
+  scope: Scope;
+  playHosts: string[];
+}
+
+/** What the look-ahead needs from the run. */
+export interface LookaheadEnv {
+  check: boolean;
+  diff: boolean;
+  /** --tags / --skip-tags selection. */
+  selected(tags: string[]): boolean;
+  /** A host's variables in a scope (runner's precedence). */
+  vars(host: string, scope: Scope, playHosts: string[], role: ModuleTask['role'], blockVars: Vars[]): Vars;
+  /** A task's arguments rendered and validated (throws when not knowable yet). */
+  args(mod: AnyModule, node: ModuleTask, vars: Vars): Record<string, unknown>;
+}
+
+/** Whether a task's conditions hold with the variables as they are now (unknown counts as yes). */
+function mayRun(scope: Scope, vars: Vars): boolean {
+  try {
+    return scope.inherited.when.every((c) => evalBool(c, vars));
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * The file probes the tasks after the current one will make on `host`, as far as they can be
+ * known now: module tasks that declare probes(), on the same channel (become, delegate_to),
+ * without a loop, whose arguments render with the host's variables as they are now. A guess
+ * that turns out wrong only costs a request (prefetch.ts).
+ */
+export async function upcomingProbes(host: string, current: Scope, frames: readonly LookaheadFrame[], env: LookaheadEnv): Promise<ProbeRequest[]> {
+  const out: ProbeRequest[] = [];
+  const same = (s: Scope) =>
+    s.inherited.become === current.inherited.become && s.inherited.becomeUser === current.inherited.becomeUser && s.inherited.delegateTo === undefined;
+  let scanned = 0;
+  // one variable scope per role and block-vars chain (building one per task is most of the cost)
+  const scopes = new Map<unknown, Map<unknown, Vars>>();
+  const varsFor = (scope: Scope, playHosts: string[], role: ModuleTask['role'], blockVars: Vars[]): Vars => {
+    let byRole = scopes.get(blockVars);
+    if (!byRole) scopes.set(blockVars, (byRole = new Map()));
+    let v = byRole.get(role);
+    if (!v) byRole.set(role, (v = env.vars(host, scope, playHosts, role, blockVars)));
+    return v;
+  };
+  const visit = async (nodes: TaskNode[], scope: Scope, playHosts: string[]): Promise<boolean> => {
+    for (const node of nodes) {
+      if (out.length >= LOOKAHEAD || ++scanned > 4 * LOOKAHEAD) return false;
+      const inner = childScope(scope, node);
+      if (node.kind === 'block') {
+        if (!(await visit(node.block, inner, playHosts))) return false;
+        if (!(await visit(node.always, inner, playHosts))) return false;
+        continue;
+      }
+      if (node.kind !== 'module') continue;
+      if (!scope.handler && !env.selected(inner.inherited.tags)) continue;
+      const mod = await getModule(node.module);
+      const vars = varsFor(scope, playHosts, node.role, inner.blockVars);
+      if (!mod.probes) {
+        // A task that runs something unpredictable (command, shell) will outdate whatever is
+        // fetched for the tasks behind it: stop there unless it is skipped (as far as known now).
+        const mayChange = mod.doc.check !== 'full' && !(inner.inherited.checkMode ?? env.check);
+        if (mayChange && mayRun(inner, vars)) return false;
+        continue;
+      }
+      // no_log: its paths stay out of other tasks' (traced) requests
+      if (node.loop !== undefined || !same(inner) || mod.runsOn === 'control' || inner.inherited.noLog) continue;
+      try {
+        const args = env.args(mod, node, vars);
+        out.push(...mod.probes(args, { diff: (inner.inherited.diff ?? true) && env.diff }));
+      } catch {
+        // not knowable yet (a variable registered later, bad args): that task probes on its own
+      }
+    }
+    return true;
+  };
+  for (let f = frames.length - 1; f >= 0; f--) {
+    const { tasks, index, scope, playHosts } = frames[f]!;
+    if (!(await visit(tasks.slice(index + 1), scope, playHosts))) break;
+  }
+  return out;
 }

@@ -3,13 +3,14 @@
 // start as soon as the loader has read that play's header (hosts, vars, serial, connection), with
 // the read-only fact probe riding on each bootstrap. Nothing on a host changes before the runner
 // executes a task; a run that stops before that (bad input: exit 4) closes these channels.
-import type { Play } from './ast.js';
+import type { Play } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Connection, ConnectionSpec } from '../executor/types.js';
 import type { Facts } from '../modules/types.js';
 import type { TemplateEngine } from './template.js';
 import { connectionSpec, selectPlayHosts, serialBatches } from './hosts.js';
 import { gatherFacts } from './facts.js';
+import { connectionType, createConnection } from '../executor/registry.js';
 import type { Vars } from './vars.js';
 
 export interface PrestartOptions {
@@ -19,7 +20,7 @@ export interface PrestartOptions {
   limit?: string;
   forks: number;
   verbosity: number;
-  /** Test hook: creates the connection (default: SshConnection). */
+  /** Test hook: creates the connection (default: the registry's transport). */
   connect?: (spec: ConnectionSpec) => Connection | Promise<Connection>;
 }
 
@@ -56,7 +57,7 @@ export class Prestart {
         const hosts = selectPlayHosts(play, this.inventory, templates, this.opts.extraVars, this.opts.limit);
         return serialBatches(play, hosts)[0]!
           .map((h) => connectionSpec(this.inventory, h))
-          .filter((s) => s.connection === 'ssh');
+          .filter((s) => connectionType(s.connection)?.prestart);
       } catch {
         return undefined;
       }
@@ -81,12 +82,7 @@ export class Prestart {
   }
 
   private async start(specs: ConnectionSpec[], facts: boolean): Promise<void> {
-    let connect: (spec: ConnectionSpec) => Connection | Promise<Connection>;
-    if (this.opts.connect) connect = this.opts.connect;
-    else {
-      const { SshConnection } = await import('../executor/ssh.js');
-      connect = (spec) => new SshConnection(spec);
-    }
+    const connect = this.opts.connect ?? createConnection;
     for (const spec of specs) {
       if (this.closed) return;
       const buffered: string[] = [];

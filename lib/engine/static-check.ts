@@ -4,19 +4,11 @@
 import Handlebars from 'handlebars';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { Play, Playbook, TaskNode } from './ast.js';
+import type { Play, Playbook, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import { MissingFileError, TemplateError, type SourceLocation } from '../errors.js';
 import { keyLoc } from '../loaders/yaml.js';
-
-const MAGIC = new Set([
-  'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'hostvars', 'play_hosts', 'ansible_play_hosts',
-  'ansible_play_hosts_all', 'ansible_play_batch', 'ansible_check_mode', 'bosun_check_mode', 'ansible_diff_mode',
-  'ansible_verbosity', 'playbook_dir', 'inventory_dir', 'inventory_file', 'role_path', 'role_name', 'ansible_play_name', 'omit',
-  'ansible_facts', 'ansible_os_family', 'ansible_distribution', 'ansible_distribution_version', 'ansible_distribution_major_version',
-  'ansible_hostname', 'ansible_fqdn', 'ansible_architecture', 'ansible_user_id', 'ansible_service_mgr', 'ansible_loop_var',
-  'item', 'this', 'true', 'false', 'null', 'undefined',
-]);
+import { ENGINE_NAMES } from './scope.js';
 
 // Each string is checked twice (syntax, then the names it reads): parse it once. Only this file's
 // read-only walks see these trees (Handlebars' compiler rewrites the trees it compiles).
@@ -108,7 +100,7 @@ export function checkUndefinedVariables(
   extraVars: Record<string, unknown>,
   _renderer: unknown,
 ): void {
-  const known = new Set<string>([...MAGIC, ...definedNames, ...Object.keys(extraVars)]);
+  const known = new Set<string>([...ENGINE_NAMES, ...definedNames, ...Object.keys(extraVars)]);
   for (const h of inventory.hosts()) for (const k of Object.keys(inventory.hostVars(h))) known.add(k);
   for (const g of inventory.groupNames()) known.add(g);
   for (const play of playbook.plays) {

@@ -1,7 +1,8 @@
 // Local connection: runs requests on the control node with /bin/sh. Same contract as SSH.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import type { Connection, ConnectionStats, ExecOptions, ExecResult } from './types.js';
 import { mask } from './types.js';
+import { openConnections } from './live.js';
 import { TimeoutError } from '../errors.js';
 
 export class LocalConnection implements Connection {
@@ -11,6 +12,9 @@ export class LocalConnection implements Connection {
     readonly host: string = 'localhost',
     private readonly trace?: (line: string) => void,
   ) {}
+
+  /** Requests running now: close() (SIGINT) ends them. */
+  private readonly running = new Set<ChildProcess>();
 
   async open(): Promise<void> {}
 
@@ -25,6 +29,8 @@ export class LocalConnection implements Connection {
         env: { ...process.env, BOSUN_SCRIPT: script },
         stdio: ['pipe', 'pipe', 'pipe'],
       });
+      this.running.add(child);
+      openConnections.add(this);
       const out: Buffer[] = [];
       const err: Buffer[] = [];
       let timer: NodeJS.Timeout | undefined;
@@ -38,10 +44,14 @@ export class LocalConnection implements Connection {
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => {
         if (timer) clearTimeout(timer);
+        this.running.delete(child);
+        if (!this.running.size) openConnections.delete(this);
         reject(e);
       });
       child.on('close', (code, signal) => {
         if (timer) clearTimeout(timer);
+        this.running.delete(child);
+        if (!this.running.size) openConnections.delete(this);
         const raw = Buffer.concat(out);
         resolve({
           exitCode: code ?? (signal ? 128 + 9 : 1),
@@ -56,5 +66,8 @@ export class LocalConnection implements Connection {
     });
   }
 
-  async close(): Promise<void> {}
+  /** Ends the requests still running (an interrupted run); the connection stays usable. */
+  async close(): Promise<void> {
+    for (const child of this.running) child.kill('SIGTERM');
+  }
 }

@@ -1,180 +1,16 @@
-// SSH connection: one persistent `ssh host sh` process per host for the whole run. Requests are
-// framed by byte length over its stdin/stdout (see channel-script.ts), so a request costs a few
-// remote forks instead of a TCP+key exchange, and nothing a request carries ever lands in argv.
-import { randomBytes } from 'node:crypto';
-import { spawn, type ChildProcess } from 'node:child_process';
-// zx/core: the same `$` without zx's extras (fetch, glob, yaml, fs-extra…), whose import alone cost
-// ~70–250 ms on the critical path of every run (bench/README.md).
-import { $, type ProcessPromise } from 'zx/core';
-import type { Connection, ConnectionSpec, ConnectionStats, ExecOptions, ExecResult } from './types.js';
-import { mask } from './types.js';
-import { bootstrapCommand, dispatcherLoop } from './channel-script.js';
+// SSH connection: one persistent `ssh host sh` process per host for the whole run, carrying the
+// framed channel (channel.ts). This file only says how ssh is started and how its failures read.
+import type { ConnectionSpec } from './types.js';
+import { bootstrapCommand } from './channel-script.js';
 import { controlPlan } from './control-master.js';
-import { TimeoutError, UnreachableError } from '../errors.js';
+import { Channel, ChannelConnection, OpenFailure, type ChannelOptions } from './channel.js';
 
-export interface SshOptions {
-  /** Waits between reopen attempts; attempts = 1 + length. Default 0.5 s, 1 s, 2 s. */
-  retryDelaysMs?: number[];
-  /** How long `open` may take (TCP, auth, sudo, bootstrap) beyond ConnectTimeout. Default 15 s. */
-  openGraceMs?: number;
-  /** How long `close` waits for the remote loop to exit on EOF before killing ssh. Default 1 s. */
-  closeWaitMs?: number;
+// SIGINT handling and tests reach every open channel through these (all kinds, live.ts).
+export { closeAll, openConnections } from './live.js';
+
+export interface SshOptions extends ChannelOptions {
   /** ssh binary (tests, odd installs). Default `ssh` from PATH. */
   sshBinary?: string;
-}
-
-/** Every open channel, so SIGINT/SIGTERM handlers can close them all. */
-export const openConnections = new Set<SshConnection>();
-
-/** Closes every open SSH channel (for signal handlers). Never throws. */
-export async function closeAll(): Promise<void> {
-  await Promise.all([...openConnections].map((c) => c.close()));
-}
-
-const STDERR_TAIL = 16 * 1024;
-
-/** zx keeps every chunk a process prints; a run-long channel must not, so stdout is dropped here. */
-class DropChunks extends Array<string | Buffer> {
-  override push(): number {
-    return 0;
-  }
-}
-
-/** Keeps only the last STDERR_TAIL characters of ssh's stderr (for error messages). */
-class TailChunks extends Array<string | Buffer> {
-  private size = 0;
-  override push(...items: (string | Buffer)[]): number {
-    for (const it of items) {
-      super.push(it);
-      this.size += it.length;
-    }
-    while (this.size > STDERR_TAIL && this.length > 1) this.size -= this.shift()!.length;
-    return this.length;
-  }
-}
-
-/** The channel ended (EOF, ssh exit, kill) while something waited on it. */
-class ChannelClosed extends Error {}
-
-/** A failed open; `retry` is false for failures another attempt cannot fix (auth, host key, sudo). */
-class OpenFailure extends Error {
-  constructor(
-    message: string,
-    readonly retry: boolean,
-    readonly hint?: string,
-  ) {
-    super(message);
-  }
-}
-
-/** One ssh process and the byte reader over its stdout. */
-class Channel {
-  dead = false;
-  exitCode: number | null = null;
-  readonly exited: Promise<void>;
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private waiter?: () => void;
-  private readonly stderrChunks = new TailChunks();
-
-  constructor(
-    readonly proc: ProcessPromise,
-    readonly child: ChildProcess,
-    readonly marker: string,
-  ) {
-    child.stdout!.on('data', (b: Buffer) => {
-      this.chunks.push(b);
-      this.buffered += b.length;
-      this.waiter?.();
-    });
-    child.stderr!.on('data', (b: Buffer) => this.stderrChunks.push(b.toString('utf8')));
-    child.stdin!.on('error', () => {}); // EPIPE when ssh died: seen through `exited` instead
-    this.exited = proc.then(
-      (o) => this.markDead(o.exitCode),
-      () => this.markDead(null),
-    );
-    child.once('error', () => this.markDead(null)); // spawn failure
-  }
-
-  private markDead(code: number | null): void {
-    if (this.exitCode === null) this.exitCode = code;
-    this.dead = true;
-    this.waiter?.();
-  }
-
-  get stderr(): string {
-    return this.stderrChunks.join('');
-  }
-
-  write(b: Buffer): void {
-    if (!this.dead) this.child.stdin!.write(b);
-  }
-
-  /** Resolves when `ready` says enough is buffered; rejects with ChannelClosed once ssh is gone. */
-  private wait(ready: () => boolean): Promise<void> {
-    if (ready()) return Promise.resolve();
-    if (this.dead) return Promise.reject(new ChannelClosed());
-    return new Promise((resolve, reject) => {
-      this.waiter = () => {
-        if (ready()) {
-          this.waiter = undefined;
-          resolve();
-        } else if (this.dead) {
-          this.waiter = undefined;
-          reject(new ChannelClosed());
-        }
-      };
-    });
-  }
-
-  private flatten(): Buffer {
-    if (this.chunks.length > 1) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
-    return this.chunks[0] ?? Buffer.alloc(0);
-  }
-
-  private take(n: number): Buffer {
-    const all = this.flatten();
-    const out = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.chunks = rest.length ? [rest] : [];
-    this.buffered = rest.length;
-    return out;
-  }
-
-  async readLine(): Promise<string> {
-    // Scan only new chunks for the newline: a flatten per chunk would be quadratic on big outputs.
-    let nl = -1;
-    let scanned = 0;
-    await this.wait(() => {
-      for (let i = 0, off = 0; i < this.chunks.length; off += this.chunks[i]!.length, i++) {
-        if (off + this.chunks[i]!.length <= scanned) continue;
-        const at = this.chunks[i]!.indexOf(10, Math.max(0, scanned - off));
-        if (at >= 0) {
-          nl = off + at;
-          return true;
-        }
-      }
-      scanned = this.buffered;
-      return false;
-    });
-    return this.take(nl + 1).toString('utf8');
-  }
-
-  async readBytes(n: number): Promise<Buffer> {
-    await this.wait(() => this.buffered >= n);
-    return Buffer.from(this.take(n)); // copy: the rest of the big buffer can then be freed
-  }
-
-  /** Kills ssh; the channel counts as dead at once, so the next request never reuses it. */
-  kill(): void {
-    if (this.dead) return;
-    this.child.kill('SIGKILL');
-    this.markDead(null);
-  }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
 }
 
 /** ssh's own complaint, without the noise of known-hosts notices. */
@@ -186,28 +22,19 @@ function sshMessage(stderr: string): string {
   return lines.slice(-3).join('; ');
 }
 
-export class SshConnection implements Connection {
+export class SshConnection extends ChannelConnection {
   readonly kind = 'ssh' as const;
-  readonly stats: ConnectionStats = { requests: 0, processes: 0 };
-  readonly host: string;
-  private ch?: Channel;
-  /** The channel whose handshake is running (close() cuts it off). */
-  private opening?: Channel;
-  private closed = false;
-  private tail: Promise<unknown> = Promise.resolve();
-  private readonly retryDelaysMs: number[];
 
-  constructor(
-    readonly spec: ConnectionSpec,
-    private readonly options: SshOptions = {},
-  ) {
-    this.host = spec.name;
-    this.retryDelaysMs = options.retryDelaysMs ?? [500, 1000, 2000];
+  constructor(spec: ConnectionSpec, options: SshOptions = {}) {
+    super(spec, options);
   }
 
-  /** Pid of the live ssh process, if any (diagnostics, tests). */
-  get pid(): number | undefined {
-    return this.ch && !this.ch.dead ? this.ch.child.pid : undefined;
+  protected command(): { bin: string; args: string[] } {
+    return { bin: (this.options as SshOptions).sshBinary ?? 'ssh', args: this.sshArgs() };
+  }
+
+  protected override complaint(stderr: string): string {
+    return sshMessage(stderr);
   }
 
   /** The local ssh argv (without the binary). Exposed for tests and -vvv; holds no request data. */
@@ -230,176 +57,7 @@ export class SshConnection implements Connection {
     return args;
   }
 
-  /** Serializes everything that touches the channel: one request in flight per host. */
-  private enqueue<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.tail.then(fn, fn);
-    this.tail = run.catch(() => {});
-    return run;
-  }
-
-  open(): Promise<void> {
-    this.closed = false;
-    return this.enqueue(async () => {
-      await this.ensureOpen();
-    });
-  }
-
-  exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
-    return this.enqueue(() => this.run(script, opts));
-  }
-
-  private async run(script: string, opts: ExecOptions): Promise<ExecResult> {
-    if (this.closed) throw new UnreachableError(`connection to ${this.host} is closed`);
-    const body = Buffer.from(script, 'utf8');
-    const payload = opts.stdin === undefined ? Buffer.alloc(0) : Buffer.from(opts.stdin);
-    // ".\n" trailer: the remote loop runs nothing unless the whole request arrived (channel-script.ts).
-    const request = Buffer.concat([Buffer.from(`${body.length} ${payload.length}\n`), body, payload, Buffer.from('.\n')]);
-    // A request that finds no live channel rides along with the bootstrap (facts and bootstrap in
-    // one round trip); otherwise it is written to the open channel.
-    const sent = !this.ch || this.ch.dead ? request : undefined;
-    const ch = await this.ensureOpen(sent);
-    if (!sent) ch.write(request);
-    this.stats.requests++;
-    const label = opts.label ?? 'exec';
-    this.spec.trace?.(`[${this.host}] ${label}: ${JSON.stringify(mask(script, opts.secrets))}`);
-    const start = performance.now();
-
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<never>((_, reject) => {
-      if (opts.timeoutMs)
-        timer = setTimeout(() => {
-          // The subshell may still be running and the stream is mid-response: the channel is
-          // unusable, so kill it; the next request opens a fresh one.
-          ch.kill();
-          reject(new TimeoutError(`request "${label}" timed out after ${opts.timeoutMs} ms on ${this.host}`));
-        }, opts.timeoutMs);
-    });
-    const response = (async () => {
-      const header = await ch.readLine();
-      const m = /^(\S+) (\d+) (\d+) (\d+)\n$/.exec(header);
-      if (!m || m[1] !== ch.marker) {
-        ch.kill();
-        throw new UnreachableError(`protocol error on ${this.host}: unexpected response header ${JSON.stringify(header.slice(0, 80))}`);
-      }
-      const out = await ch.readBytes(Number(m[3]));
-      const err = await ch.readBytes(Number(m[4]));
-      return { exitCode: Number(m[2]), out, err };
-    })();
-    try {
-      const r = await Promise.race([response, timedOut]);
-      return {
-        exitCode: r.exitCode,
-        stdout: r.out.toString('utf8'),
-        stderr: r.err.toString('utf8'),
-        raw: r.out,
-        durationMs: performance.now() - start,
-      };
-    } catch (e) {
-      response.catch(() => {}); // lost the race to the timeout; its ChannelClosed is expected
-      if (e instanceof ChannelClosed) {
-        // Never re-run it: the script may have had effects before the channel died.
-        await ch.exited;
-        const why = sshMessage(ch.stderr);
-        throw new UnreachableError(
-          `connection to ${this.host} lost during "${label}" (ssh exit ${ch.exitCode ?? 'signal'})${why ? ': ' + why : ''}`,
-          { hint: 'the request was not retried; the next one reopens the connection' },
-        );
-      }
-      throw e;
-    } finally {
-      if (timer) clearTimeout(timer);
-    }
-  }
-
-  /**
-   * Returns a live channel, opening (or reopening) it with bounded retries. `first` (a framed
-   * request) is written right behind the bootstrap on every attempt: an attempt that never saw the
-   * remote loop's "ready" never read it, so sending it again is safe.
-   */
-  private async ensureOpen(first?: Buffer): Promise<Channel> {
-    if (this.ch && !this.ch.dead) {
-      if (first) this.ch.write(first);
-      return this.ch;
-    }
-    this.ch = undefined;
-    for (let attempt = 0; ; attempt++) {
-      if (this.closed) throw new UnreachableError(`connection to ${this.host} is closed`);
-      try {
-        const ch = await this.spawnChannel(first);
-        if (this.closed) {
-          // closed while the handshake ran (close() killed it, or it won the race): never use it
-          ch.kill();
-          throw new UnreachableError(`connection to ${this.host} is closed`);
-        }
-        this.ch = ch;
-        openConnections.add(this);
-        return this.ch;
-      } catch (e) {
-        if (this.closed) throw e instanceof UnreachableError ? e : new UnreachableError(`connection to ${this.host} is closed`, { cause: e });
-        const f = e instanceof OpenFailure ? e : new OpenFailure(String(e), true);
-        if (!f.retry || attempt >= this.retryDelaysMs.length)
-          throw new UnreachableError(f.message, { hint: f.hint, cause: e });
-        await sleep(this.retryDelaysMs[attempt]!);
-      }
-    }
-  }
-
-  private async spawnChannel(first?: Buffer): Promise<Channel> {
-    const marker = 'BOSUN-' + randomBytes(12).toString('hex');
-    const bin = this.options.sshBinary ?? 'ssh';
-    const argv = this.sshArgs();
-    // zx runs the process (its lifecycle, stores, exit status), but through its `spawn` hook ssh is
-    // started directly with this argv instead of `bash -c "exec ssh …"`: no shell to start per
-    // host, no quoting round trip, and the process zx tracks is ssh itself (kill hits ssh).
-    // detached: a terminal Ctrl-C must reach bosun only, which then closes channels in order;
-    // should bosun die instead, ssh sees EOF on stdin and the remote loop ends on its own.
-    const proc = $({
-      quiet: true,
-      nothrow: true,
-      detached: true,
-      prefix: '',
-      postfix: '',
-      verbose: false,
-      spawn: ((_cmd: string, _args: readonly string[], o: Parameters<typeof spawn>[2]) =>
-        spawn(bin, argv, { ...o, shell: false })) as unknown as typeof spawn,
-      store: { stdout: new DropChunks(), stderr: new TailChunks(), stdall: new DropChunks() },
-    })`${bin}`;
-    this.stats.processes++;
-    const child = proc.child;
-    if (!child) throw new OpenFailure(`could not start ssh for ${this.host}`, false);
-    const ch = new Channel(proc, child, marker);
-    this.opening = ch;
-    const loop = Buffer.from(dispatcherLoop(marker));
-    ch.write(Buffer.concat([Buffer.from(`${loop.length}\n`), loop, ...(first ? [first] : [])]));
-
-    const limitMs = (this.spec.connectTimeoutSec ?? 10) * 1000 + (this.options.openGraceMs ?? 15_000);
-    let timer: NodeJS.Timeout | undefined;
-    const tooSlow = new Promise<'slow'>((r) => (timer = setTimeout(() => r('slow'), limitMs)));
-    try {
-      // Login shells may print noise (motd, rc files) before our loop starts: skip to the marker.
-      const ready = (async () => {
-        // endsWith: noise without a final newline shares the line with our marker.
-        for (;;) if ((await ch.readLine()).endsWith(`${marker} ready\n`)) return 'ready' as const;
-      })();
-      ready.catch(() => {});
-      const r = await Promise.race([ready, tooSlow]);
-      if (r === 'slow') {
-        ch.kill();
-        await ch.exited;
-        throw new OpenFailure(`opening ssh channel to ${this.host} took more than ${limitMs} ms`, true);
-      }
-      return ch;
-    } catch (e) {
-      if (!(e instanceof ChannelClosed)) throw e;
-      await ch.exited;
-      throw this.openFailure(ch);
-    } finally {
-      clearTimeout(timer);
-      this.opening = undefined;
-    }
-  }
-
-  private openFailure(ch: Channel): OpenFailure {
+  protected openFailure(ch: Channel): OpenFailure {
     const err = ch.stderr;
     const why = sshMessage(err) || `ssh exited with ${ch.exitCode ?? 'a signal'}`;
     if (this.spec.become && /sudo:.*(password is required|a terminal is required)/i.test(err)) {
@@ -414,29 +72,5 @@ export class SshConnection implements Connection {
       return new OpenFailure(`${this.host}: ${why}`, false);
     if (ch.exitCode === 255 || ch.exitCode === null) return new OpenFailure(`${this.host}: ${why}`, true);
     return new OpenFailure(`could not start the remote shell on ${this.host} (exit ${ch.exitCode}): ${why}`, false);
-  }
-
-  close(): Promise<void> {
-    this.closed = true;
-    const opening = this.opening;
-    if (opening) {
-      // still in its handshake (a prestarted channel the run did not use): nothing was asked of it
-      // but the read-only fact probe, so it is cut off rather than waited for
-      opening.kill();
-      return opening.exited.catch(() => {});
-    }
-    const ch = this.ch;
-    this.ch = undefined;
-    openConnections.delete(this);
-    if (!ch || ch.dead) return Promise.resolve();
-    // EOF ends the remote `while read` loop, whose EXIT trap removes the temp dir.
-    ch.child.stdin!.end();
-    let timer: NodeJS.Timeout | undefined;
-    return Promise.race([ch.exited, new Promise<void>((r) => (timer = setTimeout(r, this.options.closeWaitMs ?? 1000)))])
-      .then(() => {
-        clearTimeout(timer);
-        ch.kill();
-      })
-      .catch(() => {});
   }
 }

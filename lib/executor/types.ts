@@ -1,5 +1,5 @@
-// The connection contract every executor (local, ssh) implements. Modules only ever see this, so
-// the SSH executor slots in without changing any module.
+// The connection contract every transport (local, ssh, nsenter; registry.ts) implements. Modules
+// only ever see this, so a transport slots in without changing any module.
 
 /** One result shape for success and failure (as zx's ProcessOutput). */
 export interface ExecResult {
@@ -37,7 +37,8 @@ export interface ConnectionStats {
 
 export interface Connection {
   readonly host: string;
-  readonly kind: 'local' | 'ssh';
+  /** The transport's name in the registry (registry.ts): `ansible_connection`. */
+  readonly kind: string;
   readonly stats: ConnectionStats;
   /** Opens the channel. Throws UnreachableError when the host cannot be reached. Idempotent. */
   open(): Promise<void>;
@@ -56,8 +57,9 @@ export interface Connection {
 export interface ConnectionSpec {
   /** inventory_hostname */
   name: string;
-  connection: 'local' | 'ssh';
-  /** ansible_host (defaults to name) */
+  /** Transport name (registry.ts). */
+  connection: string;
+  /** ansible_host (defaults to name); what it means is the transport's (address, PID…). */
   address: string;
   port?: number;
   user?: string;

@@ -80,7 +80,7 @@ function requireState(name: string): LabState {
   return state;
 }
 
-export async function labCommand(argv: string[], out: NodeJS.WritableStream): Promise<number> {
+export async function labCommand(argv: string[], out: { write(text: string): unknown }): Promise<number> {
   const [sub, ...args] = argv;
   switch (sub) {
     case 'up': {

@@ -7,6 +7,7 @@ import { InventoryError, MissingFileError, closest, type SourceLocation } from '
 import { loadYamlFile, keyLoc, locOf } from './yaml.js';
 import { loadVarsDirLayers } from './vars-files.js';
 import { maybeDecryptFile } from '../vault/vault.js';
+import { connectionNames, isConnectionName } from '../executor/registry.js';
 import { LOCALHOST_NAMES, matchPattern, type PatternInventory, type PatternMatch } from './patterns.js';
 
 export interface InvHost {
@@ -579,9 +580,11 @@ function validateConnectionVars(host: string, vars: Record<string, unknown>, ori
   }
   if ('ansible_connection' in vars && !templated(vars['ansible_connection'])) {
     const v = vars['ansible_connection'];
-    if (v !== 'local' && v !== 'ssh') {
-      throw new InventoryError(`ansible_connection of host '${host}' must be 'local' or 'ssh', found ${describe(v)}`, {
+    if (typeof v !== 'string' || !isConnectionName(v)) {
+      const near = typeof v === 'string' ? closest(v, connectionNames()) : undefined;
+      throw new InventoryError(`ansible_connection of host '${host}' must be one of ${connectionNames().join(', ')}, found ${describe(v)}`, {
         loc: origin.get('ansible_connection')?.where('ansible_connection'),
+        hint: near ? `did you mean '${near}'?` : undefined,
       });
     }
   }

@@ -8,7 +8,8 @@ import { loadVarsFile } from './vars-files.js';
 import { ParseError, UnknownModuleError, MissingFileError, closest, type SourceLocation } from '../errors.js';
 import { canonicalModuleName, getModule, isModule, moduleNames, ENGINE_ACTIONS } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
-import type { BlockTask, ModuleTask, Play, Playbook, RoleInfo, TaskKeywords, TaskNode } from '../engine/ast.js';
+import { connectionNames, isConnectionName } from '../executor/registry.js';
+import type { BlockTask, ModuleTask, Play, Playbook, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
 
 const PLAY_KEYS = [
   'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial',
@@ -579,10 +580,11 @@ function checkNotify(nodes: TaskNode[], handlers: TaskNode[]): void {
   walk(nodes);
 }
 
-function playConnection(v: unknown, loc: SourceLocation): 'local' | 'ssh' | undefined {
+function playConnection(v: unknown, loc: SourceLocation): string | undefined {
   if (v === undefined || v === null) return undefined;
-  if (v === 'local' || v === 'ssh') return v;
-  throw new ParseError(`connection must be local or ssh; got ${typeName(v)}`, { loc });
+  if (typeof v === 'string' && isConnectionName(v)) return v;
+  const near = typeof v === 'string' ? closest(v, connectionNames()) : undefined;
+  throw new ParseError(`connection must be one of ${connectionNames().join(', ')}; got ${typeName(v)}`, { loc, hint: near ? `did you mean '${near}'?` : undefined });
 }
 
 function mergeKeywords(outer: TaskKeywords, inner: TaskKeywords): TaskKeywords {

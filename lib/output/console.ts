@@ -1,7 +1,7 @@
 // Ansible-like console output: PLAY / TASK banners, one line per host result, PLAY RECAP.
 import pc from 'picocolors';
-import type { Play } from '../engine/ast.js';
-import type { HostResult, HostStats, Reporter, RunSummary, TaskInfo } from '../engine/runner.js';
+import type { Play } from '../ast.js';
+import type { HostResult, HostStats, Reporter, RunSummary, TaskInfo } from '../engine/report.js';
 import { renderDiff } from './diff.js';
 import { Masker, NO_LOG_MSG } from './mask.js';
 import { WaitTracker, renderWaitLine, withElapsed } from './progress.js';

@@ -1,8 +1,8 @@
 // --output json: one JSON event per line, for CI. Every event and field is documented in
 // docs/json-events.md and described by docs/json-events.schema.json; `v` changes only when a field
 // is removed or changes meaning (adding fields or events keeps v).
-import type { Play } from '../engine/ast.js';
-import type { HostResult, HostStats, Reporter, RunSummary, TaskInfo } from '../engine/runner.js';
+import type { Play } from '../ast.js';
+import type { HostResult, HostStats, Reporter, RunSummary, TaskInfo } from '../engine/report.js';
 import { formatLocation, type BosunError } from '../errors.js';
 import { Masker, NO_LOG_MSG } from './mask.js';
 

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCommand } from '../../lib/cli/run.js';
 import { createStepper } from '../../lib/cli/step.js';
-import type { TaskInfo } from '../../lib/engine/runner.js';
+import type { TaskInfo } from '../../lib/engine/report.js';
 
 const playbook = (out: string) => `- hosts: localhost
   connection: local

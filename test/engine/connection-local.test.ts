@@ -18,7 +18,7 @@ t.test('connection: local play', async (t) => {
   });
   const bad = await run([join(dir, 'pb.yml'), '-i', join(dir, 'inv.yml'), '-e', `out=${dir}`]);
   t.equal(bad.code, 4);
-  t.match(bad.stderr, /pb\.yml:6:3: connection must be local or ssh/);
+  t.match(bad.stderr, /pb\.yml:6:3: connection must be one of local, nsenter, ssh; got/);
   const okDir = t.testdir({
     'inv.yml': 'all:\n  hosts:\n    alpha: { ansible_host: 127.0.0.1, ansible_port: 1 }\n    beta: { ansible_host: 127.0.0.1, ansible_port: 1 }\n',
     'pb.yml': '- hosts: all\n  connection: local\n  tasks:\n    - copy: { content: "{{ inventory_hostname }}\\n", dest: "{{ out }}/{{ inventory_hostname }}.txt" }\n',

@@ -6,7 +6,8 @@ import t, { type Test } from 'tap';
 import { join } from 'node:path';
 import { loadPlaybook } from '../../lib/loaders/playbook.js';
 import { Inventory } from '../../lib/loaders/inventory.js';
-import { Runner, type Reporter, type RunOptions } from '../../lib/engine/runner.js';
+import { Runner, type RunOptions } from '../../lib/engine/runner.js';
+import type { Reporter } from '../../lib/engine/report.js';
 import { Prestart } from '../../lib/engine/prestart.js';
 import { TemplateEngine } from '../../lib/engine/template.js';
 import { UnreachableError } from '../../lib/errors.js';
@@ -48,7 +49,7 @@ class FakeConn implements Connection {
 
 const quiet: Reporter = { playStart() {}, taskStart() {}, hostResult() {}, warn() {}, log() {}, progress() {}, recap() {} };
 
-async function setup(t: Test, play: string, opts: Partial<RunOptions> = {}, unreachable: string[] = []) {
+async function setup(t: Test, play: string, opts: Partial<RunOptions> = {}, unreachable: string[] = [], out: Reporter = quiet) {
   const dir = t.testdir({
     'play.yml': play,
     'inv.yml': 'all:\n  hosts:\n    a: {}\n    b: {}\n    c: {}\n    localhost: { ansible_connection: local }\n',
@@ -63,7 +64,7 @@ async function setup(t: Test, play: string, opts: Partial<RunOptions> = {}, unre
   const full: RunOptions = { check: false, diff: false, extraVars: {}, tags: [], skipTags: [], forks: 50, verbosity: 0, secrets: new Set(), connect, ...opts };
   const prestart = new Prestart(inventory, { templates: async () => new TemplateEngine(), extraVars: full.extraVars, limit: full.limit, forks: full.forks, verbosity: full.verbosity, connect });
   const { playbook } = await loadPlaybook(join(dir, 'play.yml'), { onPlayHeader: (p) => prestart.offer(p) });
-  const runner = new Runner(playbook, inventory, full, quiet);
+  const runner = new Runner(playbook, inventory, full, out);
   runner.adopt(prestart);
   return { runner, conns, prestart };
 }
@@ -124,8 +125,8 @@ t.test('Prestart.close() without a run: every prestarted channel closed, no task
 
 t.test('a host unreachable at prestart is reported by its play (exit 3), the others run', async (t) => {
   const results: Array<{ host: string; status: string }> = [];
-  const { runner } = await setup(t, LOCAL_THEN_REMOTE, {}, ['b']);
-  (runner as unknown as { out: Reporter }).out = { ...quiet, hostResult: (_t, r) => results.push({ host: r.host, status: r.status }) };
+  const out: Reporter = { ...quiet, hostResult: (_t, r) => results.push({ host: r.host, status: r.status }) };
+  const { runner } = await setup(t, LOCAL_THEN_REMOTE, {}, ['b'], out);
   const summary = await runner.run();
   t.equal(summary.exitCode, 3);
   t.same(results.filter((r) => r.host === 'b'), [{ host: 'b', status: 'unreachable' }], 'reported once, at Gathering Facts');

@@ -3,7 +3,8 @@
 
 import { resolve } from 'node:path';
 import { LocalConnection } from '../../lib/executor/local.js';
-import type { Facts, ModuleContext, Outcome, Plan, TaskModule } from '../../lib/modules/types.js';
+import type { Facts, ModuleContext, TaskModule } from '../../lib/modules/types.js';
+import { planAndApply, type GateResult } from '../../lib/engine/gate.js';
 
 export interface FakeContext extends ModuleContext {
   /** Every value passed to secret(). */
@@ -63,17 +64,8 @@ export function fakeContext(opts: FakeContextOptions = {}): FakeContext {
   };
 }
 
-/** What the engine does for one task: plan, then apply unless check mode or nothing to change. */
-export async function runTask<A, S>(
-  mod: TaskModule<A, S>,
-  ctx: ModuleContext,
-  args: A,
-): Promise<{ plan: Plan<S>; outcome: Outcome }> {
+/** What the engine does for one task (lib/engine/gate.ts): validate, plan, then apply unless check mode or nothing to change. */
+export async function runTask<A, S>(mod: TaskModule<A, S>, ctx: ModuleContext, args: A): Promise<GateResult<S>> {
   mod.validate?.(args);
-  const plan = await mod.plan(ctx, args);
-  if (ctx.check || !plan.changed) {
-    return { plan, outcome: { changed: plan.changed, msg: plan.msg, diff: plan.diff, result: plan.result } };
-  }
-  const outcome = await mod.apply(ctx, args, plan);
-  return { plan, outcome };
+  return planAndApply(mod, ctx, args);
 }

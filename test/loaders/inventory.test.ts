@@ -320,7 +320,7 @@ t.test('ansible_port and ansible_connection are validated where they were writte
   };
   t.equal(msg('p0'), `${f}:5:11: ansible_port of host 'p0' must be an integer 1..65535, found a number (0)`);
   t.equal(msg('p1'), `${f}:6:11: ansible_port of host 'p1' must be an integer 1..65535, found a string ("22x")`);
-  t.equal(msg('c1'), `${f}:9:11: ansible_connection of host 'c1' must be 'local' or 'ssh', found a string ("winrm")`);
+  t.equal(msg('c1'), `${f}:9:11: ansible_connection of host 'c1' must be one of local, nsenter, ssh, found a string ("winrm")`);
   t.equal(msg('fromfile'), `${join(dir, 'host_vars', 'fromfile.yml')}:2:1: ansible_port of host 'fromfile' must be an integer 1..65535, found a number (70000)`);
   t.equal(inv.hostVars('ok')['ansible_port'], '2222');
   t.equal(inv.hostVars('tpl')['ansible_port'], '{{ base_port + 1 }}', 'templated values are left to the engine');

@@ -2,7 +2,7 @@
 import t from 'tap';
 import { join, resolve } from 'node:path';
 import { loadPlaybook } from '../../lib/loaders/playbook.js';
-import type { BlockTask, ModuleTask, TaskNode } from '../../lib/engine/ast.js';
+import type { BlockTask, ModuleTask, TaskNode } from '../../lib/ast.js';
 import { MissingFileError, ParseError, UnknownModuleError } from '../../lib/errors.js';
 
 const SITE = resolve('test/fixtures/playbooks/site/site.yml');

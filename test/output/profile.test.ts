@@ -2,7 +2,7 @@
 import t from 'tap';
 import { ConsoleReporter } from '../../lib/output/console.js';
 import { Masker } from '../../lib/output/mask.js';
-import type { HostResult, HostStats, TaskInfo } from '../../lib/engine/runner.js';
+import type { HostResult, HostStats, TaskInfo } from '../../lib/engine/report.js';
 
 const stats: HostStats = { ok: 1, changed: 0, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 };
 const mk = (title: string, line: number, kind: TaskInfo['kind'] = 'task'): TaskInfo => ({ name: title, title, kind, tags: [], loc: { file: '/p.yml', line, col: 5 } });

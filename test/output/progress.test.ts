@@ -3,7 +3,7 @@ import t from 'tap';
 import { ConsoleReporter } from '../../lib/output/console.js';
 import { Masker } from '../../lib/output/mask.js';
 import { WaitTracker, formatElapsed, renderWaitLine, withElapsed } from '../../lib/output/progress.js';
-import type { HostResult, TaskInfo } from '../../lib/engine/runner.js';
+import type { HostResult, TaskInfo } from '../../lib/engine/report.js';
 
 const task: TaskInfo = { name: 'health', title: 'etcd : wait for quorum', kind: 'task', module: 'etcdctl', tags: [] };
 const res = (host: string): HostResult => ({ host, status: 'ok', result: {}, noLog: false, durationMs: 5000 });

@@ -3,8 +3,8 @@ import t from 'tap';
 import { ConsoleReporter } from '../../lib/output/console.js';
 import { JsonReporter, JSON_EVENTS_VERSION } from '../../lib/output/json.js';
 import { Masker, NO_LOG_MSG } from '../../lib/output/mask.js';
-import type { HostResult, HostStats, TaskInfo } from '../../lib/engine/runner.js';
-import type { Play } from '../../lib/engine/ast.js';
+import type { HostResult, HostStats, TaskInfo } from '../../lib/engine/report.js';
+import type { Play } from '../../lib/ast.js';
 
 const play = { name: 'deploy', hosts: 'all' } as unknown as Play;
 const task: TaskInfo = { name: 'config', title: 'app : config', kind: 'task', module: 'template', tags: [], loc: { file: '/r/tasks/main.yml', line: 3, col: 3 } };

@@ -55,13 +55,14 @@ t.test('two runs at once against one CA directory', async (t) => {
 t.test('a lock held by a live process: the run waits, then proceeds when it is gone', async (t) => {
   const dir = t.testdir({ 'play.yml': PLAY, ca: {} });
   const ca = join(dir, 'ca');
-  const holder = spawn('sleep', ['60'], { stdio: 'ignore' });
+  const holder = spawn('sleep', ['600'], { stdio: 'ignore' });
   t.teardown(() => void holder.kill());
   writeFileSync(join(ca, '.lock'), `${holder.pid}\n`);
   const r = spawnBosun([join(dir, 'play.yml'), '-v', '-e', `ca_dir=${ca}`, '-e', 'prefix=w']);
-  // Node + the TS loader take a few seconds to start; then the run must sit on the lock.
+  // Node + the TS loader take a few seconds to start (minutes on a loaded machine: the wait ends as
+  // soon as the line shows); then the run must sit on the lock.
   const t0 = Date.now();
-  while (!r.stdout().includes('waiting for lock') && Date.now() - t0 < 40_000) await sleep(100);
+  while (!r.stdout().includes('waiting for lock') && Date.now() - t0 < 300_000) await sleep(100);
   t.match(r.stdout(), new RegExp(`waiting for lock ${join(ca, '.lock')} held by process ${holder.pid}`));
   await sleep(1000);
   t.same(readdirSync(ca), ['.lock'], 'nothing written while the other process holds the lock');

@@ -1,5 +1,5 @@
 // The loaded, validated form of playbooks and roles. Loaders produce it; the runner executes it.
-import type { SourceLocation } from '../errors.js';
+import type { SourceLocation } from './errors.js';
 
 export interface RoleInfo {
   name: string;
@@ -106,7 +106,8 @@ export interface Play {
   diff?: boolean;
   environment?: Record<string, unknown>;
   /** `connection: local` runs every host of the play on the control node. */
-  connection?: 'local' | 'ssh';
+  /** A registered connection name (executor/registry.ts). */
+  connection?: string;
 }
 
 export interface Playbook {

@@ -1,0 +1,193 @@
+// What a task sees: the keywords it inherits from its play and blocks (Scope), the tag selection,
+// and its variables — the precedence layers of vars.ts plus the magic variables. The list of magic
+// variable names lives here once; the load-time check (static-check.ts) reads it too.
+import { dirname, resolve } from 'node:path';
+import type { ModuleTask, Play, Playbook, TaskNode } from '../ast.js';
+import type { Inventory } from '../loaders/inventory.js';
+import type { Facts } from '../modules/types.js';
+import { factVars, UNKNOWN_FACTS } from './facts.js';
+import { buildScope, type Renderer, type Vars } from './vars.js';
+
+/** Variables the engine defines for every task; they win over every layer. */
+export const MAGIC_VARS = [
+  'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'hostvars', 'play_hosts', 'ansible_play_hosts',
+  'ansible_play_hosts_all', 'ansible_play_batch', 'ansible_check_mode', 'bosun_check_mode', 'ansible_diff_mode',
+  'ansible_verbosity', 'playbook_dir', 'inventory_dir', 'inventory_file', 'role_path', 'role_name', 'ansible_play_name', 'omit',
+] as const;
+export type MagicVar = (typeof MAGIC_VARS)[number];
+
+/**
+ * Every name a template may read without the playbook defining it: the magic variables, the facts,
+ * the loop variable and the few words templates treat as literals.
+ */
+export const ENGINE_NAMES: ReadonlySet<string> = new Set<string>([
+  ...MAGIC_VARS,
+  ...Object.keys(factVars(UNKNOWN_FACTS)),
+  'ansible_loop_var', 'item', 'this', 'true', 'false', 'null', 'undefined',
+]);
+
+/** The placeholder `omit` renders to; an argument holding it is dropped. */
+export const OMIT = '__omit_place_holder__';
+
+/** Keywords a task inherits from its play and enclosing blocks. */
+export interface Inherited {
+  tags: string[];
+  when: Array<string | boolean>;
+  environment?: Vars;
+  become?: boolean;
+  becomeUser?: string;
+  noLog?: boolean;
+  checkMode?: boolean;
+  diff?: boolean;
+  delegateTo?: string;
+  runOnce?: boolean;
+  ignoreErrors?: boolean | string;
+}
+
+export interface Scope {
+  play: Play;
+  /** Block/task vars from enclosing blocks, outer first. */
+  blockVars: Vars[];
+  /** Keywords inherited from enclosing blocks. */
+  inherited: Inherited;
+  handler: boolean;
+}
+
+/** The scope inside `node` (a block or a task): its keywords and vars added to the enclosing ones. */
+export function childScope(scope: Scope, node: TaskNode): Scope {
+  const inh = { ...scope.inherited };
+  inh.tags = [...new Set([...inh.tags, ...node.tags])];
+  inh.when = [...inh.when, ...node.when];
+  if (node.environment) inh.environment = { ...(inh.environment ?? {}), ...node.environment };
+  for (const k of ['become', 'becomeUser', 'noLog', 'checkMode', 'diff', 'delegateTo', 'runOnce', 'ignoreErrors'] as const) {
+    if (node[k] !== undefined) (inh as Record<string, unknown>)[k] = node[k];
+  }
+  return { ...scope, inherited: inh, blockVars: node.vars ? [...scope.blockVars, node.vars] : scope.blockVars };
+}
+
+/** Whether a task with these (inherited) tags runs under --tags / --skip-tags (Ansible's rules, `always`/`never` included). */
+export function tagsSelected(tags: string[], sel: { tags: string[]; skipTags: string[] }): boolean {
+  const set = new Set(tags);
+  if (sel.skipTags.some((t) => set.has(t) || (t === 'all'))) return false;
+  if (set.has('never') && !sel.tags.some((t) => set.has(t))) return false;
+  if (sel.tags.length === 0 || sel.tags.includes('all')) return true;
+  if (set.has('always')) return true;
+  if (sel.tags.includes('tagged') && set.size > 0) return true;
+  if (sel.tags.includes('untagged') && set.size === 0) return true;
+  return sel.tags.some((t) => set.has(t));
+}
+
+/** A scope plus a few names, without evaluating the scope's lazy (templated) variables. */
+export function extendScope(scope: Vars, extra: Vars): Vars {
+  const out: Vars = {};
+  Object.defineProperties(out, Object.getOwnPropertyDescriptors(scope));
+  for (const [k, v] of Object.entries(extra)) Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
+  return out;
+}
+
+function shortName(h: string): string {
+  return /^\d+\.\d+\.\d+\.\d+$/.test(h) ? h : h.split('.')[0]!;
+}
+
+/** What the variables of a host read from the run's state of that host. */
+export interface HostVarsState {
+  facts?: Facts;
+  /** set_fact / register layer. */
+  hostFacts: Vars;
+}
+
+export interface VariablesOptions {
+  extraVars: Vars;
+  check: boolean;
+  diff: boolean;
+  verbosity: number;
+  inventoryFile?: string;
+}
+
+/** Builds the variables a task sees on a host, in Ansible's precedence (vars.ts). */
+export class Variables {
+  constructor(
+    private readonly playbook: Playbook,
+    private readonly inventory: Inventory,
+    private readonly opts: VariablesOptions,
+    private readonly templates: Renderer,
+    /** The run's state of a host (facts, set_fact/register). */
+    private readonly hostState: (name: string) => HostVarsState,
+    /** The hosts still running (not failed, unreachable or ended). */
+    private readonly active: (hosts: string[]) => string[],
+  ) {}
+
+  magic(host: string, play: Play, playHosts: string[], role: ModuleTask['role']): Record<MagicVar, unknown> {
+    const inv = this.inventory;
+    // hostvars: every host's scope, built on first access. A Proxy, not one getter per host: this
+    // object is made for every scope (each host, each task), and n getters each time made a play's
+    // variables cost O(hosts²) (bench, 100-200 hosts).
+    let names: string[] | undefined;
+    // the implicit localhost is in hostvars too (set_fact on localhost, read by other hosts)
+    const hostNames = (): string[] => (names ??= inv.hosts().includes('localhost') ? inv.hosts() : [...inv.hosts(), 'localhost']);
+    const cache = new Map<string, Vars>();
+    const known = (h: string | symbol): h is string => typeof h === 'string' && (inv.hasHost(h) || h === 'localhost');
+    const scopeOf = (h: string): Vars => {
+      let v = cache.get(h);
+      if (!v) cache.set(h, (v = this.playScope(h, play, playHosts, undefined, [])));
+      return v;
+    };
+    const hostvarsObj: Vars = new Proxy({} as Vars, {
+      get: (_t, h) => (known(h) ? scopeOf(h) : undefined),
+      has: (_t, h) => known(h),
+      ownKeys: () => hostNames(),
+      getOwnPropertyDescriptor: (_t, h) => (known(h) ? { value: scopeOf(h), enumerable: true, configurable: true, writable: false } : undefined),
+    });
+    const groupNames = (inv.host(host)?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped');
+    let active: string[] | undefined;
+    const magic = {
+      inventory_hostname: host,
+      inventory_hostname_short: shortName(host),
+      groups: inv.groupsMap(),
+      group_names: groupNames,
+      hostvars: hostvarsObj,
+      play_hosts: undefined as unknown,
+      ansible_play_hosts: undefined as unknown,
+      ansible_play_hosts_all: playHosts,
+      ansible_play_batch: playHosts,
+      ansible_check_mode: this.opts.check,
+      bosun_check_mode: this.opts.check,
+      ansible_diff_mode: this.opts.diff,
+      ansible_verbosity: this.opts.verbosity,
+      playbook_dir: this.playbook.dir,
+      inventory_dir: this.opts.inventoryFile ? dirname(resolve(this.opts.inventoryFile)) : null,
+      inventory_file: this.opts.inventoryFile ? resolve(this.opts.inventoryFile) : null,
+      role_path: role?.path ?? null,
+      role_name: role?.name ?? null,
+      ansible_play_name: play.name,
+      omit: OMIT,
+    };
+    // the hosts still active, when a template asks (an O(hosts) filter per scope otherwise);
+    // buildScope copies descriptors, so they stay lazy
+    for (const k of ['play_hosts', 'ansible_play_hosts'] as const) {
+      Object.defineProperty(magic, k, { enumerable: true, configurable: true, get: () => (active ??= this.active(playHosts)) });
+    }
+    return magic;
+  }
+
+  playScope(host: string, play: Play, playHosts: string[], role: ModuleTask['role'], blockVars: Vars[], extra?: Vars): Vars {
+    const st = this.hostState(host);
+    const roleDefaults: Vars = {};
+    const roleVars: Vars = {};
+    for (const r of play.roles) Object.assign(roleDefaults, r.defaults);
+    for (const r of play.roles) Object.assign(roleVars, r.vars);
+    const layers: Array<Vars | undefined> = [
+      roleDefaults,
+      this.inventory.hostVars(host),
+      factVars(st.facts),
+      play.vars,
+      ...play.varsFiles.map((f) => f.vars),
+      roleVars,
+      ...blockVars,
+      st.hostFacts,
+      extra,
+      this.opts.extraVars,
+    ];
+    return buildScope(layers, this.magic(host, play, playHosts, role), this.templates);
+  }
+}

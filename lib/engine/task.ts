@@ -1,0 +1,412 @@
+// One task on one host: loop items, `when`, arguments, the channel (delegate_to, become,
+// environment), plan → gate → apply (gate.ts), until/retries, changed_when/failed_when, register,
+// the host's counters and the reporter's line. The play strategy around it is runner.ts.
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import type { ModuleTask, SetFactTask, TaskNode } from '../ast.js';
+import type { Connection } from '../executor/types.js';
+import type { DiffEntry, ModuleContext, Outcome } from '../modules/types.js';
+import { ModuleFailure } from '../modules/types.js';
+import { getModule } from '../modules/index.js';
+import { BosunError, InterruptedError, MissingFileError, ParseError, TimeoutError, UnreachableError, type SourceLocation } from '../errors.js';
+import type { HostResult, Reporter, TaskInfo } from './report.js';
+import type { HostState, RunOptions } from './state.js';
+import { yamlLocOf, type Vars } from './vars.js';
+import { extendScope, tagsSelected, type Scope, type Variables } from './scope.js';
+import { planAndApply, resolveArgs } from './gate.js';
+import type { TemplateEngine } from './template.js';
+import { evalBool, evaluate } from './expr.js';
+import { UNKNOWN_FACTS } from './facts.js';
+import { upcomingProbes, type LookaheadFrame, type ProbeCache } from './prefetch.js';
+import { withEnvironment, type Connections } from './connections.js';
+
+const MAX_LOOP = 100_000;
+const NEVER_ABORTED = new AbortController().signal;
+
+/** What a task step needs from the run around it. */
+export interface RunContext {
+  readonly opts: RunOptions;
+  readonly out: Reporter;
+  readonly templates: TemplateEngine;
+  readonly vars: Variables;
+  readonly conns: Connections;
+  readonly probeCache: ProbeCache;
+  /** Where the lockstep walk is (for the look-ahead). */
+  readonly frames: readonly LookaheadFrame[];
+  readonly playbookDir: string;
+  host(name: string): HostState;
+  /** Marks the handlers `names` notified on a host (throws for an unknown name). */
+  notify(host: HostState, names: string[], node: TaskNode): void;
+  /** Throws InterruptedError once the run was interrupted. */
+  checkAbort(): void;
+}
+
+export class TaskStep {
+  constructor(private readonly run: RunContext) {}
+
+  hostError(info: TaskInfo, st: HostState, e: unknown, t0: number, noLog: boolean): void {
+    if (e instanceof UnreachableError) {
+      st.unreachable = true;
+      st.stats.unreachable = 1;
+      this.run.out.hostResult(info, { host: st.name, status: 'unreachable', msg: e.message, result: { unreachable: true, msg: e.message }, noLog: false, durationMs: performance.now() - t0 });
+      return;
+    }
+    if (e instanceof InterruptedError) throw e;
+    st.failed = true;
+    st.stats.failed++;
+    const msg = e instanceof BosunError ? e.oneLine() : e instanceof Error ? e.message : String(e);
+    const result: Record<string, unknown> = { failed: true, msg };
+    if (e instanceof ModuleFailure && e.result) Object.assign(result, e.result, { msg });
+    this.run.out.hostResult(info, { host: st.name, status: 'failed', msg, result, noLog, durationMs: performance.now() - t0 });
+  }
+
+  private ctxFor(
+    node: ModuleTask,
+    st: HostState,
+    conn: Connection,
+    vars: Vars,
+    check: boolean,
+    diff: boolean,
+    delegated: string | undefined,
+  ): ModuleContext {
+    const role = node.role;
+    const playbookDir = this.run.playbookDir;
+    const taskDir = dirname(node.loc.file);
+    const secrets = this.run.opts.secrets;
+    const out = this.run.out;
+    return {
+      host: st.name,
+      conn,
+      control: this.run.conns.local,
+      check,
+      diff,
+      facts: st.facts ?? UNKNOWN_FACTS,
+      vars,
+      loc: node.loc,
+      findFile(kind, name) {
+        if (isAbsolute(name)) {
+          if (!existsSync(name)) throw new MissingFileError(`${kind === 'files' ? 'file' : 'template'} not found: ${name}`, { loc: node.argLocs.src ?? node.loc });
+          return name;
+        }
+        const expanded = name.replace(/^~(?=\/)/, homedir());
+        if (expanded !== name) return expanded;
+        const candidates = [
+          ...(role ? [join(role.path, kind, name), join(role.path, name)] : []),
+          join(taskDir, kind, name),
+          join(taskDir, name),
+          join(playbookDir, kind, name),
+          join(playbookDir, name),
+        ];
+        for (const c of candidates) if (existsSync(c)) return c;
+        throw new MissingFileError(`${kind === 'files' ? 'file' : 'template'} '${name}' not found (searched: ${candidates.join(', ')})`, { loc: node.argLocs.src ?? node.loc });
+      },
+      render: (text, file) => {
+        const r = this.run.templates.render(text, vars, file);
+        return r;
+      },
+      evaluate: (expr) => evaluate(expr, vars),
+      secret(value) {
+        if (value) secrets.add(value);
+      },
+      progress: (msg) => out.progress(delegated ? `${st.name} -> ${delegated}` : st.name, msg),
+      log: (v, msg) => out.log(v, `[${st.name}] ${msg}`),
+      signal: this.run.opts.signal ?? NEVER_ABORTED,
+    };
+  }
+
+  private async connFor(node: ModuleTask | SetFactTask, st: HostState, scope: Scope, vars: Vars): Promise<{ conn: Connection; delegated?: string }> {
+    const delegate = scope.inherited.delegateTo;
+    if (delegate !== undefined) {
+      const target = String(this.run.templates.renderValue(delegate, vars, node.loc.file, yamlLocOf));
+      if (target === 'localhost' || target === '127.0.0.1') return { conn: this.run.conns.local, delegated: 'localhost' };
+      if (target !== st.name) {
+        const c = await this.run.conns.host(target);
+        await c.open();
+        return { conn: c, delegated: target };
+      }
+    }
+    return { conn: await this.run.conns.forTask(st.name, scope.inherited) };
+  }
+
+  async runOnHost(
+    node: ModuleTask | SetFactTask,
+    host: string,
+    scope: Scope,
+    playHosts: string[],
+    info: TaskInfo,
+  ): Promise<{ registered?: Record<string, unknown>; facts?: Vars; changed: boolean }> {
+    const st = this.run.host(host);
+    const t0 = performance.now();
+    const noLog = scope.inherited.noLog ?? false;
+    try {
+      const baseVars = this.run.vars.playScope(host, scope.play, playHosts, node.role, scope.blockVars);
+      // Loop items
+      let items: unknown[] | undefined;
+      if (node.loop !== undefined) {
+        const lv = typeof node.loop === 'string' ? this.run.templates.renderValue(node.loop, baseVars, node.loc.file, yamlLocOf) : this.run.templates.renderValue(node.loop, baseVars, node.loc.file, yamlLocOf);
+        if (!Array.isArray(lv)) throw new ParseError(`loop must evaluate to a list; got ${typeof lv}`, { loc: node.loc });
+        if (lv.length > MAX_LOOP) throw new ParseError(`loop has ${lv.length} items (limit ${MAX_LOOP})`, { loc: node.loc });
+        items = lv;
+      }
+      if (node.kind === 'set_fact') return await this.runSetFact(node, st, scope, playHosts, info, items, t0, noLog);
+
+      const iterations = items ?? [undefined];
+      const perItem: Array<Record<string, unknown>> = [];
+      let anyChanged = false;
+      let anyFailed = false;
+      let allSkipped = true;
+      let lastMsg: string | undefined;
+      for (const item of iterations) {
+        this.run.checkAbort();
+        const extra: Vars | undefined = items ? { [node.loopVar]: item, ansible_loop_var: node.loopVar } : undefined;
+        const vars = items ? this.run.vars.playScope(host, scope.play, playHosts, node.role, scope.blockVars, extra) : baseVars;
+        const label = items ? this.itemLabel(node, vars, item) : undefined;
+        const r = await this.runModuleOnce(node, st, scope, vars, info, label, item, noLog);
+        if (items) perItem.push({ ...r.registered, [node.loopVar]: item, ansible_loop_var: node.loopVar });
+        anyChanged ||= r.changed;
+        anyFailed ||= r.failed;
+        if (!r.skipped) allSkipped = false;
+        lastMsg = r.msg;
+        if (!items) {
+          return this.finish(node, st, r.registered, r.changed, r.failed && !r.ignored, r.ignored, r.skipped);
+        }
+        if (r.failed && !r.ignored) {
+          // Ansible continues the remaining items and fails the task at the end
+        }
+      }
+      const registered: Record<string, unknown> = {
+        changed: anyChanged,
+        failed: anyFailed,
+        skipped: allSkipped,
+        msg: anyFailed ? 'One or more items failed' : allSkipped ? 'All items skipped' : lastMsg ?? 'All items completed',
+        results: perItem,
+      };
+      const ignored = anyFailed && this.ignoreErrors(scope, baseVars, node);
+      return this.finish(node, st, registered, anyChanged, anyFailed && !ignored, ignored, allSkipped, true);
+    } catch (e) {
+      this.hostError(info, st, e, t0, noLog);
+      return { changed: false };
+    }
+  }
+
+  private ignoreErrors(scope: Scope, vars: Vars, node: TaskNode): boolean {
+    const ie = node.ignoreErrors ?? scope.inherited.ignoreErrors;
+    if (ie === undefined) return false;
+    if (typeof ie === 'boolean') return ie;
+    return evalBool(ie, vars);
+  }
+
+  private finish(
+    node: ModuleTask,
+    st: HostState,
+    registered: Record<string, unknown>,
+    changed: boolean,
+    failed: boolean,
+    ignored: boolean,
+    skipped: boolean,
+    aggregate = false,
+  ): { registered: Record<string, unknown>; changed: boolean } {
+    if (node.register) st.hostFacts = { ...st.hostFacts, [node.register]: registered };
+    if (aggregate) {
+      // the per-item lines were already printed; count the task once
+      if (failed) {
+        st.failed = true;
+        st.stats.failed++;
+      } else if (ignored) st.stats.ignored++;
+      else if (skipped) st.stats.skipped++;
+      else if (changed) st.stats.changed++;
+      else st.stats.ok++;
+    }
+    if (changed && !failed && node.notify.length) this.run.notify(st, node.notify, node);
+    return { registered, changed };
+  }
+
+  private itemLabel(node: ModuleTask | SetFactTask, vars: Vars, item: unknown): string {
+    if (node.loopLabel) return String(this.run.templates.renderValue(node.loopLabel, vars, node.loc.file, yamlLocOf));
+    return typeof item === 'string' || typeof item === 'number' ? String(item) : JSON.stringify(item);
+  }
+
+  private async runSetFact(
+    node: SetFactTask,
+    st: HostState,
+    scope: Scope,
+    playHosts: string[],
+    info: TaskInfo,
+    items: unknown[] | undefined,
+    t0: number,
+    noLog: boolean,
+  ): Promise<{ facts: Vars; changed: boolean }> {
+    const all: Vars = {};
+    for (const item of items ?? [undefined]) {
+      const extra: Vars | undefined = items ? { [node.loopVar]: item } : undefined;
+      const vars = this.run.vars.playScope(st.name, scope.play, playHosts, node.role, scope.blockVars, extra);
+      if (!conditionsHold(scope.inherited.when, vars, node.loc)) {
+        st.stats.skipped++;
+        this.run.out.hostResult(info, { host: st.name, status: 'skipped', result: { skipped: true }, noLog, durationMs: performance.now() - t0 });
+        return { facts: {}, changed: false };
+      }
+      const facts: Vars = {};
+      for (const [k, v] of Object.entries(node.facts)) {
+        if (k === 'cacheable') continue;
+        facts[k] = this.run.templates.renderValue(v, vars, node.loc.file, yamlLocOf);
+      }
+      Object.assign(all, facts);
+      st.hostFacts = { ...st.hostFacts, ...facts };
+    }
+    st.stats.ok++;
+    this.run.out.hostResult(info, { host: st.name, status: 'ok', result: { ansible_facts: all }, noLog, durationMs: performance.now() - t0 });
+    return { facts: all, changed: false };
+  }
+
+  /** One module invocation (one loop item): when → render → validate → plan → apply, with until/retries. */
+  private async runModuleOnce(
+    node: ModuleTask,
+    st: HostState,
+    scope: Scope,
+    vars: Vars,
+    info: TaskInfo,
+    label: string | undefined,
+    item: unknown,
+    noLog: boolean,
+  ): Promise<{ registered: Record<string, unknown>; changed: boolean; failed: boolean; skipped: boolean; ignored: boolean; msg?: string }> {
+    const t0 = performance.now();
+    const report = (r: Omit<HostResult, 'host' | 'noLog' | 'durationMs' | 'itemLabel' | 'item'>) =>
+      this.run.out.hostResult(info, { ...r, host: st.name, noLog, durationMs: performance.now() - t0, itemLabel: label, item: label === undefined ? undefined : item });
+
+    if (!conditionsHold(scope.inherited.when, vars, node.loc)) {
+      const registered = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
+      if (label === undefined) st.stats.skipped++;
+      report({ status: 'skipped', result: registered });
+      return { registered, changed: false, failed: false, skipped: true, ignored: false };
+    }
+    const mod = await getModule(node.module);
+    const args = resolveArgs(mod, node, vars, this.run.templates);
+    for (const [k, spec] of Object.entries(mod.args)) {
+      if (spec.secret && typeof args[k] === 'string' && args[k]) this.run.opts.secrets.add(args[k] as string);
+    }
+    const check = scope.inherited.checkMode ?? this.run.opts.check;
+    const diff = (scope.inherited.diff ?? true) && this.run.opts.diff;
+    const target = mod.runsOn === 'control' ? { conn: this.run.conns.local as Connection, delegated: undefined } : await this.connFor(node, st, scope, vars);
+    const delegated = target.delegated;
+    const env = scope.inherited.environment ? (this.run.templates.renderValue(scope.inherited.environment, vars, node.loc.file, yamlLocOf) as Vars) : undefined;
+    const conn = env && Object.keys(env).length ? withEnvironment(target.conn, env) : target.conn;
+    // waiting for the world to change: what was fetched before the wait may be stale after it
+    if (mod.waits) this.run.probeCache.invalidate();
+    const ctx = this.ctxFor(node, st, this.run.probeCache.observe(conn), vars, check, diff, delegated);
+    if (mod.runsOn !== 'control' && delegated === undefined) {
+      ctx.probe = (path, opts) => this.run.probeCache.probe(target.conn, path, opts, () =>
+        upcomingProbes(st.name, scope, this.run.frames, {
+          check: this.run.opts.check,
+          diff: this.run.opts.diff,
+          selected: (tags) => tagsSelected(tags, this.run.opts),
+          vars: (h, sc, playHosts, role, blockVars) => this.run.vars.playScope(h, sc.play, playHosts, role, blockVars),
+          args: (mod, n, vars) => resolveArgs(mod, n, vars, this.run.templates, false),
+        }));
+    }
+
+    let attempts = 0;
+    const maxAttempts = node.until ? node.retries + 1 : 1;
+    let registered: Record<string, unknown> = {};
+    let changed = false;
+    let failed = false;
+    let skippedCheck = false;
+    let msg: string | undefined;
+    let diffs: DiffEntry[] | undefined;
+    for (;;) {
+      attempts++;
+      let outcome: Outcome;
+      try {
+        // whatever apply did (also without a request: files the control node wrote) outdates fetched states
+        const r = await planAndApply(mod, ctx, args, { changing: () => this.run.probeCache.invalidate() });
+        outcome = r.outcome;
+        skippedCheck = r.checkSkipped;
+      } catch (e) {
+        if (e instanceof ModuleFailure) outcome = { changed: false, failed: true, msg: e.message, result: e.result };
+        else if (e instanceof TimeoutError) outcome = { changed: false, failed: true, msg: e.message };
+        else throw e;
+      }
+      changed = outcome.changed;
+      failed = outcome.failed ?? false;
+      msg = outcome.msg;
+      diffs = outcome.diff;
+      registered = { ...(outcome.result ?? {}), changed, failed, ...(msg !== undefined ? { msg } : {}) };
+      if (skippedCheck) registered.skipped = true;
+      // changed_when/failed_when/until see the result under its register name, and its keys directly (Ansible semantics)
+      // built only for a task that has conditions: a copy of the whole scope per task and host otherwise
+      let evalScope: Vars | undefined;
+      const evalVars = (): Vars => (evalScope ??= extendScope(vars, { ...registered, ...(node.register ? { [node.register]: registered } : {}) }));
+      try {
+        if (node.changedWhen && !skippedCheck) {
+          changed = node.changedWhen.every((c) => evalBool(c, evalVars()));
+          registered.changed = changed;
+        }
+        if (node.failedWhen && !skippedCheck) {
+          failed = node.failedWhen.some((c) => evalBool(c, evalVars()));
+          registered.failed = failed;
+          if (!failed) delete registered.msg;
+          if (failed && !msg) msg = 'failed_when condition was true';
+        }
+      } catch (e) {
+        throw withLoc(e, node.loc);
+      }
+      if (!node.until || skippedCheck) break;
+      const ok = node.until.every((c) => evalBool(c, extendScope(vars, { ...registered, ...(node.register ? { [node.register]: registered } : {}) })));
+      registered.attempts = attempts;
+      if (ok) break;
+      if (attempts >= maxAttempts) {
+        failed = true;
+        registered.failed = true;
+        msg = `retries exhausted (${node.retries}) waiting for: ${node.until.join(' and ')}${msg ? `; last: ${msg}` : ''}`;
+        registered.msg = msg;
+        break;
+      }
+      this.run.out.progress(st.name, `retrying (${attempts}/${node.retries}) ${info.title}`);
+      await new Promise((r) => setTimeout(r, node.delay * 1000));
+      // a retry waits for something else to change the host: nothing fetched before may be reused
+      this.run.probeCache.invalidate();
+    }
+    const ignored = failed && this.ignoreErrors(scope, vars, node);
+    if (label === undefined) {
+      if (failed && !ignored) {
+        st.failed = true;
+        st.stats.failed++;
+      } else if (failed && ignored) st.stats.ignored++;
+      else if (skippedCheck) st.stats.skipped++;
+      else if (changed) st.stats.changed++;
+      else st.stats.ok++;
+    }
+    report({
+      status: failed ? 'failed' : skippedCheck ? 'skipped' : changed ? 'changed' : 'ok',
+      msg,
+      result: registered,
+      // `diff: false` on the task (or no --diff) means no diff at all, not just none printed
+      diff: diff ? diffs : undefined,
+      ignored,
+      checkSkipped: skippedCheck,
+      delegatedTo: delegated,
+      show: node.module === 'debug',
+    });
+    return { registered, changed, failed, skipped: skippedCheck, ignored, msg };
+  }
+}
+
+export function conditionsHold(when: Array<string | boolean>, vars: Vars, loc?: SourceLocation): boolean {
+  for (const c of when) {
+    try {
+      if (!evalBool(c, vars)) return false;
+    } catch (e) {
+      throw withLoc(e, loc);
+    }
+  }
+  return true;
+}
+
+export function withLoc(e: unknown, loc?: SourceLocation): unknown {
+  if (e instanceof BosunError && !e.loc && loc) {
+    const Ctor = e.constructor as new (m: string, o: { loc?: SourceLocation; hint?: string; cause?: unknown }) => BosunError;
+    return new Ctor(e.message, { loc, hint: e.hint, cause: e });
+  }
+  return e;
+}
+
