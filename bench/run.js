@@ -916,7 +916,9 @@ async function main() {
     const s = await startup();
     res.startup = { ...s, ratio: ratio(s.bosunVersionS, s.nodeE0S) };
     // Saved after every section: a long bench cut short still leaves its figures so far.
-    const partial = path.join(here, 'results', `${res.machine.date.slice(0, 10)}.partial.json`);
+    const partial = process.env.BOSUN_BENCH_OUT
+      ? path.resolve(process.env.BOSUN_BENCH_OUT).replace(/\.json$/, '.partial.json')
+      : path.join(here, 'results', `${res.machine.date.slice(0, 10)}.partial.json`);
     const save = () => opts.write && fs.writeFileSync(partial, JSON.stringify(res, null, 2) + '\n');
     if (opts.etcd) res.etcd = await benchEtcd(lab, opts, tmp, active);
     save();
@@ -934,7 +936,8 @@ async function main() {
 
   process.stdout.write(`\n${table(res)}\n\nbench took ${res.benchS} s\n`);
   if (opts.write) {
-    const file = path.join(here, 'results', `${res.machine.date.slice(0, 10)}.json`);
+    // BOSUN_BENCH_OUT: another name (two partial benches of one day, combined later)
+    const file = process.env.BOSUN_BENCH_OUT ? path.resolve(process.env.BOSUN_BENCH_OUT) : path.join(here, 'results', `${res.machine.date.slice(0, 10)}.json`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(res, null, 2) + '\n');
     updateReadme(figuresSection(res, file));
