@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { OptionsError, InventoryError, closest } from '../errors.js';
 import { Inventory } from '../loaders/inventory.js';
 import { Masker } from '../output/mask.js';
+import { isSecretKey } from '../engine/secret-vars.js';
 import { configureVault, isVaulted } from '../vault/vault.js';
 import { flagsOf, parseArgsError } from './hints.js';
 import type { IO } from './io.js';
@@ -19,19 +20,16 @@ export const INVENTORY_HELP = `usage: bosun inventory -i INVENTORY (--graph [GRO
 
 export const MASK = '***';
 
-/** Keys whose values are credentials. Paths to them (…_file, …_path, …_dir) are not secrets. */
-const SECRET_KEY = /(pass|passwd|password|passphrase|secret|token|credentials?|api_?key|private_?key|(^|_)key)$/i;
-const PATH_KEY = /_(file|path|dir|src|dest)$/i;
-
-export function isSecretKey(key: string): boolean {
-  return SECRET_KEY.test(key) && !PATH_KEY.test(key);
-}
+// One rule for what is a secret-looking key: the run masks the same values this command does.
+export { isSecretKey };
 
 /** Deep copy with secret-looking keys and vault values replaced by ***. */
 export function maskVars(v: unknown, masker = new Masker(), depth = 0): unknown {
   // decrypted vault values are masked by the Masker (the loader registered them); still-encrypted text is hidden too
   if (typeof v === 'string') return isVaulted(v) || v.trimStart().startsWith('$ANSIBLE_VAULT;') ? MASK : masker.text(v);
-  if (depth > 50 || v === null || typeof v !== 'object') return v;
+  if (v === null || typeof v !== 'object') return v;
+  // deeper than anyone writes by hand: hidden rather than shown unmasked
+  if (depth > 50) return MASK;
   if (Array.isArray(v)) return v.map((x) => maskVars(x, masker, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) {

@@ -189,6 +189,9 @@ export type { IO } from './io.js';
 /** Runs a playbook; returns the exit code. Throws BosunError for parse/option errors (bin maps them). */
 export async function runCommand(argv: string[], io: IO): Promise<number> {
   const o = parseRunArgs(argv);
+  // before anything can be printed: a password given with -e is masked from the first line on
+  const { registerSecretVars } = await import('../engine/secret-vars.js');
+  registerSecretVars(o.extraVars);
   if (o.help) {
     io.out(RUN_HELP + '\n');
     return 0;
@@ -221,6 +224,8 @@ async function runParsed(o: RunCliOptions, io: IO): Promise<number> {
   if (o.controlPathDir) checkControlDir(o.controlPathDir, '--ssh-control-path-dir');
   configureControl({ persistSec: o.controlPersistSec, dir: o.controlPathDir });
   const inventory = o.inventory ? Inventory.load(o.inventory, { playbookDir: dirname(playbookFile) }) : Inventory.empty({ playbookDir: dirname(playbookFile) });
+  const { registerSecretVars } = await import('../engine/secret-vars.js');
+  for (const h of inventory.hosts()) registerSecretVars(inventory.hostVars(h));
   // The ssh handshakes (the run's largest fixed cost) start as soon as the first remote play's header
   // is read, and overlap loading and checking the rest; bad input found meanwhile closes those
   // channels before any request but the read-only fact probe was sent (lib/engine/prestart.ts).
@@ -249,7 +254,11 @@ async function prepareAndRun(o: RunCliOptions, io: IO, playbookFile: string, inv
   const { Runner } = await import('../engine/runner.js');
   const { Masker } = await import('../output/mask.js');
   const { checkUndefinedVariables } = await import('../engine/static-check.js');
-  const secrets = new Set<string>();
+  const { registerPlaybookSecrets } = await import('../engine/secret-vars.js');
+  registerPlaybookSecrets(playbook);
+  // the process-wide set: secret arguments found while running are masked by bin/'s ERROR! line too
+  const { processSecrets } = await import('../output/mask.js');
+  const secrets = processSecrets;
   const masker = new Masker(secrets);
   const stepper = o.step ? (await import('./step.js')).createStepper(io.stdin ?? process.stdin, o.output === 'json' ? io.err : io.out) : undefined;
   const runnerOpts = {

@@ -3,6 +3,7 @@
 // values are only read through own properties of plain objects, arrays and strings, so an
 // expression can never reach Node globals or prototypes.
 import { TemplateError, type BosunErrorOptions } from '../errors.js';
+import { compileRegex, RegexError, type RegexFlags, type SafeRegex } from './safe-regex.js';
 
 /** A bad or failing expression. `col` is 1-based, relative to the expression source. */
 export class ExprError extends TemplateError {
@@ -31,7 +32,7 @@ export type Expr =
   | { t: 'cmp'; pos: number; first: Expr; rest: [string, Expr, number][] }
   | { t: 'cond'; pos: number; test: Expr; then: Expr; else?: Expr }
   | { t: 'filter'; pos: number; arg: Expr; name: string; args: Expr[]; kwargs: Record<string, Expr> }
-  | { t: 'test'; pos: number; arg: Expr; name: string; args: Expr[]; negate: boolean }
+  | { t: 'test'; pos: number; arg: Expr; name: string; args: Expr[]; kwargs?: Record<string, Expr>; negate: boolean }
   | { t: 'call'; pos: number; obj: Expr; name: string; args: Expr[] };
 
 // ---------------------------------------------------------------------------------------------
@@ -411,9 +412,10 @@ class Parser {
         if (tok.k !== 'name') this.fail(`expected a test name after 'is' but found ${this.describe(tok)}`);
         this.i++;
         let args: Expr[] = [];
-        if (this.isOp('(')) args = this.parseArgs().args;
+        let kwargs: Record<string, Expr> | undefined;
+        if (this.isOp('(')) ({ args, kwargs } = this.parseArgs());
         else if (this.startsSingleTestArg()) args = [this.parsePostfix(this.parsePrimary())];
-        e = { t: 'test', pos: tok.pos, arg: e, name: tok.v, args, negate };
+        e = { t: 'test', pos: tok.pos, arg: e, name: tok.v, args, kwargs, negate };
       } else return e;
     }
   }
@@ -443,6 +445,10 @@ class Undef {
 }
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** Largest string / list an expression may build (16 MiB, one million items): past it the task fails cleanly. */
+export const MAX_STRING = 16 * 1024 * 1024;
+export const MAX_ITEMS = 1_000_000;
 
 function isForbidden(name: string): boolean {
   return FORBIDDEN.has(name) || (name.startsWith('__') && name.endsWith('__'));
@@ -531,26 +537,6 @@ function lookupVar(vars: Record<string, unknown>, name: string): { found: boolea
     if (Object.hasOwn(o, name)) return { found: true, value: (o as Record<string, unknown>)[name] };
   }
   return { found: false, value: undefined };
-}
-
-const regexCache = new Map<string, RegExp>();
-
-/** Python `re` syntax to JS: `(?P<n>` named groups and leading inline flags like `(?i)`. */
-export function pyRegex(pattern: string, flags = ''): RegExp {
-  const key = flags + '\u0000' + pattern;
-  let re = regexCache.get(key);
-  if (re) return re;
-  let p = pattern;
-  const inline = /^\(\?([aimsx]+)\)/.exec(p);
-  if (inline) {
-    p = p.slice(inline[0].length);
-    for (const f of inline[1]!) if ((f === 'i' || f === 'm' || f === 's') && !flags.includes(f)) flags += f;
-  }
-  p = p.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>');
-  re = new RegExp(p, flags);
-  if (regexCache.size > 1000) regexCache.clear();
-  regexCache.set(key, re);
-  return re;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -709,14 +695,26 @@ class Evaluator {
   }
 
   private binary(op: string, a: unknown, b: unknown, pos: number): unknown {
-    if (op === '~') return pyStr(a) + pyStr(b);
+    if (op === '~') {
+      const x = pyStr(a);
+      const y = pyStr(b);
+      this.bound(x.length + y.length, 'string', pos);
+      return x + y;
+    }
     if (op === '+') {
-      if (typeof a === 'string' && typeof b === 'string') return a + b;
-      if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
+      if (typeof a === 'string' && typeof b === 'string') return this.bound(a.length + b.length, 'string', pos) && a + b;
+      if (Array.isArray(a) && Array.isArray(b)) return this.bound(a.length + b.length, 'list', pos) && [...a, ...b];
     }
     if (op === '*') {
-      if (typeof a === 'string' && typeof b === 'number') return Number.isInteger(b) && b > 0 ? a.repeat(b) : '';
-      if (Array.isArray(a) && typeof b === 'number') return b > 0 ? Array.from({ length: Math.floor(b) }, () => a).flat() : [];
+      // Python: a count below 1 gives an empty sequence; a float count is an error there, truncated here
+      const n = typeof b === 'number' && b > 0 ? Math.floor(b) : 0;
+      if (typeof a === 'string' && typeof b === 'number') return this.bound(a.length * n, 'string', pos) && a.repeat(n);
+      if (Array.isArray(a) && typeof b === 'number') {
+        this.bound(a.length * n, 'list', pos);
+        const out: unknown[] = [];
+        for (let i = 0; i < n; i++) for (const x of a) out.push(x);
+        return out;
+      }
     }
     const na = typeof a === 'number' || typeof a === 'boolean';
     const nb = typeof b === 'number' || typeof b === 'boolean';
@@ -737,6 +735,16 @@ class Evaluator {
     if (op === '/') return x / y;
     if (op === '//') return Math.floor(x / y);
     return x - y * Math.floor(x / y); // Python %: sign follows the divisor
+  }
+
+  /**
+   * Refuses a string or list that would exceed MAX_STRING / MAX_ITEMS *before* it is built:
+   * `[1] * 200000000` would otherwise abort the whole process out of memory. Returns true (for `&&`).
+   */
+  private bound(size: number, kind: 'string' | 'list', pos: number): true {
+    const max = kind === 'string' ? MAX_STRING : MAX_ITEMS;
+    if (size > max) this.fail(`the result would be a ${kind} of ${size} ${kind === 'string' ? 'characters' : 'items'} (limit ${max})`, pos);
+    return true;
   }
 
   private registered(v: unknown, test: string, pos: number): Record<string, unknown> {
@@ -811,9 +819,9 @@ class Evaluator {
         if (typeof v !== 'string') this.fail(`the '${e.name}' test expects a string, got ${typeName(v)}`, e.pos);
         const pat = arg0();
         if (typeof pat !== 'string') this.fail(`the '${e.name}' test expects a pattern string`, e.pos);
-        const re = this.regex(pat, '', e.pos);
-        const m = re.exec(v);
-        return e.name === 'match' ? m !== null && m.index === 0 : m !== null;
+        const kw = (k: string): boolean => (e.kwargs?.[k] ? truthy(this.val(e.kwargs[k])) : false);
+        const re = this.regex(pat, { ignorecase: kw('ignorecase'), multiline: kw('multiline') }, e.pos);
+        return this.matching(() => (e.name === 'match' ? re.match(v) : re.search(v)), e.pos) !== null;
       }
       case 'succeeded':
       case 'success':
@@ -832,11 +840,21 @@ class Evaluator {
     this.fail(`unknown test '${e.name}'`, e.pos);
   }
 
-  private regex(pattern: string, flags: string, pos: number): RegExp {
+  /** Every pattern goes through safe-regex.ts: linear-time matching, bounded input. */
+  private regex(pattern: string, flags: RegexFlags, pos: number): SafeRegex {
     try {
-      return pyRegex(pattern, flags);
+      return compileRegex(pattern, flags);
     } catch (err) {
       this.fail(`invalid regular expression '${pattern}': ${(err as Error).message}`, pos);
+    }
+  }
+
+  private matching<T>(run: () => T, pos: number): T {
+    try {
+      return run();
+    } catch (err) {
+      if (err instanceof RegexError) this.fail(err.message, pos);
+      throw err;
     }
   }
 
@@ -909,7 +927,10 @@ class Evaluator {
         return str('trim').trim();
       case 'join': {
         const sep = args[0] ?? kw.d ?? '';
-        return list('join').map(pyStr).join(pyStr(sep));
+        const items = list('join').map(pyStr);
+        const glue = pyStr(sep);
+        this.bound(items.reduce((n, x) => n + x.length, 0) + Math.max(0, items.length - 1) * glue.length, 'string', e.pos);
+        return items.join(glue);
       }
       case 'list':
         return [...list('list')];
@@ -939,8 +960,10 @@ class Evaluator {
       case 'abs':
         return Math.abs(this.num(v, 'abs', e.pos));
       case 'replace': {
-        const s = pyStr(v);
-        return s.split(pyStr(args[0] ?? '')).join(pyStr(args[1] ?? ''));
+        const parts = pyStr(v).split(pyStr(args[0] ?? ''));
+        const to = pyStr(args[1] ?? '');
+        this.bound(parts.reduce((n, p) => n + p.length, 0) + (parts.length - 1) * to.length, 'string', e.pos);
+        return parts.join(to);
       }
       case 'split': {
         const s = str('split');
@@ -950,18 +973,18 @@ class Evaluator {
         const s = pyStr(v);
         const pat = args[0];
         if (typeof pat !== 'string') this.fail(`the 'regex_search' filter expects a pattern string`, e.pos);
-        const flags = (truthy(kw.ignorecase) ? 'i' : '') + (truthy(kw.multiline) ? 'm' : '');
-        const m = this.regex(pat, flags, e.pos).exec(s);
+        const re = this.regex(pat, { ignorecase: truthy(kw.ignorecase), multiline: truthy(kw.multiline) }, e.pos);
+        const m = this.matching(() => re.search(s), e.pos);
         if (!m) return null;
         const refs = args.slice(1);
-        if (!refs.length) return m[0];
+        if (!refs.length) return m.text;
         // '\\1' / '\\g<name>' arguments return the captured groups as a list, as Ansible does.
         return refs.map((r) => {
           const ref = pyStr(r);
           const num = /^\\(\d+)$/.exec(ref);
-          if (num) return m[Number(num[1])] ?? null;
+          if (num) return m.groups[Number(num[1])] ?? null;
           const named = /^\\g<(\w+)>$/.exec(ref);
-          if (named) return m.groups?.[named[1]!] ?? null;
+          if (named) return m.named[named[1]!] ?? null;
           this.fail(`bad group reference '${ref}' (use '\\\\1' or '\\\\g<name>')`, e.pos);
         });
       }
@@ -969,9 +992,8 @@ class Evaluator {
         const s = pyStr(v);
         const pat = args[0];
         if (typeof pat !== 'string') this.fail(`the 'regex_replace' filter expects a pattern string`, e.pos);
-        const re = this.regex(pat, 'g' + (truthy(kw.ignorecase) ? 'i' : '') + (truthy(kw.multiline) ? 'm' : ''), e.pos);
-        const repl = pyStr(args[1] ?? '').replace(/\$/g, '$$$$').replace(/\\(\d+)/g, '$$$1').replace(/\\g<(\w+)>/g, '$$<$1>');
-        return s.replace(re, repl);
+        const re = this.regex(pat, { ignorecase: truthy(kw.ignorecase), multiline: truthy(kw.multiline) }, e.pos);
+        return this.matching(() => re.replace(s, pyStr(args[1] ?? ''), Number(kw.count ?? 0)), e.pos);
       }
       case 'to_json':
         return JSON.stringify(v === undefined ? null : v);
@@ -1063,6 +1085,19 @@ function unwrap(src: string): string {
   return m[1] + '  ' + m[2] + '  ' + m[3];
 }
 
+/**
+ * What the engine itself runs out of (a string over V8's limit, a parser nested thousands deep)
+ * fails the expression, not the process: RangeError is the only such error JavaScript throws.
+ */
+function guarded<T>(src: string, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (e instanceof RangeError) throw new ExprError(`cannot evaluate "${src.length > 200 ? src.slice(0, 200) + '…' : src}": ${e.message}`, { expr: src, cause: e });
+    throw e;
+  }
+}
+
 /** Parses (cached by source). Throws ExprError with `col` on syntax errors. */
 export function parseExpr(src: string): Expr {
   let e = cache.get(src);
@@ -1079,9 +1114,9 @@ export function parseExpr(src: string): Expr {
  * a missing attribute (`x.y` with no y) evaluates to JS undefined so callers can tell it apart.
  */
 export function evaluate(src: string, vars: Record<string, unknown>): unknown {
-  const ast = parseExpr(src);
+  const ast = guarded(src, () => parseExpr(src));
   const ev = new Evaluator(src, vars);
-  const v = ev.ev(ast);
+  const v = guarded(src, () => ev.ev(ast));
   if (v instanceof Undef) {
     if (v.topLevel) ev.fail(v.message(), v.pos);
     return undefined;
@@ -1099,9 +1134,9 @@ export function evalBool(src: Conditional, vars: Record<string, unknown>): boole
   if (typeof src === 'number') return src !== 0;
   if (Array.isArray(src)) return src.every((c) => evalBool(c as Conditional, vars));
   const text = src as string;
-  const ast = parseExpr(text);
+  const ast = guarded(text, () => parseExpr(text));
   const ev = new Evaluator(text, vars);
-  const v = ev.use(ev.ev(ast));
+  const v = guarded(text, () => ev.use(ev.ev(ast)));
   // Ansible (before 2.19) templated a bare variable and re-evaluated the text, so `-e flag=false`
   // (a string) made `when: flag` false. Keep that for a bare variable path holding "true"/"false".
   if (typeof v === 'string' && (ast.t === 'name' || ast.t === 'attr' || ast.t === 'index')) {

@@ -70,6 +70,7 @@ export function connectionSpec(inventory: Inventory, name: string, trace?: (line
     // connection reuse across runs (lib/executor/control-master.ts); unset: the run-wide setting
     controlPersistSec: v.bosun_ssh_control_persist !== undefined ? parsePersist(v.bosun_ssh_control_persist, `host ${name}: bosun_ssh_control_persist`) : undefined,
     controlPathDir: controlDirVar(name, str('ansible_control_path_dir')),
+    hostKeyChecking: hostKeyChecking(v.ansible_host_key_checking ?? v.ansible_ssh_host_key_checking ?? process.env.ANSIBLE_HOST_KEY_CHECKING),
     trace,
   };
 }
@@ -80,6 +81,16 @@ function controlDirVar(host: string, dir: string | undefined): string | undefine
   const d = resolve(dir.replace(/^~(?=\/|$)/, homedir()));
   checkControlDir(d, `host ${host}: ansible_control_path_dir`);
   return d;
+}
+
+/**
+ * Ansible's host_key_checking from the inventory variable or ANSIBLE_HOST_KEY_CHECKING: only an
+ * explicit false-like value (false/no/off/0/n/f, any case) turns checking off.
+ */
+export function hostKeyChecking(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (typeof v === 'boolean') return v;
+  return !['false', 'no', 'off', '0', 'n', 'f'].includes(String(v).trim().toLowerCase());
 }
 
 /** Shell-like word splitting without evaluation, for ansible_ssh_common_args. */

@@ -6,7 +6,7 @@ import type { ModuleTask, Play, Playbook, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Facts } from '../modules/types.js';
 import { factVars, UNKNOWN_FACTS } from './facts.js';
-import { buildScope, type Renderer, type Vars } from './vars.js';
+import { buildScope, dataLayer, type Renderer, type Vars } from './vars.js';
 
 /** Variables the engine defines for every task; they win over every layer. */
 export const MAGIC_VARS = [
@@ -179,13 +179,14 @@ export class Variables {
     const layers: Array<Vars | undefined> = [
       roleDefaults,
       this.inventory.hostVars(host),
-      factVars(st.facts),
+      dataLayer(factVars(st.facts)),
       play.vars,
       ...play.varsFiles.map((f) => f.vars),
       roleVars,
       ...blockVars,
-      st.hostFacts,
-      extra,
+      // register/set_fact results and loop items came from a host or from rendering: data, never templates
+      dataLayer(st.hostFacts),
+      extra && dataLayer(extra),
       this.opts.extraVars,
     ];
     return buildScope(layers, this.magic(host, play, playHosts, role), this.templates);

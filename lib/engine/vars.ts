@@ -5,8 +5,14 @@
 //
 // Values that contain templates are rendered lazily on first access, against the same scope, so a
 // variable may refer to another (`etcd_env_file: "{{ etcd_config_dir }}/etcd.conf"`), as in Ansible.
+//
+// Only text the operator wrote is a template. A layer marked with dataLayer() — facts, register
+// results, set_fact values (already rendered), loop items — holds data from a host or from rendering:
+// its values are never rendered, whatever they contain (Ansible's "unsafe"). A host that prints
+// `{{ etcd_root_password }}` must get that text back, never the password.
 import { TemplateError, type SourceLocation } from '../errors.js';
 import { keyLoc } from '../loaders/yaml.js';
+import { registerSecretVar } from './secret-vars.js';
 
 export type Vars = Record<string, unknown>;
 
@@ -26,6 +32,18 @@ export interface Layer {
   vars: Vars;
 }
 
+const DATA_LAYERS = new WeakSet<object>();
+
+/** Marks a layer as data (host-derived or already rendered): buildScope never renders its values. */
+export function dataLayer<T extends Vars>(layer: T): T {
+  DATA_LAYERS.add(layer);
+  return layer;
+}
+
+export function isDataLayer(layer: Vars): boolean {
+  return DATA_LAYERS.has(layer);
+}
+
 function containsTemplate(v: unknown, r: Renderer, depth = 0): boolean {
   if (typeof v === 'string') return r.hasTemplate(v);
   if (depth > 20 || v === null || typeof v !== 'object') return false;
@@ -34,20 +52,22 @@ function containsTemplate(v: unknown, r: Renderer, depth = 0): boolean {
 }
 
 /**
- * Builds one scope from layers. Keys of later layers win. Template values become lazy getters;
- * `magic` values are plain and win over everything.
+ * Builds one scope from layers. Keys of later layers win. Template values of operator layers become
+ * lazy getters; values of data layers (dataLayer()) and `magic` values are plain; magic wins over everything.
  */
 export function buildScope(layers: Array<Vars | undefined>, magic: Vars, renderer: Renderer): Vars {
   const scope: Vars = {};
-  const sources = new Map<string, { value: unknown; owner: Vars }>();
+  const sources = new Map<string, { value: unknown; owner: Vars; data: boolean }>();
   for (const layer of layers) {
     if (!layer) continue;
-    for (const k of Object.keys(layer)) sources.set(k, { value: layer[k], owner: layer });
+    const data = DATA_LAYERS.has(layer);
+    for (const k of Object.keys(layer)) sources.set(k, { value: layer[k], owner: layer, data });
   }
   const resolving = new Set<string>();
   for (const [k, src] of sources) {
     if (k in magic) continue;
-    if (!containsTemplate(src.value, renderer)) {
+    if (src.data || !containsTemplate(src.value, renderer)) {
+      registerSecretVar(k, src.value);
       scope[k] = src.value;
       continue;
     }
@@ -68,6 +88,8 @@ export function buildScope(layers: Array<Vars | undefined>, magic: Vars, rendere
             typeof src.value === 'string'
               ? renderer.renderString(src.value, scope, loc?.file ?? `variable ${k}`, loc?.line ?? 1)
               : renderer.renderValue(src.value, scope, loc?.file ?? `variable ${k}`, yamlLocOf);
+          // a secret-looking variable built by a template is a secret once rendered
+          registerSecretVar(k, v);
           cached = { v };
           return v;
         } finally {

@@ -155,7 +155,7 @@ function knownHostsVersion(file: string): number {
  */
 export function socketName(spec: ConnectionSpec, userArgs: readonly string[]): string {
   const kh = spec.knownHostsFile;
-  const id = JSON.stringify([spec.address || spec.name, spec.port ?? null, spec.user ?? null, spec.privateKeyFile ?? null, kh ?? null, kh ? knownHostsVersion(kh) : null, userArgs]);
+  const id = JSON.stringify([spec.address || spec.name, spec.port ?? null, spec.user ?? null, spec.privateKeyFile ?? null, kh ?? null, kh ? knownHostsVersion(kh) : null, spec.hostKeyChecking ?? null, userArgs]);
   return createHash('sha256').update(id).digest('hex').slice(0, SOCKET_NAME_LEN);
 }
 

@@ -36,7 +36,7 @@ export default defineModule<CopyArgs, PutState>({
     description:
       'Compares the sha256 of the wanted content with the remote file in one request and sends nothing when they match. ' +
       'Writes to a temporary file in the destination directory, sets mode/owner/group, then renames it over dest. ' +
-      'If dest ends with "/" or is a directory, the file goes to dest/basename(src). A dest that is a symlink is replaced by a file.',
+      'If dest ends with "/" or is a directory, the file goes to dest/basename(src). A dest that is a symlink is replaced by a new regular file (mode from umask unless mode is given), or its target is written with follow: true.',
     check: 'full',
     diff: true,
     examples: [
@@ -54,6 +54,7 @@ export default defineModule<CopyArgs, PutState>({
     backup: { type: 'bool', default: false, description: 'Keep a copy of the replaced file as DEST.YYYYMMDDhhmmss~ (result backup_file).' },
     force: { type: 'bool', default: true, description: 'If false, only create dest when it does not exist.' },
     directory_mode: { type: 'mode', description: 'Mode for directories created when dest ends with "/".' },
+    follow: { type: 'bool', default: false, description: 'A symlink at dest: false replaces the link by a new file (umask mode, never the link\'s 0777); true writes to its target, keeping the target\'s mode and owner.' },
   },
   validate(args) {
     if ((args.src === undefined) === (args.content === undefined)) throw new ArgumentError('copy needs exactly one of src or content');

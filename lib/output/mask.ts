@@ -3,7 +3,20 @@
 // and any PEM private key block is replaced wholesale, whether or not anyone registered it.
 // Vault values are masked through the process-wide registry the YAML loader fills, so a value
 // decrypted before this run's Masker existed (-e @vaulted.yml) is masked too.
-import { vaultSecrets } from '../vault/vault.js';
+import { MIN_SECRET_LENGTH, vaultSecrets } from '../vault/vault.js';
+
+/**
+ * Secrets known to the whole process (secret-looking variables, secret module arguments): every
+ * Masker masks them, also those created where the run's own set is out of reach (bin/'s ERROR! line,
+ * the JSON `error` event). Values shorter than MIN_SECRET_LENGTH are not registered (masking every
+ * "1" would garble all output and hide nothing).
+ */
+export const processSecrets = new Set<string>();
+
+export function registerSecret(value: string): void {
+  const forms = [value, value.trim(), ...(value.includes('\n') ? value.split('\n').map((l) => l.trim()) : [])];
+  for (const f of forms) if (f.length >= MIN_SECRET_LENGTH) processSecrets.add(f);
+}
 
 const PEM_KEY = /-----BEGIN ([A-Z0-9 ]*)PRIVATE KEY-----[\s\S]*?(?:-----END \1PRIVATE KEY-----|$)/g;
 
@@ -15,7 +28,7 @@ export class Masker {
   text(s: string): string {
     let out = s.replace(PEM_KEY, '***PRIVATE KEY***');
     // longest first so a secret containing another is masked whole
-    const list = [...this.secrets, ...vaultSecrets].filter((x) => x.length > 0).sort((a, b) => b.length - a.length);
+    const list = [...new Set([...this.secrets, ...vaultSecrets, ...processSecrets])].filter((x) => x.length > 0).sort((a, b) => b.length - a.length);
     for (const sec of list) if (out.includes(sec)) out = out.split(sec).join('***');
     return out;
   }
@@ -33,9 +46,14 @@ export function containsPrivateKey(s: string): boolean {
   return r;
 }
 
+/** Past this depth a value is replaced, not returned as is: unmasked, it could carry any secret. */
+export const MAX_MASK_DEPTH = 50;
+export const TOO_DEEP = '<value nested too deep to show>';
+
 function maskDeep(v: unknown, m: Masker, depth: number): unknown {
   if (typeof v === 'string') return m.text(v);
-  if (depth > 50 || v === null || typeof v !== 'object') return v;
+  if (v === null || typeof v !== 'object') return v;
+  if (depth > MAX_MASK_DEPTH) return TOO_DEEP;
   if (Buffer.isBuffer(v)) return `<${v.length} bytes>`;
   if (Array.isArray(v)) return v.map((x) => maskDeep(x, m, depth + 1));
   const out: Record<string, unknown> = {};

@@ -41,6 +41,28 @@ t.test('site.yml on a fresh 3-host lab', async (t) => {
     t.same(await hashes(lab), fresh, 'hosts byte-identical');
   });
 
+  // Issue 11: the env file is sourced by the init script as root; hostile inventory values and a
+  // password with a line break are refused before any host changes, naming host and variable.
+  await t.test('hostile inventory values and a multi-line password: refused, naming host and variable; nothing touched', async (t) => {
+    const n2 = lab.hosts[1]!;
+    const inv0 = labInventory(lab);
+    const cases: Array<[string, string, RegExp, string[]]> = [
+      [`ip: ${n2.ip},`, 'ip: "10.0.0.9; touch /tmp/pwned",', new RegExp(`etcd member ${n2.name}: \`ip\` is not an IPv4 address`), []],
+      [`fqdn: ${n2.fqdn} }`, 'fqdn: "x$(touch /tmp/pwned)" }', new RegExp(`etcd member ${n2.name}: \`fqdn\` is not a DNS name`), []],
+      ['', '', /etcd_root_password is not set or holds a line break/, ['-e', '{"etcd_root_password": "pw\\nroot:other"}']],
+    ];
+    for (const [from, to, msg, extra] of cases) {
+      const bad = join(dir, 'bad.yml');
+      const edited = from ? inv0.split('\n').map((l) => (l.includes(` ${n2.name}: {`) ? l.replace(from, to) : l)).join('\n') : inv0;
+      if (from) t.not(edited, inv0, `inventory edited: ${to}`);
+      writeFileSync(bad, edited);
+      const r = await run([SITE, '-i', bad, '-e', `etcd_ca_dir=${ca}`, ...(extra.length ? extra : ['-e', `etcd_root_password=${PASSWORD}`])]);
+      t.not(r.code, 0, to || 'password');
+      t.match(r.stdout + r.stderr, msg);
+      t.same(await hashes(lab), fresh, 'hosts byte-identical');
+    }
+  });
+
   await t.test('--check --diff on the fresh lab reports changes and touches nothing', async (t) => {
     const r = await run([...base, '-e', `etcd_root_password=${PASSWORD}`, '--check', '--diff']);
     t.equal(r.code, 0, r.stdout.slice(-3000));
@@ -108,6 +130,22 @@ t.test('site.yml on a fresh 3-host lab', async (t) => {
     t.equal(c.code, 0, c.stdout.slice(-3000));
     for (const [h, s] of Object.entries(recap(c.stdout))) t.equal(s.changed, 0, `${h} changed=0 in check mode`);
     t.same(live(lab), before, 'hosts byte-identical after --check (etcd data dir aside)');
+  });
+
+  // issue 11 item 1: the role reads ETCD_INITIAL_CLUSTER back from each member (kept as is). A member
+  // that serves a template there must get its own text back, never the value the template names.
+  await t.test('a member whose env file holds {{etcd_root_password}} does not receive the password', async (t) => {
+    const planted = 'ETCD_INITIAL_CLUSTER="{{etcd_root_password}}"';
+    const sed = spawnSync('ssh', [...sshArgsFor(lab, 'node1'), `sed -i 's/^ETCD_INITIAL_CLUSTER=.*$/${planted}/' /etc/default/etcd && grep -c etcd_root_password /etc/default/etcd`], { encoding: 'utf8' });
+    t.equal(sed.stdout.trim(), '1', `planted: ${sed.stderr}`);
+    const r = await run([...base, '-e', `etcd_root_password=${PASSWORD}`]);
+    t.notMatch(r.stdout + r.stderr, /template syntax error|undefined variable/, 'host data is not parsed as a template');
+    t.equal(r.code, 0, r.stdout.slice(-3000) + r.stderr);
+    const env = spawnSync('ssh', [...sshArgsFor(lab, 'node1'), 'cat /etc/default/etcd'], { encoding: 'utf8' });
+    t.equal(env.status, 0, env.stderr);
+    t.notOk(env.stdout.includes(PASSWORD), 'the password was not written to the member');
+    t.ok(env.stdout.includes(planted), 'the member keeps its own line, as it came');
+    t.notOk(r.stdout.includes(PASSWORD), 'password never printed');
   });
 });
 

@@ -18,6 +18,9 @@ const S = {
   vaultMultiline: `first-line-${rnd()}\nsecond-line-${rnd()}`,
   noLog: `nolog-${rnd()}`,
   etcdPassword: `etcdpw-${rnd()}`,
+  // secret-looking variables no `secret:` argument ever uses: masked from the first line on (issue 11 item 7)
+  extraPassword: `db-${rnd()}`,
+  playToken: `tok-${rnd()}`,
 };
 const PW = `pw-${rnd()}`;
 
@@ -36,6 +39,7 @@ t.test('no secret or key material in any output', async (t) => {
   gather_facts: false
   vars_files: [vars/secret.yml]
   vars:
+    api_token: ${S.playToken}
 ${indent(vaultBlock(S.vaultInline, PW, 'vault_inline'), 4)}
 ${indent(vaultBlock(S.vaultMultiline, PW, 'vault_multi'), 4)}
   tasks:
@@ -43,6 +47,9 @@ ${indent(vaultBlock(S.vaultMultiline, PW, 'vault_multi'), 4)}
       copy: { dest: "{{ out }}/app.conf", content: "password={{ vault_inline }}\\ntoken={{ vault_file }}\\n{{ vault_multi }}\\n", mode: "0600" }
     - name: vault value in a message
       debug: { msg: "connecting with {{ vault_inline }} and {{ vault_file }}" }
+    - name: a password from -e and a token from play vars, in a file (--diff) and a message (-v)
+      copy: { dest: "{{ out }}/db.conf", content: "db={{ db_password }}\\ntoken={{ api_token }}\\n", mode: "0600" }
+    - debug: { msg: "db {{ db_password }} token {{ api_token }}" }
     - name: no_log task
       shell: "echo {{ nolog_secret }}; echo {{ nolog_secret }} >&2"
       no_log: true
@@ -61,7 +68,7 @@ ${indent(vaultBlock(S.vaultMultiline, PW, 'vault_multi'), 4)}
       fail: { msg: "refusing: {{ vault_inline }} / {{ vault_multi }}" }
 `,
   );
-  const common = [join(dir, 'play.yml'), '--vault-password-file', join(dir, 'pw'), '-e', `out=${out}`, '-e', `nolog_secret=${S.noLog}`, '-e', `etcd_password=${S.etcdPassword}`];
+  const common = [join(dir, 'play.yml'), '--vault-password-file', join(dir, 'pw'), '-e', `out=${out}`, '-e', `nolog_secret=${S.noLog}`, '-e', `etcd_password=${S.etcdPassword}`, '-e', `db_password=${S.extraPassword}`];
   const runs = {
     text: await spawnBosun([...common, '-vvv', '--diff']).done,
     json: await spawnBosun([...common, '-vvv', '--diff', '--output', 'json']).done,
@@ -70,6 +77,7 @@ ${indent(vaultBlock(S.vaultMultiline, PW, 'vault_multi'), 4)}
   // The run really did the work: the secrets reached the files, every task ran.
   t.equal(readFileSync(join(out, 'app.conf'), 'utf8'), `password=${S.vaultInline}\ntoken=${S.vaultFile}\n${S.vaultMultiline}\n`);
   t.equal(readFileSync(join(out, 'server-key.pem'), 'utf8'), key);
+  t.equal(readFileSync(join(out, 'db.conf'), 'utf8'), `db=${S.extraPassword}\ntoken=${S.playToken}\n`);
   const keyBody = key.split('\n').filter((l) => l && !l.startsWith('-----'));
   const needles = [...Object.values(S), ...S.vaultMultiline.split('\n'), ...keyBody, PW];
   for (const [name, r] of Object.entries(runs)) {
@@ -86,4 +94,16 @@ ${indent(vaultBlock(S.vaultMultiline, PW, 'vault_multi'), 4)}
   // -vvv really traced requests (the audit covers the trace, not an empty one).
   t.match(runs.text.out, /connecting with \*\*\* and \*\*\*/);
   t.match(runs.json.out.split('\n')[0]!, /^\{/, 'json events');
+});
+
+// The top-level ERROR! line (bin/) and the JSON `error` event mask the run's secrets too (issue 11 item 7).
+t.test('a fatal error quoting a secret-looking -e value masks it', async (t) => {
+  const dir = t.testdir({ 'play.yml': '- hosts: "{{ db_password }}"\n  gather_facts: false\n  tasks:\n    - debug: { msg: x }\n' });
+  const secret = `Hun[${rnd()}`;
+  const args = [join(dir, 'play.yml'), '-e', `db_password=${secret}`];
+  for (const r of [await spawnBosun(args).done, await spawnBosun([...args, '--output', 'json']).done]) {
+    t.equal(r.code, 4, r.err);
+    t.match(r.out + r.err, /invalid host pattern '\*\*\*'/, 'the error is reported, the value masked');
+    t.notOk((r.out + r.err).includes(secret.slice(4)), 'the value is not printed');
+  }
 });

@@ -356,3 +356,41 @@ t.test('helpers', async (t) => {
   t.equal(pyEquals(undefined, null), true);
   t.equal(pyEquals({ a: 1 }, { a: 1, b: 2 }), false);
 });
+
+// issue 11 item 6: a catastrophic pattern on a host's output must not freeze the run
+t.test('regexes match in linear time: a catastrophic pattern returns', async (t) => {
+  // a backtracking engine never returns on this (exponential in the length): tap's timeout would fail the test
+  const out = { stdout: 'a'.repeat(20_000) + 'b' };
+  t.equal(ev("out.stdout is match('(a+)+$')", { out }), false);
+  t.equal(ev("out.stdout is search('(a|aa)*c')", { out }), false);
+  t.equal(ev("out.stdout | regex_replace('(a+)+$', 'x')", { out }), out.stdout);
+  throwsExpr(t, () => ev("'ab' is search('a(?=b)')"), /look-ahead.*not supported.*linear time/);
+  throwsExpr(t, () => ev("'aa' | regex_replace('(a)\\\\1', 'x')"), /backreferences are not supported/);
+});
+
+t.test('regex semantics are Python re', async (t) => {
+  t.equal(ev("'ba' is match('a')"), false, 'match: anchored at the start even when a later match exists');
+  t.equal(ev("'ab\\nx' is search('^x', multiline=true)"), true, 'ignorecase/multiline on tests, as Ansible');
+  t.equal(ev("'ab\\nx' is search('^x')"), false);
+  t.equal(ev("'ABC' is match('abc', ignorecase=true)"), true);
+  t.equal(ev("'x1y22' | regex_replace('(?P<d>\\\\d+)', '<\\\\g<d>>')"), 'x<1>y<22>');
+  t.equal(ev("'abc' | regex_replace('', '-')"), '-a-b-c-', 'empty matches as re.sub');
+  t.equal(ev("'aaa' | regex_replace('a', 'b', count=2)"), 'bba');
+  t.equal(ev("'A\\nB' | regex_search('^b', ignorecase=true, multiline=true)"), 'B');
+  t.equal(ev("'x' | regex_search('x\\\\Z')"), 'x', 'Python \\Z is the end of the text');
+  throwsExpr(t, () => ev("'a' | regex_replace('(a)', '\\\\2')"), /invalid group reference/);
+});
+
+// issue 11 item 14: a huge list or string fails the expression, never the process
+t.test('sizes are bounded before anything is built', async (t) => {
+  throwsExpr(t, () => ev('[1] * 200000000'), /list of 200000000 items \(limit 1000000\)/);
+  throwsExpr(t, () => ev("'ab' * 100000000"), /string of 200000000 characters/);
+  throwsExpr(t, () => ev("('x' * 10000000) ~ ('x' * 10000000)"), /string of 20000000 characters/);
+  throwsExpr(t, () => ev("('x' * 1000000) | replace('x', 'yyyyyyyyyyyyyyyyyyyy')"), /string of 20000000 characters/);
+  throwsExpr(t, () => ev("(['xxxxxxxxxxxxxxxxxxxx'] * 1000000) | join(',')"), /string of 20999999 characters/);
+  throwsExpr(t, () => ev('([1] * 600000) + ([1] * 600000)'), /list of 1200000 items/);
+  t.equal((ev('[1, 2] * 3') as unknown[]).length, 6, 'ordinary repetition still works');
+  t.equal(ev("'ab' * 2"), 'abab');
+  t.same(ev('[1] * 0'), []);
+  throwsExpr(t, () => ev('('.repeat(20_000) + '1' + ')'.repeat(20_000)), /Maximum call stack/);
+});

@@ -6,6 +6,13 @@ import t, { type Test } from 'tap';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { run, recap, taskTitles, type RunResult } from '../helpers/run.js';
+import { loadPlaybook } from '../../lib/loaders/playbook.js';
+import { Inventory } from '../../lib/loaders/inventory.js';
+import { Runner } from '../../lib/engine/runner.js';
+import { JsonReporter } from '../../lib/output/json.js';
+import { Masker } from '../../lib/output/mask.js';
+import { LocalConnection } from '../../lib/executor/local.js';
+import { withExec } from '../../lib/executor/types.js';
 
 const INVENTORY = 'all:\n  vars:\n    ansible_connection: local\n  hosts:\n    h1: {}\n    h2: {}\n    h3: {}\n';
 
@@ -251,6 +258,23 @@ t.test('run_once: one host runs, everyone gets the result', async (t) => {
   for (const h of ['h1', 'h2', 'h3']) t.equal(readFileSync(join(p.out, h), 'utf8'), 'from-h1');
 });
 
+t.test('run_once: a failure ends the batch for every host, as Ansible does (a run_once preflight stops them all)', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: preflight
+      assert: { that: ["inventory_hostname == 'nobody'"] }
+      run_once: true
+    - ${say('after-{{ inventory_hostname }}')}
+`,
+  );
+  t.equal(p.code, 2, p.stdout);
+  t.same(p.log(), [], 'no host ran the next task');
+  t.match(recap(p.stdout).h1, { failed: 1 });
+});
+
 t.test('throttle: a block runs to the end for N hosts at a time; a task never runs on more than N at once', async (t) => {
   const blk = await play(
     t,
@@ -318,6 +342,41 @@ t.test('serial batches and max_fail_percentage', async (t) => {
   t.match(rc.h1, { failed: 1 });
   for (const h of ['h2', 'h3']) if (rc[h]) t.match(rc[h], { ok: 0, changed: 0, skipped: 0, failed: 0 }, `${h} never ran`);
   t.match(mfp.stdout, /max_fail_percentage 0% exceeded/);
+});
+
+t.test('a play whose every host failed ends the run (as ansible-playbook 2.14): a failed preflight play stops the plays after it', async (t) => {
+  const p = await play(
+    t,
+    `- name: preflight
+  hosts: h1
+  gather_facts: false
+  tasks:
+    - assert: { that: ["false"] }
+- hosts: h2:h3
+  gather_facts: false
+  tasks:
+    - ${say('second-{{ inventory_hostname }}')}
+`,
+  );
+  t.equal(p.code, 2);
+  t.same(p.log(), [], 'the second play did not run');
+  t.notMatch(p.stdout, /PLAY \[h2:h3\]/);
+  // a play in which only some hosts failed goes on to the next play with the others
+  const some = await play(
+    t,
+    `- hosts: all
+  gather_facts: false
+  tasks:
+    - fail: { msg: h1 breaks }
+      when: inventory_hostname == "h1"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - ${say('second-{{ inventory_hostname }}')}
+`,
+  );
+  t.equal(some.code, 2);
+  t.same(some.log().sort(), ['second-h2', 'second-h3']);
 });
 
 t.test('ignore_errors, set_fact, delegate_to, until', async (t) => {
@@ -444,4 +503,108 @@ t.test('magic variables: hostvars of every host (lazy), groups, play_hosts after
   t.equal(p.code, 2, p.stdout);
   // localhost: the implicit one is in hostvars too (as before the lazy hostvars)
   t.same(p.log().sort(), ['h1 w-h1 h1,h2,h3,localhost, 4 h1,h2,h3, h1,h2, 2', 'h2 w-h1 h1,h2,h3,localhost, 4 h1,h2,h3, h1,h2, 2']);
+// issue 11 item 1: what a host sends back is data, never a template. hostile.txt plays the host's
+// output: if anything rendered it again, the files written below would hold the password.
+const HOSTILE = { 'hostile.txt': 'pw={{ secret_pw }}\nsecond {{secret_pw}}\n' };
+const SECRET = 'S3cr3t-9f2e';
+
+t.test('register results, set_fact values built from them and loop items are never rendered again', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: h1
+  gather_facts: false
+  vars: { secret_pw: ${SECRET} }
+  tasks:
+    - command: cat {{ out }}/../hostile.txt
+      register: r
+    - name: register
+      copy: { dest: "{{ out }}/register.txt", content: "{{ r.stdout }}" }
+    - set_fact:
+        derived: "from host: {{ r.stdout }}"
+        whole: "{{ r }}"
+    - name: set_fact from a register (text and native value)
+      copy: { dest: "{{ out }}/set_fact.txt", content: "{{ derived }}|{{ whole.stdout }}" }
+    - name: loop items
+      shell: "printf '%s\\\\n' {{ quote item }} >> {{ out }}/items.txt"
+      loop: "{{ r.stdout_lines }}"
+    - name: a task var naming the register (operator text, rendered once)
+      copy: { dest: "{{ out }}/taskvar.txt", content: "{{ v }}" }
+      vars: { v: "{{ r.stdout }}" }
+`,
+    [],
+    HOSTILE,
+  );
+  t.equal(p.code, 0, p.stdout + p.stderr);
+  const hostile = HOSTILE['hostile.txt'].trimEnd();
+  t.equal(readFileSync(join(p.out, 'register.txt'), 'utf8'), hostile);
+  t.equal(readFileSync(join(p.out, 'set_fact.txt'), 'utf8'), `from host: ${hostile}|${hostile}`);
+  t.equal(readFileSync(join(p.out, 'items.txt'), 'utf8'), hostile + '\n');
+  t.equal(readFileSync(join(p.out, 'taskvar.txt'), 'utf8'), hostile);
+  t.notMatch(p.stdout, SECRET);
+});
+
+t.test("hostvars of another host: its registered and set_fact values stay data", async (t) => {
+  const p = await play(
+    t,
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: cat {{ out }}/../hostile.txt
+      register: r
+    - set_fact: { told: "{{ first r.stdout_lines }}" }
+- hosts: h2
+  gather_facts: false
+  vars: { secret_pw: ${SECRET} }
+  tasks:
+    - copy: { dest: "{{ out }}/hostvars.txt", content: "{{ hostvars.h1.r.stdout }}|{{ hostvars.h1.told }}" }
+`,
+    [],
+    HOSTILE,
+  );
+  t.equal(p.code, 0, p.stdout + p.stderr);
+  t.equal(readFileSync(join(p.out, 'hostvars.txt'), 'utf8'), `${HOSTILE['hostile.txt'].trimEnd()}|pw={{ secret_pw }}`);
+});
+
+t.test('output that looks like a broken template does not break later conditions', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - command: cat {{ out }}/../docker.txt
+      register: out1
+    - ${say('after')}
+      when: out1.rc == 0 and out1.stdout is search('Name')
+`,
+    [],
+    { 'docker.txt': '{{ .Name }} {{#each x}}\n' },
+  );
+  t.equal(p.code, 0, p.stdout + p.stderr);
+  t.same(p.log(), ['after']);
+});
+
+t.test('gathered facts are data: a hostname or os-release holding a template stays text', async (t) => {
+  const dir = t.testdir({
+    'play.yml': `- hosts: h1
+  vars: { secret_pw: ${SECRET} }
+  tasks:
+    - copy: { dest: "{{ out }}/facts.txt", content: "{{ ansible_hostname }}|{{ ansible_facts.distribution_version }}|{{ ansible_fqdn }}" }
+      when: ansible_fqdn is defined and ansible_os_family == 'Debian'
+`,
+    'inventory.yml': INVENTORY,
+    // what a hostile host answers to the fact probe
+    'facts.txt': 'id=debian\nversion_id={{ secret_pw }}\nhostname={{secret_pw}}\nfqdn={{ .Name }}\ninit=systemd\n',
+    out: {},
+  });
+  const { playbook } = await loadPlaybook(join(dir, 'play.yml'));
+  const inventory = Inventory.load(join(dir, 'inventory.yml'));
+  const lines: string[] = [];
+  const connect = (spec: { name: string }) => {
+    const local = new LocalConnection(spec.name);
+    return withExec(local, (script, opts) => local.exec(opts?.label === 'facts' ? `cat ${join(dir, 'facts.txt')}` : script, opts));
+  };
+  const opts = { check: false, diff: false, extraVars: { out: join(dir, 'out') }, tags: [], skipTags: [], forks: 5, verbosity: 0, secrets: new Set<string>(), connect, limit: 'h1' };
+  const summary = await new Runner(playbook, inventory, opts, new JsonReporter((l) => void lines.push(l), new Masker())).run();
+  t.equal(summary.exitCode, 0, lines.join(''));
+  t.equal(readFileSync(join(dir, 'out', 'facts.txt'), 'utf8'), '{{secret_pw}}|{{ secret_pw }}|{{ .Name }}');
 });

@@ -276,3 +276,23 @@ t.test('compiled templates are cached and reused (speed itself is measured by th
   t.same(second, first, 'same result from the cache');
   t.equal(te.renderValue('no templates here', vars, 'f'), 'no templates here', 'fast path: plain strings untouched');
 });
+
+// issue 11 item 5: no helper writes outside the rendered text (Handlebars' `log` printed values unmasked)
+t.test("Handlebars' log helper is gone; the builtins still reachable are the documented ones", async (t) => {
+  const e = new TemplateEngine();
+  const printed: unknown[] = [];
+  const saved = { log: console.log, info: console.info, error: console.error, warn: console.warn, debug: console.debug };
+  for (const k of Object.keys(saved) as Array<keyof typeof saved>) console[k] = (...a: unknown[]) => void printed.push(a);
+  try {
+    t.throws(() => e.render('{{log pw}}', { pw: 'log-secret-1' }, 'f.hbs'), /unknown helper 'log'/);
+    t.throws(() => e.renderString('{{log pw level="error"}}', { pw: 'log-secret-1' }, 'f.hbs'), /unknown helper 'log'/);
+  } finally {
+    Object.assign(console, saved);
+  }
+  t.same(printed, [], 'nothing printed');
+  t.equal(e.render('{{log}}', { log: 'a variable named log' }, 'f'), 'a variable named log', 'a variable of that name still works');
+  // Handlebars' builtins still reachable (justified one by one in docs/security.md, Templates) and bosun's own
+  const builtins = ['blockHelperMissing', 'each', 'helperMissing', 'if', 'lookup', 'unless', 'with'];
+  const ours = ['and', 'b64decode', 'b64encode', 'bosun-path', 'bosun-value', 'contains', 'default', 'env_dq', 'eq', 'first', 'ge', 'gt', 'indent', 'join', 'keys', 'last', 'le', 'len', 'lower', 'lt', 'ne', 'not', 'or', 'quote', 'replace', 'to_json', 'to_yaml', 'trim', 'upper'];
+  t.same(e.helperNames(), [...builtins, ...ours].sort(), 'a new helper is a decision: add it here and to docs/security.md');
+});

@@ -8,9 +8,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { run } from '../helpers/run.js';
-import { buildScope, parseKeyValues } from '../../lib/engine/vars.js';
+import { buildScope, dataLayer, isDataLayer, parseKeyValues } from '../../lib/engine/vars.js';
 import { TemplateEngine } from '../../lib/engine/template.js';
 import { TemplateError } from '../../lib/errors.js';
+import { processSecrets } from '../../lib/output/mask.js';
 
 const LEVELS = [
   'role defaults',
@@ -116,4 +117,28 @@ t.test('parseKeyValues (-e k=v)', async (t) => {
   t.same(parseKeyValues('a=1 b="two words" c=\'x y\' d='), { a: '1', b: 'two words', c: 'x y', d: '' });
   t.equal(parseKeyValues('not a pair'), undefined);
   t.equal(parseKeyValues('a=1 junk'), undefined);
+});
+
+t.test('data layers (facts, register, set_fact, loop items) are never rendered', async (t) => {
+  const engine = new TemplateEngine();
+  const operator = { pw: 'secret', greeting: 'hi {{ pw }}' };
+  const host = dataLayer({ out: { stdout: '{{ pw }} {{ .Name }}', rc: 0 }, told: 'x {{ pw }}' });
+  t.ok(isDataLayer(host));
+  t.notOk(isDataLayer(operator));
+  const scope = buildScope([operator, host], {}, engine);
+  t.equal(scope.greeting, 'hi secret', 'operator text is a template');
+  t.same(scope.out, { stdout: '{{ pw }} {{ .Name }}', rc: 0 }, 'host data is kept as it came');
+  t.equal(scope.told, 'x {{ pw }}');
+  t.equal(engine.renderString('{{ out.stdout }}!', scope, 'f'), '{{ pw }} {{ .Name }}!', 'using it yields the text, once');
+  // a later operator layer still renders over an earlier data layer
+  t.equal(buildScope([operator, host, { told: '{{ pw }}' }], {}, engine).told, 'secret');
+});
+
+t.test('a secret-looking variable is registered for masking, a templated one once rendered', async (t) => {
+  const scope = buildScope([{ base: 'vars-base-1', db_password: '{{ base }}-2', api_token: 'vars-plain-3' }], {}, new TemplateEngine());
+  t.ok(processSecrets.has('vars-plain-3'), 'plain value: when the scope is built');
+  t.notOk(processSecrets.has('vars-base-1-2'), 'not rendered yet');
+  t.equal(scope.db_password, 'vars-base-1-2');
+  t.ok(processSecrets.has('vars-base-1-2'), 'rendered value: when it is resolved');
+  t.notOk(processSecrets.has('vars-base-1'), 'other variables are not secrets');
 });

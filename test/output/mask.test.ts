@@ -1,5 +1,5 @@
 import t from 'tap';
-import { Masker, containsPrivateKey } from '../../lib/output/mask.js';
+import { Masker, containsPrivateKey, TOO_DEEP, processSecrets, registerSecret } from '../../lib/output/mask.js';
 
 const KEY = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIAbcdefSECRETKEYBODY\n-----END EC PRIVATE KEY-----';
 
@@ -27,4 +27,25 @@ t.test('value() masks deeply without touching the input', async (t) => {
   const out = m.value(input);
   t.same(out, { a: '***', list: ['x', { b: 'has *** inside' }], n: 1, nil: null, buf: '<6 bytes>' });
   t.equal(input.a, 's3cret');
+});
+
+// issue 11 item 10: a value nested deeper than the walk goes is replaced, never returned unmasked
+t.test('values nested deeper than 50 levels are replaced, not shown', async (t) => {
+  const m = new Masker(new Set(['deep-secret-1']));
+  let v: unknown = { pw: 'deep-secret-1' };
+  for (let i = 0; i < 60; i++) v = i % 2 ? [v] : { next: v };
+  const out = JSON.stringify(m.value(v));
+  t.notOk(out.includes('deep-secret-1'), 'the secret is not in the output');
+  t.ok(out.includes(TOO_DEEP), 'the deep part is replaced by a marker');
+  let shallow: unknown = 'deep-secret-1 x';
+  for (let i = 0; i < 50; i++) shallow = [shallow];
+  t.ok(JSON.stringify(m.value(shallow)).includes('*** x'), 'at the limit it is still masked, not replaced');
+});
+
+t.test('process-wide secrets (secret-looking variables) are masked by every Masker', async (t) => {
+  registerSecret('  proc-wide-pw\n  second-line-pw  ');
+  t.ok(processSecrets.has('proc-wide-pw'), 'each line, trimmed');
+  registerSecret('ab');
+  t.notOk(processSecrets.has('ab'), 'too short to mask');
+  t.equal(new Masker().text('x proc-wide-pw y second-line-pw'), 'x *** y ***', 'a Masker made without the run set');
 });
