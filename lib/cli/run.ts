@@ -9,6 +9,7 @@ import type { IO } from './io.js';
 import { parseYaml } from '../loaders/yaml.js';
 import { parseKeyValues, type Vars } from '../engine/vars.js';
 import { configureVaultFlags, configureVaultPrompts, vaultNeedsPrompt, type VaultFlags } from '../vault/vault.js';
+import { checkControlDir, configureControl, parsePersist } from '../executor/control-master.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Prestart } from '../engine/prestart.js';
 
@@ -46,6 +47,11 @@ export const RUN_HELP = `usage: bosun run PLAYBOOK [-i INVENTORY] [options]
       --vault-id [ID@]F     a vault password file (or 'prompt'); repeatable, ids as ansible-vault 1.2
   -J, --ask-vault-pass      ask for the vault password (terminal)
   -M, --module-path DIR     accepted and unused: bosun's modules are built in (bosun doc)
+      --ssh-control-persist T  keep each host's ssh connection open T after the run (seconds, 10m, yes)
+                            for the next run to reuse; 0 or no: none (default 60, as Ansible;
+                            also BOSUN_SSH_CONTROL_PERSIST, inventory var bosun_ssh_control_persist)
+      --ssh-control-path-dir D  private directory of those connections' sockets (default ~/.bosun/cp;
+                            also BOSUN_SSH_CONTROL_PATH_DIR, inventory var ansible_control_path_dir)
   -v, -vv, -vvv             more output: results and durations; task paths; every remote request (secrets masked)
 
 ansible.cfg (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg) and ANSIBLE_* variables
@@ -94,6 +100,9 @@ export interface RunCliOptions {
   output: 'text' | 'json';
   profile: boolean;
   rolesPath: string[];
+  /** --ssh-control-persist in seconds (0 = off); undefined: environment or default. */
+  controlPersistSec?: number;
+  controlPathDir?: string;
   verbosity: number;
   help: boolean;
 }
@@ -129,6 +138,12 @@ export function parseExtraVars(s: string): Vars {
     throw new OptionsError(`-e ${JSON.stringify(s)} does not parse (expected k=v pairs, @file.yml, or a JSON/YAML mapping)`);
   }
   return kv;
+}
+
+const nonEmpty = (s: string | undefined): string | undefined => (s ? resolve(s) : undefined);
+
+function controlPersist(s: string | undefined, what: string): number | undefined {
+  return s === undefined || s === '' ? undefined : parsePersist(s, what);
 }
 
 export function parseRunArgs(argv: string[]): RunCliOptions {
@@ -172,6 +187,8 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
         'ask-pass': { type: 'boolean', short: 'k' },
         'force-handlers': { type: 'boolean' },
         'module-path': { type: 'string', short: 'M', multiple: true },
+        'ssh-control-persist': { type: 'string' },
+        'ssh-control-path-dir': { type: 'string' },
         verbose: { type: 'boolean', short: 'v', multiple: true },
         help: { type: 'boolean', short: 'h' },
       },
@@ -231,6 +248,8 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
     output,
     profile: v.profile ?? false,
     rolesPath: [...(v['roles-path'] ?? []), ...(st.rolesPath ?? [])],
+    controlPersistSec: controlPersist(v['ssh-control-persist'], '--ssh-control-persist') ?? controlPersist(process.env.BOSUN_SSH_CONTROL_PERSIST, 'BOSUN_SSH_CONTROL_PERSIST'),
+    controlPathDir: nonEmpty(v['ssh-control-path-dir']) ?? nonEmpty(process.env.BOSUN_SSH_CONTROL_PATH_DIR),
     verbosity: (v.verbose ?? []).length,
     help: false,
   };
@@ -337,6 +356,9 @@ async function runParsed(o: RunCliOptions, io: IO): Promise<number> {
     ? Inventory.loadSources(o.inventories, { playbookDir: dirname(playbookFile) })
     : Inventory.empty({ playbookDir: dirname(playbookFile) });
   inventory.connectionDefaults = connectionVars(o.conn);
+  // run-wide ssh connection reuse; inventory variables still decide per host
+  if (o.controlPathDir) checkControlDir(o.controlPathDir, '--ssh-control-path-dir');
+  configureControl({ persistSec: o.controlPersistSec, dir: o.controlPathDir });
   const { registerSecretVars } = await import('../engine/secret-vars.js');
   for (const h of inventory.hosts()) registerSecretVars(inventory.hostVars(h));
   // The ssh handshakes (the run's largest fixed cost) start as soon as the first remote play's header

@@ -336,15 +336,17 @@ export class TaskStep {
       registered = { ...(outcome.result ?? {}), changed, failed, ...(msg !== undefined ? { msg } : {}) };
       if (skippedCheck) registered.skipped = true;
       // changed_when/failed_when/until see the result under its register name, and its keys directly (Ansible semantics)
-      const evalVars = extendScope(vars, { ...registered, ...(node.register ? { [node.register]: registered } : {}) });
+      // built only for a task that has conditions: a copy of the whole scope per task and host otherwise
+      let evalScope: Vars | undefined;
+      const evalVars = (): Vars => (evalScope ??= extendScope(vars, { ...registered, ...(node.register ? { [node.register]: registered } : {}) }));
       try {
         if (node.changedWhen && !skippedCheck) {
-          changed = node.changedWhen.every((c) => evalBool(c, evalVars));
+          changed = node.changedWhen.every((c) => evalBool(c, evalVars()));
           registered.changed = changed;
         }
         if (node.failedWhen && !skippedCheck) {
           // a list means all of them, as `when:` (Ansible 2.14; checked by the differential suite)
-          failed = node.failedWhen.every((c) => evalBool(c, evalVars));
+          failed = node.failedWhen.every((c) => evalBool(c, evalVars()));
           registered.failed = failed;
           if (!failed) delete registered.msg;
           if (failed && !msg) msg = 'failed_when condition was true';

@@ -133,6 +133,8 @@ export class Inventory implements PatternInventory {
   connectionDefaults: Record<string, unknown> = {};
   /** Directories whose group_vars/ and host_vars/ apply, one per inventory source, in -i order. */
   private readonly bases: string[] = [];
+  /** groupsMap(), built once: it is part of every task's scope on every host (O(groups × hosts) each). */
+  private groupsMapCache: Record<string, readonly string[]> | undefined;
 
   private constructor(file: string | undefined, playbookDir: string | undefined) {
     this.file = file === undefined ? undefined : resolve(file);
@@ -262,6 +264,7 @@ export class Inventory implements PatternInventory {
 
   private addGroup(name: string): GroupData {
     let g = this.groupsData.get(name);
+    this.groupsMapCache = undefined;
     if (!g) {
       g = { name, hosts: [], children: [], parents: [], layers: [], depth: 0 };
       this.groupsData.set(name, g);
@@ -285,6 +288,7 @@ export class Inventory implements PatternInventory {
       this.hostsData.set(name, h);
     }
     h.direct.add(group);
+    this.groupsMapCache = undefined;
     const g = this.groupsData.get(group)!;
     if (!g.hosts.includes(name)) g.hosts.push(name);
     if (vars) h.layers.push(vars);
@@ -297,6 +301,7 @@ export class Inventory implements PatternInventory {
     }
     const p = this.groupsData.get(parent)!;
     const c = this.groupsData.get(child)!;
+    this.groupsMapCache = undefined;
     if (!p.children.includes(child)) p.children.push(child);
     if (!c.parents.includes(parent)) c.parents.push(parent);
   }
@@ -457,6 +462,7 @@ export class Inventory implements PatternInventory {
     };
     visit(all, 0);
     const ungrouped = this.groupsData.get('ungrouped')!;
+    this.groupsMapCache = undefined;
     for (const h of this.hostsData.values()) {
       const other = [...h.direct].filter((g) => g !== 'all' && g !== 'ungrouped');
       if (other.length === 0) {
@@ -560,10 +566,11 @@ export class Inventory implements PatternInventory {
   }
 
   /** The `groups` magic variable: every group (incl. all and ungrouped) → its hosts and descendants' hosts. */
-  groupsMap(): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    for (const n of this.groupsData.keys()) out[n] = this.groupMembers(n)!;
-    return out;
+  groupsMap(): Record<string, readonly string[]> {
+    if (this.groupsMapCache) return this.groupsMapCache;
+    const out: Record<string, readonly string[]> = {};
+    for (const n of this.groupsData.keys()) out[n] = Object.freeze(this.groupMembers(n)!);
+    return (this.groupsMapCache = Object.freeze(out));
   }
 
   private varsFileLayers(kind: 'group_vars' | 'host_vars', name: string, base: string | undefined): VarsLayer[] {

@@ -486,6 +486,25 @@ t.test('a template argument that is one expression plus text keeps the text', as
   t.equal(readFileSync(join(p.out, 'nl'), 'utf8'), 'hello\n', 'trailing newline kept');
 });
 
+t.test('magic variables: hostvars of every host (lazy), groups, play_hosts after a failure', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: all
+  gather_facts: false
+  tasks:
+    - set_fact:
+        word: "w-{{ inventory_hostname }}"
+    - name: h3 fails
+      fail: { msg: out }
+      when: inventory_hostname == 'h3'
+    - name: read the others
+      ${say("{{ inventory_hostname }} {{lookup (lookup hostvars 'h1') 'word'}} {{#each hostvars}}{{@key}},{{/each}} {{len (keys hostvars)}} {{#each groups.all}}{{this}},{{/each}} {{#each play_hosts}}{{this}},{{/each}} {{len ansible_play_hosts}}")}
+      when: "'h2' in hostvars and 'zz' not in hostvars and hostvars['h2'].word == 'w-h2'"
+`,
+  );
+  t.equal(p.code, 2, p.stdout);
+  // localhost: the implicit one is in hostvars too (as before the lazy hostvars)
+  t.same(p.log().sort(), ['h1 w-h1 h1,h2,h3,localhost, 4 h1,h2,h3, h1,h2, 2', 'h2 w-h1 h1,h2,h3,localhost, 4 h1,h2,h3, h1,h2, 2']);
 // issue 11 item 1: what a host sends back is data, never a template. hostile.txt plays the host's
 // output: if anything rendered it again, the files written below would hold the password.
 const HOSTILE = { 'hostile.txt': 'pw={{ secret_pw }}\nsecond {{secret_pw}}\n' };
