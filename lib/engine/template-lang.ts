@@ -13,9 +13,13 @@ import { parseExpr } from './jinja/parser.js';
 
 export type TemplateLanguage = 'plain' | 'jinja' | 'handlebars';
 
-/** Names bosun's Handlebars helpers answer to (builtins and template.ts's HELPERS). */
+/**
+ * Names bosun's Handlebars helpers answer to (builtins and template.ts's HELPERS; `log` is removed).
+ * Kept here, not imported, because template.ts imports this file; test/engine/template.test.ts checks
+ * the two lists agree, so a new helper cannot be missed here.
+ */
 export const HANDLEBARS_HELPERS = new Set([
-  'if', 'unless', 'each', 'with', 'lookup', 'log', 'join', 'default', 'eq', 'ne', 'lt', 'gt', 'le', 'ge', 'and', 'or', 'not',
+  'if', 'unless', 'each', 'with', 'lookup', 'env_dq', 'int', 'extract', 'join', 'default', 'eq', 'ne', 'lt', 'gt', 'le', 'ge', 'and', 'or', 'not',
   'to_json', 'to_yaml', 'b64encode', 'b64decode', 'upper', 'lower', 'trim', 'len', 'first', 'last', 'replace', 'indent', 'quote', 'contains', 'keys',
 ]);
 

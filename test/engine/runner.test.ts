@@ -505,6 +505,8 @@ t.test('magic variables: hostvars of every host (lazy), groups, play_hosts after
   t.equal(p.code, 2, p.stdout);
   // localhost: the implicit one is in hostvars too (as before the lazy hostvars)
   t.same(p.log().sort(), ['h1 w-h1 h1,h2,h3,localhost, 4 h1,h2,h3, h1,h2, 2', 'h2 w-h1 h1,h2,h3,localhost, 4 h1,h2,h3, h1,h2, 2']);
+});
+
 // issue 11 item 1: what a host sends back is data, never a template. hostile.txt plays the host's
 // output: if anything rendered it again, the files written below would hold the password.
 const HOSTILE = { 'hostile.txt': 'pw={{ secret_pw }}\nsecond {{secret_pw}}\n' };

@@ -1,5 +1,6 @@
 import t, { type Test } from 'tap';
 import { TemplateEngine } from '../../lib/engine/template.js';
+import { HANDLEBARS_HELPERS } from '../../lib/engine/template-lang.js';
 import { TemplateError, type SourceLocation } from '../../lib/errors.js';
 
 const vars: Record<string, unknown> = {
@@ -306,4 +307,7 @@ t.test("Handlebars' log helper is gone; the builtins still reachable are the doc
   const builtins = ['blockHelperMissing', 'each', 'helperMissing', 'if', 'lookup', 'unless', 'with'];
   const ours = ['and', 'b64decode', 'b64encode', 'bosun-path', 'bosun-value', 'contains', 'default', 'env_dq', 'eq', 'extract', 'first', 'ge', 'gt', 'indent', 'int', 'join', 'keys', 'last', 'le', 'len', 'lower', 'lt', 'ne', 'not', 'or', 'quote', 'replace', 'to_json', 'to_yaml', 'trim', 'upper'];
   t.same(e.helperNames(), [...builtins, ...ours].sort(), 'a new helper is a decision: add it here and to docs/security.md');
+  // the language rule (template-lang.ts) must know every helper, or `{{ int x }}` reads as an unknown helper
+  const internal = ['blockHelperMissing', 'helperMissing', 'bosun-path', 'bosun-value'];
+  t.same([...HANDLEBARS_HELPERS].sort(), e.helperNames().filter((n) => !internal.includes(n)).sort(), 'template-lang.ts knows every helper');
 });
