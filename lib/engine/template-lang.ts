@@ -62,6 +62,7 @@ function jinjaOnly(text: string): string | undefined {
   for (const m of text.matchAll(MUSTACHE)) {
     const s = m[1]!.trim();
     if (/^[#/^]/.test(s)) continue; // block params `as |x|` are Handlebars
+    if (/^else(\s|$)/.test(s)) continue; // {{else}} / {{else if (…)}} chains are Handlebars
     const noStrings = s.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, '""');
     if (/(^|[^|])\|(?!\|)/.test(noStrings)) return `{{${s}}}`;
     if (/\w\(/.test(noStrings) || /(^|[^.])\[/.test(noStrings) || /\s(if|~)\s/.test(noStrings)) return `{{${s}}}`;
