@@ -1,26 +1,55 @@
 // `bosun lab`: real test hosts on this Linux machine, without containers. Each host is a network
-// namespace (own IP on a bridge) plus mount/UTS/PID namespaces whose PID 1 is a real sshd, with
-// overlayfs over /etc and /var so every host has its own writable copy of the machine's files, and a
-// /root of its own (a fresh Debian root home; the control node's is not shared).
-// Recipe and reasons: /work/shared/lab-notes.md.
+// namespace (own IP on a bridge) plus mount/UTS/IPC/PID (and, under systemd, cgroup) namespaces whose
+// PID 1 is a real sshd or systemd, on a root filesystem of its own: an overlay over the control
+// node's whose upper layer is the host's directory (boot.ts). Packages come from the lab's local apt
+// repository (repo.ts). Recipe and reasons: /work/shared/lab-notes.md.
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { LabError, OptionsError, closest } from '../errors.js';
 import { shq } from '../executor/types.js';
+import {
+  LAB_FAMILIES,
+  LAB_INITS,
+  REDHAT_OS_RELEASE,
+  REDHAT_RELEASE,
+  aptSourceText,
+  bootScriptText,
+  cgroupMounts,
+  cgroupPath,
+  sshdConfigText,
+  sshdDropInText,
+  startScriptText,
+  type BootPlan,
+  type LabFamily,
+  type LabInit,
+} from './boot.js';
+import { ensureRepo } from './repo.js';
+
+export type { LabFamily, LabInit } from './boot.js';
 
 export interface LabOptions {
-  /** Lab name (default 'bosun'): lower-case letters, digits and dashes. */
+  /** Lab name (default 'bosun'): letters, digits, dashes, underscores; normalised to lower case with dashes. */
   name?: string;
   hosts: number;
   /** DNS domain of the hosts (default 'lab.local'). */
   domain?: string;
-  /** A /24 inside 10.66.0.0/16 (default 10.66.0.0/24). */
+  /** A /24 inside 10.66.0.0/16 (default 10.66.0.0/24, or the first free one when that is taken). */
   subnet?: string;
   /** Parent of every lab's directory (default $BOSUN_LAB_DIR or /var/tmp/bosun-lab). */
   stateDir?: string;
+  /** PID 1 of every host: 'sshd' (default, fast) or 'systemd' (boots multi-user with only journald, dbus, logind, sshd). */
+  init?: LabInit;
+  /** 'debian' (default) or 'redhat': the latter only presents Rocky Linux 9 os-release facts (binaries stay Debian's). */
+  family?: LabFamily;
+  /** Packages the lab's apt repository must carry (downloaded once per machine, with what they need). */
+  packages?: string[];
+  /** Attach the lab's apt repository to every host (default true); false leaves the control node's apt sources. */
+  repo?: boolean;
+  /** Where the apt repository lives (default $BOSUN_LAB_APT_DIR or /var/cache/bosun-lab/apt). */
+  repoDir?: string;
 }
 
 export interface LabHost {
@@ -29,7 +58,7 @@ export interface LabHost {
   fqdn: string;
   ip: string;
   netns: string;
-  /** Overlay upper root holding etc/, var/ and root/: exactly what the host wrote there. */
+  /** Upper layer of the host's root overlay (etc/, var/, usr/, root/, home/, …): exactly what the host wrote. */
   upperDir: string;
 }
 
@@ -45,13 +74,19 @@ export interface LabState {
   keyFile: string;
   knownHostsFile: string;
   hosts: LabHost[];
+  /** PID 1 of the hosts (absent in state written by older versions: sshd). */
+  init?: LabInit;
+  /** os-release family presented by the hosts (absent: debian). */
+  family?: LabFamily;
+  /** The apt repository mounted read-only (same path) in every host, if any. */
+  repoDir?: string;
 }
 
 export interface LabHostStatus {
   name: string;
   ip: string;
   up: boolean;
-  /** PID (in the root namespace) of the host's PID 1, its sshd. */
+  /** PID (in the root namespace) of the host's PID 1 (sshd or systemd). */
   pid?: number;
 }
 
@@ -62,6 +97,8 @@ export const DEFAULT_SUBNET = '10.66.0.0/24';
 export const LAB_COVER = '10.66.0.0/16';
 export const MAX_HOSTS = 50;
 const SSHD_WAIT_MS = 20_000;
+/** systemd needs ~12-15 s to reach ssh on an idle 2-core machine; several hosts boot at once. */
+const SYSTEMD_WAIT_MS = 180_000;
 const OVERLAYFS_MAGIC = 0x794c7630;
 
 // ---------------------------------------------------------------------------------------------
@@ -123,11 +160,18 @@ function assertPrerequisites(): void {
 // ---------------------------------------------------------------------------------------------
 // Names and addresses
 
+/**
+ * Lab names become namespace, interface and directory names: what operators type (uxA, sec_A) is
+ * accepted and normalised to lower case with dashes (uxa, sec-a); the rule is in the error otherwise.
+ */
 export function validateLabName(name: string): string {
-  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(name) || name.length > 24) {
-    throw new OptionsError(`invalid lab name '${name}': use 1-24 lower-case letters, digits and dashes, starting with a letter`);
+  const norm = name.toLowerCase().replace(/_/g, '-');
+  if (!/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/.test(norm) || norm.length > 24) {
+    throw new OptionsError(
+      `invalid lab name '${name}': use 1-24 letters, digits, dashes or underscores, starting with a letter, no double or trailing dash (upper case and _ become lower case and -)`,
+    );
   }
-  return name;
+  return norm;
 }
 
 /** Interface names are limited to 15 bytes: long lab names become 4 letters + 4 hex of a hash. */
@@ -191,6 +235,10 @@ export function planLab(opts: LabOptions): LabState {
       upperDir: path.join(dir, `node${i}`, 'upper'),
     });
   }
+  const init = opts.init ?? 'sshd';
+  if (!LAB_INITS.includes(init)) throw new OptionsError(`invalid lab init '${String(init)}': expected ${LAB_INITS.join(' or ')}`);
+  const family = opts.family ?? 'debian';
+  if (!LAB_FAMILIES.includes(family)) throw new OptionsError(`invalid lab family '${String(family)}': expected ${LAB_FAMILIES.join(' or ')}`);
   return {
     name,
     domain,
@@ -201,6 +249,8 @@ export function planLab(opts: LabOptions): LabState {
     keyFile: path.join(dir, 'id_ed25519'),
     knownHostsFile: path.join(dir, 'known_hosts'),
     hosts,
+    init,
+    family,
   };
 }
 
@@ -269,74 +319,12 @@ export function loadLabState(name: string = DEFAULT_LAB_NAME, stateDir?: string)
 }
 
 // ---------------------------------------------------------------------------------------------
-// Host files (generated at runtime so lib/ and dist/ need no shipped scripts)
-
-function hostDir(state: LabState, h: LabHost): string {
-  return path.join(state.stateDir, h.name);
-}
+// Host files
 
 function hostsFileText(state: LabState): string {
   const lines = ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback'];
   for (const h of state.hosts) lines.push(`${h.ip}\t${h.fqdn} ${h.name}`);
   return lines.join('\n') + '\n';
-}
-
-function sshdConfigText(h: LabHost): string {
-  // Every path is under /run/bosun-lab: the start script copies the files there before /var is
-  // overlaid, because the lab dir (under /var/tmp) is not reachable through the host's /var overlay.
-  return [
-    `ListenAddress ${h.ip}`,
-    'Port 22',
-    'HostKey /run/bosun-lab/ssh_host_ed25519_key',
-    'AuthorizedKeysFile /run/bosun-lab/authorized_keys',
-    'PermitRootLogin prohibit-password',
-    'PubkeyAuthentication yes',
-    'PasswordAuthentication no',
-    'KbdInteractiveAuthentication no',
-    'UsePAM no',
-    'PidFile /run/sshd.pid',
-    'PrintMotd no',
-    'PrintLastLog no',
-    'UseDNS no',
-    // Engines open many sessions at once (forks, ControlMaster): keep sshd from dropping them.
-    'MaxStartups 100:30:200',
-    'MaxSessions 100',
-    'AcceptEnv LANG LC_*',
-    'Subsystem sftp /usr/lib/openssh/sftp-server',
-    '',
-  ].join('\n');
-}
-
-function startScriptText(state: LabState, h: LabHost): string {
-  const d = hostDir(state, h);
-  const q = (s: string): string => shq(s);
-  // Order matters: /etc is overlaid first and the lab files are copied to /run before /var is
-  // overlaid; after that, paths under the lab dir resolve through the /var overlay (ELOOP for
-  // this host's own upper dir, and writes would land in the host's upper dir).
-  return `#!/bin/sh
-# Generated by bosun lab: runs as PID 1 of host ${h.name} (lab ${state.name}), then becomes sshd.
-set -eu
-mount -t overlay overlay -o lowerdir=/etc,upperdir=${q(d + '/upper/etc')},workdir=${q(d + '/work/etc')} /etc
-# A home of its own, as on a real host (Debian's default dot files), not the control node's: its
-# rc files (run by every ssh login) and whatever a role writes there stay on this host.
-mount -t overlay overlay -o lowerdir=${q(state.stateDir + '/root-skel')},upperdir=${q(d + '/upper/root')},workdir=${q(d + '/work/root')} /root
-mount -t tmpfs -o mode=0755,size=64m tmpfs /run
-mkdir -p /run/sshd /run/lock /run/bosun-lab
-chmod 0700 /run/bosun-lab
-chmod 1777 /run/lock
-cp ${q(d + '/ssh_host_ed25519_key')} ${q(d + '/sshd_config')} /run/bosun-lab/
-cp ${q(state.stateDir + '/authorized_keys')} /run/bosun-lab/authorized_keys
-cp ${q(state.stateDir + '/hosts')} /run/bosun-lab/hosts
-chmod 0600 /run/bosun-lab/*
-mount -t overlay overlay -o lowerdir=/var,upperdir=${q(d + '/upper/var')},workdir=${q(d + '/work/var')} /var
-mount -t tmpfs -o mode=1777,size=256m tmpfs /tmp
-# Same content on every start, so hashHost does not see a change (mtimes are not hashed).
-cat /run/bosun-lab/hosts > /etc/hosts
-hostname ${q(h.name)}
-ip link set lo up
-cd /
-exec /usr/sbin/sshd -D -e -f /run/bosun-lab/sshd_config
-`;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -376,14 +364,72 @@ function findInit(pids: number[]): number | undefined {
   return undefined;
 }
 
-/** Kills every process in the host's netns (PID 1 first: the kernel then ends the whole PID ns). */
-async function killNetns(ns: string): Promise<void> {
+/** Roots of the machine's cgroup hierarchies (v1 controllers, name=systemd, cgroup2). */
+function cgroupRoots(): string[] {
+  let mounts = '';
+  try {
+    mounts = fs.readFileSync('/proc/self/mounts', 'utf8');
+  } catch {
+    return [];
+  }
+  return cgroupMounts(mounts).map((c) => (c.dir ? `/sys/fs/cgroup/${c.dir}` : '/sys/fs/cgroup'));
+}
+
+/** Every pid in a cgroup subtree (a systemd host's units, even those with a network namespace of their own). */
+function cgroupPids(rel: string): number[] {
+  const pids = new Set<number>();
+  const walk = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    try {
+      for (const l of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (l) pids.add(Number(l));
+    } catch {
+      /* gone meanwhile */
+    }
+    for (const e of entries) if (e.isDirectory()) walk(path.join(dir, e.name));
+  };
+  for (const root of cgroupRoots()) walk(path.join(root, rel));
+  return [...pids];
+}
+
+/** Removes a cgroup subtree in every hierarchy (cgroupfs: rmdir bottom-up, files go with their dir). */
+function removeCgroups(rel: string): void {
+  const rm = (dir: string): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) if (e.isDirectory()) rm(path.join(dir, e.name));
+    try {
+      fs.rmdirSync(dir);
+    } catch {
+      /* busy (a process left) or gone: labDown reports processes separately */
+    }
+  };
+  for (const root of cgroupRoots()) rm(path.join(root, rel));
+}
+
+/** Every process of a host: its network namespace's and its cgroup's (systemd units may have their own netns). */
+async function hostPids(ns: string, cgroup?: string): Promise<number[]> {
+  const pids = new Set(await netnsPids(ns));
+  if (cgroup) for (const p of cgroupPids(cgroup)) pids.add(p);
+  return [...pids];
+}
+
+/** Kills every process of the host (PID 1 first: the kernel then ends the whole PID ns) and checks none is left. */
+async function killNetns(ns: string, cgroup?: string): Promise<void> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const pids = await netnsPids(ns);
+    const pids = await hostPids(ns, cgroup);
     if (pids.length === 0) return;
     if (Date.now() > deadline) {
-      throw new LabError(`processes ${pids.join(' ')} in network namespace ${ns} did not exit after SIGKILL`);
+      throw new LabError(`processes ${pids.join(' ')} of lab host ${ns} did not exit after SIGKILL`);
     }
     const init = findInit(pids);
     for (const pid of init ? [init, ...pids.filter((p) => p !== init)] : pids) {
@@ -415,8 +461,17 @@ function tail(file: string, lines = 15): string {
   }
 }
 
+function hostDir(state: LabState, h: LabHost): string {
+  return path.join(state.stateDir, h.name);
+}
+
+/** PID 1's output: sshd's log, or systemd's console (its units log to the host's journal). */
 function logFile(state: LabState, h: LabHost): string {
-  return path.join(hostDir(state, h), 'sshd.log');
+  return path.join(hostDir(state, h), state.init === 'systemd' ? 'console.log' : 'sshd.log');
+}
+
+function hostCgroup(state: LabState, h: LabHost): string | undefined {
+  return state.init === 'systemd' ? cgroupPath(state.name, h.name) : undefined;
 }
 
 /** Starts the host's namespaces and sshd, detached from this process (it outlives the CLI). */
@@ -428,11 +483,7 @@ async function spawnHost(state: LabState, h: LabHost): Promise<void> {
     fs.writeSync(fd, `--- bosun lab: starting ${h.name} at ${new Date().toISOString()}\n`);
     const child = spawn(
       'ip',
-      [
-        'netns', 'exec', h.netns,
-        'unshare', '--mount', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private',
-        '/bin/sh', path.join(hostDir(state, h), 'start.sh'),
-      ],
+      ['netns', 'exec', h.netns, '/bin/sh', path.join(hostDir(state, h), 'start.sh')],
       { detached: true, stdio: ['ignore', fd, fd] },
     );
     await new Promise<void>((resolve, reject) => {
@@ -463,15 +514,15 @@ export function sshArgs(state: LabState, host: string, opts: { connectTimeoutSec
   ];
 }
 
-async function waitForSsh(state: LabState, h: LabHost, timeoutMs = SSHD_WAIT_MS): Promise<void> {
+async function waitForSsh(state: LabState, h: LabHost, timeoutMs = state.init === 'systemd' ? SYSTEMD_WAIT_MS : SSHD_WAIT_MS): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     const r = await run('ssh', [...sshArgs(state, h.name, { connectTimeoutSec: 2 }), 'true'], { timeoutMs: 5000 });
     if (r.code === 0) return;
     last = r.stderr.trim();
-    if ((await netnsPids(h.netns)).length === 0) break; // sshd died: no point in waiting
-    await sleep(150);
+    if ((await netnsPids(h.netns)).length === 0) break; // PID 1 died: no point in waiting
+    await sleep(state.init === 'systemd' ? 500 : 150);
   }
   throw new LabError(
     `lab host ${h.name} (${h.ip}) did not accept ssh within ${Math.round(timeoutMs / 1000)} s` +
@@ -494,7 +545,47 @@ async function ensureBlackhole(): Promise<void> {
 }
 
 function sameShape(a: LabState, b: LabState): boolean {
-  return a.domain === b.domain && a.subnet === b.subnet && a.hosts.length === b.hosts.length;
+  return (
+    a.domain === b.domain &&
+    a.subnet === b.subnet &&
+    a.hosts.length === b.hosts.length &&
+    (a.init ?? 'sshd') === (b.init ?? 'sshd') &&
+    (a.family ?? 'debian') === (b.family ?? 'debian')
+  );
+}
+
+/** /24s `lab up` tries when no --subnet is given: the default first; test labs use 20-239. */
+const AUTO_SUBNETS = [...Array.from({ length: 20 }, (_, i) => i), ...Array.from({ length: 16 }, (_, i) => 240 + i)];
+
+/** Third octets of 10.66.X.0/24 already on this machine (bridge addresses) or claimed by a lab's state. */
+async function usedSubnets(stateDir: string): Promise<Set<number>> {
+  const used = new Set<number>();
+  const addrs = await run('ip', ['-o', '-4', 'addr', 'show']);
+  for (const m of addrs.stdout.matchAll(/ inet 10\.66\.(\d+)\.\d+\//g)) used.add(Number(m[1]));
+  let names: string[] = [];
+  try {
+    names = fs.readdirSync(stateDir);
+  } catch {
+    /* no labs yet */
+  }
+  for (const n of names) {
+    try {
+      const st = JSON.parse(fs.readFileSync(path.join(stateDir, n, 'state.json'), 'utf8')) as { subnet?: string };
+      const m = /^10\.66\.(\d+)\./.exec(st.subnet ?? '');
+      if (m) used.add(Number(m[1]));
+    } catch {
+      /* not a lab */
+    }
+  }
+  return used;
+}
+
+/** The first free /24 of AUTO_SUBNETS. */
+export async function pickSubnet(stateDir: string = defaultStateDir()): Promise<string> {
+  const used = await usedSubnets(path.resolve(stateDir));
+  const free = AUTO_SUBNETS.find((i) => !used.has(i));
+  if (free === undefined) throw new LabError('no free lab subnet in 10.66.0-19.0/24 or 10.66.240-255.0/24', { hint: 'give one with --subnet' });
+  return `10.66.${free}.0/24`;
 }
 
 /**
@@ -504,14 +595,23 @@ function sameShape(a: LabState, b: LabState): boolean {
  * failure everything created so far is torn down again.
  */
 export async function labUp(opts: LabOptions): Promise<LabState> {
-  const state = planLab(opts);
+  planLab(opts); // options checked before anything is looked at
   assertPrerequisites();
-  const parent = path.dirname(state.stateDir);
+  const name = validateLabName(opts.name ?? DEFAULT_LAB_NAME);
+  const parent = path.resolve(opts.stateDir ?? defaultStateDir());
+  let existing = loadLabState(name, parent);
+  // No --subnet: the existing lab's, else the default if free, else the first free one.
+  const subnet = opts.subnet ?? existing?.subnet ?? (await pickSubnet(parent));
+  const state = planLab({ ...opts, subnet });
 
-  const existing = loadLabState(state.name, parent);
+  existing = loadLabState(state.name, parent);
   if (existing) {
     const st = await labStatus(state.name, parent);
-    if (st && sameShape(existing, state) && st.hosts.every((x) => x.up)) return existing;
+    if (st && sameShape(existing, state) && st.hosts.every((x) => x.up)) {
+      // Hosts read the repository live: packages added now are installable after an `apt-get update` there.
+      if (existing.repoDir && opts.packages?.length) await ensureRepo(opts.packages, existing.repoDir);
+      return existing;
+    }
     throw new LabError(
       `lab '${state.name}' already exists (${existing.hosts.length} hosts, ${existing.subnet}` +
         `, ${st?.hosts.filter((x) => x.up).length ?? 0} up)`,
@@ -535,6 +635,7 @@ export async function labUp(opts: LabOptions): Promise<LabState> {
   }
 
   try {
+    if (opts.repo !== false) state.repoDir = await ensureRepo(opts.packages ?? [], opts.repoDir);
     await createLab(state);
     controlHostsUpdate(state.name, state);
   } catch (e) {
@@ -585,29 +686,42 @@ async function createLab(state: LabState): Promise<void> {
   await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `bosun-lab-${state.name}`, '-f', state.keyFile], 'lab key generation');
   fs.copyFileSync(state.keyFile + '.pub', path.join(dir, 'authorized_keys'));
   fs.writeFileSync(path.join(dir, 'hosts'), hostsFileText(state));
+  if (state.repoDir) fs.writeFileSync(path.join(dir, 'apt.list'), aptSourceText(state.repoDir));
+  if (state.family === 'redhat') {
+    fs.writeFileSync(path.join(dir, 'os-release'), REDHAT_OS_RELEASE);
+    fs.writeFileSync(path.join(dir, 'redhat-release'), REDHAT_RELEASE);
+  }
+  const cgroups = state.init === 'systemd' ? cgroupMounts(fs.readFileSync('/proc/self/mounts', 'utf8')) : [];
 
   await ensureBlackhole();
   await must('ip', ['link', 'add', state.bridge, 'type', 'bridge'], 'bridge creation');
   await must('ip', ['addr', 'add', `${state.gateway}/24`, 'dev', state.bridge], 'bridge address');
   await must('ip', ['link', 'set', state.bridge, 'up'], 'bridge up');
 
-  // root's home on every lab host starts as on a fresh Debian install (base-files' dot files)
-  const skel = path.join(state.stateDir, 'root-skel');
-  fs.mkdirSync(skel, { recursive: true, mode: 0o700 });
-  for (const [from, to] of [['dot.bashrc', '.bashrc'], ['dot.profile', '.profile']] as const) {
-    const src = path.join('/usr/share/base-files', from);
-    if (fs.existsSync(src)) fs.copyFileSync(src, path.join(skel, to));
-  }
   const known: string[] = [];
   for (const [idx, h] of state.hosts.entries()) {
     const d = hostDir(state, h);
-    for (const sub of ['upper/etc', 'upper/var', 'upper/root', 'work/etc', 'work/var', 'work/root']) fs.mkdirSync(path.join(d, sub), { recursive: true });
-    fs.chmodSync(path.join(d, 'upper/root'), 0o700);
+    for (const sub of ['upper', 'work', 'rootfs']) fs.mkdirSync(path.join(d, sub), { recursive: true, mode: 0o755 });
     const key = path.join(d, 'ssh_host_ed25519_key');
     await must('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', `${h.name}@bosun-lab`, '-f', key], 'host key generation');
     known.push(`${h.ip},${h.fqdn},${h.name} ${fs.readFileSync(key + '.pub', 'utf8').trim().split(' ').slice(0, 2).join(' ')}`);
-    fs.writeFileSync(path.join(d, 'sshd_config'), sshdConfigText(h));
-    fs.writeFileSync(path.join(d, 'start.sh'), startScriptText(state, h), { mode: 0o755 });
+    fs.writeFileSync(path.join(d, 'sshd_config'), sshdConfigText(h.ip));
+    fs.writeFileSync(path.join(d, 'sshd_dropin.conf'), sshdDropInText());
+    const plan: BootPlan = {
+      lab: state.name,
+      host: h.name,
+      ip: h.ip,
+      init: state.init ?? 'sshd',
+      family: state.family ?? 'debian',
+      dir: d,
+      labsDir: path.dirname(state.stateDir),
+      labDir: state.stateDir,
+      repoDir: state.repoDir,
+      machineId: randomBytes(16).toString('hex'),
+      cgroups,
+    };
+    fs.writeFileSync(path.join(d, 'start.sh'), startScriptText(plan), { mode: 0o755 });
+    fs.writeFileSync(path.join(d, 'boot.sh'), bootScriptText(plan), { mode: 0o755 });
 
     const veth = vethName(state.name, idx + 1);
     const peer = `p${labShortId(state.name)}-${idx + 1}`;
@@ -629,6 +743,7 @@ async function createLab(state: LabState): Promise<void> {
 
 /** Removes a lab: processes, namespaces, veths, bridge, files. Safe to run twice or on a half-built lab. */
 export async function labDown(name: string = DEFAULT_LAB_NAME, stateDir?: string): Promise<void> {
+  name = validateLabName(name);
   const dir = labDirOf(name, stateDir);
   const state = loadLabState(name, stateDir);
   const pattern = new RegExp(`^${name}-node\\d+$`);
@@ -637,7 +752,8 @@ export async function labDown(name: string = DEFAULT_LAB_NAME, stateDir?: string
   const present = new Set(await netnsList());
   for (const ns of namespaces) {
     if (!present.has(ns)) continue;
-    await killNetns(ns);
+    // systemd hosts: their cgroup too (units with a network namespace of their own are not in the netns list)
+    await killNetns(ns, cgroupPath(name, ns.slice(name.length + 1)));
     const r = await run('ip', ['netns', 'del', ns]);
     if (r.code !== 0 && (await netnsList()).includes(ns)) {
       throw new LabError(`cannot delete network namespace ${ns}: ${r.stderr.trim()}`);
@@ -653,6 +769,8 @@ export async function labDown(name: string = DEFAULT_LAB_NAME, stateDir?: string
       await run('ip', ['link', 'del', ifname]);
     }
   }
+  for (const h of state?.hosts ?? []) await killNetns(h.netns, cgroupPath(name, h.name)); // namespace already gone: its cgroup
+  removeCgroups(cgroupPath(name));
   fs.rmSync(dir, { recursive: true, force: true });
   controlHostsUpdate(name, undefined);
 }
@@ -689,7 +807,8 @@ export async function labStatus(
 
 /** Kills the host's PID 1 (its sshd) and so every process of the host; its overlay dirs stay. */
 export async function hostStop(state: LabState, host: string): Promise<void> {
-  await killNetns(findHost(state, host).netns);
+  const h = findHost(state, host);
+  await killNetns(h.netns, hostCgroup(state, h));
 }
 
 /** Starts a stopped host again on the same overlay dirs and waits for its sshd. No-op if it is up. */
@@ -701,7 +820,7 @@ export async function hostStart(state: LabState, host: string): Promise<void> {
     });
   }
   if ((await hostUp(h)).up) return;
-  await killNetns(h.netns); // a half-dead host (sshd gone, children left)
+  await killNetns(h.netns, hostCgroup(state, h)); // a half-dead host (sshd gone, children left)
   await spawnHost(state, h);
   await waitForSsh(state, h);
 }
@@ -710,7 +829,7 @@ export async function hostStart(state: LabState, host: string): Promise<void> {
 // Observing changes
 
 /**
- * sha256 over everything the host wrote to /etc, /var and /root (its overlay upper dirs): every path,
+ * sha256 over everything the host wrote anywhere (the upper layer of its root overlay): every path,
  * type, mode, owner, symlink target, device number (overlay whiteouts are 0/0 char devices) and
  * file content, but not times. Equal before and after a --check run proves it changed nothing.
  */
@@ -742,10 +861,7 @@ export async function hashHost(state: LabState, host: string): Promise<string> {
       for (const entry of fs.readdirSync(abs).sort()) walk(path.join(abs, entry), rel === '' ? entry : `${rel}/${entry}`);
     }
   };
-  for (const top of ['etc', 'var', 'root']) {
-    const abs = path.join(h.upperDir, top);
-    if (fs.existsSync(abs)) walk(abs, top);
-  }
+  for (const top of fs.readdirSync(h.upperDir).sort()) walk(path.join(h.upperDir, top), top);
   return hash.digest('hex');
 }
 

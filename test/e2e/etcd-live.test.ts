@@ -153,7 +153,9 @@ t.test('live changes on a 3-member cluster under a steady writer', async (t) => 
       const bad = await run([pb, '-i', inv, '-e', `@${vars}`, '--roles-path', join(repoRoot, 'roles'), '-e', 'etcd_health_retries=2', '-e', 'etcd_health_delay=1',
         '-e', '{"etcd_extra_env": {"ETCD_HEARTBEAT_INTERVAL": "not-a-number"}}']);
       t.equal(bad.code, 2, 'the run fails');
-      t.match(bad.stdout, /node1: etcd did not become healthy after its restart, so the remaining members are not restarted\. etcd: etcd not healthy after \d+ attempts.*node1\.live\.test:2379 is unhealthy: [^|]+\| service: etcd is not running/, "node1 fails with etcd's error");
+      // lab.hosts[0].fqdn: node1.live.test, or node1.s<k>.live.test in a BOSUN_TEST_SLOT checkout
+      const fqdn1 = lab.hosts[0]!.fqdn.replace(/\./g, '\\.');
+      t.match(bad.stdout, new RegExp(`node1: etcd did not become healthy after its restart, so the remaining members are not restarted\\. etcd: etcd not healthy after \\d+ attempts.*${fqdn1}:2379 is unhealthy: [^|]+\\| service: etcd is not running`), "node1 fails with etcd's error");
       t.match(bad.stdout, /not restarting node2: another member failed earlier in this play/);
       t.match(bad.stdout, /not restarting node3: another member failed earlier in this play/);
       t.same(rollout(bad.stdout), ['restart node1'], 'only node1 was restarted');

@@ -1,6 +1,6 @@
 // Test fixture: a real lab (network namespaces + sshd) for one test file, torn down after it.
 import type { Test } from 'tap';
-import { labDown, labUp, type LabState } from '../../lib/lab/lab.js';
+import { labDown, labUp, type LabFamily, type LabInit, type LabState } from '../../lib/lab/lab.js';
 
 /**
  * Several checkouts of bosun may run their lab tests on one machine at once (one developer per
@@ -29,10 +29,20 @@ export function slotLab(name: string, subnetIndex: number): { name: string; subn
  * distinct name and subnetIndex per test file: tap runs test files in parallel. Leftovers of an
  * earlier crashed run with the same name are removed first.
  */
-export async function withLab(
-  t: Test,
-  opts: { hosts: number; name: string; subnetIndex: number; domain?: string },
-): Promise<LabState> {
+export interface WithLabOptions {
+  hosts: number;
+  name: string;
+  subnetIndex: number;
+  domain?: string;
+  /** 'systemd' boots systemd as each host's PID 1 (~6-15 s more): only where a test needs systemd. */
+  init?: LabInit;
+  /** 'redhat': the hosts present Rocky Linux 9 os-release facts (binaries stay Debian's). */
+  family?: LabFamily;
+  /** Packages the lab's apt repository must carry (downloaded once per machine). */
+  packages?: string[];
+}
+
+export async function withLab(t: Test, opts: WithLabOptions): Promise<LabState> {
   const { name, subnetIndex } = slotLab(opts.name, opts.subnetIndex);
   await labDown(name);
   t.teardown(() => labDown(name));
@@ -40,6 +50,11 @@ export async function withLab(
     name,
     hosts: opts.hosts,
     subnet: `10.66.${subnetIndex}.0/24`,
-    domain: opts.domain,
+    // The control node resolves lab FQDNs through /etc/hosts: two slots' labs with one domain would
+    // shadow each other (etcd's `endpoint health --cluster` then reached the other slot's hosts).
+    domain: opts.domain && testSlot() > 0 ? `s${testSlot()}.${opts.domain}` : opts.domain,
+    init: opts.init,
+    family: opts.family,
+    packages: opts.packages,
   });
 }

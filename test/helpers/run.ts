@@ -82,7 +82,7 @@ export function recap(stdout: string): Record<string, RecapLine> {
   return out;
 }
 
-/** path+mode+content (or link target) of every entry under dir, as one sorted map — for byte-identity checks. */
+/** path+mode+content (or link target, or device) of every entry under dir, as one sorted map — for byte-identity checks. */
 export function treeHash(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const walk = (d: string) => {
@@ -95,7 +95,9 @@ export function treeHash(dir: string): Record<string, string> {
       else if (st.isDirectory()) {
         out[rel] = `dir ${mode}`;
         walk(p);
-      } else out[rel] = `file ${mode} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+      } else if (st.isFile()) out[rel] = `file ${mode} ${createHash('sha256').update(readFileSync(p)).digest('hex')}`;
+      // Lab hosts' upper dirs hold overlay whiteouts (0/0 character devices) for deleted files.
+      else out[rel] = `special ${mode} ${st.isCharacterDevice() ? `char ${st.rdev}` : st.isBlockDevice() ? `block ${st.rdev}` : 'fifo/socket'}`;
     }
   };
   walk(dir);

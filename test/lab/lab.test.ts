@@ -15,10 +15,12 @@ import {
   labStatus,
   labUp,
   loadLabState,
+  pickSubnet,
   planLab,
   prerequisiteError,
   sshArgs,
   systemEnv,
+  validateLabName,
   type LabState,
   type PrereqEnv,
 } from '../../lib/lab/lab.js';
@@ -80,7 +82,15 @@ t.test('prerequisites: one clear error naming what is missing', async (t) => {
 t.test('options are validated before anything is touched', async (t) => {
   t.throws(() => planLab({ hosts: 0 }), OptionsError);
   t.throws(() => planLab({ hosts: 2.5 }), OptionsError);
-  t.throws(() => planLab({ hosts: 2, name: 'Bad_Name' }), OptionsError);
+  // What operators type is accepted and normalised; the rule is in the error otherwise.
+  t.equal(planLab({ hosts: 1, name: 'uxA' }).name, 'uxa');
+  t.equal(planLab({ hosts: 1, name: 'sec_A' }).name, 'sec-a');
+  t.equal(validateLabName('Lab-B2'), 'lab-b2');
+  for (const bad of ['9lab', 'a--b', 'a-', 'a b', 'x'.repeat(25), '']) {
+    t.throws(() => planLab({ hosts: 1, name: bad }), /use 1-24 letters, digits, dashes or underscores, starting with a letter/, `'${bad}' refused`);
+  }
+  t.throws(() => planLab({ hosts: 1, init: 'upstart' as never }), /invalid lab init 'upstart': expected sshd or systemd/);
+  t.throws(() => planLab({ hosts: 1, family: 'suse' as never }), /invalid lab family 'suse': expected debian or redhat/);
   t.throws(() => planLab({ hosts: 2, subnet: '10.19.213.0/24' }), /inside 10\.66\.0\.0\/16/);
   t.throws(() => planLab({ hosts: 2, subnet: '10.66.1.0/16' }), OptionsError);
   t.throws(() => planLab({ hosts: 2, domain: 'bad domain' }), OptionsError);
@@ -110,7 +120,7 @@ t.test('inventory is Ansible YAML with every host in the group', async (t) => {
 });
 
 t.test('a real 3-host lab', async (t) => {
-  const state = await withLab(t, { hosts: 3, name: 'tlab', subnetIndex: 49 });
+  const state = await withLab(t, { hosts: 3, name: 'tlab', subnetIndex: 49, packages: ['hello', 'tree'] });
   t.same(loadLabState(NAME), state, 'state file round-trips');
 
   t.test('each host: own hostname, /etc/hosts listing the lab, root login by key', async (t) => {
@@ -185,6 +195,60 @@ t.test('a real 3-host lab', async (t) => {
     t.equal((await ssh(state, 'node2', `ls /root/${probe} 2>/dev/null | wc -l`)).out.trim(), '0', "node2 does not see node1's file");
     t.not(await hashHost(state, 'node1'), before1, 'hashHost sees a write to /root');
     t.equal(await hashHost(state, 'node2'), before2);
+  });
+
+  t.test('every host owns its whole filesystem: writes anywhere stay on that host', async (t) => {
+    const probe = `bosun-lab-iso-${process.pid}`;
+    const dirs = ['/usr/local/bin', '/usr/lib', '/home', '/srv', '/opt', '/boot', '/mnt', '/media', '/etc', '/var/lib', '/root', '/'];
+    const paths = dirs.map((d) => `${d === '/' ? '' : d}/${probe}`);
+    const w = await ssh(state, 'node1', `cat /etc/hostname; for f in ${paths.join(' ')}; do echo x > "$f" || exit 1; done; ls ${paths.join(' ')} | wc -l`);
+    t.equal(w.code, 0, w.err);
+    t.equal(w.out, `node1\n${paths.length}\n`, 'node1 wrote everywhere, and has its own /etc/hostname');
+    for (const p of paths) t.notOk(fs.existsSync(p), `control node: no ${p}`);
+    const other = await ssh(state, 'node2', `cat /etc/hostname; ls ${paths.join(' ')} 2>/dev/null | wc -l`);
+    t.equal(other.out, 'node2\n0\n', 'node2 sees none of it');
+    // What a host cannot see of the lab: the lab key and the other hosts' upper dirs.
+    const peek = await ssh(state, 'node2', `ls -A ${state.stateDir} ${state.hosts[0]!.upperDir} 2>&1 | head -3`);
+    t.match(peek.out, /No such file or directory/);
+    t.equal((await ssh(state, 'node1', `rm -f ${paths.join(' ')}`)).code, 0);
+  });
+
+  t.test('apt-get install, useradd -m and apt-get remove on three hosts at once change nothing outside each host', async (t) => {
+    const control = ['/var/lib/dpkg/status', '/etc/passwd', '/etc/shadow', '/etc/group'].map((f) => [f, fs.readFileSync(f, 'utf8')] as const);
+    t.notOk(fs.existsSync('/usr/bin/hello'), 'hello is not on the control node (else this test proves nothing)');
+    const user = (h: string): string => `labprobe-${h}`;
+    const installs = await Promise.all(
+      state.hosts.map((h) =>
+        ssh(
+          state,
+          h.name,
+          `export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q hello tree >/tmp/apt.log 2>&1 || { cat /tmp/apt.log; exit 1; }; ` +
+            `hello; tree --version | cut -d' ' -f1; useradd -m ${user(h.name)} && ls -d /home/labprobe-*`,
+        ),
+      ),
+    );
+    for (const [i, r] of installs.entries()) {
+      const h = state.hosts[i]!.name;
+      t.equal(r.code, 0, r.out + r.err);
+      t.equal(r.out, `Hello, world!\ntree\n/home/${user(h)}\n`, `${h}: installed from the lab repository; only its own user`);
+    }
+    t.notOk(fs.existsSync('/usr/bin/hello'), 'control node: no hello');
+    for (const h of state.hosts) t.notOk(fs.existsSync(`/home/${user(h.name)}`), `control node: no /home/${user(h.name)}`);
+    for (const [f, text] of control) t.equal(fs.readFileSync(f, 'utf8'), text, `control node: ${f} unchanged`);
+
+    const removes = await Promise.all(
+      state.hosts.map((h) =>
+        ssh(
+          state,
+          h.name,
+          `DEBIAN_FRONTEND=noninteractive apt-get remove -y -q hello tree >/dev/null 2>&1; userdel -r ${user(h.name)}; ` +
+            `command -v hello tree | wc -l; ls -d /home/labprobe-* 2>/dev/null | wc -l; ` +
+            `[ "$(dpkg-query -W -f '\${Status}' hello 2>/dev/null)" != 'install ok installed' ] && echo removed`,
+        ),
+      ),
+    );
+    for (const r of removes) t.equal(r.out, '0\n0\nremoved\n', r.err);
+    for (const [f, text] of control) t.equal(fs.readFileSync(f, 'utf8'), text, `control node: ${f} still unchanged`);
   });
 
   t.test('service etcd start works inside a host', async (t) => {
@@ -268,4 +332,17 @@ t.test('a real 3-host lab', async (t) => {
     t.notMatch(links, new RegExp(`[vp]${SID}-7\\b`));
     t.match(links, `v${SID}-x-1`);
   });
+});
+
+t.test('lab up without --subnet: the first free /24 when the default is taken', async (t) => {
+  const dir = t.testdir({
+    a: { 'state.json': JSON.stringify({ subnet: '10.66.0.0/24' }) },
+    b: { 'state.json': JSON.stringify({ subnet: '10.66.1.0/24' }) },
+    junk: { 'state.json': 'not json' },
+  });
+  const picked = await pickSubnet(dir);
+  const idx = Number(/^10\.66\.(\d+)\.0\/24$/.exec(picked)?.[1]);
+  t.ok(idx >= 2 && (idx < 20 || idx >= 240), `${picked} is neither claimed by a lab nor in the test range`);
+  const addrs = await run('ip', ['-o', '-4', 'addr', 'show']);
+  t.notMatch(addrs, ` inet 10.66.${idx}.`, `${picked} is not on this machine`);
 });
