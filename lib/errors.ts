@@ -81,13 +81,38 @@ export class OptionsError extends BosunError {
 
 /** A task failed on a host (exit 2 when it ends the run). */
 export class TaskFailure extends BosunError {
-  override readonly code = 'E_TASK_FAILED';
+  override readonly code: string = 'E_TASK_FAILED';
   override readonly exitCode = 2;
   readonly result?: Record<string, unknown>;
   constructor(message: string, opts: BosunErrorOptions & { result?: Record<string, unknown> } = {}) {
     super(message, opts);
     this.result = opts.result;
   }
+}
+
+/**
+ * Thrown by a module's plan/apply for an ordinary task failure (bad remote state, command failed):
+ * the task fails on that host, with `result` registered.
+ */
+export class ModuleFailure extends TaskFailure {
+  override readonly code = 'E_MODULE_FAILED';
+  constructor(message: string, result?: Record<string, unknown>) {
+    super(message, { result });
+  }
+}
+
+/**
+ * A bug, not bad input: an unexpected exception in a module, or a module breaking its contract
+ * (a write while planning in check mode). The task fails on that host; -vvv shows the stack.
+ */
+export class InternalError extends BosunError {
+  override readonly code: string = 'E_INTERNAL';
+  override readonly exitCode = 250;
+}
+
+/** A module broke the engine's contract (e.g. sent a request not marked read-only while planning in check mode). */
+export class ModuleContractError extends InternalError {
+  override readonly code = 'E_MODULE_CONTRACT';
 }
 
 /** The host cannot be reached (ssh exit 255, channel died and could not be reopened) (exit 3). */

@@ -5,6 +5,8 @@
 import type { ModuleTask } from '../ast.js';
 import { validateArgs } from '../modules/args.js';
 import type { AnyModule, ModuleContext, Outcome, Plan, TaskModule } from '../modules/types.js';
+import { withExec, type Connection } from '../executor/types.js';
+import { ModuleContractError } from '../errors.js';
 import { OMIT } from './scope.js';
 import { yamlLocOf, type Renderer, type Vars } from './vars.js';
 
@@ -41,7 +43,12 @@ export interface GateHooks {
  * module throws (ModuleFailure for an ordinary failure) propagates.
  */
 export async function planAndApply<A, S>(mod: TaskModule<A, S> | AnyModule, ctx: ModuleContext, args: A, hooks: GateHooks = {}): Promise<GateResult<S>> {
-  const plan = (await mod.plan(ctx, args)) as Plan<S>;
+  if (ctx.check && mod.doc.check === 'none') {
+    // the module cannot plan without acting: not even plan() runs
+    const plan: Plan<S> = { changed: false, unpredictable: true, msg: CHECK_SKIPPED_MSG };
+    return { plan, checkSkipped: true, outcome: { changed: false, msg: CHECK_SKIPPED_MSG } };
+  }
+  const plan = (await mod.plan(ctx.check ? planOnly(ctx, mod.name) : ctx, args)) as Plan<S>;
   if (ctx.check) {
     if (plan.unpredictable) return { plan, checkSkipped: true, outcome: { changed: false, msg: CHECK_SKIPPED_MSG, result: plan.result } };
     return { plan, checkSkipped: false, outcome: { changed: plan.changed, msg: plan.msg, result: plan.result, diff: plan.diff } };
@@ -52,4 +59,23 @@ export async function planAndApply<A, S>(mod: TaskModule<A, S> | AnyModule, ctx:
   hooks.changing?.();
   if (!outcome.diff && plan.diff) outcome = { ...outcome, diff: plan.diff };
   return { plan, checkSkipped: false, outcome };
+}
+
+/** A connection that sends only requests marked read-only; anything else is a contract breach. */
+export function readOnlyConnection(conn: Connection, module: string): Connection {
+  return withExec(conn, (script, opts) => {
+    if (!opts?.readOnly) {
+      return Promise.reject(
+        new ModuleContractError(`module '${module}' sent a request not marked read-only ('${opts?.label ?? 'exec'}') while planning in check mode; it was not sent`, {
+          hint: 'plan() may only read: mark reads `readOnly: true`, and move writes to apply()',
+        }),
+      );
+    }
+    return conn.exec(script, opts);
+  });
+}
+
+/** The context plan() gets in check mode: both connections refuse anything not read-only. */
+function planOnly(ctx: ModuleContext, module: string): ModuleContext {
+  return { ...ctx, conn: readOnlyConnection(ctx.conn, module), control: readOnlyConnection(ctx.control, module) };
 }

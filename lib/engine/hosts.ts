@@ -4,6 +4,8 @@ import { homedir } from 'node:os';
 import type { Play } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { ConnectionSpec } from '../executor/types.js';
+import { shlexSplit } from '../executor/shell.js';
+import { InventoryError } from '../errors.js';
 import type { TemplateEngine } from './template.js';
 import { buildScope, type Vars } from './vars.js';
 
@@ -61,19 +63,10 @@ export function connectionSpec(inventory: Inventory, name: string, trace?: (line
     port: v.ansible_port !== undefined ? Number(v.ansible_port) : undefined,
     user: str('ansible_user') ?? str('ansible_ssh_user'),
     privateKeyFile: key ? key.replace(/^~(?=\/)/, homedir()) : undefined,
-    commonArgs: str('ansible_ssh_common_args') ? splitArgs(str('ansible_ssh_common_args')!) : undefined,
+    commonArgs: str('ansible_ssh_common_args') ? shlexSplit(str('ansible_ssh_common_args')!, { error: (m) => new InventoryError(`ansible_ssh_common_args of host '${name}': ${m}`) }) : undefined,
     become: v.ansible_become === true || v.ansible_become === 'true' || v.ansible_become === 'yes',
     becomeUser: str('ansible_become_user'),
     connectTimeoutSec: v.ansible_timeout !== undefined ? Number(v.ansible_timeout) : 10,
     trace,
   };
-}
-
-/** Shell-like word splitting without evaluation, for ansible_ssh_common_args. */
-export function splitArgs(s: string): string[] {
-  const out: string[] = [];
-  const re = /"((?:[^"\\]|\\.)*)"|'([^']*)'|(\S+)/g;
-  let m: RegExpExecArray | null;
-  while ((m = re.exec(s))) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, '$1') : (m[2] ?? m[3])!);
-  return out;
 }

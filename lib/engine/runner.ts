@@ -45,9 +45,13 @@ export class Runner {
     this.conns = new Connections(inventory, { connect: opts.connect, trace: opts.verbosity >= 3 ? (l) => this.trace(l) : undefined });
     this.startAtReached = !opts.startAtTask;
     this.vars = new Variables(playbook, inventory, opts, this.templates, (h) => this.host(h), (hosts) => this.active(hosts));
+    const runner = this;
     this.step = new TaskStep({
       opts,
-      out,
+      // read at each use: the reporter may be swapped after construction (tests do)
+      get out() {
+        return runner.out;
+      },
       templates: this.templates,
       vars: this.vars,
       conns: this.conns,

@@ -9,7 +9,7 @@ import type { Connection } from '../executor/types.js';
 import type { DiffEntry, ModuleContext, Outcome } from '../modules/types.js';
 import { ModuleFailure } from '../modules/types.js';
 import { getModule } from '../modules/index.js';
-import { BosunError, InterruptedError, MissingFileError, ParseError, TimeoutError, UnreachableError, type SourceLocation } from '../errors.js';
+import { BosunError, InternalError, InterruptedError, MissingFileError, ParseError, TimeoutError, UnreachableError, type SourceLocation } from '../errors.js';
 import type { HostResult, Reporter, TaskInfo } from './report.js';
 import type { HostState, RunOptions } from './state.js';
 import { yamlLocOf, type Vars } from './vars.js';
@@ -55,7 +55,13 @@ export class TaskStep {
     if (e instanceof InterruptedError) throw e;
     st.failed = true;
     st.stats.failed++;
-    const msg = e instanceof BosunError ? e.oneLine() : e instanceof Error ? e.message : String(e);
+    let msg = e instanceof BosunError ? e.oneLine() : e instanceof Error ? e.message : String(e);
+    if (!(e instanceof BosunError) || e instanceof InternalError) {
+      // a bug (an unexpected exception, a broken contract), not the playbook's or the host's fault
+      const where = info.module ? `module '${info.module}'` : 'bosun';
+      msg = `internal error in ${where}: ${e instanceof Error && !(e instanceof BosunError) ? `${e.name}: ` : ''}${msg}`;
+      if (!noLog) this.run.out.log(3, `[${st.name}] ${e instanceof Error ? (e.stack ?? msg) : msg}`);
+    }
     const result: Record<string, unknown> = { failed: true, msg };
     if (e instanceof ModuleFailure && e.result) Object.assign(result, e.result, { msg });
     this.run.out.hostResult(info, { host: st.name, status: 'failed', msg, result, noLog, durationMs: performance.now() - t0 });

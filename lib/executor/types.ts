@@ -87,12 +87,8 @@ export function withExec(conn: Connection, exec: Connection['exec']): Connection
   };
 }
 
-/** POSIX single-quote quoting: safe for sh, dash, bash, busybox. */
-export function shq(s: string): string {
-  if (s === '') return "''";
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(s)) return s;
-  return "'" + s.replace(/'/g, `'\\''`) + "'";
-}
+// quoting lives with splitting (shell.ts); importers of this path keep working
+export { shq } from './shell.js';
 
 /** Replaces every secret occurrence with ***. */
 export function mask(text: string, secrets: readonly string[] | undefined): string {

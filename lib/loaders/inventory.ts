@@ -8,6 +8,7 @@ import { loadYamlFile, keyLoc, locOf } from './yaml.js';
 import { loadVarsDirLayers } from './vars-files.js';
 import { maybeDecryptFile } from '../vault/vault.js';
 import { connectionNames, isConnectionName } from '../executor/registry.js';
+import { shlexSplit } from '../executor/shell.js';
 import { LOCALHOST_NAMES, matchPattern, type PatternInventory, type PatternMatch } from './patterns.js';
 
 export interface InvHost {
@@ -329,7 +330,7 @@ export class Inventory implements PatternInventory {
         const vars = { [k]: iniValue(line.slice(eq + 1).trim()) };
         this.groupsData.get(section.group)!.layers.push({ vars, where: () => loc });
       } else {
-        const tokens = shellSplit(line, loc);
+        const tokens = shlexSplit(line, { comments: true, error: () => new InventoryError(`unterminated quote in '${line}'`, { loc }) });
         const { names, port } = splitHostPort(tokens[0]!, loc);
         const vars: Record<string, unknown> = {};
         if (port !== undefined) vars['ansible_port'] = port;
@@ -604,30 +605,3 @@ function iniValue(v: string): unknown {
   return v;
 }
 
-/** shlex-like split of an INI host line (quotes group, `#` starts a comment outside quotes). */
-function shellSplit(line: string, loc: SourceLocation): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quote: string | undefined;
-  let has = false;
-  for (const ch of line) {
-    if (quote) {
-      if (ch === quote) quote = undefined;
-      else cur += ch;
-    } else if (ch === '"' || ch === "'") {
-      quote = ch;
-      has = true;
-    } else if (ch === '#') break;
-    else if (/\s/.test(ch)) {
-      if (has) out.push(cur);
-      cur = '';
-      has = false;
-    } else {
-      cur += ch;
-      has = true;
-    }
-  }
-  if (quote) throw new InventoryError(`unterminated quote in '${line}'`, { loc });
-  if (has) out.push(cur);
-  return out;
-}

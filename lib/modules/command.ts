@@ -5,7 +5,7 @@ import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
 import { defineModule } from './types.js';
 import { applyRun, planRun, runArgSpecs, type RunArgs, type RunState } from './util/run.js';
-import { shlexSplit } from './util/shlex.js';
+import { shlexSplit } from '../executor/shell.js';
 
 export interface CommandArgs extends RunArgs {
   cmd?: string;

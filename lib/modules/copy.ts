@@ -6,6 +6,7 @@ import { basename } from 'node:path';
 import { ArgumentError, MissingFileError } from '../errors.js';
 import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
 import { applyPut, planPut, putProbe, type PutArgs, type PutState } from './util/put-file.js';
+import { PUT_FILE_ARGS } from './util/file-args.js';
 
 export interface CopyArgs extends PutArgs {
   src?: string;
@@ -48,12 +49,7 @@ export default defineModule<CopyArgs, PutState>({
     src: { type: 'path', description: 'File on the control node, resolved in the role\'s/playbook\'s files/ (or absolute).' },
     content: { type: 'str', description: 'Inline content to write instead of src (never logged).' },
     dest: { type: 'path', required: true, description: 'Absolute path on the host; a trailing "/" or an existing directory means dest/basename(src).' },
-    mode: { type: 'mode', description: 'Octal mode as a quoted string, e.g. "0644". Default: keep the existing mode, or umask for new files.' },
-    owner: { type: 'str', description: 'Owner name or uid (needs root).' },
-    group: { type: 'str', description: 'Group name or gid.' },
-    backup: { type: 'bool', default: false, description: 'Keep a copy of the replaced file as DEST.YYYYMMDDhhmmss~ (result backup_file).' },
-    force: { type: 'bool', default: true, description: 'If false, only create dest when it does not exist.' },
-    directory_mode: { type: 'mode', description: 'Mode for directories created when dest ends with "/".' },
+    ...PUT_FILE_ARGS,
   },
   validate(args) {
     if ((args.src === undefined) === (args.content === undefined)) throw new ArgumentError('copy needs exactly one of src or content');

@@ -4,6 +4,7 @@ import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
 import { defineModule, ModuleFailure, type DiffEntry, type ModuleContext } from './types.js';
 import { attrChanges, attrLines, mkdirsLines, normMode, probeFile, type Attrs, type FileProbe, type ProbeOptions } from './util/remote-file.js';
+import { FILE_ATTR_ARGS } from './util/file-args.js';
 
 type State = 'file' | 'directory' | 'absent' | 'link' | 'touch';
 
@@ -79,9 +80,7 @@ export default defineModule<FileArgs, FileState>({
   args: {
     path: { type: 'path', required: true, aliases: ['dest', 'name'], description: 'Path on the host.' },
     state: { type: 'str', choices: ['file', 'directory', 'absent', 'link', 'touch'], description: 'Wanted state (see description).' },
-    mode: { type: 'mode', description: 'Octal mode as a quoted string, e.g. "0755".' },
-    owner: { type: 'str', description: 'Owner name or uid.' },
-    group: { type: 'str', description: 'Group name or gid.' },
+    ...FILE_ATTR_ARGS,
     src: { type: 'path', description: 'Target of the link (state=link), written as given (relative targets stay relative).' },
     recurse: { type: 'bool', default: false, description: 'With state=directory, apply mode/owner/group to everything below too.' },
     force: { type: 'bool', default: false, description: 'With state=link, replace an existing regular file (never a directory).' },

@@ -54,3 +54,15 @@ export async function getModule(name: string): Promise<AnyModule> {
   cache.set(canon, mod);
   return mod;
 }
+
+/**
+ * Adds a module from outside the tree (docs/modules/authoring.md): playbooks can use it by name
+ * from then on, with the same schema checks, check-mode contract and docs as a built-in one.
+ */
+export function registerModule(mod: AnyModule): void {
+  const name = mod.name;
+  if (!/^[a-z][a-z0-9_]*$/.test(name)) throw new Error(`module name '${name}' must be lower-case letters, digits and _`);
+  if (isModule(name) || (ENGINE_ACTIONS as readonly string[]).includes(name)) throw new Error(`module '${name}' is already defined`);
+  cache.set(name, mod);
+  loaders[name] = async () => ({ default: mod });
+}

@@ -5,6 +5,7 @@ import { basename } from 'node:path';
 import { MissingFileError } from '../errors.js';
 import { defineModule } from './types.js';
 import { applyPut, planPut, putProbe, type PutArgs, type PutState } from './util/put-file.js';
+import { PUT_FILE_ARGS } from './util/file-args.js';
 
 export interface TemplateArgs extends PutArgs {
   src: string;
@@ -24,12 +25,7 @@ export default defineModule<TemplateArgs, PutState>({
   args: {
     src: { type: 'path', required: true, description: 'Template file, resolved in templates/ (or absolute).' },
     dest: { type: 'path', required: true, description: 'Path on the host; a trailing "/" or an existing directory means dest/basename(src).' },
-    mode: { type: 'mode', description: 'Octal mode as a quoted string, e.g. "0644".' },
-    owner: { type: 'str', description: 'Owner name or uid.' },
-    group: { type: 'str', description: 'Group name or gid.' },
-    backup: { type: 'bool', default: false, description: 'Keep a copy of the replaced file as DEST.YYYYMMDDhhmmss~.' },
-    force: { type: 'bool', default: true, description: 'If false, only create dest when it does not exist.' },
-    directory_mode: { type: 'mode', description: 'Mode for directories created when dest ends with "/".' },
+    ...PUT_FILE_ARGS,
   },
   probes(args) {
     return [putProbe(args, basename(args.src))!];

@@ -151,12 +151,5 @@ export function defineModule<A, S = unknown>(m: TaskModule<A, S>): TaskModule<A,
   return m;
 }
 
-/** Thrown by plan/apply for an ordinary task failure (bad remote state, command failed). */
-export class ModuleFailure extends Error {
-  readonly result?: Record<string, unknown>;
-  constructor(message: string, result?: Record<string, unknown>) {
-    super(message);
-    this.name = 'ModuleFailure';
-    this.result = result;
-  }
-}
+// The ordinary failure of a task (plan/apply throw it), part of the error hierarchy in errors.ts.
+export { ModuleFailure } from '../errors.js';

@@ -65,7 +65,8 @@ t.test('docs/modules is what bosun doc --markdown generates (drift check)', asyn
   t.equal(code, 0);
   const committed = join(repoRoot, 'docs', 'modules');
   const fresh = readdirSync(dir).sort();
-  t.same(readdirSync(committed).sort(), fresh, 'same files');
+  // authoring.md is written by hand (the guide for modules from outside the tree)
+  t.same(readdirSync(committed).filter((f) => f !== 'authoring.md').sort(), fresh, 'same files');
   for (const f of fresh) {
     t.equal(readFileSync(join(committed, f), 'utf8'), readFileSync(join(dir, f), 'utf8'), `docs/modules/${f} is up to date (regenerate: bosun doc --markdown docs/modules)`);
   }

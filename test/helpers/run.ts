@@ -20,10 +20,17 @@ export interface RunResult {
  * `bosun run ARGV` in this process. Errors are mapped like bin/bosun.ts does: a BosunError becomes
  * `ERROR! <oneLine>` on stderr and its exit code; anything else is re-thrown (a bug, not bad input).
  */
-export async function run(argv: string[]): Promise<RunResult> {
+export async function run(argv: string[], onOut?: (soFar: string) => void): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
-  const io = { out: (s: string) => void (stdout += s), err: (s: string) => void (stderr += s), isTTY: false };
+  const io = {
+    out: (s: string) => {
+      stdout += s;
+      onOut?.(stdout);
+    },
+    err: (s: string) => void (stderr += s),
+    isTTY: false,
+  };
   try {
     const code = await runCommand(argv, io);
     return { code, stdout, stderr };
@@ -73,10 +80,7 @@ export function recap(stdout: string): Record<string, RecapLine> {
     const m = /^(\S+)\s+:\s+(.*)$/.exec(line);
     if (!m) continue;
     const counts: Record<string, number> = {};
-    for (const kv of m[2]!.trim().split(/\s+/)) {
-      const [k, v] = kv.split('=');
-      counts[k!] = Number(v);
-    }
+    for (const kv of m[2]!.matchAll(/(\w+)=(\d+)/g)) counts[kv[1]!] = Number(kv[2]);
     out[m[1]!] = counts as unknown as RecapLine;
   }
   return out;

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { moduleContext } from '../../helpers/module-ctx.js';
 import { probeFile, writeFile, setAttrs, normMode, attrChanges, mkdirsLines } from '../../../lib/modules/util/remote-file.js';
 import { contentDiff, isText } from '../../../lib/modules/util/diff.js';
-import { shlexSplit } from '../../../lib/modules/util/shlex.js';
+import { shlexSplit } from '../../../lib/executor/shell.js';
 import { ModuleFailure } from '../../../lib/modules/types.js';
 
 const weird = "we ird 'q' \"d\" $HOME `x` \\b\nnl ü日本";

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// Test tiers: `npm run test:unit` (no root, no lab, no host binaries; the fast loop), `test:host`
+// (root, a real sshd on loopback, init scripts, etcd, ansible differential, the built bin) and
+// `test:lab` (network-namespace lab hosts). `npm test` still runs every file (tap's own include).
+// A test file is unit unless listed below; a listed path that no longer exists is an error, so the
+// lists cannot rot. Extra arguments go to tap (e.g. --disable-coverage).
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { spawnSync } from 'node:child_process';
+
+const root = new URL('..', import.meta.url).pathname;
+
+export const LAB = ['test/e2e', 'test/lab/lab.test.ts', 'test/executor/nsenter.test.ts'];
+export const HOST = [
+  'test/executor/ssh.test.ts', // real sshd on loopback
+  'test/modules/util/over-ssh.test.ts',
+  'test/modules/service.test.ts', // init scripts
+  'test/modules/etcdctl.test.ts', // etcd binaries
+  'test/modules/util/etcdctl-cli.test.ts',
+  'test/modules/cert.test.ts', // root-owned files, openssl
+  'test/modules/file.test.ts', // chown
+  'test/modules/stat.test.ts',
+  'test/modules/util/remote-file.test.ts',
+  'test/cli/inventory.test.ts', // ansible-inventory differential
+  'test/cli/hints.test.ts', // ansible-playbook differential
+  'test/cli/bin.test.ts', // the built bin
+  'test/pki/lock-runs.test.ts',
+];
+
+function files(dir) {
+  return readdirSync(join(root, dir)).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(join(root, p)).isDirectory() ? files(p) : p.endsWith('.test.ts') ? [p] : [];
+  });
+}
+
+function expand(list) {
+  return list.flatMap((p) => {
+    if (!existsSync(join(root, p))) throw new Error(`.ci/tiers.mjs lists ${p}, which does not exist`);
+    return statSync(join(root, p)).isDirectory() ? files(p) : [p];
+  });
+}
+
+export function tiers() {
+  const lab = expand(LAB);
+  const host = expand(HOST);
+  const other = new Set([...lab, ...host]);
+  const unit = files('test').filter((f) => !other.has(f));
+  return { unit, host, lab };
+}
+
+if (process.argv[1] && relative(process.argv[1], new URL(import.meta.url).pathname) === '') {
+  const [tier, ...rest] = process.argv.slice(2);
+  const all = tiers();
+  if (!(tier in all)) {
+    console.error(`usage: node .ci/tiers.mjs unit|host|lab [tap args]`);
+    process.exit(2);
+  }
+  // a tier alone cannot reach the whole suite's coverage bar: check it only on `npm test`
+  const r = spawnSync(join(root, 'node_modules/.bin/tap'), ['--allow-incomplete-coverage', ...rest, ...all[tier]], { stdio: 'inherit', cwd: root });
+  process.exit(r.status ?? 1);
+}

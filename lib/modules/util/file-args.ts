@@ -1,0 +1,18 @@
+// Arguments every file-writing module shares, declared once: their names, types and docs are then
+// the same for copy, template, file and any module added later (spread them into `args`).
+import type { ArgSchema } from '../types.js';
+
+/** mode/owner/group: the wanted attributes of what the module writes (remote-file.ts Attrs). */
+export const FILE_ATTR_ARGS = {
+  mode: { type: 'mode', description: 'Octal mode as a quoted string, e.g. "0644". Default: keep the existing mode, or umask for new files.' },
+  owner: { type: 'str', description: 'Owner name or uid (needs root).' },
+  group: { type: 'str', description: 'Group name or gid.' },
+} as const satisfies ArgSchema;
+
+/** What a module that replaces a whole file (put-file.ts) takes besides its source and dest. */
+export const PUT_FILE_ARGS = {
+  ...FILE_ATTR_ARGS,
+  backup: { type: 'bool', default: false, description: 'Keep a copy of the replaced file as DEST.YYYYMMDDhhmmss~ (result backup_file).' },
+  force: { type: 'bool', default: true, description: 'If false, only create dest when it does not exist.' },
+  directory_mode: { type: 'mode', description: 'Mode for directories created when dest ends with "/".' },
+} as const satisfies ArgSchema;

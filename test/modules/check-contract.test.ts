@@ -1,0 +1,75 @@
+// The check-mode contract, for every module: with --check, plan() runs on connections that refuse
+// any request not marked read-only (engine/gate.ts), and nothing on the host changes. Every module
+// in the registry needs a sample here, so a new module cannot skip the contract.
+import t from 'tap';
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { LocalConnection } from '../../lib/executor/local.js';
+import { getModule, moduleNames } from '../../lib/modules/index.js';
+import { validateArgs } from '../../lib/modules/args.js';
+import { planAndApply } from '../../lib/engine/gate.js';
+import { evaluate } from '../../lib/engine/expr.js';
+import { BosunError, ModuleContractError } from '../../lib/errors.js';
+import { fakeContext } from '../helpers/fake-ctx.js';
+import { RecordingConnection } from '../helpers/recording.js';
+
+/** Arguments that would change something (or fail trying) in directory `d`. */
+const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
+  assert: () => ({ that: ['1 == 1'] }),
+  cert: (d) => ({ dir: join(d, 'pki'), ca: true }),
+  command: (d) => ({ cmd: `touch ${d}/command` }),
+  copy: (d) => ({ content: 'x\n', dest: join(d, 'copy.txt'), mode: '0600' }),
+  debug: () => ({ msg: 'hello' }),
+  etcdctl: () => ({ op: 'user', name: 'root', password: 'pw', new_password: 'pw', roles: ['root'], endpoints: 'http://127.0.0.1:1' }),
+  fail: () => ({ msg: 'as asked' }),
+  file: (d) => ({ path: join(d, 'dir'), state: 'directory', mode: '0700' }),
+  service: () => ({ name: 'bosun-contract-no-such-service', state: 'started' }),
+  shell: (d) => ({ cmd: `echo hi > ${d}/shell` }),
+  stat: (d) => ({ path: join(d, 'tpl.hbs') }),
+  template: (d) => ({ src: join(d, 'tpl.hbs'), dest: join(d, 'tpl.out') }),
+  wait_for: (d) => ({ path: join(d, 'never'), timeout: 1 }),
+};
+
+/** Samples that plan a change (or cannot predict it) outside check mode. */
+const WOULD_CHANGE = ['cert', 'command', 'copy', 'file', 'shell', 'template'];
+
+/** Every path, mode and content under `dir`. */
+function snapshot(dir: string): string {
+  const h = createHash('sha256');
+  const walk = (p: string): void => {
+    for (const n of readdirSync(p).sort()) {
+      const f = join(p, n);
+      const st = statSync(f);
+      h.update(`${f} ${st.mode}\n`);
+      if (st.isDirectory()) walk(f);
+      else h.update(readFileSync(f));
+    }
+  };
+  walk(dir);
+  return h.digest('hex');
+}
+
+t.test('every module has a sample', async (t) => {
+  t.same(Object.keys(SAMPLES).sort(), moduleNames());
+});
+
+for (const name of moduleNames()) {
+  t.test(`${name}: check mode sends nothing but reads and changes nothing`, async (t) => {
+    const dir = t.testdir({ 'tpl.hbs': 'templated\n' });
+    writeFileSync(join(dir, 'copy.txt'), 'old\n');
+    const before = snapshot(dir);
+    const mod = await getModule(name);
+    const args = validateArgs(mod, SAMPLES[name]!(dir));
+    const conn = new RecordingConnection(new LocalConnection());
+    const ctx = { ...fakeContext({ check: true, baseDir: dir }), conn, control: conn, evaluate: (e: string) => evaluate(e, {}) };
+    const r = await planAndApply(mod, ctx, args).catch((e: unknown) => e);
+    t.notOk(r instanceof ModuleContractError, `${name} wrote while planning: ${r instanceof Error ? r.message : ''}`);
+    // a failure is a fine answer (no such service, no etcd), as long as it is an ordinary one
+    if (r instanceof Error) t.ok(r instanceof BosunError, `${name}: ${r.message}`);
+    if (WOULD_CHANGE.includes(name)) {
+      t.ok(!(r instanceof Error) && (r.outcome.changed || r.checkSkipped), `${name}: the sample is a change, so the test is not vacuous`);
+    }
+    t.equal(snapshot(dir), before, 'nothing changed');
+  });
+}
