@@ -13,6 +13,7 @@ export interface PutArgs extends Attrs {
   backup?: boolean;
   force?: boolean;
   directory_mode?: string;
+  validate?: string;
 }
 
 export interface PutState {
@@ -100,6 +101,7 @@ export async function applyPut(ctx: ModuleContext, args: PutArgs, plan: Plan<Put
     const w = await writeFile(ctx, st.target, st.data, {
       ...st.attrs,
       backup: args.backup,
+      validate: args.validate,
       mkdirs: st.mkdirs ? { mode: args.directory_mode, owner: args.owner, group: args.group } : false,
     });
     Object.assign(result, { mode: w.mode, owner: w.owner, group: w.group });

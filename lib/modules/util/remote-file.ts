@@ -5,6 +5,7 @@
 
 import { posix } from 'node:path';
 import { shq, type Connection } from '../../executor/types.js';
+import { shlexSplit } from '../../executor/shell.js';
 import type { ModuleContext } from '../types.js';
 import { ModuleFailure } from '../types.js';
 
@@ -189,6 +190,14 @@ export function mkdirsLines(dir: string, a: Attrs = {}): string[] {
 
 export interface WriteOptions extends Attrs {
   backup?: boolean;
+  /**
+   * Ansible's `validate`: a command with `%s`, run on the temp file before the rename; a non-zero
+   * exit keeps the old file and fails the task. Split into words like Ansible (no shell): each word
+   * is quoted, `%s` becomes the temp file.
+   */
+  validate?: string;
+  /** A symlink at `path` is kept and its target written (Ansible's realpath(dest) for in-place edits). */
+  followLink?: boolean;
   /** Create missing parent directories (with these attrs) instead of failing. */
   mkdirs?: Attrs | false;
 }
@@ -214,6 +223,7 @@ export function writeScript(path: string, opts: WriteOptions = {}): string {
   const lines = [
     `p=${shq(path)}`,
     `d=${shq(dir)}`,
+    ...(opts.followLink ? [`if [ -L "$p" ]; then p=$(readlink -f -- "$p") || exit 3; d=$(dirname -- "$p"); fi`] : []),
     ...(opts.mkdirs ? mkdirsLines(dir, opts.mkdirs) : []),
     `if [ ! -d "$d" ]; then echo "Destination directory $d does not exist" >&2; exit 3; fi`,
     `if [ -d "$p" ] && [ ! -L "$p" ]; then echo "$p is a directory" >&2; exit 3; fi`,
@@ -229,6 +239,12 @@ export function writeScript(path: string, opts: WriteOptions = {}): string {
     `fi`,
     ...attrLines('"$tmp"', { mode: opts.mode, owner: opts.owner, group: opts.group }),
   ];
+  if (opts.validate !== undefined) {
+    lines.push(
+      `v=$(${validateCommand(opts.validate)} 2>&1 </dev/null); rc=$?`,
+      `if [ $rc -ne 0 ]; then printf 'failed to validate: rc:%s error:%s\\n' "$rc" "$v" >&2; exit 10; fi`,
+    );
+  }
   if (opts.backup) {
     lines.push(`if [ -f "$p" ]; then ts=$(date +%Y%m%d%H%M%S); cp -p -- "$p" "$p.$ts~" || exit 6; echo "backup=$ts"; fi`);
   }
@@ -239,6 +255,14 @@ export function writeScript(path: string, opts: WriteOptions = {}): string {
     `echo "stat=$(stat -c ${STAT_FORMAT} -- "$p")"`,
   );
   return lines.join('\n') + '\n';
+}
+
+/** The validate command as shell text: every word quoted, `%s` (the file to check) → "$tmp". */
+export function validateCommand(cmd: string): string {
+  const words = shlexSplit(cmd);
+  if (!cmd.includes('%s')) throw new ModuleFailure(`validate must contain %s: ${cmd}`);
+  if (words.length === 0) throw new ModuleFailure('validate is empty');
+  return words.map((w) => w.split('%s').map((part) => (part === '' ? '' : shq(part))).join('"$tmp"')).join(' ');
 }
 
 /** Atomically replaces `path` with `data` (one request). Throws ModuleFailure with the remote reason. */
