@@ -17,6 +17,10 @@ import { RecordingConnection } from '../helpers/recording.js';
 /** Arguments that would change something (or fail trying) in directory `d`. */
 const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   assert: () => ({ that: ['1 == 1'] }),
+  blockinfile: (d) => ({ path: join(d, 'copy.txt'), block: 'b' }),
+  ini_file: (d) => ({ path: join(d, 'copy.txt'), section: 's', option: 'o', value: 'v' }),
+  lineinfile: (d) => ({ path: join(d, 'copy.txt'), line: 'new', mode: '0600' }),
+  replace: (d) => ({ path: join(d, 'copy.txt'), regexp: 'old', replace: 'new' }),
   cert: (d) => ({ dir: join(d, 'pki'), ca: true }),
   command: (d) => ({ cmd: `touch ${d}/command` }),
   copy: (d) => ({ content: 'x\n', dest: join(d, 'copy.txt'), mode: '0600' }),
@@ -32,7 +36,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['cert', 'command', 'copy', 'file', 'shell', 'template'];
+const WOULD_CHANGE = ['blockinfile', 'cert', 'command', 'copy', 'file', 'ini_file', 'lineinfile', 'replace', 'shell', 'template'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {
