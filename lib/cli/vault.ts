@@ -4,7 +4,7 @@
 // its plaintext in a 0600 file inside a private 0700 directory that is removed afterwards.
 import { flagsOf, parseArgsError } from './hints.js';
 import { parseArgs } from 'node:util';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeSync, constants } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,9 +100,48 @@ function emit(io: IO, dest: string, data: string, mode: number): void {
   else writeFileAtomic(dest, data, mode);
 }
 
+/** Signals that end `vault edit` cleanly: the editor gets them too, then the plaintext copy is removed. */
+const ENDING: NodeJS.Signals[] = ['SIGHUP', 'SIGTERM'];
+
+/**
+ * Runs the editor on `path`. While it runs, SIGHUP/SIGTERM (a closed terminal, a kill) are caught and
+ * passed on to it instead of killing bosun before the plaintext copy is removed; Ctrl-C belongs to
+ * the editor (it gets SIGINT from the terminal itself). Resolves with the signal caught, if any.
+ */
+function runEditor(editor: string, path: string, caught: { sig?: NodeJS.Signals }): Promise<number | string | null> {
+  return new Promise((resolveRun, reject) => {
+    // EDITOR may carry arguments ("code -w"); the path goes in as "$1", never re-parsed. exec: the
+    // editor itself is our child, so a passed-on signal reaches it.
+    const child = spawn('/bin/sh', ['-c', `exec ${editor} "$1"`, 'sh', path], { stdio: 'inherit' });
+    const forward = (sig: NodeJS.Signals): void => void child.kill(sig);
+    const onSig = new Map<NodeJS.Signals, () => void>();
+    for (const s of ENDING) onSig.set(s, () => forward(s));
+    for (const [s, h] of onSig) process.on(s, h);
+    if (caught.sig) forward(caught.sig);
+    const ignoreInt = (): void => {};
+    process.on('SIGINT', ignoreInt);
+    const off = (): void => {
+      for (const [s, h] of onSig) process.removeListener(s, h);
+      process.removeListener('SIGINT', ignoreInt);
+    };
+    child.on('error', (e) => {
+      off();
+      reject(new VaultError(`cannot run editor '${editor}': ${e.message}`));
+    });
+    child.on('exit', (code, signal) => {
+      off();
+      resolveRun(code ?? signal);
+    });
+  });
+}
+
 /** Editor session on a private copy; returns the edited text. The copy is removed in every case. */
-function editText(plain: string, file: string): string {
+async function editText(plain: string, file: string): Promise<string> {
   const editor = process.env.EDITOR || process.env.VISUAL || 'vi';
+  // From here until the copy is gone, an ending signal is recorded (not fatal) and acted on after cleanup.
+  const caught: { sig?: NodeJS.Signals } = {};
+  const record = (sig: NodeJS.Signals): void => void (caught.sig ??= sig);
+  for (const s of ENDING) process.on(s, record);
   const dir = mkdtempSync(join(tmpdir(), 'bosun-vault-')); // 0700
   const tmp = join(dir, 'edit.yml');
   try {
@@ -112,10 +151,9 @@ function editText(plain: string, file: string): string {
     } finally {
       closeSync(fd);
     }
-    // EDITOR may carry arguments ("code -w"); the path goes in as "$1", never re-parsed.
-    const r = spawnSync('/bin/sh', ['-c', `${editor} "$1"`, 'sh', tmp], { stdio: 'inherit' });
-    if (r.error) throw new VaultError(`cannot run editor '${editor}': ${r.error.message}`);
-    if (r.status !== 0) throw new VaultError(`editor '${editor}' exited with ${r.status ?? r.signal}; ${file} left unchanged`);
+    const status = await runEditor(editor, tmp, caught);
+    if (caught.sig) throw new VaultError(`vault edit interrupted by ${caught.sig}; ${file} left unchanged, the decrypted copy removed`);
+    if (status !== 0) throw new VaultError(`editor '${editor}' exited with ${status}; ${file} left unchanged`);
     return readFileSync(tmp, 'utf8');
   } finally {
     // Overwrite before unlinking: the plaintext should not stay in the freed blocks longer than needed.
@@ -131,6 +169,7 @@ function editText(plain: string, file: string): string {
       /* editor removed or replaced it */
     }
     rmSync(dir, { recursive: true, force: true });
+    for (const s of ENDING) process.removeListener(s, record);
   }
 }
 
@@ -202,7 +241,8 @@ export async function vaultCommand(argv: string[], io: IO): Promise<number> {
         io.out(plains[0]!);
         return 0;
       }
-      files.forEach((f, i) => emit(io, v.output ?? f, plains[i]!, modeOf(f)));
+      // Plaintext is written 0600 whatever the vault file's mode (as ansible-vault does).
+      files.forEach((f, i) => emit(io, v.output ?? f, plains[i]!, 0o600));
       if (v.output !== '-') io.err(`Decryption successful\n`);
       return 0;
     }
@@ -217,7 +257,7 @@ export async function vaultCommand(argv: string[], io: IO): Promise<number> {
         if (!isVaulted(text)) throw new VaultError(`${file} is not vault-encrypted (encrypt it first: bosun vault encrypt ${file})`);
         plain = decrypt(text, pw, file);
       }
-      const edited = editText(plain, file);
+      const edited = await editText(plain, file);
       if (exists && edited === plain) {
         io.err(`${file} unchanged\n`);
         return 0;

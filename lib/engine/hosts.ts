@@ -67,6 +67,18 @@ export function connectionSpec(inventory: Inventory, name: string, trace?: (line
     become: v.ansible_become === true || v.ansible_become === 'true' || v.ansible_become === 'yes',
     becomeUser: str('ansible_become_user'),
     connectTimeoutSec: v.ansible_timeout !== undefined ? Number(v.ansible_timeout) : 10,
+    hostKeyChecking: hostKeyChecking(v.ansible_host_key_checking ?? v.ansible_ssh_host_key_checking ?? process.env.ANSIBLE_HOST_KEY_CHECKING),
     trace,
   };
 }
+
+/**
+ * Ansible's host_key_checking from the inventory variable or ANSIBLE_HOST_KEY_CHECKING: only an
+ * explicit false-like value (false/no/off/0/n/f, any case) turns checking off.
+ */
+export function hostKeyChecking(v: unknown): boolean {
+  if (v === undefined || v === null) return true;
+  if (typeof v === 'boolean') return v;
+  return !['false', 'no', 'off', '0', 'n', 'f'].includes(String(v).trim().toLowerCase());
+}
+

@@ -103,7 +103,9 @@ export class Runner {
     try {
       for (const play of this.playbook.plays) {
         this.checkAbort();
-        await this.runPlay(play);
+        // As ansible-playbook: a play whose whole batch failed (or that exceeded max_fail_percentage)
+        // ends the run — a failed preflight play must stop the plays after it.
+        if (await this.runPlay(play)) break;
       }
     } finally {
       await this.close();
@@ -124,14 +126,15 @@ export class Runner {
 
   // ------------------------------------------------------------------ plays
 
-  private async runPlay(play: Play): Promise<void> {
+  /** Runs one play; true when the run must stop (every host of a batch failed, or max_fail_percentage). */
+  private async runPlay(play: Play): Promise<boolean> {
     // As in Ansible, a host that failed (unrescued) or became unreachable is out for the rest of the run.
     const all = this.playHosts(play).filter((h) => !this.host(h).unreachable && !this.host(h).failed);
     this.conns.playLocal = play.connection === 'local';
     this.out.playStart(this.templatedPlay(play), all);
     if (all.length === 0) {
       this.out.warn(`no hosts matched for play '${play.name}' (pattern '${play.hosts}')`);
-      return;
+      return false;
     }
     for (const h of all) {
       const st = this.host(h);
@@ -146,14 +149,15 @@ export class Runner {
       await this.runBatch(play, batch, all);
       const failed = batch.filter((h) => this.host(h).failed || this.host(h).unreachable).length;
       if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
-        this.out.warn(`max_fail_percentage ${play.maxFailPercentage}% exceeded (${failed}/${batch.length} hosts failed); ending the play`);
-        break;
+        this.out.warn(`max_fail_percentage ${play.maxFailPercentage}% exceeded (${failed}/${batch.length} hosts failed); ending the run`);
+        return true;
       }
-      if (batches.length > 1 && failed === batch.length) {
-        this.out.warn('every host of a serial batch failed; ending the play');
-        break;
+      if (failed === batch.length) {
+        if (batches.length > 1) this.out.warn('every host of a serial batch failed; ending the run');
+        return true;
       }
     }
+    return false;
   }
 
   /** Play names may use play vars and extra vars (`Remove {{ member }}`); an undefined one leaves the raw name. */
@@ -440,6 +444,11 @@ export class Runner {
         if (node.kind === 'set_fact' && r.facts) st.hostFacts = { ...st.hostFacts, ...r.facts };
         if (r.changed && node.notify.length) this.notify(st, node.notify, node);
       }
+    }
+    if (runOnce && active[0] !== undefined && this.host(active[0]).failed) {
+      // As Ansible: a run_once task that failed ends the batch for every host, not only the one it
+      // ran on (a run_once preflight check must stop the others before they change anything).
+      for (const h of this.active(hosts)) this.host(h).failed = true;
     }
     const anyFatal = node.anyErrorsFatal ?? scope.play.anyErrorsFatal;
     if (anyFatal && active.some((h) => this.host(h).failed)) {

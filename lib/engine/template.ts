@@ -153,6 +153,9 @@ const HELPERS: Record<string, { arity: [number, number]; allowUndefined?: number
     },
   },
   quote: { arity: [1, 1], fn: ([v]) => shq(str(v)) },
+  // The inside of a double-quoted value in a file both sh (`. FILE`) and systemd's EnvironmentFile=
+  // read: \ " $ ` get a backslash, which both undo; nothing else is special there.
+  env_dq: { arity: [1, 1], fn: ([v]) => str(v).replace(/[\\"$`]/g, '\\$&') },
   contains: {
     arity: [2, 2],
     fn: ([c, item]) => {

@@ -12,6 +12,9 @@ export interface SshOptions extends ChannelOptions {
   sshBinary?: string;
 }
 
+const HOST_KEY_HINT =
+  "the host's key is not in known_hosts (or changed): add it (ssh-keyscan, or one interactive ssh), or turn checking off with ANSIBLE_HOST_KEY_CHECKING=False / ansible_host_key_checking: false (see docs/security.md)";
+
 /** ssh's own complaint, without the noise of known-hosts notices. */
 function sshMessage(stderr: string): string {
   const lines = stderr
@@ -42,8 +45,9 @@ export class SshConnection extends ChannelConnection {
     // ssh keeps the FIRST value of an option: the inventory's ansible_ssh_common_args go before
     // bosun's defaults so they can override them (StrictHostKeyChecking, ConnectTimeout, …).
     const args = ['-T', '-o', 'BatchMode=yes', ...(s.commonArgs ?? []), '-o', `ConnectTimeout=${s.connectTimeoutSec ?? 10}`];
-    if (s.knownHostsFile) args.push('-o', `UserKnownHostsFile=${s.knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes');
-    else args.push('-o', 'StrictHostKeyChecking=accept-new');
+    if (s.knownHostsFile) args.push('-o', `UserKnownHostsFile=${s.knownHostsFile}`);
+    // As Ansible: unknown host keys are refused unless host_key_checking is turned off.
+    args.push('-o', `StrictHostKeyChecking=${s.hostKeyChecking === false ? 'no' : 'yes'}`);
     args.push('-o', 'ServerAliveInterval=5', '-o', 'ServerAliveCountMax=3');
     if (s.port !== undefined) args.push('-p', String(s.port));
     if (s.user) args.push('-l', s.user);
@@ -65,8 +69,9 @@ export class SshConnection extends ChannelConnection {
         'bosun never sends a sudo password over the channel',
       );
     }
-    if (/Permission denied|Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(err))
-      return new OpenFailure(`${this.host}: ${why}`, false);
+    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/i.test(err))
+      return new OpenFailure(`${this.host}: ${why}`, false, HOST_KEY_HINT);
+    if (/Permission denied/i.test(err)) return new OpenFailure(`${this.host}: ${why}`, false);
     if (ch.exitCode === 255 || ch.exitCode === null) return new OpenFailure(`${this.host}: ${why}`, true);
     return new OpenFailure(`could not start the remote shell on ${this.host} (exit ${ch.exitCode}): ${why}`, false);
   }

@@ -69,8 +69,13 @@ export interface ConnectionSpec {
   become?: boolean;
   becomeUser?: string;
   connectTimeoutSec?: number;
-  /** Path of a known_hosts file; default: ~/.ssh/known_hosts with StrictHostKeyChecking=accept-new. */
+  /** Path of a known_hosts file; default: ssh's own (~/.ssh/known_hosts). */
   knownHostsFile?: string;
+  /**
+   * Ansible's host_key_checking. Default true: an unknown or changed host key is refused
+   * (StrictHostKeyChecking=yes). false: StrictHostKeyChecking=no, as Ansible passes it.
+   */
+  hostKeyChecking?: boolean;
   /** Trace hook for -vvv: called with each request's (masked) script. */
   trace?: (line: string) => void;
 }

@@ -135,6 +135,15 @@ function validateArgs(a: CertArgs): void {
   if (a.profile !== undefined && !PROFILES.includes(a.profile)) {
     throw new ArgumentError(`cert: profile must be one of ${PROFILES.join(', ')}, got ${JSON.stringify(a.profile)}`);
   }
+  // etcd (and other client-cert-auth services) take the CN of a client certificate as the user
+  // name, without a password: CN "root" would be the root user. Refused for every certificate that
+  // can authenticate a client (client and server+client, the member certificates too).
+  if (!isCa && (a.cn ?? a.name) === 'root' && (a.profile ?? 'server+client') !== 'server') {
+    throw new ArgumentError(
+      `cert: CN "root" on a ${a.profile ?? 'server+client'} certificate (${a.name}) would log in to etcd as user root without a password`,
+      { hint: 'give this certificate another cn (the roles use "admin"); a host named root needs another inventory name' },
+    );
+  }
   if (a.key_size !== undefined && (!Number.isInteger(a.key_size) || a.key_size < 2048 || a.key_size > 8192)) {
     throw new ArgumentError(`cert: key_size must be an integer from 2048 to 8192 (RSA), got ${String(a.key_size)}`);
   }

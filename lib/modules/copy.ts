@@ -37,7 +37,7 @@ export default defineModule<CopyArgs, PutState>({
     description:
       'Compares the sha256 of the wanted content with the remote file in one request and sends nothing when they match. ' +
       'Writes to a temporary file in the destination directory, sets mode/owner/group, then renames it over dest. ' +
-      'If dest ends with "/" or is a directory, the file goes to dest/basename(src). A dest that is a symlink is replaced by a file.',
+      'If dest ends with "/" or is a directory, the file goes to dest/basename(src). A dest that is a symlink is replaced by a new regular file (mode from umask unless mode is given), or its target is written with follow: true.',
     check: 'full',
     diff: true,
     examples: [

@@ -260,7 +260,7 @@ async function planUser(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
   const a = e.a;
   const name = a.name!;
   const state = a.state ?? 'present';
-  const { on, r } = await e.authEnabledAnd(api, ['user', 'get', name], 'etcdctl:user-get');
+  const { on, r } = await e.authEnabledAnd(api, ['user', 'get', '--', name], 'etcdctl:user-get');
   const exists = r.exitCode === 0;
   if (!exists) {
     const err = etcdError(r);
@@ -274,7 +274,7 @@ async function planUser(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
   const result = { name, state, auth_enabled: on, roles: current, password_verified: loggedIn };
   if (state === 'absent') {
     if (!exists) return noop(`user ${name} is absent`, result);
-    return willDo([{ argv: ['user', api === '2' ? 'remove' : 'delete', name], api, auth: true, what: `delete user ${name}` }], {
+    return willDo([{ argv: ['user', api === '2' ? 'remove' : 'delete', '--', name], api, auth: true, what: `delete user ${name}` }], {
       ...result,
       password_verified: loggedIn && name !== loginUser,
     });
@@ -284,9 +284,9 @@ async function planUser(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
   if (!exists) {
     if (a.new_password !== undefined) {
       // v3 asks for the password twice, v2 once.
-      steps.push({ argv: ['user', 'add', name], api, auth: true, newPasswordTimes: api === '2' ? 1 : 2, what: `add user ${name}` });
+      steps.push({ argv: ['user', 'add', '--', name], api, auth: true, newPasswordTimes: api === '2' ? 1 : 2, what: `add user ${name}` });
     } else if (api === '3') {
-      steps.push({ argv: ['user', 'add', name, '--no-password'], api, auth: true, what: `add user ${name} (no password)` });
+      steps.push({ argv: ['user', 'add', '--no-password', '--', name], api, auth: true, what: `add user ${name} (no password)` });
     } else {
       throw new ModuleFailure(`etcd v2 user ${name} needs a password: pass new_password`);
     }
@@ -305,15 +305,15 @@ async function planUser(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
       pwNote = ' (a password cannot be verified while auth is disabled: set it)';
     }
     if (differs) {
-      steps.push({ argv: ['user', 'passwd', name], api, auth: true, newPasswordTimes: api === '2' ? 1 : 2, what: `set the password of user ${name}${pwNote}` });
+      steps.push({ argv: ['user', 'passwd', '--', name], api, auth: true, newPasswordTimes: api === '2' ? 1 : 2, what: `set the password of user ${name}${pwNote}` });
     }
   }
   for (const role of list(a.roles)) {
     if (current.includes(role)) continue;
     steps.push(
       api === '2'
-        ? { argv: ['user', 'grant', '--roles', role, name], api, auth: true, what: `grant role ${role} to ${name}` }
-        : { argv: ['user', 'grant-role', name, role], api, auth: true, what: `grant role ${role} to ${name}` },
+        ? { argv: ['user', 'grant', `--roles=${role}`, '--', name], api, auth: true, what: `grant role ${role} to ${name}` }
+        : { argv: ['user', 'grant-role', '--', name, role], api, auth: true, what: `grant role ${role} to ${name}` },
     );
   }
   if (steps.length === 0) {
@@ -327,7 +327,7 @@ async function planUser(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
 async function planRole(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
   const name = e.a.name!;
   const state = e.a.state ?? 'present';
-  const { r } = await e.authEnabledAnd(api, ['role', 'get', name], 'etcdctl:role-get');
+  const { r } = await e.authEnabledAnd(api, ['role', 'get', '--', name], 'etcdctl:role-get');
   const exists = r.exitCode === 0;
   if (!exists && !(api === '2' ? V2_NOT_FOUND : V3_NOT_FOUND).test(etcdError(r))) {
     e.fail(`role get ${name}`, r, api === '2' ? v2Hint(etcdError(r)) : '');
@@ -335,23 +335,23 @@ async function planRole(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
   const result = { name, state, exists };
   if (state === 'absent') {
     return exists
-      ? willDo([{ argv: ['role', api === '2' ? 'remove' : 'delete', name], api, auth: true, what: `delete role ${name}` }], result)
+      ? willDo([{ argv: ['role', api === '2' ? 'remove' : 'delete', '--', name], api, auth: true, what: `delete role ${name}` }], result)
       : noop(`role ${name} is absent`, result);
   }
-  return exists ? noop(`role ${name} is present`, result) : willDo([{ argv: ['role', 'add', name], api, auth: true, what: `add role ${name}` }], result);
+  return exists ? noop(`role ${name} is present`, result) : willDo([{ argv: ['role', 'add', '--', name], api, auth: true, what: `add role ${name}` }], result);
 }
 
 async function planGrant(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
   const name = e.a.name!;
-  const { r } = await e.authEnabledAnd(api, ['user', 'get', name], 'etcdctl:user-get');
+  const { r } = await e.authEnabledAnd(api, ['user', 'get', '--', name], 'etcdctl:user-get');
   if (r.exitCode !== 0) e.fail(`user get ${name}`, r);
   const current = parseUserRoles(r.stdout);
   const steps: Step[] = list(e.a.roles)
     .filter((role) => !current.includes(role))
     .map((role) =>
       api === '2'
-        ? { argv: ['user', 'grant', '--roles', role, name], api, auth: true, what: `grant role ${role} to ${name}` }
-        : { argv: ['user', 'grant-role', name, role], api, auth: true, what: `grant role ${role} to ${name}` },
+        ? { argv: ['user', 'grant', `--roles=${role}`, '--', name], api, auth: true, what: `grant role ${role} to ${name}` }
+        : { argv: ['user', 'grant-role', '--', name, role], api, auth: true, what: `grant role ${role} to ${name}` },
     );
   return steps.length ? willDo(steps, { name, roles: current }) : noop(`user ${name} already has ${list(e.a.roles).join(', ')}`, { name, roles: current });
 }
@@ -504,6 +504,7 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
     for (const k of ['password', 'new_password'] as const) {
       if (a[k] !== undefined && /[\n\r]/.test(a[k]!)) throw new ArgumentError(`etcdctl: \`${k}\` must not contain a line break`);
     }
+    if (a.user !== undefined && /[\n\r:]/.test(a.user)) throw new ArgumentError('etcdctl: `user` must not contain a line break or \':\'');
     const st = a.state;
     if (st !== undefined) {
       const ok: Partial<Record<Op, string[]>> = {
@@ -541,7 +542,7 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
         const hit = members.find((m) => m.name === a.name || m.peer_urls.some((u) => urls.includes(u)));
         if (hit) return noop(`member ${a.name} is already in the cluster (id ${hit.id})`, { members, id: hit.id });
         return willDo(
-          [{ argv: ['member', 'add', a.name!, `--peer-urls=${urls.join(',')}`], api: '3', auth: true, what: `add member ${a.name}` }],
+          [{ argv: ['member', 'add', `--peer-urls=${urls.join(',')}`, '--', a.name!], api: '3', auth: true, what: `add member ${a.name}` }],
           { members },
         );
       }
@@ -549,7 +550,7 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
         const members = await e.members();
         const hit = members.find((m) => m.name === a.name);
         if (!hit) return noop(`member ${a.name} is not in the cluster`, { members });
-        return willDo([{ argv: ['member', 'remove', hit.id], api: '3', auth: true, what: `remove member ${a.name} (id ${hit.id})` }], {
+        return willDo([{ argv: ['member', 'remove', '--', hit.id], api: '3', auth: true, what: `remove member ${a.name} (id ${hit.id})` }], {
           members,
           id: hit.id,
         });

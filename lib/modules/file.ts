@@ -3,7 +3,7 @@
 import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
 import { defineModule, ModuleFailure, type DiffEntry, type ModuleContext } from './types.js';
-import { attrChanges, attrLines, mkdirsLines, normMode, probeFile, type Attrs, type FileProbe, type ProbeOptions } from './util/remote-file.js';
+import { attrChanges, attrLines, mkdirsLines, normMode, notOption, probeFile, type Attrs, type FileProbe, type ProbeOptions } from './util/remote-file.js';
 import { FILE_ATTR_ARGS } from './util/file-args.js';
 
 type State = 'file' | 'directory' | 'absent' | 'link' | 'touch';
@@ -43,7 +43,8 @@ async function recurseDiffers(ctx: ModuleContext, path: string, a: Attrs): Promi
   if (a.group !== undefined) tests.push(/^\d+$/.test(a.group) ? `! -gid ${a.group}` : `! -group ${shq(a.group)}`);
   if (a.mode !== undefined) tests.push(`! -perm ${shq(normMode(a.mode))}`);
   if (tests.length === 0) return false;
-  const r = await ctx.conn.exec(`find ${shq(path)} ! -type l \\( ${tests.join(' -o ')} \\) -print | head -n 1\n`, { label: 'file:recurse', readOnly: true });
+  // find takes no `--` before its paths: a path starting with "-" would be an expression (-delete).
+  const r = await ctx.conn.exec(`find ${shq(notOption(path))} ! -type l \\( ${tests.join(' -o ')} \\) -print | head -n 1\n`, { label: 'file:recurse', readOnly: true });
   return r.stdout.trim() !== '';
 }
 

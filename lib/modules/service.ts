@@ -56,10 +56,10 @@ export function probeScript(name: string, init: Init | 'unknown'): string {
       : `init=${init}`,
     `echo "init=$init"`,
     `if [ "$init" = systemd ]; then`,
-    `  load=$(systemctl show -p LoadState --value "$n" 2>/dev/null)`,
+    `  load=$(systemctl show -p LoadState --value -- "$n" 2>/dev/null)`,
     `  if [ "$load" = not-found ] || [ -z "$load" ]; then echo exists=0; else echo exists=1; fi`,
-    `  systemctl is-active --quiet "$n" >/dev/null 2>&1; echo "status=$?"`,
-    `  e=$(systemctl is-enabled "$n" 2>/dev/null); case "$e" in enabled|enabled-runtime|static|alias|indirect|generated) echo enabled=1;; *) echo enabled=0;; esac`,
+    `  systemctl is-active --quiet -- "$n" >/dev/null 2>&1; echo "status=$?"`,
+    `  e=$(systemctl is-enabled -- "$n" 2>/dev/null); case "$e" in enabled|enabled-runtime|static|alias|indirect|generated) echo enabled=1;; *) echo enabled=0;; esac`,
     `else`,
     `  if [ -f "/etc/init.d/$n" ]; then echo exists=1; else echo exists=0; fi`,
     `  service "$n" status >/dev/null 2>&1 </dev/null; echo "status=$?"`,
@@ -86,7 +86,7 @@ export function actionCommand(
   const n = shq(name);
   if (init === 'systemd') {
     const nb = noBlock && action !== 'enable' && action !== 'disable' ? ' --no-block' : '';
-    return `systemctl${nb} ${action} ${n}`;
+    return `systemctl${nb} ${action} -- ${n}`;
   }
   switch (action) {
     case 'start':
@@ -194,6 +194,11 @@ export default defineModule<ServiceArgs, ServiceState>({
   validate(args) {
     if (args.state === undefined && args.enabled === undefined) {
       throw new ArgumentError('service: one of `state` or `enabled` is required');
+    }
+    // service, update-rc.d and chkconfig take no `--`, and /etc/init.d/NAME is a path: a name that
+    // starts with "-" would be an option, one with "/" another script (systemctl gets `--` too).
+    if (/^-|[/\s]|[\x00-\x1f]/.test(args.name)) {
+      throw new ArgumentError(`service: name ${JSON.stringify(args.name)} is not a service name (no leading '-', no '/', no spaces or control characters)`);
     }
   },
 

@@ -37,7 +37,7 @@ export function portCheckLines(host: string, port: number, method: PortMethod = 
     `if command -v timeout >/dev/null 2>&1; then chk() { timeout 3 bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${h} ${port} >/dev/null 2>&1; }`,
     `else chk() { bash -c 'exec 3<>"/dev/tcp/$0/$1"' ${h} ${port} >/dev/null 2>&1; }; fi`,
   ];
-  const nc = [`chk() { nc -z -w 2 ${h} ${port} >/dev/null 2>&1; }`];
+  const nc = [`chk() { nc -z -w 2 -- ${h} ${port} >/dev/null 2>&1; }`];
   const ss = [`chk() { ss -ltn | awk 'NR > 1 { print $4 }' | grep -q ':${port}$'; }`];
   const netstat = [`chk() { netstat -ltn | awk '{ print $4 }' | grep -q '[:.]${port}$'; }`];
   switch (method) {
@@ -152,6 +152,10 @@ export default defineModule<WaitForArgs, { done: Outcome }>({
     msg: { type: 'str', description: 'Message on timeout instead of the default.' },
   },
   validate(args) {
+    // A host is a name or an address: one starting with "-" would be an option of nc.
+    if (args.host !== undefined && /^-|[\s\x00-\x1f]/.test(args.host)) {
+      throw new ArgumentError(`wait_for: host ${JSON.stringify(args.host)} is not a host name or address`);
+    }
     if (args.port !== undefined && args.path !== undefined) throw new ArgumentError('wait_for takes port or path, not both');
     if (args.port !== undefined && (args.port < 1 || args.port > 65535)) throw new ArgumentError(`wait_for: port must be 1-65535; got ${args.port}`);
     if (args.timeout < 0 || args.delay < 0 || args.sleep < 1) throw new ArgumentError('wait_for: timeout and delay must be >= 0, sleep >= 1');

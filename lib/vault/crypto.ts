@@ -28,6 +28,9 @@ export interface ScryptParams {
 /** ~50–100 ms and 32 MiB per derivation on a small machine: slow for guessing, fine for a run. */
 export const DEFAULT_SCRYPT: ScryptParams = { N: 1 << 15, r: 8, p: 1 };
 
+/** Upper bound of N·r (memory: 128·N·r bytes) and of N·r·p (time) a vault header may ask for. */
+export const MAX_SCRYPT_WORK = 4 * DEFAULT_SCRYPT.N * DEFAULT_SCRYPT.r * DEFAULT_SCRYPT.p;
+
 /** True when `text` is vault data (a whole file or an inline `!vault` value). */
 export function isVaulted(text: string): boolean {
   return text.trimStart().startsWith(VAULT_MAGIC + ';');
@@ -60,9 +63,11 @@ function parseParams(field: string | undefined, where: string, loc?: SourceLocat
   const m = /^N=(\d+),r=(\d+),p=(\d+)$/.exec(field ?? '');
   if (!m) throw new VaultError(`${where}: bad scrypt parameters '${field ?? ''}' in the vault header`, { loc });
   const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  // Bounds: scrypt needs 128·N·r bytes; N·r ≤ 2^21 caps that at 256 MiB whatever the file says.
+  // Bounds, checked before any work (the header is only authenticated once the key is derived):
+  // memory is 128·N·r bytes and time grows with N·r·p, so a hostile header must not name more than
+  // MAX_SCRYPT_WORK (4× the default's work, 128 MiB): N=65536,r=32,p=16 was 14 s and 300 MB.
   const okN = N >= 2 && N <= 1 << 20 && (N & (N - 1)) === 0;
-  if (!okN || r < 1 || r > 32 || p < 1 || p > 16 || N * r > 1 << 21) {
+  if (!okN || r < 1 || r > 32 || p < 1 || p > 16 || N * r > MAX_SCRYPT_WORK || N * r * p > MAX_SCRYPT_WORK) {
     throw new VaultError(`${where}: scrypt parameters out of range (N=${N}, r=${r}, p=${p}) in the vault header`, { loc });
   }
   return { N, r, p };

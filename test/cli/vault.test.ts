@@ -85,8 +85,48 @@ t.test('encrypt, view, decrypt; wrong password changes nothing', async (t) => {
   r = await vault(['decrypt', f], { BOSUN_VAULT_PASSWORD_FILE: join(dir, 'pw') });
   t.equal(r.code, 0, 'password from the environment');
   t.equal(readFileSync(f, 'utf8'), PLAIN);
-  t.equal(statSync(f).mode & 0o777, 0o640);
+  t.equal(statSync(f).mode & 0o777, 0o600, 'plaintext written 0600, not with the vault file\'s 0640 (as ansible-vault)');
 });
+
+t.test('decrypt --output: the plaintext file is 0600 whatever the vault file\'s mode', async (t) => {
+  const dir = t.testdir({ pw: 'pw\n', 'v.yml': PLAIN });
+  const f = join(dir, 'v.yml');
+  await vault(['encrypt', '--vault-password-file', join(dir, 'pw'), f]);
+  chmodSync(f, 0o644);
+  writeFileSync(join(dir, 'old-out.yml'), 'x', { mode: 0o644 });
+  for (const out of ['out.yml', 'old-out.yml']) {
+    const r = await vault(['decrypt', '--vault-password-file', join(dir, 'pw'), '--output', join(dir, out), f]);
+    t.equal(r.code, 0, r.err);
+    t.equal(readFileSync(join(dir, out), 'utf8'), PLAIN);
+    t.equal(statSync(join(dir, out)).mode & 0o777, 0o600, out);
+  }
+});
+
+for (const sig of ['SIGHUP', 'SIGTERM'] as const) {
+  t.test(`edit: ${sig} while the editor runs removes the decrypted copy and leaves the vault unchanged`, async (t) => {
+    const dir = t.testdir({ pw: 'pw\n', 'v.yml': PLAIN });
+    const f = join(dir, 'v.yml');
+    await vault(['encrypt', '--vault-password-file', join(dir, 'pw'), f]);
+    const before = readFileSync(f, 'utf8');
+    const log = join(dir, 'editor.log');
+    // The "editor" notes the plaintext copy's path, has bosun signalled (as a closed terminal or a
+    // kill would), then waits like an editor would until the signal passed on to it ends it.
+    const editor = join(dir, 'editor.sh');
+    writeFileSync(editor, `#!/bin/sh\necho "$1" > ${log}\necho 'added: 1' >> "$1"\nkill -${sig.slice(3)} ${process.pid}\nexec sleep 30\n`);
+    chmodSync(editor, 0o755);
+    const listeners = process.listenerCount(sig);
+    const t0 = Date.now();
+    const r = await vault(['edit', '--vault-password-file', join(dir, 'pw'), f], { EDITOR: editor });
+    t.ok(Date.now() - t0 < 20_000, 'the editor was ended, not waited for');
+    t.equal(r.code, 1);
+    t.match(r.err, new RegExp(`interrupted by ${sig}; .*v\\.yml left unchanged`));
+    const tmp = readFileSync(log, 'utf8').trim();
+    t.ok(tmp.startsWith(join(tmpdir(), 'bosun-vault-')), tmp);
+    t.notOk(existsSync(join(tmp, '..')), 'the decrypted copy and its directory are gone');
+    t.equal(readFileSync(f, 'utf8'), before);
+    t.equal(process.listenerCount(sig), listeners, 'handlers removed');
+  });
+}
 
 t.test('several files: all or nothing', async (t) => {
   const dir = t.testdir({ pw: 'one\n', other: 'other\n', 'a.yml': 'a: 1\n', 'b.yml': 'b: 2\n' });

@@ -41,6 +41,28 @@ t.test('site.yml on a fresh 3-host lab', async (t) => {
     t.same(await hashes(lab), fresh, 'hosts byte-identical');
   });
 
+  // Issue 11: the env file is sourced by the init script as root; hostile inventory values and a
+  // password with a line break are refused before any host changes, naming host and variable.
+  await t.test('hostile inventory values and a multi-line password: refused, naming host and variable; nothing touched', async (t) => {
+    const n2 = lab.hosts[1]!;
+    const inv0 = labInventory(lab);
+    const cases: Array<[string, string, RegExp, string[]]> = [
+      [`ip: ${n2.ip},`, 'ip: "10.0.0.9; touch /tmp/pwned",', new RegExp(`etcd member ${n2.name}: \`ip\` is not an IPv4 address`), []],
+      [`fqdn: ${n2.fqdn} }`, 'fqdn: "x$(touch /tmp/pwned)" }', new RegExp(`etcd member ${n2.name}: \`fqdn\` is not a DNS name`), []],
+      ['', '', /etcd_root_password is not set or holds a line break/, ['-e', '{"etcd_root_password": "pw\\nroot:other"}']],
+    ];
+    for (const [from, to, msg, extra] of cases) {
+      const bad = join(dir, 'bad.yml');
+      const edited = from ? inv0.split('\n').map((l) => (l.includes(` ${n2.name}: {`) ? l.replace(from, to) : l)).join('\n') : inv0;
+      if (from) t.not(edited, inv0, `inventory edited: ${to}`);
+      writeFileSync(bad, edited);
+      const r = await run([SITE, '-i', bad, '-e', `etcd_ca_dir=${ca}`, ...(extra.length ? extra : ['-e', `etcd_root_password=${PASSWORD}`])]);
+      t.not(r.code, 0, to || 'password');
+      t.match(r.stdout + r.stderr, msg);
+      t.same(await hashes(lab), fresh, 'hosts byte-identical');
+    }
+  });
+
   await t.test('--check --diff on the fresh lab reports changes and touches nothing', async (t) => {
     const r = await run([...base, '-e', `etcd_root_password=${PASSWORD}`, '--check', '--diff']);
     t.equal(r.code, 0, r.stdout.slice(-3000));

@@ -258,6 +258,23 @@ t.test('run_once: one host runs, everyone gets the result', async (t) => {
   for (const h of ['h1', 'h2', 'h3']) t.equal(readFileSync(join(p.out, h), 'utf8'), 'from-h1');
 });
 
+t.test('run_once: a failure ends the batch for every host, as Ansible does (a run_once preflight stops them all)', async (t) => {
+  const p = await play(
+    t,
+    `- hosts: all
+  gather_facts: false
+  tasks:
+    - name: preflight
+      assert: { that: ["inventory_hostname == 'nobody'"] }
+      run_once: true
+    - ${say('after-{{ inventory_hostname }}')}
+`,
+  );
+  t.equal(p.code, 2, p.stdout);
+  t.same(p.log(), [], 'no host ran the next task');
+  t.match(recap(p.stdout).h1, { failed: 1 });
+});
+
 t.test('throttle: a block runs to the end for N hosts at a time; a task never runs on more than N at once', async (t) => {
   const blk = await play(
     t,
@@ -325,6 +342,41 @@ t.test('serial batches and max_fail_percentage', async (t) => {
   t.match(rc.h1, { failed: 1 });
   for (const h of ['h2', 'h3']) if (rc[h]) t.match(rc[h], { ok: 0, changed: 0, skipped: 0, failed: 0 }, `${h} never ran`);
   t.match(mfp.stdout, /max_fail_percentage 0% exceeded/);
+});
+
+t.test('a play whose every host failed ends the run (as ansible-playbook 2.14): a failed preflight play stops the plays after it', async (t) => {
+  const p = await play(
+    t,
+    `- name: preflight
+  hosts: h1
+  gather_facts: false
+  tasks:
+    - assert: { that: ["false"] }
+- hosts: h2:h3
+  gather_facts: false
+  tasks:
+    - ${say('second-{{ inventory_hostname }}')}
+`,
+  );
+  t.equal(p.code, 2);
+  t.same(p.log(), [], 'the second play did not run');
+  t.notMatch(p.stdout, /PLAY \[h2:h3\]/);
+  // a play in which only some hosts failed goes on to the next play with the others
+  const some = await play(
+    t,
+    `- hosts: all
+  gather_facts: false
+  tasks:
+    - fail: { msg: h1 breaks }
+      when: inventory_hostname == "h1"
+- hosts: all
+  gather_facts: false
+  tasks:
+    - ${say('second-{{ inventory_hostname }}')}
+`,
+  );
+  t.equal(some.code, 2);
+  t.same(some.log().sort(), ['second-h2', 'second-h3']);
 });
 
 t.test('ignore_errors, set_fact, delegate_to, until', async (t) => {

@@ -293,6 +293,6 @@ t.test("Handlebars' log helper is gone; the builtins still reachable are the doc
   t.equal(e.render('{{log}}', { log: 'a variable named log' }, 'f'), 'a variable named log', 'a variable of that name still works');
   // Handlebars' builtins still reachable (justified one by one in docs/security.md, Templates) and bosun's own
   const builtins = ['blockHelperMissing', 'each', 'helperMissing', 'if', 'lookup', 'unless', 'with'];
-  const ours = ['and', 'b64decode', 'b64encode', 'bosun-path', 'bosun-value', 'contains', 'default', 'eq', 'first', 'ge', 'gt', 'indent', 'join', 'keys', 'last', 'le', 'len', 'lower', 'lt', 'ne', 'not', 'or', 'quote', 'replace', 'to_json', 'to_yaml', 'trim', 'upper'];
+  const ours = ['and', 'b64decode', 'b64encode', 'bosun-path', 'bosun-value', 'contains', 'default', 'env_dq', 'eq', 'first', 'ge', 'gt', 'indent', 'join', 'keys', 'last', 'le', 'len', 'lower', 'lt', 'ne', 'not', 'or', 'quote', 'replace', 'to_json', 'to_yaml', 'trim', 'upper'];
   t.same(e.helperNames(), [...builtins, ...ours].sort(), 'a new helper is a decision: add it here and to docs/security.md');
 });

@@ -228,6 +228,27 @@ t.test('host key mismatch fails at once (no retries)', { skip: !target.loopback 
   t.equal(c.stats.processes, 1);
 });
 
+t.test('unknown host key: refused by default (as Ansible), accepted with host_key_checking off', { skip: !target.loopback }, async (t) => {
+  const dir = t.testdir({ known_hosts: '' });
+  const kh = join(dir, 'known_hosts');
+  // ssh's own known_hosts, given through ssh options (not knownHostsFile): what an operator's setup looks like
+  const spec: ConnectionSpec = { ...target.spec, knownHostsFile: undefined, commonArgs: ['-o', `UserKnownHostsFile=${kh}`] };
+  t.match(new SshConnection(spec).sshArgs().join(' '), /-o StrictHostKeyChecking=yes/);
+  const c = conn(t, spec);
+  const e = await c.open().then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  t.ok(e instanceof UnreachableError, 'refused');
+  t.match((e as UnreachableError).message, /Host key verification failed/);
+  t.match((e as UnreachableError).oneLine(), /ANSIBLE_HOST_KEY_CHECKING=False/, 'the hint says how to opt out');
+  t.equal(c.stats.processes, 1, 'not retried');
+  t.equal(readFileSync(kh, 'utf8'), '', 'nothing learned');
+  const off = conn(t, { ...spec, hostKeyChecking: false });
+  t.match(off.sshArgs().join(' '), /-o StrictHostKeyChecking=no/);
+  t.equal((await off.exec('echo in')).stdout, 'in\n');
+});
+
 t.test('close is idempotent; closeAll closes every channel', async (t) => {
   const c = conn(t);
   await c.exec('true');
@@ -337,7 +358,7 @@ t.test('channel script pieces', async (t) => {
   const args = c.sshArgs();
   t.same(args.slice(-3), ['--', '-oProxyCommand=x', bootstrapCommand()]);
   t.same(args.slice(0, 5), ['-T', '-o', 'BatchMode=yes', '-o', 'A=b'], 'inventory options come first: ssh keeps the first value');
-  t.ok(args.includes('StrictHostKeyChecking=accept-new'));
+  t.ok(args.includes('StrictHostKeyChecking=yes'), 'unknown host keys refused by default (as Ansible)');
   t.ok(args.join(' ').includes('-p 2222 -l u -i /k'));
 });
 

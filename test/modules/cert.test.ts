@@ -303,6 +303,12 @@ t.test('arguments', async (t) => {
   t.throws(v({ name: 'a', expiry: 'soon' }), /duration like/);
   t.throws(v({ name: 'a', renew_before: '30' }), /renew_before must be a duration/, 'renew_before needs a unit');
   t.throws(() => cert.validate!({ dir: '', name: 'a' }), /dir .* is required/);
+  // etcd logs a client certificate in as the user named by its CN, without a password: never "root"
+  t.throws(v({ name: 'admin', cn: 'root', profile: 'client' }), /CN "root" on a client certificate \(admin\) would log in to etcd as user root/);
+  t.throws(v({ name: 'root' }), /CN "root" on a server\+client certificate/, 'a member named root (cn defaults to name)');
+  t.throws(v({ name: 'x', cn: 'root', profile: 'server+client' }), /CN "root"/);
+  t.doesNotThrow(v({ name: 'x', cn: 'root', profile: 'server' }), 'a server-only certificate cannot authenticate a client');
+  t.doesNotThrow(v({ name: 'x', cn: 'Root', profile: 'client' }), 'etcd user names are case-sensitive');
   t.doesNotThrow(v({ name: 'a', expiry: 8760, renew_before: '720h' }));
   // The engine may fill every schema default, CA tasks included.
   const defaults = Object.fromEntries(

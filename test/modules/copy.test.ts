@@ -1,5 +1,6 @@
 import t from 'tap';
-import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import copy from '../../lib/modules/copy.js';
@@ -141,4 +142,113 @@ t.test('failure: missing parent directory leaves nothing behind', async (t) => {
   t.match(p.msg, /does not exist yet/);
   await t.rejects(copy.apply(moduleContext(), a, p), { message: `Destination directory ${join(dir, 'no', 'such')} does not exist` });
   t.same(readdirSync(dir), []);
+});
+
+/** lstat summary of every entry: type, mode, owner, content (links: their target text). */
+function layout(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const n of readdirSync(dir).sort()) {
+    const p = join(dir, n);
+    const st = lstatSync(p);
+    out[n] = st.isSymbolicLink()
+      ? `link -> ${readlinkSync(p)}`
+      : `file ${(st.mode & 0o7777).toString(8)} ${st.uid}:${st.gid} ${readFileSync(p, 'utf8').trim()}`;
+  }
+  return out;
+}
+
+/** dest symlinks: to a 0640 nobody-owned file, to a 0600 file (follow), dangling (both ways), one with equal content. */
+function linkFarm(dir: string): void {
+  writeFileSync(join(dir, 'target'), 'old\n', { mode: 0o640 });
+  chmodSync(join(dir, 'target'), 0o640);
+  chownSync(join(dir, 'target'), 65534, 65534);
+  symlinkSync('target', join(dir, 'link'));
+  writeFileSync(join(dir, 't2'), 'old2\n');
+  chmodSync(join(dir, 't2'), 0o600);
+  chownSync(join(dir, 't2'), 65534, 0);
+  symlinkSync('t2', join(dir, 'link2'));
+  symlinkSync('nowhere', join(dir, 'dang'));
+  symlinkSync('nowhere2', join(dir, 'dang2'));
+  writeFileSync(join(dir, 'same'), 'new\n');
+  chmodSync(join(dir, 'same'), 0o604);
+  symlinkSync('same', join(dir, 'link3'));
+}
+const farmTasks: Array<[string, boolean]> = [['link', false], ['link2', true], ['dang', false], ['dang2', true], ['link3', true]];
+
+t.test('dest symlink: replaced by a new file (umask mode, never 0777) unless follow, which writes the target keeping its mode/owner', async (t) => {
+  const dir = t.testdir({});
+  linkFarm(dir);
+  const umaskMode = (0o666 & ~process.umask()).toString(8);
+  // check mode: the link's target is never read for --diff (it may point at anything)
+  const pc = await copy.plan(moduleContext({ check: true, diff: true }), args({ content: 'new\n', dest: join(dir, 'link') }));
+  t.equal(pc.changed, true);
+  t.match(pc.msg, /replace the symlink/);
+  t.same(pc.diff?.[0]?.attrs?.state, { before: 'link', after: 'file' });
+  t.equal(pc.diff?.[0]?.before, '', 'diff from empty, not from the target');
+  for (const [name, follow] of farmTasks) {
+    const { outcome } = await runTask(copy, moduleContext(), args({ content: 'new\n', dest: join(dir, name), follow }));
+    t.equal(outcome.changed, name !== 'link3', `${name} changed`);
+  }
+  const l = layout(dir);
+  t.equal(l.link, `file ${umaskMode} 0:0 new`, 'link replaced by a new file: umask mode, not 0777, not the target owner');
+  t.equal(l.target, 'file 640 65534:65534 old', 'target untouched');
+  t.equal(l.link2, 'link -> t2', 'follow: the link stays');
+  t.equal(l.t2, 'file 600 65534:0 new', 'follow: target written, its mode and owner kept');
+  t.equal(l.dang, `file ${umaskMode} 0:0 new`);
+  t.equal(l.dang2, `file ${umaskMode} 0:0 new`, 'follow on a dangling link: replaced like a new file');
+  t.equal(l.link3, 'link -> same', 'follow, same content: unchanged');
+  t.same(readdirSync(dir).filter((n) => n.startsWith('.bosun')), []);
+  // second run: idempotent
+  for (const [name, follow] of farmTasks) {
+    t.equal((await copy.plan(moduleContext(), args({ content: 'new\n', dest: join(dir, name), follow }))).changed, false, `${name} second run`);
+  }
+});
+
+t.test('dest symlink: the same final layout as ansible-playbook 2.14 (copy, follow false/true)', async (t) => {
+  const which = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' });
+  if (which.status !== 0) return t.skip('ansible-playbook not installed (.ci/setup installs ansible-core)');
+  const root = t.testdir({ ans: {}, bos: {} });
+  linkFarm(join(root, 'ans'));
+  linkFarm(join(root, 'bos'));
+  const tasks = farmTasks.map(([n, f]) => `    - copy: { content: "new\\n", dest: "${join(root, 'ans', n)}", follow: ${f} }`);
+  writeFileSync(join(root, 'pb.yml'), `- hosts: localhost\n  gather_facts: false\n  tasks:\n${tasks.join('\n')}\n`);
+  const a = spawnSync('ansible-playbook', ['-c', 'local', '-i', 'localhost,', join(root, 'pb.yml')], {
+    encoding: 'utf8',
+    env: { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_LOCALHOST_WARNING: 'false', ANSIBLE_INVENTORY_UNPARSED_WARNING: 'false' },
+  });
+  t.equal(a.status, 0, a.stdout + a.stderr);
+  for (const [n, follow] of farmTasks) await runTask(copy, moduleContext(), args({ content: 'new\n', dest: join(root, 'bos', n), follow }));
+  t.same(layout(join(root, 'bos')), layout(join(root, 'ans')));
+});
+
+t.test('backup: a symlink planted at the predictable DEST.<timestamp>~ name is replaced, never written through', async (t) => {
+  const dir = t.testdir({});
+  const dest = join(dir, 'app.conf');
+  writeFileSync(dest, 'secret=1\n');
+  chmodSync(dest, 0o600);
+  const victim = join(dir, 'victim');
+  writeFileSync(victim, 'precious\n');
+  chmodSync(victim, 0o644);
+  chownSync(victim, 65534, 65534);
+  // plant links for the next few seconds' names (the timestamp has a one-second resolution)
+  const stamp = (d: Date) => d.toISOString().replace(/[-:T]/g, '').slice(0, 14);
+  const now = Date.now();
+  const planted: string[] = [];
+  for (let s = -1; s < 5; s++) {
+    const local = new Date(now + s * 1000 - new Date().getTimezoneOffset() * 60_000);
+    const p = `${dest}.${stamp(local)}~`;
+    symlinkSync(victim, p);
+    planted.push(p);
+  }
+  const { outcome } = await runTask(copy, moduleContext(), args({ content: 'secret=2\n', dest, backup: true }));
+  const bk = outcome.result?.backup_file as string;
+  t.ok(planted.includes(bk), `backup name ${bk} was one of the planted links`);
+  t.equal(readFileSync(victim, 'utf8'), 'precious\n', 'link target not written');
+  t.equal(statSync(victim).uid, 65534, 'link target not chowned');
+  t.equal((statSync(victim).mode & 0o777).toString(8), '644');
+  t.notOk(lstatSync(bk).isSymbolicLink(), 'the backup replaced the link');
+  t.equal(readFileSync(bk, 'utf8'), 'secret=1\n');
+  t.equal((statSync(bk).mode & 0o777).toString(8), '600', 'backup keeps the old mode');
+  t.equal(readFileSync(dest, 'utf8'), 'secret=2\n');
+  t.same(readdirSync(dir).filter((n) => n.startsWith('.bosun')), [], 'no temp file left');
 });

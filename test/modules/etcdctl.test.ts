@@ -115,6 +115,21 @@ t.test('parsers', async (t) => {
   t.notMatch(s, /SECRET/);
   t.match(s, /printf '%s\\n%s\\n' "\$__bosun_n" "\$__bosun_n" \| ETCDCTL_API=3 etcdctl/);
   t.equal(payload({ api: '3', auth: { user: 'root', password: 'a:b' } }), 'root:a:b\n\n');
+  // A line break would shift the lines etcdctl's script reads: refused at the source, whatever the caller checked.
+  for (const o of [
+    { api: '3' as const, auth: { user: 'root', password: 'pw\nroot:other' } },
+    { api: '3' as const, auth: { user: 'root', password: 'pw\r' } },
+    { api: '3' as const, auth: { user: 'ro\not', password: 'pw' } },
+    { api: '3' as const, auth: { user: 'a:b', password: 'pw' } },
+    { api: '3' as const, newPassword: { value: 'new\npw', times: 2 } },
+  ]) {
+    t.throws(() => payload(o), /refused/, JSON.stringify(o));
+    try {
+      payload(o);
+    } catch (e) {
+      t.notMatch((e as Error).message, /pw|other/, 'the password is not in the message');
+    }
+  }
 });
 
 t.test('argument validation', async (t) => {
@@ -122,6 +137,9 @@ t.test('argument validation', async (t) => {
   t.throws(() => etcdctl.validate!({ ...base, op: 'member_add', name: 'x' }), /peer_urls/);
   t.throws(() => etcdctl.validate!({ ...base, op: 'auth', state: 'present' }), /not valid here/);
   t.throws(() => etcdctl.validate!({ ...base, op: 'user', name: 'u', new_password: 'a\nb' }), /line break/);
+  t.throws(() => etcdctl.validate!({ ...base, op: 'user', name: 'u', password: 'a\rb' }), /line break/);
+  t.throws(() => etcdctl.validate!({ ...base, op: 'health', user: 'ro:ot', password: 'p' }), /`user` must not contain/);
+  t.throws(() => etcdctl.validate!({ ...base, op: 'health', user: 'root\n', password: 'p' }), /`user` must not contain/);
   t.throws(() => etcdctl.validate!({ ...base, op: 'health', api: '2' }), /v3 only/);
   t.throws(() => etcdctl.validate!({ ...base, endpoints: '', op: 'health' }), /empty/);
 });
@@ -195,6 +213,11 @@ t.test('users, auth enable, verify_auth: idempotent, passwords never in argv or 
     const role = { ...base, op: 'role' as const, name: 'reader', password: ROOT_PW };
     t.equal((await runTask(etcdctl, c, role)).outcome.changed, true);
     t.equal((await runTask(etcdctl, c, role)).outcome.changed, false);
+    // A name that starts with "-" is a name, never an etcdctl option (bosun ends the flags with --)
+    const dash = { ...base, op: 'role' as const, name: '--write-out=json', password: ROOT_PW };
+    t.equal((await runTask(etcdctl, c, dash)).outcome.changed, true, 'role "--write-out=json" added');
+    t.equal((await runTask(etcdctl, c, dash)).outcome.changed, false, 'and found again by that name');
+    t.equal((await runTask(etcdctl, c, { ...dash, state: 'absent' as const })).outcome.changed, true, 'and deleted');
     const grant = { ...base, op: 'grant' as const, name: 'app', roles: ['reader'], password: ROOT_PW };
     t.equal((await runTask(etcdctl, c, grant)).outcome.changed, true);
     t.equal((await runTask(etcdctl, c, grant)).outcome.changed, false);
@@ -283,8 +306,10 @@ fi
 case "$1 $2" in
   "get "*) exit 0 ;;
   "user get")
-    [ -e "$d/users/$3.pw" ] || { echo 'Error: etcdserver: user name not found' >&2; exit 1; }
-    printf 'User: %s\\nRoles: %s\\n' "$3" "$(cat "$d/users/$3.roles")" ;;
+    # bosun ends the flags with "--" before a user-given name (as the real etcdctl allows)
+    [ "$3" = -- ] || { echo "fake etcdctl: no -- before the name: $*" >&2; exit 9; }
+    [ -e "$d/users/$4.pw" ] || { echo 'Error: etcdserver: user name not found' >&2; exit 1; }
+    printf 'User: %s\\nRoles: %s\\n' "$4" "$(cat "$d/users/$4.roles")" ;;
   *) echo "fake etcdctl: $*" >&2; exit 9 ;;
 esac
 `,

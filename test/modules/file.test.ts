@@ -1,5 +1,6 @@
 import t from 'tap';
-import { lstatSync, mkdirSync, readdirSync, readlinkSync, statSync, existsSync, writeFileSync, symlinkSync, utimesSync } from 'node:fs';
+import { lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, statSync, existsSync, writeFileSync, symlinkSync, utimesSync } from 'node:fs';
+import copy from '../../lib/modules/copy.js';
 import { join } from 'node:path';
 import file, { type FileArgs } from '../../lib/modules/file.js';
 import { validateArgs } from '../../lib/modules/args.js';
@@ -131,4 +132,23 @@ t.test('apply failure is reported as a failed outcome', async (t) => {
   const o = await file.apply(moduleContext(), a, p);
   t.equal(o.failed, true);
   t.match(o.msg, /no-such-user-zz/);
+});
+
+t.test('a path starting with "-" is a path, never an option of find, mktemp, … (relative to the working directory)', async (t) => {
+  const dir = t.testdir({ '-delete': { 'inner.txt': 'in\n' }, 'keep.txt': 'precious\n', sub: { 'also.txt': 'precious\n' } });
+  const cwd = process.cwd();
+  process.chdir(dir);
+  t.teardown(() => process.chdir(cwd));
+  // recurse: `find -delete …` would have deleted every file under the working directory
+  const a = args({ path: '-delete', state: 'directory', recurse: true, mode: '0700' });
+  const { outcome } = await runTask(file, moduleContext(), a);
+  t.equal(outcome.changed, true);
+  t.equal(readFileSync(join(dir, 'keep.txt'), 'utf8'), 'precious\n', 'nothing outside the path touched');
+  t.equal(readFileSync(join(dir, 'sub', 'also.txt'), 'utf8'), 'precious\n');
+  t.equal(mode(join(dir, '-delete', 'inner.txt')), '700');
+  t.equal((await file.plan(moduleContext(), a)).changed, false, 'second run: unchanged');
+  // copy's temp file (mktemp) in a directory whose name starts with "-"
+  const { outcome: c } = await runTask(copy, moduleContext(), validateArgs(copy, { content: 'x\n', dest: '-delete/new.txt' }, {}) as never);
+  t.equal(c.changed, true);
+  t.equal(readFileSync(join(dir, '-delete', 'new.txt'), 'utf8'), 'x\n');
 });

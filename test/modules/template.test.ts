@@ -1,5 +1,8 @@
 import t from 'tap';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { TemplateEngine } from '../../lib/engine/template.js';
+import { repoRoot } from '../helpers/run.js';
 import { join } from 'node:path';
 import template, { type TemplateArgs } from '../../lib/modules/template.js';
 import { validateArgs } from '../../lib/modules/args.js';
@@ -47,4 +50,63 @@ t.test('errors: missing template, undefined variable', async (t) => {
   await t.rejects(template.plan(moduleContext({ baseDir: dir }), args({ src: 'nope.hbs', dest: join(dir, 'x') })), { code: 'E_MISSING_FILE' });
   await t.rejects(template.plan(moduleContext({ baseDir: dir }), args({ src: 'a.hbs', dest: join(dir, 'x') })), /missing/);
   t.throws(() => args({ src: 'a.hbs' }), /missing required argument 'dest'/);
+});
+
+t.test('dest symlink without mode: a new file with the umask mode, never the link\'s 0777; follow keeps the target\'s mode', async (t) => {
+  const dir = t.testdir({ templates: { 'a.hbs': 'x={{ x }}\n' }, etc: { real: 'old\n' } });
+  chmodSync(join(dir, 'etc', 'real'), 0o600);
+  symlinkSync('real', join(dir, 'etc', 'link'));
+  symlinkSync('real', join(dir, 'etc', 'flink'));
+  const opts = { baseDir: join(dir, 'templates'), vars: { x: 1 } };
+  await runTask(template, moduleContext(opts), args({ src: 'a.hbs', dest: join(dir, 'etc', 'link') }));
+  const st = lstatSync(join(dir, 'etc', 'link'));
+  t.ok(st.isFile(), 'the link became a regular file');
+  t.equal((st.mode & 0o7777).toString(8), (0o666 & ~process.umask()).toString(8));
+  t.equal(readFileSync(join(dir, 'etc', 'real'), 'utf8'), 'old\n', 'target untouched');
+  await runTask(template, moduleContext(opts), args({ src: 'a.hbs', dest: join(dir, 'etc', 'flink'), follow: true }));
+  t.ok(lstatSync(join(dir, 'etc', 'flink')).isSymbolicLink());
+  t.equal(readFileSync(join(dir, 'etc', 'real'), 'utf8'), 'x=1\n');
+  t.equal((statSync(join(dir, 'etc', 'real')).mode & 0o7777).toString(8), '600');
+});
+
+t.test('roles/etcd env file: values are quoted for sh (and systemd), so a hostile value runs nothing when the init script sources it', async (t) => {
+  const dir = t.testdir({});
+  const marker = join(dir, 'pwned');
+  const hostile = `x";touch ${marker};"\`touch ${marker}\`$(touch ${marker})\\`;
+  const tpl = readFileSync(join(repoRoot, 'roles/etcd/templates/etcd.env.hbs'), 'utf8');
+  const node = (n: string, fqdn: string) => ({ inventory_hostname_short: n, fqdn });
+  const vars = {
+    etcd_env_file: '/etc/default/etcd',
+    inventory_hostname_short: 'node1',
+    etcd_data_dir: '/var/lib/etcd/default',
+    ip: '10.0.0.1',
+    fqdn: 'node1.example.test',
+    etcd_peer_port: 2380,
+    etcd_client_port: 2379,
+    etcd_listen_localhost: true,
+    etcd_cluster_token: hostile,
+    etcd_member_initial_cluster: `node1=https://node1:2380,${hostile}=https://h:2380`,
+    etcd_initial_cluster_state: 'new',
+    etcd_config_dir: '/etc/etcd',
+    etcd_client_cert_auth: true,
+    etcd_enable_v2: false,
+    etcd_extra_env: { ETCD_X: hostile },
+    etcd_group: 'etcd',
+    groups: { etcd: ['node1'] },
+    hostvars: { node1: node('node1', 'node1.example.test') },
+  };
+  const text = new TemplateEngine().render(tpl, vars, 'etcd.env.hbs');
+  t.match(text, /^ETCD_NAME="node1"$/m, 'ordinary values are written as before (no change, no restart on upgrade)');
+  t.match(text, /^ETCD_LISTEN_CLIENT_URLS="https:\/\/10\.0\.0\.1:2379,https:\/\/127\.0\.0\.1:2379"$/m);
+  const f = join(dir, 'etcd.env');
+  writeFileSync(f, text);
+  const r = spawnSync('/bin/sh', ['-c', '. "$1"; printf "%s\\n%s\\n%s" "$ETCD_INITIAL_CLUSTER_TOKEN" "$ETCD_INITIAL_CLUSTER" "$ETCD_X"', 'sh', f], { encoding: 'utf8' });
+  t.equal(r.status, 0, r.stderr);
+  t.equal(r.stdout, `${hostile}\nnode1=https://node1:2380,${hostile}=https://h:2380\n${hostile}`, 'sh reads back the exact values');
+  t.notOk(existsSync(marker), 'nothing ran');
+  // Without the escaping, the same values would have run `touch`:
+  const naive = tpl.replace(/\{\{env_dq \((.*?)\)\}\}/g, '{{$1}}').replace(/\{\{env_dq ([^}]+)\}\}/g, '{{$1}}');
+  writeFileSync(f, new TemplateEngine().render(naive, vars, 'etcd.env.hbs'));
+  spawnSync('/bin/sh', ['-c', '. "$1"', 'sh', f]);
+  t.ok(existsSync(marker), 'the check above is not vacuous: the unescaped file runs the payload');
 });

@@ -102,6 +102,10 @@ t.test('validation, delay, plain sleep, interrupt', async (t) => {
   t.throws(() => args({ port: 'abc' }), /must be an integer/);
   t.throws(() => args({ port: 1, state: 'drained' }), /must be one of: started, stopped, present, absent/);
   t.throws(() => args({ port: 1, sleep: 0 }), /sleep >= 1/);
+  // a host is never an option of nc (nc -e runs a program on some builds)
+  t.throws(() => args({ port: 22, host: '-e/bin/sh' }), /is not a host name or address/);
+  t.throws(() => args({ port: 22, host: 'a b' }), /is not a host name or address/);
+  t.match(sliceScript(args({ port: 22, host: 'db1' }), 5, 'nc'), /nc -z -w 2 -- db1 22/, 'and nc gets -- before it');
   const start = Date.now();
   const p = await waitFor.plan(moduleContext(), args({ timeout: 1 }));
   t.equal(p.msg, 'waited 1 seconds');

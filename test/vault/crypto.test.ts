@@ -1,7 +1,7 @@
 // The vault format: round trip, and every kind of damage (wrong password, changed ciphertext byte,
 // edited header, truncation, junk) is one VaultError and never returns partial plaintext.
 import t from 'tap';
-import { decrypt, encrypt, isVaulted, DEFAULT_SCRYPT, type ScryptParams } from '../../lib/vault/crypto.js';
+import { decrypt, encrypt, isVaulted, DEFAULT_SCRYPT, MAX_SCRYPT_WORK, type ScryptParams } from '../../lib/vault/crypto.js';
 import { VaultError } from '../../lib/errors.js';
 
 // Cheap parameters keep the suite fast; one case uses the defaults.
@@ -54,6 +54,10 @@ t.test('damage is one clear VaultError', async (t) => {
     ['other version', v.replace(';1.0;', ';9.9;'), 'right', /unsupported vault format version '9.9'/],
     ['other cipher', v.replace('AES256-GCM', 'AES128-CBC'), 'right', /unsupported vault header/],
     ['huge N refused before allocating', v.replace('N=1024', 'N=1073741824'), 'right', /scrypt parameters out of range/],
+    // 14 s and 300 MB before the bound on N·r·p (the header is authenticated only after the derivation)
+    ['hostile cost N=65536,r=32,p=16', v.replace('N=1024,r=8,p=1', 'N=65536,r=32,p=16'), 'right', /scrypt parameters out of range \(N=65536, r=32, p=16\)/],
+    ['p multiplies the work', v.replace('N=1024,r=8,p=1', 'N=32768,r=8,p=16'), 'right', /scrypt parameters out of range/],
+    ['memory bound N·r', v.replace('N=1024,r=8,p=1', 'N=262144,r=8,p=1'), 'right', /scrypt parameters out of range/],
     ['N not a power of two', v.replace('N=1024', 'N=1000'), 'right', /scrypt parameters out of range/],
     ['garbled params', v.replace('N=1024,r=8,p=1', 'N=x'), 'right', /bad scrypt parameters/],
     ['no header', 'hello', 'right', /not vault data/],
@@ -70,4 +74,13 @@ t.test('damage is one clear VaultError', async (t) => {
     }
   }
   t.throws(() => encrypt('x', ''), /empty vault password/);
+});
+
+t.test('scrypt work bound: exactly MAX_SCRYPT_WORK is still read, one step more is refused', async (t) => {
+  const at: ScryptParams = { N: 8192, r: 8, p: 16 };
+  t.equal(at.N * at.r * at.p, MAX_SCRYPT_WORK);
+  const v = encrypt('ok', 'pw', at);
+  t.equal(decrypt(v, 'pw', 'v.yml'), 'ok');
+  t.throws(() => decrypt(v.replace('p=16', 'p=17'), 'pw', 'v.yml'), /out of range/);
+  t.throws(() => decrypt(v.replace('N=8192,r=8,p=16', 'N=8192,r=16,p=16'), 'pw', 'v.yml'), /out of range/);
 });

@@ -116,7 +116,7 @@ export async function applyEdit(ctx: ModuleContext, args: EditArgs, plan: Plan<E
       ...st.attrs,
       backup: args.backup,
       validate: args.validate,
-      followLink: true,
+      follow: true,
       // Ansible creates missing parents with default modes (os.makedirs)
       mkdirs: st.mkdirs ? {} : false,
     });

@@ -73,6 +73,12 @@ export function globalFlags(t: EtcdTarget, api: Api): string[] {
 
 /** The stdin payload: line 1 `user:password` (or empty), line 2 the new password (or empty). */
 export function payload(o: RunOptions): string {
+  // One value a line, the user before the first ':': a line break (or a ':' in the user) would shift
+  // what etcdctl is given. Refused here whatever the caller checked (never echoing the value).
+  const bad = [o.auth?.password, o.newPassword?.value].some((v) => v !== undefined && /[\n\r]/.test(v));
+  if (bad || (o.auth && /[\n\r:]/.test(o.auth.user))) {
+    throw new ModuleFailure(`etcdctl: ${bad ? 'a password' : `the user name ${JSON.stringify(o.auth!.user)}`} holds a line break${bad ? '' : " or ':'"}; refused (credentials are passed as lines on stdin)`);
+  }
   const a = o.auth ? `${o.auth.user}:${o.auth.password}` : '';
   return `${a}\n${o.newPassword?.value ?? ''}\n`;
 }

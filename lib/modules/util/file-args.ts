@@ -31,5 +31,6 @@ export const PUT_FILE_ARGS = {
   backup: { type: 'bool', default: false, description: 'Keep a copy of the replaced file as DEST.YYYYMMDDhhmmss~ (result backup_file).' },
   force: { type: 'bool', default: true, description: 'If false, only create dest when it does not exist.' },
   directory_mode: { type: 'mode', description: 'Mode for directories created when dest ends with "/".' },
+  follow: { type: 'bool', default: false, description: 'A symlink at dest: false replaces the link by a new file (umask mode, never the link\'s 0777); true writes to its target, keeping the target\'s mode and owner.' },
   ...VALIDATE_ARG,
 } as const satisfies ArgSchema;

@@ -14,6 +14,8 @@ export interface PutArgs extends Attrs {
   force?: boolean;
   directory_mode?: string;
   validate?: string;
+  /** Write through a symlink at dest to its target (Ansible's `follow`); default: replace the link. */
+  follow?: boolean;
 }
 
 export interface PutState {
@@ -50,7 +52,9 @@ export async function planPut(ctx: ModuleContext, args: PutArgs, data: Buffer, s
   if (probe.exists && probe.type === 'directory') {
     throw new ModuleFailure(`dest ${target} is a directory`);
   }
-  if (probe.exists && probe.type !== 'file') throw new ModuleFailure(`dest ${target} exists and is not a regular file (${probe.type})`);
+  // A symlink at dest is replaced by a regular file unless `follow` (then its existing target is written).
+  const replaceLink = probe.exists && probe.isLink && (!args.follow || probe.type === 'link');
+  if (probe.exists && probe.type !== 'file' && !replaceLink) throw new ModuleFailure(`dest ${target} exists and is not a regular file (${probe.type})`);
   const result = (p: FileProbe): Record<string, unknown> => ({
     dest: target,
     checksum,
@@ -63,8 +67,11 @@ export async function planPut(ctx: ModuleContext, args: PutArgs, data: Buffer, s
   if (probe.exists && args.force === false) {
     return { changed: false, msg: `${target} exists and force is false`, result: result(probe) };
   }
-  const contentChanged = !probe.exists || probe.sha256 !== checksum;
-  const changes = attrChanges(probe, attrs);
+  const contentChanged = !probe.exists || replaceLink || probe.sha256 !== checksum;
+  // What is replaced is the link, not its target: nothing of the target (mode, owner, content in
+  // --diff) is kept or shown.
+  const cur: FileProbe = replaceLink ? { path: target, exists: false, isLink: false } : probe;
+  const changes = attrChanges(cur, attrs);
   const changed = contentChanged || Object.keys(changes).length > 0;
   if (!changed) {
     return { changed: false, msg: `${target} is already up to date`, result: result(probe) };
@@ -73,14 +80,16 @@ export async function planPut(ctx: ModuleContext, args: PutArgs, data: Buffer, s
   // Content is only fetched (and shown) under --diff, and only for a file that differs: the
   // checksums decided the rest.
   if (contentChanged && ctx.diff) {
-    const before = probe.exists && probe.type === 'file' ? await probeFile(ctx, target, { wantContent: true, follow: true, checksum: false }) : probe;
-    Object.assign(diff, contentDiff(target, { ...probe, content: before.content }, data));
+    const before = cur.exists && cur.type === 'file' ? await probeFile(ctx, target, { wantContent: true, follow: true, checksum: false }) : cur;
+    Object.assign(diff, contentDiff(target, { ...cur, content: before.content }, data));
   }
   if (!probe.exists) changes.state = { before: 'absent', after: 'file' };
+  else if (replaceLink) changes.state = { before: 'link', after: 'file' };
   if (Object.keys(changes).length) diff.attrs = changes;
   const mkdirs = trailing && !probe.exists && probe.parentExists === false;
   let msg: string;
   if (!probe.exists) msg = `would create ${target} (${data.length} bytes)`;
+  else if (replaceLink) msg = `would replace the symlink ${target} by a file (${data.length} bytes)`;
   else if (contentChanged) msg = `would update ${target} (${data.length} bytes)`;
   else msg = `would change ${Object.keys(changes).join(', ')} of ${target}`;
   if (!probe.exists && probe.parentExists === false && !mkdirs) msg += ` (directory ${posix.dirname(target)} does not exist yet)`;
@@ -88,7 +97,7 @@ export async function planPut(ctx: ModuleContext, args: PutArgs, data: Buffer, s
     changed: true,
     msg,
     diff: [diff],
-    result: result(probe),
+    result: result(cur),
     state: { target, data, contentChanged, attrs, mkdirs },
   };
 }
@@ -102,6 +111,7 @@ export async function applyPut(ctx: ModuleContext, args: PutArgs, plan: Plan<Put
       ...st.attrs,
       backup: args.backup,
       validate: args.validate,
+      follow: args.follow,
       mkdirs: st.mkdirs ? { mode: args.directory_mode, owner: args.owner, group: args.group } : false,
     });
     Object.assign(result, { mode: w.mode, owner: w.owner, group: w.group });

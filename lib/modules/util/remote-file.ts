@@ -53,6 +53,14 @@ export interface Attrs {
   group?: string;
 }
 
+/**
+ * A path as a command's operand: one starting with "-" gets "./" so no command (find, mktemp, …)
+ * can take it for an option, even where `--` is not understood (find takes no `--` before paths).
+ */
+export function notOption(path: string): string {
+  return path.startsWith('-') ? `./${path}` : path;
+}
+
 /** "644" → "0644", "01777" → "1777": the 4-digit form stat's %a gives once padded. */
 export function normMode(mode: string): string {
   return Number.parseInt(mode, 8).toString(8).padStart(4, '0');
@@ -196,10 +204,15 @@ export interface WriteOptions extends Attrs {
    * is quoted, `%s` becomes the temp file.
    */
   validate?: string;
-  /** A symlink at `path` is kept and its target written (Ansible's realpath(dest) for in-place edits). */
-  followLink?: boolean;
   /** Create missing parent directories (with these attrs) instead of failing. */
   mkdirs?: Attrs | false;
+  /**
+   * A symlink at `path`: false (Ansible's default) replaces the link itself by a regular file that is
+   * treated as new (umask mode, the connecting user's owner): never the link's own 0777, and nothing
+   * of the target is copied to it. true writes through to the link's (existing) target, keeping the
+   * target's mode and owner; a dangling link is replaced like a new file (Ansible does the same).
+   */
+  follow?: boolean;
 }
 
 export interface WriteResult {
@@ -221,18 +234,22 @@ export function writeScript(path: string, opts: WriteOptions = {}): string {
     preserve.push(`chown "$(stat -c %u:%g -- "$p")" "$tmp" 2>/dev/null || :`);
   }
   const lines = [
-    `p=${shq(path)}`,
-    `d=${shq(dir)}`,
-    ...(opts.followLink ? [`if [ -L "$p" ]; then p=$(readlink -f -- "$p") || exit 3; d=$(dirname -- "$p"); fi`] : []),
+    `p=${shq(notOption(path))}`,
+    `d=${shq(notOption(dir))}`,
     ...(opts.mkdirs ? mkdirsLines(dir, opts.mkdirs) : []),
     `if [ ! -d "$d" ]; then echo "Destination directory $d does not exist" >&2; exit 3; fi`,
+    // follow: operate on the existing target (its directory holds the temp file, so the rename stays atomic).
+    ...(opts.follow ? [`if [ -L "$p" ] && [ -e "$p" ]; then q=$(readlink -f -- "$p" && echo x) || exit 3; q=\${q%x}; p=\${q%?}; d=$(dirname -- "$p"); fi`] : []),
     `if [ -d "$p" ] && [ ! -L "$p" ]; then echo "$p is a directory" >&2; exit 3; fi`,
+    `bak=`,
     `tmp=$(mktemp "$d/.bosun-tmp.XXXXXXXX") || exit 4`,
-    // The temp file goes on any exit (failure, signal); after the rename rm -f finds nothing.
-    `trap 'rm -f -- "$tmp"' EXIT`,
+    // The temp files go on any exit (failure, signal); after the renames rm -f finds nothing.
+    `trap 'rm -f -- "$tmp" \${bak:+"$bak"}' EXIT`,
     `trap 'exit 129' HUP INT TERM PIPE`,
     `cat > "$tmp" || exit 5`,
-    `if [ -e "$p" ]; then`,
+    // Attributes are kept only from a regular file: a (remaining) symlink's own mode is 0777 and its
+    // owner whoever planted it, so a link is replaced like a new file.
+    `if [ -e "$p" ] && [ ! -L "$p" ]; then`,
     ...(preserve.length ? preserve : [':']),
     `else`,
     opts.mode === undefined ? `  chmod "$(printf %04o $(( 0666 & ~$(umask) )))" "$tmp" || exit 9` : '  :',
@@ -246,7 +263,19 @@ export function writeScript(path: string, opts: WriteOptions = {}): string {
     );
   }
   if (opts.backup) {
-    lines.push(`if [ -f "$p" ]; then ts=$(date +%Y%m%d%H%M%S); cp -p -- "$p" "$p.$ts~" || exit 6; echo "backup=$ts"; fi`);
+    // Never write to the predictable DEST.<ts>~ name (a link planted there would be written through
+    // and chowned by cp): copy to a fresh mktemp name in the same directory, then rename over it,
+    // which replaces whatever sits at that name instead of following it.
+    lines.push(
+      `if [ -f "$p" ]; then`,
+      `  ts=$(date +%Y%m%d%H%M%S); bk="$p.$ts~"`,
+      `  if [ -d "$bk" ] && [ ! -L "$bk" ]; then echo "backup name $bk is a directory" >&2; exit 6; fi`,
+      `  bak=$(mktemp "$d/.bosun-bak.XXXXXXXX") || exit 6`,
+      `  cp -p -- "$p" "$bak" || exit 6`,
+      `  mv -f -- "$bak" "$bk" || exit 6`,
+      `  printf 'backup='; printf %s "$bk" | od -An -v -tx1 | tr -d ' \\n'; echo`,
+      `fi`,
+    );
   }
   lines.push(
     // fsync the data before the rename where coreutils supports `sync FILE` (≥ 8.24); harmless elsewhere.
@@ -272,9 +301,9 @@ export async function writeFile(ctx: ModuleContext, path: string, data: Buffer, 
     throw new ModuleFailure(r.stderr.trim() || `writing ${path} failed (exit ${r.exitCode})`);
   }
   const { fields } = parseFramed(r.raw);
-  const ts = fields.get('backup');
+  const bk = fields.get('backup');
   const st = parseStat(fields.get('stat'));
-  return { backupFile: ts ? `${path}.${ts}~` : undefined, ...st };
+  return { backupFile: bk ? Buffer.from(bk, 'hex').toString('utf8') : undefined, ...st };
 }
 
 /** chown/chgrp/chmod in one request. */
