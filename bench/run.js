@@ -8,8 +8,8 @@
 // Prints medians, ratios and the issue's targets, writes bench/results/<date>.json and the figures
 // section of bench/README.md. Plain ESM on the built dist/ (`.ci/setup` builds it). Not a test.
 //
-//   node bench/run.js [--sizes 1,3,10,30,50] [--runs 3] [--heavy-runs 1] [--etcd-runs 2]
-//                     [--no-ansible] [--no-etcd] [--no-write]
+//   node bench/run.js [--sizes 1,3,10,30,50|none] [--runs 3] [--heavy-runs 1] [--etcd-runs 2]
+//                     [--no-ansible] [--no-etcd] [--no-pcocc] [--pcocc-runs 2] [--no-write]
 //   node bench/run.js --render bench/results/<date>.json   (rewrite README figures from a result, no run)
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -40,6 +40,11 @@ const LABS = {
   50: { name: 'perf5', subnet: '10.66.54.0/24', domain: 'perf5.test' },
 };
 const ETCD_LAB = { name: 'perf6', subnet: '10.66.55.0/24', domain: 'perf6.test', hosts: 3 };
+/** Issue 20: 3 etcd members (etcd_profile pcocc) + 100 pcocc nodes, one lab. */
+const PCOCC_LAB = { name: 'perfpc', subnet: '10.66.58.0/24', domain: 'perfpc.test', members: 3, clients: 100 };
+const pcoccClients = path.join(root, 'playbooks/pcocc-clients.yml');
+/** Tasks of playbooks/pcocc-clients.yml on a pcocc node (the verification runs on one node only). */
+const PCOCC_TASKS_PER_NODE = 5;
 /** Sizes from which the slow measures (Ansible, floor a) run --heavy-runs times instead of --runs. */
 const HEAVY_FROM = 10;
 /** The issue's targets (issue 5). */
@@ -53,14 +58,15 @@ const RUN_TIMEOUT_MS = 300_000;
 function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
   process.stderr.write(
-    'usage: node bench/run.js [--sizes 1,3,10,30,50] [--runs 3] [--heavy-runs 1] [--etcd-runs 2] [--no-ansible] [--no-etcd] [--no-write]\n' +
+    'usage: node bench/run.js [--sizes 1,3,10,30,50] [--runs 3] [--heavy-runs 1] [--etcd-runs 2] [--no-ansible] [--no-etcd]\n' +
+      '                         [--no-pcocc] [--pcocc-runs 2] [--no-write]\n' +
       '       node bench/run.js --render RESULT.json\n',
   );
   process.exit(msg ? 5 : 0);
 }
 
 function parseOptions(argv) {
-  const o = { sizes: [1, 3, 10, 30, 50], runs: 3, heavyRuns: 1, etcdRuns: 2, ansible: true, etcd: true, write: true, render: undefined };
+  const o = { sizes: [1, 3, 10, 30, 50], runs: 3, heavyRuns: 1, etcdRuns: 2, pcoccRuns: 2, ansible: true, etcd: true, pcocc: true, write: true, render: undefined };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -69,10 +75,15 @@ function parseOptions(argv) {
       return v;
     };
     if (a === '-h' || a === '--help') usage();
-    else if (a.startsWith('--sizes')) o.sizes = val().split(',').map(Number);
+    else if (a.startsWith('--sizes')) {
+      const v = val();
+      o.sizes = v === 'none' ? [] : v.split(',').map(Number);
+    }
     else if (a.startsWith('--runs')) o.runs = Number(val());
     else if (a.startsWith('--heavy-runs')) o.heavyRuns = Number(val());
     else if (a.startsWith('--etcd-runs')) o.etcdRuns = Number(val());
+    else if (a.startsWith('--pcocc-runs')) o.pcoccRuns = Number(val());
+    else if (a === '--no-pcocc') o.pcocc = false;
     else if (a === '--no-ansible') o.ansible = false;
     else if (a === '--no-etcd') o.etcd = false;
     else if (a === '--no-write') o.write = false;
@@ -82,7 +93,7 @@ function parseOptions(argv) {
   for (const n of o.sizes) {
     if (!LABS[n]) usage(`size ${n}: the bench has labs for ${Object.keys(LABS).join(', ')} hosts only`);
   }
-  for (const k of ['runs', 'heavyRuns', 'etcdRuns']) if (!Number.isInteger(o[k]) || o[k] < 1 || o[k] > 9) usage(`--${k} must be 1..9`);
+  for (const k of ['runs', 'heavyRuns', 'etcdRuns', 'pcoccRuns']) if (!Number.isInteger(o[k]) || o[k] < 1 || o[k] > 9) usage(`--${k} must be 1..9`);
   o.heavyRuns = Math.min(o.heavyRuns, o.runs);
   return o;
 }
@@ -526,6 +537,67 @@ async function benchEtcd(lab, opts, tmp, active) {
   };
 }
 
+/** The pcocc inventory: members in `etcd`, the other hosts in `pcocc`, etcd_profile pcocc for all. */
+function pcoccInventory(lab, state, members) {
+  const text = lab.labInventory(state, 'etcd');
+  const lines = text.split('\n');
+  const isClient = (l) => {
+    const m = /^\s+node(\d+):/.exec(l);
+    return m !== null && Number(m[1]) > members;
+  };
+  return (
+    lines
+      .filter((l) => !isClient(l))
+      .join('\n')
+      .replace('    ansible_user: root\n', '    ansible_user: root\n    etcd_profile: pcocc\n')
+      .trimEnd() + `\n    pcocc:\n      hosts:\n${lines.filter(isClient).join('\n')}\n`
+  );
+}
+
+/**
+ * Issue 20 at scale: 3 members + 100 pcocc nodes in one lab. Timed: site.yml's first run (cluster with
+ * the pcocc profile, then every node: CA, password file, batch.yaml, verification), site.yml no-op
+ * reruns, pcocc-clients.yml no-op reruns (the nodes' part alone: its requests per node and task), and
+ * the same with --forks covering every node. Every run's recap is checked.
+ */
+async function benchPcocc(lab, opts, tmp, active) {
+  const spec = PCOCC_LAB;
+  const n = spec.members + spec.clients;
+  return withLab(lab, spec, n, active, async (state, labUpS) => {
+    const ca = path.join(tmp, 'pcocc-ca');
+    const inventory = path.join(tmp, `${spec.name}.yml`);
+    fs.writeFileSync(inventory, pcoccInventory(lab, state, spec.members));
+    const vars = ['-e', `etcd_ca_dir=${ca}`, '-e', `etcd_root_password=${ETCD_PASSWORD}`];
+    const samples = { deploy: [], siteNoop: [], clientsNoop: [], clientsNoopAllForks: [] };
+    samples.deploy.push(await runBosun(inventory, n, tmp, 'deploy', site, vars));
+    log(`pcocc ${spec.members}+${spec.clients}: deploy ${samples.deploy[0].wallS.toFixed(2)} s (${samples.deploy[0].requests} req)`);
+    for (let r = 1; r <= opts.pcoccRuns; r++) {
+      samples.siteNoop.push(await runBosun(inventory, n, tmp, 'noop', site, vars));
+      // The recap lists every inventory host (the members with all-zero counts): checked against n.
+      samples.clientsNoop.push(await runBosun(inventory, n, tmp, 'noop', pcoccClients, vars));
+      samples.clientsNoopAllForks.push(await runBosun(inventory, n, tmp, 'noop', pcoccClients, [...vars, '--forks', String(n)]));
+      const [a, b, c] = [samples.siteNoop.at(-1), samples.clientsNoop.at(-1), samples.clientsNoopAllForks.at(-1)];
+      log(
+        `pcocc run ${r}/${opts.pcoccRuns}: site.yml no-op ${a.wallS.toFixed(2)} s (${a.requests} req, ${a.processes} ssh), ` +
+          `pcocc-clients.yml no-op ${b.wallS.toFixed(2)} s (${b.requests} req), with --forks ${n}: ${c.wallS.toFixed(2)} s`,
+      );
+    }
+    const clientsNoop = summarize(samples.clientsNoop, spec.clients);
+    return {
+      members: spec.members,
+      clients: spec.clients,
+      labUpS: round(labUpS, 1),
+      deploy: summarize(samples.deploy, n),
+      siteNoop: summarize(samples.siteNoop, n),
+      clientsNoop,
+      clientsNoopAllForks: summarize(samples.clientsNoopAllForks, spec.clients),
+      tasksPerNode: PCOCC_TASKS_PER_NODE,
+      // The verification (one node) is one request more for the whole run: not a per-node cost.
+      requestsPerTaskPerNode: round(median(samples.clientsNoop.map((x) => (x.requests - 1) / spec.clients / PCOCC_TASKS_PER_NODE)), 2),
+    };
+  });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Report
 
@@ -567,6 +639,10 @@ function targets(res) {
       t.push([`generic no-op, ${c.hosts} hosts: Ansible / bosun ≥ 15`, c.ratios.ansibleOverNoop, c.ratios.ansibleOverNoop >= TARGETS.noopSpeedup]);
     }
   }
+  const pc = res.pcocc;
+  if (pc) {
+    t.push([`pcocc nodes no-op (${pc.members} members + ${pc.clients} nodes): requests per task per node ≤ 1`, `${fmtN(pc.requestsPerTaskPerNode, 2)}`, pc.requestsPerTaskPerNode <= 1]);
+  }
   const procs = res.sizes.map((c) => c.noop.sshProcessesPerHost);
   if (procs.length) t.push(['ssh processes per host (every size) = 1', `${Math.max(...procs)}`, procs.every((p) => p === 1)]);
   if (res.startup) t.push(['`bosun --version` / `node -e 0` ≤ 2.5', res.startup.ratio, res.startup.ratio <= TARGETS.versionOverNode]);
@@ -598,6 +674,20 @@ function table(res) {
       `| \`--check --diff\` on the converged cluster | **${cell(e.bosun.check)}** | ${cell(e.ansible?.check)} | **${fmtX(e.ratios?.check)}** |`,
       `| no-op: requests / ssh processes per host (bosun); ssh execs per host (Ansible) | ${fmtN(e.bosun.noop.requestsPerHost)} / ${fmtN(e.bosun.noop.sshProcessesPerHost)} | ${fmtN(e.ansible?.noop?.sshExecsPerHost)} | |`,
       `| no-op CPU: bosun (node + ssh) / Ansible (all processes) | ${fmtS(e.bosun.noop.cpuS + (e.bosun.noop.sshCpuS ?? 0))} | ${fmtS(e.ansible?.noop?.cpuS)} | |`,
+      '',
+    );
+  }
+  const pc = res.pcocc;
+  if (pc) {
+    const w = (x) => (x ? fmtS(x.wallS) : '–');
+    lines.push(
+      `| pcocc: ${pc.members} members (etcd_profile pcocc) + ${pc.clients} pcocc nodes, one lab (median of ${res.pcoccRuns ?? '?'}) | wall | requests | ssh processes |`,
+      '|---|---:|---:|---:|',
+      `| site.yml first run (cluster, then every node) | ${w(pc.deploy)} | ${fmtN(pc.deploy.requestsPerHost * (pc.members + pc.clients), 0)} | ${fmtN(pc.deploy.sshProcessesPerHost * (pc.members + pc.clients), 0)} |`,
+      `| site.yml no-op | **${w(pc.siteNoop)}** | ${fmtN(pc.siteNoop.requestsPerHost * (pc.members + pc.clients), 0)} | ${fmtN(pc.siteNoop.sshProcessesPerHost * (pc.members + pc.clients), 0)} |`,
+      `| pcocc-clients.yml no-op (default --forks 50) | **${w(pc.clientsNoop)}** | ${fmtN(pc.clientsNoop.requestsPerHost * pc.clients, 0)} | ${fmtN(pc.clientsNoop.sshProcessesPerHost * pc.clients, 0)} |`,
+      `| pcocc-clients.yml no-op, --forks ${pc.members + pc.clients} | ${w(pc.clientsNoopAllForks)} | ${fmtN(pc.clientsNoopAllForks.requestsPerHost * pc.clients, 0)} | |`,
+      `| pcocc-clients.yml no-op: requests per task per node (${pc.tasksPerNode} tasks; the verification's one request aside) | ${fmtN(pc.requestsPerTaskPerNode, 2)} | | |`,
       '',
     );
   }
@@ -700,9 +790,11 @@ async function main() {
     runs: opts.runs,
     heavyRuns: opts.heavyRuns,
     etcdRuns: opts.etcdRuns,
+    pcoccRuns: opts.pcoccRuns,
     playbook: path.relative(root, playbook),
     ansiblePlaybooks: opts.ansible ? [path.relative(root, ansiblePlaybook), path.relative(root, ansibleEtcd)] : [],
     etcd: null,
+    pcocc: null,
     sizes: [],
     startup: null,
   };
@@ -715,6 +807,8 @@ async function main() {
     const partial = path.join(here, 'results', `${res.machine.date.slice(0, 10)}.partial.json`);
     const save = () => opts.write && fs.writeFileSync(partial, JSON.stringify(res, null, 2) + '\n');
     if (opts.etcd) res.etcd = await benchEtcd(lab, opts, tmp, active);
+    save();
+    if (opts.pcocc) res.pcocc = await benchPcocc(lab, opts, tmp, active);
     save();
     for (const n of opts.sizes) {
       res.sizes.push(await benchSize(lab, n, opts, tmp, active));

@@ -81,4 +81,3 @@ export function hostKeyChecking(v: unknown): boolean {
   if (typeof v === 'boolean') return v;
   return !['false', 'no', 'off', '0', 'n', 'f'].includes(String(v).trim().toLowerCase());
 }
-

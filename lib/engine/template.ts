@@ -165,6 +165,31 @@ const HELPERS: Record<string, { arity: [number, number]; allowUndefined?: number
       throw new Error(`expected a list, string or mapping, got ${kindOf(c)}`);
     },
   },
+  // Ansible's `int` filter, but a value that is not an integer fails (Ansible would give 0).
+  int: {
+    arity: [1, 1],
+    fn: ([v]) => {
+      if (typeof v === 'number' && Number.isInteger(v)) return v;
+      if (typeof v === 'string' && /^\s*[-+]?\d+\s*$/.test(v)) return Number.parseInt(v, 10);
+      throw new Error(`not an integer: ${typeof v === 'string' ? `'${v}'` : kindOf(v)}`);
+    },
+  },
+  // Ansible's `list | map('extract', hostvars, 'fqdn')`: each item looked up in a mapping (then its KEY).
+  extract: {
+    arity: [2, 3],
+    fn: ([list, from, key]) => {
+      if (!Array.isArray(list)) throw new Error(`expected a list, got ${kindOf(list)}`);
+      if (!isPlainObject(from)) throw new Error(`expected a mapping to look items up in, got ${kindOf(from)}`);
+      return list.map((item) => {
+        const name = str(item);
+        if (!Object.hasOwn(from, name)) throw new Error(`'${name}' is not in the mapping`);
+        const v = from[name];
+        if (key === undefined) return v;
+        if (!isPlainObject(v) || !Object.hasOwn(v, str(key)) || v[str(key)] === undefined) throw new Error(`'${name}' has no '${str(key)}'`);
+        return v[str(key)];
+      });
+    },
+  },
   keys: {
     arity: [1, 1],
     fn: ([o]) => {

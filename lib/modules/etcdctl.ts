@@ -235,7 +235,9 @@ async function planHealth(e: Etcd, check: boolean): Promise<Plan<EtcdctlState>> 
     const r = await e.run(['endpoint', 'health'], { auth: true, label: 'etcdctl:health' });
     last = parseHealth(`${r.stdout}\n${r.stderr}`);
     lastErr = etcdError(r);
-    const ok = r.exitCode === 0 && last.length >= e.t.endpoints.length && last.every((h) => h.healthy);
+    // Every endpoint's line decides, not the exit code: etcdctl exits 1 for "user name is empty" too,
+    // which parseHealth counts as healthy.
+    const ok = last.length >= e.t.endpoints.length && last.every((h) => h.healthy);
     const result = { endpoints: last, healthy: ok, attempts: i };
     if (ok) return noop(`all ${last.length} endpoint(s) healthy`, result);
     if (check) return noop(`not healthy now (in a real run it would wait up to ${retries * delay}s): ${describeHealth(last, lastErr)}`, result);

@@ -16,6 +16,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   cert: () => import('./cert.js'),
   service: () => import('./service.js'),
   etcdctl: () => import('./etcdctl.js'),
+  yaml_keys: () => import('./yaml_keys.js'),
   lineinfile: () => import('./lineinfile.js'),
   blockinfile: () => import('./blockinfile.js'),
   replace: () => import('./replace.js'),

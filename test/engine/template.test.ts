@@ -208,6 +208,16 @@ t.test('helpers', async (t) => {
   t.equal(r('{{first groups.etcd}}-{{last groups.etcd}}'), 'e1-e3');
   throwsTpl(t, () => r('{{first port}}'), /first: expected a list, got number/);
   t.equal(r('{{replace "a.b.c" "." "/"}}'), 'a/b/c');
+  t.equal(te.renderValue('{{ int "2379" }}', vars, 'f'), 2379, 'int: a native number');
+  t.equal(te.renderValue('{{ int port }}', vars, 'f'), 2379);
+  throwsTpl(t, () => r('{{int "12a"}}'), /int: not an integer: '12a'/);
+  throwsTpl(t, () => r('{{int cfg}}'), /int: not an integer: mapping/);
+  t.same(te.renderValue('{{ extract groups.etcd hostvars "ip" }}', vars, 'f'), ['10.0.0.1', '10.0.0.2', '10.0.0.3'], 'extract: a native list');
+  t.same(te.renderValue('{{ extract (keys cfg) cfg }}', vars, 'f'), ['/var/lib/etcd', { enabled: true }], 'extract without a key');
+  throwsTpl(t, () => r('{{extract groups.etcd hostvars "fqdn"}}'), /extract: 'e1' has no 'fqdn'/);
+  throwsTpl(t, () => r('{{extract groups.etcd cfg}}'), /extract: 'e1' is not in the mapping/);
+  throwsTpl(t, () => r('{{extract port hostvars}}'), /extract: expected a list, got number/);
+  throwsTpl(t, () => r('{{extract groups.etcd port}}'), /extract: expected a mapping to look items up in, got number/);
   t.equal(r('{{indent text 2}}'), 'line1\n  line2\n\n  line4');
   t.equal(r('{{indent text 2 first=true}}'), '  line1\n  line2\n\n  line4');
   t.equal(r('{{indent "a\nb"}}'), 'a\n    b');
@@ -293,6 +303,6 @@ t.test("Handlebars' log helper is gone; the builtins still reachable are the doc
   t.equal(e.render('{{log}}', { log: 'a variable named log' }, 'f'), 'a variable named log', 'a variable of that name still works');
   // Handlebars' builtins still reachable (justified one by one in docs/security.md, Templates) and bosun's own
   const builtins = ['blockHelperMissing', 'each', 'helperMissing', 'if', 'lookup', 'unless', 'with'];
-  const ours = ['and', 'b64decode', 'b64encode', 'bosun-path', 'bosun-value', 'contains', 'default', 'env_dq', 'eq', 'first', 'ge', 'gt', 'indent', 'join', 'keys', 'last', 'le', 'len', 'lower', 'lt', 'ne', 'not', 'or', 'quote', 'replace', 'to_json', 'to_yaml', 'trim', 'upper'];
+  const ours = ['and', 'b64decode', 'b64encode', 'bosun-path', 'bosun-value', 'contains', 'default', 'env_dq', 'eq', 'extract', 'first', 'ge', 'gt', 'indent', 'int', 'join', 'keys', 'last', 'le', 'len', 'lower', 'lt', 'ne', 'not', 'or', 'quote', 'replace', 'to_json', 'to_yaml', 'trim', 'upper'];
   t.same(e.helperNames(), [...builtins, ...ours].sort(), 'a new helper is a decision: add it here and to docs/security.md');
 });

@@ -21,7 +21,7 @@ t.test('bad options are OptionsError with a one-line message', async (t) => {
     [['fly'], /unknown subcommand 'fly'/],
     [['up'], /expected the number of hosts/],
     [['up', 'three'], /got 'three'/],
-    [['up', '0', '--name', NAME], /integer from 1 to 50/],
+    [['up', '0', '--name', NAME], /integer from 1 to 200/],
     [['up', '2', '--color', 'red'], /unknown option '--color' \(supported: --domain, --subnet, --name, --init, --family, --packages\)/],
     [['up', '2', '--init', 'upstart', '--name', NAME], /invalid lab init 'upstart': expected sshd or systemd/],
     [['up', '2', '--family', 'suse', '--name', NAME], /invalid lab family 'suse'/],

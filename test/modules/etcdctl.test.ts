@@ -104,6 +104,10 @@ t.test('parsers', async (t) => {
     { endpoint: 'https://x:1', healthy: false, detail: 'failed to commit proposal: context deadline exceeded' },
     { endpoint: 'https://y:2', healthy: true, detail: 'ok' },
   ]);
+  // etcd_profile pcocc: no client certificate, so no identity; refused after the quorum read.
+  t.same(parseHealth('https://z:3 is unhealthy: failed to commit proposal: etcdserver: user name is empty'), [
+    { endpoint: 'https://z:3', healthy: true, detail: 'failed to commit proposal: etcdserver: user name is empty' },
+  ]);
   t.equal(
     etcdError({ exitCode: 1, stdout: '', stderr: '{"level":"warn","error":"x"}\nError: etcdserver: permission denied\n' }),
     'etcdserver: permission denied',
