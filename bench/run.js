@@ -1,15 +1,17 @@
 #!/usr/bin/env node
-// `npm run bench`: the benchmark of issues 3 and 5. In one run, alternating bosun and Ansible
-// (bench/ansible/, installed with apt-get when missing):
+// `npm run bench`: the benchmark of issues 3, 5 and 19. In one run, alternating bosun, Ansible
+// (bench/ansible/, installed with apt-get when missing) and Ansible + Mitogen (its strategy plugins
+// from $BOSUN_BENCH_MITOGEN, a checkout of mitogen-hq/mitogen; skipped with a note when unset):
 //  - secure etcd on a 3-host lab: full deploy from a fresh lab, no-op rerun, --check --diff;
-//  - the generic 10-task playbook on labs of 1, 3, 10, 30, 50 hosts: bosun's converge and no-op,
-//    Ansible's no-op, and the floors (multiplexed `ssh host true`; probes through one `ssh host sh`);
+//  - the generic 10-task playbook on labs of 1, 3, 10, 30, 50, 100, 200 hosts: bosun's converge,
+//    every tool's no-op cold (fresh ControlPath dir) and warm (rerun within ControlPersist), and
+//    the floors (multiplexed `ssh host true`; probes through one `ssh host sh`);
 //  - start-up: `node -e 0` vs `bosun --version`.
 // Prints medians, ratios and the issue's targets, writes bench/results/<date>.json and the figures
 // section of bench/README.md. Plain ESM on the built dist/ (`.ci/setup` builds it). Not a test.
 //
-//   node bench/run.js [--sizes 1,3,10,30,50|none] [--runs 3] [--heavy-runs 1] [--etcd-runs 2]
-//                     [--no-ansible] [--no-etcd] [--no-pcocc] [--pcocc-runs 2] [--no-write]
+//   node bench/run.js [--sizes 1,3,10,30,50,100,200] [--runs 3] [--heavy-runs 1] [--etcd-runs 2]
+//                     [--ansible-max 50] [--mitogen-max 100] [--no-ansible] [--no-etcd] [--no-write]
 //   node bench/run.js --render bench/results/<date>.json   (rewrite README figures from a result, no run)
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -38,6 +40,8 @@ const LABS = {
   10: { name: 'perf3', subnet: '10.66.52.0/24', domain: 'perf3.test' },
   30: { name: 'perf4', subnet: '10.66.53.0/24', domain: 'perf4.test' },
   50: { name: 'perf5', subnet: '10.66.54.0/24', domain: 'perf5.test' },
+  100: { name: 'perf7', subnet: '10.66.56.0/24', domain: 'perf7.test' },
+  200: { name: 'perf8', subnet: '10.66.57.0/24', domain: 'perf8.test' },
 };
 const ETCD_LAB = { name: 'perf6', subnet: '10.66.55.0/24', domain: 'perf6.test', hosts: 3 };
 /** Issue 20: 3 etcd members (etcd_profile pcocc) + 100 pcocc nodes, one lab. */
@@ -47,8 +51,19 @@ const pcoccClients = path.join(root, 'playbooks/pcocc-clients.yml');
 const PCOCC_TASKS_PER_NODE = 5;
 /** Sizes from which the slow measures (Ansible, floor a) run --heavy-runs times instead of --runs. */
 const HEAVY_FROM = 10;
-/** The issue's targets (issue 5). */
+/** Issue 5's targets (vs plain Ansible). */
 const TARGETS = { noopSpeedup: 15, deploySpeedup: 3, versionOverNode: 2.5, memoryMB50: 150 };
+/** Issue 19's targets (vs Ansible + Mitogen; scale). */
+const TARGETS19 = {
+  cold: { 3: 6, 30: 10 },
+  warm: { 3: 10, 30: 20 },
+  etcdNoopCold: 6,
+  floorB200: 1.3,
+  memoryMB200: 250,
+  versionOverNode: 1.5,
+};
+/** Ansible + Mitogen's strategy plugins: $BOSUN_BENCH_MITOGEN/ansible_mitogen/plugins/strategy. */
+const MITOGEN = process.env.BOSUN_BENCH_MITOGEN || null;
 const STARTUP_RUNS = 10;
 const RUN_TIMEOUT_MS = 300_000;
 
@@ -58,15 +73,26 @@ const RUN_TIMEOUT_MS = 300_000;
 function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
   process.stderr.write(
-    'usage: node bench/run.js [--sizes 1,3,10,30,50] [--runs 3] [--heavy-runs 1] [--etcd-runs 2] [--no-ansible] [--no-etcd]\n' +
-      '                         [--no-pcocc] [--pcocc-runs 2] [--no-write]\n' +
+    'usage: node bench/run.js [--sizes 1,3,10,30,50,100,200] [--runs 3] [--heavy-runs 1] [--etcd-runs 2] [--ansible-max 50] [--mitogen-max 100]\n' +
+      '                         [--no-ansible] [--no-etcd] [--no-write]   (Mitogen: BOSUN_BENCH_MITOGEN=/path/to/mitogen)\n' +
       '       node bench/run.js --render RESULT.json\n',
   );
   process.exit(msg ? 5 : 0);
 }
 
 function parseOptions(argv) {
-  const o = { sizes: [1, 3, 10, 30, 50], runs: 3, heavyRuns: 1, etcdRuns: 2, pcoccRuns: 2, ansible: true, etcd: true, pcocc: true, write: true, render: undefined };
+  const o = {
+    sizes: [1, 3, 10, 30, 50, 100, 200],
+    runs: 3,
+    heavyRuns: 1,
+    etcdRuns: 2,
+    ansibleMax: 50,
+    mitogenMax: 100,
+    ansible: true,
+    etcd: true,
+    write: true,
+    render: undefined,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const val = () => {
@@ -82,8 +108,8 @@ function parseOptions(argv) {
     else if (a.startsWith('--runs')) o.runs = Number(val());
     else if (a.startsWith('--heavy-runs')) o.heavyRuns = Number(val());
     else if (a.startsWith('--etcd-runs')) o.etcdRuns = Number(val());
-    else if (a.startsWith('--pcocc-runs')) o.pcoccRuns = Number(val());
-    else if (a === '--no-pcocc') o.pcocc = false;
+    else if (a.startsWith('--ansible-max')) o.ansibleMax = Number(val());
+    else if (a.startsWith('--mitogen-max')) o.mitogenMax = Number(val());
     else if (a === '--no-ansible') o.ansible = false;
     else if (a === '--no-etcd') o.etcd = false;
     else if (a === '--no-write') o.write = false;
@@ -296,11 +322,92 @@ function checkRecap(tool, kind, out, hosts) {
   return changed;
 }
 
-async function runBosun(inventory, hosts, tmp, kind, book = playbook, extra = []) {
+// ---------------------------------------------------------------------------------------------
+// ControlMasters: every tool's persistent ssh connections live in a control dir the bench chooses;
+// a fresh dir is a cold run, the previous run's dir (within ControlPersist) a warm one.
+
+let cpSeq = 0;
+/** A fresh, short control dir (socket paths must fit sun_path). */
+function freshControlDir(tmp) {
+  const d = path.join(tmp, `cp${++cpSeq}`);
+  fs.mkdirSync(d, { mode: 0o700 });
+  return d;
+}
+
+/** Pids of the ControlMaster processes whose socket lives in `dir` ("ssh: DIR/x [mux]"). */
+function mastersIn(dir) {
+  const pids = [];
+  for (const d of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const c = fs.readFileSync(`/proc/${d}/cmdline`, 'utf8');
+      if (c.includes(`${dir}/`) && c.includes('[mux]')) pids.push(Number(d));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return pids;
+}
+
+/**
+ * CPU seconds (user + sys) the masters of `dir` have used so far, by pid. A master is forked from
+ * the ssh client that made the connection and daemonized: neither /usr/bin/time nor bosun's reaped
+ * children see its CPU (the encryption of every later session), so it is read from /proc.
+ */
+function mastersCpu(dir) {
+  const out = new Map();
+  for (const pid of mastersIn(dir)) {
+    try {
+      const st = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(f[11]) + Number(f[12])) / Number(clkTck()));
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return out;
+}
+
+/** CPU the masters of `dir` used between two mastersCpu() readings (new masters count whole). */
+function masterCpuDelta(before, after) {
+  let s = 0;
+  for (const [pid, cpu] of after) s += cpu - (before.get(pid) ?? 0);
+  return s;
+}
+
+/** Stops every master of `dir` (not measured) and removes the dir: no master outlives the bench. */
+async function stopMasters(dir) {
+  if (!dir || !fs.existsSync(dir)) return;
+  const socks = fs.readdirSync(dir).filter((n) => !n.includes('.'));
+  for (let i = 0; i < socks.length; i += 25) {
+    await Promise.all(
+      socks.slice(i, i + 25).map((n) => runExit('ssh', ['-o', 'ControlMaster=no', '-o', `ControlPath=${path.join(dir, n)}`, '-O', 'exit', 'x']).catch(() => 1)),
+    );
+  }
+  // a master that did not answer: by pid (the bench started it)
+  for (const pid of mastersIn(dir)) {
+    try {
+      process.kill(pid, 'SIGTERM');
+    } catch {
+      // gone
+    }
+  }
+  fs.rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * One bosun run. `cp`: its ControlPath dir (--ssh-control-path-dir); reused across runs = warm.
+ * Its ssh CPU = reaped ssh clients (the handshakes) + what its masters used meanwhile.
+ */
+async function runBosun(inventory, hosts, tmp, kind, book = playbook, extra = [], cp = undefined) {
   const rusageFile = path.join(tmp, `rusage-${process.pid}.json`);
   fs.rmSync(rusageFile, { force: true });
   const env = { ...process.env, NO_COLOR: '1', BOSUN_BENCH_RUSAGE: rusageFile, BOSUN_BENCH_CLK_TCK: clkTck() };
-  const r = await runProc(process.execPath, ['--import', hook, bosunBin, 'run', book, '-i', inventory, ...extra], { env });
+  const dir = cp ?? freshControlDir(tmp);
+  const before = mastersCpu(dir);
+  const r = await runProc(process.execPath, ['--import', hook, bosunBin, 'run', book, '-i', inventory, '--ssh-control-path-dir', dir, ...extra], { env });
+  const masterCpuS = masterCpuDelta(before, mastersCpu(dir));
+  if (!cp) await stopMasters(dir);
   const out = stripAnsi(r.stdout + r.stderr);
   if (r.code !== 0) throw new Error(`bosun ${kind} run exited ${r.code ?? r.signal}:\n${out.split('\n').slice(-30).join('\n')}`);
   const m = SUMMARY.exec(out);
@@ -316,7 +423,8 @@ async function runBosun(inventory, hosts, tmp, kind, book = playbook, extra = []
     processes: Number(m[3]),
     changed,
     cpuS: ru.userS + ru.sysS,
-    sshCpuS: ru.childUserS == null ? null : ru.childUserS + ru.childSysS,
+    sshCpuS: ru.childUserS == null ? null : ru.childUserS + ru.childSysS + masterCpuS,
+    masterCpuS,
     maxRssMB: ru.maxRssMB,
   };
 }
@@ -340,9 +448,13 @@ function ensureAnsible() {
 /**
  * One ansible-playbook run under /usr/bin/time (wall, CPU of the whole process tree, largest RSS),
  * its ssh execs counted by a wrapper (ANSIBLE_SSH_EXECUTABLE) that logs one line and execs ssh.
- * A fresh ControlPath dir per run: every run pays its own connection set-up, as bosun's does.
+ * `o.cp`: the ControlPath dir (fresh when not given: the run pays its own connection set-up; the
+ * previous run's: warm). `o.mitogen`: the mitogen_linear strategy from $BOSUN_BENCH_MITOGEN; Mitogen
+ * hands ssh_args to its own ssh but adds no ControlPath, so the bench gives one in ssh_args (what an
+ * operator wanting reuse writes), in the same dir scheme.
  */
-async function runAnsible(book, inventory, hosts, tmp, kind, extra = []) {
+async function runAnsible(book, inventory, hosts, tmp, kind, extra = [], o = {}) {
+  const cp = o.cp ?? freshControlDir(tmp);
   const run = fs.mkdtempSync(path.join(tmp, 'ansible-'));
   const counter = path.join(run, 'ssh-execs');
   const wrapper = path.join(run, 'ssh');
@@ -352,32 +464,37 @@ async function runAnsible(book, inventory, hosts, tmp, kind, extra = []) {
     ...process.env,
     ANSIBLE_CONFIG: path.join(ansibleDir, 'ansible.cfg'),
     ANSIBLE_FORKS: String(Math.max(hosts, 5)),
-    ANSIBLE_SSH_CONTROL_PATH_DIR: path.join(run, 'cp'),
+    ANSIBLE_SSH_CONTROL_PATH_DIR: cp,
     ANSIBLE_SSH_EXECUTABLE: wrapper,
     ANSIBLE_LOCAL_TEMP: path.join(run, 'tmp'),
     ANSIBLE_NOCOLOR: '1',
     ANSIBLE_FORCE_COLOR: '0',
   };
+  if (o.mitogen) {
+    env.ANSIBLE_STRATEGY_PLUGINS = path.join(MITOGEN, 'ansible_mitogen/plugins/strategy');
+    env.ANSIBLE_STRATEGY = 'mitogen_linear';
+    env.ANSIBLE_SSH_ARGS = `-o ControlMaster=auto -o ControlPersist=60s -o ControlPath=${cp}/%C`;
+  }
+  const before = mastersCpu(cp);
   try {
     const r = await runProc('/usr/bin/time', ['-f', '%e %U %S %M', '-o', timeFile, 'ansible-playbook', '-i', inventory, book, ...extra], {
       env,
       timeoutMs: 1_200_000,
     });
+    const masterCpuS = masterCpuDelta(before, mastersCpu(cp));
     const out = r.stdout + r.stderr;
-    if (r.code !== 0) throw new Error(`ansible-playbook ${kind} exited ${r.code ?? r.signal}:\n${out.split('\n').slice(-40).join('\n')}`);
-    const changed = checkRecap('ansible', kind, out, hosts);
+    const tool = o.mitogen ? 'mitogen' : 'ansible';
+    if (r.code !== 0) throw new Error(`${tool} ${kind} exited ${r.code ?? r.signal}:\n${out.split('\n').slice(-40).join('\n')}`);
+    const changed = checkRecap(tool, kind, out, hosts);
     const [, user, sys, maxKB] = fs.readFileSync(timeFile, 'utf8').trim().split('\n').at(-1).split(' ').map(Number);
     const tasks = (out.match(/^TASK \[/gm) ?? []).length + (out.match(/^RUNNING HANDLER \[/gm) ?? []).length;
     const execs = fs.existsSync(counter) ? fs.readFileSync(counter, 'utf8').split('\n').length - 1 : 0;
-    return { wallS: r.wallS, changed, cpuS: user + sys, maxRssMB: maxKB / 1024, tasks, sshExecs: execs };
+    // cpuS: the whole process tree (/usr/bin/time) plus its ControlMasters meanwhile
+    return { wallS: r.wallS, changed, cpuS: user + sys + masterCpuS, masterCpuS, maxRssMB: maxKB / 1024, tasks, sshExecs: execs };
   } finally {
-    // ControlPersist masters outlive ansible-playbook: close them (not measured).
-    const cp = path.join(run, 'cp');
-    if (fs.existsSync(cp)) {
-      for (const sock of fs.readdirSync(cp)) {
-        await runExit('ssh', ['-o', `ControlPath=${path.join(cp, sock)}`, '-O', 'exit', 'x']).catch(() => 1);
-      }
-    }
+    // ControlPersist masters outlive ansible-playbook: close them (not measured) unless the caller
+    // keeps the dir for a warm run.
+    if (!o.cp) await stopMasters(cp);
     fs.rmSync(run, { recursive: true, force: true });
   }
 }
@@ -432,53 +549,92 @@ const summarize = (xs, n) =>
         samples: xs.map((x) => ({ ...x, wallS: round(x.wallS), cpuS: round(x.cpuS), sshCpuS: round(x.sshCpuS), maxRssMB: round(x.maxRssMB, 1) })),
       };
 
-/** Generic playbook on one lab size: floors, bosun converge + no-op, Ansible no-op, interleaved. */
+/** The tools compared on a size: bosun always; Ansible and Mitogen up to their --*-max sizes. */
+function toolsFor(n, opts) {
+  const t = ['bosun'];
+  if (opts.ansible && n <= opts.ansibleMax) t.push('ansible');
+  if (opts.ansible && MITOGEN && n <= opts.mitogenMax) t.push('mitogen');
+  return t;
+}
+
+/**
+ * Generic playbook on one lab size: floors, bosun's converge, then each tool's no-op cold (fresh
+ * ControlPath dir) and at once warm (the same dir: a rerun within ControlPersist), interleaved,
+ * the tool going first rotating from run to run.
+ */
 async function benchSize(lab, n, opts, tmp, active) {
   return withLab(lab, LABS[n], n, active, async (state, labUpS) => {
     const inventory = path.join(tmp, `${LABS[n].name}.yml`);
     fs.writeFileSync(inventory, lab.labInventory(state, 'bench'));
     const heavy = n >= HEAVY_FROM ? opts.heavyRuns : opts.runs;
-    const samples = { floorA: [], floorB: [], converge: [], noop: [], ansible: [] };
+    const tools = toolsFor(n, opts);
+    const samples = { floorA: [], floorB: [], converge: [], noop: [], noopWarm: [], ansible: [], ansibleWarm: [], mitogen: [], mitogenWarm: [] };
     for (let r = 1; r <= opts.runs; r++) {
       // Interleaved so that machine load drifting during the bench hits every measure alike.
       if (r <= heavy) samples.floorA.push(await floorMux(lab, state));
       samples.floorB.push(await floorChannel(lab, state));
       await resetHosts(lab, state);
       samples.converge.push(await runBosun(inventory, n, tmp, 'converge'));
-      // Alternate which tool goes first; Ansible's files are byte-identical to bosun's, so bosun's
-      // converge leaves a host on which both runs are no-ops (each run checks changed=0).
-      const ansibleNow = opts.ansible && r <= heavy;
-      if (ansibleNow && r % 2 === 0) samples.ansible.push(await runAnsible(ansiblePlaybook, inventory, n, tmp, 'noop'));
-      samples.noop.push(await runBosun(inventory, n, tmp, 'noop'));
-      if (ansibleNow && r % 2 === 1) samples.ansible.push(await runAnsible(ansiblePlaybook, inventory, n, tmp, 'noop'));
+      // Rotate which tool goes first; Ansible's files are byte-identical to bosun's, so bosun's
+      // converge leaves a host on which every run is a no-op (each run checks changed=0).
+      const order = tools.map((_, i) => tools[(i + r - 1) % tools.length]).filter((t) => t === 'bosun' || r <= heavy);
+      const line = [];
+      for (const tool of order) {
+        const cp = freshControlDir(tmp);
+        try {
+          const one = (kind) =>
+            tool === 'bosun'
+              ? runBosun(inventory, n, tmp, kind, playbook, [], cp)
+              : runAnsible(ansiblePlaybook, inventory, n, tmp, kind, [], { cp, mitogen: tool === 'mitogen' });
+          const cold = await one('noop');
+          const warm = await one('noop');
+          const key = tool === 'bosun' ? 'noop' : tool;
+          samples[key].push(cold);
+          samples[`${key}Warm`].push(warm);
+          line.push(
+            `${tool} no-op ${cold.wallS.toFixed(2)} s cold / ${warm.wallS.toFixed(2)} s warm` +
+              (tool === 'bosun' ? ` (${cold.requests} req, ${cold.processes} ssh, ${cold.maxRssMB.toFixed(0)} MB)` : ` (${cold.sshExecs} ssh execs)`),
+          );
+        } finally {
+          await stopMasters(cp);
+        }
+      }
       const c = samples.converge.at(-1);
-      const o = samples.noop.at(-1);
-      const an = ansibleNow ? samples.ansible.at(-1) : undefined;
       log(
         `${n} hosts, run ${r}/${opts.runs}: ` +
           (r <= heavy ? `floor a ${samples.floorA.at(-1).toFixed(2)} s, ` : '') +
-          `floor b ${samples.floorB.at(-1).toFixed(2)} s, converge ${c.wallS.toFixed(2)} s (${c.requests} req), ` +
-          `no-op ${o.wallS.toFixed(2)} s (${o.requests} req, ${o.processes} ssh, ${o.maxRssMB.toFixed(0)} MB)` +
-          (an ? `, ansible no-op ${an.wallS.toFixed(2)} s (${an.sshExecs} ssh execs)` : ''),
+          `floor b ${samples.floorB.at(-1).toFixed(2)} s, converge ${c.wallS.toFixed(2)} s (${c.requests} req); ${line.join('; ')}`,
       );
     }
     const floorA = round(median(samples.floorA));
     const floorB = round(median(samples.floorB));
     const noop = summarize(samples.noop, n);
+    const noopWarm = summarize(samples.noopWarm, n);
     const ansible = summarize(samples.ansible, n);
+    const ansibleWarm = summarize(samples.ansibleWarm, n);
+    const mitogen = summarize(samples.mitogen, n);
+    const mitogenWarm = summarize(samples.mitogenWarm, n);
     return {
       hosts: n,
       labUpS: round(labUpS, 2),
+      tools,
       floorMuxTrueS: floorA,
       floorChannelS: floorB,
       floorSamples: { a: samples.floorA.map((x) => round(x)), b: samples.floorB.map((x) => round(x)) },
       converge: summarize(samples.converge, n),
       noop,
+      noopWarm,
       ansibleNoop: ansible,
+      ansibleNoopWarm: ansibleWarm,
+      mitogenNoop: mitogen,
+      mitogenNoopWarm: mitogenWarm,
       ratios: {
         noopOverFloorChannel: ratio(noop.wallS, floorB),
         noopOverFloorMux: ratio(noop.wallS, floorA),
         ansibleOverNoop: ratio(ansible?.wallS, noop.wallS),
+        ansibleWarmOverNoopWarm: ratio(ansibleWarm?.wallS, noopWarm?.wallS),
+        mitogenOverNoop: ratio(mitogen?.wallS, noop.wallS),
+        mitogenWarmOverNoopWarm: ratio(mitogenWarm?.wallS, noopWarm?.wallS),
       },
     };
   });
@@ -493,10 +649,12 @@ async function benchEtcd(lab, opts, tmp, active) {
   const n = spec.hosts;
   const ca = path.join(tmp, 'etcd-ca');
   const inventory = path.join(tmp, `${spec.name}.yml`);
-  const samples = { bosun: { deploy: [], noop: [], check: [] }, ansible: { deploy: [], noop: [], check: [] } };
-  const tools = opts.ansible ? ['bosun', 'ansible'] : ['bosun'];
+  const samples = {};
+  const tools = toolsFor(n, opts);
+  for (const t of tools) samples[t] = { deploy: [], noop: [], check: [] };
   for (let r = 1; r <= opts.etcdRuns; r++) {
-    for (const tool of r % 2 ? tools : [...tools].reverse()) {
+    // every timed run cold (its own fresh ControlPath dir), the tool going first rotating
+    for (const tool of tools.map((_, i) => tools[(i + r - 1) % tools.length])) {
       await withLab(lab, spec, n, active, async (state) => {
         fs.writeFileSync(inventory, lab.labInventory(state, 'etcd'));
         if (!fs.existsSync(ca)) {
@@ -508,7 +666,7 @@ async function benchEtcd(lab, opts, tmp, active) {
         const one =
           tool === 'bosun'
             ? (kind, extra = []) => runBosun(inventory, n, tmp, kind, site, [...vars, ...extra])
-            : (kind, extra = []) => runAnsible(ansibleEtcd, inventory, n, tmp, kind, [...vars, ...extra]);
+            : (kind, extra = []) => runAnsible(ansibleEtcd, inventory, n, tmp, kind, [...vars, ...extra], { mitogen: tool === 'mitogen' });
         samples[tool].deploy.push(await one('deploy'));
         samples[tool].noop.push(await one('noop'));
         samples[tool].check.push(await one('check', ['--check', '--diff']));
@@ -522,19 +680,11 @@ async function benchEtcd(lab, opts, tmp, active) {
   }
   const sum = (t) => ({ deploy: summarize(samples[t].deploy, n), noop: summarize(samples[t].noop, n), check: summarize(samples[t].check, n) });
   const b = sum('bosun');
-  const a = opts.ansible ? sum('ansible') : null;
-  return {
-    hosts: n,
-    bosun: b,
-    ansible: a,
-    ratios: a
-      ? {
-          deploy: ratio(a.deploy.wallS, b.deploy.wallS),
-          noop: ratio(a.noop.wallS, b.noop.wallS),
-          check: ratio(a.check.wallS, b.check.wallS),
-        }
-      : null,
-  };
+  const a = samples.ansible ? sum('ansible') : null;
+  const m = samples.mitogen ? sum('mitogen') : null;
+  const over = (x) =>
+    x ? { deploy: ratio(x.deploy.wallS, b.deploy.wallS), noop: ratio(x.noop.wallS, b.noop.wallS), check: ratio(x.check.wallS, b.check.wallS) } : null;
+  return { hosts: n, bosun: b, ansible: a, mitogen: m, ratios: over(a), mitogenRatios: over(m) };
 }
 
 /** The pcocc inventory: members in `etcd`, the other hosts in `pcocc`, etcd_profile pcocc for all. */
@@ -601,6 +751,15 @@ async function benchPcocc(lab, opts, tmp, active) {
 // ---------------------------------------------------------------------------------------------
 // Report
 
+/** Mitogen's version and, when it is a git checkout, its commit. */
+function mitogenVersion() {
+  const init = fs.readFileSync(path.join(MITOGEN, 'mitogen/__init__.py'), 'utf8');
+  const m = /__version__\s*=\s*\(([^)]*)\)/.exec(init);
+  const v = m ? m[1].replace(/[\s']/g, '').split(',').join('.') : '?';
+  const git = spawnSync('git', ['-C', MITOGEN, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+  return { path: MITOGEN, version: v, commit: git.status === 0 ? git.stdout.trim() : null };
+}
+
 function machine() {
   const git = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' });
   return {
@@ -625,31 +784,53 @@ const fmtN = (x, d = 1) => (x == null ? '–' : x.toFixed(d).replace(/\.0+$/, ''
 
 const pass = (ok) => (ok == null ? '–' : ok ? 'met' : '**missed**');
 
-/** The issue's targets, each with the measured figure and whether it was met. */
+/** The issues' targets, each with the measured figure and whether it was met (ratios of this run). */
 function targets(res) {
   const t = [];
   const e = res.etcd;
+  // issue 19: vs Ansible + Mitogen, cold and warm; scale
+  const size = (n) => res.sizes.find((c) => c.hosts === n);
+  for (const n of [3, 30]) {
+    const c = size(n);
+    if (c?.ratios.mitogenOverNoop != null) {
+      const x = c.ratios.mitogenOverNoop;
+      t.push([19, `generic no-op, ${n} hosts, cold: Mitogen / bosun ≥ ${TARGETS19.cold[n]}`, x, x >= TARGETS19.cold[n]]);
+    }
+  }
+  for (const n of [3, 30]) {
+    const c = size(n);
+    if (c?.ratios.mitogenWarmOverNoopWarm != null) {
+      const x = c.ratios.mitogenWarmOverNoopWarm;
+      t.push([19, `generic no-op, ${n} hosts, warm: Mitogen / bosun ≥ ${TARGETS19.warm[n]}`, x, x >= TARGETS19.warm[n]]);
+    }
+  }
+  if (e?.mitogenRatios) t.push([19, `etcd site.yml no-op, 3 hosts, cold: Mitogen / bosun ≥ ${TARGETS19.etcdNoopCold}`, e.mitogenRatios.noop, e.mitogenRatios.noop >= TARGETS19.etcdNoopCold]);
+  const c200 = size(200);
+  if (c200) {
+    const x = c200.ratios.noopOverFloorChannel;
+    t.push([19, `generic no-op, 200 hosts: bosun / floor b ≤ ${TARGETS19.floorB200}`, x, x != null && x <= TARGETS19.floorB200]);
+    const mb = Math.max(c200.converge.maxRssMB, c200.noop.maxRssMB, c200.noopWarm?.maxRssMB ?? 0);
+    t.push([19, `bosun peak memory at 200 hosts ≤ ${TARGETS19.memoryMB200} MB`, `${fmtN(mb, 0)} MB`, mb <= TARGETS19.memoryMB200]);
+  }
+  if (res.startup) t.push([19, `\`bosun --version\` / \`node -e 0\` ≤ ${TARGETS19.versionOverNode}`, res.startup.ratio, res.startup.ratio <= TARGETS19.versionOverNode]);
+  const procs = res.sizes.flatMap((c) => [c.noop.sshProcessesPerHost, c.noopWarm?.sshProcessesPerHost, c.converge.sshProcessesPerHost]).filter((p) => p != null);
+  if (procs.length) t.push([19, 'ssh processes (or master sessions) per host, every size and run = 1', `${Math.max(...procs)}`, procs.every((p) => p === 1)]);
+  if (!MITOGEN && !res.mitogen) t.push([19, 'Ansible + Mitogen targets', 'not run: BOSUN_BENCH_MITOGEN unset', null]);
+  // issue 5: vs plain Ansible
   if (e?.ratios) {
-    t.push(['etcd site.yml no-op rerun, 3 hosts: Ansible / bosun ≥ 15', e.ratios.noop, e.ratios.noop >= TARGETS.noopSpeedup]);
-    t.push(['etcd site.yml `--check --diff`, 3 hosts: Ansible / bosun ≥ 15', e.ratios.check, e.ratios.check >= TARGETS.noopSpeedup]);
-    t.push(['etcd full deploy from a fresh lab, 3 hosts: Ansible / bosun ≥ 3', e.ratios.deploy, e.ratios.deploy >= TARGETS.deploySpeedup]);
+    t.push([5, 'etcd site.yml no-op rerun, 3 hosts: Ansible / bosun ≥ 15', e.ratios.noop, e.ratios.noop >= TARGETS.noopSpeedup]);
+    t.push([5, 'etcd site.yml `--check --diff`, 3 hosts: Ansible / bosun ≥ 15', e.ratios.check, e.ratios.check >= TARGETS.noopSpeedup]);
+    t.push([5, 'etcd full deploy from a fresh lab, 3 hosts: Ansible / bosun ≥ 3', e.ratios.deploy, e.ratios.deploy >= TARGETS.deploySpeedup]);
   }
   for (const c of res.sizes) {
     if ((c.hosts === 3 || c.hosts === 30) && c.ratios.ansibleOverNoop != null) {
-      t.push([`generic no-op, ${c.hosts} hosts: Ansible / bosun ≥ 15`, c.ratios.ansibleOverNoop, c.ratios.ansibleOverNoop >= TARGETS.noopSpeedup]);
+      t.push([5, `generic no-op, ${c.hosts} hosts, cold: Ansible / bosun ≥ 15`, c.ratios.ansibleOverNoop, c.ratios.ansibleOverNoop >= TARGETS.noopSpeedup]);
     }
   }
-  const pc = res.pcocc;
-  if (pc) {
-    t.push([`pcocc nodes no-op (${pc.members} members + ${pc.clients} nodes): requests per task per node ≤ 1`, `${fmtN(pc.requestsPerTaskPerNode, 2)}`, pc.requestsPerTaskPerNode <= 1]);
-  }
-  const procs = res.sizes.map((c) => c.noop.sshProcessesPerHost);
-  if (procs.length) t.push(['ssh processes per host (every size) = 1', `${Math.max(...procs)}`, procs.every((p) => p === 1)]);
-  if (res.startup) t.push(['`bosun --version` / `node -e 0` ≤ 2.5', res.startup.ratio, res.startup.ratio <= TARGETS.versionOverNode]);
-  const big = res.sizes.find((c) => c.hosts === 50);
+  const big = size(50);
   if (big) {
     const mb = Math.max(big.converge.maxRssMB, big.noop.maxRssMB);
-    t.push(['bosun peak memory at 50 hosts ≤ 150 MB', `${fmtN(mb, 0)} MB`, mb <= TARGETS.memoryMB50]);
+    t.push([5, 'bosun peak memory at 50 hosts ≤ 150 MB', `${fmtN(mb, 0)} MB`, mb <= TARGETS.memoryMB50]);
   }
   return t;
 }
@@ -659,21 +840,22 @@ function table(res) {
   const lines = [];
   const tg = targets(res);
   if (tg.length) {
-    lines.push('| target (issue 5) | measured | |', '|---|---:|---|');
-    for (const [label, v, ok] of tg) lines.push(`| ${label} | ${typeof v === 'number' ? fmtX(v) : v} | ${pass(ok)} |`);
+    lines.push('| issue | target | measured | |', '|---:|---|---:|---|');
+    for (const [issue, label, v, ok] of tg) lines.push(`| ${issue} | ${label} | ${typeof v === 'number' ? fmtX(v) : v} | ${pass(ok)} |`);
     lines.push('');
   }
   const e = res.etcd;
   if (e) {
     const cell = (x) => (x ? fmtS(x.wallS) : '–');
+    const m = e.mitogen;
     lines.push(
-      `| secure etcd, 3 hosts (median of ${res.etcdRuns ?? '?'}) | bosun | Ansible | Ansible / bosun |`,
-      '|---|---:|---:|---:|',
-      `| full deploy from a fresh lab | ${cell(e.bosun.deploy)} | ${cell(e.ansible?.deploy)} | ${fmtX(e.ratios?.deploy)} |`,
-      `| no-op rerun | **${cell(e.bosun.noop)}** | ${cell(e.ansible?.noop)} | **${fmtX(e.ratios?.noop)}** |`,
-      `| \`--check --diff\` on the converged cluster | **${cell(e.bosun.check)}** | ${cell(e.ansible?.check)} | **${fmtX(e.ratios?.check)}** |`,
-      `| no-op: requests / ssh processes per host (bosun); ssh execs per host (Ansible) | ${fmtN(e.bosun.noop.requestsPerHost)} / ${fmtN(e.bosun.noop.sshProcessesPerHost)} | ${fmtN(e.ansible?.noop?.sshExecsPerHost)} | |`,
-      `| no-op CPU: bosun (node + ssh) / Ansible (all processes) | ${fmtS(e.bosun.noop.cpuS + (e.bosun.noop.sshCpuS ?? 0))} | ${fmtS(e.ansible?.noop?.cpuS)} | |`,
+      `| secure etcd, 3 hosts, cold (median of ${res.etcdRuns ?? '?'}) | bosun | Ansible | Ansible + Mitogen | Ansible / bosun | Mitogen / bosun |`,
+      '|---|---:|---:|---:|---:|---:|',
+      `| full deploy from a fresh lab | ${cell(e.bosun.deploy)} | ${cell(e.ansible?.deploy)} | ${cell(m?.deploy)} | ${fmtX(e.ratios?.deploy)} | ${fmtX(e.mitogenRatios?.deploy)} |`,
+      `| no-op rerun | **${cell(e.bosun.noop)}** | ${cell(e.ansible?.noop)} | ${cell(m?.noop)} | **${fmtX(e.ratios?.noop)}** | **${fmtX(e.mitogenRatios?.noop)}** |`,
+      `| \`--check --diff\` on the converged cluster | **${cell(e.bosun.check)}** | ${cell(e.ansible?.check)} | ${cell(m?.check)} | **${fmtX(e.ratios?.check)}** | **${fmtX(e.mitogenRatios?.check)}** |`,
+      `| no-op: requests / ssh processes per host (bosun); ssh execs per host (Ansible, Mitogen) | ${fmtN(e.bosun.noop.requestsPerHost)} / ${fmtN(e.bosun.noop.sshProcessesPerHost)} | ${fmtN(e.ansible?.noop?.sshExecsPerHost)} | ${fmtN(m?.noop?.sshExecsPerHost)} | | |`,
+      `| no-op CPU: bosun (node + ssh) / Ansible, Mitogen (all processes) | ${fmtS(e.bosun.noop.cpuS + (e.bosun.noop.sshCpuS ?? 0))} | ${fmtS(e.ansible?.noop?.cpuS)} | ${fmtS(m?.noop?.cpuS)} | | |`,
       '',
     );
   }
@@ -695,24 +877,32 @@ function table(res) {
   if (cols.length) {
     const row = (label, f) => `| ${label} | ${cols.map(f).join(' | ')} |`;
     const perTask = (x, tasks) => (x == null ? '–' : fmtN(x / tasks, 2));
+    const cw = (a, b) => (a == null && b == null ? '–' : `${fmtS(a)} / ${fmtS(b)}`);
+    const cwX = (a, b) => (a == null && b == null ? '–' : `${fmtX(a)} / ${fmtX(b)}`);
+    const perHost = (x, n) => (x == null ? '–' : `${fmtN(x, 0)} MB (${fmtN(x / n, 2)}/host)`);
     lines.push(
-      `| generic 10-task playbook, median of ${res.runs} run(s) (Ansible, floor a: ${res.heavyRuns ?? res.runs} from ${HEAVY_FROM} hosts) | ${cols.map((c) => `${c.hosts} host${c.hosts > 1 ? 's' : ''}`).join(' | ')} |`,
+      `| generic 10-task playbook, median of ${res.runs} run(s) (Ansible, Mitogen, floor a: ${res.heavyRuns ?? res.runs} from ${HEAVY_FROM} hosts) | ${cols.map((c) => `${c.hosts} host${c.hosts > 1 ? 's' : ''}`).join(' | ')} |`,
       `|---|${cols.map(() => '---:').join('|')}|`,
       row('bosun first converge (wall)', (c) => fmtS(c.converge.wallS)),
-      row('bosun no-op rerun (wall)', (c) => `**${fmtS(c.noop.wallS)}**`),
-      row('bosun no-op, its own summary line (no start-up)', (c) => fmtS(c.noop.reportedS)),
-      row('Ansible no-op (wall)', (c) => fmtS(c.ansibleNoop?.wallS)),
-      row('**Ansible / bosun, no-op**', (c) => `**${fmtX(c.ratios.ansibleOverNoop)}**`),
+      row('bosun no-op (wall): cold / warm', (c) => `**${cw(c.noop.wallS, c.noopWarm?.wallS)}**`),
+      row('bosun no-op, its own summary line (no start-up): cold / warm', (c) => cw(c.noop.reportedS, c.noopWarm?.reportedS)),
+      row('Ansible no-op (wall): cold / warm', (c) => cw(c.ansibleNoop?.wallS, c.ansibleNoopWarm?.wallS)),
+      row('Ansible + Mitogen no-op (wall): cold / warm', (c) => cw(c.mitogenNoop?.wallS, c.mitogenNoopWarm?.wallS)),
+      row('**Ansible / bosun, no-op: cold / warm**', (c) => `**${cwX(c.ratios.ansibleOverNoop, c.ratios.ansibleWarmOverNoopWarm)}**`),
+      row('**Mitogen / bosun, no-op: cold / warm**', (c) => `**${cwX(c.ratios.mitogenOverNoop, c.ratios.mitogenWarmOverNoopWarm)}**`),
       row('floor a: 10 × multiplexed `ssh host true` per host', (c) => fmtS(c.floorMuxTrueS)),
       row('floor b: 10 probes through one `ssh host sh` per host', (c) => fmtS(c.floorChannelS)),
-      row('bosun no-op / floor b', (c) => fmtX(c.ratios.noopOverFloorChannel)),
+      row('bosun no-op cold / floor b', (c) => fmtX(c.ratios.noopOverFloorChannel)),
       row('bosun requests per task per host: converge / no-op', (c) => `${perTask(c.converge.requestsPerHost, 11)} / ${perTask(c.noop.requestsPerHost, 11)}`),
-      row('bosun ssh processes per host: converge / no-op', (c) => `${fmtN(c.converge.sshProcessesPerHost)} / ${fmtN(c.noop.sshProcessesPerHost)}`),
+      row('bosun ssh processes per host: converge / no-op cold / warm', (c) => `${fmtN(c.converge.sshProcessesPerHost)} / ${fmtN(c.noop.sshProcessesPerHost)} / ${fmtN(c.noopWarm?.sshProcessesPerHost)}`),
       row('Ansible ssh execs per task per host, no-op', (c) => perTask(c.ansibleNoop?.sshExecsPerHost, 11)),
-      row('no-op CPU: bosun (node) / its ssh clients', (c) => `${fmtS(c.noop.cpuS)} / ${fmtS(c.noop.sshCpuS)}`),
-      row('no-op CPU: Ansible (all its processes)', (c) => fmtS(c.ansibleNoop?.cpuS)),
-      row('peak RSS of bosun: converge / no-op', (c) => `${fmtN(c.converge.maxRssMB, 0)} / ${fmtN(c.noop.maxRssMB, 0)} MB`),
-      row('largest Ansible process RSS, no-op', (c) => (c.ansibleNoop ? `${fmtN(c.ansibleNoop.maxRssMB, 0)} MB` : '–')),
+      row('no-op CPU, cold: bosun (node) / its ssh (clients + masters)', (c) => `${fmtS(c.noop.cpuS)} / ${fmtS(c.noop.sshCpuS)}`),
+      row('no-op CPU, warm: bosun (node) / its ssh (clients + masters)', (c) => (c.noopWarm ? `${fmtS(c.noopWarm.cpuS)} / ${fmtS(c.noopWarm.sshCpuS)}` : '–')),
+      row('no-op CPU, cold / warm: Ansible (all its processes + masters)', (c) => cw(c.ansibleNoop?.cpuS, c.ansibleNoopWarm?.cpuS)),
+      row('no-op CPU, cold / warm: Mitogen (all its processes + masters)', (c) => cw(c.mitogenNoop?.cpuS, c.mitogenNoopWarm?.cpuS)),
+      row('peak RSS of bosun, converge', (c) => perHost(c.converge.maxRssMB, c.hosts)),
+      row('peak RSS of bosun, no-op cold', (c) => perHost(c.noop.maxRssMB, c.hosts)),
+      row('largest Ansible / Mitogen process RSS, no-op', (c) => (c.ansibleNoop || c.mitogenNoop ? `${fmtN(c.ansibleNoop?.maxRssMB, 0)} / ${fmtN(c.mitogenNoop?.maxRssMB, 0)} MB` : '–')),
       '',
     );
   }
@@ -734,7 +924,7 @@ function figuresSection(res, resultFile) {
   return [
     `Run of ${m.date.slice(0, 16).replace('T', ' ')} UTC (\`${path.relative(root, resultFile)}\`), bosun ${m.bosunCommit ?? '?'}: ` +
       `${m.nproc} cores (${m.cpu ?? '?'}), ${m.memoryGB} GB, Linux ${m.kernel}, Node ${m.node}, ${m.ssh ?? 'ssh ?'}, ${m.etcd ?? 'etcd ?'}, ` +
-      `${m.ansible ?? 'Ansible: not run'}, ${m.python ?? ''}; ` +
+      `${m.ansible ?? 'Ansible: not run'}, ${res.mitogen ? `Mitogen ${res.mitogen.version}${res.mitogen.commit ? ` (${res.mitogen.commit})` : ''}` : 'Mitogen: not run'}, ${m.python ?? ''}; ` +
       `load average at start ${m.loadavg.join(' ')}, at end ${m.loadavgEnd?.join(' ') ?? '?'} (other work on the machine); ` +
       `the lab hosts share the same cores as bosun and the floors. Full bench: ${res.benchS ?? '?'} s.`,
     '',
@@ -785,6 +975,10 @@ async function main() {
   process.on('SIGTERM', onSignal);
 
   if (opts.ansible) ensureAnsible();
+  if (opts.ansible && !MITOGEN) log('BOSUN_BENCH_MITOGEN is not set: Ansible + Mitogen is skipped (point it at a mitogen-hq/mitogen checkout)');
+  if (MITOGEN && !fs.existsSync(path.join(MITOGEN, 'ansible_mitogen/plugins/strategy/mitogen_linear.py'))) {
+    throw new Error(`BOSUN_BENCH_MITOGEN=${MITOGEN} has no ansible_mitogen/plugins/strategy/mitogen_linear.py`);
+  }
   const res = {
     machine: machine(),
     runs: opts.runs,
@@ -793,6 +987,9 @@ async function main() {
     pcoccRuns: opts.pcoccRuns,
     playbook: path.relative(root, playbook),
     ansiblePlaybooks: opts.ansible ? [path.relative(root, ansiblePlaybook), path.relative(root, ansibleEtcd)] : [],
+    mitogen: opts.ansible && MITOGEN ? mitogenVersion() : null,
+    ansibleMax: opts.ansibleMax,
+    mitogenMax: opts.mitogenMax,
     etcd: null,
     pcocc: null,
     sizes: [],
@@ -804,7 +1001,9 @@ async function main() {
     const s = await startup();
     res.startup = { ...s, ratio: ratio(s.bosunVersionS, s.nodeE0S) };
     // Saved after every section: a long bench cut short still leaves its figures so far.
-    const partial = path.join(here, 'results', `${res.machine.date.slice(0, 10)}.partial.json`);
+    const partial = process.env.BOSUN_BENCH_OUT
+      ? path.resolve(process.env.BOSUN_BENCH_OUT).replace(/\.json$/, '.partial.json')
+      : path.join(here, 'results', `${res.machine.date.slice(0, 10)}.partial.json`);
     const save = () => opts.write && fs.writeFileSync(partial, JSON.stringify(res, null, 2) + '\n');
     if (opts.etcd) res.etcd = await benchEtcd(lab, opts, tmp, active);
     save();
@@ -824,7 +1023,8 @@ async function main() {
 
   process.stdout.write(`\n${table(res)}\n\nbench took ${res.benchS} s\n`);
   if (opts.write) {
-    const file = path.join(here, 'results', `${res.machine.date.slice(0, 10)}.json`);
+    // BOSUN_BENCH_OUT: another name (two partial benches of one day, combined later)
+    const file = process.env.BOSUN_BENCH_OUT ? path.resolve(process.env.BOSUN_BENCH_OUT) : path.join(here, 'results', `${res.machine.date.slice(0, 10)}.json`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(res, null, 2) + '\n');
     updateReadme(figuresSection(res, file));

@@ -29,6 +29,8 @@ export interface TaskKeywords {
 
 export interface BaseNode extends TaskKeywords {
   name?: string;
+  /** The action as written (`ansible.builtin.copy`): an unnamed task's title, as in Ansible. */
+  written?: string;
   loc: SourceLocation;
   role?: RoleInfo;
 }
@@ -43,6 +45,10 @@ export interface ModuleTask extends BaseNode {
   loop?: unknown;
   loopLabel?: string;
   loopVar: string;
+  /** loop_control.index_var: the item's 0-based index under this name. */
+  loopIndexVar?: string;
+  /** loop_control.extended: `ansible_loop` (index, first, last, previtem, …) is set per item. */
+  loopExtended?: boolean;
   register?: string;
   notify: string[];
   listen: string[];
@@ -59,6 +65,8 @@ export interface SetFactTask extends BaseNode {
   loop?: unknown;
   loopVar: string;
   loopLabel?: string;
+  loopIndexVar?: string;
+  loopExtended?: boolean;
   notify: string[];
   listen: string[];
 }
@@ -105,6 +113,8 @@ export interface Play {
   checkMode?: boolean;
   diff?: boolean;
   environment?: Record<string, unknown>;
+  /** Handlers notified on a host run even when the host failed later (play keyword or --force-handlers). */
+  forceHandlers?: boolean;
   /** `connection: local` runs every host of the play on the control node. */
   /** A registered connection name (executor/registry.ts). */
   connection?: string;

@@ -1,5 +1,5 @@
 // Error classes with stable codes. bin/ maps `exitCode` to the process exit status, mirroring
-// ansible-playbook: 0 ok, 1 error, 2 host failed, 3 host unreachable, 4 parse error, 5 bad options,
+// ansible-playbook 2.14: 0 ok, 1 error, 2 host failed, 4 host unreachable or parse error, 5 bad options,
 // 99 interrupted, 250 unexpected.
 
 export interface SourceLocation {
@@ -115,10 +115,10 @@ export class ModuleContractError extends InternalError {
   override readonly code = 'E_MODULE_CONTRACT';
 }
 
-/** The host cannot be reached (ssh exit 255, channel died and could not be reopened) (exit 3). */
+/** The host cannot be reached (ssh exit 255, channel died and could not be reopened) (exit 4, as ansible-playbook 2.14). */
 export class UnreachableError extends BosunError {
   override readonly code = 'E_UNREACHABLE';
-  override readonly exitCode = 3;
+  override readonly exitCode = 4;
 }
 
 /** SIGINT/SIGTERM (exit 99). */
@@ -142,6 +142,12 @@ export class LabError extends BosunError {
 /** Vault / lock / other environment problems that are not a host's fault. */
 export class EnvironmentError extends BosunError {
   override readonly code = 'E_ENV';
+  override readonly exitCode = 1;
+}
+
+/** The inventory, the play patterns and --limit leave no host to run on (ansible-playbook: exit 1). */
+export class NoHostsError extends BosunError {
+  override readonly code = 'E_NO_HOSTS';
   override readonly exitCode = 1;
 }
 

@@ -21,6 +21,11 @@ export const COMMANDS: readonly Command[] = [
     load: async () => (await import('./run.js')).runCommand,
   },
   {
+    name: 'adhoc',
+    help: ["adhoc PATTERN -i INVENTORY [-m MODULE] [-a ARGS] [-b] ...   one task, as ansible's ad-hoc command"],
+    load: async () => (await import('./adhoc.js')).adhocCommand,
+  },
+  {
     name: 'lab',
     help: [
       'lab up N [--domain D] [--subnet 10.66.0.0/24] [--name LAB]   real test hosts in network namespaces',

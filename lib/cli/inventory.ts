@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { OptionsError, InventoryError, closest } from '../errors.js';
 import { Inventory } from '../loaders/inventory.js';
 import { Masker } from '../output/mask.js';
+import { loadAnsibleSettings } from '../loaders/ansible-cfg.js';
 import { isSecretKey } from '../engine/secret-vars.js';
 import { configureVault, isVaulted } from '../vault/vault.js';
 import { flagsOf, parseArgsError } from './hints.js';
@@ -109,13 +110,18 @@ export function hostJson(inv: Inventory, host: string): Record<string, unknown> 
 }
 
 export function listJson(inv: Inventory): Record<string, unknown> {
-  const out: Record<string, unknown> = { _meta: { hostvars: Object.fromEntries(sortedNames(inv.hosts()).map((h) => [h, hostJson(inv, h)])) } };
+  // as ansible-inventory 2.14: object keys sorted, lists in definition order (all's children: ungrouped
+  // first), hosts without variables absent from hostvars
+  const hostvars = sortedNames(inv.hosts())
+    .map((h) => [h, hostJson(inv, h)] as const)
+    .filter(([, v]) => Object.keys(v).length > 0);
+  const out: Record<string, unknown> = { _meta: { hostvars: Object.fromEntries(hostvars) } };
   for (const name of sortedNames(inv.groupNames())) {
     const entry: Record<string, unknown> = {};
     const hosts = directHosts(inv, name);
     const children = childGroups(inv, name);
+    if (children.length) entry.children = children;
     if (hosts.length) entry.hosts = hosts;
-    if (children.length) entry.children = sortedNames(children);
     if (name === 'all' || Object.keys(entry).length) out[name] = entry;
   }
   return out;
@@ -129,7 +135,7 @@ export async function inventoryCommand(argv: string[], io: IO): Promise<number> 
       allowPositionals: true,
       strict: true,
       options: {
-        inventory: { type: 'string', short: 'i' },
+        inventory: { type: 'string', short: 'i', multiple: true },
         graph: { type: 'boolean' },
         host: { type: 'string' },
         list: { type: 'boolean' },
@@ -148,11 +154,13 @@ export async function inventoryCommand(argv: string[], io: IO): Promise<number> 
   }
   const modes = [v.graph, v.host !== undefined, v.list].filter(Boolean).length;
   if (modes !== 1) throw new OptionsError('bosun inventory needs exactly one of --graph, --host HOST, --list (see bosun inventory --help)');
-  if (!v.inventory) throw new OptionsError('bosun inventory needs -i INVENTORY');
-  if (!existsSync(v.inventory)) throw new OptionsError(`inventory not found: ${v.inventory}`);
+  const cfg = loadAnsibleSettings().settings;
+  const sources = v.inventory ?? cfg.inventory ?? [];
+  if (!sources.length) throw new OptionsError('bosun inventory needs -i INVENTORY (or inventory in ansible.cfg)');
+  for (const i of sources) if (!i.includes(',') && !existsSync(i)) throw new OptionsError(`inventory not found: ${i}`);
   if (pos.length > (v.graph ? 1 : 0)) throw new OptionsError(`unexpected argument: ${pos.join(' ')}`);
-  configureVault(v['vault-password-file']);
-  const inv = Inventory.load(v.inventory);
+  configureVault(v['vault-password-file'] ?? (process.env.BOSUN_VAULT_PASSWORD_FILE || undefined) ?? cfg.vaultPasswordFile);
+  const inv = Inventory.loadSources(sources);
   if (v.graph) io.out(renderGraph(inv, pos[0] ?? 'all', v.vars ?? false));
   else if (v.host !== undefined) io.out(JSON.stringify(hostJson(inv, v.host), null, 4) + '\n');
   else io.out(JSON.stringify(listJson(inv), null, 4) + '\n');

@@ -35,7 +35,7 @@ format: $BOSUN_VAULT;1.0;AES256-GCM;scrypt;N=…,r=…,p=… then base64(salt �
 the header is authenticated. A wrong password or a modified file is one error (exit 1), nothing written.`;
 
 /** Reads a line from the terminal without echo. */
-async function promptHidden(question: string): Promise<string> {
+export async function promptHidden(question: string): Promise<string> {
   const stdin = process.stdin;
   process.stderr.write(question);
   return new Promise((resolvePw, reject) => {

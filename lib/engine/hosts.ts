@@ -1,6 +1,7 @@
 // Which hosts a play runs on, in which serial batches, and how each is reached: shared by the
 // runner and by the prestart (prestart.ts), which needs them before the runner exists.
 import { homedir } from 'node:os';
+import { resolve } from 'node:path';
 import type { Play } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { ConnectionSpec } from '../executor/types.js';
@@ -8,6 +9,7 @@ import { shlexSplit } from '../executor/shell.js';
 import { InventoryError } from '../errors.js';
 import type { TemplateEngine } from './template.js';
 import { buildScope, type Vars } from './vars.js';
+import { checkControlDir, parsePersist } from '../executor/control-master.js';
 
 /** Hosts of a play, after --limit. `hosts:` may use play vars and extra vars (as Ansible). */
 export function selectPlayHosts(
@@ -51,7 +53,7 @@ export function serialBatches(play: Pick<Play, 'serial'>, hosts: string[]): stri
 
 /** How to reach a host, from Ansible's connection variables. */
 export function connectionSpec(inventory: Inventory, name: string, trace?: (line: string) => void): ConnectionSpec {
-  const v = inventory.hostVars(name);
+  const v = { ...inventory.connectionDefaults, ...inventory.hostVars(name) };
   const str = (k: string): string | undefined => (v[k] === undefined || v[k] === null ? undefined : String(v[k]));
   const implicitLocal = inventory.implicitHost?.(name) && (name === 'localhost' || name === '127.0.0.1');
   const connection = str('ansible_connection') ?? (implicitLocal ? 'local' : 'ssh');
@@ -63,13 +65,30 @@ export function connectionSpec(inventory: Inventory, name: string, trace?: (line
     port: v.ansible_port !== undefined ? Number(v.ansible_port) : undefined,
     user: str('ansible_user') ?? str('ansible_ssh_user'),
     privateKeyFile: key ? key.replace(/^~(?=\/)/, homedir()) : undefined,
-    commonArgs: str('ansible_ssh_common_args') ? shlexSplit(str('ansible_ssh_common_args')!, { error: (m) => new InventoryError(`ansible_ssh_common_args of host '${name}': ${m}`) }) : undefined,
+    commonArgs: sshArgs(name, str('ansible_ssh_common_args'), str('ansible_ssh_extra_args')),
     become: v.ansible_become === true || v.ansible_become === 'true' || v.ansible_become === 'yes',
     becomeUser: str('ansible_become_user'),
     connectTimeoutSec: v.ansible_timeout !== undefined ? Number(v.ansible_timeout) : 10,
+    // connection reuse across runs (lib/executor/control-master.ts); unset: the run-wide setting
+    controlPersistSec: v.bosun_ssh_control_persist !== undefined ? parsePersist(v.bosun_ssh_control_persist, `host ${name}: bosun_ssh_control_persist`) : undefined,
+    controlPathDir: controlDirVar(name, str('ansible_control_path_dir')),
     hostKeyChecking: hostKeyChecking(v.ansible_host_key_checking ?? v.ansible_ssh_host_key_checking ?? process.env.ANSIBLE_HOST_KEY_CHECKING),
     trace,
   };
+}
+
+function sshArgs(name: string, common: string | undefined, extra: string | undefined): string[] | undefined {
+  const split = (s: string, v: string) => shlexSplit(s, { error: (m) => new InventoryError(`${v} of host '${name}': ${m}`) });
+  const all = [...(common ? split(common, 'ansible_ssh_common_args') : []), ...(extra ? split(extra, 'ansible_ssh_extra_args') : [])];
+  return all.length ? all : undefined;
+}
+
+/** ansible_control_path_dir, ~ expanded; checked before any host is touched. */
+function controlDirVar(host: string, dir: string | undefined): string | undefined {
+  if (!dir) return undefined;
+  const d = resolve(dir.replace(/^~(?=\/|$)/, homedir()));
+  checkControlDir(d, `host ${host}: ansible_control_path_dir`);
+  return d;
 }
 
 /**

@@ -51,6 +51,8 @@ export interface Reporter {
   taskStart(task: TaskInfo): void;
   hostResult(task: TaskInfo, r: HostResult): void;
   warn(msg: string): void;
+  /** A play whose pattern matched no host (ansible: `skipping: no hosts matched`); default: a warning. */
+  noHosts?(play: Play): void;
   log(verbosity: number, msg: string): void;
   progress(host: string, msg: string): void;
   recap(stats: Map<string, HostStats>, extra: RunSummary): void;

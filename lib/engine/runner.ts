@@ -17,6 +17,7 @@ import type { Prestart } from './prestart.js';
 import { selectPlayHosts, serialBatches } from './hosts.js';
 import { emptyStats, type HostState, type RunOptions } from './state.js';
 import { conditionsHold, TaskStep } from './task.js';
+import { startAtMatches } from './static-check.js';
 import { InterruptedError, ParseError } from '../errors.js';
 
 // The run's options and the reporter contract used to live here; importers of this path keep working.
@@ -117,7 +118,7 @@ export class Runner {
       stats.set(h.name, h.stats);
       if (h.stats.failed > 0 && exitCode === 0) exitCode = 2;
     }
-    if (exitCode === 0 && [...this.hosts.values()].some((h) => h.stats.unreachable > 0)) exitCode = 3;
+    if (exitCode === 0 && [...this.hosts.values()].some((h) => h.stats.unreachable > 0)) exitCode = 4; // ansible-playbook 2.14: RUN_UNREACHABLE_HOSTS
     if ([...this.hosts.values()].some((h) => h.stats.failed > 0)) exitCode = 2;
     const summary: RunSummary = { exitCode, durationMs: performance.now() - t0, requests, processes, hosts: this.hosts.size };
     this.out.recap(stats, summary);
@@ -133,7 +134,8 @@ export class Runner {
     this.conns.playLocal = play.connection === 'local';
     this.out.playStart(this.templatedPlay(play), all);
     if (all.length === 0) {
-      this.out.warn(`no hosts matched for play '${play.name}' (pattern '${play.hosts}')`);
+      if (this.out.noHosts) this.out.noHosts(play);
+      else this.out.warn(`no hosts matched for play '${play.name}' (pattern '${play.hosts}')`);
       return false;
     }
     for (const h of all) {
@@ -192,6 +194,16 @@ export class Runner {
       if (!(section.name === 'roles' && next?.name === 'tasks')) await this.flushHandlers(play, batch, scope, playHosts);
       if (this.active(batch).length === 0) break;
     }
+    if (play.forceHandlers ?? this.opts.forceHandlers) {
+      // force_handlers: what was notified on a host that failed afterwards still runs there, once
+      const failed = batch.filter((h) => this.host(h).failed && !this.host(h).unreachable && this.host(h).notified.size > 0);
+      for (const h of failed) this.host(h).failed = false;
+      try {
+        await this.flushHandlers(play, failed, scope, playHosts);
+      } finally {
+        for (const h of failed) if (!this.host(h).unreachable) this.host(h).failed = true;
+      }
+    }
   }
 
   private active(hosts: string[]): string[] {
@@ -230,7 +242,9 @@ export class Runner {
             if (!st.facts) st.facts = await gatherFacts(conn);
             else await conn.open();
             st.stats.ok++;
-            this.out.hostResult(info, { host: h, status: 'ok', result: {}, noLog: false, durationMs: performance.now() - t0 });
+            // the facts as `setup` returns them (ad-hoc -m setup prints them; the console does not)
+            const facts = Object.fromEntries(Object.entries(st.facts ?? {}).map(([k, x]) => [`ansible_${k}`, x]));
+            this.out.hostResult(info, { host: h, status: 'ok', result: { ansible_facts: facts, changed: false }, noLog: false, durationMs: performance.now() - t0 });
           } catch (e) {
             this.step.hostError(info, st, e, t0, false);
           }
@@ -285,7 +299,7 @@ export class Runner {
     if (!scope.handler && !tagsSelected(inner.inherited.tags, this.opts)) return;
     if (!this.startAtReached) {
       const title = this.title(node);
-      if (title.name !== this.opts.startAtTask && title.title !== this.opts.startAtTask) return;
+      if (!startAtMatches(this.opts.startAtTask!, title.name, title.title)) return;
       this.startAtReached = true;
     }
     if (node.kind === 'meta') return this.runMeta(node, hosts, inner, playHosts);
@@ -337,7 +351,7 @@ export class Runner {
 
   private title(node: TaskNode): TaskInfo {
     const modName = node.kind === 'module' ? node.module : node.kind === 'set_fact' ? 'set_fact' : node.kind === 'meta' ? 'meta' : 'block';
-    const name = node.name ?? modName;
+    const name = node.name ?? node.written ?? modName;
     return {
       name,
       title: node.role ? `${node.role.name} : ${name}` : name,

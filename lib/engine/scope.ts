@@ -13,6 +13,7 @@ export const MAGIC_VARS = [
   'inventory_hostname', 'inventory_hostname_short', 'groups', 'group_names', 'hostvars', 'play_hosts', 'ansible_play_hosts',
   'ansible_play_hosts_all', 'ansible_play_batch', 'ansible_check_mode', 'bosun_check_mode', 'ansible_diff_mode',
   'ansible_verbosity', 'playbook_dir', 'inventory_dir', 'inventory_file', 'role_path', 'role_name', 'ansible_play_name', 'omit',
+  'ansible_version',
 ] as const;
 export type MagicVar = (typeof MAGIC_VARS)[number];
 
@@ -25,6 +26,12 @@ export const ENGINE_NAMES: ReadonlySet<string> = new Set<string>([
   ...Object.keys(factVars(UNKNOWN_FACTS)),
   'ansible_loop_var', 'item', 'this', 'true', 'false', 'null', 'undefined',
 ]);
+
+/**
+ * `ansible_version`: the Ansible release whose semantics bosun follows (and its differential suite checks),
+ * so a role's `ansible_version.full is version('2.9', '>=')` guard takes the branch it takes on 2.14.
+ */
+export const ANSIBLE_VERSION = { string: '2.14.18', full: '2.14.18', major: 2, minor: 14, revision: 18 } as const;
 
 /** The placeholder `omit` renders to; an argument holding it is dropped. */
 export const OMIT = '__omit_place_holder__';
@@ -119,25 +126,36 @@ export class Variables {
 
   magic(host: string, play: Play, playHosts: string[], role: ModuleTask['role']): Record<MagicVar, unknown> {
     const inv = this.inventory;
-    const hostvarsObj: Vars = {};
+    // hostvars: every host's scope, built on first access. A Proxy, not one getter per host: this
+    // object is made for every scope (each host, each task), and n getters each time made a play's
+    // variables cost O(hosts²) (bench, 100-200 hosts).
+    let names: string[] | undefined;
     // the implicit localhost is in hostvars too (set_fact on localhost, read by other hosts)
-    const names = inv.hosts().includes('localhost') ? inv.hosts() : [...inv.hosts(), 'localhost'];
-    for (const h of names) {
-      let cached: Vars | undefined;
-      Object.defineProperty(hostvarsObj, h, {
-        enumerable: true,
-        get: () => (cached ??= this.playScope(h, play, playHosts, undefined, [])),
-      });
-    }
-    const groupNames = (inv.host(host)?.groups ?? []).filter((g) => g !== 'all' && g !== 'ungrouped');
-    return {
+    const hostNames = (): string[] => (names ??= inv.hosts().includes('localhost') ? inv.hosts() : [...inv.hosts(), 'localhost']);
+    const cache = new Map<string, Vars>();
+    const known = (h: string | symbol): h is string => typeof h === 'string' && (inv.hasHost(h) || h === 'localhost');
+    const scopeOf = (h: string): Vars => {
+      let v = cache.get(h);
+      if (!v) cache.set(h, (v = this.playScope(h, play, playHosts, undefined, [])));
+      return v;
+    };
+    const hostvarsObj: Vars = new Proxy({} as Vars, {
+      get: (_t, h) => (known(h) ? scopeOf(h) : undefined),
+      has: (_t, h) => known(h),
+      ownKeys: () => hostNames(),
+      getOwnPropertyDescriptor: (_t, h) => (known(h) ? { value: scopeOf(h), enumerable: true, configurable: true, writable: false } : undefined),
+    });
+    // Ansible 2.14: sorted, every group but 'all' — an ungrouped host's group_names is ['ungrouped']
+    const groupNames = (inv.host(host)?.groups ?? []).filter((g) => g !== 'all').sort();
+    let active: string[] | undefined;
+    const magic = {
       inventory_hostname: host,
       inventory_hostname_short: shortName(host),
       groups: inv.groupsMap(),
       group_names: groupNames,
       hostvars: hostvarsObj,
-      play_hosts: this.active(playHosts),
-      ansible_play_hosts: this.active(playHosts),
+      play_hosts: undefined as unknown,
+      ansible_play_hosts: undefined as unknown,
       ansible_play_hosts_all: playHosts,
       ansible_play_batch: playHosts,
       ansible_check_mode: this.opts.check,
@@ -150,8 +168,15 @@ export class Variables {
       role_path: role?.path ?? null,
       role_name: role?.name ?? null,
       ansible_play_name: play.name,
+      ansible_version: { ...ANSIBLE_VERSION },
       omit: OMIT,
     };
+    // the hosts still active, when a template asks (an O(hosts) filter per scope otherwise);
+    // buildScope copies descriptors, so they stay lazy
+    for (const k of ['play_hosts', 'ansible_play_hosts'] as const) {
+      Object.defineProperty(magic, k, { enumerable: true, configurable: true, get: () => (active ??= this.active(playHosts)) });
+    }
+    return magic;
   }
 
   playScope(host: string, play: Play, playHosts: string[], role: ModuleTask['role'], blockVars: Vars[], extra?: Vars): Vars {

@@ -15,6 +15,8 @@ export interface RunOptions {
   skipTags: string[];
   forks: number;
   startAtTask?: string;
+  /** --force-handlers: a play's `force_handlers:` keyword overrides it. */
+  forceHandlers?: boolean;
   verbosity: number;
   inventoryFile?: string;
   /** Test hook: creates a connection for a host (default: the registry's transport, executor/registry.ts). */

@@ -8,7 +8,10 @@ import type { Play, Playbook, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import { MissingFileError, TemplateError, type SourceLocation } from '../errors.js';
 import { keyLoc } from '../loaders/yaml.js';
+import { languageOf } from './template-lang.js';
+import { checkTemplate as checkJinja, templateRoots as jinjaRoots } from './jinja/index.js';
 import { ENGINE_NAMES } from './scope.js';
+import { globToRegExp } from '../loaders/patterns.js';
 
 // Each string is checked twice (syntax, then the names it reads): parse it once. Only this file's
 // read-only walks see these trees (Handlebars' compiler rewrites the trees it compiles).
@@ -29,8 +32,10 @@ function parseOnce(text: string): hbs.AST.Program | Error {
 }
 
 /** Root variable names a Handlebars template reads (first segment of each path), excluding block params and helpers. */
-export function templateRoots(text: string): Array<{ name: string; line: number; col: number }> {
-  if (!text.includes('{{')) return [];
+export function templateRoots(text: string, file?: string): Array<{ name: string; line: number; col: number }> {
+  const lang = languageOf(text, file);
+  if (lang === 'plain') return [];
+  if (lang === 'jinja') return jinjaRoots(text, { file: file !== undefined });
   const ast = parseOnce(text);
   if (ast instanceof Error) return []; // syntax errors are reported by the renderer with their location
   const out: Array<{ name: string; line: number; col: number }> = [];
@@ -79,8 +84,13 @@ function short(s: string): string {
 }
 
 /** Handlebars' parse error for a string with `{{`, reduced to its last line ("Expecting …, got …"); undefined when it parses. */
-export function templateSyntaxError(text: string): string | undefined {
-  if (!text.includes('{{')) return undefined;
+export function templateSyntaxError(text: string, file?: string): string | undefined {
+  const lang = languageOf(text, file);
+  if (lang === 'plain') return undefined;
+  if (lang === 'jinja') {
+    const issue = checkJinja(text, { file: file !== undefined });
+    return issue ? (file !== undefined ? `line ${issue.line} column ${issue.col}: ${issue.message}` : issue.message) : undefined;
+  }
   const r = parseOnce(text);
   if (!(r instanceof Error)) return undefined;
   const lines = r.message.split('\n').filter((l) => l.trim());
@@ -115,7 +125,11 @@ export function checkUndefinedVariables(
       for (const node of nodes) {
         const local = new Set(scopeNames);
         for (const k of Object.keys(node.vars ?? {})) local.add(k);
-        if ((node.kind === 'module' || node.kind === 'set_fact') && node.loopVar) local.add(node.loopVar);
+        if ((node.kind === 'module' || node.kind === 'set_fact') && node.loopVar) {
+          local.add(node.loopVar);
+          if (node.loopIndexVar) local.add(node.loopIndexVar);
+          if (node.loopExtended) local.add('ansible_loop');
+        }
         if (node.kind === 'block') {
           check(node.block, local);
           check(node.rescue, local);
@@ -150,9 +164,9 @@ export function checkUndefinedVariables(
           }
           {
             const text = readFileSync(file, 'utf8');
-            const syntax = templateSyntaxError(text);
+            const syntax = templateSyntaxError(text, file);
             if (syntax) throw new TemplateError(`template syntax error: ${syntax}`, { loc: { file } });
-            for (const r of templateRoots(text)) {
+            for (const r of templateRoots(text, file)) {
               if (!local.has(r.name)) {
                 throw new TemplateError(`undefined variable '${r.name}'`, { loc: { file, line: r.line, col: r.col }, hint: 'define it in inventory, vars, defaults, or pass -e' });
               }
@@ -197,4 +211,22 @@ export function listTasks(play: Play, tags: string[], skipTags: string[]): Array
   };
   for (const s of play.sections) walk(s.tasks, play.tags);
   return out;
+}
+
+/** --start-at-task: a task's name (with or without `role : `) equals the pattern or matches it as a glob (Ansible's fnmatch). */
+export function startAtMatches(pattern: string, name: string | undefined, title: string): boolean {
+  if (name === pattern || title === pattern) return true;
+  const re = globToRegExp(pattern);
+  return (name !== undefined && re.test(name)) || re.test(title);
+}
+
+/** True when some task of the playbook (includes are loaded statically) is where --start-at-task starts. */
+export function hasStartTask(plays: Play[], pattern: string): boolean {
+  const walk = (nodes: TaskNode[]): boolean =>
+    nodes.some((n) => {
+      if (n.kind === 'block') return walk(n.block) || walk(n.rescue) || walk(n.always);
+      const name = n.name ?? n.written ?? (n.kind === 'module' ? n.module : n.kind);
+      return startAtMatches(pattern, name, n.role ? `${n.role.name} : ${name}` : name);
+    });
+  return plays.some((p) => p.sections.some((s) => walk(s.tasks)));
 }

@@ -10,7 +10,7 @@ import type { DiffEntry, ModuleContext, Outcome } from '../modules/types.js';
 import { ModuleFailure } from '../modules/types.js';
 import { getModule } from '../modules/index.js';
 import { BosunError, InternalError, InterruptedError, MissingFileError, ParseError, TimeoutError, UnreachableError, type SourceLocation } from '../errors.js';
-import type { HostResult, Reporter, TaskInfo } from './report.js';
+import type { HostResult, HostStats, Reporter, TaskInfo } from './report.js';
 import type { HostState, RunOptions } from './state.js';
 import { yamlLocOf, type Vars } from './vars.js';
 import { extendScope, tagsSelected, type Scope, type Variables } from './scope.js';
@@ -163,13 +163,13 @@ export class TaskStep {
       let anyFailed = false;
       let allSkipped = true;
       let lastMsg: string | undefined;
-      for (const item of iterations) {
+      for (const [i, item] of iterations.entries()) {
         this.run.checkAbort();
-        const extra: Vars | undefined = items ? { [node.loopVar]: item, ansible_loop_var: node.loopVar } : undefined;
+        const extra: Vars | undefined = items ? loopVars(node, items, i) : undefined;
         const vars = items ? this.run.vars.playScope(host, scope.play, playHosts, node.role, scope.blockVars, extra) : baseVars;
         const label = items ? this.itemLabel(node, vars, item) : undefined;
         const r = await this.runModuleOnce(node, st, scope, vars, info, label, item, noLog);
-        if (items) perItem.push({ ...r.registered, [node.loopVar]: item, ansible_loop_var: node.loopVar });
+        if (items) perItem.push({ ...r.registered, ...extra });
         anyChanged ||= r.changed;
         anyFailed ||= r.failed;
         if (!r.skipped) allSkipped = false;
@@ -219,10 +219,7 @@ export class TaskStep {
       if (failed) {
         st.failed = true;
         st.stats.failed++;
-      } else if (ignored) st.stats.ignored++;
-      else if (skipped) st.stats.skipped++;
-      else if (changed) st.stats.changed++;
-      else st.stats.ok++;
+      } else countResult(st.stats, { ignored, skipped, changed });
     }
     if (changed && !failed && node.notify.length) this.run.notify(st, node.notify, node);
     return { registered, changed };
@@ -244,8 +241,8 @@ export class TaskStep {
     noLog: boolean,
   ): Promise<{ facts: Vars; changed: boolean }> {
     const all: Vars = {};
-    for (const item of items ?? [undefined]) {
-      const extra: Vars | undefined = items ? { [node.loopVar]: item } : undefined;
+    for (const i of (items ?? [undefined]).keys()) {
+      const extra: Vars | undefined = items ? loopVars(node, items, i) : undefined;
       const vars = this.run.vars.playScope(st.name, scope.play, playHosts, node.role, scope.blockVars, extra);
       if (!conditionsHold(scope.inherited.when, vars, node.loc)) {
         st.stats.skipped++;
@@ -339,14 +336,17 @@ export class TaskStep {
       registered = { ...(outcome.result ?? {}), changed, failed, ...(msg !== undefined ? { msg } : {}) };
       if (skippedCheck) registered.skipped = true;
       // changed_when/failed_when/until see the result under its register name, and its keys directly (Ansible semantics)
-      const evalVars = extendScope(vars, { ...registered, ...(node.register ? { [node.register]: registered } : {}) });
+      // built only for a task that has conditions: a copy of the whole scope per task and host otherwise
+      let evalScope: Vars | undefined;
+      const evalVars = (): Vars => (evalScope ??= extendScope(vars, { ...registered, ...(node.register ? { [node.register]: registered } : {}) }));
       try {
         if (node.changedWhen && !skippedCheck) {
-          changed = node.changedWhen.every((c) => evalBool(c, evalVars));
+          changed = node.changedWhen.every((c) => evalBool(c, evalVars()));
           registered.changed = changed;
         }
         if (node.failedWhen && !skippedCheck) {
-          failed = node.failedWhen.some((c) => evalBool(c, evalVars));
+          // a list means all of them, as `when:` (Ansible 2.14; checked by the differential suite)
+          failed = node.failedWhen.every((c) => evalBool(c, evalVars()));
           registered.failed = failed;
           if (!failed) delete registered.msg;
           if (failed && !msg) msg = 'failed_when condition was true';
@@ -375,10 +375,7 @@ export class TaskStep {
       if (failed && !ignored) {
         st.failed = true;
         st.stats.failed++;
-      } else if (failed && ignored) st.stats.ignored++;
-      else if (skippedCheck) st.stats.skipped++;
-      else if (changed) st.stats.changed++;
-      else st.stats.ok++;
+      } else countResult(st.stats, { ignored: failed && ignored, skipped: skippedCheck, changed });
     }
     report({
       status: failed ? 'failed' : skippedCheck ? 'skipped' : changed ? 'changed' : 'ok',
@@ -389,7 +386,7 @@ export class TaskStep {
       ignored,
       checkSkipped: skippedCheck,
       delegatedTo: delegated,
-      show: node.module === 'debug',
+      show: node.module === 'debug' || node.module === 'assert',
     });
     return { registered, changed, failed, skipped: skippedCheck, ignored, msg };
   }
@@ -414,3 +411,35 @@ export function withLoc(e: unknown, loc?: SourceLocation): unknown {
   return e;
 }
 
+
+/** A result that did not fail the host, counted as ansible's stats do: `ok` includes changed and ignored results. */
+function countResult(s: HostStats, r: { ignored: boolean; skipped: boolean; changed: boolean }): void {
+  if (r.skipped && !r.ignored) {
+    s.skipped++;
+    return;
+  }
+  s.ok++;
+  if (r.ignored) s.ignored++;
+  if (r.changed) s.changed++;
+}
+
+/**
+ * The variables one loop item adds, as Ansible 2.14's TaskExecutor sets them (and copies into the item's
+ * registered result): the loop variable, `ansible_loop_var`, loop_control.index_var with
+ * `ansible_index_var`, and with loop_control.extended `ansible_loop`.
+ */
+export function loopVars(node: ModuleTask | SetFactTask, items: unknown[], i: number): Vars {
+  const v: Vars = { [node.loopVar]: items[i], ansible_loop_var: node.loopVar };
+  if (node.loopIndexVar) {
+    v[node.loopIndexVar] = i;
+    v.ansible_index_var = node.loopIndexVar;
+  }
+  if (node.loopExtended) {
+    const n = items.length;
+    const loop: Vars = { allitems: items, index: i + 1, index0: i, revindex: n - i, revindex0: n - i - 1, first: i === 0, last: i === n - 1, length: n };
+    if (i > 0) loop.previtem = items[i - 1];
+    if (i < n - 1) loop.nextitem = items[i + 1];
+    v.ansible_loop = loop;
+  }
+  return v;
+}

@@ -14,6 +14,13 @@ import { stringify as yamlStringify } from 'yaml';
 import { TemplateError, closest, type SourceLocation } from '../errors.js';
 import { shq } from '../executor/types.js';
 import { pyEquals, truthy } from './expr.js';
+import { languageOf } from './template-lang.js';
+import { renderText as jinjaText, renderValue as jinjaValue } from './jinja/index.js';
+
+/** Text that may be a template: Jinja also starts with `{%` and `{#`, as Ansible's is_possibly_template. */
+function maybeTemplate(s: string): boolean {
+  return s.includes('{{') || s.includes('{%') || s.includes('{#');
+}
 
 type HB = typeof Handlebars;
 type Node = hbs.AST.Node;
@@ -404,7 +411,10 @@ export class TemplateEngine {
    * (an error on the text's line n is reported at line baseLine + n).
    */
   render(text: string, vars: Record<string, unknown>, file: string, baseLine = 0): string {
-    if (!text.includes('{{')) return text;
+    const lang = languageOf(text, file, { file, line: baseLine + 1 });
+    if (lang === 'plain') return text;
+    // A template file: Ansible's template module settings (trim_blocks, trailing newlines kept).
+    if (lang === 'jinja') return jinjaText(text, vars, { file, baseLine }, { file: true });
     const c = this.compile(text, file, baseLine);
     try {
       return c.fn(vars);
@@ -425,7 +435,7 @@ export class TemplateEngine {
     const fixedBase = typeof where === 'number' ? where : 0;
     const rec = (v: unknown, parent: unknown, key: string | number | undefined): unknown => {
       if (typeof v === 'string') {
-        if (!v.includes('{{')) return v;
+        if (!maybeTemplate(v)) return v;
         const loc = parent !== undefined && locOf ? locOf(parent, key) : undefined;
         return this.renderString(v, vars, loc?.file ?? file, loc?.line !== undefined ? loc.line - 1 : fixedBase);
       }
@@ -459,7 +469,9 @@ export class TemplateEngine {
 
   /** One string: its native value when it is a single `{{ expr }}`, else the rendered text. */
   renderString(text: string, vars: Record<string, unknown>, file: string, baseLine = 0): unknown {
-    if (!text.includes('{{')) return text;
+    if (!maybeTemplate(text)) return text;
+    const lang = languageOf(text, undefined, { file, line: baseLine + 1 });
+    if (lang === 'jinja') return jinjaValue(text, vars, { file, baseLine });
     const c = this.compile(text, file, baseLine);
     if (c.native) {
       const r = this.evalNative(c.native, vars, c, file, baseLine);

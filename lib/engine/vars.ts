@@ -98,7 +98,8 @@ export function buildScope(layers: Array<Vars | undefined>, magic: Vars, rendere
       },
     });
   }
-  for (const [k, v] of Object.entries(magic)) scope[k] = v;
+  // descriptors, not values: a lazy magic variable (play_hosts) stays lazy
+  Object.defineProperties(scope, Object.getOwnPropertyDescriptors(magic));
   return scope;
 }
 

@@ -2,6 +2,7 @@
 // framed channel (channel.ts). This file only says how ssh is started and how its failures read.
 import type { ConnectionSpec } from './types.js';
 import { bootstrapCommand } from './channel-script.js';
+import { controlPlan } from './control-master.js';
 import { Channel, ChannelConnection, OpenFailure, type ChannelOptions } from './channel.js';
 
 // SIGINT handling and tests reach every open channel through these (all kinds, live.ts).
@@ -44,7 +45,9 @@ export class SshConnection extends ChannelConnection {
     const s = this.spec;
     // ssh keeps the FIRST value of an option: the inventory's ansible_ssh_common_args go before
     // bosun's defaults so they can override them (StrictHostKeyChecking, ConnectTimeout, …).
-    const args = ['-T', '-o', 'BatchMode=yes', ...(s.commonArgs ?? []), '-o', `ConnectTimeout=${s.connectTimeoutSec ?? 10}`];
+    // Control* options come from control-master.ts (a master that outlives the run, or none).
+    const control = controlPlan(s);
+    const args = ['-T', '-o', 'BatchMode=yes', ...control.userArgs, ...control.controlArgs, '-o', `ConnectTimeout=${s.connectTimeoutSec ?? 10}`];
     if (s.knownHostsFile) args.push('-o', `UserKnownHostsFile=${s.knownHostsFile}`);
     // As Ansible: unknown host keys are refused unless host_key_checking is turned off.
     args.push('-o', `StrictHostKeyChecking=${s.hostKeyChecking === false ? 'no' : 'yes'}`);

@@ -72,6 +72,13 @@ export interface ConnectionSpec {
   /** Path of a known_hosts file; default: ssh's own (~/.ssh/known_hosts). */
   knownHostsFile?: string;
   /**
+   * Seconds the host's ControlMaster outlives the run (0: none); undefined: Control* options in
+   * commonArgs, else the run-wide setting (lib/executor/control-master.ts).
+   */
+  controlPersistSec?: number;
+  /** Directory of the ControlMaster sockets (ansible_control_path_dir); default: run-wide setting. */
+  controlPathDir?: string;
+  /**
    * Ansible's host_key_checking. Default true: an unknown or changed host key is refused
    * (StrictHostKeyChecking=yes). false: StrictHostKeyChecking=no, as Ansible passes it.
    */

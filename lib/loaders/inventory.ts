@@ -1,12 +1,14 @@
 // Ansible inventories (YAML, plus the common INI form), group_vars/host_vars and variable precedence.
 // Semantics follow ansible's yaml/ini inventory plugins, InventoryData.reconcile_inventory and
 // VariableManager's default VARIABLE_PRECEDENCE.
-import { readFileSync } from 'node:fs';
-import { dirname, extname, join, resolve } from 'node:path';
+import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { InventoryError, MissingFileError, closest, type SourceLocation } from '../errors.js';
 import { loadYamlFile, keyLoc, locOf } from './yaml.js';
 import { loadVarsDirLayers } from './vars-files.js';
 import { maybeDecryptFile } from '../vault/vault.js';
+import { pyLiteral } from './pyliteral.js';
 import { connectionNames, isConnectionName } from '../executor/registry.js';
 import { shlexSplit } from '../executor/shell.js';
 import { LOCALHOST_NAMES, matchPattern, type PatternInventory, type PatternMatch } from './patterns.js';
@@ -124,6 +126,15 @@ export class Inventory implements PatternInventory {
   private readonly hostsData = new Map<string, HostData>();
   private readonly fileVarsCache = new Map<string, VarsLayer[]>();
   private readonly implicit = new Map<string, HostData>();
+  /**
+   * Connection variables from flags and ansible.cfg (-u → ansible_user, …): below every inventory
+   * variable, as in Ansible. Read by connectionSpec only; not part of hostvars.
+   */
+  connectionDefaults: Record<string, unknown> = {};
+  /** Directories whose group_vars/ and host_vars/ apply, one per inventory source, in -i order. */
+  private readonly bases: string[] = [];
+  /** groupsMap(), built once: it is part of every task's scope on every host (O(groups × hosts) each). */
+  private groupsMapCache: Record<string, readonly string[]> | undefined;
 
   private constructor(file: string | undefined, playbookDir: string | undefined) {
     this.file = file === undefined ? undefined : resolve(file);
@@ -134,23 +145,112 @@ export class Inventory implements PatternInventory {
 
   /** Load an inventory file: YAML (.yml/.yaml/.json or YAML content) or ansible's INI form. */
   static load(file: string, opts: { playbookDir?: string } = {}): Inventory {
-    const inv = new Inventory(file, opts.playbookDir);
+    return Inventory.loadSources([file], opts);
+  }
+
+  /**
+   * Several `-i` sources merged into one inventory, as ansible's InventoryManager: each a file (YAML,
+   * INI), a directory (its files, sorted; group_vars/ host_vars/ inside apply), an executable
+   * inventory script (`--list` JSON), or a host list `h1,h2,`.
+   */
+  static loadSources(sources: string[], opts: { playbookDir?: string } = {}): Inventory {
+    const first = sources.find((s) => !isHostList(s));
+    const inv = new Inventory(first, opts.playbookDir);
+    for (const s of sources) inv.parseSource(s);
+    inv.reconcile();
+    return inv;
+  }
+
+  private parseSource(source: string): void {
+    if (isHostList(source)) {
+      // ansible's host_list plugin: `-i h1,h2,` (a trailing comma makes a one-host list)
+      for (const raw of source.split(',')) {
+        const h = raw.trim();
+        if (!h) continue;
+        const { names, port } = splitHostPort(h);
+        for (const n of names) this.addHost(n, 'ungrouped', port !== undefined ? { vars: { ansible_port: port }, where: () => undefined } : undefined);
+      }
+      return;
+    }
+    const path = resolve(source);
+    if (!existsSync(path)) throw new MissingFileError(`inventory not found: ${source}`, { loc: { file: path } });
+    if (statSync(path).isDirectory()) {
+      this.bases.push(path);
+      this.parseDir(path);
+      return;
+    }
+    this.bases.push(dirname(path));
+    this.parseFile(path);
+  }
+
+  /** An inventory directory: every file, sorted, recursively; ansible's INVENTORY_IGNORE_EXTS and vars dirs skipped. */
+  private parseDir(dir: string): void {
+    for (const entry of readdirSync(dir).sort()) {
+      if (entry.startsWith('.') || IGNORED_EXTS.some((e) => entry.endsWith(e)) || ['group_vars', 'host_vars'].includes(entry)) continue;
+      const full = join(dir, entry);
+      if (statSync(full).isDirectory()) this.parseDir(full);
+      else this.parseFile(full);
+    }
+  }
+
+  private parseFile(file: string): void {
+    if (isExecutable(file)) {
+      this.parseScript(file);
+      return;
+    }
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EISDIR') {
-        throw new InventoryError(`inventory ${file} is a directory: expected an inventory file (YAML or INI)`, { loc: { file }, cause: e });
-      }
       throw new MissingFileError(`inventory not found: ${file}`, { loc: { file }, cause: e });
     }
     // A whole-file vault: decide YAML or INI on the plaintext (the YAML path decrypts again, from cache).
     text = maybeDecryptFile(text, file);
     const ext = extname(file).toLowerCase();
-    if (ext === '.ini' || (!['.yml', '.yaml', '.json'].includes(ext) && looksLikeIni(text))) inv.parseIni(text, file);
-    else inv.parseYaml(file);
-    inv.reconcile();
-    return inv;
+    if (ext === '.ini' || (!['.yml', '.yaml', '.json'].includes(ext) && looksLikeIni(text))) this.parseIni(text, file);
+    else this.parseYaml(file);
+  }
+
+  /**
+   * ansible's script plugin: `SCRIPT --list` prints {group: {hosts, vars, children} | [hosts], _meta:
+   * {hostvars}}; without _meta, `SCRIPT --host H` per host. The script runs on the control node only.
+   */
+  private parseScript(file: string): void {
+    const run = (args: string[]): unknown => {
+      const r = spawnSync(file, args, { encoding: 'utf8', timeout: 60_000, cwd: dirname(file) });
+      if (r.error || r.status !== 0) {
+        throw new InventoryError(`inventory script ${basename(file)} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? '').trim().split('\n')[0] ?? ''}`, { loc: { file } });
+      }
+      try {
+        return JSON.parse(r.stdout);
+      } catch (e) {
+        throw new InventoryError(`inventory script ${basename(file)} ${args.join(' ')} did not print JSON: ${(e as Error).message}`, { loc: { file }, cause: e });
+      }
+    };
+    const data = run(['--list']);
+    if (!isMapping(data)) throw new InventoryError(`inventory script ${basename(file)} --list must print a JSON object, found ${describe(data)}`, { loc: { file } });
+    const where = () => ({ file });
+    const meta = isMapping(data._meta) ? data._meta : undefined;
+    const seen = new Set<string>();
+    for (const [name, g] of Object.entries(data)) {
+      if (name === '_meta') continue;
+      this.checkGroupName(name, { file });
+      this.addGroup(name);
+      const group = Array.isArray(g) ? { hosts: g } : isMapping(g) ? g : {};
+      for (const h of Array.isArray(group.hosts) ? group.hosts : []) {
+        this.addHost(String(h), name, undefined, { file });
+        seen.add(String(h));
+      }
+      if (isMapping(group.vars)) this.groupsData.get(name)!.layers.push({ vars: group.vars, where });
+      for (const c of Array.isArray(group.children) ? group.children : []) {
+        this.addGroup(String(c));
+        this.addChild(name, String(c), { file });
+      }
+    }
+    for (const h of seen) {
+      const hv = meta ? (isMapping(meta.hostvars) ? meta.hostvars[h] : undefined) : run(['--host', h]);
+      if (isMapping(hv) && Object.keys(hv).length) this.hostsData.get(h)!.layers.push({ vars: hv, where });
+    }
   }
 
   /** No inventory: only the implicit localhost exists. */
@@ -164,6 +264,7 @@ export class Inventory implements PatternInventory {
 
   private addGroup(name: string): GroupData {
     let g = this.groupsData.get(name);
+    this.groupsMapCache = undefined;
     if (!g) {
       g = { name, hosts: [], children: [], parents: [], layers: [], depth: 0 };
       this.groupsData.set(name, g);
@@ -187,6 +288,7 @@ export class Inventory implements PatternInventory {
       this.hostsData.set(name, h);
     }
     h.direct.add(group);
+    this.groupsMapCache = undefined;
     const g = this.groupsData.get(group)!;
     if (!g.hosts.includes(name)) g.hosts.push(name);
     if (vars) h.layers.push(vars);
@@ -199,6 +301,7 @@ export class Inventory implements PatternInventory {
     }
     const p = this.groupsData.get(parent)!;
     const c = this.groupsData.get(child)!;
+    this.groupsMapCache = undefined;
     if (!p.children.includes(child)) p.children.push(child);
     if (!c.parents.includes(parent)) c.parents.push(parent);
   }
@@ -359,6 +462,7 @@ export class Inventory implements PatternInventory {
     };
     visit(all, 0);
     const ungrouped = this.groupsData.get('ungrouped')!;
+    this.groupsMapCache = undefined;
     for (const h of this.hostsData.values()) {
       const other = [...h.direct].filter((g) => g !== 'all' && g !== 'ungrouped');
       if (other.length === 0) {
@@ -462,10 +566,11 @@ export class Inventory implements PatternInventory {
   }
 
   /** The `groups` magic variable: every group (incl. all and ungrouped) → its hosts and descendants' hosts. */
-  groupsMap(): Record<string, string[]> {
-    const out: Record<string, string[]> = {};
-    for (const n of this.groupsData.keys()) out[n] = this.groupMembers(n)!;
-    return out;
+  groupsMap(): Record<string, readonly string[]> {
+    if (this.groupsMapCache) return this.groupsMapCache;
+    const out: Record<string, readonly string[]> = {};
+    for (const n of this.groupsData.keys()) out[n] = Object.freeze(this.groupMembers(n)!);
+    return (this.groupsMapCache = Object.freeze(out));
   }
 
   private varsFileLayers(kind: 'group_vars' | 'host_vars', name: string, base: string | undefined): VarsLayer[] {
@@ -481,9 +586,9 @@ export class Inventory implements PatternInventory {
   }
 
   /** Directories whose group_vars/ and host_vars/ apply: beside the inventory, then beside the playbook. */
-  private varsBases(): { inv: string | undefined; play: string | undefined } {
-    const inv = this.file === undefined ? undefined : dirname(this.file);
-    const play = this.playbookDir !== undefined && this.playbookDir !== inv ? this.playbookDir : undefined;
+  private varsBases(): { inv: string[]; play: string | undefined } {
+    const inv = [...new Set(this.bases)];
+    const play = this.playbookDir !== undefined && !inv.includes(this.playbookDir) ? this.playbookDir : undefined;
     return { inv, play };
   }
 
@@ -517,12 +622,12 @@ export class Inventory implements PatternInventory {
     return [
       ...this.groupsData.get('all')!.layers,
       ...rest.flatMap((g) => g.layers),
-      ...this.varsFileLayers('group_vars', 'all', inv),
+      ...inv.flatMap((b) => this.varsFileLayers('group_vars', 'all', b)),
       ...this.varsFileLayers('group_vars', 'all', play),
-      ...rest.flatMap((g) => this.varsFileLayers('group_vars', g.name, inv)),
+      ...rest.flatMap((g) => inv.flatMap((b) => this.varsFileLayers('group_vars', g.name, b))),
       ...rest.flatMap((g) => this.varsFileLayers('group_vars', g.name, play)),
       ...h.layers,
-      ...this.varsFileLayers('host_vars', h.name, inv),
+      ...inv.flatMap((b) => this.varsFileLayers('host_vars', h.name, b)),
       ...this.varsFileLayers('host_vars', h.name, play),
     ];
   }
@@ -584,6 +689,24 @@ function validateConnectionVars(host: string, vars: Record<string, unknown>, ori
   }
 }
 
+/** ansible's INVENTORY_IGNORE_EXTS default (REJECT_EXTS + .orig .ini .cfg .retry): skipped in inventory directories. */
+const IGNORED_EXTS = ['~', '.orig', '.ini', '.cfg', '.retry', '.pyc', '.pyo', '.swp', '.bak', '.rpm', '.md', '.txt', '.rst'];
+
+/** `-i h1,h2,`: a comma and no such file. */
+function isHostList(source: string): boolean {
+  return source.includes(',') && !existsSync(source);
+}
+
+/** An inventory script: executable with a `#!` line (an executable YAML file stays YAML). */
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return readFileSync(file).subarray(0, 2).toString() === '#!';
+  } catch {
+    return false;
+  }
+}
+
 /** INI when the first meaningful line is a [section] or a `host key=value` line rather than YAML. */
 function looksLikeIni(text: string): boolean {
   for (const raw of text.split(/\r?\n/)) {
@@ -595,13 +718,8 @@ function looksLikeIni(text: string): boolean {
   return false;
 }
 
-/** ansible's INI values: python literals where they parse (numbers, True/False, quoted strings), else strings. */
+/** ansible's INI values: `ast.literal_eval` where it parses (lib/loaders/pyliteral.ts), else the string. */
 function iniValue(v: string): unknown {
-  if (/^-?\d+$/.test(v)) return Number(v);
-  if (/^-?\d+\.\d+$/.test(v)) return Number(v);
-  if (v === 'True' || v === 'true') return true;
-  if (v === 'False' || v === 'false') return false;
-  if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) return v.length >= 2 ? v.slice(1, -1) : v;
-  return v;
+  return pyLiteral(v);
 }
 

@@ -5,6 +5,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadYamlFile, keyLoc, locOf } from './yaml.js';
 import { loadVarsFile } from './vars-files.js';
+import { parseKv } from './kv.js';
 import { ParseError, UnknownModuleError, MissingFileError, closest, type SourceLocation } from '../errors.js';
 import { canonicalModuleName, getModule, isModule, moduleNames, ENGINE_ACTIONS } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
@@ -35,6 +36,8 @@ export interface LoadOptions {
    * Called with each play's header (hosts, vars, serial, connection, gather_facts; no roles or
    * tasks yet) as soon as it is read, before its roles and tasks load (lib/engine/prestart.ts).
    */
+  /** gather_facts of a play that does not say (ansible.cfg `gathering = explicit` makes it false). */
+  gatherFactsDefault?: boolean;
   onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts'>) => void;
 }
 
@@ -122,6 +125,13 @@ export class PlaybookLoader {
     return { file, dir: dirname(file), plays };
   }
 
+  /** Plays given as values (ad-hoc commands); `file` names them in errors and anchors relative paths. */
+  async loadInline(plays: Obj[], file: string): Promise<Playbook> {
+    const out: Play[] = [];
+    for (const raw of plays) out.push(await this.loadPlay(raw, file, { file }));
+    return { file, dir: dirname(file), plays: out };
+  }
+
   private async loadPlaysFrom(file: string, seen: Set<string>): Promise<Play[]> {
     if (seen.has(file)) throw new ParseError(`import_playbook cycle: ${[...seen, file].join(' -> ')}`, { loc: { file } });
     seen.add(file);
@@ -168,9 +178,16 @@ export class PlaybookLoader {
     const varsFiles: Play['varsFiles'] = [];
     for (const [i, vf] of expectList(raw.vars_files, 'vars_files', here(raw, 'vars_files', file)).entries()) {
       const vloc = keyLoc(raw.vars_files, String(i)) ?? here(raw, 'vars_files', file);
-      if (typeof vf !== 'string') throw new ParseError(`vars_files entries must be file names; got ${typeName(vf)}`, { loc: vloc });
-      const p = isAbsolute(vf) ? vf : resolve(dir, vf);
-      if (!existsSync(p)) throw new MissingFileError(`vars file not found: ${vf} (looked in ${dir})`, { loc: vloc });
+      // A list entry is Ansible's first-found: the first file of it that exists is loaded, the rest ignored.
+      const names = Array.isArray(vf) ? vf : [vf];
+      if (names.length === 0 || names.some((n) => typeof n !== 'string')) {
+        throw new ParseError(`vars_files entries must be file names or lists of them; got ${typeName(vf)}`, { loc: vloc });
+      }
+      const p = (names as string[]).map((n) => (isAbsolute(n) ? n : resolve(dir, n))).find((f) => existsSync(f));
+      if (p === undefined) {
+        const what = names.length === 1 ? String(names[0]) : `none of ${names.join(', ')}`;
+        throw new MissingFileError(`vars file not found: ${what} (looked in ${dir})`, { loc: vloc });
+      }
       varsFiles.push({ file: p, vars: loadVarsFile(p) });
     }
     const serialRaw = raw.serial;
@@ -183,7 +200,7 @@ export class PlaybookLoader {
         throw new ParseError(`serial must be a positive integer, a percentage like "30%", or a list of them; got ${typeName(s)}`, { loc: here(raw, 'serial', file) });
       });
     }
-    const gatherFacts = boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? true;
+    const gatherFacts = boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? this.opts.gatherFactsDefault ?? true;
     const connection = playConnection(raw.connection, here(raw, 'connection', file));
     if (this.opts.onPlayHeader) {
       this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, connection, gatherFacts });
@@ -246,6 +263,7 @@ export class PlaybookLoader {
       diff: boolish(raw.diff, 'diff', here(raw, 'diff', file)),
       environment: raw.environment === undefined ? undefined : expectMap(raw.environment, 'environment', here(raw, 'environment', file)),
       connection,
+      forceHandlers: boolish(raw.force_handlers, 'force_handlers', here(raw, 'force_handlers', file)),
     };
   }
 
@@ -452,15 +470,16 @@ export class PlaybookLoader {
       throw new ParseError(`unknown task keyword '${unknown}'${hint ? ` (did you mean '${hint}'?)` : ''}`, { loc: at(unknown) });
     }
     const action = canonicalModuleName(actionKeys[0]!);
+    const written = actionKeys[0] !== action ? { written: actionKeys[0]! } : {};
     const aloc = at(actionKeys[0]!);
     const rawArgs = t[actionKeys[0]!];
 
     switch (action) {
       case 'set_fact': {
-        const facts = expectMap(rawArgs, 'set_fact', aloc);
+        const facts = typeof rawArgs === 'string' ? kvOnly(rawArgs, 'set_fact', aloc) : expectMap(rawArgs, 'set_fact', aloc);
         for (const k of Object.keys(facts)) if (k !== 'cacheable') this.definedNames.add(k);
-        const { loop, loopVar, loopLabel } = this.loopOf(t, file);
-        return { kind: 'set_fact', name, loc, role, ...kw, facts, loop, loopVar, loopLabel, notify, listen };
+        const { loop, loopVar, loopLabel, loopIndexVar, loopExtended } = this.loopOf(t, file);
+        return { kind: 'set_fact', name, ...written, loc, role, ...kw, facts, loop, loopVar, loopLabel, loopIndexVar, loopExtended, notify, listen };
       }
       case 'meta': {
         const a = typeof rawArgs === 'string' ? rawArgs : undefined;
@@ -499,10 +518,10 @@ export class PlaybookLoader {
       throw new UnknownModuleError(`unknown module '${actionKeys[0]}'${hint ? ` (did you mean '${hint}'?)` : ''}`, { loc: aloc });
     }
     const mod = await getModule(action);
-    let argsIn: unknown = rawArgs;
+    let argsIn: unknown = typeof rawArgs === 'string' ? kvArgs(rawArgs, mod.freeForm, Object.keys(mod.args)) : rawArgs;
     if (isObj(t.args)) {
       // `args:` keyword merges with free-form/inline args
-      argsIn = typeof rawArgs === 'string' && mod.freeForm ? { [mod.freeForm]: rawArgs, ...t.args } : { ...(isObj(rawArgs) ? rawArgs : {}), ...t.args };
+      argsIn = typeof argsIn === 'string' && mod.freeForm ? { [mod.freeForm]: argsIn, ...t.args } : { ...(isObj(argsIn) ? argsIn : {}), ...t.args };
     }
     const argSource = isObj(rawArgs) ? rawArgs : isObj(t.args) ? t.args : undefined;
     const args = validateArgs(mod, argsIn, {
@@ -517,11 +536,12 @@ export class PlaybookLoader {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(register)) throw new ParseError(`register must be a variable name; got '${register}'`, { loc: at('register') });
       this.definedNames.add(register);
     }
-    const { loop, loopVar, loopLabel } = this.loopOf(t, file);
+    const { loop, loopVar, loopLabel, loopIndexVar, loopExtended } = this.loopOf(t, file);
     const node: ModuleTask = {
       kind: 'module',
       module: action,
       name,
+      ...written,
       loc,
       role,
       ...kw,
@@ -529,6 +549,8 @@ export class PlaybookLoader {
       argLocs,
       loop,
       loopVar,
+      loopIndexVar,
+      loopExtended,
       loopLabel,
       register,
       notify,
@@ -542,7 +564,7 @@ export class PlaybookLoader {
     return node;
   }
 
-  private loopOf(t: Obj, file: string): { loop: unknown; loopVar: string; loopLabel?: string } {
+  private loopOf(t: Obj, file: string): { loop: unknown; loopVar: string; loopLabel?: string; loopIndexVar?: string; loopExtended?: boolean } {
     const loop = t.loop ?? t.with_items ?? t.with_list;
     const lc = t.loop_control === undefined ? {} : expectMap(t.loop_control, 'loop_control', here(t, 'loop_control', file));
     for (const k of Object.keys(lc)) {
@@ -554,7 +576,18 @@ export class PlaybookLoader {
       throw new ParseError(`loop must be a list or a "{{ variable }}" that is one; got ${typeName(loop)}`, { loc: here(t, 'loop', file) });
     }
     const loopVar = typeof lc.loop_var === 'string' ? lc.loop_var : 'item';
-    return { loop: loop ?? undefined, loopVar, loopLabel: typeof lc.label === 'string' ? lc.label : undefined };
+    for (const k of ['loop_var', 'index_var'] as const) {
+      if (lc[k] !== undefined && (typeof lc[k] !== 'string' || !/^[A-Za-z_]\w*$/.test(lc[k] as string))) {
+        throw new ParseError(`loop_control.${k} must be a variable name; got ${typeName(lc[k])}`, { loc: here(lc, k, file) });
+      }
+    }
+    return {
+      loop: loop ?? undefined,
+      loopVar,
+      loopLabel: typeof lc.label === 'string' ? lc.label : undefined,
+      loopIndexVar: lc.index_var as string | undefined,
+      loopExtended: boolish(lc.extended, 'loop_control.extended', here(lc, 'extended', file)),
+    };
   }
 }
 
@@ -578,6 +611,32 @@ function checkNotify(nodes: TaskNode[], handlers: TaskNode[]): void {
     }
   };
   walk(nodes);
+}
+
+/** `set_fact: a=1 b="x y"`: every token must be `k=v`. */
+function kvOnly(s: string, what: string, loc: SourceLocation): Obj {
+  const p = parseKv(s);
+  if (p.raw) throw new ParseError(`${what} takes key=value pairs or a mapping; '${p.raw}' is not key=value`, { loc });
+  return p.args;
+}
+
+/**
+ * A module's arguments written as one string, as Ansible reads it: `k=v` pairs for modules without
+ * free form (`debug: msg="x"`); for free-form modules (command, shell) only their own option names
+ * are taken out (`chdir=/tmp ls`), the rest stays the command, spacing untouched.
+ */
+function kvArgs(s: string, freeForm: string | undefined, names: string[]): unknown {
+  if (!freeForm) {
+    const p = parseKv(s);
+    // anything but pure k=v: left as a string so validation reports "does not take free-form arguments"
+    return p.raw === '' && Object.keys(p.args).length ? p.args : s;
+  }
+  // `fail: msg=boom` names the free-form argument itself
+  const whole = parseKv(s, names);
+  if (whole.raw === '' && freeForm in whole.args) return whole.args;
+  const p = parseKv(s, names.filter((n) => n !== freeForm));
+  if (Object.keys(p.args).length === 0) return s;
+  return p.raw ? { [freeForm]: p.raw, ...p.args } : p.args;
 }
 
 function playConnection(v: unknown, loc: SourceLocation): string | undefined {

@@ -1,7 +1,7 @@
 // YAML loading that keeps source positions, so every later error (unknown module, bad argument,
 // undefined variable) can point at file:line:col, not only YAML's own syntax errors.
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, type Node, type Document, type ScalarTag } from 'yaml';
+import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, type Node, type Document, type ScalarTag, type Tags } from 'yaml';
 import { ParseError, MissingFileError, type SourceLocation } from '../errors.js';
 import { decryptVault, isVaulted, maybeDecryptFile, registerSecret } from '../vault/vault.js';
 
@@ -9,6 +9,26 @@ import { decryptVault, isVaulted, maybeDecryptFile, registerSecret } from '../va
 const MAX_ALIAS_NODES = 100_000;
 
 const VAULT_TAG: ScalarTag = { tag: '!vault', resolve: (s: string) => s };
+
+// Ansible reads YAML with PyYAML, i.e. YAML 1.1: `no`/`yes`/`on`/`off` are booleans, `0644` is octal,
+// `1:30` is 90. yaml's 1.1 schema is close but wider than PyYAML's resolver in three places, narrowed
+// here so a value means what it means to Ansible: `y`/`n` stay strings, a float's exponent needs a dot
+// and a sign (`1e3` is a string), and dates stay strings (PyYAML makes a date, printed back as written).
+const BOOL = 'tag:yaml.org,2002:bool';
+const PY_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
+const PY_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
+function pyyamlTags(tags: Tags): Tags {
+  const out: Tags = [];
+  for (const t of tags) {
+    if (typeof t === 'string') out.push(t);
+    else if (t.tag === 'tag:yaml.org,2002:timestamp') continue;
+    else if (t.tag === BOOL && 'test' in t && t.test) out.push({ ...t, test: t.test.test('yes') ? PY_TRUE : PY_FALSE } as ScalarTag);
+    else if (t.tag === 'tag:yaml.org,2002:float' && 'format' in t && t.format === 'EXP') out.push({ ...t, test: /^[-+]?[0-9][0-9_]*\.[0-9_]*[eE][-+][0-9]+$/ } as ScalarTag);
+    else out.push(t);
+  }
+  out.push(VAULT_TAG);
+  return out;
+}
 
 /** A parsed file: plain JS value plus a way to find where any sub-value was written. */
 export interface LoadedYaml {
@@ -51,7 +71,7 @@ export function parseYaml(text: string, file: string): LoadedYaml {
   if (wholeVault) text = maybeDecryptFile(text, file);
   if (text.includes('\u0000')) throw new ParseError('not a text file (contains NUL bytes); expected YAML', { loc: { file, line: 1, col: 1 } });
   const lc = new LineCounter();
-  const doc: Document = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: true, strict: true, customTags: [VAULT_TAG] });
+  const doc: Document = parseDocument(text, { lineCounter: lc, uniqueKeys: false, prettyErrors: true, strict: true, version: '1.1', customTags: pyyamlTags });
   const first = doc.errors[0];
   if (first) {
     const pos = first.linePos?.[0];
@@ -111,7 +131,8 @@ export function parseYaml(text: string, file: string): LoadedYaml {
         if (k !== null && typeof k === 'object') {
           throw new ParseError('mapping keys must be plain scalars', { loc: at(item.key as Node) });
         }
-        const key = String(k);
+        // YAML 1.1 resolves `<<` to yaml's merge symbol
+        const key = typeof k === 'symbol' ? '<<' : String(k);
         if (key === '<<') {
           // merge key: shallow-merge referenced maps without overriding explicit keys
           const src = convert(item.value);

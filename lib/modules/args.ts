@@ -79,11 +79,15 @@ function coerce(label: string, name: string, type: ArgType, v: unknown, spec: Ar
       return bad('a mapping');
     case 'mode':
       if (typeof v === 'number') {
+        // YAML 1.1 (Ansible's) reads `0644` as octal, i.e. the number 420: that number is the mode, as in
+        // Ansible. `644` without the 0 is decimal 644 = 01204, which Ansible applies silently; a number in
+        // 512-777 written with octal digits only is that classic mistake, refused with the fix.
         const s = String(v);
-        const example = /^[0-7]{3}$/.test(s) ? `0${s}` : '0644';
-        throw new CoerceError(
-          `${name} must be a quoted octal string like "0644"; got the number ${s} (YAML 1.2 reads ${example} as decimal)`,
-        );
+        if (Number.isInteger(v) && v >= 512 && v <= 777 && /^[0-7]{3}$/.test(s)) {
+          throw new CoerceError(`${name} must be octal: write 0${s} or "0${s}"; got the decimal number ${s} (= 0${v.toString(8)})`);
+        }
+        if (!Number.isInteger(v) || v < 0 || v > 0o7777) throw new CoerceError(`${name} must be a mode like "0644"; got the number ${s}`);
+        return `0${v.toString(8).padStart(3, '0')}`;
       }
       if (typeof v === 'string') {
         // 3-4 octal digits, optionally with a leading 0 before 4 ("01777").

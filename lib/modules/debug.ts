@@ -33,7 +33,10 @@ function run(ctx: ModuleContext, args: DebugArgs): Plan {
     ctx.log(args.verbosity, text);
     result.verbosity = args.verbosity;
   }
-  return { changed: false, msg: args.verbosity > 0 ? undefined : text, result };
+  // `var=` prints {"name": value} as Ansible does, not a msg
+  // (a non-string msg stays the value it is: `msg: [a, b]` prints a list)
+  const plain = args.verbosity === 0 && args.var === undefined && typeof result.msg === 'string';
+  return { changed: false, msg: plain ? text : undefined, result };
 }
 
 export default defineModule<DebugArgs>({

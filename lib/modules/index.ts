@@ -17,6 +17,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   service: () => import('./service.js'),
   etcdctl: () => import('./etcdctl.js'),
   yaml_keys: () => import('./yaml_keys.js'),
+  ping: () => import('./ping.js'),
   lineinfile: () => import('./lineinfile.js'),
   blockinfile: () => import('./blockinfile.js'),
   replace: () => import('./replace.js'),

@@ -100,8 +100,8 @@ export class ConsoleReporter implements Reporter {
       case 'changed': {
         const colorFn = r.status === 'ok' ? pc.green : pc.yellow;
         let s = `${r.status}: ${who}${item ? ` =>${item}` : ''}`;
-        if (r.show && !r.noLog) s = `${r.status}: ${who}${item} => ${json(showable(result))}`;
-        else if (this.o.verbosity >= 1) s += ` => ${json(result)}`;
+        if (r.show && !r.noLog && Object.keys(showable(result)).length) s = `${r.status}: ${who}${item ? ` =>${item}` : ''} => ${json(showable(result))}`;
+        else if (this.o.verbosity >= 1 && task.kind !== 'facts') s += ` => ${json(result)}`;
         this.line(this.c(colorFn, s) + dur);
         break;
       }
@@ -121,6 +121,10 @@ export class ConsoleReporter implements Reporter {
         this.line(this.c(pc.red, `fatal: ${who}: UNREACHABLE! => ${JSON.stringify({ changed: false, msg: this.masker.text(r.msg ?? ''), unreachable: true })}`));
         break;
     }
+  }
+
+  noHosts(): void {
+    this.line(this.c(pc.cyan, 'skipping: no hosts matched'));
   }
 
   warn(msg: string): void {

@@ -5,9 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { VaultError, formatLocation, type SourceLocation } from '../errors.js';
-import { decrypt, isVaulted } from './crypto.js';
+import { decrypt, isVaulted as isBosunVaulted } from './crypto.js';
+import { decryptAnsible, isAnsibleVaulted, parseAnsibleVault } from './ansible-format.js';
 
-export { isVaulted } from './crypto.js';
+/** bosun's own vault data or ansible-vault's (1.1/1.2): both are read wherever YAML is. */
+export function isVaulted(text: string): boolean {
+  return isBosunVaulted(text) || isAnsibleVaulted(text);
+}
 
 export const PASSWORD_ENV = 'BOSUN_VAULT_PASSWORD_FILE';
 
@@ -22,9 +26,28 @@ let password: string | undefined;
 // would cost ~0.1 s a load. Keyed by the vault text; cleared when the password changes.
 const cache = new Map<string, string>();
 
+/** More passwords, from --vault-id (with their ids): tried after the id-matching one, as ansible does. */
+let idPasswords: Array<{ id: string; pw: string }> = [];
+
 export function setVaultPassword(pw: string | undefined): void {
   if (pw !== password) cache.clear();
   password = pw;
+  idPasswords = [];
+}
+
+/** Adds a `--vault-id ID@SOURCE` password. */
+export function addVaultPassword(id: string, pw: string): void {
+  cache.clear();
+  idPasswords.push({ id, pw });
+  if (password === undefined) password = pw;
+}
+
+/** The passwords to try for vault data labelled `id` (1.2 header), matching id first. */
+function candidates(id: string | undefined): string[] {
+  const all = [...idPasswords];
+  if (password !== undefined && !all.some((p) => p.pw === password)) all.unshift({ id: 'default', pw: password });
+  const match = all.filter((p) => id !== undefined && p.id === id);
+  return [...new Set([...match, ...all].map((p) => p.pw))];
 }
 
 export function hasVaultPassword(): boolean {
@@ -101,7 +124,8 @@ export function decryptVault(text: string, loc: SourceLocation): string {
   if (hit !== undefined) return hit;
   let plain: string;
   try {
-    plain = decrypt(text, password, where, loc);
+    if (isAnsibleVaulted(text)) plain = decryptAnsibleAny(text, where, loc);
+    else plain = decrypt(text, password, where, loc);
   } catch (e) {
     // decrypt() prefixes `where` for callers without a loc; with one, oneLine() already leads with it.
     if (e instanceof VaultError) throw new VaultError(e.message.startsWith(where + ': ') ? e.message.slice(where.length + 2) : e.message, { loc, cause: e });
@@ -114,4 +138,55 @@ export function decryptVault(text: string, loc: SourceLocation): string {
 /** Whole-file vault: the plaintext of the file's text, or the text unchanged. The caller registers the values it finds. */
 export function maybeDecryptFile(text: string, file: string): string {
   return isVaulted(text) ? decryptVault(text, { file }) : text;
+}
+
+function decryptAnsibleAny(text: string, where: string, loc: SourceLocation): string {
+  const { header } = parseAnsibleVault(text, where, loc);
+  let last: unknown;
+  for (const pw of candidates(header.vaultId)) {
+    try {
+      return decryptAnsible(text, pw, where, loc);
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+}
+
+export interface VaultFlags {
+  passwordFile?: string;
+  /** `--vault-id [ID@]SOURCE` values; SOURCE a password file, an executable, or `prompt`. */
+  vaultIds: string[];
+  /** -J/--ask-vault-pass */
+  ask: boolean;
+}
+
+/** True when the flags need a terminal prompt (done by configureVaultPrompts). */
+export function vaultNeedsPrompt(f: VaultFlags): boolean {
+  return f.ask || f.vaultIds.some((v) => v.replace(/^[^@]*@/, '') === 'prompt');
+}
+
+/**
+ * Vault passwords from run flags: --vault-password-file, else $BOSUN_VAULT_PASSWORD_FILE, else
+ * ansible.cfg's vault_password_file / $ANSIBLE_VAULT_PASSWORD_FILE; plus every --vault-id file.
+ * Prompts are left to configureVaultPrompts.
+ */
+export function configureVaultFlags(f: VaultFlags, cfgFile: string | undefined, env: NodeJS.ProcessEnv = process.env): void {
+  configureVault(f.passwordFile ?? (env[PASSWORD_ENV] || undefined) ?? cfgFile, env);
+  for (const v of f.vaultIds) {
+    const at = v.indexOf('@');
+    const id = at >= 0 ? v.slice(0, at) : 'default';
+    const src = at >= 0 ? v.slice(at + 1) : v;
+    if (src !== 'prompt') addVaultPassword(id, readPasswordFile(src));
+  }
+}
+
+/** The prompts -J and `--vault-id ID@prompt` ask for, through `ask` (a hidden terminal prompt). */
+export async function configureVaultPrompts(f: VaultFlags, ask: (question: string) => Promise<string>): Promise<void> {
+  if (f.ask) addVaultPassword('default', await ask('Vault password: '));
+  for (const v of f.vaultIds) {
+    const at = v.indexOf('@');
+    const id = at >= 0 ? v.slice(0, at) : 'default';
+    if ((at >= 0 ? v.slice(at + 1) : v) === 'prompt') addVaultPassword(id, await ask(`Vault password (${id}): `));
+  }
 }

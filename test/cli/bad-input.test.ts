@@ -19,6 +19,8 @@ interface Case {
   args?: string[];
   /** Found at run time: a failed task (exit 2) reported in the host result, not as ERROR!. */
   runtime?: boolean;
+  /** Warning lines printed before the ERROR! line (ansible-playbook prints the same ones). */
+  warnings?: string[];
 }
 
 const cases: Case[] = [
@@ -30,7 +32,7 @@ const cases: Case[] = [
   { name: 'no-module', msg: "task 'nothing to do' has no module (expected one of: assert,", loc: 'play.yml:6:7', code: 4 },
   { name: 'unknown-module', msg: "unknown module 'cpy' (did you mean 'copy'?)", loc: 'play.yml:7:7', code: 4 },
   { name: 'unknown-argument', msg: "unknown argument 'dets' for module 'copy' (did you mean 'dest'?); valid: backup, content, dest", loc: 'play.yml:9:9', code: 4 },
-  { name: 'mistyped-argument', msg: 'mode must be a quoted octal string like "0644"; got the number 644', loc: 'play.yml:10:9', code: 4 },
+  { name: 'mistyped-argument', msg: 'mode must be octal: write 0644 or "0644"; got the decimal number 644', loc: 'play.yml:10:9', code: 4 },
   { name: 'mistyped-bool', msg: "argument 'force' of module 'copy' must be a boolean", loc: 'play.yml:10:9', code: 4 },
   { name: 'missing-choice', msg: "argument 'state' of module 'file' must be one of: file, directory, absent, link, touch; got 'folder'", loc: 'play.yml:7:36', code: 4 },
   { name: 'missing-required', msg: "missing required argument 'dest' for module 'copy'", loc: 'play.yml:7:7', code: 4 },
@@ -41,7 +43,7 @@ const cases: Case[] = [
   { name: 'role-cycle', msg: 'role dependency cycle: a -> b -> a', loc: 'roles/b/meta/main.yml:2:5', code: 4 },
   { name: 'bad-host-pattern', msg: "invalid host pattern 'node[': unclosed '['", loc: 'play.yml:1:3', code: 4 },
   { name: 'bad-extra-vars', msg: '-e "{\\"a\\": " does not parse', loc: null, code: 5, args: ['-e', '{"a": '] },
-  { name: 'limit-unknown-group', msg: "no host or group matches 'nosuch'", loc: null, code: 4, args: ['-i', 'inventory.yml', '--limit', 'nosuch'] },
+  { name: 'limit-unknown-group', msg: "--limit nosuch: no hosts to target (no host or group matches 'nosuch')", loc: null, code: 1, args: ['-i', 'inventory.yml', '--limit', 'nosuch'], warnings: ['[WARNING]: Could not match supplied host pattern, ignoring: nosuch'] },
   { name: 'bad-inventory', msg: 'YAML syntax error: Flow map', loc: 'inventory.yml:4:1', code: 4, args: ['-i', 'inventory.yml'] },
   { name: 'notify-unknown-handler', msg: "notify: no handler named 'no such handler' in this play", loc: 'play.yml:6:7', code: 4 },
   { name: 'unknown-play-keyword', msg: "unknown play keyword 'taks' (did you mean 'tasks'?)", loc: 'play.yml:3:3', code: 4 },
@@ -91,7 +93,10 @@ for (const c of cases) {
       return;
     }
     t.equal(r.stdout, '', 'nothing printed on stdout');
-    const lines = r.stderr.trimEnd().split('\n');
+    const all = r.stderr.trimEnd().split('\n');
+    const warnings = c.warnings ?? [];
+    t.same(all.slice(0, warnings.length), warnings, 'the warnings ansible-playbook prints too');
+    const lines = all.slice(warnings.length);
     t.equal(lines.length, 1, 'one line');
     t.match(lines[0], /^ERROR! /);
     t.match(lines[0], c.msg);

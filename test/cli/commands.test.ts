@@ -24,7 +24,7 @@ t.test('every command is in the help, the suggestions and dispatch', async (t) =
 t.test('did you mean: vault is suggested (it was missing before the table)', async (t) => {
   const e = await main(['vualt'], io().io).catch((x: unknown) => x);
   t.type(e, OptionsError);
-  t.match((e as OptionsError).oneLine(), /unknown command 'vualt' \(expected run, lab, demo, doc, role, inventory, vault, version, help;.*did you mean 'vault'\?/);
+  t.match((e as OptionsError).oneLine(), /unknown command 'vualt' \(expected run, adhoc, lab, demo, doc, role, inventory, vault, version, help;.*did you mean 'vault'\?/);
 });
 
 t.test('dispatch: help, version, a playbook path as `run`', async (t) => {

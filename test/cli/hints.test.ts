@@ -23,7 +23,7 @@ async function cli(argv: string[], f: (argv: string[], io: Parameters<typeof mai
 t.test('did you mean: commands and flags', async (t) => {
   const c = await cli(['invetory']);
   t.type(c.error, OptionsError);
-  t.match(c.error!.oneLine(), "unknown command 'invetory' (expected run, lab, demo, doc, role, inventory");
+  t.match(c.error!.oneLine(), "unknown command 'invetory' (expected run, adhoc, lab, demo, doc, role, inventory");
   t.match(c.error!.oneLine(), "(did you mean 'inventory'?)");
   const f = await cli(['run', 'x.yml', '--chek']);
   t.equal(f.code, 5);

@@ -80,7 +80,8 @@ t.test('forbidden properties', async (t) => {
   }
   throwsExpr(t, () => ev('d.constructor is defined'), /access to 'constructor' is not allowed/, 3);
   throwsExpr(t, () => ev('a.b()'), /int has no method 'b'/);
-  throwsExpr(t, () => ev('a()'), /calling functions is not supported/, 2);
+  throwsExpr(t, () => ev('a()'), /int object is not callable/, 2);
+  throwsExpr(t, () => ev('nofn()'), /'nofn' is undefined \(not a variable, macro or function\)/, 1);
   const parsed = ev('"{\\"__proto__\\": {\\"polluted\\": 1}}" | from_json') as Record<string, unknown>;
   t.equal(({} as Record<string, unknown>).polluted, undefined, 'no prototype pollution');
   t.equal(Object.getPrototypeOf(parsed), Object.prototype);
@@ -112,7 +113,7 @@ t.test('undefined handling', async (t) => {
   throwsExpr(t, () => ev('[nope]'), /undefined variable 'nope'/);
   throwsExpr(t, () => ev('not nope'), /undefined variable 'nope'/);
   throwsExpr(t, () => ev('nope is string'), /undefined variable 'nope'/);
-  t.equal(ev('1 if false'), undefined, 'ternary without else gives undefined');
+  t.equal(ev('1 if false'), '', "ternary without else renders '' (as ansible-playbook 2.14)");
 });
 
 t.test('operators', async (t) => {
@@ -154,7 +155,7 @@ t.test('operators', async (t) => {
   t.equal(ev('-7 % 3'), 2, 'Python modulo');
   t.equal(ev('2 ** 10'), 1024);
   throwsExpr(t, () => ev('1 / 0'), /division by zero/, 3);
-  throwsExpr(t, () => ev('1 % zero'), /division by zero/);
+  throwsExpr(t, () => ev('1 % zero'), /modulo by zero/);
   t.equal(ev("b ~ a ~ none ~ true"), 'x1NoneTrue');
   t.equal(ev('-a'), -1);
   t.equal(ev('+a'), 1);
@@ -243,14 +244,14 @@ t.test('tests', async (t) => {
   t.equal(ev('ok is not failed'), true);
   throwsExpr(t, () => ev('a is failed'), /expects a registered task result/);
   throwsExpr(t, () => ev('a is frobbed'), /unknown test 'frobbed'/, 6);
-  throwsExpr(t, () => ev('a is sameas'), /needs an argument/);
+  throwsExpr(t, () => ev('a is sameas'), /needs 1 argument/);
 });
 
 t.test('filters', async (t) => {
   t.equal(ev('l | length'), 3);
   t.equal(ev('b | length'), 1);
   t.equal(ev('d | count'), 2);
-  throwsExpr(t, () => ev('a | length'), /int has no length/);
+  throwsExpr(t, () => ev('a | length'), /object of type 'int' has no len\(\)/);
   t.equal(ev("'42' | int"), 42);
   t.equal(ev("' -7 ' | int"), -7);
   t.equal(ev("'3.9' | int"), 3);
@@ -264,12 +265,13 @@ t.test('filters', async (t) => {
   t.equal(ev("{'a': none, 'b': 'c'} | string"), "{'a': None, 'b': 'c'}");
   t.equal(ev('true | string'), 'True');
   for (const s of ["'yes'", "'on'", "'1'", "'True'", 'true', '1']) t.equal(ev(`${s} | bool`), true, s);
-  for (const s of ["'no'", "'off'", "'0'", "'false'", 'false', '0', 'none', "''"]) t.equal(ev(`${s} | bool`), false, s);
+  for (const s of ["'no'", "'off'", "'0'", "'false'", 'false', '0', "''", "'y'", "'t'"]) t.equal(ev(`${s} | bool`), false, s);
+  t.equal(ev('none | bool'), null, 'Ansible 2.14 to_bool keeps None');
   t.equal(ev("'AbC' | lower"), 'abc');
   t.equal(ev("'AbC' | upper"), 'ABC');
   t.equal(ev("'abc' | capitalize"), 'Abc');
   t.equal(ev("'  a b \\n' | trim"), 'a b');
-  throwsExpr(t, () => ev('a | upper'), /'upper' filter expects a string, got int/);
+  t.equal(ev('a | upper'), '1', 'upper of a number is its str(), as Jinja');
   t.equal(ev("names | join(',')"), 'etcd-1,etcd-2');
   t.equal(ev('l | join'), '123');
   t.same(ev("'ab' | list"), ['a', 'b']);
@@ -292,7 +294,7 @@ t.test('filters', async (t) => {
   t.equal(ev("'ETCD' | regex_search('etcd', ignorecase=true)"), 'ETCD');
   t.equal(ev("'a1b22' | regex_replace('\\\\d+', '#')"), 'a#b#');
   t.equal(ev("'k=v' | regex_replace('(\\\\w)=(\\\\w)', '\\\\2=\\\\1')"), 'v=k');
-  t.equal(ev("{'a': [1, 'x']} | to_json"), '{"a":[1,"x"]}');
+  t.equal(ev("{'a': [1, 'x']} | to_json"), '{"a": [1, "x"]}', "Python's json.dumps separators");
   t.same(ev('json | from_json'), { a: [1, 2] });
   t.equal(ev('(json | from_json).a[1]'), 2);
   throwsExpr(t, () => ev("'{' | from_json"), /from_json/);
@@ -352,7 +354,7 @@ t.test('helpers', async (t) => {
   t.equal(truthy(Number.NaN), false);
   t.equal(pyStr(null), 'None');
   t.equal(pyStr("it's"), "it's");
-  t.equal(pyStr(["it's"]), "['it\\'s']");
+  t.equal(pyStr(["it's"]), '["it\'s"]', "Python's repr picks double quotes");
   t.equal(pyEquals(undefined, null), true);
   t.equal(pyEquals({ a: 1 }, { a: 1, b: 2 }), false);
 });

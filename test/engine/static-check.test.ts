@@ -30,7 +30,10 @@ t.test('templateSyntaxError', async (t) => {
   t.equal(templateSyntaxError('plain'), undefined);
   t.equal(templateSyntaxError('{{ ok }}'), undefined);
   t.match(templateSyntaxError('{{#if x}}open'), /Expecting .*got 'EOF'/);
-  t.ok(templateSyntaxError('{{ groups[name] }}'), 'Jinja subscripts are not Handlebars');
+  t.notOk(templateSyntaxError('{{ groups[name] }}'), 'a Jinja subscript');
+  t.match(templateSyntaxError('{{ groups[ }}'), /unexpected end of template/, 'Jinja syntax error');
+  t.match(templateSyntaxError('{{ x | nosuchfilter }}'), /unknown filter 'nosuchfilter'/, 'unknown filter at check time');
+  t.match(templateSyntaxError("{{ lookup('nosuch', 'x') }}"), /unknown lookup 'nosuch'/, 'unknown lookup at check time');
 });
 
 t.test('undefined variable in an argument: error at the argument, before running', async (t) => {

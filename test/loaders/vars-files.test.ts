@@ -54,6 +54,7 @@ t.test('loadVarsDir: lookup order and directories', async (t) => {
     ['etcd/10-base.yml', 'etcd/20-override.yaml', 'etcd/30-more.json', 'etcd/40-noext', 'etcd/sub/05-deep.yml'],
     'sorted by name, recursive into extension-less dirs, hidden/backup/other extensions skipped',
   );
-  // hash_behaviour=replace: cfg is replaced wholesale, later files win, sub/ comes last (sorted after 40-…)
-  t.same(loadVarsDir(gv, 'etcd'), { port: 1, cfg: { b: 3 }, only10: 'yes', noext: true, deep: 1 });
+  // hash_behaviour=replace: cfg is replaced wholesale, later files win, sub/ comes last (sorted after 40-…);
+  // `yes` is YAML 1.1's true, as PyYAML (and so Ansible) reads it
+  t.same(loadVarsDir(gv, 'etcd'), { port: 1, cfg: { b: 3 }, only10: true, noext: true, deep: 1 });
 });
