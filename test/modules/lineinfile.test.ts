@@ -23,7 +23,7 @@ t.test('bad arguments fail before anything runs, with Ansible\'s messages', asyn
     [{ path: '/x', line: 'a', regexp: '(?=x)' }, /regexp '\(\?=x\)': look-ahead/],
     [{ path: '/x', line: 'a', regexp: '(' }, /regexp '\('/],
     [{ path: '/x', line: 'a', state: 'there' }, /must be one of: absent, present/],
-    [{ path: '/x', line: 'a', mode: 644 }, /quoted octal/],
+    [{ path: '/x', line: 'a', mode: 644 }, /mode must be octal/],
     [{ line: 'a' }, /missing required argument 'path'/],
   ];
   for (const [a, re] of bad) t.throws(() => args(a), { name: ArgumentError.name, message: re }, JSON.stringify(a));
