@@ -18,6 +18,7 @@
 //   re.fullmatch(text)              → RegexMatch | null   the whole text (re.fullmatch)
 //   re.findAll(text)                → RegexMatch[]        non-overlapping, left to right (re.finditer)
 //   re.replace(text, repl, count=0) → string              Python template: \1 \g<1> \g<name> \n \\ (re.sub)
+//   re.expand(match, repl)          → string              the same template from one match (match.expand)
 //   re.groupCount, re.groupNames
 //   RegexMatch: { start, end, text, groups: (string | null)[] (0 = whole match), named: {name: string | null} }
 // Flags: { ignorecase, multiline, dotall } (also inline at the pattern's start: `(?i)`, `(?ims)`).
@@ -55,6 +56,8 @@ export interface SafeRegex {
   fullmatch(text: string): RegexMatch | null;
   findAll(text: string): RegexMatch[];
   replace(text: string, repl: string, count?: number): string;
+  /** Python's match.expand(template): the template filled from one match of this pattern (lineinfile backrefs). */
+  expand(m: RegexMatch, repl: string): string;
 }
 
 /** Python-only spellings RE2 lacks, and what they are called, for the error. */
@@ -150,6 +153,12 @@ class Re2Regex implements SafeRegex {
       if (out.length > MAX_REGEX_INPUT) throw new RegexError(`the result of the replacement is longer than ${MAX_REGEX_INPUT} characters`);
     }
     return out + text.slice(last);
+  }
+
+  expand(m: RegexMatch, repl: string): string {
+    return parseTemplate(repl, this.groupCount, this.nameIndex)
+      .map((p) => (typeof p === 'string' ? p : (m.groups[p] ?? '')))
+      .join('');
   }
 
   private first(re: RE2JS, text: string, start: number): RegexMatch | null {

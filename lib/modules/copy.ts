@@ -6,7 +6,7 @@ import { basename } from 'node:path';
 import { ArgumentError, MissingFileError } from '../errors.js';
 import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
 import { applyPut, planPut, putProbe, type PutArgs, type PutState } from './util/put-file.js';
-import { PUT_FILE_ARGS } from './util/file-args.js';
+import { PUT_FILE_ARGS, checkValidateArg } from './util/file-args.js';
 
 export interface CopyArgs extends PutArgs {
   src?: string;
@@ -53,6 +53,7 @@ export default defineModule<CopyArgs, PutState>({
   },
   validate(args) {
     if ((args.src === undefined) === (args.content === undefined)) throw new ArgumentError('copy needs exactly one of src or content');
+    checkValidateArg(args.validate);
   },
   probes(args) {
     const want = putProbe(args, args.src === undefined ? undefined : srcName(args.src));

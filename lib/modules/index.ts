@@ -18,6 +18,15 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   etcdctl: () => import('./etcdctl.js'),
   yaml_keys: () => import('./yaml_keys.js'),
   ping: () => import('./ping.js'),
+  lineinfile: () => import('./lineinfile.js'),
+  blockinfile: () => import('./blockinfile.js'),
+  replace: () => import('./replace.js'),
+  ini_file: () => import('./ini_file.js'),
+};
+
+/** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
+const COLLECTION_ALIASES: Record<string, string> = {
+  'community.general.ini_file': 'ini_file',
 };
 
 /** Names handled by the engine itself rather than by a module file. */
@@ -34,6 +43,8 @@ const cache = new Map<string, AnyModule>();
 
 /** `ansible.builtin.copy` and `copy` are the same module; also accept `bosun.builtin.*`. */
 export function canonicalModuleName(name: string): string {
+  const alias = COLLECTION_ALIASES[name];
+  if (alias !== undefined) return alias;
   const m = /^(?:ansible|bosun)\.(?:builtin|legacy)\.(.+)$/.exec(name);
   return m ? m[1]! : name;
 }

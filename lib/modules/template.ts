@@ -5,7 +5,7 @@ import { basename } from 'node:path';
 import { MissingFileError } from '../errors.js';
 import { defineModule } from './types.js';
 import { applyPut, planPut, putProbe, type PutArgs, type PutState } from './util/put-file.js';
-import { PUT_FILE_ARGS } from './util/file-args.js';
+import { PUT_FILE_ARGS, checkValidateArg } from './util/file-args.js';
 
 export interface TemplateArgs extends PutArgs {
   src: string;
@@ -26,6 +26,9 @@ export default defineModule<TemplateArgs, PutState>({
     src: { type: 'path', required: true, description: 'Template file, resolved in templates/ (or absolute).' },
     dest: { type: 'path', required: true, description: 'Path on the host; a trailing "/" or an existing directory means dest/basename(src).' },
     ...PUT_FILE_ARGS,
+  },
+  validate(args) {
+    checkValidateArg(args.validate);
   },
   probes(args) {
     return [putProbe(args, basename(args.src))!];

@@ -17,6 +17,11 @@ import { RecordingConnection } from '../helpers/recording.js';
 /** Arguments that would change something (or fail trying) in directory `d`. */
 const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   assert: () => ({ that: ['1 == 1'] }),
+  blockinfile: (d) => ({ path: join(d, 'copy.txt'), block: 'b' }),
+  ini_file: (d) => ({ path: join(d, 'copy.txt'), section: 's', option: 'o', value: 'v' }),
+  lineinfile: (d) => ({ path: join(d, 'copy.txt'), line: 'new', mode: '0600' }),
+  ping: () => ({}),
+  replace: (d) => ({ path: join(d, 'copy.txt'), regexp: 'old', replace: 'new' }),
   cert: (d) => ({ dir: join(d, 'pki'), ca: true }),
   command: (d) => ({ cmd: `touch ${d}/command` }),
   copy: (d) => ({ content: 'x\n', dest: join(d, 'copy.txt'), mode: '0600' }),
@@ -29,10 +34,11 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   stat: (d) => ({ path: join(d, 'tpl.hbs') }),
   template: (d) => ({ src: join(d, 'tpl.hbs'), dest: join(d, 'tpl.out') }),
   wait_for: (d) => ({ path: join(d, 'never'), timeout: 1 }),
+  yaml_keys: (d) => ({ path: join(d, 'keys.yaml'), set: { a: 1 } }),
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['cert', 'command', 'copy', 'file', 'shell', 'template'];
+const WOULD_CHANGE = ['blockinfile', 'cert', 'command', 'copy', 'file', 'ini_file', 'lineinfile', 'replace', 'shell', 'template', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {

@@ -252,3 +252,17 @@ t.test('backup: a symlink planted at the predictable DEST.<timestamp>~ name is r
   t.equal(readFileSync(dest, 'utf8'), 'secret=2\n');
   t.same(readdirSync(dir).filter((n) => n.startsWith('.bosun')), [], 'no temp file left');
 });
+
+t.test('validate: runs on the temp file before the rename; a failure keeps dest and leaves no temp file', async (t) => {
+  const dir = t.testdir({ dest: 'old\n' });
+  const dest = join(dir, 'dest');
+  t.throws(() => args({ content: 'x', dest, validate: 'visudo -c' }), /validate must contain %s/);
+  const bad = await runTask(copy, moduleContext(), args({ content: 'broken\n', dest, validate: 'grep -q "^good$" %s' })).catch((e: unknown) => e);
+  t.type(bad, ModuleFailure);
+  t.match((bad as Error).message, /^failed to validate: rc:1/);
+  t.equal(readFileSync(dest, 'utf8'), 'old\n', 'dest untouched');
+  t.same(readdirSync(dir), ['dest'], 'no temp file left');
+  const good = await runTask(copy, moduleContext(), args({ content: 'good\n', dest, validate: 'grep -q "^good$" %s' }));
+  t.equal(good.outcome.changed, true);
+  t.equal(readFileSync(dest, 'utf8'), 'good\n');
+});

@@ -4,7 +4,7 @@
 // else fails the case.
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { getModule } from '../../lib/modules/index.js';
 import { validateArgs } from '../../lib/modules/args.js';
@@ -18,10 +18,13 @@ interface Case {
   module: string;
   args: Record<string, unknown>;
   state: Record<string, Omit<FileProbe, 'path' | 'content'> & { content?: string }>;
-  expect: { changed?: boolean; fails?: string; diffAttrs?: Record<string, unknown> };
+  expect: { changed?: boolean; fails?: string; diffAttrs?: Record<string, unknown>; msg?: string; after?: string };
 }
 
-const { cases } = JSON.parse(readFileSync(join(repoRoot, 'test/fixtures/plans/file-copy.json'), 'utf8')) as { cases: Case[] };
+const dir = join(repoRoot, 'test/fixtures/plans');
+const cases = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .flatMap((f) => (JSON.parse(readFileSync(join(dir, f), 'utf8')) as { cases: Case[] }).cases);
 
 const noHost: Connection = {
   host: 'recorded',
@@ -62,5 +65,7 @@ for (const c of cases) {
     if (r instanceof Error) throw r;
     t.equal(r.changed, c.expect.changed, r.msg);
     if (c.expect.diffAttrs) t.match(r.diff?.[0]?.attrs, c.expect.diffAttrs);
+    if (c.expect.msg !== undefined) t.equal(r.msg, c.expect.msg);
+    if (c.expect.after !== undefined) t.equal(r.diff?.[0]?.after, c.expect.after, 'the planned content');
   });
 }

@@ -13,6 +13,7 @@ export interface PutArgs extends Attrs {
   backup?: boolean;
   force?: boolean;
   directory_mode?: string;
+  validate?: string;
   /** Write through a symlink at dest to its target (Ansible's `follow`); default: replace the link. */
   follow?: boolean;
 }
@@ -109,6 +110,7 @@ export async function applyPut(ctx: ModuleContext, args: PutArgs, plan: Plan<Put
     const w = await writeFile(ctx, st.target, st.data, {
       ...st.attrs,
       backup: args.backup,
+      validate: args.validate,
       follow: args.follow,
       mkdirs: st.mkdirs ? { mode: args.directory_mode, owner: args.owner, group: args.group } : false,
     });

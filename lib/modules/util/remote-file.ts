@@ -5,6 +5,7 @@
 
 import { posix } from 'node:path';
 import { shq, type Connection } from '../../executor/types.js';
+import { shlexSplit } from '../../executor/shell.js';
 import type { ModuleContext } from '../types.js';
 import { ModuleFailure } from '../types.js';
 
@@ -197,6 +198,12 @@ export function mkdirsLines(dir: string, a: Attrs = {}): string[] {
 
 export interface WriteOptions extends Attrs {
   backup?: boolean;
+  /**
+   * Ansible's `validate`: a command with `%s`, run on the temp file before the rename; a non-zero
+   * exit keeps the old file and fails the task. Split into words like Ansible (no shell): each word
+   * is quoted, `%s` becomes the temp file.
+   */
+  validate?: string;
   /** Create missing parent directories (with these attrs) instead of failing. */
   mkdirs?: Attrs | false;
   /**
@@ -249,6 +256,12 @@ export function writeScript(path: string, opts: WriteOptions = {}): string {
     `fi`,
     ...attrLines('"$tmp"', { mode: opts.mode, owner: opts.owner, group: opts.group }),
   ];
+  if (opts.validate !== undefined) {
+    lines.push(
+      `v=$(${validateCommand(opts.validate)} 2>&1 </dev/null); rc=$?`,
+      `if [ $rc -ne 0 ]; then printf 'failed to validate: rc:%s error:%s\\n' "$rc" "$v" >&2; exit 10; fi`,
+    );
+  }
   if (opts.backup) {
     // Never write to the predictable DEST.<ts>~ name (a link planted there would be written through
     // and chowned by cp): copy to a fresh mktemp name in the same directory, then rename over it,
@@ -271,6 +284,14 @@ export function writeScript(path: string, opts: WriteOptions = {}): string {
     `echo "stat=$(stat -c ${STAT_FORMAT} -- "$p")"`,
   );
   return lines.join('\n') + '\n';
+}
+
+/** The validate command as shell text: every word quoted, `%s` (the file to check) → "$tmp". */
+export function validateCommand(cmd: string): string {
+  const words = shlexSplit(cmd);
+  if (!cmd.includes('%s')) throw new ModuleFailure(`validate must contain %s: ${cmd}`);
+  if (words.length === 0) throw new ModuleFailure('validate is empty');
+  return words.map((w) => w.split('%s').map((part) => (part === '' ? '' : shq(part))).join('"$tmp"')).join(' ');
 }
 
 /** Atomically replaces `path` with `data` (one request). Throws ModuleFailure with the remote reason. */
