@@ -90,6 +90,7 @@ t.test('roles/etcd env file: values are quoted for sh (and systemd), so a hostil
     etcd_config_dir: '/etc/etcd',
     etcd_client_cert_auth: true,
     etcd_enable_v2: false,
+    etcd_profile: 'strict',
     etcd_extra_env: { ETCD_X: hostile },
     etcd_group: 'etcd',
     groups: { etcd: ['node1'] },
