@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { join } from 'node:path';
 import { OptionsError } from '../errors.js';
 import { flagsOf, parseArgsError } from './hints.js';
-import { connectionDefaults, connectionVars, parseExtraVars, type IO } from './run.js';
+import { CONNECTION_FLAGS, connectionDefaults, connectionVars, parseExtraVars, type IO } from './run.js';
 import { loadAnsibleSettings } from '../loaders/ansible-cfg.js';
 import { configureVaultFlags } from '../vault/vault.js';
 import type { HostResult, HostStats, Reporter, RunSummary, TaskInfo } from '../engine/runner.js';
@@ -110,16 +110,7 @@ export async function adhocCommand(argv: string[], io: IO): Promise<number> {
         'one-line': { type: 'boolean', short: 'o' },
         check: { type: 'boolean', short: 'C' },
         diff: { type: 'boolean', short: 'D' },
-        user: { type: 'string', short: 'u' },
-        'private-key': { type: 'string' },
-        connection: { type: 'string', short: 'c' },
-        timeout: { type: 'string', short: 'T' },
-        'ssh-common-args': { type: 'string' },
-        'ssh-extra-args': { type: 'string' },
-        become: { type: 'boolean', short: 'b' },
-        'become-user': { type: 'string' },
-        'become-method': { type: 'string' },
-        'ask-become-pass': { type: 'boolean', short: 'K' },
+        ...CONNECTION_FLAGS,
         'vault-password-file': { type: 'string' },
         'vault-id': { type: 'string', multiple: true },
         verbose: { type: 'boolean', short: 'v', multiple: true },

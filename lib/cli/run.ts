@@ -72,6 +72,20 @@ export interface ConnectionDefaults {
   hostKeyChecking?: boolean;
 }
 
+/** Connection and become flags shared by `run` and `adhoc` (parseArgs option table, as ansible's). */
+export const CONNECTION_FLAGS = {
+  user: { type: 'string', short: 'u' },
+  'private-key': { type: 'string' },
+  connection: { type: 'string', short: 'c' },
+  timeout: { type: 'string', short: 'T' },
+  'ssh-common-args': { type: 'string' },
+  'ssh-extra-args': { type: 'string' },
+  become: { type: 'boolean', short: 'b' },
+  'become-user': { type: 'string' },
+  'become-method': { type: 'string' },
+  'ask-become-pass': { type: 'boolean', short: 'K' },
+} as const;
+
 export interface RunCliOptions {
   playbook: string;
   /** The first inventory source (inventory_file); all of them are in `inventories`. */
@@ -174,16 +188,7 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
         'vault-password-file': { type: 'string' },
         'vault-id': { type: 'string', multiple: true },
         'ask-vault-pass': { type: 'boolean', short: 'J' },
-        user: { type: 'string', short: 'u' },
-        'private-key': { type: 'string' },
-        connection: { type: 'string', short: 'c' },
-        timeout: { type: 'string', short: 'T' },
-        'ssh-common-args': { type: 'string' },
-        'ssh-extra-args': { type: 'string' },
-        become: { type: 'boolean', short: 'b' },
-        'become-user': { type: 'string' },
-        'become-method': { type: 'string' },
-        'ask-become-pass': { type: 'boolean', short: 'K' },
+        ...CONNECTION_FLAGS,
         'ask-pass': { type: 'boolean', short: 'k' },
         'force-handlers': { type: 'boolean' },
         'module-path': { type: 'string', short: 'M', multiple: true },
