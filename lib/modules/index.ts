@@ -23,6 +23,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   replace: () => import('./replace.js'),
   ini_file: () => import('./ini_file.js'),
   get_url: () => import('./get_url.js'),
+  unarchive: () => import('./unarchive.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */

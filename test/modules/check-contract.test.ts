@@ -3,7 +3,8 @@
 // in the registry needs a sample here, so a new module cannot skip the contract.
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { LocalConnection } from '../../lib/executor/local.js';
 import { getModule, moduleNames } from '../../lib/modules/index.js';
@@ -35,11 +36,12 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   template: (d) => ({ src: join(d, 'tpl.hbs'), dest: join(d, 'tpl.out') }),
   wait_for: (d) => ({ path: join(d, 'never'), timeout: 1 }),
   yaml_keys: (d) => ({ path: join(d, 'keys.yaml'), set: { a: 1 } }),
+  unarchive: (d) => ({ src: join(d, 'a.tgz'), dest: join(d, 'unpacked') }),
   get_url: (d) => ({ url: `file://${d}/copy.txt`, dest: join(d, 'got.txt'), mode: '0600' }),
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['get_url', 'blockinfile', 'cert', 'command', 'copy', 'file', 'ini_file', 'lineinfile', 'replace', 'shell', 'template', 'yaml_keys'];
+const WOULD_CHANGE = ['get_url', 'unarchive', 'blockinfile', 'cert', 'command', 'copy', 'file', 'ini_file', 'lineinfile', 'replace', 'shell', 'template', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {
@@ -65,6 +67,10 @@ for (const name of moduleNames()) {
   t.test(`${name}: check mode sends nothing but reads and changes nothing`, async (t) => {
     const dir = t.testdir({ 'tpl.hbs': 'templated\n' });
     writeFileSync(join(dir, 'copy.txt'), 'old\n');
+    if (name === 'unarchive') {
+      mkdirSync(join(dir, 'unpacked'));
+      spawnSync('tar', ['-czf', join(dir, 'a.tgz'), '-C', dir, 'tpl.hbs']);
+    }
     const before = snapshot(dir);
     const mod = await getModule(name);
     const args = validateArgs(mod, SAMPLES[name]!(dir));

@@ -5,6 +5,7 @@ import { shq, type Connection } from '../../../executor/types.js';
 import type { ModuleContext } from '../../types.js';
 import { ModuleFailure } from '../../types.js';
 import { HTTP_CLIENT_PY } from './client-py.js';
+import { pythonCommand } from '../python.js';
 
 /** How the client treats 3xx answers: follow any, only for GET/HEAD, or never. */
 export type FollowRedirects = 'all' | 'safe' | 'none';
@@ -48,15 +49,9 @@ export interface HttpResponse {
   error?: string;
 }
 
-/**
- * Shell text running the client with `args` (already shell words: the temp file to write, the
- * If-Modified-Since time); the program comes on fd 3 so stdin stays the request's.
- */
+/** Shell text running the client with `args` (shell words: the temp file to write, the If-Modified-Since time). */
 export function clientCommand(args: string): string {
-  return [
-    `py=$(command -v python3) || { echo 'this module needs python3 on the host (its HTTP client is Python standard library)' >&2; exit 127; }`,
-    `"$py" /dev/fd/3 ${args} 3<<'BOSUN_HTTP_PY'${HTTP_CLIENT_PY}BOSUN_HTTP_PY`,
-  ].join('\n');
+  return pythonCommand(HTTP_CLIENT_PY, args, 'the HTTP client of get_url and uri');
 }
 
 /** The request description and body as the client reads them on stdin. */
