@@ -28,6 +28,7 @@ export const HOST = [
   'test/pki/lock-runs.test.ts',
   'test/modules/get_url.test.ts', // python3 on the host (its HTTP client)
   'test/modules/unarchive.test.ts', // python3, tar, xz, bzip2
+  'test/modules/uri.test.ts', // python3 on the host (its HTTP client)
 ];
 
 function files(dir) {

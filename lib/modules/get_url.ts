@@ -6,10 +6,10 @@ import { posix } from 'node:path';
 import { ArgumentError } from '../errors.js';
 import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
 import { FILE_ATTR_ARGS } from './util/file-args.js';
-import { attrChanges, normMode, probeFile, setAttrs, type Attrs, type FileProbe } from './util/remote-file.js';
-import { digestFromList, parseChecksum, type ChecksumSpec } from './util/http/checksum.js';
+import { attrChanges, normMode, parseProbe, probeFile, probeScript, setAttrs, type Attrs, type FileProbe } from './util/remote-file.js';
+import { digestFromList, parseChecksum } from './util/http/checksum.js';
 import { download, fileDigest, install, probeDownload } from './util/http/download.js';
-import { httpProbe, registerRequestSecrets, safeUrl, type HttpRequest, type HttpResponse } from './util/http/request.js';
+import { clientCommand, clientStdin, parseClientOutput, registerRequestSecrets, requestSecrets, safeUrl, type HttpRequest, type HttpResponse } from './util/http/request.js';
 import { HTTP_REQUEST_ARGS, requestOf, type HttpRequestArgs } from './util/http/args.js';
 
 export interface GetUrlArgs extends Attrs, HttpRequestArgs {
@@ -76,14 +76,24 @@ export default defineModule<GetUrlArgs, GetUrlState>({
     parseChecksum(args.checksum);
     if (!/^(https?|ftp|file):\/\//i.test(args.url)) throw new ArgumentError(`url must be an http, https, ftp or file url; got '${safeUrl(args.url)}'`);
   },
-  probes: (args) => [{ path: args.dest, opts: { follow: true } }],
+  // with a checksum file, dest is probed in the request that reads it
+  probes: (args) => (/^\w+:(https?|ftp|file):/i.test(args.checksum) ? [] : [{ path: args.dest, opts: { follow: true } }]),
   async plan(ctx, args) {
     const req = requestOf(args);
     registerRequestSecrets(ctx, req);
     const attrs: Attrs = { mode: args.mode, owner: args.owner, group: args.group };
     const spec = parseChecksum(args.checksum);
-    const expect = spec ? await expectedDigest(ctx, spec, req) : undefined;
-    const probe = await probeFile(ctx, args.dest, { follow: true });
+    let expect: { algo: string; hex: string } | undefined;
+    let probe: FileProbe;
+    if (spec?.url !== undefined) {
+      // the checksum file and dest's state in one request
+      const both = await checksumListAndProbe(ctx, spec.url, req, args.dest);
+      expect = { algo: spec.algo, hex: digestFromList(both.list, req.url, safeUrl(spec.url)) };
+      probe = both.probe;
+    } else {
+      expect = spec ? { algo: spec.algo, hex: spec.hex! } : undefined;
+      probe = await probeFile(ctx, args.dest, { follow: true });
+    }
     const destIsDir = probe.exists && probe.type === 'directory';
     const base = { dest: args.dest, url: safeUrl(args.url), checksum_dest: null, checksum_src: null, elapsed: 0 };
     let force = args.force;
@@ -96,7 +106,10 @@ export default defineModule<GetUrlArgs, GetUrlState>({
       }
     }
     const state: GetUrlState = { destIsDir, expect, conditional: probe.exists && !destIsDir && !force };
-    if (!ctx.check) {
+    // Nothing there yet: download once, in apply. Otherwise the body is first hashed without writing
+    // (a read-only request, as in check mode): an unchanged file costs no write, and the file states
+    // fetched ahead for later tasks stay valid.
+    if (!probe.exists && !ctx.check) {
       return { changed: true, msg: `would download ${safeUrl(args.url)} to ${args.dest}`, result: base, state };
     }
     return predict(ctx, args, req, state, probe, attrs, base);
@@ -143,14 +156,20 @@ export default defineModule<GetUrlArgs, GetUrlState>({
   },
 });
 
-/** The expected digest, reading the checksum file when the checksum names one (a read-only request). */
-async function expectedDigest(ctx: ModuleContext, spec: ChecksumSpec, req: HttpRequest): Promise<{ algo: string; hex: string }> {
-  if (spec.hex !== undefined) return { algo: spec.algo, hex: spec.hex };
-  const listReq: HttpRequest = { ...req, url: spec.url!, content_max: 4 * 1024 * 1024 };
-  const res = await httpProbe(ctx, ctx.conn, listReq, { label: 'get_url:checksum', readOnly: true });
-  failOn(res, { url: safeUrl(spec.url!) });
-  return { algo: spec.algo, hex: digestFromList(res.content?.toString('utf8') ?? '', req.url, safeUrl(spec.url!)) };
+/** The checksum file's text (a read-only request that also probes dest, as probeFile would). */
+async function checksumListAndProbe(ctx: ModuleContext, listUrl: string, req: HttpRequest, dest: string): Promise<{ list: string; probe: FileProbe }> {
+  const listReq: HttpRequest = { ...req, url: listUrl, content_max: 4 * 1024 * 1024 };
+  const script = `(\n${probeScript(dest, { follow: true })})\necho ${SEP}\n${clientCommand("'' ''")}\n`;
+  const r = await ctx.conn.exec(script, { stdin: clientStdin(listReq), label: 'get_url:checksum', readOnly: true, secrets: requestSecrets(listReq) });
+  const at = r.raw.indexOf(`\n${SEP}\n`);
+  if (at < 0) throw new ModuleFailure(`cannot inspect ${dest}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
+  const probe = parseProbe(dest, r.raw.subarray(0, at + 1), { follow: true });
+  const res = parseClientOutput(r.raw.subarray(at + SEP.length + 2).toString('utf8'), r.stderr, r.exitCode);
+  failOn(res, { url: safeUrl(listUrl) });
+  return { list: res.content?.toString('utf8') ?? '', probe };
 }
+
+const SEP = '@@bosun-get-url@@';
 
 function alreadyThere(args: GetUrlArgs, probe: FileProbe, attrs: Attrs, base: Record<string, unknown>): Plan<GetUrlState> {
   const changes = attrChanges(probe, attrs);
@@ -165,7 +184,7 @@ function alreadyThere(args: GetUrlArgs, probe: FileProbe, attrs: Attrs, base: Re
   };
 }
 
-/** Check mode: the body is hashed on the host (nothing written) and compared with what is there. */
+/** The body hashed on the host (nothing written) and compared with what is there: check mode, and any existing dest. */
 async function predict(
   ctx: ModuleContext,
   args: GetUrlArgs,
@@ -182,7 +201,8 @@ async function predict(
   const cur = st.destIsDir ? await probeFile(ctx, target, { follow: true }) : probe;
   const same = cur.exists && cur.type === 'file' && cur.sha256 === res.digests!.sha256;
   const changes = attrChanges(same ? cur : { ...cur, exists: false }, attrs);
-  const result = { ...base, dest: target, checksum_src: res.digests!.sha1, status_code: res.status, size: res.size };
+  // the same bytes have the same sha1: checksum_dest is known without reading dest again
+  const result = { ...base, dest: target, checksum_src: res.digests!.sha1, checksum_dest: same ? res.digests!.sha1 : null, status_code: res.status, size: res.size };
   if (same && Object.keys(changes).length === 0) return { changed: false, msg: `${target} already has these bytes`, result };
   if (!cur.exists) changes.state = { before: 'absent', after: 'file' };
   return {
@@ -190,6 +210,8 @@ async function predict(
     msg: same ? `would set attributes of ${target}` : `would download ${res.size ?? 0} bytes to ${target}`,
     diff: [{ path: target, summary: same ? undefined : `${res.size ?? 0} bytes downloaded from ${safeUrl(args.url)}`, attrs: Object.keys(changes).length ? changes : undefined }],
     result,
+    // the same bytes at a plain dest: only its attributes to set, no download
+    state: same && !st.destIsDir ? { ...st, attrsOnly: true } : st,
   };
 }
 

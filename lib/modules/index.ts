@@ -24,6 +24,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   ini_file: () => import('./ini_file.js'),
   get_url: () => import('./get_url.js'),
   unarchive: () => import('./unarchive.js'),
+  uri: () => import('./uri.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */

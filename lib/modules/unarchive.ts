@@ -84,6 +84,13 @@ export default defineModule<UnarchiveArgs, UnarchiveState>({
     }
     const result: Record<string, unknown> = { dest: a.dest, src: a.src, handler: checked.handler };
     if (checked.creates) return { changed: false, msg: `skipped, since ${a.creates} exists`, result: { dest: a.dest, src: a.src } };
+    if (checked.missing) {
+      const what = checked.missing === 'dest' ? `Destination '${a.dest}' is not a directory` : `Source '${a.src}' does not exist`;
+      // In check mode an earlier task (file, get_url) may only have planned it: say what would
+      // happen instead of failing the dry run (as copy does for a src not made yet).
+      if (!ctx.check) throw new ModuleFailure(what, { dest: a.dest, src: a.src });
+      return { changed: true, msg: `would unpack ${a.src} into ${a.dest} (${what} yet: an earlier task would create it)`, diff: [{ path: a.dest, summary: `${what} yet (check mode)` }], result: { dest: a.dest, src: a.src } };
+    }
     if (checked.handler === 'ZipArchive' && a.extra_opts.length) throw new ModuleFailure('extra_opts are tar options; bosun unpacks zip archives with Python (no unzip): leave them out');
     if (a.list_files) result.files = checked.entries.map((e) => e.path);
     if (checked.differ.length === 0) return { changed: false, msg: `${a.dest} already holds the ${checked.entries.length} paths of ${a.src}`, result };

@@ -37,6 +37,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   wait_for: (d) => ({ path: join(d, 'never'), timeout: 1 }),
   yaml_keys: (d) => ({ path: join(d, 'keys.yaml'), set: { a: 1 } }),
   unarchive: (d) => ({ src: join(d, 'a.tgz'), dest: join(d, 'unpacked') }),
+  uri: () => ({ url: 'http://127.0.0.1:1/', status_code: [-1] }),
   get_url: (d) => ({ url: `file://${d}/copy.txt`, dest: join(d, 'got.txt'), mode: '0600' }),
 };
 

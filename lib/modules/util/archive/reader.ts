@@ -33,6 +33,8 @@ export interface Checked {
   differ: string[];
   /** `creates` exists: nothing to do. */
   creates?: boolean;
+  /** dest (not a directory) or the host's src (not a file) is missing: nothing was compared. */
+  missing?: 'dest' | 'src';
 }
 
 const py = (args: string): string => pythonCommand(ARCHIVE_PY, args, 'unarchive');
@@ -54,7 +56,7 @@ function parse<T>(r: { stdout: string; stderr: string; exitCode: number }, what:
 function guardLines(dest: string, creates: string | undefined): string[] {
   return [
     ...(creates !== undefined ? [`if [ -e ${shq(notOption(creates))} ]; then echo '{"creates": true, "handler": "", "entries": [], "differ": []}'; exit 0; fi`] : []),
-    `if [ ! -d ${shq(notOption(dest))} ]; then echo ${shq(`Destination '${dest}' is not a directory`)} >&2; exit 3; fi`,
+    `if [ ! -d ${shq(notOption(dest))} ]; then echo '{"missing": "dest", "handler": "", "entries": [], "differ": []}'; exit 0; fi`,
   ];
 }
 
@@ -75,12 +77,12 @@ export async function checkOnHost(
     ? { op: 'check', dest: a.dest, attrs: a.attrs, ...a.sel }
     : { op: 'compare', dest: a.dest, attrs: a.attrs, entries: from.entries };
   const lines = [...guardLines(a.dest, a.creates)];
-  if (remote) lines.push(`if [ ! -f ${shq(notOption(from.remoteSrc))} ]; then echo ${shq(`Source '${from.remoteSrc}' does not exist`)} >&2; exit 3; fi`);
+  if (remote) lines.push(`if [ ! -f ${shq(notOption(from.remoteSrc))} ]; then echo '{"missing": "src", "handler": "", "entries": [], "differ": []}'; exit 0; fi`);
   lines.push(py(remote ? shq(from.remoteSrc) : "''"), '');
   const r = await conn.exec(lines.join('\n'), { stdin: JSON.stringify(req) + '\n', label: 'unarchive:compare', readOnly: true });
   if (r.exitCode !== 0 && !r.stdout.startsWith('{')) throw new ModuleFailure(r.stderr.trim() || `unarchive: exit ${r.exitCode}`);
   const c = parse<Checked>(r, 'unarchive');
-  return remote ? c : { ...c, handler: from.handler, entries: c.creates ? [] : from.entries };
+  return remote ? c : { ...c, handler: from.handler, entries: c.creates || c.missing ? [] : from.entries };
 }
 
 export interface ExtractResult {

@@ -36,7 +36,7 @@ export interface Downloaded {
 }
 
 /** Request (1): the body into a temp file in `tmpDir`. A non-2xx answer or a checksum mismatch leaves no file. */
-export async function download(conn: Connection, req: HttpRequest, tmpDir: string, ifModifiedSince: string | undefined): Promise<Downloaded> {
+export async function download(conn: Connection, req: HttpRequest, tmpDir: string, ifModifiedSince: string | undefined, body?: Buffer): Promise<Downloaded> {
   const script = [
     `d=${shq(notOption(tmpDir))}`,
     `if [ ! -d "$d" ]; then echo "Destination $d does not exist" >&2; exit 3; fi`,
@@ -49,7 +49,7 @@ export async function download(conn: Connection, req: HttpRequest, tmpDir: strin
     hexOut('tmp', '"$tmp"'),
     '',
   ].join('\n');
-  const r = await conn.exec(script, { stdin: clientStdin(req), label: 'get_url:download', secrets: requestSecrets(req) });
+  const r = await conn.exec(script, { stdin: clientStdin(req, body), label: 'get_url:download', secrets: requestSecrets(req) });
   if (r.exitCode !== 0 && !r.stdout.startsWith('{')) throw new ModuleFailure(r.stderr.trim() || `download failed (exit ${r.exitCode})`);
   const res = parseClientOutput(r.stdout, r.stderr, r.exitCode);
   const rest = Buffer.from(r.stdout.slice(r.stdout.indexOf('\n') + 1));
