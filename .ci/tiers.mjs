@@ -29,6 +29,7 @@ export const HOST = [
   'test/modules/get_url.test.ts', // python3 on the host (its HTTP client)
   'test/modules/unarchive.test.ts', // python3, tar, xz, bzip2
   'test/modules/uri.test.ts', // python3 on the host (its HTTP client)
+  'test/modules/archive.test.ts', // python3 on the host
 ];
 
 function files(dir) {

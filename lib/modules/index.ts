@@ -25,11 +25,13 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   get_url: () => import('./get_url.js'),
   unarchive: () => import('./unarchive.js'),
   uri: () => import('./uri.js'),
+  archive: () => import('./archive.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
 const COLLECTION_ALIASES: Record<string, string> = {
   'community.general.ini_file': 'ini_file',
+  'community.general.archive': 'archive',
 };
 
 /** Names handled by the engine itself rather than by a module file. */

@@ -37,12 +37,13 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   wait_for: (d) => ({ path: join(d, 'never'), timeout: 1 }),
   yaml_keys: (d) => ({ path: join(d, 'keys.yaml'), set: { a: 1 } }),
   unarchive: (d) => ({ src: join(d, 'a.tgz'), dest: join(d, 'unpacked') }),
+  archive: (d) => ({ path: [join(d, 'tpl.hbs'), join(d, 'copy.txt')], dest: join(d, 'a.tar.gz') }),
   uri: () => ({ url: 'http://127.0.0.1:1/', status_code: [-1] }),
   get_url: (d) => ({ url: `file://${d}/copy.txt`, dest: join(d, 'got.txt'), mode: '0600' }),
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['get_url', 'unarchive', 'blockinfile', 'cert', 'command', 'copy', 'file', 'ini_file', 'lineinfile', 'replace', 'shell', 'template', 'yaml_keys'];
+const WOULD_CHANGE = ['archive', 'get_url', 'unarchive', 'blockinfile', 'cert', 'command', 'copy', 'file', 'ini_file', 'lineinfile', 'replace', 'shell', 'template', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {
