@@ -30,6 +30,7 @@ export const HOST = [
   'test/modules/unarchive.test.ts', // python3, tar, xz, bzip2
   'test/modules/uri.test.ts', // python3 on the host (its HTTP client)
   'test/modules/archive.test.ts', // python3 on the host
+  'test/modules/http-differential.test.ts', // ansible-playbook differential (get_url, uri)
 ];
 
 function files(dir) {

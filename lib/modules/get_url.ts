@@ -136,6 +136,7 @@ export default defineModule<GetUrlArgs, GetUrlState>({
     const result: Record<string, unknown> = {
       ...base,
       dest: target,
+      src: tmp,
       checksum_src: sha1,
       checksum_dest: done.destSha1 ?? null,
       md5sum: res.digests!.md5,
@@ -173,7 +174,7 @@ const SEP = '@@bosun-get-url@@';
 
 function alreadyThere(args: GetUrlArgs, probe: FileProbe, attrs: Attrs, base: Record<string, unknown>): Plan<GetUrlState> {
   const changes = attrChanges(probe, attrs);
-  const result = { ...base, mode: attrs.mode !== undefined ? normMode(attrs.mode) : probe.mode, owner: attrs.owner ?? probe.owner, group: attrs.group ?? probe.group, size: probe.size, state: 'file' };
+  const result = { ...base, mode: attrs.mode !== undefined ? normMode(attrs.mode) : probe.mode, owner: attrs.owner ?? probe.owner, group: attrs.group ?? probe.group, uid: probe.uid, gid: probe.gid, size: probe.size, state: 'file' };
   if (Object.keys(changes).length === 0) return { changed: false, msg: 'file already exists', result };
   return {
     changed: true,
