@@ -24,11 +24,13 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   ini_file: () => import('./ini_file.js'),
   user: () => import('./user.js'),
   group: () => import('./group.js'),
+  authorized_key: () => import('./authorized_key.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
 const COLLECTION_ALIASES: Record<string, string> = {
   'community.general.ini_file': 'ini_file',
+  'ansible.posix.authorized_key': 'authorized_key',
 };
 
 /** Names handled by the engine itself rather than by a module file. */
