@@ -25,12 +25,14 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   user: () => import('./user.js'),
   group: () => import('./group.js'),
   authorized_key: () => import('./authorized_key.js'),
+  sysctl: () => import('./sysctl.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
 const COLLECTION_ALIASES: Record<string, string> = {
   'community.general.ini_file': 'ini_file',
   'ansible.posix.authorized_key': 'authorized_key',
+  'ansible.posix.sysctl': 'sysctl',
 };
 
 /** Names handled by the engine itself rather than by a module file. */
