@@ -26,6 +26,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   group: () => import('./group.js'),
   authorized_key: () => import('./authorized_key.js'),
   sysctl: () => import('./sysctl.js'),
+  cron: () => import('./cron.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
