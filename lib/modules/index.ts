@@ -27,6 +27,8 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   authorized_key: () => import('./authorized_key.js'),
   sysctl: () => import('./sysctl.js'),
   cron: () => import('./cron.js'),
+  hostname: () => import('./hostname.js'),
+  timezone: () => import('./timezone.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
@@ -34,6 +36,7 @@ const COLLECTION_ALIASES: Record<string, string> = {
   'community.general.ini_file': 'ini_file',
   'ansible.posix.authorized_key': 'authorized_key',
   'ansible.posix.sysctl': 'sysctl',
+  'community.general.timezone': 'timezone',
 };
 
 /** Names handled by the engine itself rather than by a module file. */
