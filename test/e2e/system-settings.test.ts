@@ -109,7 +109,7 @@ t.test('sysctl, cron, hostname and timezone on lab hosts', async (t) => {
   const r3 = await bosunRun([site, '-i', inv, '--diff']);
   t.equal(r3.code, 0, r3.err + r3.out);
   t.equal(parseRecap(r3.out).node1!.changed, 4);
-  const after = await remote(lab, 'node1', 'crontab -l | grep -c . ; test -e /etc/cron.d/bosun-nightly || echo no-file; grep -c '^net.ipv4.conf.all.rp_filter=' /etc/sysctl.conf');
+  const after = await remote(lab, 'node1', 'crontab -l | grep -c . ; test -e /etc/cron.d/bosun-nightly || echo no-file; grep -c "^net.ipv4.conf.all.rp_filter=" /etc/sysctl.conf');
   t.equal(after.out.toString(), '0\nno-file\n0\n');
   const r4 = await bosunRun([site, '-i', inv]);
   t.equal(parseRecap(r4.out).node1!.changed, 0, 'removals are idempotent');

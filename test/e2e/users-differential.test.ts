@@ -13,10 +13,11 @@ import { bosunRun, parseRecap, remote, tempDir, writeInventory } from '../fixtur
 const K1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDiffOne000000000000000000000000000000000000';
 const K2 = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDiffTwo0000000000000000000000000000';
 const K3 = 'ecdsa-sha2-nistp256 AAAAE2VjZHNhLXNoYTItbmlzdHAyNTYAAAAIbmlzdHAyNTYDiffThree';
+const K4 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDiffFour00000000000000000000000000000000000';
 
 // the state both hosts start from: files Ansible (or a person) wrote before
 const SEED = [
-  `printf '%s\\n' '# keys of root' '${K1} old-comment' 'no-agent-forwarding ${K2} two' > /root/.ssh/bosun-keys`,
+  `printf '%s\\n' '# keys of root' '${K1} old-comment' '${K3} three' 'no-agent-forwarding ${K2} two' > /root/.ssh/bosun-keys`,
   `printf '%s\\n' '${K3} three' '${K1} one' > /root/.ssh/bosun-exclusive`,
   `printf '%s\\n' 'SHELL=/bin/sh' '#Ansible: old job' '*/5 * * * * /bin/old' '15 1 * * * /usr/bin/adopt-me' | crontab -`,
   `printf '%s\\n' '# sysctl seed' 'net.core.somaxconn = 1024' 'net.ipv4.ip_forward=0' '; comment' 'net.core.somaxconn=2048' > /etc/sysctl.d/70-diff.conf`,
@@ -31,7 +32,7 @@ const SITE = `
     - user: { name: dave, uid: 2701, group: ddevs, groups: [dsys], comment: "Dave D", shell: /bin/bash, password: '$6$diff$hash' }
     - user: { name: dsvc, system: true, create_home: false }
     - user: { name: erin, groups: [ddevs, dsys], append: true }
-    - authorized_key: { user: root, path: /root/.ssh/bosun-keys, key: "${K1} one\\n${K3}" }
+    - authorized_key: { user: root, path: /root/.ssh/bosun-keys, key: "${K1} one\\n${K4}" }
     - authorized_key: { user: root, path: /root/.ssh/bosun-keys, key: "${K2} two", key_options: 'no-pty,from="10.0.0.0/8"' }
     - authorized_key: { user: root, path: /root/.ssh/bosun-exclusive, key: "${K1} one", exclusive: true }
     - authorized_key: { user: dave, key: "${K2}", comment: "dave key" }
@@ -40,7 +41,7 @@ const SITE = `
     - cron: { name: old job, minute: "*/10", job: /bin/old }
     - cron: { name: adopted, hour: "1", minute: "15", job: /usr/bin/adopt-me }
     - cron: { name: PATH, env: true, job: /usr/bin:/bin, insertafter: SHELL }
-    - cron: { name: off, special_time: reboot, job: /bin/off, disabled: true, user: dave }
+    - cron: { name: off job, special_time: reboot, job: /bin/off, disabled: true, user: dave }
     - cron: { name: in file, minute: "0", job: /bin/f, user: dave, cron_file: bosun-diff }
     - cron: { name: gone, state: absent }
     - sysctl: { name: net.core.somaxconn, value: "4096", sysctl_file: /etc/sysctl.d/70-diff.conf, reload: false }
@@ -52,13 +53,13 @@ const RESULTS = `
 - hosts: all
   gather_facts: false
   tasks:
-    - user: { name: frank, uid: 2702, comment: F, password: '$6$x$y' }
+    - user: { name: frank, uid: 2750, comment: F, password: '$6$x$y' }
       register: created
     - user: { name: dave, groups: [dsys], shell: /bin/bash }
       register: same
     - group: { name: ddevs }
       register: grp
-    - copy: { dest: /root/results.json, content: "{{ {'created': created, 'same': same, 'grp': grp} | to_json }}" }
+    - copy: { dest: /root/results.json, content: "{{ {'created': created, 'same': same, 'grp': grp} | to_json }}\\n" }
 `;
 
 const SNAPSHOT =
