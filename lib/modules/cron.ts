@@ -10,23 +10,10 @@ import { defineModule, ModuleFailure, type Plan } from './types.js';
 import { editCrontab, envNames, jobNames, render, splitLines, stripHeader, type CronEdit } from './util/crontab.js';
 import { writeScript } from './util/remote-file.js';
 
-export interface CronArgs {
-  name: string;
-  user?: string;
-  job?: string;
+/** The module's arguments: the edit (util/crontab.ts) without its derived flag, plus where and how to write. */
+export interface CronArgs extends Omit<CronEdit, 'cronFile'> {
   cron_file?: string;
-  state: 'present' | 'absent';
   backup: boolean;
-  minute: string;
-  hour: string;
-  day: string;
-  month: string;
-  weekday: string;
-  special_time?: string;
-  disabled: boolean;
-  env: boolean;
-  insertafter?: string;
-  insertbefore?: string;
 }
 
 interface CronState {
