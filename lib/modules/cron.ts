@@ -9,6 +9,7 @@ import { shq } from '../executor/types.js';
 import { defineModule, ModuleFailure, type Plan } from './types.js';
 import { editCrontab, envNames, jobNames, render, splitLines, stripHeader, type CronEdit } from './util/crontab.js';
 import { writeScript } from './util/remote-file.js';
+import { checkAccountName } from './util/accounts.js';
 
 /** The module's arguments: the edit (util/crontab.ts) without its derived flag, plus where and how to write. */
 export interface CronArgs extends Omit<CronEdit, 'cronFile'> {
@@ -100,6 +101,8 @@ export default defineModule<CronArgs, CronState>({
     }
     if (a.env && a.name.includes(' ')) throw new ArgumentError('Invalid name for environment variable');
     if (/[\r\n]/.test(a.name)) throw new ArgumentError('name cannot contain a line break');
+    // crontab takes no `--`: a user name must not be read as an option
+    if (a.user !== undefined) checkAccountName('user', a.user);
   },
   async plan(ctx, a): Promise<Plan<CronState>> {
     const r = await ctx.conn.exec(readScript(a), { label: 'cron:read', readOnly: true });

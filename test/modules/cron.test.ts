@@ -54,6 +54,7 @@ t.test('cron: bad arguments', async (t) => {
   bad({ name: 'x', job: 'y', insertafter: 'A' }, /only with env=yes/);
   bad({ name: 'a b', job: 'y', env: true }, /Invalid name for environment variable/);
   bad({ name: 'x', job: 'y', user: 'root', cron_file: '/etc/crontab' }, /Will not manage \/etc\/crontab/);
+  bad({ name: 'x', job: 'y', user: '-r' }, /user name "-r" is not valid/);
   t.throws(() => validateArgs(mod, { name: 'x', job: 'y', special_time: 'sometimes' }), ArgumentError);
 });
 
