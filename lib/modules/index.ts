@@ -22,6 +22,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   blockinfile: () => import('./blockinfile.js'),
   replace: () => import('./replace.js'),
   ini_file: () => import('./ini_file.js'),
+  apt: () => import('./apt.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
