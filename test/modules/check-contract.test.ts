@@ -16,6 +16,7 @@ import { RecordingConnection } from '../helpers/recording.js';
 
 /** Arguments that would change something (or fail trying) in directory `d`. */
 const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
+  apt: () => ({ name: ['hello', 'tree'], state: 'present' }),
   assert: () => ({ that: ['1 == 1'] }),
   blockinfile: (d) => ({ path: join(d, 'copy.txt'), block: 'b' }),
   ini_file: (d) => ({ path: join(d, 'copy.txt'), section: 's', option: 'o', value: 'v' }),

@@ -8,6 +8,11 @@ export const DPKG_FORMAT = '${Package}\\t${Architecture}\\t${Version}\\t${db:Sta
 /** Ansible's stamp first (Ubuntu's update-notifier writes it), else the lists directory. */
 const CACHE_MTIME = 'stat -c %Y /var/lib/apt/periodic/update-success-stamp 2>/dev/null || stat -c %Y /var/lib/apt/lists 2>/dev/null || echo 0';
 
+/** Names (and name:arch) marked Auto-Installed in apt's extended_states, among the words in w. */
+const AUTO_AWK =
+  '/^$/{p="";a=""} /^Package: /{p=$2} /^Architecture: /{a=$2} ' +
+  '/^Auto-Installed: 1/{ if (index(w, " " p " ")) print p; else if (index(w, " " p ":" a " ")) print p ":" a }';
+
 export interface AptQueryNeeds {
   /** `name[:arch]` words for dpkg-query, apt-mark and apt-cache. */
   names: string[];
@@ -26,7 +31,8 @@ export function aptQueryScript(n: AptQueryNeeds): string {
   const L = ['export LC_ALL=C', 'echo "@@arch $(dpkg --print-architecture 2>/dev/null)"'];
   if (n.names.length) {
     L.push('echo @@dpkg', `dpkg-query -W -f='${DPKG_FORMAT}' -- ${words} 2>/dev/null`);
-    if (n.auto) L.push('echo @@auto', `apt-mark showauto -- ${words} 2>/dev/null`);
+    // what `apt-mark showauto` says, read from its file: apt-mark loads the whole cache (seconds on a busy host)
+    if (n.auto) L.push('echo @@auto', `[ ! -r /var/lib/apt/extended_states ] || awk -v w=${shq(` ${n.names.join(' ')} `)} '${AUTO_AWK}' /var/lib/apt/extended_states`);
     if (n.policy) L.push('echo @@policy', `apt-cache policy -- ${words} 2>/dev/null`);
   }
   if (n.cache) L.push('echo @@cache', CACHE_MTIME, 'date +%s');
