@@ -2,6 +2,7 @@
 // (one dpkg-query), which of them are automatically installed (apt-mark showauto), candidates when
 // the decision needs them (apt-cache policy), the cache's age, and the fields of `deb:` files.
 import { shq } from '../../executor/types.js';
+import { NO_WRITE } from './apt-run.js';
 import { parseAptPolicy, parseDebFields, parseDpkgQuery, type DpkgEntry, type PolicyEntry } from './apt-parse.js';
 
 export const DPKG_FORMAT = '${Package}\\t${Architecture}\\t${Version}\\t${db:Status-Abbrev}\\n';
@@ -33,7 +34,7 @@ export function aptQueryScript(n: AptQueryNeeds): string {
     L.push('echo @@dpkg', `dpkg-query -W -f='${DPKG_FORMAT}' -- ${words} 2>/dev/null`);
     // what `apt-mark showauto` says, read from its file: apt-mark loads the whole cache (seconds on a busy host)
     if (n.auto) L.push('echo @@auto', `[ ! -r /var/lib/apt/extended_states ] || awk -v w=${shq(` ${n.names.join(' ')} `)} '${AUTO_AWK}' /var/lib/apt/extended_states`);
-    if (n.policy) L.push('echo @@policy', `apt-cache policy -- ${words} 2>/dev/null`);
+    if (n.policy) L.push('echo @@policy', `apt-cache ${NO_WRITE.join(' ')} policy -- ${words} 2>/dev/null`);
   }
   if (n.cache) L.push('echo @@cache', CACHE_MTIME, 'date +%s');
   n.debs.forEach((f, i) => {

@@ -21,6 +21,13 @@ export interface AptGetOptions {
   lock_timeout: number;
 }
 
+/**
+ * Options for apt's read-only uses: no lock (no root needed, never waits for another apt) and no
+ * binary cache files nor planner log (apt would otherwise write /var/cache/apt/*.bin and
+ * /var/log/apt/eipp.log.xz even when it only simulates: a change to the host).
+ */
+export const NO_WRITE = ['-o', 'Debug::NoLocking=1', '-o', 'Dir::Cache::pkgcache=', '-o', 'Dir::Cache::srcpkgcache=', '-o', 'Dir::Log::Planner=/dev/null'];
+
 export type AptVerb = 'install' | 'remove' | 'autoremove' | 'upgrade' | 'dist-upgrade';
 
 /** Environment of every apt run, as Ansible sets it: no prompts, parseable C-locale output. */
@@ -29,7 +36,7 @@ export const APT_ENV = 'DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical 
 export function aptGetCommand(verb: AptVerb, words: readonly string[], o: AptGetOptions, simulate: boolean): string {
   const argv = ['apt-get', '-y', '-q'];
   // a simulation needs no lock (and no root): it never waits for another apt
-  if (simulate) argv.push('-s', '-o', 'Debug::NoLocking=1');
+  if (simulate) argv.push('-s', ...NO_WRITE);
   else argv.push('-o', `DPkg::Lock::Timeout=${o.lock_timeout}`);
   for (const opt of o.dpkg_options.split(',').map((s) => s.trim()).filter(Boolean)) argv.push('-o', `Dpkg::Options::=--${opt}`);
   if (o.install_recommends !== undefined) argv.push('-o', `APT::Install-Recommends=${o.install_recommends ? 'yes' : 'no'}`);
