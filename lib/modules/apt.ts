@@ -4,7 +4,7 @@
 // exactly which packages (dependencies included), and the run pins the versions the plan chose.
 import { ArgumentError } from '../errors.js';
 import { defineModule, ModuleFailure, type ModuleContext, type Outcome, type Plan } from './types.js';
-import { shq } from '../executor/types.js';
+import { shq, type ExecResult } from '../executor/types.js';
 import { decideInstall, decideRemove } from './pkg/apt-decide.js';
 import { entryFor, aptQueryScript, parseAptQuery, type AptQuery } from './pkg/apt-query.js';
 import { aptFailure, aptGetCommand, APT_ENV, simulate, type AptGetOptions, type AptVerb } from './pkg/apt-run.js';
@@ -62,21 +62,27 @@ function cacheOnly(a: AptArgs): boolean {
   return specsOf(a).length === 0 && debPaths(a).length === 0 && upgradeVerb(a) === undefined && !a.autoremove;
 }
 
-async function query(ctx: ModuleContext, a: AptArgs): Promise<AptQuery> {
+/** The read-only script that answers everything the plan needs (the package module runs it too). */
+export function aptQueryScriptFor(a: AptArgs): string {
   const specs = specsOf(a);
-  const debs = debPaths(a);
-  const script = aptQueryScript({
+  return aptQueryScript({
     names: [...new Set(specs.map(specKey))],
     auto: a.state !== 'absent',
     policy: a.state === 'latest' || specs.some((s) => s.op !== undefined),
     cache: true, // one stat: cache_update_time is always registered, as Ansible does
-    debs,
+    debs: debPaths(a),
   });
-  const r = await ctx.conn.exec(script, { label: 'apt:query', readOnly: true });
-  const q = parseAptQuery(r.stdout, debs);
+}
+
+function parseQueryReply(a: AptArgs, r: ExecResult): AptQuery {
+  const q = parseAptQuery(r.stdout, debPaths(a));
   if (!q) throw new ModuleFailure(`apt: querying the package state failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, { rc: r.exitCode, stderr: r.stderr });
   if (q.arch === '') throw new ModuleFailure('apt: dpkg is not installed on this host (is it a Debian-family system? see the package module)');
   return q;
+}
+
+async function query(ctx: ModuleContext, a: AptArgs): Promise<AptQuery> {
+  return parseQueryReply(a, await ctx.conn.exec(aptQueryScriptFor(a), { label: 'apt:query', readOnly: true }));
 }
 
 /** The `deb:` files that would change the host, as apt-get words; fails like Ansible on a downgrade. */
@@ -152,6 +158,32 @@ async function updateCache(ctx: ModuleContext, a: AptArgs): Promise<number> {
   throw new ModuleFailure(`Failed to update apt cache: ${last || 'unknown reason'}`);
 }
 
+/** The plan from the query's answer (also the package module's, which sends the query itself). */
+export async function aptPlanFrom(ctx: ModuleContext, a: AptArgs, reply: ExecResult): Promise<Plan<AptState>> {
+  return planFromQuery(ctx, a, parseQueryReply(a, reply));
+}
+
+async function planFromQuery(ctx: ModuleContext, a: AptArgs, q: AptQuery): Promise<Plan<AptState>> {
+  const checkCache = a.update_cache === true || a.cache_valid_time > 0;
+  const cacheMtime = q.cacheMtime ?? 0;
+  const cacheDue = checkCache && !(cacheMtime + a.cache_valid_time >= (q.now ?? Date.now() / 1000));
+  if (cacheDue && !ctx.check) {
+    // what to install is decided against the updated cache, in apply
+    return { changed: true, msg: describe(undefined, true, false) + (cacheOnly(a) ? '' : ', then the packages'), state: { cacheDue, cacheMtime } };
+  }
+  const work = await planWork(ctx, a, q);
+  const result = { ...cacheResult(false, cacheMtime), changes: work.changes };
+  // Ansible: with packages to manage, a cache update alone is not a change
+  const changed = work.changes.length > 0 || (cacheDue && cacheOnly(a));
+  return {
+    changed,
+    msg: describe(work, cacheDue, false),
+    diff: work.changes.length ? [changesDiff(work.changes, DIFF_LABEL)] : undefined,
+    result: cacheDue ? { ...result, cache_updated: true } : result,
+    state: { cacheDue, cacheMtime, work },
+  };
+}
+
 export default defineModule<AptArgs, AptState>({
   name: 'apt',
   doc: {
@@ -217,25 +249,7 @@ export default defineModule<AptArgs, AptState>({
   },
 
   async plan(ctx, a): Promise<Plan<AptState>> {
-    const q = await query(ctx, a);
-    const checkCache = a.update_cache === true || a.cache_valid_time > 0;
-    const cacheMtime = q.cacheMtime ?? 0;
-    const cacheDue = checkCache && !(cacheMtime + a.cache_valid_time >= (q.now ?? Date.now() / 1000));
-    if (cacheDue && !ctx.check) {
-      // what to install is decided against the updated cache, in apply
-      return { changed: true, msg: describe(undefined, true, false) + (cacheOnly(a) ? '' : ', then the packages'), state: { cacheDue, cacheMtime } };
-    }
-    const work = await planWork(ctx, a, q);
-    const result = { ...cacheResult(false, cacheMtime), changes: work.changes };
-    // Ansible: with packages to manage, a cache update alone is not a change
-    const changed = work.changes.length > 0 || (cacheDue && cacheOnly(a));
-    return {
-      changed,
-      msg: describe(work, cacheDue, false),
-      diff: work.changes.length ? [changesDiff(work.changes, DIFF_LABEL)] : undefined,
-      result: cacheDue ? { ...result, cache_updated: true } : result,
-      state: { cacheDue, cacheMtime, work },
-    };
+    return planFromQuery(ctx, a, await query(ctx, a));
   },
 
   async apply(ctx, a, plan): Promise<Outcome> {

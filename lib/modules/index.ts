@@ -23,6 +23,9 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   replace: () => import('./replace.js'),
   ini_file: () => import('./ini_file.js'),
   apt: () => import('./apt.js'),
+  dnf: () => import('./dnf.js'),
+  yum: () => import('./yum.js'),
+  package: () => import('./package.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
