@@ -2,6 +2,7 @@
 // Ansible's package action does. The manager comes from `use:`, else the ansible_pkg_mgr fact, else
 // (no facts gathered) from the host — in the same request as the manager's own query, so a no-op
 // still costs one request.
+import { ArgumentError } from '../errors.js';
 import type { ExecResult } from '../executor/types.js';
 import { validateArgs } from './args.js';
 import { defineModule, ModuleFailure, type AnyModule, type ModuleContext, type Outcome, type Plan } from './types.js';
@@ -95,7 +96,7 @@ export default defineModule<PackageArgs, PackageState>({
   },
   validate(a) {
     // the manager's own checks (names) run at plan time, once the manager is known
-    if (a.use !== 'auto' && !isManager(a.use)) throw new ModuleFailure(`package: Could not find a module for ${a.use} (bosun has apt, dnf and yum)`);
+    if (a.use !== 'auto' && !isManager(a.use)) throw new ArgumentError(`package: Could not find a module for ${a.use} (bosun has apt, dnf and yum)`);
   },
   async plan(ctx, a) {
     const known = a.use !== 'auto' ? a.use : managerFromFacts(ctx);
