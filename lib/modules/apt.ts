@@ -195,7 +195,8 @@ export default defineModule<AptArgs, AptState>({
       'included: check mode reports that list, `--diff` shows the packages before/after, and the run pins the ' +
       'versions the plan chose. Registers `changes` (name, action, before, after), `stdout`, `stderr`, ' +
       '`cache_updated`, `cache_update_time`. An installed package that was installed automatically is marked manual ' +
-      '(reported as a change; Ansible does it silently). Versions: `name=1.2-3`, `name=1.2*`, `name>=1.2`. ' +
+      '(reported as a change; Ansible does it silently); the dependencies a `deb:` file brings are marked manual, as ' +
+      'Ansible\'s apt leaves them. Versions: `name=1.2-3`, `name=1.2*`, `name>=1.2`. ' +
       'apt-get runs with DEBIAN_FRONTEND=noninteractive and `--force-confdef,--force-confold` (dpkg_options). ' +
       'Not supported: `state: build-dep|fixed`, name globs, `deb:` URLs, `clean`/`autoclean`, `policy_rc_d`.',
     check: 'full',
@@ -267,7 +268,11 @@ export default defineModule<AptArgs, AptState>({
     let stderr = '';
     if (work.verb && work.changes.some((c) => c.action !== 'mark_manual')) {
       const cmd = aptGetCommand(work.verb, work.words, a, false);
-      const r = await ctx.conn.exec(cmd, { label: `apt:${work.verb}` });
+      // Ansible installs a deb's dependencies by name, which marks them manually installed (a later
+      // autoremove keeps them); so does bosun, in the same request
+      const deps = a.deb !== undefined ? namesOf(work.changes, 'install') : [];
+      const mark = deps.length ? ` && ${APT_ENV} apt-mark manual -- ${deps.map(shq).join(' ')} >/dev/null` : '';
+      const r = await ctx.conn.exec(cmd + mark, { label: `apt:${work.verb}` });
       stdout = r.stdout;
       stderr = r.stderr;
       if (r.exitCode !== 0) {
