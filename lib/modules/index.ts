@@ -26,6 +26,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   dnf: () => import('./dnf.js'),
   yum: () => import('./yum.js'),
   package: () => import('./package.js'),
+  package_facts: () => import('./package_facts.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */

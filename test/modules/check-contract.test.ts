@@ -22,6 +22,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   ini_file: (d) => ({ path: join(d, 'copy.txt'), section: 's', option: 'o', value: 'v' }),
   lineinfile: (d) => ({ path: join(d, 'copy.txt'), line: 'new', mode: '0600' }),
   package: () => ({ name: ['hello'], state: 'present' }),
+  package_facts: () => ({ manager: ['auto'] }),
   ping: () => ({}),
   replace: (d) => ({ path: join(d, 'copy.txt'), regexp: 'old', replace: 'new' }),
   cert: (d) => ({ dir: join(d, 'pki'), ca: true }),
