@@ -189,8 +189,8 @@ export default defineModule<AptArgs, AptState>({
   doc: {
     short: 'Manage apt packages (install, remove, upgrade; .deb files; the apt cache)',
     description:
-      'Plans from one read-only request when nothing changes: dpkg-query for every named package (plus apt-mark ' +
-      'showauto, apt-cache policy for `latest` and version pins, and the cache age when asked). When something ' +
+      'Plans from one read-only request when nothing changes: dpkg-query for every named package (plus the ' +
+      'auto-installed marks, apt-cache policy for `latest` and version pins, and the cache age when asked). When something ' +
       'would change, `apt-get --simulate` with the same options lists exactly which packages change, dependencies ' +
       'included: check mode reports that list, `--diff` shows the packages before/after, and the run pins the ' +
       'versions the plan chose. Registers `changes` (name, action, before, after), `stdout`, `stderr`, ' +

@@ -67,6 +67,21 @@ t.test('apt on lab hosts', async (t) => {
   t.equal(await state(lab, 'node1', 'hello tree'), '', 'purged: dpkg no longer knows them');
   t.equal(parseRecap((await bosunRun([remove, '-i', inv, '-l', 'node1'])).out).node1!.changed, 0, 'absent again: changed=0');
 
+  // package (no facts: the host says apt, in the query's request) and package_facts, on node2
+  const generic = play('generic.yml', [
+    '    - package: { name: tree, state: absent }',
+    '    - package_facts: {}',
+    '    - assert: { that: ["\'tree\' not in ansible_facts.packages", "ansible_facts.packages.hello[0].version == \'2.10-3\'", "ansible_facts.packages.hello[0].source == \'apt\'"] }',
+    '',
+  ].join('\n'));
+  const g1 = await bosunRun([generic, '-i', inv, '-l', 'node2']);
+  t.equal(g1.code, 0, g1.out);
+  t.equal(parseRecap(g1.out).node2!.changed, 1, 'package removed tree');
+  t.equal(await state(lab, 'node2', 'tree'), '', 'removed (tree has no configuration files to keep)');
+  const g2 = await bosunRun([generic, '-i', inv, '-l', 'node2']);
+  t.equal(parseRecap(g2.out).node2!.changed, 0, 'package again: changed=0');
+  t.equal(parseSummary(g2.out)?.requests, 2, 'package and package_facts: one request each');
+
   // a .deb file on the host: its dependency (hello) comes from the repository
   for (const h of HOSTS) t.equal((await remote(lab, h, 'sh -s', BUILD)).code, 0, `${h}: test packages built`);
   const deb = play('deb.yml', '    - apt: { deb: /srv/pkgtest/bosun-pkgtest_1.0_all.deb }\n      register: d\n    - debug: { var: d.changes }\n');
