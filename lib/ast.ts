@@ -109,6 +109,8 @@ export interface Play {
   become?: boolean;
   becomeUser?: string;
   gatherFacts: boolean;
+  /** gather_subset: which groups of facts the play gathers (Ansible's names; default all). */
+  gatherSubset?: string[];
   tags: string[];
   checkMode?: boolean;
   diff?: boolean;

@@ -11,7 +11,7 @@ import { getModule } from '../modules/index.js';
 import { buildScope } from './vars.js';
 import { childScope, tagsSelected, Variables, type Scope } from './scope.js';
 import { TemplateEngine } from './template.js';
-import { gatherFacts } from './facts.js';
+import { gatherFacts, prefixedFacts } from './facts.js';
 import { ProbeCache, type LookaheadFrame } from './prefetch.js';
 import type { Prestart } from './prestart.js';
 import { selectPlayHosts, serialBatches } from './hosts.js';
@@ -239,11 +239,11 @@ export class Runner {
               st.facts ??= f;
             }
             // The fact probe opens the channel itself: it travels with the bootstrap (one round trip).
-            if (!st.facts) st.facts = await gatherFacts(conn);
+            if (!st.facts) st.facts = await gatherFacts(conn, play.gatherSubset);
             else await conn.open();
             st.stats.ok++;
             // the facts as `setup` returns them (ad-hoc -m setup prints them; the console does not)
-            const facts = Object.fromEntries(Object.entries(st.facts ?? {}).map(([k, x]) => [`ansible_${k}`, x]));
+            const facts = prefixedFacts(st.facts);
             this.out.hostResult(info, { host: h, status: 'ok', result: { ansible_facts: facts, changed: false }, noLog: false, durationMs: performance.now() - t0 });
           } catch (e) {
             this.step.hostError(info, st, e, t0, false);
@@ -378,7 +378,11 @@ export class Runner {
         }
         return;
       case 'clear_facts':
-        for (const h of active) this.host(h).hostFacts = {};
+        // Ansible empties the fact cache (gathered facts, cacheable set_facts) of every host of the play;
+        // set_fact and register values stay
+        if (active.some((h) => conditionsHold(scope.inherited.when, this.vars.playScope(h, scope.play, playHosts, node.role, scope.blockVars), node.loc))) {
+          for (const h of playHosts) this.host(h).facts = undefined;
+        }
         return;
       case 'noop':
         return;

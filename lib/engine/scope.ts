@@ -4,7 +4,6 @@
 import { dirname, resolve } from 'node:path';
 import type { ModuleTask, Play, Playbook, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
-import type { Facts } from '../modules/types.js';
 import { factVars, UNKNOWN_FACTS } from './facts.js';
 import { buildScope, dataLayer, type Renderer, type Vars } from './vars.js';
 
@@ -98,7 +97,7 @@ function shortName(h: string): string {
 
 /** What the variables of a host read from the run's state of that host. */
 export interface HostVarsState {
-  facts?: Facts;
+  facts?: Record<string, unknown>;
   /** set_fact / register layer. */
   hostFacts: Vars;
 }

@@ -148,7 +148,7 @@ export function checkUndefinedVariables(
           const syntax = templateSyntaxError(s);
           if (syntax) throw new TemplateError(`template syntax error in "${short(s)}": ${syntax}`, { loc: base });
           for (const r of templateRoots(s)) {
-            if (!local.has(r.name)) {
+            if (!local.has(r.name) && !isFactName(r.name)) {
               throw new TemplateError(`undefined variable '${r.name}' in "${short(s)}"`, {
                 loc: base,
                 hint: 'define it in inventory, vars, defaults, or pass -e',
@@ -167,7 +167,7 @@ export function checkUndefinedVariables(
             const syntax = templateSyntaxError(text, file);
             if (syntax) throw new TemplateError(`template syntax error: ${syntax}`, { loc: { file } });
             for (const r of templateRoots(text, file)) {
-              if (!local.has(r.name)) {
+              if (!local.has(r.name) && !isFactName(r.name)) {
                 throw new TemplateError(`undefined variable '${r.name}'`, { loc: { file, line: r.line, col: r.col }, hint: 'define it in inventory, vars, defaults, or pass -e' });
               }
             }
@@ -178,6 +178,14 @@ export function checkUndefinedVariables(
     for (const s of play.sections) check(s.tasks, names);
     check(play.handlers, names);
   }
+}
+
+/**
+ * A fact's variable: `ansible_*` (per-interface facts such as ansible_eth0 are named by the host) and
+ * the two setup returns unprefixed. Which exist is known only once the host answered.
+ */
+function isFactName(name: string): boolean {
+  return name.startsWith('ansible_') || name === 'module_setup' || name === 'gather_subset';
 }
 
 function findTemplateFile(src: string, rolePath: string | undefined, taskDir: string, playbookDir: string): string | undefined {

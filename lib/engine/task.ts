@@ -6,7 +6,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { ModuleTask, SetFactTask, TaskNode } from '../ast.js';
 import type { Connection } from '../executor/types.js';
-import type { DiffEntry, ModuleContext, Outcome } from '../modules/types.js';
+import type { DiffEntry, Facts, ModuleContext, Outcome } from '../modules/types.js';
 import { ModuleFailure } from '../modules/types.js';
 import { getModule } from '../modules/index.js';
 import { BosunError, InternalError, InterruptedError, MissingFileError, ParseError, TimeoutError, UnreachableError, type SourceLocation } from '../errors.js';
@@ -87,7 +87,8 @@ export class TaskStep {
       control: this.run.conns.local,
       check,
       diff,
-      facts: st.facts ?? UNKNOWN_FACTS,
+      // modules always see the fields they read; an ungathered one is 'unknown'
+      facts: { ...UNKNOWN_FACTS, ...(st.facts ?? {}) } as Facts,
       vars,
       loc: node.loc,
       findFile(kind, name) {
@@ -371,6 +372,7 @@ export class TaskStep {
       this.run.probeCache.invalidate();
     }
     const ignored = failed && this.ignoreErrors(scope, vars, node);
+    if (!failed) mergeResultFacts(st, registered.ansible_facts);
     if (label === undefined) {
       if (failed && !ignored) {
         st.failed = true;
@@ -411,6 +413,18 @@ export function withLoc(e: unknown, loc?: SourceLocation): unknown {
   return e;
 }
 
+
+/**
+ * A module's returned `ansible_facts` (setup, and any module that returns facts) become the host's
+ * facts, merged over what it had: Ansible's set_host_facts. Names lose their `ansible_` prefix
+ * (ansible_facts holds them without it).
+ */
+function mergeResultFacts(st: HostState, facts: unknown): void {
+  if (!facts || typeof facts !== 'object' || Array.isArray(facts)) return;
+  const add: Vars = {};
+  for (const [k, v] of Object.entries(facts)) add[k.startsWith('ansible_') ? k.slice('ansible_'.length) : k] = v;
+  st.facts = { ...(st.facts ?? {}), ...add };
+}
 
 /** A result that did not fail the host, counted as ansible's stats do: `ok` includes changed and ignored results. */
 function countResult(s: HostStats, r: { ignored: boolean; skipped: boolean; changed: boolean }): void {

@@ -16,6 +16,7 @@ const PLAY_KEYS = [
   'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial',
   'max_fail_percentage', 'any_errors_fatal', 'become', 'become_user', 'gather_facts', 'tags', 'check_mode', 'diff',
   'environment', 'remote_user', 'connection', 'strategy', 'order', 'force_handlers', 'ignore_errors', 'no_log',
+  'gather_subset', 'gather_timeout',
 ] as const;
 
 const TASK_KEYWORDS = [
@@ -38,7 +39,7 @@ export interface LoadOptions {
    */
   /** gather_facts of a play that does not say (ansible.cfg `gathering = explicit` makes it false). */
   gatherFactsDefault?: boolean;
-  onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts'>) => void;
+  onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts' | 'gatherSubset'>) => void;
 }
 
 function isObj(v: unknown): v is Obj {
@@ -202,8 +203,9 @@ export class PlaybookLoader {
     }
     const gatherFacts = boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? this.opts.gatherFactsDefault ?? true;
     const connection = playConnection(raw.connection, here(raw, 'connection', file));
+    const gatherSubset = raw.gather_subset === undefined || raw.gather_subset === null ? undefined : strList(raw.gather_subset, 'gather_subset', here(raw, 'gather_subset', file));
     if (this.opts.onPlayHeader) {
-      this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, connection, gatherFacts });
+      this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, connection, gatherFacts, gatherSubset });
       // let what the hook started get going (process spawns wait for an event-loop turn, which
       // loading, mostly synchronous, would otherwise not give them until it is done)
       await new Promise<void>((r) => setImmediate(() => setImmediate(r)));
@@ -258,6 +260,7 @@ export class PlaybookLoader {
       become: boolish(raw.become, 'become', here(raw, 'become', file)),
       becomeUser: typeof raw.become_user === 'string' ? raw.become_user : undefined,
       gatherFacts,
+      gatherSubset,
       tags: strList(raw.tags, 'tags', here(raw, 'tags', file)),
       checkMode: boolish(raw.check_mode, 'check_mode', here(raw, 'check_mode', file)),
       diff: boolish(raw.diff, 'diff', here(raw, 'diff', file)),
