@@ -49,6 +49,10 @@ export interface ModuleTask extends BaseNode {
   loopIndexVar?: string;
   /** loop_control.extended: `ansible_loop` (index, first, last, previtem, …) is set per item. */
   loopExtended?: boolean;
+  /** `with_X:` — the items are lookup X's answer to the loop's terms (`with_items` flattens one level). */
+  loopWith?: string;
+  /** loop_control.pause: seconds between items. */
+  loopPause?: number;
   register?: string;
   notify: string[];
   listen: string[];
@@ -67,6 +71,8 @@ export interface SetFactTask extends BaseNode {
   loopLabel?: string;
   loopIndexVar?: string;
   loopExtended?: boolean;
+  loopWith?: string;
+  loopPause?: number;
   notify: string[];
   listen: string[];
 }

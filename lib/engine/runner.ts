@@ -74,7 +74,7 @@ export class Runner {
   private host(name: string): HostState {
     let h = this.hosts.get(name);
     if (!h) {
-      h = { name, hostFacts: {}, stats: emptyStats(), failed: false, unreachable: false, ended: false, notified: new Set() };
+      h = { name, hostFacts: {}, includeVars: {}, stats: emptyStats(), failed: false, unreachable: false, ended: false, notified: new Set() };
       this.hosts.set(name, h);
     }
     return h;
@@ -460,6 +460,7 @@ export class Runner {
         const st = this.host(h);
         if (node.kind === 'module' && node.register && r.registered) st.hostFacts = { ...st.hostFacts, [node.register]: r.registered };
         if (node.kind === 'set_fact' && r.facts) st.hostFacts = { ...st.hostFacts, ...r.facts };
+        if (node.kind === 'module' && node.module === 'include_vars' && r.registered?.ansible_facts) st.includeVars = { ...st.includeVars, ...(r.registered.ansible_facts as Record<string, unknown>) };
         if (r.changed && node.notify.length) this.notify(st, node.notify, node);
       }
     }

@@ -100,6 +100,8 @@ export interface HostVarsState {
   facts?: Record<string, unknown>;
   /** set_fact / register layer. */
   hostFacts: Vars;
+  /** include_vars layer: operator text (its templates render when used), above block/task vars. */
+  includeVars?: Vars;
 }
 
 export interface VariablesOptions {
@@ -192,6 +194,7 @@ export class Variables {
       ...play.varsFiles.map((f) => f.vars),
       roleVars,
       ...blockVars,
+      st.includeVars,
       // register/set_fact results and loop items came from a host or from rendering: data, never templates
       dataLayer(st.hostFacts),
       extra && dataLayer(extra),

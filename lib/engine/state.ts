@@ -33,6 +33,8 @@ export interface HostState {
   facts?: Record<string, unknown>;
   /** set_fact / register layer. */
   hostFacts: Vars;
+  /** include_vars layer (below set_fact/register). */
+  includeVars: Vars;
   stats: HostStats;
   failed: boolean;
   unreachable: boolean;

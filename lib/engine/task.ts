@@ -22,6 +22,7 @@ import { upcomingProbes, type LookaheadFrame, type ProbeCache } from './prefetch
 import { withEnvironment, type Connections } from './connections.js';
 
 const MAX_LOOP = 100_000;
+const KIND_NAME = { files: 'file', templates: 'template', vars: 'vars file' } as const;
 const NEVER_ABORTED = new AbortController().signal;
 
 /** What a task step needs from the run around it. */
@@ -93,7 +94,7 @@ export class TaskStep {
       loc: node.loc,
       findFile(kind, name) {
         if (isAbsolute(name)) {
-          if (!existsSync(name)) throw new MissingFileError(`${kind === 'files' ? 'file' : 'template'} not found: ${name}`, { loc: node.argLocs.src ?? node.loc });
+          if (!existsSync(name)) throw new MissingFileError(`${KIND_NAME[kind]} not found: ${name}`, { loc: node.argLocs.src ?? node.argLocs.file ?? node.loc });
           return name;
         }
         const expanded = name.replace(/^~(?=\/)/, homedir());
@@ -106,7 +107,7 @@ export class TaskStep {
           join(playbookDir, name),
         ];
         for (const c of candidates) if (existsSync(c)) return c;
-        throw new MissingFileError(`${kind === 'files' ? 'file' : 'template'} '${name}' not found (searched: ${candidates.join(', ')})`, { loc: node.argLocs.src ?? node.loc });
+        throw new MissingFileError(`${KIND_NAME[kind]} '${name}' not found (searched: ${candidates.join(', ')})`, { loc: node.argLocs.src ?? node.argLocs.file ?? node.loc });
       },
       render: (text, file) => {
         const r = this.run.templates.render(text, vars, file);
@@ -151,7 +152,8 @@ export class TaskStep {
       // Loop items
       let items: unknown[] | undefined;
       if (node.loop !== undefined) {
-        const lv = typeof node.loop === 'string' ? this.run.templates.renderValue(node.loop, baseVars, node.loc.file, yamlLocOf) : this.run.templates.renderValue(node.loop, baseVars, node.loc.file, yamlLocOf);
+        const rendered = this.run.templates.renderValue(node.loop, baseVars, node.loc.file, yamlLocOf);
+        const lv = node.loopWith ? this.withItems(node, rendered, baseVars) : rendered;
         if (!Array.isArray(lv)) throw new ParseError(`loop must evaluate to a list; got ${typeof lv}`, { loc: node.loc });
         if (lv.length > MAX_LOOP) throw new ParseError(`loop has ${lv.length} items (limit ${MAX_LOOP})`, { loc: node.loc });
         items = lv;
@@ -166,6 +168,7 @@ export class TaskStep {
       let lastMsg: string | undefined;
       for (const [i, item] of iterations.entries()) {
         this.run.checkAbort();
+        if (i > 0 && node.loopPause) await new Promise((r) => setTimeout(r, node.loopPause! * 1000));
         const extra: Vars | undefined = items ? loopVars(node, items, i) : undefined;
         const vars = items ? this.run.vars.playScope(host, scope.play, playHosts, node.role, scope.blockVars, extra) : baseVars;
         const label = items ? this.itemLabel(node, vars, item) : undefined;
@@ -195,6 +198,18 @@ export class TaskStep {
       this.hostError(info, st, e, t0, noLog);
       return { changed: false };
     }
+  }
+
+  /**
+   * `with_X: terms`: lookup X run on the (rendered) terms, as Ansible's TaskExecutor does — a term that
+   * is not a list is a list of one; `with_items` flattens one level, where `loop:` takes the list as it is.
+   */
+  private withItems(node: ModuleTask | SetFactTask, terms: unknown, vars: Vars): unknown {
+    const list = Array.isArray(terms) ? terms : [terms];
+    const names = list.map((_, i) => `__bosun_term${i}`);
+    const scope = extendScope(vars, Object.fromEntries(list.map((x, i) => [names[i]!, x])));
+    const expr = `{{ query(${JSON.stringify(node.loopWith)}${names.map((n) => `, ${n}`).join('')}) }}`;
+    return this.run.templates.renderString(expr, scope, node.loc.file, node.loc.line ?? 1);
   }
 
   private ignoreErrors(scope: Scope, vars: Vars, node: TaskNode): boolean {
@@ -257,6 +272,10 @@ export class TaskStep {
       }
       Object.assign(all, facts);
       st.hostFacts = { ...st.hostFacts, ...facts };
+      // cacheable: also a fact (ansible_facts.x, and what meta: clear_facts removes), as Ansible stores it both ways
+      if (node.facts.cacheable !== undefined && truthyArg(this.run.templates.renderValue(node.facts.cacheable, vars, node.loc.file, yamlLocOf))) {
+        st.facts = { ...(st.facts ?? {}), ...facts };
+      }
     }
     st.stats.ok++;
     this.run.out.hostResult(info, { host: st.name, status: 'ok', result: { ansible_facts: all }, noLog, durationMs: performance.now() - t0 });
@@ -372,7 +391,8 @@ export class TaskStep {
       this.run.probeCache.invalidate();
     }
     const ignored = failed && this.ignoreErrors(scope, vars, node);
-    if (!failed) mergeResultFacts(st, registered.ansible_facts);
+    if (!failed && node.module === 'include_vars') st.includeVars = { ...st.includeVars, ...(registered.ansible_facts as Vars) };
+    else if (!failed) mergeResultFacts(st, registered.ansible_facts);
     if (label === undefined) {
       if (failed && !ignored) {
         st.failed = true;
@@ -413,6 +433,11 @@ export function withLoc(e: unknown, loc?: SourceLocation): unknown {
   return e;
 }
 
+
+/** A boolean argument as Ansible reads it (true/yes/on/1). */
+function truthyArg(v: unknown): boolean {
+  return v === true || v === 1 || (typeof v === 'string' && /^(true|yes|on|1)$/i.test(v.trim()));
+}
 
 /**
  * A module's returned `ansible_facts` (setup, and any module that returns facts) become the host's

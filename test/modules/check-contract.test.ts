@@ -21,6 +21,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   ini_file: (d) => ({ path: join(d, 'copy.txt'), section: 's', option: 'o', value: 'v' }),
   lineinfile: (d) => ({ path: join(d, 'copy.txt'), line: 'new', mode: '0600' }),
   ping: () => ({}),
+  setup: () => ({ gather_subset: ['!all'] }),
   replace: (d) => ({ path: join(d, 'copy.txt'), regexp: 'old', replace: 'new' }),
   cert: (d) => ({ dir: join(d, 'pki'), ca: true }),
   command: (d) => ({ cmd: `touch ${d}/command` }),
