@@ -22,6 +22,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   lineinfile: (d) => ({ path: join(d, 'copy.txt'), line: 'new', mode: '0600' }),
   ping: () => ({}),
   setup: () => ({ gather_subset: ['!all'] }),
+  include_vars: (d) => ({ dir: d, ignore_unknown_extensions: true }),
   replace: (d) => ({ path: join(d, 'copy.txt'), regexp: 'old', replace: 'new' }),
   cert: (d) => ({ dir: join(d, 'pki'), ca: true }),
   command: (d) => ({ cmd: `touch ${d}/command` }),
