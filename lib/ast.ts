@@ -79,7 +79,7 @@ export interface SetFactTask extends BaseNode {
 
 export interface MetaTask extends BaseNode {
   kind: 'meta';
-  action: 'flush_handlers' | 'noop' | 'end_play' | 'end_host' | 'clear_facts';
+  action: 'flush_handlers' | 'noop' | 'end_play' | 'end_host' | 'end_batch' | 'clear_facts' | 'refresh_inventory';
   notify: string[];
   listen: string[];
 }

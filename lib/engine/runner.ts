@@ -146,8 +146,10 @@ export class Runner {
     this.allHandlers.length = 0;
     this.allHandlers.push(...play.handlers);
     const batches = this.batches(play, all);
+    this.playEnded = false;
     for (const batch of batches) {
       this.checkAbort();
+      if (this.playEnded) break;
       await this.runBatch(play, batch, all);
       const failed = batch.filter((h) => this.host(h).failed || this.host(h).unreachable).length;
       if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
@@ -254,6 +256,8 @@ export class Runner {
   }
 
   private readonly warmed = new Set<string>();
+  /** meta: end_play ran: the play's later batches do not start. */
+  private playEnded = false;
 
   /** Runs warm() of every module the play uses, once per run. */
   private async warmModules(play: Play): Promise<void> {
@@ -369,7 +373,16 @@ export class Runner {
         await this.flushHandlers(scope.play, active, { ...scope, inherited: { ...scope.inherited, tags: [], when: [] } }, playHosts);
         return;
       case 'end_play':
+        // the whole play, later serial batches included (Ansible 2.14)
         for (const h of active) this.host(h).ended = true;
+        this.playEnded = true;
+        return;
+      case 'end_batch':
+        // this batch only: the play goes on with the next one
+        for (const h of active) this.host(h).ended = true;
+        return;
+      case 'refresh_inventory':
+        // bosun's inventory sources are files read once before the run; nothing can have changed them
         return;
       case 'end_host':
         for (const h of active) {

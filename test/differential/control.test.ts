@@ -35,3 +35,20 @@ t.test('include_vars, set_fact cacheable, with_* loops: ansible-playbook and bos
     });
   }
 });
+
+t.test('meta end_batch, end_play, refresh_inventory with serial batches', async (t) => {
+  const dir = workDir({ 'inventory.ini': '[mb]\nmb1\nmb2\nmb3\n\n[mb:vars]\nansible_connection=local\nansible_python_interpreter=/usr/bin/python3\n' });
+  cpSync(join(fixture, 'meta.yml'), join(dir, 'meta.yml'));
+  const args = ['meta.yml', '-i', 'inventory.ini'];
+  const a = await runAnsible('ansible-playbook', args, dir);
+  const b = await runBosun(['run', ...args], dir);
+  t.equal(b.code, a.code, 'exit code');
+  const ta = parseTranscript(a.stdout);
+  const tb = parseTranscript(b.stdout);
+  for (const h of ['mb1', 'mb2', 'mb3']) {
+    t.same(hostRows(tb, h), hostRows(ta, h), `${h}: task results`);
+    t.same(tb.recap.get(h), ta.recap.get(h), `${h}: recap`);
+  }
+  t.match(a.stdout, /"b mb1"/);
+  t.notMatch(a.stdout, /"b mb2"/, 'end_play: the later batches did not run (ansible)');
+});
