@@ -2,6 +2,7 @@
 // when the play does not gather. The engine merges a result's `ansible_facts` into the host's facts
 // (task.ts), as Ansible does for any module that returns them.
 import { gatherFacts, prefixedFacts } from './util/facts/gather.js';
+import { globToRegExp } from '../loaders/patterns.js';
 import { defineModule, type ModuleContext, type Plan } from './types.js';
 
 export interface SetupArgs {
@@ -11,29 +12,9 @@ export interface SetupArgs {
   fact_path?: string;
 }
 
-/** fnmatch-style pattern (`ansible_eth*`, `*_mb`, `ansible_[ef]*`) → RegExp. */
-function globRe(p: string): RegExp {
-  let re = '';
-  for (let i = 0; i < p.length; i++) {
-    const c = p[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '[') {
-      const j = p.indexOf(']', i + 1);
-      if (j < 0) re += '\\[';
-      else {
-        const body = p.slice(i + 1, j);
-        re += `[${body.startsWith('!') ? `^${body.slice(1)}` : body}]`.replace(/\\/g, '\\\\');
-        i = j;
-      }
-    } else re += c.replace(/[.+^${}()|\\]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`);
-}
-
 async function setup(ctx: ModuleContext, args: SetupArgs): Promise<Plan> {
   const facts = prefixedFacts(await gatherFacts(ctx.conn, args.gather_subset));
-  const filters = (args.filter ?? []).filter(Boolean).map(globRe);
+  const filters = (args.filter ?? []).filter(Boolean).map(globToRegExp);
   const shown = filters.length ? Object.fromEntries(Object.entries(facts).filter(([k]) => filters.some((r) => r.test(k)))) : facts;
   return { changed: false, result: { ansible_facts: shown } };
 }

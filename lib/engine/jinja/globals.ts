@@ -8,6 +8,7 @@ import { Callable, markFresh, markNamespace } from './values.js';
 import type { Evaluator } from './evaluator.js';
 import { tuple, define, isForbidden, isPlainObject, lookupVar, pyStr, truthy } from './values.js';
 import { strftime } from './filters.js';
+import { globToRegExp } from '../../loaders/patterns.js';
 
 export const GLOBALS: Record<string, Callable> = Object.create(null) as Record<string, Callable>;
 
@@ -134,11 +135,6 @@ LOOKUPS.first_found = (ev, terms, kw, pos) => {
   if (truthy(kw.skip)) return [];
   return ev.fail(`lookup('first_found'): no file was found when using first_found (searched ${files.map(pyStr).join(', ')})`, pos);
 };
-/** fnmatch pattern → RegExp (`*`, `?`, `[seq]`, `[!seq]`). */
-function fnmatchRe(p: string): RegExp {
-  const re = p.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.').replace(/\[!/g, '[^');
-  return new RegExp(`^${re}$`);
-}
 // fileglob: the files (not directories) matching each pattern, in the first search directory (files/ first) holding its directory
 LOOKUPS.fileglob = (ev, terms) =>
   terms.flatMap((t) => {
@@ -147,7 +143,7 @@ LOOKUPS.fileglob = (ev, terms) =>
     const base = isAbsolute(term) ? [sub] : searchDirs(ev, 'files').map((d) => join(d, sub));
     const dir = base.find((d) => existsSync(d) && statSync(d).isDirectory());
     if (!dir) return [];
-    const re = fnmatchRe(term.slice(term.lastIndexOf('/') + 1));
+    const re = globToRegExp(term.slice(term.lastIndexOf('/') + 1));
     return readdirSync(dir).filter((n) => !n.startsWith('.') && re.test(n)).sort().map((n) => join(dir, n)).filter((p) => statSync(p).isFile());
   });
 LOOKUPS.vars = (ev, terms, kw, pos) =>
