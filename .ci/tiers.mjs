@@ -25,6 +25,8 @@ export const HOST = [
   'test/cli/hints.test.ts', // ansible-playbook differential
   'test/modules/edit-differential.test.ts', // ansible-playbook differential (lineinfile, blockinfile, replace, ini_file)
   'test/modules/package-facts-differential.test.ts', // ansible package_facts differential (python3-apt)
+  'test/differential/control.test.ts', // ansible-playbook differential (include_vars, set_fact cacheable, with_* loops)
+  'test/modules/setup.test.ts', // the fact probe on this machine (ip, findmnt, lsblk, python3)
   'test/cli/bin.test.ts', // the built bin
   'test/pki/lock-runs.test.ts',
   'test/modules/get_url.test.ts', // python3 on the host (its HTTP client)

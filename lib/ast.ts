@@ -49,6 +49,10 @@ export interface ModuleTask extends BaseNode {
   loopIndexVar?: string;
   /** loop_control.extended: `ansible_loop` (index, first, last, previtem, …) is set per item. */
   loopExtended?: boolean;
+  /** `with_X:` — the items are lookup X's answer to the loop's terms (`with_items` flattens one level). */
+  loopWith?: string;
+  /** loop_control.pause: seconds between items. */
+  loopPause?: number;
   register?: string;
   notify: string[];
   listen: string[];
@@ -67,13 +71,15 @@ export interface SetFactTask extends BaseNode {
   loopLabel?: string;
   loopIndexVar?: string;
   loopExtended?: boolean;
+  loopWith?: string;
+  loopPause?: number;
   notify: string[];
   listen: string[];
 }
 
 export interface MetaTask extends BaseNode {
   kind: 'meta';
-  action: 'flush_handlers' | 'noop' | 'end_play' | 'end_host' | 'clear_facts';
+  action: 'flush_handlers' | 'noop' | 'end_play' | 'end_host' | 'end_batch' | 'clear_facts' | 'refresh_inventory';
   notify: string[];
   listen: string[];
 }
@@ -109,6 +115,8 @@ export interface Play {
   become?: boolean;
   becomeUser?: string;
   gatherFacts: boolean;
+  /** gather_subset: which groups of facts the play gathers (Ansible's names; default all). */
+  gatherSubset?: string[];
   tags: string[];
   checkMode?: boolean;
   diff?: boolean;

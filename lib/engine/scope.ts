@@ -4,7 +4,6 @@
 import { dirname, resolve } from 'node:path';
 import type { ModuleTask, Play, Playbook, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
-import type { Facts } from '../modules/types.js';
 import { factVars, UNKNOWN_FACTS } from './facts.js';
 import { buildScope, dataLayer, type Renderer, type Vars } from './vars.js';
 
@@ -98,11 +97,11 @@ function shortName(h: string): string {
 
 /** What the variables of a host read from the run's state of that host. */
 export interface HostVarsState {
-  facts?: Facts;
+  facts?: Record<string, unknown>;
   /** set_fact / register layer. */
   hostFacts: Vars;
-  /** `ansible_facts` returned by modules. */
-  moduleFacts?: Vars;
+  /** include_vars layer: operator text (its templates render when used), above block/task vars. */
+  includeVars?: Vars;
 }
 
 export interface VariablesOptions {
@@ -190,11 +189,12 @@ export class Variables {
     const layers: Array<Vars | undefined> = [
       roleDefaults,
       this.inventory.hostVars(host),
-      dataLayer(factVars(st.facts, st.moduleFacts)),
+      dataLayer(factVars(st.facts)),
       play.vars,
       ...play.varsFiles.map((f) => f.vars),
       roleVars,
       ...blockVars,
+      st.includeVars,
       // register/set_fact results and loop items came from a host or from rendering: data, never templates
       dataLayer(st.hostFacts),
       extra && dataLayer(extra),

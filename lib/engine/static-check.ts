@@ -110,6 +110,8 @@ export function checkUndefinedVariables(
   extraVars: Record<string, unknown>,
   _renderer: unknown,
 ): void {
+  // '*': an include_vars whose file is known only at run time may define any name (loaders/playbook.ts)
+  const anyName = definedNames.has('*');
   const known = new Set<string>([...ENGINE_NAMES, ...definedNames, ...Object.keys(extraVars)]);
   for (const h of inventory.hosts()) for (const k of Object.keys(inventory.hostVars(h))) known.add(k);
   for (const g of inventory.groupNames()) known.add(g);
@@ -148,7 +150,7 @@ export function checkUndefinedVariables(
           const syntax = templateSyntaxError(s);
           if (syntax) throw new TemplateError(`template syntax error in "${short(s)}": ${syntax}`, { loc: base });
           for (const r of templateRoots(s)) {
-            if (!local.has(r.name)) {
+            if (!anyName && !local.has(r.name) && !isFactName(r.name)) {
               throw new TemplateError(`undefined variable '${r.name}' in "${short(s)}"`, {
                 loc: base,
                 hint: 'define it in inventory, vars, defaults, or pass -e',
@@ -167,7 +169,7 @@ export function checkUndefinedVariables(
             const syntax = templateSyntaxError(text, file);
             if (syntax) throw new TemplateError(`template syntax error: ${syntax}`, { loc: { file } });
             for (const r of templateRoots(text, file)) {
-              if (!local.has(r.name)) {
+              if (!anyName && !local.has(r.name) && !isFactName(r.name)) {
                 throw new TemplateError(`undefined variable '${r.name}'`, { loc: { file, line: r.line, col: r.col }, hint: 'define it in inventory, vars, defaults, or pass -e' });
               }
             }
@@ -178,6 +180,14 @@ export function checkUndefinedVariables(
     for (const s of play.sections) check(s.tasks, names);
     check(play.handlers, names);
   }
+}
+
+/**
+ * A fact's variable: `ansible_*` (per-interface facts such as ansible_eth0 are named by the host) and
+ * the two setup returns unprefixed. Which exist is known only once the host answered.
+ */
+function isFactName(name: string): boolean {
+  return name.startsWith('ansible_') || name === 'module_setup' || name === 'gather_subset';
 }
 
 function findTemplateFile(src: string, rolePath: string | undefined, taskDir: string, playbookDir: string): string | undefined {

@@ -6,7 +6,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
 import type { ModuleTask, SetFactTask, TaskNode } from '../ast.js';
 import type { Connection } from '../executor/types.js';
-import type { DiffEntry, ModuleContext, Outcome } from '../modules/types.js';
+import type { DiffEntry, Facts, ModuleContext, Outcome } from '../modules/types.js';
 import { ModuleFailure } from '../modules/types.js';
 import { getModule } from '../modules/index.js';
 import { BosunError, InternalError, InterruptedError, MissingFileError, ParseError, TimeoutError, UnreachableError, type SourceLocation } from '../errors.js';
@@ -22,6 +22,7 @@ import { upcomingProbes, type LookaheadFrame, type ProbeCache } from './prefetch
 import { withEnvironment, type Connections } from './connections.js';
 
 const MAX_LOOP = 100_000;
+const KIND_NAME = { files: 'file', templates: 'template', vars: 'vars file' } as const;
 const NEVER_ABORTED = new AbortController().signal;
 
 /** What a task step needs from the run around it. */
@@ -87,12 +88,13 @@ export class TaskStep {
       control: this.run.conns.local,
       check,
       diff,
-      facts: st.facts ?? UNKNOWN_FACTS,
+      // modules always see the fields they read; an ungathered one is 'unknown'
+      facts: { ...UNKNOWN_FACTS, ...(st.facts ?? {}) } as Facts,
       vars,
       loc: node.loc,
       findFile(kind, name) {
         if (isAbsolute(name)) {
-          if (!existsSync(name)) throw new MissingFileError(`${kind === 'files' ? 'file' : 'template'} not found: ${name}`, { loc: node.argLocs.src ?? node.loc });
+          if (!existsSync(name)) throw new MissingFileError(`${KIND_NAME[kind]} not found: ${name}`, { loc: node.argLocs.src ?? node.argLocs.file ?? node.loc });
           return name;
         }
         const expanded = name.replace(/^~(?=\/)/, homedir());
@@ -105,7 +107,7 @@ export class TaskStep {
           join(playbookDir, name),
         ];
         for (const c of candidates) if (existsSync(c)) return c;
-        throw new MissingFileError(`${kind === 'files' ? 'file' : 'template'} '${name}' not found (searched: ${candidates.join(', ')})`, { loc: node.argLocs.src ?? node.loc });
+        throw new MissingFileError(`${KIND_NAME[kind]} '${name}' not found (searched: ${candidates.join(', ')})`, { loc: node.argLocs.src ?? node.argLocs.file ?? node.loc });
       },
       render: (text, file) => {
         const r = this.run.templates.render(text, vars, file);
@@ -150,7 +152,8 @@ export class TaskStep {
       // Loop items
       let items: unknown[] | undefined;
       if (node.loop !== undefined) {
-        const lv = typeof node.loop === 'string' ? this.run.templates.renderValue(node.loop, baseVars, node.loc.file, yamlLocOf) : this.run.templates.renderValue(node.loop, baseVars, node.loc.file, yamlLocOf);
+        const rendered = this.run.templates.renderValue(node.loop, baseVars, node.loc.file, yamlLocOf);
+        const lv = node.loopWith ? this.withItems(node, rendered, baseVars) : rendered;
         if (!Array.isArray(lv)) throw new ParseError(`loop must evaluate to a list; got ${typeof lv}`, { loc: node.loc });
         if (lv.length > MAX_LOOP) throw new ParseError(`loop has ${lv.length} items (limit ${MAX_LOOP})`, { loc: node.loc });
         items = lv;
@@ -165,6 +168,7 @@ export class TaskStep {
       let lastMsg: string | undefined;
       for (const [i, item] of iterations.entries()) {
         this.run.checkAbort();
+        if (i > 0 && node.loopPause) await new Promise((r) => setTimeout(r, node.loopPause! * 1000));
         const extra: Vars | undefined = items ? loopVars(node, items, i) : undefined;
         const vars = items ? this.run.vars.playScope(host, scope.play, playHosts, node.role, scope.blockVars, extra) : baseVars;
         const label = items ? this.itemLabel(node, vars, item) : undefined;
@@ -196,6 +200,18 @@ export class TaskStep {
     }
   }
 
+  /**
+   * `with_X: terms`: lookup X run on the (rendered) terms, as Ansible's TaskExecutor does — a term that
+   * is not a list is a list of one; `with_items` flattens one level, where `loop:` takes the list as it is.
+   */
+  private withItems(node: ModuleTask | SetFactTask, terms: unknown, vars: Vars): unknown {
+    const list = Array.isArray(terms) ? terms : [terms];
+    const names = list.map((_, i) => `__bosun_term${i}`);
+    const scope = extendScope(vars, Object.fromEntries(list.map((x, i) => [names[i]!, x])));
+    const expr = `{{ query(${JSON.stringify(node.loopWith)}${names.map((n) => `, ${n}`).join('')}) }}`;
+    return this.run.templates.renderString(expr, scope, node.loc.file, node.loc.line ?? 1);
+  }
+
   private ignoreErrors(scope: Scope, vars: Vars, node: TaskNode): boolean {
     const ie = node.ignoreErrors ?? scope.inherited.ignoreErrors;
     if (ie === undefined) return false;
@@ -214,9 +230,6 @@ export class TaskStep {
     aggregate = false,
   ): { registered: Record<string, unknown>; changed: boolean } {
     if (node.register) st.hostFacts = { ...st.hostFacts, [node.register]: registered };
-    // a module's facts (package_facts) join the host's, as Ansible injects them
-    const af = registered.ansible_facts;
-    if (!failed && typeof af === 'object' && af !== null && !Array.isArray(af)) st.moduleFacts = { ...st.moduleFacts, ...(af as Vars) };
     if (aggregate) {
       // the per-item lines were already printed; count the task once
       if (failed) {
@@ -259,6 +272,10 @@ export class TaskStep {
       }
       Object.assign(all, facts);
       st.hostFacts = { ...st.hostFacts, ...facts };
+      // cacheable: also a fact (ansible_facts.x, and what meta: clear_facts removes), as Ansible stores it both ways
+      if (node.facts.cacheable !== undefined && truthyArg(this.run.templates.renderValue(node.facts.cacheable, vars, node.loc.file, yamlLocOf))) {
+        st.facts = { ...(st.facts ?? {}), ...facts };
+      }
     }
     st.stats.ok++;
     this.run.out.hostResult(info, { host: st.name, status: 'ok', result: { ansible_facts: all }, noLog, durationMs: performance.now() - t0 });
@@ -374,6 +391,8 @@ export class TaskStep {
       this.run.probeCache.invalidate();
     }
     const ignored = failed && this.ignoreErrors(scope, vars, node);
+    if (!failed && node.module === 'include_vars') st.includeVars = { ...st.includeVars, ...(registered.ansible_facts as Vars) };
+    else if (!failed) mergeResultFacts(st, registered.ansible_facts);
     if (label === undefined) {
       if (failed && !ignored) {
         st.failed = true;
@@ -414,6 +433,23 @@ export function withLoc(e: unknown, loc?: SourceLocation): unknown {
   return e;
 }
 
+
+/** A boolean argument as Ansible reads it (true/yes/on/1). */
+function truthyArg(v: unknown): boolean {
+  return v === true || v === 1 || (typeof v === 'string' && /^(true|yes|on|1)$/i.test(v.trim()));
+}
+
+/**
+ * A module's returned `ansible_facts` (setup, and any module that returns facts) become the host's
+ * facts, merged over what it had: Ansible's set_host_facts. Names lose their `ansible_` prefix
+ * (ansible_facts holds them without it).
+ */
+function mergeResultFacts(st: HostState, facts: unknown): void {
+  if (!facts || typeof facts !== 'object' || Array.isArray(facts)) return;
+  const add: Vars = {};
+  for (const [k, v] of Object.entries(facts)) add[k.startsWith('ansible_') ? k.slice('ansible_'.length) : k] = v;
+  st.facts = { ...(st.facts ?? {}), ...add };
+}
 
 /** A result that did not fail the host, counted as ansible's stats do: `ok` includes changed and ignored results. */
 function countResult(s: HostStats, r: { ignored: boolean; skipped: boolean; changed: boolean }): void {

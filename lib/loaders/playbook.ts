@@ -16,13 +16,17 @@ const PLAY_KEYS = [
   'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial',
   'max_fail_percentage', 'any_errors_fatal', 'become', 'become_user', 'gather_facts', 'tags', 'check_mode', 'diff',
   'environment', 'remote_user', 'connection', 'strategy', 'order', 'force_handlers', 'ignore_errors', 'no_log',
+  'gather_subset', 'gather_timeout',
 ] as const;
+
+/** `with_X` loops bosun runs (lookup X over the terms, as Ansible's TaskExecutor does). */
+export const WITH_LOOPS = ['items', 'list', 'dict', 'fileglob', 'first_found', 'subelements', 'together', 'nested', 'sequence', 'indexed_items', 'flattened'] as const;
 
 const TASK_KEYWORDS = [
   'name', 'when', 'loop', 'with_items', 'with_list', 'loop_control', 'register', 'notify', 'listen', 'changed_when',
   'failed_when', 'ignore_errors', 'tags', 'run_once', 'delegate_to', 'no_log', 'check_mode', 'diff', 'environment',
   'vars', 'become', 'become_user', 'until', 'retries', 'delay', 'throttle', 'args', 'any_errors_fatal',
-  'block', 'rescue', 'always', 'local_action', 'delegate_facts',
+  'block', 'rescue', 'always', 'local_action', 'delegate_facts', ...WITH_LOOPS.map((w) => `with_${w}`),
 ] as const;
 
 const BLOCK_KEYS = new Set(['block', 'rescue', 'always']);
@@ -38,7 +42,7 @@ export interface LoadOptions {
    */
   /** gather_facts of a play that does not say (ansible.cfg `gathering = explicit` makes it false). */
   gatherFactsDefault?: boolean;
-  onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts'>) => void;
+  onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts' | 'gatherSubset'>) => void;
 }
 
 function isObj(v: unknown): v is Obj {
@@ -202,8 +206,9 @@ export class PlaybookLoader {
     }
     const gatherFacts = boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? this.opts.gatherFactsDefault ?? true;
     const connection = playConnection(raw.connection, here(raw, 'connection', file));
+    const gatherSubset = raw.gather_subset === undefined || raw.gather_subset === null ? undefined : strList(raw.gather_subset, 'gather_subset', here(raw, 'gather_subset', file));
     if (this.opts.onPlayHeader) {
-      this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, connection, gatherFacts });
+      this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, connection, gatherFacts, gatherSubset });
       // let what the hook started get going (process spawns wait for an event-loop turn, which
       // loading, mostly synchronous, would otherwise not give them until it is done)
       await new Promise<void>((r) => setImmediate(() => setImmediate(r)));
@@ -258,6 +263,7 @@ export class PlaybookLoader {
       become: boolish(raw.become, 'become', here(raw, 'become', file)),
       becomeUser: typeof raw.become_user === 'string' ? raw.become_user : undefined,
       gatherFacts,
+      gatherSubset,
       tags: strList(raw.tags, 'tags', here(raw, 'tags', file)),
       checkMode: boolish(raw.check_mode, 'check_mode', here(raw, 'check_mode', file)),
       diff: boolish(raw.diff, 'diff', here(raw, 'diff', file)),
@@ -476,14 +482,16 @@ export class PlaybookLoader {
 
     switch (action) {
       case 'set_fact': {
-        const facts = typeof rawArgs === 'string' ? kvOnly(rawArgs, 'set_fact', aloc) : expectMap(rawArgs, 'set_fact', aloc);
+        const inline = typeof rawArgs === 'string' ? kvOnly(rawArgs, 'set_fact', aloc) : expectMap(rawArgs, 'set_fact', aloc);
+        // `args:` merges with the inline arguments (`cacheable:` is often written there)
+        const facts = isObj(t.args) ? { ...inline, ...t.args } : inline;
         for (const k of Object.keys(facts)) if (k !== 'cacheable') this.definedNames.add(k);
-        const { loop, loopVar, loopLabel, loopIndexVar, loopExtended } = this.loopOf(t, file);
-        return { kind: 'set_fact', name, ...written, loc, role, ...kw, facts, loop, loopVar, loopLabel, loopIndexVar, loopExtended, notify, listen };
+        const { loop, loopVar, loopLabel, loopIndexVar, loopExtended, loopWith, loopPause } = this.loopOf(t, file);
+        return { kind: 'set_fact', name, ...written, loc, role, ...kw, facts, loop, loopVar, loopLabel, loopIndexVar, loopExtended, loopWith, loopPause, notify, listen };
       }
       case 'meta': {
         const a = typeof rawArgs === 'string' ? rawArgs : undefined;
-        const valid = ['flush_handlers', 'noop', 'end_play', 'end_host', 'clear_facts'] as const;
+        const valid = ['flush_handlers', 'noop', 'end_play', 'end_host', 'end_batch', 'clear_facts', 'refresh_inventory'] as const;
         if (!a || !(valid as readonly string[]).includes(a)) {
           throw new ParseError(`meta: expects one of ${valid.join(', ')}; got ${typeName(rawArgs)}`, { loc: aloc });
         }
@@ -531,12 +539,13 @@ export class PlaybookLoader {
     });
     const argLocs: Record<string, SourceLocation | undefined> = {};
     for (const k of Object.keys(args)) argLocs[k] = (argSource ? keyLoc(argSource, k) : undefined) ?? aloc;
+    if (action === 'include_vars') this.noteIncludedNames(args, role, ctx.dir);
     const register = t.register === undefined ? undefined : String(t.register);
     if (register !== undefined) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(register)) throw new ParseError(`register must be a variable name; got '${register}'`, { loc: at('register') });
       this.definedNames.add(register);
     }
-    const { loop, loopVar, loopLabel, loopIndexVar, loopExtended } = this.loopOf(t, file);
+    const { loop, loopVar, loopLabel, loopIndexVar, loopExtended, loopWith, loopPause } = this.loopOf(t, file);
     const node: ModuleTask = {
       kind: 'module',
       module: action,
@@ -552,6 +561,8 @@ export class PlaybookLoader {
       loopIndexVar,
       loopExtended,
       loopLabel,
+      loopWith,
+      loopPause,
       register,
       notify,
       listen,
@@ -564,15 +575,44 @@ export class PlaybookLoader {
     return node;
   }
 
-  private loopOf(t: Obj, file: string): { loop: unknown; loopVar: string; loopLabel?: string; loopIndexVar?: string; loopExtended?: boolean } {
-    const loop = t.loop ?? t.with_items ?? t.with_list;
+  /**
+   * The names an include_vars task defines, for the load-time undefined-variable check: its `name:`, or
+   * the keys of a literal file found now. A file known only at run time (templated, a dir, a loop item)
+   * may define anything: '*' turns the check off for names it cannot see.
+   */
+  private noteIncludedNames(args: Obj, role: RoleInfo | undefined, dir: string): void {
+    if (typeof args.name === 'string' && !args.name.includes('{{')) {
+      this.definedNames.add(args.name);
+      return;
+    }
+    const f = args.file;
+    if (typeof f === 'string' && !f.includes('{{') && args.dir === undefined) {
+      const playbookDir = dirname(resolve(this.playbookFile));
+      const candidates = isAbsolute(f) ? [f] : [...(role ? [join(role.path, 'vars', f), join(role.path, f)] : []), join(dir, 'vars', f), join(dir, f), join(playbookDir, 'vars', f), join(playbookDir, f)];
+      const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+      if (found) {
+        for (const k of Object.keys(loadVarsFile(found))) this.definedNames.add(k);
+        return;
+      }
+    }
+    this.definedNames.add('*');
+  }
+
+  private loopOf(t: Obj, file: string): { loop: unknown; loopVar: string; loopLabel?: string; loopIndexVar?: string; loopExtended?: boolean; loopWith?: string; loopPause?: number } {
+    const withs = WITH_LOOPS.filter((w) => t[`with_${w}`] !== undefined);
+    if (withs.length + (t.loop !== undefined ? 1 : 0) > 1) {
+      const all = [...(t.loop !== undefined ? ['loop'] : []), ...withs.map((w) => `with_${w}`)];
+      throw new ParseError(`a task takes one loop; this one has ${all.join(' and ')}`, { loc: here(t, all[1]!, file) });
+    }
+    const loopWith = withs[0];
+    const loop = loopWith !== undefined ? t[`with_${loopWith}`] : t.loop;
     const lc = t.loop_control === undefined ? {} : expectMap(t.loop_control, 'loop_control', here(t, 'loop_control', file));
     for (const k of Object.keys(lc)) {
       if (!['loop_var', 'label', 'index_var', 'pause', 'extended'].includes(k)) {
         throw new ParseError(`unknown loop_control key '${k}' (valid: label, loop_var, index_var, pause, extended)`, { loc: here(lc, k, file) });
       }
     }
-    if (loop !== undefined && loop !== null && !Array.isArray(loop) && typeof loop !== 'string') {
+    if (loopWith === undefined && loop !== undefined && loop !== null && !Array.isArray(loop) && typeof loop !== 'string') {
       throw new ParseError(`loop must be a list or a "{{ variable }}" that is one; got ${typeName(loop)}`, { loc: here(t, 'loop', file) });
     }
     const loopVar = typeof lc.loop_var === 'string' ? lc.loop_var : 'item';
@@ -587,6 +627,8 @@ export class PlaybookLoader {
       loopLabel: typeof lc.label === 'string' ? lc.label : undefined,
       loopIndexVar: lc.index_var as string | undefined,
       loopExtended: boolish(lc.extended, 'loop_control.extended', here(lc, 'extended', file)),
+      loopWith,
+      loopPause: lc.pause === undefined ? undefined : nonNegative(lc.pause, here(lc, 'pause', file)),
     };
   }
 }
@@ -644,6 +686,13 @@ function playConnection(v: unknown, loc: SourceLocation): string | undefined {
   if (typeof v === 'string' && isConnectionName(v)) return v;
   const near = typeof v === 'string' ? closest(v, connectionNames()) : undefined;
   throw new ParseError(`connection must be one of ${connectionNames().join(', ')}; got ${typeName(v)}`, { loc, hint: near ? `did you mean '${near}'?` : undefined });
+}
+
+/** loop_control.pause: seconds (a number, possibly fractional). */
+function nonNegative(v: unknown, loc: SourceLocation): number {
+  const n = typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !(n >= 0)) throw new ParseError(`loop_control.pause must be a number of seconds; got ${typeName(v)}`, { loc });
+  return n;
 }
 
 function mergeKeywords(outer: TaskKeywords, inner: TaskKeywords): TaskKeywords {

@@ -18,6 +18,8 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   etcdctl: () => import('./etcdctl.js'),
   yaml_keys: () => import('./yaml_keys.js'),
   ping: () => import('./ping.js'),
+  setup: () => import('./setup.js'),
+  include_vars: () => import('./include_vars.js'),
   lineinfile: () => import('./lineinfile.js'),
   blockinfile: () => import('./blockinfile.js'),
   replace: () => import('./replace.js'),

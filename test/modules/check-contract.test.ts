@@ -25,6 +25,8 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   package: () => ({ name: ['hello'], state: 'present' }),
   package_facts: () => ({ manager: ['auto'] }),
   ping: () => ({}),
+  setup: () => ({ gather_subset: ['!all'] }),
+  include_vars: (d) => ({ dir: d, ignore_unknown_extensions: true }),
   replace: (d) => ({ path: join(d, 'copy.txt'), regexp: 'old', replace: 'new' }),
   cert: (d) => ({ dir: join(d, 'pki'), ca: true }),
   command: (d) => ({ cmd: `touch ${d}/command` }),
