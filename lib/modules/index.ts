@@ -18,6 +18,8 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   etcdctl: () => import('./etcdctl.js'),
   yaml_keys: () => import('./yaml_keys.js'),
   ping: () => import('./ping.js'),
+  fetch: () => import('./fetch.js'),
+  slurp: () => import('./slurp.js'),
   lineinfile: () => import('./lineinfile.js'),
   blockinfile: () => import('./blockinfile.js'),
   replace: () => import('./replace.js'),

@@ -28,6 +28,8 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   debug: () => ({ msg: 'hello' }),
   etcdctl: () => ({ op: 'user', name: 'root', password: 'pw', new_password: 'pw', roles: ['root'], endpoints: 'http://127.0.0.1:1' }),
   fail: () => ({ msg: 'as asked' }),
+  fetch: (d) => ({ src: join(d, 'copy.txt'), dest: join(d, 'fetched') }),
+  slurp: (d) => ({ src: join(d, 'copy.txt') }),
   file: (d) => ({ path: join(d, 'dir'), state: 'directory', mode: '0700' }),
   service: () => ({ name: 'bosun-contract-no-such-service', state: 'started' }),
   shell: (d) => ({ cmd: `echo hi > ${d}/shell` }),
@@ -38,7 +40,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['blockinfile', 'cert', 'command', 'copy', 'file', 'ini_file', 'lineinfile', 'replace', 'shell', 'template', 'yaml_keys'];
+const WOULD_CHANGE = ['blockinfile', 'cert', 'command', 'copy', 'fetch', 'file', 'ini_file', 'lineinfile', 'replace', 'shell', 'template', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {
