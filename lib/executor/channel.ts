@@ -111,19 +111,17 @@ export class Channel {
     if (!this.dead) this.child.stdin!.write(b);
   }
 
-  /** Writes with backpressure: resolves once the transport's stdin took the bytes (or the process is gone). */
-  async writeDrained(b: Buffer): Promise<void> {
-    if (this.dead) throw new ChannelClosed();
-    if (this.child.stdin!.write(b)) return;
-    await new Promise<void>((resolve) => {
-      const done = (): void => {
-        this.child.stdin!.off('drain', done);
-        resolve();
-      };
-      this.child.stdin!.once('drain', done);
-      void this.exited.then(done);
+  /**
+   * Writes and resolves once the bytes were handed to the transport's stdin pipe (the write
+   * callback), so the caller may reuse the buffer, and at most one chunk is ever queued.
+   */
+  writeFlushed(b: Buffer): Promise<void> {
+    if (this.dead) return Promise.reject(new ChannelClosed());
+    return new Promise<void>((resolve, reject) => {
+      const gone = (): void => reject(new ChannelClosed());
+      void this.exited.then(gone);
+      this.child.stdin!.write(b, (err) => (err ? gone() : resolve()));
     });
-    if (this.dead) throw new ChannelClosed();
   }
 
   /** Resolves when `ready` says enough is buffered; rejects with ChannelClosed once the process is gone. */
@@ -369,13 +367,13 @@ export abstract class ChannelConnection implements Connection {
    * framed any more: the channel is killed before the trailer, so the remote loop runs nothing.
    */
   private async sendStream(ch: Channel, body: Buffer, input: StdinStream, label: string): Promise<void> {
-    await ch.writeDrained(Buffer.concat([Buffer.from(`${body.length} ${input.length}\n`), body]));
+    await ch.writeFlushed(Buffer.concat([Buffer.from(`${body.length} ${input.length}\n`), body]));
     let sent = 0;
     try {
       for await (const chunk of input.chunks()) {
         sent += chunk.length;
         if (sent > input.length) break;
-        await ch.writeDrained(chunk);
+        await ch.writeFlushed(chunk);
       }
     } catch (e) {
       ch.kill();
@@ -385,7 +383,7 @@ export abstract class ChannelConnection implements Connection {
       ch.kill();
       throw new Error(`request "${label}" on ${this.host}: the payload had ${sent > input.length ? 'more' : 'fewer'} than the ${input.length} bytes announced`);
     }
-    await ch.writeDrained(Buffer.from('.\n'));
+    await ch.writeFlushed(Buffer.from('.\n'));
   }
 
   /**

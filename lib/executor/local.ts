@@ -96,7 +96,8 @@ async function pipeStream(child: ChildProcess, input: StdinStream): Promise<void
     for await (const chunk of input.chunks()) {
       sent += chunk.length;
       if (sent > input.length || stdin.destroyed) break;
-      if (!stdin.write(chunk)) await new Promise<void>((r) => stdin.once('drain', r).once('close', r));
+      // the chunk may be reused by its producer once written (StdinStream): wait for the write
+      await new Promise<void>((r) => stdin.write(chunk, () => r()));
     }
   } catch {
     // the script sees a short payload: the checksum it is given fails it

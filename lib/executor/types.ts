@@ -37,7 +37,9 @@ export interface ExecOptions {
 
 /**
  * A payload too big to hold in memory (copy of a large file): exactly `length` bytes, produced
- * chunk by chunk and written with backpressure. Fewer or more bytes than announced fail the request.
+ * chunk by chunk and written with backpressure. A chunk is only valid until the next is asked for
+ * (the producer may reuse its buffer): connections finish writing one before pulling the next.
+ * Fewer or more bytes than announced fail the request.
  */
 export interface StdinStream {
   length: number;

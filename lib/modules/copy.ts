@@ -10,6 +10,8 @@ import { applyPut, bufferSource, fileSource, planPut, putProbe, type PutArgs, ty
 import { PUT_FILE_ARGS, checkValidateArg } from './util/file-args.js';
 import { applyTree, planTree, type TreeState } from './util/copy-tree.js';
 import { probeFile } from './util/remote-file.js';
+import { pyJson } from '../engine/jinja/pyjson.js';
+import type { FilterCtx } from '../engine/jinja/filters.js';
 
 export interface CopyArgs extends PutArgs {
   src?: string;
@@ -25,8 +27,12 @@ function srcName(src: string): string {
   return basename(src.replace(/\/+$/, ''));
 }
 
+/** Ansible writes a mapping or list as Python's json.dumps does (", " and ": ", \\uXXXX escapes). */
 function contentBytes(content: unknown): Buffer {
-  return Buffer.from(typeof content === 'string' ? content : JSON.stringify(content), 'utf8');
+  if (typeof content === 'string') return Buffer.from(content, 'utf8');
+  // pyJson reads nothing of its filter context but fail()
+  const ctx = { fail: (m: string): never => { throw new ModuleFailure(`content: ${m}`); } } as Pick<FilterCtx, 'fail'> as FilterCtx;
+  return Buffer.from(pyJson(ctx, content, {}), 'utf8');
 }
 
 /** The control-node source: a directory (tree copy) or a file. */

@@ -90,6 +90,11 @@ export default defineModule<FetchArgs, FetchState>({
       if (args.fail_on_missing) throw new ModuleFailure(msg, { changed: false });
       return { changed: false, msg: ignored, result };
     };
+    if (!p.exists && ctx.check && args.fail_on_missing) {
+      // under --check an earlier task (copy, command) may only have planned src: predict the fetch
+      const dest = fetchDest(ctx, args);
+      return { changed: true, msg: `would fetch ${dest} from ${ctx.host}:${args.src} (src does not exist yet: an earlier task would create it, else the run fails)`, diff: [{ path: dest, summary: `src ${args.src} not created yet (check mode)` }] };
+    }
     if (!p.exists) return skip(NOT_THERE, NOT_THERE, { file: args.src });
     if (p.type === 'directory') return skip(A_DIR, `${A_DIR}, not transferring, ignored`, {});
     if (p.type !== 'file' || p.sha256 === undefined) {

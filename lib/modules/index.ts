@@ -19,6 +19,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   yaml_keys: () => import('./yaml_keys.js'),
   ping: () => import('./ping.js'),
   fetch: () => import('./fetch.js'),
+  find: () => import('./find.js'),
   slurp: () => import('./slurp.js'),
   lineinfile: () => import('./lineinfile.js'),
   blockinfile: () => import('./blockinfile.js'),

@@ -45,7 +45,7 @@ export async function runBoth(root: string, seed: string, play: unknown, hosts: 
     let out: string;
     if (name === 'ansible') {
       const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_LOCALHOST_WARNING: '0', ANSIBLE_DEPRECATION_WARNINGS: '0' };
-      const a = spawnSync('ansible-playbook', argv, { encoding: 'utf8', env, timeout: 300_000, cwd: dir });
+      const a = spawnSync('ansible-playbook', argv, { encoding: 'utf8', env, timeout: 900_000, cwd: dir });
       code = a.status ?? -1;
       out = a.stdout + a.stderr;
     } else {

@@ -10,7 +10,7 @@ import type { DiffEntry, ModuleContext, Outcome, Plan } from '../types.js';
 import { ModuleFailure } from '../types.js';
 import { contentDiff } from './diff.js';
 import { batchProbeScript, parseBatch, type BatchItem } from './probe-batch.js';
-import { attrChanges, attrLines, probeOnce, writeFile, type Attrs, type FileProbe } from './remote-file.js';
+import { attrChanges, attrLines, mkdirsLines, probeOnce, writeFile, type Attrs, type FileProbe } from './remote-file.js';
 import { fileSource, payload, type PutArgs, type PutSource } from './put-file.js';
 
 export interface TreeEntry {
@@ -179,8 +179,9 @@ export async function applyTree(ctx: ModuleContext, args: TreeArgs, plan: Plan<T
   if (!st) return { changed: false, msg: plan.msg, result: plan.result };
   // 1. directories, parents first (the walk's order)
   const dirLines: string[] = [];
-  const newDir = (path: string, a: Attrs): string[] => [`if [ ! -d ${shq(path)} ]; then mkdir -p -- ${shq(path)} || exit 8; fi`, ...attrLines(shq(path), a)];
-  if (st.createRoot) dirLines.push(...newDir(st.root, { mode: args.directory_mode, owner: args.owner, group: args.group }));
+  const newDir = (path: string, a: Attrs): string[] => [`if [ ! -d ${shq(path)} ]; then mkdir -- ${shq(path)} || exit 8; fi`, ...attrLines(shq(path), a)];
+  // the root and its missing parents each get directory_mode, owner and group (as Ansible's makedirs)
+  if (st.createRoot) dirLines.push(...mkdirsLines(st.root, { mode: args.directory_mode, owner: args.owner, group: args.group }));
   for (const d of st.dirs) dirLines.push(...(d.create ? newDir(d.path, d.attrs) : attrLines(shq(d.path), d.attrs)));
   if (dirLines.length) await script(ctx, dirLines, 'copy:dirs');
   // 2. contents, one request each (streamed)

@@ -4,8 +4,7 @@
 // bound what the channel's own temp files on the host hold at once (its dispatcher spools each
 // request's payload and output there: channel-script.ts); the streaming bounds bosun's memory.
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { shq, type Connection, type StdinStream } from '../../executor/types.js';
 import { ModuleFailure } from '../types.js';
 import { notOption } from './remote-file.js';
@@ -17,10 +16,11 @@ const PIECE = 1024 * 1024;
 
 export type Algo = 'sha1' | 'sha256' | 'md5' | 'sha224' | 'sha384' | 'sha512';
 
-/** Hashes of a local file, read as a stream. */
+/** Hashes of a local file, read piece by piece into one buffer (hashing copies nothing). */
 export async function hashLocalFile(path: string, algos: readonly Algo[]): Promise<Record<Algo, string>> {
   const hs = algos.map((a) => [a, createHash(a)] as const);
-  for await (const chunk of createReadStream(path, { highWaterMark: PIECE }) as AsyncIterable<Buffer>) for (const [, h] of hs) h.update(chunk);
+  const { size } = await stat(path);
+  for await (const chunk of localFileStream(path, 0, size).chunks()) for (const [, h] of hs) h.update(chunk);
   return Object.fromEntries(hs.map(([a, h]) => [a, h.digest('hex')])) as Record<Algo, string>;
 }
 
@@ -31,10 +31,11 @@ export function localFileStream(path: string, start: number, length: number): St
     async *chunks() {
       if (length === 0) return;
       const fh = await open(path, 'r');
+      // one buffer for the whole file: each chunk is consumed before the next is read (StdinStream)
+      const buf = Buffer.allocUnsafe(Math.min(PIECE, length));
       try {
         for (let off = 0; off < length; ) {
-          const buf = Buffer.allocUnsafe(Math.min(PIECE, length - off));
-          const { bytesRead } = await fh.read(buf, 0, buf.length, start + off);
+          const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, length - off), start + off);
           if (bytesRead === 0) throw new ModuleFailure(`${path} became shorter while it was sent`);
           off += bytesRead;
           yield buf.subarray(0, bytesRead);
