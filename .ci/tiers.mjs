@@ -24,6 +24,9 @@ export const HOST = [
   'test/cli/inventory.test.ts', // ansible-inventory differential
   'test/cli/hints.test.ts', // ansible-playbook differential
   'test/modules/edit-differential.test.ts', // ansible-playbook differential (lineinfile, blockinfile, replace, ini_file)
+  'test/modules/fetch-differential.test.ts', // ansible-playbook differential (fetch)
+  'test/modules/copy-differential.test.ts', // ansible-playbook differential (copy trees)
+  'test/modules/find-differential.test.ts', // ansible-playbook differential (find)
   'test/cli/bin.test.ts', // the built bin
   'test/pki/lock-runs.test.ts',
 ];
