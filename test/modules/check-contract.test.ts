@@ -29,6 +29,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   etcdctl: () => ({ op: 'user', name: 'root', password: 'pw', new_password: 'pw', roles: ['root'], endpoints: 'http://127.0.0.1:1' }),
   fail: () => ({ msg: 'as asked' }),
   fetch: (d) => ({ src: join(d, 'copy.txt'), dest: join(d, 'fetched') }),
+  find: (d) => ({ paths: d, contains: 'old', get_checksum: true }),
   slurp: (d) => ({ src: join(d, 'copy.txt') }),
   file: (d) => ({ path: join(d, 'dir'), state: 'directory', mode: '0700' }),
   service: () => ({ name: 'bosun-contract-no-such-service', state: 'started' }),
