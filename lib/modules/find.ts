@@ -232,8 +232,9 @@ export default defineModule<FindArgs>({
     });
     files.sort((x, y) => (String(x.path) < String(y.path) ? -1 : 1));
     const msg = Object.keys(skipped).length ? 'Not all paths examined, check warnings for details' : 'All paths examined';
-    for (const [p, why] of Object.entries(skipped)) ctx.log(0, `[WARNING]: Skipped '${p}' path due to this access issue: ${why}`);
-    return { changed: false, msg, result: { files, matched: files.length, examined, skipped_paths: skipped, msg } };
+    const warnings = Object.entries(skipped).map(([p, why]) => `Skipped '${p}' path due to this access issue: ${why}\n`);
+    for (const w of warnings) ctx.log(0, `[WARNING]: ${w.trimEnd()}`);
+    return { changed: false, msg, result: { files, matched: files.length, examined, skipped_paths: skipped, msg, ...(warnings.length ? { warnings } : {}) } };
   },
   async apply(_ctx, _args, plan) {
     return { changed: false, msg: plan.msg, result: plan.result };
