@@ -1,30 +1,6 @@
 // find's name, age and size filters, as Ansible's find module reads them: Python's fnmatch (a glob on
 // the whole basename, case-sensitive on POSIX, "*" matches a leading dot too), and "2d"/"-10k" amounts.
-
-/** Python's fnmatch.translate: *, ?, [seq], [!seq]; everything else literal. */
-export function globToRegExp(glob: string): RegExp {
-  let out = '';
-  for (let i = 0; i < glob.length; i++) {
-    const c = glob[i]!;
-    if (c === '*') out += '[\\s\\S]*';
-    else if (c === '?') out += '[\\s\\S]';
-    else if (c === '[') {
-      let j = i + 1;
-      if (glob[j] === '!') j++;
-      if (glob[j] === ']') j++;
-      while (j < glob.length && glob[j] !== ']') j++;
-      if (j >= glob.length) out += '\\[';
-      else {
-        let body = glob.slice(i + 1, j).replace(/\\/g, '\\\\');
-        i = j;
-        if (body.startsWith('!')) body = '^' + body.slice(1);
-        else if (body.startsWith('^')) body = '\\' + body;
-        out += `[${body}]`;
-      }
-    } else out += c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
-  }
-  return new RegExp(`^(?:${out})$`, 'u');
-}
+import { globToRegExp } from '../../loaders/patterns.js';
 
 const cache = new Map<string, RegExp>();
 
