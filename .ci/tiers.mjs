@@ -27,6 +27,7 @@ export const HOST = [
   'test/modules/fetch-differential.test.ts', // ansible-playbook differential (fetch)
   'test/modules/copy-differential.test.ts', // ansible-playbook differential (copy trees)
   'test/modules/find-differential.test.ts', // ansible-playbook differential (find)
+  'test/modules/package-facts-differential.test.ts', // ansible package_facts differential (python3-apt)
   'test/cli/bin.test.ts', // the built bin
   'test/pki/lock-runs.test.ts',
 ];
