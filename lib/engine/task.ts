@@ -4,7 +4,7 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { ModuleTask, SetFactTask, TaskNode } from '../ast.js';
+import type { Condition, ModuleTask, SetFactTask, TaskNode } from '../ast.js';
 import type { Connection } from '../executor/types.js';
 import type { DiffEntry, ModuleContext, Outcome } from '../modules/types.js';
 import { ModuleFailure } from '../modules/types.js';
@@ -16,7 +16,7 @@ import { yamlLocOf, type Vars } from './vars.js';
 import { extendScope, tagsSelected, type Scope, type Variables } from './scope.js';
 import { planAndApply, resolveArgs } from './gate.js';
 import type { TemplateEngine } from './template.js';
-import { evalBool, evaluate } from './expr.js';
+import { evalBool, evaluate, templatedConditions } from './expr.js';
 import { UNKNOWN_FACTS } from './facts.js';
 import { upcomingProbes, type LookaheadFrame, type ProbeCache } from './prefetch.js';
 import { withEnvironment, type Connections } from './connections.js';
@@ -43,7 +43,19 @@ export interface RunContext {
 }
 
 export class TaskStep {
+  /** Conditionals already warned about (Ansible prints each warning once a run). */
+  private readonly warned = new Set<string>();
+
   constructor(private readonly run: RunContext) {}
+
+  /** Ansible's warning for a conditional written with `{{ }}` (it is rendered, then evaluated again). */
+  private warnTemplated(conds: readonly Condition[] | undefined): void {
+    for (const c of templatedConditions(conds)) {
+      if (this.warned.has(c)) continue;
+      this.warned.add(c);
+      this.run.out.warn(`conditional statements should not include jinja2 templating delimiters such as {{ }} or {% %}. Found: ${c}`);
+    }
+  }
 
   hostError(info: TaskInfo, st: HostState, e: unknown, t0: number, noLog: boolean): void {
     if (e instanceof UnreachableError) {
@@ -191,12 +203,34 @@ export class TaskStep {
       const ignored = anyFailed && this.ignoreErrors(scope, baseVars, node);
       return this.finish(node, st, registered, anyChanged, anyFailed && !ignored, ignored, allSkipped, true);
     } catch (e) {
+      if (this.ignoredError(node, st, scope, playHosts, info, e, t0, noLog)) return { changed: false };
       this.hostError(info, st, e, t0, noLog);
       return { changed: false };
     }
   }
 
-  private ignoreErrors(scope: Scope, vars: Vars, node: TaskNode): boolean {
+  /**
+   * A task error that is the playbook's (a conditional, a template, an argument) under
+   * `ignore_errors`: as in Ansible, a failed result that is ignored. Reported here; true when it was.
+   */
+  private ignoredError(node: ModuleTask | SetFactTask, st: HostState, scope: Scope, playHosts: string[], info: TaskInfo, e: unknown, t0: number, noLog: boolean): boolean {
+    if (!(e instanceof BosunError) || e instanceof InternalError || e instanceof UnreachableError || e instanceof InterruptedError) return false;
+    let ignored: boolean;
+    try {
+      ignored = this.ignoreErrors(scope, this.run.vars.playScope(st.name, scope.play, playHosts, node.role, scope.blockVars), node);
+    } catch {
+      return false;
+    }
+    if (!ignored) return false;
+    const msg = e.oneLine();
+    const registered = { failed: true, msg };
+    if (node.kind === 'module' && node.register) st.hostFacts = { ...st.hostFacts, [node.register]: registered };
+    countResult(st.stats, { ignored: true, skipped: false, changed: false });
+    this.run.out.hostResult(info, { host: st.name, status: 'failed', msg, result: registered, ignored: true, noLog, durationMs: performance.now() - t0 });
+    return true;
+  }
+
+  private ignoreErrors(scope: Scope, vars: Vars, node: TaskNode | SetFactTask): boolean {
     const ie = node.ignoreErrors ?? scope.inherited.ignoreErrors;
     if (ie === undefined) return false;
     if (typeof ie === 'boolean') return ie;
@@ -244,6 +278,7 @@ export class TaskStep {
     for (const i of (items ?? [undefined]).keys()) {
       const extra: Vars | undefined = items ? loopVars(node, items, i) : undefined;
       const vars = this.run.vars.playScope(st.name, scope.play, playHosts, node.role, scope.blockVars, extra);
+      this.warnTemplated(scope.inherited.when);
       if (!conditionsHold(scope.inherited.when, vars, node.loc)) {
         st.stats.skipped++;
         this.run.out.hostResult(info, { host: st.name, status: 'skipped', result: { skipped: true }, noLog, durationMs: performance.now() - t0 });
@@ -277,12 +312,14 @@ export class TaskStep {
     const report = (r: Omit<HostResult, 'host' | 'noLog' | 'durationMs' | 'itemLabel' | 'item'>) =>
       this.run.out.hostResult(info, { ...r, host: st.name, noLog, durationMs: performance.now() - t0, itemLabel: label, item: label === undefined ? undefined : item });
 
+    this.warnTemplated(scope.inherited.when);
     if (!conditionsHold(scope.inherited.when, vars, node.loc)) {
       const registered = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
       if (label === undefined) st.stats.skipped++;
       report({ status: 'skipped', result: registered });
       return { registered, changed: false, failed: false, skipped: true, ignored: false };
     }
+    if (node.argError) throw node.argError;
     const mod = await getModule(node.module);
     const args = resolveArgs(mod, node, vars, this.run.templates);
     for (const [k, spec] of Object.entries(mod.args)) {
@@ -339,6 +376,7 @@ export class TaskStep {
       // built only for a task that has conditions: a copy of the whole scope per task and host otherwise
       let evalScope: Vars | undefined;
       const evalVars = (): Vars => (evalScope ??= extendScope(vars, { ...registered, ...(node.register ? { [node.register]: registered } : {}) }));
+      this.warnTemplated([...(node.changedWhen ?? []), ...(node.failedWhen ?? []), ...(node.until ?? [])]);
       try {
         if (node.changedWhen && !skippedCheck) {
           changed = node.changedWhen.every((c) => evalBool(c, evalVars()));
@@ -392,7 +430,7 @@ export class TaskStep {
   }
 }
 
-export function conditionsHold(when: Array<string | boolean>, vars: Vars, loc?: SourceLocation): boolean {
+export function conditionsHold(when: readonly Condition[], vars: Vars, loc?: SourceLocation): boolean {
   for (const c of when) {
     try {
       if (!evalBool(c, vars)) return false;
