@@ -73,6 +73,12 @@ export function evalBool(src: Conditional, vars: Record<string, unknown>): boole
   if (Array.isArray(src)) return src.every((c) => evalBool(c as Conditional, vars));
   let text = src as string;
   if (TEMPLATED.test(text)) {
+    // Templar's shortcut: `{{ name }}` holding a number or a boolean is that value, never text
+    const single = /^\{\{\s*(\w*)\s*\}\}$/.exec(text);
+    if (single && Object.hasOwn(vars, single[1]!)) {
+      const value = vars[single[1]!];
+      if (typeof value === 'number' || typeof value === 'boolean' || value === null) return truthy(value);
+    }
     const v = renderCondition(text, vars);
     // Ansible's first pass yields text, read back as a Python literal only when it is a bool, a
     // list or a dict; a number or None stays text (and is evaluated below, or refused as data).

@@ -65,8 +65,6 @@ export class TaskStep {
       return;
     }
     if (e instanceof InterruptedError) throw e;
-    st.failed = true;
-    st.stats.failed++;
     let msg = e instanceof BosunError ? e.oneLine() : e instanceof Error ? e.message : String(e);
     if (!(e instanceof BosunError) || e instanceof InternalError) {
       // a bug (an unexpected exception, a broken contract), not the playbook's or the host's fault
@@ -76,6 +74,7 @@ export class TaskStep {
     }
     const result: Record<string, unknown> = { failed: true, msg };
     if (e instanceof ModuleFailure && e.result) Object.assign(result, e.result, { msg });
+    failedOn(st, info, result);
     this.run.out.hostResult(info, { host: st.name, status: 'failed', msg, result, noLog, durationMs: performance.now() - t0 });
   }
 
@@ -187,7 +186,7 @@ export class TaskStep {
         if (!r.skipped) allSkipped = false;
         lastMsg = r.msg;
         if (!items) {
-          return this.finish(node, st, r.registered, r.changed, r.failed && !r.ignored, r.ignored, r.skipped);
+          return this.finish(node, st, info, r.registered, r.changed, r.failed && !r.ignored, r.ignored, r.skipped);
         }
         if (r.failed && !r.ignored) {
           // Ansible continues the remaining items and fails the task at the end
@@ -201,7 +200,7 @@ export class TaskStep {
         results: perItem,
       };
       const ignored = anyFailed && this.ignoreErrors(scope, baseVars, node);
-      return this.finish(node, st, registered, anyChanged, anyFailed && !ignored, ignored, allSkipped, true);
+      return this.finish(node, st, info, registered, anyChanged, anyFailed && !ignored, ignored, allSkipped, true);
     } catch (e) {
       if (this.ignoredError(node, st, scope, playHosts, info, e, t0, noLog)) return { changed: false };
       this.hostError(info, st, e, t0, noLog);
@@ -240,6 +239,7 @@ export class TaskStep {
   private finish(
     node: ModuleTask,
     st: HostState,
+    info: TaskInfo,
     registered: Record<string, unknown>,
     changed: boolean,
     failed: boolean,
@@ -250,10 +250,8 @@ export class TaskStep {
     if (node.register) st.hostFacts = { ...st.hostFacts, [node.register]: registered };
     if (aggregate) {
       // the per-item lines were already printed; count the task once
-      if (failed) {
-        st.failed = true;
-        st.stats.failed++;
-      } else countResult(st.stats, { ignored, skipped, changed });
+      if (failed) failedOn(st, info, registered);
+      else countResult(st.stats, { ignored, skipped, changed });
     }
     if (changed && !failed && node.notify.length) this.run.notify(st, node.notify, node);
     return { registered, changed };
@@ -351,6 +349,7 @@ export class TaskStep {
     let changed = false;
     let failed = false;
     let skippedCheck = false;
+    let checkOnly = false;
     let msg: string | undefined;
     let diffs: DiffEntry[] | undefined;
     for (;;) {
@@ -360,7 +359,9 @@ export class TaskStep {
         // whatever apply did (also without a request: files the control node wrote) outdates fetched states
         const r = await planAndApply(mod, ctx, args, { changing: () => this.run.probeCache.invalidate() });
         outcome = r.outcome;
-        skippedCheck = r.checkSkipped;
+        // a module may decide it has nothing to do at all (debug below its verbosity): a skip
+        skippedCheck = r.checkSkipped || outcome.result?.skipped === true;
+        checkOnly = r.checkSkipped;
       } catch (e) {
         if (e instanceof ModuleFailure) outcome = { changed: false, failed: true, msg: e.message, result: e.result };
         else if (e instanceof TimeoutError) outcome = { changed: false, failed: true, msg: e.message };
@@ -410,10 +411,8 @@ export class TaskStep {
     }
     const ignored = failed && this.ignoreErrors(scope, vars, node);
     if (label === undefined) {
-      if (failed && !ignored) {
-        st.failed = true;
-        st.stats.failed++;
-      } else countResult(st.stats, { ignored: failed && ignored, skipped: skippedCheck, changed });
+      if (failed && !ignored) failedOn(st, info, registered);
+      else countResult(st.stats, { ignored: failed && ignored, skipped: skippedCheck, changed });
     }
     report({
       status: failed ? 'failed' : skippedCheck ? 'skipped' : changed ? 'changed' : 'ok',
@@ -422,7 +421,7 @@ export class TaskStep {
       // `diff: false` on the task (or no --diff) means no diff at all, not just none printed
       diff: diff ? diffs : undefined,
       ignored,
-      checkSkipped: skippedCheck,
+      checkSkipped: checkOnly,
       delegatedTo: delegated,
       show: node.module === 'debug' || node.module === 'assert',
     });
@@ -451,6 +450,13 @@ export function withLoc(e: unknown, loc?: SourceLocation): unknown {
 
 
 /** A result that did not fail the host, counted as ansible's stats do: `ok` includes changed and ignored results. */
+/** A host's task failed: counted, and kept for a `rescue:` (ansible_failed_result, ansible_failed_task). */
+function failedOn(st: HostState, info: TaskInfo, result: Record<string, unknown>): void {
+  st.failed = true;
+  st.stats.failed++;
+  st.lastFailure = { result, task: { name: info.name, action: info.module ?? '' } };
+}
+
 function countResult(s: HostStats, r: { ignored: boolean; skipped: boolean; changed: boolean }): void {
   if (r.skipped && !r.ignored) {
     s.skipped++;
