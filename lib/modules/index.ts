@@ -22,11 +22,21 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   blockinfile: () => import('./blockinfile.js'),
   replace: () => import('./replace.js'),
   ini_file: () => import('./ini_file.js'),
+  user: () => import('./user.js'),
+  group: () => import('./group.js'),
+  authorized_key: () => import('./authorized_key.js'),
+  sysctl: () => import('./sysctl.js'),
+  cron: () => import('./cron.js'),
+  hostname: () => import('./hostname.js'),
+  timezone: () => import('./timezone.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
 const COLLECTION_ALIASES: Record<string, string> = {
   'community.general.ini_file': 'ini_file',
+  'ansible.posix.authorized_key': 'authorized_key',
+  'ansible.posix.sysctl': 'sysctl',
+  'community.general.timezone': 'timezone',
 };
 
 /** Names handled by the engine itself rather than by a module file. */
