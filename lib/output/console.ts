@@ -32,9 +32,9 @@ interface TaskTiming {
   hosts: Map<string, number>;
 }
 
+/** Ansible's banner: the title, a space and 79 - len(title) stars (at least 3): 80 columns in all. */
 function banner(title: string): string {
-  const t = `${title} `;
-  return t + '*'.repeat(Math.max(3, 79 - t.length));
+  return `${title} ` + '*'.repeat(Math.max(3, 79 - title.length));
 }
 
 export class ConsoleReporter implements Reporter {

@@ -32,6 +32,8 @@ t.test('console: banners, host lines, recap', async (t) => {
   r.recap(new Map([['n2', stats({ ok: 1, failed: 1 })], ['n1', stats({ changed: 3 })]]), summary);
   const s = text();
   t.match(s, /^\nPLAY \[deploy\] \*{60,}\n\nTASK \[app : config\] \*+\n/);
+  // Ansible's banners are 80 columns: title, space, 79 - len(title) stars
+  for (const l of s.split('\n').filter((x) => /^(PLAY|TASK) /.test(x))) t.equal(l.length, 80, `banner width: ${l}`);
   t.match(s, '--- before: /etc/a\n+++ after: /etc/a\n');
   t.match(s, 'changed: [n1]\n');
   // Ansible's callback: sorted keys, Python's separators, no `failed` flag
