@@ -55,11 +55,14 @@ export async function gatherFacts(conn: Connection): Promise<Facts> {
   return parseFacts(r.stdout);
 }
 
-/** Facts as Ansible exposes them: `ansible_facts.x` and top-level `ansible_x`. */
-export function factVars(f: Facts | undefined): Record<string, unknown> {
-  if (!f) return {};
+/**
+ * Facts as Ansible exposes them: `ansible_facts.x` and top-level `ansible_x`. `fromModules`: the
+ * `ansible_facts` modules returned (package_facts' `packages`), found under ansible_facts too.
+ */
+export function factVars(f: Facts | undefined, fromModules?: Record<string, unknown>): Record<string, unknown> {
+  if (!f) return fromModules ? { ansible_facts: { ...fromModules } } : {};
   return {
-    ansible_facts: { ...f, service_mgr: f.init },
+    ansible_facts: { ...f, service_mgr: f.init, ...fromModules },
     ansible_os_family: f.os_family,
     ansible_distribution: f.distribution,
     ansible_distribution_version: f.distribution_version,

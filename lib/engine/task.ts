@@ -248,6 +248,9 @@ export class TaskStep {
     aggregate = false,
   ): { registered: Record<string, unknown>; changed: boolean } {
     if (node.register) st.hostFacts = { ...st.hostFacts, [node.register]: registered };
+    // a module's facts (package_facts) join the host's, as Ansible injects them
+    const af = registered.ansible_facts;
+    if (!failed && typeof af === 'object' && af !== null && !Array.isArray(af)) st.moduleFacts = { ...st.moduleFacts, ...(af as Vars) };
     if (aggregate) {
       // the per-item lines were already printed; count the task once
       if (failed) failedOn(st, info, registered);
