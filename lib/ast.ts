@@ -9,9 +9,12 @@ export interface RoleInfo {
   vars: Record<string, unknown>;
 }
 
+/** One condition of `when`/`changed_when`/`failed_when`/`until`: an expression, a YAML boolean or number. */
+export type Condition = string | boolean | number;
+
 /** Keywords shared by tasks, blocks and includes (inherited by the tasks inside a block/include). */
 export interface TaskKeywords {
-  when: Array<string | boolean>;
+  when: Condition[];
   tags: string[];
   vars?: Record<string, unknown>;
   become?: boolean;
@@ -40,6 +43,11 @@ export interface ModuleTask extends BaseNode {
   module: string;
   /** Validated (deferred-template) args, still to be rendered per host. */
   args: Record<string, unknown>;
+  /**
+   * The arguments did not validate, and the task has `ignore_errors`: as in Ansible, the error is
+   * the task's failure when it runs (ignored), not a load-time stop.
+   */
+  argError?: Error;
   /** Where each argument was written, for errors after rendering. */
   argLocs: Record<string, SourceLocation | undefined>;
   loop?: unknown;
@@ -56,9 +64,9 @@ export interface ModuleTask extends BaseNode {
   register?: string;
   notify: string[];
   listen: string[];
-  changedWhen?: Array<string | boolean>;
-  failedWhen?: Array<string | boolean>;
-  until?: Array<string | boolean>;
+  changedWhen?: Condition[];
+  failedWhen?: Condition[];
+  until?: Condition[];
   retries: number;
   delay: number;
 }

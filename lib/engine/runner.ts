@@ -341,6 +341,8 @@ export class Runner {
         st.stats.rescued++;
         // the failure was handled: it does not count as a failed host in the recap
         st.stats.failed = Math.max(0, st.stats.failed - 1);
+        // what failed, for the rescue tasks (and after: Ansible sets them as host facts); data, never rendered
+        if (st.lastFailure) st.hostFacts = { ...st.hostFacts, ansible_failed_result: st.lastFailure.result, ansible_failed_task: st.lastFailure.task };
       }
       await this.runTasks(node.rescue, failedHere, scope, playHosts);
     }

@@ -40,6 +40,8 @@ export interface HostState {
   unreachable: boolean;
   ended: boolean;
   notified: Set<TaskNode>;
+  /** The last failed task's result and name, for a rescue (ansible_failed_result / ansible_failed_task). */
+  lastFailure?: { result: Vars; task: Vars };
 }
 
 export function emptyStats(): HostStats {

@@ -123,8 +123,10 @@ export function checkUndefinedVariables(
       for (const k of Object.keys(r.defaults)) names.add(k);
       for (const k of Object.keys(r.vars)) names.add(k);
     }
-    const check = (nodes: TaskNode[], scopeNames: Set<string>) => {
+    // A task under `ignore_errors` fails when it runs, ignored, as in Ansible: not checked here.
+    const check = (nodes: TaskNode[], scopeNames: Set<string>, ignoring = false) => {
       for (const node of nodes) {
+        const ignored = node.ignoreErrors === undefined ? ignoring : node.ignoreErrors !== false;
         const local = new Set(scopeNames);
         for (const k of Object.keys(node.vars ?? {})) local.add(k);
         if ((node.kind === 'module' || node.kind === 'set_fact') && node.loopVar) {
@@ -133,11 +135,12 @@ export function checkUndefinedVariables(
           if (node.loopExtended) local.add('ansible_loop');
         }
         if (node.kind === 'block') {
-          check(node.block, local);
-          check(node.rescue, local);
-          check(node.always, local);
+          check(node.block, local, ignored);
+          check(node.rescue, local, ignored);
+          check(node.always, local, ignored);
           continue;
         }
+        if (ignored) continue;
         const strings: Array<{ s: string; owner: unknown; key: string }> = [];
         if (node.kind === 'module') {
           collectStrings(node.args, strings, node.args, '');

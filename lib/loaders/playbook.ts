@@ -6,11 +6,11 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadYamlFile, keyLoc, locOf } from './yaml.js';
 import { loadVarsFile } from './vars-files.js';
 import { parseKv } from './kv.js';
-import { ParseError, UnknownModuleError, MissingFileError, closest, type SourceLocation } from '../errors.js';
+import { ArgumentError, ParseError, UnknownModuleError, MissingFileError, closest, type SourceLocation } from '../errors.js';
 import { canonicalModuleName, getModule, isModule, moduleNames, ENGINE_ACTIONS } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
 import { connectionNames, isConnectionName } from '../executor/registry.js';
-import type { BlockTask, ModuleTask, Play, Playbook, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
+import type { BlockTask, Condition, ModuleTask, Play, Playbook, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
 
 const PLAY_KEYS = [
   'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial',
@@ -79,15 +79,26 @@ function strList(v: unknown, what: string, loc: SourceLocation): string[] {
   throw new ParseError(`${what} must be a string or a list of strings; got ${typeName(v)}`, { loc });
 }
 
-function condList(v: unknown, what: string, loc: SourceLocation): Array<string | boolean> | undefined {
+/** Where a task list is being loaded. */
+interface TaskCtx {
+  file: string;
+  dir: string;
+  roles: RoleInfo[];
+  handlers: TaskNode[];
+  chain?: string[];
+  /** An enclosing block has `ignore_errors` (argument errors then fail at run time, ignored). */
+  ignoring?: boolean;
+}
+
+function condList(v: unknown, what: string, loc: SourceLocation): Condition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const list = Array.isArray(v) ? v : [v];
   for (const c of list) {
-    if (typeof c !== 'string' && typeof c !== 'boolean') {
-      throw new ParseError(`${what} must be an expression string, a boolean or a list of them; got ${typeName(c)}`, { loc });
+    if (typeof c !== 'string' && typeof c !== 'boolean' && typeof c !== 'number') {
+      throw new ParseError(`${what} must be an expression string, a boolean, a number or a list of them; got ${typeName(c)}`, { loc });
     }
   }
-  return list as Array<string | boolean>;
+  return list as Condition[];
 }
 
 function boolish(v: unknown, what: string, loc: SourceLocation): boolean | undefined {
@@ -392,7 +403,7 @@ export class PlaybookLoader {
   private async tasks(
     raw: unknown,
     what: string,
-    ctx: { file: string; dir: string; roles: RoleInfo[]; handlers: TaskNode[]; chain?: string[] },
+    ctx: TaskCtx,
     role: RoleInfo | undefined,
     loc: SourceLocation,
   ): Promise<TaskNode[]> {
@@ -444,7 +455,7 @@ export class PlaybookLoader {
 
   private async task(
     t: Obj,
-    ctx: { file: string; dir: string; roles: RoleInfo[]; handlers: TaskNode[]; chain?: string[] },
+    ctx: TaskCtx,
     role: RoleInfo | undefined,
     loc: SourceLocation,
   ): Promise<TaskNode> {
@@ -462,7 +473,8 @@ export class PlaybookLoader {
       if (actionKeys.length) {
         throw new ParseError(`a block cannot also have a module ('${actionKeys[0]}'); move it into the block's task list`, { loc: at(actionKeys[0]!) });
       }
-      const sub = (k: string) => this.tasks(t[k], k, ctx, role, at(k));
+      const ignoring = kw.ignoreErrors === undefined ? ctx.ignoring : kw.ignoreErrors !== false;
+      const sub = (k: string) => this.tasks(t[k], k, { ...ctx, ignoring }, role, at(k));
       return { kind: 'block', origin: 'block', name, loc, role, ...kw, block: await sub('block'), rescue: await sub('rescue'), always: await sub('always'), notify, listen };
     }
     if (actionKeys.length === 0) {
@@ -532,11 +544,18 @@ export class PlaybookLoader {
       argsIn = typeof argsIn === 'string' && mod.freeForm ? { [mod.freeForm]: argsIn, ...t.args } : { ...(isObj(argsIn) ? argsIn : {}), ...t.args };
     }
     const argSource = isObj(rawArgs) ? rawArgs : isObj(t.args) ? t.args : undefined;
-    const args = validateArgs(mod, argsIn, {
-      loc: aloc,
-      keyLoc: (k: string) => (argSource ? keyLoc(argSource, k) : undefined) ?? aloc,
-      deferTemplates: true,
-    });
+    let args: Record<string, unknown> = {};
+    let argError: ArgumentError | undefined;
+    try {
+      args = validateArgs(mod, argsIn, {
+        loc: aloc,
+        keyLoc: (k: string) => (argSource ? keyLoc(argSource, k) : undefined) ?? aloc,
+        deferTemplates: true,
+      });
+    } catch (e) {
+      if (!(e instanceof ArgumentError) || !(kw.ignoreErrors === undefined ? ctx.ignoring : kw.ignoreErrors !== false)) throw e;
+      argError = e;
+    }
     const argLocs: Record<string, SourceLocation | undefined> = {};
     for (const k of Object.keys(args)) argLocs[k] = (argSource ? keyLoc(argSource, k) : undefined) ?? aloc;
     if (action === 'include_vars') this.noteIncludedNames(args, role, ctx.dir);
@@ -555,6 +574,7 @@ export class PlaybookLoader {
       role,
       ...kw,
       args,
+      ...(argError ? { argError } : {}),
       argLocs,
       loop,
       loopVar,
