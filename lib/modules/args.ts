@@ -48,7 +48,9 @@ function coerce(label: string, name: string, type: ArgType, v: unknown, spec: Ar
     case 'str':
     case 'path':
       if (typeof v === 'string') return v;
-      if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+      // Python's str(): a YAML `off` or a rendered boolean reaches a string argument as 'False', as in Ansible
+      if (typeof v === 'boolean') return v ? 'True' : 'False';
+      if (typeof v === 'number') return String(v);
       return bad('a string');
     case 'int':
       if (typeof v === 'number' && Number.isInteger(v)) return v;

@@ -87,7 +87,8 @@ t.test('free form', async (t) => {
 t.test('types', async (t) => {
   const v = (raw: Record<string, unknown>) => validateArgs(many, raw, {});
   t.equal(v({ cmd: 12 }).cmd, '12');
-  t.equal(v({ cmd: true }).cmd, 'true');
+  t.equal(v({ cmd: true }).cmd, 'True', "Python's str(True), as Ansible's cron writes '#Ansible: False' for name: off");
+  t.equal(v({ cmd: false }).cmd, 'False');
   t.throws(() => v({ cmd: { a: 1 } }), { message: "argument 'cmd' of module 'many' must be a string; got a mapping" });
   t.equal(v({ n: '42' }).n, 42);
   t.equal(v({ n: 7 }).n, 7);
