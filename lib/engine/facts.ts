@@ -72,6 +72,16 @@ export function factVars(f: Facts | undefined): Record<string, unknown> {
   };
 }
 
+/**
+ * Facts a module returned (`ansible_facts` in its result, e.g. service_facts' `services`), merged as
+ * Ansible does: under `ansible_facts` beside the gathered ones, and each also as a top-level variable.
+ */
+export function withModuleFacts(hostFacts: Record<string, unknown>, gathered: Facts | undefined, returned: Record<string, unknown>): Record<string, unknown> {
+  const prev = hostFacts.ansible_facts;
+  const base = prev && typeof prev === 'object' && !Array.isArray(prev) ? (prev as Record<string, unknown>) : (factVars(gathered).ansible_facts as Record<string, unknown> | undefined) ?? {};
+  return { ...hostFacts, ...returned, ansible_facts: { ...base, ...returned } };
+}
+
 export const UNKNOWN_FACTS: Facts = {
   os_family: 'unknown', distribution: 'unknown', distribution_version: '', distribution_major_version: '',
   hostname: '', fqdn: '', init: 'unknown', architecture: '', user: '',
