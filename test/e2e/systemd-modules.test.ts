@@ -88,6 +88,12 @@ t.test('systemd, service, service_facts on systemd hosts', async (t) => {
   const inv = join(dir, 'inv.yml');
   writeFileSync(inv, labInventory(lab, 'nodes'));
   for (const h of lab.hosts) ssh(lab, h.name, 'systemctl is-system-running --wait');
+  /** A playbook for node2 alone (bosun's own checks), written into the test dir. */
+  const node2Play = (file: string, tasks: string[]): string => {
+    const path = join(dir, file);
+    writeFileSync(path, ['- hosts: node2', '  tasks:', ...tasks, ''].join('\n'));
+    return path;
+  };
 
   await t.test('the same playbook through ansible-playbook (node1) and bosun (node2): same outcomes and values', async (t) => {
     const [a, b] = await Promise.all([ansiblePlaybook([join(dir, 'play.yml'), '-i', inv, '-l', 'node1'], dir), run([join(dir, 'play.yml'), '-i', inv, '-l', 'node2'])]);
@@ -116,20 +122,13 @@ t.test('systemd, service, service_facts on systemd hosts', async (t) => {
   });
 
   await t.test('bosun: converge, then a no-op costs one request per task', async (t) => {
-    const conv = join(dir, 'converge.yml');
-    writeFileSync(
-      conv,
-      [
-        '- hosts: node2',
-        '  tasks:',
+    const conv = node2Play('converge.yml', [
         '    - systemd: { name: bosun-sd, state: started, enabled: true, daemon_reload: true }',
         '    - service: { name: bosun-sd, state: started, enabled: true }',
         '    - systemd: { daemon_reload: true }',
         '    - service_facts:',
         '    - assert: { that: ["ansible_facts.services[\'bosun-sd.service\'].state == \'running\'"] }',
-        '',
-      ].join('\n'),
-    );
+    ]);
     const first = await run([conv, '-i', inv]);
     t.equal(first.code, 0, first.stdout.slice(-3000));
     t.equal(recap(first.stdout).node2!.changed, 1, 'started and enabled once');
@@ -143,8 +142,7 @@ t.test('systemd, service, service_facts on systemd hosts', async (t) => {
 
   await t.test('check mode predicts and changes nothing', async (t) => {
     ssh(lab, 'node2', 'systemctl stop bosun-sd');
-    const play = join(dir, 'check.yml');
-    writeFileSync(play, ['- hosts: node2', '  tasks:', '    - systemd: { name: bosun-sd, state: started, masked: true }', ''].join('\n'));
+    const play = node2Play('check.yml', ['    - systemd: { name: bosun-sd, state: started, masked: true }']);
     const r = await run([play, '-i', inv, '--check']);
     t.equal(r.code, 0, r.stdout.slice(-2000));
     t.equal(recap(r.stdout).node2!.changed, 1, 'a change is predicted');
@@ -153,44 +151,30 @@ t.test('systemd, service, service_facts on systemd hosts', async (t) => {
   });
 
   await t.test('daemon_reload runs when a drop-in changed, once', async (t) => {
-    const play = join(dir, 'dropin.yml');
-    writeFileSync(
-      play,
-      [
-        '- hosts: node2',
-        '  tasks:',
+    const play = node2Play('dropin.yml', [
         '    - file: { path: /etc/systemd/system/bosun-sd.service.d, state: directory }',
         '    - copy: { dest: /etc/systemd/system/bosun-sd.service.d/limits.conf, content: "[Service]\\nLimitNOFILE=4242\\n" }',
         '    - systemd: { name: bosun-sd, daemon_reload: true, state: restarted }',
         '      register: r',
-        '',
-      ].join('\n'),
-    );
-    const r = await run([play, '-i', inv]);
+    ]);
+    const r = await run([play, '-i', inv, '-v']);
     t.equal(r.code, 0, r.stdout.slice(-2000));
     // systemd 252 itself says NeedDaemonReload=no for a drop-in directory made after it loaded the unit
     t.match(r.stdout, /"NeedDaemonReload": "no"[\s\S]*"msg": "daemon-reload, (start|restart) bosun-sd"/, 'reloaded all the same: a drop-in on disk was not loaded');
     const show = () => ssh(lab, 'node2', 'systemctl show -p LimitNOFILE -p NeedDaemonReload -p ActiveState bosun-sd').trim().split('\n').sort();
     t.same(show(), ['ActiveState=active', 'LimitNOFILE=4242', 'NeedDaemonReload=no'], 'the drop-in is in force');
-    const again = await run([play, '-i', inv]);
+    const again = await run([play, '-i', inv, '-v']);
     t.match(again.stdout, /"msg": "restart bosun-sd"/, 'no reload the second time');
     ssh(lab, 'node2', 'echo "# edited" >> /etc/systemd/system/bosun-sd.service.d/limits.conf');
-    const edited = await run([play, '-i', inv]);
+    const edited = await run([play, '-i', inv, '-v']);
     t.match(edited.stdout, /"NeedDaemonReload": "yes"[\s\S]*"msg": "daemon-reload, restart bosun-sd"/, 'an edited drop-in: systemd says so, bosun reloads');
   });
 
   await t.test('a unit that fails to start: the failure names systemctl and the journal', async (t) => {
-    const play = join(dir, 'bad.yml');
-    writeFileSync(
-      play,
-      [
-        '- hosts: node2',
-        '  tasks:',
+    const play = node2Play('bad.yml', [
         '    - copy: { dest: /etc/systemd/system/bosun-bad.service, content: "[Service]\\nType=oneshot\\nExecStart=/bin/false\\n" }',
         '    - systemd: { name: bosun-bad, state: started }',
-        '',
-      ].join('\n'),
-    );
+    ]);
     const r = await run([play, '-i', inv]);
     t.equal(r.code, 2);
     t.match(r.stdout, /Unable to start service bosun-bad: Job for bosun-bad\.service failed[^\n]*journalctl -u bosun-bad -n 50/);
