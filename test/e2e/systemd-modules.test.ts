@@ -123,11 +123,11 @@ t.test('systemd, service, service_facts on systemd hosts', async (t) => {
 
   await t.test('bosun: converge, then a no-op costs one request per task', async (t) => {
     const conv = node2Play('converge.yml', [
-        '    - systemd: { name: bosun-sd, state: started, enabled: true, daemon_reload: true }',
-        '    - service: { name: bosun-sd, state: started, enabled: true }',
-        '    - systemd: { daemon_reload: true }',
-        '    - service_facts:',
-        '    - assert: { that: ["ansible_facts.services[\'bosun-sd.service\'].state == \'running\'"] }',
+      '    - systemd: { name: bosun-sd, state: started, enabled: true, daemon_reload: true }',
+      '    - service: { name: bosun-sd, state: started, enabled: true }',
+      '    - systemd: { daemon_reload: true }',
+      '    - service_facts:',
+      '    - assert: { that: ["ansible_facts.services[\'bosun-sd.service\'].state == \'running\'"] }',
     ]);
     const first = await run([conv, '-i', inv]);
     t.equal(first.code, 0, first.stdout.slice(-3000));
@@ -152,10 +152,10 @@ t.test('systemd, service, service_facts on systemd hosts', async (t) => {
 
   await t.test('daemon_reload runs when a drop-in changed, once', async (t) => {
     const play = node2Play('dropin.yml', [
-        '    - file: { path: /etc/systemd/system/bosun-sd.service.d, state: directory }',
-        '    - copy: { dest: /etc/systemd/system/bosun-sd.service.d/limits.conf, content: "[Service]\\nLimitNOFILE=4242\\n" }',
-        '    - systemd: { name: bosun-sd, daemon_reload: true, state: restarted }',
-        '      register: r',
+      '    - file: { path: /etc/systemd/system/bosun-sd.service.d, state: directory }',
+      '    - copy: { dest: /etc/systemd/system/bosun-sd.service.d/limits.conf, content: "[Service]\\nLimitNOFILE=4242\\n" }',
+      '    - systemd: { name: bosun-sd, daemon_reload: true, state: restarted }',
+      '      register: r',
     ]);
     const r = await run([play, '-i', inv, '-v']);
     t.equal(r.code, 0, r.stdout.slice(-2000));
@@ -172,8 +172,8 @@ t.test('systemd, service, service_facts on systemd hosts', async (t) => {
 
   await t.test('a unit that fails to start: the failure names systemctl and the journal', async (t) => {
     const play = node2Play('bad.yml', [
-        '    - copy: { dest: /etc/systemd/system/bosun-bad.service, content: "[Service]\\nType=oneshot\\nExecStart=/bin/false\\n" }',
-        '    - systemd: { name: bosun-bad, state: started }',
+      '    - copy: { dest: /etc/systemd/system/bosun-bad.service, content: "[Service]\\nType=oneshot\\nExecStart=/bin/false\\n" }',
+      '    - systemd: { name: bosun-bad, state: started }',
     ]);
     const r = await run([play, '-i', inv]);
     t.equal(r.code, 2);
