@@ -163,8 +163,9 @@ export default defineModule<ServiceArgs, ServiceState>({
   doc: {
     short: 'Start, stop, restart or reload a service and choose whether it starts at boot (systemd or SysV).',
     description:
-      'Probes the service once (systemd: `systemctl is-active`/`is-enabled`; SysV: the exit code of ' +
-      '`service NAME status` and the presence of /etc/rc[2-5].d/S??NAME links) and acts only when needed. ' +
+      'On a systemd host this is the systemd module (as Ansible\'s service action picks it): one `systemctl show` ' +
+      'probe, the same decisions and result (`status` is the unit\'s properties). On SysV it probes once (the exit ' +
+      'code of `service NAME status` and the presence of /etc/rc[2-5].d/S??NAME links) and acts only when needed. ' +
       '`restarted` always changes. On SysV, start/stop go through `service NAME ...` and boot links through ' +
       'update-rc.d (Debian) or chkconfig (RedHat). After a SysV start the status is checked again, because ' +
       'init scripts that background the daemon return 0 even when it dies at once. Failures include the ' +
