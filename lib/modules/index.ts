@@ -24,11 +24,21 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   ini_file: () => import('./ini_file.js'),
   systemd: () => import('./systemd.js'),
   service_facts: () => import('./service_facts.js'),
+  user: () => import('./user.js'),
+  group: () => import('./group.js'),
+  authorized_key: () => import('./authorized_key.js'),
+  sysctl: () => import('./sysctl.js'),
+  cron: () => import('./cron.js'),
+  hostname: () => import('./hostname.js'),
+  timezone: () => import('./timezone.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
 const COLLECTION_ALIASES: Record<string, string> = {
   'community.general.ini_file': 'ini_file',
+  'ansible.posix.authorized_key': 'authorized_key',
+  'ansible.posix.sysctl': 'sysctl',
+  'community.general.timezone': 'timezone',
 };
 
 /** Other names of a built-in module (Ansible 2.14 names systemd `systemd_service`, `systemd` redirects to it). */

@@ -1,7 +1,8 @@
 import t, { type Test } from 'tap';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdirSync, writeFileSync, chmodSync, readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, writeFileSync, chmodSync, readFileSync, readdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { SshConnection, openConnections, closeAll } from '../../lib/executor/ssh.js';
 import { bootstrapCommand, dispatcherLoop } from '../../lib/executor/channel-script.js';
 import { shq, type ConnectionSpec } from '../../lib/executor/types.js';
@@ -152,18 +153,22 @@ t.test('secrets never appear in any argv while a request runs', async (t) => {
   const a = conn(t, { ...target.spec, trace: (l) => traces.push(l) });
   const b = conn(t);
   await Promise.all([a.open(), b.open()]);
-  const running = a.exec(`pw=$(cat); token=${shq(secret + '-script')}; sleep 2.5; [ "$pw" = ${shq(secret)} ] && echo match`, {
-    stdin: secret,
-    secrets: [secret],
-    label: 'secret-test',
-  });
-  // Poll from the other channel until the request is visibly running, then check every argv.
+  // The request holds a distinctive `sleep` until the test has looked at every argv and kills it by
+  // its PID (written to a file): no fixed duration, so a loaded machine cannot make the window too short.
+  const pidFile = join(mkdtempSync(join(tmpdir(), 'bosun-argv-')), 'sleep.pid');
+  t.teardown(() => rmSync(dirname(pidFile), { recursive: true, force: true }));
+  const running = a.exec(
+    `pw=$(cat); token=${shq(secret + '-script')}; sleep 3599.5 & echo $! > ${shq(pidFile)}; wait; [ "$pw" = ${shq(secret)} ] && echo match`,
+    { stdin: secret, secrets: [secret], label: 'secret-test' },
+  );
+  // Poll from the other channel until the request is visibly running (up to a minute), then check every argv.
   let remote = '';
-  for (let i = 0; i < 40 && !remote.includes('sleep 2.5'); i++)
+  for (const until = Date.now() + 60_000; Date.now() < until && !remote.includes('sleep 3599.5'); )
     remote = (await b.exec(`for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <"$f"; echo; done 2>/dev/null`)).stdout;
-  t.ok(remote.includes('sleep 2.5'), 'the sleeping request was visible');
+  t.ok(remote.includes('sleep 3599.5'), 'the sleeping request was visible');
   t.notOk(remote.includes(secret), 'secret absent from remote /proc/*/cmdline');
   t.notOk(localCmdlines().includes(secret), 'secret absent from local argv');
+  await b.exec(`until [ -s ${shq(pidFile)} ]; do sleep 0.05; done; kill "$(cat ${shq(pidFile)})"`);
   t.equal((await running).stdout, 'match\n');
   t.equal(traces.length, 1);
   t.match(traces[0], /secret-test/);

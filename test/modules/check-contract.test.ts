@@ -37,10 +37,17 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   template: (d) => ({ src: join(d, 'tpl.hbs'), dest: join(d, 'tpl.out') }),
   wait_for: (d) => ({ path: join(d, 'never'), timeout: 1 }),
   yaml_keys: (d) => ({ path: join(d, 'keys.yaml'), set: { a: 1 } }),
+  user: () => ({ name: 'bosun-contract-no-such-user', groups: ['root'], password: '$6$x$y' }),
+  group: () => ({ name: 'bosun-contract-no-such-group', system: true }),
+  authorized_key: (d) => ({ user: 'root', path: join(d, 'keys'), key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContract contract@test' }),
+  sysctl: (d) => ({ name: 'net.ipv4.ip_forward', value: '1', sysctl_set: true, sysctl_file: join(d, 'sysctl.conf') }),
+  cron: (d) => ({ name: 'contract', job: '/bin/true', user: 'root', cron_file: join(d, 'cron') }),
+  hostname: () => ({ name: 'bosun-contract-no-such-name' }),
+  timezone: () => ({ name: 'Pacific/Chatham' }),
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['blockinfile', 'cert', 'command', 'copy', 'file', 'ini_file', 'lineinfile', 'replace', 'shell', 'template', 'yaml_keys'];
+const WOULD_CHANGE = ['authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {
