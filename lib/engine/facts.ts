@@ -55,11 +55,16 @@ export async function gatherFacts(conn: Connection): Promise<Facts> {
   return parseFacts(r.stdout);
 }
 
-/** Facts as Ansible exposes them: `ansible_facts.x` and top-level `ansible_x`. */
-export function factVars(f: Facts | undefined): Record<string, unknown> {
-  if (!f) return {};
+/**
+ * Facts as Ansible exposes them: `ansible_facts.x` and top-level `ansible_x`. `fromModules`: the
+ * `ansible_facts` modules returned (package_facts' `packages`, service_facts' `services`), found under
+ * ansible_facts and, as Ansible injects them, as top-level variables too.
+ */
+export function factVars(f: Facts | undefined, fromModules?: Record<string, unknown>): Record<string, unknown> {
+  if (!f) return fromModules ? { ...fromModules, ansible_facts: { ...fromModules } } : {};
   return {
-    ansible_facts: { ...f, service_mgr: f.init },
+    ...fromModules,
+    ansible_facts: { ...f, service_mgr: f.init, ...fromModules },
     ansible_os_family: f.os_family,
     ansible_distribution: f.distribution,
     ansible_distribution_version: f.distribution_version,
@@ -70,16 +75,6 @@ export function factVars(f: Facts | undefined): Record<string, unknown> {
     ansible_user_id: f.user,
     ansible_service_mgr: f.init,
   };
-}
-
-/**
- * Facts a module returned (`ansible_facts` in its result, e.g. service_facts' `services`), merged as
- * Ansible does: under `ansible_facts` beside the gathered ones, and each also as a top-level variable.
- */
-export function withModuleFacts(hostFacts: Record<string, unknown>, gathered: Facts | undefined, returned: Record<string, unknown>): Record<string, unknown> {
-  const prev = hostFacts.ansible_facts;
-  const base = prev && typeof prev === 'object' && !Array.isArray(prev) ? (prev as Record<string, unknown>) : (factVars(gathered).ansible_facts as Record<string, unknown> | undefined) ?? {};
-  return { ...hostFacts, ...returned, ansible_facts: { ...base, ...returned } };
 }
 
 export const UNKNOWN_FACTS: Facts = {

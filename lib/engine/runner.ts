@@ -378,7 +378,10 @@ export class Runner {
         }
         return;
       case 'clear_facts':
-        for (const h of active) this.host(h).hostFacts = {};
+        for (const h of active) {
+          this.host(h).hostFacts = {};
+          this.host(h).moduleFacts = undefined;
+        }
         return;
       case 'noop':
         return;

@@ -101,6 +101,8 @@ export interface HostVarsState {
   facts?: Facts;
   /** set_fact / register layer. */
   hostFacts: Vars;
+  /** `ansible_facts` returned by modules. */
+  moduleFacts?: Vars;
 }
 
 export interface VariablesOptions {
@@ -188,7 +190,7 @@ export class Variables {
     const layers: Array<Vars | undefined> = [
       roleDefaults,
       this.inventory.hostVars(host),
-      dataLayer(factVars(st.facts)),
+      dataLayer(factVars(st.facts, st.moduleFacts)),
       play.vars,
       ...play.varsFiles.map((f) => f.vars),
       roleVars,

@@ -33,6 +33,8 @@ export interface HostState {
   facts?: Facts;
   /** set_fact / register layer. */
   hostFacts: Vars;
+  /** `ansible_facts` a module returned (package_facts): merged into the host's ansible_facts. */
+  moduleFacts?: Vars;
   stats: HostStats;
   failed: boolean;
   unreachable: boolean;

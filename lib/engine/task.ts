@@ -17,7 +17,7 @@ import { extendScope, tagsSelected, type Scope, type Variables } from './scope.j
 import { planAndApply, resolveArgs } from './gate.js';
 import type { TemplateEngine } from './template.js';
 import { evalBool, evaluate } from './expr.js';
-import { UNKNOWN_FACTS, withModuleFacts } from './facts.js';
+import { UNKNOWN_FACTS } from './facts.js';
 import { upcomingProbes, type LookaheadFrame, type ProbeCache } from './prefetch.js';
 import { withEnvironment, type Connections } from './connections.js';
 
@@ -214,10 +214,9 @@ export class TaskStep {
     aggregate = false,
   ): { registered: Record<string, unknown>; changed: boolean } {
     if (node.register) st.hostFacts = { ...st.hostFacts, [node.register]: registered };
-    const facts = registered.ansible_facts;
-    if (!failed && !skipped && facts !== null && typeof facts === 'object' && !Array.isArray(facts)) {
-      st.hostFacts = withModuleFacts(st.hostFacts, st.facts, facts as Record<string, unknown>);
-    }
+    // a module's facts (package_facts) join the host's, as Ansible injects them
+    const af = registered.ansible_facts;
+    if (!failed && typeof af === 'object' && af !== null && !Array.isArray(af)) st.moduleFacts = { ...st.moduleFacts, ...(af as Vars) };
     if (aggregate) {
       // the per-item lines were already printed; count the task once
       if (failed) {

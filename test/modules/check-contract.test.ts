@@ -16,16 +16,20 @@ import { RecordingConnection } from '../helpers/recording.js';
 
 /** Arguments that would change something (or fail trying) in directory `d`. */
 const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
+  apt: () => ({ name: ['hello', 'tree'], state: 'present' }),
   assert: () => ({ that: ['1 == 1'] }),
   blockinfile: (d) => ({ path: join(d, 'copy.txt'), block: 'b' }),
   ini_file: (d) => ({ path: join(d, 'copy.txt'), section: 's', option: 'o', value: 'v' }),
   lineinfile: (d) => ({ path: join(d, 'copy.txt'), line: 'new', mode: '0600' }),
+  package: () => ({ name: ['hello'], state: 'present' }),
+  package_facts: () => ({ manager: ['auto'] }),
   ping: () => ({}),
   replace: (d) => ({ path: join(d, 'copy.txt'), regexp: 'old', replace: 'new' }),
   cert: (d) => ({ dir: join(d, 'pki'), ca: true }),
   command: (d) => ({ cmd: `touch ${d}/command` }),
   copy: (d) => ({ content: 'x\n', dest: join(d, 'copy.txt'), mode: '0600' }),
   debug: () => ({ msg: 'hello' }),
+  dnf: () => ({ name: ['tree'], state: 'latest' }),
   etcdctl: () => ({ op: 'user', name: 'root', password: 'pw', new_password: 'pw', roles: ['root'], endpoints: 'http://127.0.0.1:1' }),
   fail: () => ({ msg: 'as asked' }),
   file: (d) => ({ path: join(d, 'dir'), state: 'directory', mode: '0700' }),
@@ -37,6 +41,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   template: (d) => ({ src: join(d, 'tpl.hbs'), dest: join(d, 'tpl.out') }),
   wait_for: (d) => ({ path: join(d, 'never'), timeout: 1 }),
   yaml_keys: (d) => ({ path: join(d, 'keys.yaml'), set: { a: 1 } }),
+  yum: () => ({ name: ['tree'], state: 'absent' }),
   user: () => ({ name: 'bosun-contract-no-such-user', groups: ['root'], password: '$6$x$y' }),
   group: () => ({ name: 'bosun-contract-no-such-group', system: true }),
   authorized_key: (d) => ({ user: 'root', path: join(d, 'keys'), key: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIContract contract@test' }),
