@@ -24,7 +24,12 @@ export const HOST = [
   'test/cli/inventory.test.ts', // ansible-inventory differential
   'test/cli/hints.test.ts', // ansible-playbook differential
   'test/modules/edit-differential.test.ts', // ansible-playbook differential (lineinfile, blockinfile, replace, ini_file)
+  'test/modules/fetch-differential.test.ts', // ansible-playbook differential (fetch)
+  'test/modules/copy-differential.test.ts', // ansible-playbook differential (copy trees)
+  'test/modules/find-differential.test.ts', // ansible-playbook differential (find)
   'test/modules/package-facts-differential.test.ts', // ansible package_facts differential (python3-apt)
+  'test/differential/control.test.ts', // ansible-playbook differential (include_vars, set_fact cacheable, with_* loops)
+  'test/modules/setup.test.ts', // the fact probe on this machine (ip, findmnt, lsblk, python3)
   'test/cli/bin.test.ts', // the built bin
   'test/pki/lock-runs.test.ts',
 ];

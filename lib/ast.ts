@@ -9,9 +9,12 @@ export interface RoleInfo {
   vars: Record<string, unknown>;
 }
 
+/** One condition of `when`/`changed_when`/`failed_when`/`until`: an expression, a YAML boolean or number. */
+export type Condition = string | boolean | number;
+
 /** Keywords shared by tasks, blocks and includes (inherited by the tasks inside a block/include). */
 export interface TaskKeywords {
-  when: Array<string | boolean>;
+  when: Condition[];
   tags: string[];
   vars?: Record<string, unknown>;
   become?: boolean;
@@ -40,6 +43,11 @@ export interface ModuleTask extends BaseNode {
   module: string;
   /** Validated (deferred-template) args, still to be rendered per host. */
   args: Record<string, unknown>;
+  /**
+   * The arguments did not validate, and the task has `ignore_errors`: as in Ansible, the error is
+   * the task's failure when it runs (ignored), not a load-time stop.
+   */
+  argError?: Error;
   /** Where each argument was written, for errors after rendering. */
   argLocs: Record<string, SourceLocation | undefined>;
   loop?: unknown;
@@ -49,12 +57,16 @@ export interface ModuleTask extends BaseNode {
   loopIndexVar?: string;
   /** loop_control.extended: `ansible_loop` (index, first, last, previtem, …) is set per item. */
   loopExtended?: boolean;
+  /** `with_X:` — the items are lookup X's answer to the loop's terms (`with_items` flattens one level). */
+  loopWith?: string;
+  /** loop_control.pause: seconds between items. */
+  loopPause?: number;
   register?: string;
   notify: string[];
   listen: string[];
-  changedWhen?: Array<string | boolean>;
-  failedWhen?: Array<string | boolean>;
-  until?: Array<string | boolean>;
+  changedWhen?: Condition[];
+  failedWhen?: Condition[];
+  until?: Condition[];
   retries: number;
   delay: number;
 }
@@ -67,13 +79,15 @@ export interface SetFactTask extends BaseNode {
   loopLabel?: string;
   loopIndexVar?: string;
   loopExtended?: boolean;
+  loopWith?: string;
+  loopPause?: number;
   notify: string[];
   listen: string[];
 }
 
 export interface MetaTask extends BaseNode {
   kind: 'meta';
-  action: 'flush_handlers' | 'noop' | 'end_play' | 'end_host' | 'clear_facts';
+  action: 'flush_handlers' | 'noop' | 'end_play' | 'end_host' | 'end_batch' | 'clear_facts' | 'refresh_inventory';
   notify: string[];
   listen: string[];
 }
@@ -109,6 +123,8 @@ export interface Play {
   become?: boolean;
   becomeUser?: string;
   gatherFacts: boolean;
+  /** gather_subset: which groups of facts the play gathers (Ansible's names; default all). */
+  gatherSubset?: string[];
   tags: string[];
   checkMode?: boolean;
   diff?: boolean;

@@ -6,7 +6,6 @@
 import type { Play } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Connection, ConnectionSpec } from '../executor/types.js';
-import type { Facts } from '../modules/types.js';
 import type { TemplateEngine } from './template.js';
 import { connectionSpec, selectPlayHosts, serialBatches } from './hosts.js';
 import { gatherFacts } from './facts.js';
@@ -28,7 +27,7 @@ export interface PrestartOptions {
 export interface Prestarted {
   conn: Connection;
   /** The bootstrap (and the facts when the play gathers them). Never rejects unhandled. */
-  ready: Promise<Facts | undefined>;
+  ready: Promise<Record<string, unknown> | undefined>;
   /** -vvv trace lines of its requests so far, printed when the runner takes the channel over. */
   adopt(trace: ((line: string) => void) | undefined): void;
 }
@@ -50,7 +49,7 @@ export class Prestart {
    * first serial batch (at most `forks` hosts); later calls do nothing. Never throws: whatever is
    * wrong with the play is reported by the full load and checks.
    */
-  offer(play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts'>): void {
+  offer(play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts' | 'gatherSubset'>): void {
     if (this.offered || this.closed || play.connection === 'local') return;
     const specs = (templates?: TemplateEngine): ConnectionSpec[] | undefined => {
       try {
@@ -67,7 +66,7 @@ export class Prestart {
       if (now === undefined) this.offered = true;
       if (!now?.length) return;
       this.offered = true;
-      this.starting = this.start(now.slice(0, this.opts.forks), play.gatherFacts).catch(() => {});
+      this.starting = this.start(now.slice(0, this.opts.forks), play.gatherFacts, play.gatherSubset).catch(() => {});
       return;
     }
     // templated `hosts:` (e.g. "{{default etcd_group 'etcd'}}"): this play is the one, whatever it selects
@@ -76,12 +75,12 @@ export class Prestart {
       .templates()
       .then((templates) => {
         const later = specs(templates);
-        return later?.length ? this.start(later.slice(0, this.opts.forks), play.gatherFacts) : undefined;
+        return later?.length ? this.start(later.slice(0, this.opts.forks), play.gatherFacts, play.gatherSubset) : undefined;
       })
       .catch(() => {});
   }
 
-  private async start(specs: ConnectionSpec[], facts: boolean): Promise<void> {
+  private async start(specs: ConnectionSpec[], facts: boolean, subset?: string[]): Promise<void> {
     const connect = this.opts.connect ?? createConnection;
     for (const spec of specs) {
       if (this.closed) return;
@@ -90,7 +89,7 @@ export class Prestart {
       const trace = this.opts.verbosity >= 3 ? (line: string) => (sink ? sink(line) : buffered.push(line)) : undefined;
       const conn = await connect({ ...spec, trace });
       this.all.push(conn);
-      const ready = facts ? gatherFacts(conn) : conn.open().then(() => undefined);
+      const ready = facts ? gatherFacts(conn, subset) : conn.open().then(() => undefined);
       ready.catch(() => {}); // reported by the play that takes the channel over
       this.started.set(spec.name, {
         conn,

@@ -11,7 +11,7 @@ import { getModule } from '../modules/index.js';
 import { buildScope } from './vars.js';
 import { childScope, tagsSelected, Variables, type Scope } from './scope.js';
 import { TemplateEngine } from './template.js';
-import { gatherFacts } from './facts.js';
+import { gatherFacts, prefixedFacts } from './facts.js';
 import { ProbeCache, type LookaheadFrame } from './prefetch.js';
 import type { Prestart } from './prestart.js';
 import { selectPlayHosts, serialBatches } from './hosts.js';
@@ -74,7 +74,7 @@ export class Runner {
   private host(name: string): HostState {
     let h = this.hosts.get(name);
     if (!h) {
-      h = { name, hostFacts: {}, stats: emptyStats(), failed: false, unreachable: false, ended: false, notified: new Set() };
+      h = { name, hostFacts: {}, includeVars: {}, stats: emptyStats(), failed: false, unreachable: false, ended: false, notified: new Set() };
       this.hosts.set(name, h);
     }
     return h;
@@ -146,8 +146,10 @@ export class Runner {
     this.allHandlers.length = 0;
     this.allHandlers.push(...play.handlers);
     const batches = this.batches(play, all);
+    this.playEnded = false;
     for (const batch of batches) {
       this.checkAbort();
+      if (this.playEnded) break;
       await this.runBatch(play, batch, all);
       const failed = batch.filter((h) => this.host(h).failed || this.host(h).unreachable).length;
       if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
@@ -239,11 +241,11 @@ export class Runner {
               st.facts ??= f;
             }
             // The fact probe opens the channel itself: it travels with the bootstrap (one round trip).
-            if (!st.facts) st.facts = await gatherFacts(conn);
+            if (!st.facts) st.facts = await gatherFacts(conn, play.gatherSubset);
             else await conn.open();
             st.stats.ok++;
             // the facts as `setup` returns them (ad-hoc -m setup prints them; the console does not)
-            const facts = Object.fromEntries(Object.entries(st.facts ?? {}).map(([k, x]) => [`ansible_${k}`, x]));
+            const facts = prefixedFacts(st.facts);
             this.out.hostResult(info, { host: h, status: 'ok', result: { ansible_facts: facts, changed: false }, noLog: false, durationMs: performance.now() - t0 });
           } catch (e) {
             this.step.hostError(info, st, e, t0, false);
@@ -254,6 +256,8 @@ export class Runner {
   }
 
   private readonly warmed = new Set<string>();
+  /** meta: end_play ran: the play's later batches do not start. */
+  private playEnded = false;
 
   /** Runs warm() of every module the play uses, once per run. */
   private async warmModules(play: Play): Promise<void> {
@@ -337,6 +341,8 @@ export class Runner {
         st.stats.rescued++;
         // the failure was handled: it does not count as a failed host in the recap
         st.stats.failed = Math.max(0, st.stats.failed - 1);
+        // what failed, for the rescue tasks (and after: Ansible sets them as host facts); data, never rendered
+        if (st.lastFailure) st.hostFacts = { ...st.hostFacts, ansible_failed_result: st.lastFailure.result, ansible_failed_task: st.lastFailure.task };
       }
       await this.runTasks(node.rescue, failedHere, scope, playHosts);
     }
@@ -369,7 +375,16 @@ export class Runner {
         await this.flushHandlers(scope.play, active, { ...scope, inherited: { ...scope.inherited, tags: [], when: [] } }, playHosts);
         return;
       case 'end_play':
+        // the whole play, later serial batches included (Ansible 2.14)
         for (const h of active) this.host(h).ended = true;
+        this.playEnded = true;
+        return;
+      case 'end_batch':
+        // this batch only: the play goes on with the next one
+        for (const h of active) this.host(h).ended = true;
+        return;
+      case 'refresh_inventory':
+        // bosun's inventory sources are files read once before the run; nothing can have changed them
         return;
       case 'end_host':
         for (const h of active) {
@@ -378,9 +393,10 @@ export class Runner {
         }
         return;
       case 'clear_facts':
-        for (const h of active) {
-          this.host(h).hostFacts = {};
-          this.host(h).moduleFacts = undefined;
+        // Ansible empties the fact cache (gathered facts, cacheable set_facts) of every host of the play;
+        // set_fact and register values stay
+        if (active.some((h) => conditionsHold(scope.inherited.when, this.vars.playScope(h, scope.play, playHosts, node.role, scope.blockVars), node.loc))) {
+          for (const h of playHosts) this.host(h).facts = undefined;
         }
         return;
       case 'noop':
@@ -459,6 +475,7 @@ export class Runner {
         const st = this.host(h);
         if (node.kind === 'module' && node.register && r.registered) st.hostFacts = { ...st.hostFacts, [node.register]: r.registered };
         if (node.kind === 'set_fact' && r.facts) st.hostFacts = { ...st.hostFacts, ...r.facts };
+        if (node.kind === 'module' && node.module === 'include_vars' && r.registered?.ansible_facts) st.includeVars = { ...st.includeVars, ...(r.registered.ansible_facts as Record<string, unknown>) };
         if (r.changed && node.notify.length) this.notify(st, node.notify, node);
       }
     }

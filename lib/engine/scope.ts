@@ -2,11 +2,10 @@
 // and its variables — the precedence layers of vars.ts plus the magic variables. The list of magic
 // variable names lives here once; the load-time check (static-check.ts) reads it too.
 import { dirname, resolve } from 'node:path';
-import type { ModuleTask, Play, Playbook, TaskNode } from '../ast.js';
+import type { Condition, ModuleTask, Play, Playbook, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
-import type { Facts } from '../modules/types.js';
 import { factVars, UNKNOWN_FACTS } from './facts.js';
-import { buildScope, dataLayer, type Renderer, type Vars } from './vars.js';
+import { buildScope, dataLayer, markDataKeys, type Renderer, type Vars } from './vars.js';
 
 /** Variables the engine defines for every task; they win over every layer. */
 export const MAGIC_VARS = [
@@ -39,7 +38,7 @@ export const OMIT = '__omit_place_holder__';
 /** Keywords a task inherits from its play and enclosing blocks. */
 export interface Inherited {
   tags: string[];
-  when: Array<string | boolean>;
+  when: Condition[];
   environment?: Vars;
   become?: boolean;
   becomeUser?: string;
@@ -84,11 +83,12 @@ export function tagsSelected(tags: string[], sel: { tags: string[]; skipTags: st
   return sel.tags.some((t) => set.has(t));
 }
 
-/** A scope plus a few names, without evaluating the scope's lazy (templated) variables. */
+/** A scope plus a few names (data: a result, an item), without evaluating the scope's lazy (templated) variables. */
 export function extendScope(scope: Vars, extra: Vars): Vars {
   const out: Vars = {};
   Object.defineProperties(out, Object.getOwnPropertyDescriptors(scope));
   for (const [k, v] of Object.entries(extra)) Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
+  markDataKeys(out, Object.keys(extra), scope);
   return out;
 }
 
@@ -98,11 +98,11 @@ function shortName(h: string): string {
 
 /** What the variables of a host read from the run's state of that host. */
 export interface HostVarsState {
-  facts?: Facts;
+  facts?: Record<string, unknown>;
   /** set_fact / register layer. */
   hostFacts: Vars;
-  /** `ansible_facts` returned by modules. */
-  moduleFacts?: Vars;
+  /** include_vars layer: operator text (its templates render when used), above block/task vars. */
+  includeVars?: Vars;
 }
 
 export interface VariablesOptions {
@@ -190,11 +190,12 @@ export class Variables {
     const layers: Array<Vars | undefined> = [
       roleDefaults,
       this.inventory.hostVars(host),
-      dataLayer(factVars(st.facts, st.moduleFacts)),
+      dataLayer(factVars(st.facts)),
       play.vars,
       ...play.varsFiles.map((f) => f.vars),
       roleVars,
       ...blockVars,
+      st.includeVars,
       // register/set_fact results and loop items came from a host or from rendering: data, never templates
       dataLayer(st.hostFacts),
       extra && dataLayer(extra),

@@ -2,7 +2,6 @@
 // the run's options and each host's standing (facts, registered values, counters, notified handlers).
 import type { TaskNode } from '../ast.js';
 import type { Connection, ConnectionSpec } from '../executor/types.js';
-import type { Facts } from '../modules/types.js';
 import type { HostStats, TaskInfo } from './report.js';
 import type { Vars } from './vars.js';
 
@@ -30,16 +29,19 @@ export interface RunOptions {
 
 export interface HostState {
   name: string;
-  facts?: Facts;
+  /** Gathered facts (Ansible's names without the prefix, plus bosun's init/user) and cacheable set_facts. */
+  facts?: Record<string, unknown>;
   /** set_fact / register layer. */
   hostFacts: Vars;
-  /** `ansible_facts` a module returned (package_facts): merged into the host's ansible_facts. */
-  moduleFacts?: Vars;
+  /** include_vars layer (below set_fact/register). */
+  includeVars: Vars;
   stats: HostStats;
   failed: boolean;
   unreachable: boolean;
   ended: boolean;
   notified: Set<TaskNode>;
+  /** The last failed task's result and name, for a rescue (ansible_failed_result / ansible_failed_task). */
+  lastFailure?: { result: Vars; task: Vars };
 }
 
 export function emptyStats(): HostStats {

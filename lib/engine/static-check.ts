@@ -110,6 +110,8 @@ export function checkUndefinedVariables(
   extraVars: Record<string, unknown>,
   _renderer: unknown,
 ): void {
+  // '*': an include_vars whose file is known only at run time may define any name (loaders/playbook.ts)
+  const anyName = definedNames.has('*');
   const known = new Set<string>([...ENGINE_NAMES, ...definedNames, ...Object.keys(extraVars)]);
   for (const h of inventory.hosts()) for (const k of Object.keys(inventory.hostVars(h))) known.add(k);
   for (const g of inventory.groupNames()) known.add(g);
@@ -121,8 +123,10 @@ export function checkUndefinedVariables(
       for (const k of Object.keys(r.defaults)) names.add(k);
       for (const k of Object.keys(r.vars)) names.add(k);
     }
-    const check = (nodes: TaskNode[], scopeNames: Set<string>) => {
+    // A task under `ignore_errors` fails when it runs, ignored, as in Ansible: not checked here.
+    const check = (nodes: TaskNode[], scopeNames: Set<string>, ignoring = false) => {
       for (const node of nodes) {
+        const ignored = node.ignoreErrors === undefined ? ignoring : node.ignoreErrors !== false;
         const local = new Set(scopeNames);
         for (const k of Object.keys(node.vars ?? {})) local.add(k);
         if ((node.kind === 'module' || node.kind === 'set_fact') && node.loopVar) {
@@ -131,11 +135,12 @@ export function checkUndefinedVariables(
           if (node.loopExtended) local.add('ansible_loop');
         }
         if (node.kind === 'block') {
-          check(node.block, local);
-          check(node.rescue, local);
-          check(node.always, local);
+          check(node.block, local, ignored);
+          check(node.rescue, local, ignored);
+          check(node.always, local, ignored);
           continue;
         }
+        if (ignored) continue;
         const strings: Array<{ s: string; owner: unknown; key: string }> = [];
         if (node.kind === 'module') {
           collectStrings(node.args, strings, node.args, '');
@@ -148,7 +153,7 @@ export function checkUndefinedVariables(
           const syntax = templateSyntaxError(s);
           if (syntax) throw new TemplateError(`template syntax error in "${short(s)}": ${syntax}`, { loc: base });
           for (const r of templateRoots(s)) {
-            if (!local.has(r.name)) {
+            if (!anyName && !local.has(r.name) && !isFactName(r.name)) {
               throw new TemplateError(`undefined variable '${r.name}' in "${short(s)}"`, {
                 loc: base,
                 hint: 'define it in inventory, vars, defaults, or pass -e',
@@ -167,7 +172,7 @@ export function checkUndefinedVariables(
             const syntax = templateSyntaxError(text, file);
             if (syntax) throw new TemplateError(`template syntax error: ${syntax}`, { loc: { file } });
             for (const r of templateRoots(text, file)) {
-              if (!local.has(r.name)) {
+              if (!anyName && !local.has(r.name) && !isFactName(r.name)) {
                 throw new TemplateError(`undefined variable '${r.name}'`, { loc: { file, line: r.line, col: r.col }, hint: 'define it in inventory, vars, defaults, or pass -e' });
               }
             }
@@ -178,6 +183,14 @@ export function checkUndefinedVariables(
     for (const s of play.sections) check(s.tasks, names);
     check(play.handlers, names);
   }
+}
+
+/**
+ * A fact's variable: `ansible_*` (per-interface facts such as ansible_eth0 are named by the host) and
+ * the two setup returns unprefixed. Which exist is known only once the host answered.
+ */
+function isFactName(name: string): boolean {
+  return name.startsWith('ansible_') || name === 'module_setup' || name === 'gather_subset';
 }
 
 function findTemplateFile(src: string, rolePath: string | undefined, taskDir: string, playbookDir: string): string | undefined {

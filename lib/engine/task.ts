@@ -4,9 +4,9 @@
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join } from 'node:path';
 import { existsSync } from 'node:fs';
-import type { ModuleTask, SetFactTask, TaskNode } from '../ast.js';
+import type { Condition, ModuleTask, SetFactTask, TaskNode } from '../ast.js';
 import type { Connection } from '../executor/types.js';
-import type { DiffEntry, ModuleContext, Outcome } from '../modules/types.js';
+import type { DiffEntry, Facts, ModuleContext, Outcome } from '../modules/types.js';
 import { ModuleFailure } from '../modules/types.js';
 import { getModule } from '../modules/index.js';
 import { BosunError, InternalError, InterruptedError, MissingFileError, ParseError, TimeoutError, UnreachableError, type SourceLocation } from '../errors.js';
@@ -16,12 +16,13 @@ import { yamlLocOf, type Vars } from './vars.js';
 import { extendScope, tagsSelected, type Scope, type Variables } from './scope.js';
 import { planAndApply, resolveArgs } from './gate.js';
 import type { TemplateEngine } from './template.js';
-import { evalBool, evaluate } from './expr.js';
+import { evalBool, evaluate, templatedConditions } from './expr.js';
 import { UNKNOWN_FACTS } from './facts.js';
 import { upcomingProbes, type LookaheadFrame, type ProbeCache } from './prefetch.js';
 import { withEnvironment, type Connections } from './connections.js';
 
 const MAX_LOOP = 100_000;
+const KIND_NAME = { files: 'file', templates: 'template', vars: 'vars file' } as const;
 const NEVER_ABORTED = new AbortController().signal;
 
 /** What a task step needs from the run around it. */
@@ -43,7 +44,19 @@ export interface RunContext {
 }
 
 export class TaskStep {
+  /** Conditionals already warned about (Ansible prints each warning once a run). */
+  private readonly warned = new Set<string>();
+
   constructor(private readonly run: RunContext) {}
+
+  /** Ansible's warning for a conditional written with `{{ }}` (it is rendered, then evaluated again). */
+  private warnTemplated(conds: readonly Condition[] | undefined): void {
+    for (const c of templatedConditions(conds)) {
+      if (this.warned.has(c)) continue;
+      this.warned.add(c);
+      this.run.out.warn(`conditional statements should not include jinja2 templating delimiters such as {{ }} or {% %}. Found: ${c}`);
+    }
+  }
 
   hostError(info: TaskInfo, st: HostState, e: unknown, t0: number, noLog: boolean): void {
     if (e instanceof UnreachableError) {
@@ -53,8 +66,6 @@ export class TaskStep {
       return;
     }
     if (e instanceof InterruptedError) throw e;
-    st.failed = true;
-    st.stats.failed++;
     let msg = e instanceof BosunError ? e.oneLine() : e instanceof Error ? e.message : String(e);
     if (!(e instanceof BosunError) || e instanceof InternalError) {
       // a bug (an unexpected exception, a broken contract), not the playbook's or the host's fault
@@ -64,6 +75,7 @@ export class TaskStep {
     }
     const result: Record<string, unknown> = { failed: true, msg };
     if (e instanceof ModuleFailure && e.result) Object.assign(result, e.result, { msg });
+    failedOn(st, info, result);
     this.run.out.hostResult(info, { host: st.name, status: 'failed', msg, result, noLog, durationMs: performance.now() - t0 });
   }
 
@@ -87,12 +99,13 @@ export class TaskStep {
       control: this.run.conns.local,
       check,
       diff,
-      facts: st.facts ?? UNKNOWN_FACTS,
+      // modules always see the fields they read; an ungathered one is 'unknown'
+      facts: { ...UNKNOWN_FACTS, ...(st.facts ?? {}) } as Facts,
       vars,
       loc: node.loc,
       findFile(kind, name) {
         if (isAbsolute(name)) {
-          if (!existsSync(name)) throw new MissingFileError(`${kind === 'files' ? 'file' : 'template'} not found: ${name}`, { loc: node.argLocs.src ?? node.loc });
+          if (!existsSync(name)) throw new MissingFileError(`${KIND_NAME[kind]} not found: ${name}`, { loc: node.argLocs.src ?? node.argLocs.file ?? node.loc });
           return name;
         }
         const expanded = name.replace(/^~(?=\/)/, homedir());
@@ -105,7 +118,7 @@ export class TaskStep {
           join(playbookDir, name),
         ];
         for (const c of candidates) if (existsSync(c)) return c;
-        throw new MissingFileError(`${kind === 'files' ? 'file' : 'template'} '${name}' not found (searched: ${candidates.join(', ')})`, { loc: node.argLocs.src ?? node.loc });
+        throw new MissingFileError(`${KIND_NAME[kind]} '${name}' not found (searched: ${candidates.join(', ')})`, { loc: node.argLocs.src ?? node.argLocs.file ?? node.loc });
       },
       render: (text, file) => {
         const r = this.run.templates.render(text, vars, file);
@@ -150,7 +163,8 @@ export class TaskStep {
       // Loop items
       let items: unknown[] | undefined;
       if (node.loop !== undefined) {
-        const lv = typeof node.loop === 'string' ? this.run.templates.renderValue(node.loop, baseVars, node.loc.file, yamlLocOf) : this.run.templates.renderValue(node.loop, baseVars, node.loc.file, yamlLocOf);
+        const rendered = this.run.templates.renderValue(node.loop, baseVars, node.loc.file, yamlLocOf);
+        const lv = node.loopWith ? this.withItems(node, rendered, baseVars) : rendered;
         if (!Array.isArray(lv)) throw new ParseError(`loop must evaluate to a list; got ${typeof lv}`, { loc: node.loc });
         if (lv.length > MAX_LOOP) throw new ParseError(`loop has ${lv.length} items (limit ${MAX_LOOP})`, { loc: node.loc });
         items = lv;
@@ -165,6 +179,7 @@ export class TaskStep {
       let lastMsg: string | undefined;
       for (const [i, item] of iterations.entries()) {
         this.run.checkAbort();
+        if (i > 0 && node.loopPause) await new Promise((r) => setTimeout(r, node.loopPause! * 1000));
         const extra: Vars | undefined = items ? loopVars(node, items, i) : undefined;
         const vars = items ? this.run.vars.playScope(host, scope.play, playHosts, node.role, scope.blockVars, extra) : baseVars;
         const label = items ? this.itemLabel(node, vars, item) : undefined;
@@ -175,7 +190,7 @@ export class TaskStep {
         if (!r.skipped) allSkipped = false;
         lastMsg = r.msg;
         if (!items) {
-          return this.finish(node, st, r.registered, r.changed, r.failed && !r.ignored, r.ignored, r.skipped);
+          return this.finish(node, st, info, r.registered, r.changed, r.failed && !r.ignored, r.ignored, r.skipped);
         }
         if (r.failed && !r.ignored) {
           // Ansible continues the remaining items and fails the task at the end
@@ -189,14 +204,48 @@ export class TaskStep {
         results: perItem,
       };
       const ignored = anyFailed && this.ignoreErrors(scope, baseVars, node);
-      return this.finish(node, st, registered, anyChanged, anyFailed && !ignored, ignored, allSkipped, true);
+      return this.finish(node, st, info, registered, anyChanged, anyFailed && !ignored, ignored, allSkipped, true);
     } catch (e) {
+      if (this.ignoredError(node, st, scope, playHosts, info, e, t0, noLog)) return { changed: false };
       this.hostError(info, st, e, t0, noLog);
       return { changed: false };
     }
   }
 
-  private ignoreErrors(scope: Scope, vars: Vars, node: TaskNode): boolean {
+  /**
+   * `with_X: terms`: lookup X run on the (rendered) terms, as Ansible's TaskExecutor does — a term that
+   * is not a list is a list of one; `with_items` flattens one level, where `loop:` takes the list as it is.
+   */
+  private withItems(node: ModuleTask | SetFactTask, terms: unknown, vars: Vars): unknown {
+    const list = Array.isArray(terms) ? terms : [terms];
+    const names = list.map((_, i) => `__bosun_term${i}`);
+    const scope = extendScope(vars, Object.fromEntries(list.map((x, i) => [names[i]!, x])));
+    const expr = `{{ query(${JSON.stringify(node.loopWith)}${names.map((n) => `, ${n}`).join('')}) }}`;
+    return this.run.templates.renderString(expr, scope, node.loc.file, node.loc.line ?? 1);
+  }
+
+  /**
+   * A task error that is the playbook's (a conditional, a template, an argument) under
+   * `ignore_errors`: as in Ansible, a failed result that is ignored. Reported here; true when it was.
+   */
+  private ignoredError(node: ModuleTask | SetFactTask, st: HostState, scope: Scope, playHosts: string[], info: TaskInfo, e: unknown, t0: number, noLog: boolean): boolean {
+    if (!(e instanceof BosunError) || e instanceof InternalError || e instanceof UnreachableError || e instanceof InterruptedError) return false;
+    let ignored: boolean;
+    try {
+      ignored = this.ignoreErrors(scope, this.run.vars.playScope(st.name, scope.play, playHosts, node.role, scope.blockVars), node);
+    } catch {
+      return false;
+    }
+    if (!ignored) return false;
+    const msg = e.oneLine();
+    const registered = { failed: true, msg };
+    if (node.kind === 'module' && node.register) st.hostFacts = { ...st.hostFacts, [node.register]: registered };
+    countResult(st.stats, { ignored: true, skipped: false, changed: false });
+    this.run.out.hostResult(info, { host: st.name, status: 'failed', msg, result: registered, ignored: true, noLog, durationMs: performance.now() - t0 });
+    return true;
+  }
+
+  private ignoreErrors(scope: Scope, vars: Vars, node: TaskNode | SetFactTask): boolean {
     const ie = node.ignoreErrors ?? scope.inherited.ignoreErrors;
     if (ie === undefined) return false;
     if (typeof ie === 'boolean') return ie;
@@ -206,6 +255,7 @@ export class TaskStep {
   private finish(
     node: ModuleTask,
     st: HostState,
+    info: TaskInfo,
     registered: Record<string, unknown>,
     changed: boolean,
     failed: boolean,
@@ -214,15 +264,10 @@ export class TaskStep {
     aggregate = false,
   ): { registered: Record<string, unknown>; changed: boolean } {
     if (node.register) st.hostFacts = { ...st.hostFacts, [node.register]: registered };
-    // a module's facts (package_facts) join the host's, as Ansible injects them
-    const af = registered.ansible_facts;
-    if (!failed && typeof af === 'object' && af !== null && !Array.isArray(af)) st.moduleFacts = { ...st.moduleFacts, ...(af as Vars) };
     if (aggregate) {
       // the per-item lines were already printed; count the task once
-      if (failed) {
-        st.failed = true;
-        st.stats.failed++;
-      } else countResult(st.stats, { ignored, skipped, changed });
+      if (failed) failedOn(st, info, registered);
+      else countResult(st.stats, { ignored, skipped, changed });
     }
     if (changed && !failed && node.notify.length) this.run.notify(st, node.notify, node);
     return { registered, changed };
@@ -247,6 +292,7 @@ export class TaskStep {
     for (const i of (items ?? [undefined]).keys()) {
       const extra: Vars | undefined = items ? loopVars(node, items, i) : undefined;
       const vars = this.run.vars.playScope(st.name, scope.play, playHosts, node.role, scope.blockVars, extra);
+      this.warnTemplated(scope.inherited.when);
       if (!conditionsHold(scope.inherited.when, vars, node.loc)) {
         st.stats.skipped++;
         this.run.out.hostResult(info, { host: st.name, status: 'skipped', result: { skipped: true }, noLog, durationMs: performance.now() - t0 });
@@ -259,6 +305,10 @@ export class TaskStep {
       }
       Object.assign(all, facts);
       st.hostFacts = { ...st.hostFacts, ...facts };
+      // cacheable: also a fact (ansible_facts.x, and what meta: clear_facts removes), as Ansible stores it both ways
+      if (node.facts.cacheable !== undefined && truthyArg(this.run.templates.renderValue(node.facts.cacheable, vars, node.loc.file, yamlLocOf))) {
+        st.facts = { ...(st.facts ?? {}), ...facts };
+      }
     }
     st.stats.ok++;
     this.run.out.hostResult(info, { host: st.name, status: 'ok', result: { ansible_facts: all }, noLog, durationMs: performance.now() - t0 });
@@ -280,12 +330,14 @@ export class TaskStep {
     const report = (r: Omit<HostResult, 'host' | 'noLog' | 'durationMs' | 'itemLabel' | 'item'>) =>
       this.run.out.hostResult(info, { ...r, host: st.name, noLog, durationMs: performance.now() - t0, itemLabel: label, item: label === undefined ? undefined : item });
 
+    this.warnTemplated(scope.inherited.when);
     if (!conditionsHold(scope.inherited.when, vars, node.loc)) {
       const registered = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
       if (label === undefined) st.stats.skipped++;
       report({ status: 'skipped', result: registered });
       return { registered, changed: false, failed: false, skipped: true, ignored: false };
     }
+    if (node.argError) throw node.argError;
     const mod = await getModule(node.module);
     const args = resolveArgs(mod, node, vars, this.run.templates);
     for (const [k, spec] of Object.entries(mod.args)) {
@@ -317,6 +369,7 @@ export class TaskStep {
     let changed = false;
     let failed = false;
     let skippedCheck = false;
+    let checkOnly = false;
     let msg: string | undefined;
     let diffs: DiffEntry[] | undefined;
     for (;;) {
@@ -326,7 +379,9 @@ export class TaskStep {
         // whatever apply did (also without a request: files the control node wrote) outdates fetched states
         const r = await planAndApply(mod, ctx, args, { changing: () => this.run.probeCache.invalidate() });
         outcome = r.outcome;
-        skippedCheck = r.checkSkipped;
+        // a module may decide it has nothing to do at all (debug below its verbosity): a skip
+        skippedCheck = r.checkSkipped || outcome.result?.skipped === true;
+        checkOnly = r.checkSkipped;
       } catch (e) {
         if (e instanceof ModuleFailure) outcome = { changed: false, failed: true, msg: e.message, result: e.result };
         else if (e instanceof TimeoutError) outcome = { changed: false, failed: true, msg: e.message };
@@ -342,6 +397,7 @@ export class TaskStep {
       // built only for a task that has conditions: a copy of the whole scope per task and host otherwise
       let evalScope: Vars | undefined;
       const evalVars = (): Vars => (evalScope ??= extendScope(vars, { ...registered, ...(node.register ? { [node.register]: registered } : {}) }));
+      this.warnTemplated([...(node.changedWhen ?? []), ...(node.failedWhen ?? []), ...(node.until ?? [])]);
       try {
         if (node.changedWhen && !skippedCheck) {
           changed = node.changedWhen.every((c) => evalBool(c, evalVars()));
@@ -374,11 +430,11 @@ export class TaskStep {
       this.run.probeCache.invalidate();
     }
     const ignored = failed && this.ignoreErrors(scope, vars, node);
+    if (!failed && node.module === 'include_vars') st.includeVars = { ...st.includeVars, ...(registered.ansible_facts as Vars) };
+    else if (!failed) mergeResultFacts(st, registered.ansible_facts);
     if (label === undefined) {
-      if (failed && !ignored) {
-        st.failed = true;
-        st.stats.failed++;
-      } else countResult(st.stats, { ignored: failed && ignored, skipped: skippedCheck, changed });
+      if (failed && !ignored) failedOn(st, info, registered);
+      else countResult(st.stats, { ignored: failed && ignored, skipped: skippedCheck, changed });
     }
     report({
       status: failed ? 'failed' : skippedCheck ? 'skipped' : changed ? 'changed' : 'ok',
@@ -387,7 +443,7 @@ export class TaskStep {
       // `diff: false` on the task (or no --diff) means no diff at all, not just none printed
       diff: diff ? diffs : undefined,
       ignored,
-      checkSkipped: skippedCheck,
+      checkSkipped: checkOnly,
       delegatedTo: delegated,
       show: node.module === 'debug' || node.module === 'assert',
     });
@@ -395,7 +451,7 @@ export class TaskStep {
   }
 }
 
-export function conditionsHold(when: Array<string | boolean>, vars: Vars, loc?: SourceLocation): boolean {
+export function conditionsHold(when: readonly Condition[], vars: Vars, loc?: SourceLocation): boolean {
   for (const c of when) {
     try {
       if (!evalBool(c, vars)) return false;
@@ -415,7 +471,31 @@ export function withLoc(e: unknown, loc?: SourceLocation): unknown {
 }
 
 
+/** A boolean argument as Ansible reads it (true/yes/on/1). */
+function truthyArg(v: unknown): boolean {
+  return v === true || v === 1 || (typeof v === 'string' && /^(true|yes|on|1)$/i.test(v.trim()));
+}
+
+/**
+ * A module's returned `ansible_facts` (setup, and any module that returns facts) become the host's
+ * facts, merged over what it had: Ansible's set_host_facts. Names lose their `ansible_` prefix
+ * (ansible_facts holds them without it).
+ */
+function mergeResultFacts(st: HostState, facts: unknown): void {
+  if (!facts || typeof facts !== 'object' || Array.isArray(facts)) return;
+  const add: Vars = {};
+  for (const [k, v] of Object.entries(facts)) add[k.startsWith('ansible_') ? k.slice('ansible_'.length) : k] = v;
+  st.facts = { ...(st.facts ?? {}), ...add };
+}
+
 /** A result that did not fail the host, counted as ansible's stats do: `ok` includes changed and ignored results. */
+/** A host's task failed: counted, and kept for a `rescue:` (ansible_failed_result, ansible_failed_task). */
+function failedOn(st: HostState, info: TaskInfo, result: Record<string, unknown>): void {
+  st.failed = true;
+  st.stats.failed++;
+  st.lastFailure = { result, task: { name: info.name, action: info.module ?? '' } };
+}
+
 function countResult(s: HostStats, r: { ignored: boolean; skipped: boolean; changed: boolean }): void {
   if (r.skipped && !r.ignored) {
     s.skipped++;

@@ -44,6 +44,26 @@ export function isDataLayer(layer: Vars): boolean {
   return DATA_LAYERS.has(layer);
 }
 
+/** Per scope: the names whose value came from a data layer (host data or a rendering result). */
+const DATA_KEYS = new WeakMap<object, ReadonlySet<string>>();
+
+/** Records that `names` of `scope` hold data (its own data names added to those of `from`). */
+export function markDataKeys(scope: Vars, names: Iterable<string>, from?: Vars): void {
+  const set = new Set(from ? DATA_KEYS.get(from) : undefined);
+  for (const n of names) set.add(n);
+  DATA_KEYS.set(scope, set);
+}
+
+/**
+ * Whether `name` in `scope` holds data: from a data layer, or a name a scope does not track (a
+ * plain object built elsewhere counts as data, so the answer errs on the safe side). A conditional
+ * never evaluates such a value as an expression (expr.ts).
+ */
+export function isDataName(scope: Vars, name: string): boolean {
+  const keys = DATA_KEYS.get(scope);
+  return keys === undefined || keys.has(name);
+}
+
 function containsTemplate(v: unknown, r: Renderer, depth = 0): boolean {
   if (typeof v === 'string') return r.hasTemplate(v);
   if (depth > 20 || v === null || typeof v !== 'object') return false;
@@ -63,6 +83,7 @@ export function buildScope(layers: Array<Vars | undefined>, magic: Vars, rendere
     const data = DATA_LAYERS.has(layer);
     for (const k of Object.keys(layer)) sources.set(k, { value: layer[k], owner: layer, data });
   }
+  markDataKeys(scope, [...sources].filter(([k, src]) => src.data && !(k in magic)).map(([k]) => k));
   const resolving = new Set<string>();
   for (const [k, src] of sources) {
     if (k in magic) continue;

@@ -8,8 +8,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 // zx/core: the same `$` without zx's extras (fetch, glob, yaml, fs-extra…), whose import alone cost
 // ~70–250 ms on the critical path of every run (bench/README.md).
 import { $, type ProcessPromise } from 'zx/core';
-import type { Connection, ConnectionSpec, ConnectionStats, ExecOptions, ExecResult } from './types.js';
-import { mask } from './types.js';
+import type { Connection, ConnectionSpec, ConnectionStats, ExecOptions, ExecResult, StdinStream } from './types.js';
+import { isStdinStream, mask } from './types.js';
 import { dispatcherLoop } from './channel-script.js';
 import { openConnections } from './live.js';
 import { TimeoutError, UnreachableError } from '../errors.js';
@@ -24,6 +24,8 @@ export interface ChannelOptions {
 }
 
 const STDERR_TAIL = 16 * 1024;
+/** A streaming read (readInto) stops reading the transport's stdout above this many buffered bytes. */
+const STREAM_HIGH_WATER = 4 * 1024 * 1024;
 
 /** zx keeps every chunk a process prints; a run-long channel must not, so stdout is dropped here. */
 class DropChunks extends Array<string | Buffer> {
@@ -68,6 +70,9 @@ export class Channel {
   private buffered = 0;
   private waiter?: () => void;
   private readonly stderrChunks = new TailChunks();
+  /** A readInto is running: stdout is paused while more than STREAM_HIGH_WATER bytes wait. */
+  private streaming = false;
+  private paused = false;
 
   constructor(
     readonly proc: ProcessPromise,
@@ -77,6 +82,10 @@ export class Channel {
     child.stdout!.on('data', (b: Buffer) => {
       this.chunks.push(b);
       this.buffered += b.length;
+      if (this.streaming && this.buffered > STREAM_HIGH_WATER && !this.paused) {
+        this.paused = true;
+        child.stdout!.pause();
+      }
       this.waiter?.();
     });
     child.stderr!.on('data', (b: Buffer) => this.stderrChunks.push(b.toString('utf8')));
@@ -100,6 +109,19 @@ export class Channel {
 
   write(b: Buffer): void {
     if (!this.dead) this.child.stdin!.write(b);
+  }
+
+  /**
+   * Writes and resolves once the bytes were handed to the transport's stdin pipe (the write
+   * callback), so the caller may reuse the buffer, and at most one chunk is ever queued.
+   */
+  writeFlushed(b: Buffer): Promise<void> {
+    if (this.dead) return Promise.reject(new ChannelClosed());
+    return new Promise<void>((resolve, reject) => {
+      const gone = (): void => reject(new ChannelClosed());
+      void this.exited.then(gone);
+      this.child.stdin!.write(b, (err) => (err ? gone() : resolve()));
+    });
   }
 
   /** Resolves when `ready` says enough is buffered; rejects with ChannelClosed once the process is gone. */
@@ -155,6 +177,46 @@ export class Channel {
   async readBytes(n: number): Promise<Buffer> {
     await this.wait(() => this.buffered >= n);
     return Buffer.from(this.take(n)); // copy: the rest of the big buffer can then be freed
+  }
+
+  /**
+   * Streams exactly `n` bytes to `sink`, chunk by chunk as they arrive, never holding more than
+   * about STREAM_HIGH_WATER of them: the transport's stdout is paused while the sink catches up.
+   * A sink failure does not desynchronise the channel: the rest is read and dropped, then it is thrown.
+   */
+  async readInto(n: number, sink: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+    let left = n;
+    let failure: unknown;
+    this.streaming = true;
+    try {
+      while (left > 0) {
+        await this.wait(() => this.buffered > 0);
+        const first = this.chunks[0]!;
+        const piece = first.length <= left ? first : first.subarray(0, left);
+        if (piece.length === first.length) this.chunks.shift();
+        else this.chunks[0] = first.subarray(piece.length);
+        this.buffered -= piece.length;
+        left -= piece.length;
+        if (this.paused && this.buffered < STREAM_HIGH_WATER / 2) {
+          this.paused = false;
+          this.child.stdout!.resume();
+        }
+        if (failure === undefined) {
+          try {
+            await sink(piece);
+          } catch (e) {
+            failure = e ?? new Error('stdout sink failed');
+          }
+        }
+      }
+    } finally {
+      this.streaming = false;
+      if (this.paused) {
+        this.paused = false;
+        this.child.stdout!.resume();
+      }
+    }
+    if (failure !== undefined) throw failure;
   }
 
   /** Kills the process; the channel counts as dead at once, so the next request never reuses it. */
@@ -225,16 +287,28 @@ export abstract class ChannelConnection implements Connection {
   private async run(script: string, opts: ExecOptions): Promise<ExecResult> {
     if (this.closed) throw new UnreachableError(`connection to ${this.host} is closed`);
     const body = Buffer.from(script, 'utf8');
-    const payload = opts.stdin === undefined ? Buffer.alloc(0) : Buffer.from(opts.stdin);
-    // ".\n" trailer: the remote loop runs nothing unless the whole request arrived (channel-script.ts).
-    const request = Buffer.concat([Buffer.from(`${body.length} ${payload.length}\n`), body, payload, Buffer.from('.\n')]);
-    // A request that finds no live channel rides along with the bootstrap (facts and bootstrap in
-    // one round trip); otherwise it is written to the open channel.
-    const sent = !this.ch || this.ch.dead ? request : undefined;
-    const ch = await this.ensureOpen(sent);
-    if (!sent) ch.write(request);
-    this.stats.requests++;
     const label = opts.label ?? 'exec';
+    let ch: Channel;
+    if (isStdinStream(opts.stdin)) {
+      ch = await this.ensureOpen();
+      try {
+        await this.sendStream(ch, body, opts.stdin, label);
+      } catch (e) {
+        if (!(e instanceof ChannelClosed)) throw e;
+        await ch.exited;
+        throw new UnreachableError(`connection to ${this.host} lost while sending "${label}" (${this.kind} exit ${ch.exitCode ?? 'signal'})`);
+      }
+    } else {
+      const payload = opts.stdin === undefined ? Buffer.alloc(0) : Buffer.from(opts.stdin);
+      // ".\n" trailer: the remote loop runs nothing unless the whole request arrived (channel-script.ts).
+      const request = Buffer.concat([Buffer.from(`${body.length} ${payload.length}\n`), body, payload, Buffer.from('.\n')]);
+      // A request that finds no live channel rides along with the bootstrap (facts and bootstrap in
+      // one round trip); otherwise it is written to the open channel.
+      const sent = !this.ch || this.ch.dead ? request : undefined;
+      ch = await this.ensureOpen(sent);
+      if (!sent) ch.write(request);
+    }
+    this.stats.requests++;
     this.spec.trace?.(`[${this.host}] ${label}: ${JSON.stringify(mask(script, opts.secrets))}`);
     const start = performance.now();
 
@@ -255,7 +329,9 @@ export abstract class ChannelConnection implements Connection {
         ch.kill();
         throw new UnreachableError(`protocol error on ${this.host}: unexpected response header ${JSON.stringify(header.slice(0, 80))}`);
       }
-      const out = await ch.readBytes(Number(m[3]));
+      let out: Buffer = Buffer.alloc(0);
+      if (opts.stdoutSink) await ch.readInto(Number(m[3]), opts.stdoutSink);
+      else out = await ch.readBytes(Number(m[3]));
       const err = await ch.readBytes(Number(m[4]));
       return { exitCode: Number(m[2]), out, err };
     })();
@@ -283,6 +359,31 @@ export abstract class ChannelConnection implements Connection {
     } finally {
       if (timer) clearTimeout(timer);
     }
+  }
+
+  /**
+   * Writes one request whose payload is streamed: header and script, then the payload's chunks with
+   * backpressure, then the trailer. A payload that does not match its announced length cannot be
+   * framed any more: the channel is killed before the trailer, so the remote loop runs nothing.
+   */
+  private async sendStream(ch: Channel, body: Buffer, input: StdinStream, label: string): Promise<void> {
+    await ch.writeFlushed(Buffer.concat([Buffer.from(`${body.length} ${input.length}\n`), body]));
+    let sent = 0;
+    try {
+      for await (const chunk of input.chunks()) {
+        sent += chunk.length;
+        if (sent > input.length) break;
+        await ch.writeFlushed(chunk);
+      }
+    } catch (e) {
+      ch.kill();
+      throw e;
+    }
+    if (sent !== input.length) {
+      ch.kill();
+      throw new Error(`request "${label}" on ${this.host}: the payload had ${sent > input.length ? 'more' : 'fewer'} than the ${input.length} bytes announced`);
+    }
+    await ch.writeFlushed(Buffer.from('.\n'));
   }
 
   /**

@@ -1,7 +1,7 @@
 // Local connection: runs requests on the control node with /bin/sh. Same contract as SSH.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Connection, ConnectionStats, ExecOptions, ExecResult } from './types.js';
-import { mask } from './types.js';
+import { isStdinStream, mask, type StdinStream } from './types.js';
 import { openConnections } from './live.js';
 import { TimeoutError } from '../errors.js';
 
@@ -40,7 +40,19 @@ export class LocalConnection implements Connection {
           reject(new TimeoutError(`request timed out after ${opts.timeoutMs} ms on ${this.host}`));
         }, opts.timeoutMs);
       }
-      child.stdout.on('data', (b: Buffer) => out.push(b));
+      // a streaming read: the pipe is paused while the sink works, so the child waits for it
+      let sinking: Promise<void> = Promise.resolve();
+      let sinkError: unknown;
+      const sink = opts.stdoutSink;
+      if (sink) {
+        child.stdout.on('data', (b: Buffer) => {
+          child.stdout.pause();
+          sinking = sinking
+            .then(() => (sinkError === undefined ? sink(b) : undefined))
+            .catch((e: unknown) => void (sinkError = e ?? new Error('stdout sink failed')))
+            .finally(() => child.stdout.resume());
+        });
+      } else child.stdout.on('data', (b: Buffer) => out.push(b));
       child.stderr.on('data', (b: Buffer) => err.push(b));
       child.on('error', (e) => {
         if (timer) clearTimeout(timer);
@@ -48,10 +60,12 @@ export class LocalConnection implements Connection {
         if (!this.running.size) openConnections.delete(this);
         reject(e);
       });
-      child.on('close', (code, signal) => {
+      child.on('close', async (code, signal) => {
         if (timer) clearTimeout(timer);
         this.running.delete(child);
         if (!this.running.size) openConnections.delete(this);
+        await sinking;
+        if (sinkError !== undefined) return reject(sinkError);
         const raw = Buffer.concat(out);
         resolve({
           exitCode: code ?? (signal ? 128 + 9 : 1),
@@ -62,7 +76,9 @@ export class LocalConnection implements Connection {
         });
       });
       child.stdin.on('error', () => {}); // script may exit without reading its stdin
-      child.stdin.end(opts.stdin ?? '');
+      const input = opts.stdin;
+      if (isStdinStream(input)) void pipeStream(child, input);
+      else child.stdin.end(input ?? '');
     });
   }
 
@@ -70,4 +86,22 @@ export class LocalConnection implements Connection {
   async close(): Promise<void> {
     for (const child of this.running) child.kill('SIGTERM');
   }
+}
+
+/** Feeds a streamed payload with backpressure; a short or long one is cut off (the script sees EOF early). */
+async function pipeStream(child: ChildProcess, input: StdinStream): Promise<void> {
+  const stdin = child.stdin!;
+  let sent = 0;
+  try {
+    for await (const chunk of input.chunks()) {
+      sent += chunk.length;
+      if (sent > input.length || stdin.destroyed) break;
+      // the chunk may be reused by its producer once written (StdinStream): wait for the write
+      await new Promise<void>((r) => stdin.write(chunk, () => r()));
+    }
+  } catch {
+    // the script sees a short payload: the checksum it is given fails it
+  }
+  if (sent !== input.length) child.kill('SIGKILL');
+  stdin.end();
 }

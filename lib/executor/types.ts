@@ -14,7 +14,14 @@ export interface ExecResult {
 
 export interface ExecOptions {
   /** Bytes fed to the script's stdin (file contents, passwords). Never put these in the script text's argv. */
-  stdin?: Buffer | string;
+  stdin?: Buffer | string | StdinStream;
+  /**
+   * Streaming read: stdout goes to this sink chunk by chunk as it arrives (the result's stdout and
+   * raw are then empty), and the next chunk is read only once the sink's promise settles, so a big
+   * output (fetch of a large file) never sits whole in memory. A sink that throws fails the request
+   * after the response is drained (the channel stays usable).
+   */
+  stdoutSink?: (chunk: Buffer) => void | Promise<void>;
   /** Per-request timeout; the request fails with TimeoutError after it. */
   timeoutMs?: number;
   /** Values to mask as *** in any trace of this request (-vvv). */
@@ -26,6 +33,21 @@ export interface ExecOptions {
    * without it is taken to change the host (lib/engine/prefetch.ts).
    */
   readOnly?: boolean;
+}
+
+/**
+ * A payload too big to hold in memory (copy of a large file): exactly `length` bytes, produced
+ * chunk by chunk and written with backpressure. A chunk is only valid until the next is asked for
+ * (the producer may reuse its buffer): connections finish writing one before pulling the next.
+ * Fewer or more bytes than announced fail the request.
+ */
+export interface StdinStream {
+  length: number;
+  chunks(): AsyncIterable<Buffer>;
+}
+
+export function isStdinStream(v: ExecOptions['stdin']): v is StdinStream {
+  return typeof v === 'object' && v !== null && !Buffer.isBuffer(v);
 }
 
 export interface ConnectionStats {

@@ -6,23 +6,27 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { loadYamlFile, keyLoc, locOf } from './yaml.js';
 import { loadVarsFile } from './vars-files.js';
 import { parseKv } from './kv.js';
-import { ParseError, UnknownModuleError, MissingFileError, closest, type SourceLocation } from '../errors.js';
+import { ArgumentError, ParseError, UnknownModuleError, MissingFileError, closest, type SourceLocation } from '../errors.js';
 import { canonicalModuleName, getModule, isModule, moduleNames, ENGINE_ACTIONS } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
 import { connectionNames, isConnectionName } from '../executor/registry.js';
-import type { BlockTask, ModuleTask, Play, Playbook, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
+import type { BlockTask, Condition, ModuleTask, Play, Playbook, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
 
 const PLAY_KEYS = [
   'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial',
   'max_fail_percentage', 'any_errors_fatal', 'become', 'become_user', 'gather_facts', 'tags', 'check_mode', 'diff',
   'environment', 'remote_user', 'connection', 'strategy', 'order', 'force_handlers', 'ignore_errors', 'no_log',
+  'gather_subset', 'gather_timeout',
 ] as const;
+
+/** `with_X` loops bosun runs (lookup X over the terms, as Ansible's TaskExecutor does). */
+export const WITH_LOOPS = ['items', 'list', 'dict', 'fileglob', 'first_found', 'subelements', 'together', 'nested', 'sequence', 'indexed_items', 'flattened'] as const;
 
 const TASK_KEYWORDS = [
   'name', 'when', 'loop', 'with_items', 'with_list', 'loop_control', 'register', 'notify', 'listen', 'changed_when',
   'failed_when', 'ignore_errors', 'tags', 'run_once', 'delegate_to', 'no_log', 'check_mode', 'diff', 'environment',
   'vars', 'become', 'become_user', 'until', 'retries', 'delay', 'throttle', 'args', 'any_errors_fatal',
-  'block', 'rescue', 'always', 'local_action', 'delegate_facts',
+  'block', 'rescue', 'always', 'local_action', 'delegate_facts', ...WITH_LOOPS.map((w) => `with_${w}`),
 ] as const;
 
 const BLOCK_KEYS = new Set(['block', 'rescue', 'always']);
@@ -38,7 +42,7 @@ export interface LoadOptions {
    */
   /** gather_facts of a play that does not say (ansible.cfg `gathering = explicit` makes it false). */
   gatherFactsDefault?: boolean;
-  onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts'>) => void;
+  onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts' | 'gatherSubset'>) => void;
 }
 
 function isObj(v: unknown): v is Obj {
@@ -75,15 +79,26 @@ function strList(v: unknown, what: string, loc: SourceLocation): string[] {
   throw new ParseError(`${what} must be a string or a list of strings; got ${typeName(v)}`, { loc });
 }
 
-function condList(v: unknown, what: string, loc: SourceLocation): Array<string | boolean> | undefined {
+/** Where a task list is being loaded. */
+interface TaskCtx {
+  file: string;
+  dir: string;
+  roles: RoleInfo[];
+  handlers: TaskNode[];
+  chain?: string[];
+  /** An enclosing block has `ignore_errors` (argument errors then fail at run time, ignored). */
+  ignoring?: boolean;
+}
+
+function condList(v: unknown, what: string, loc: SourceLocation): Condition[] | undefined {
   if (v === undefined || v === null) return undefined;
   const list = Array.isArray(v) ? v : [v];
   for (const c of list) {
-    if (typeof c !== 'string' && typeof c !== 'boolean') {
-      throw new ParseError(`${what} must be an expression string, a boolean or a list of them; got ${typeName(c)}`, { loc });
+    if (typeof c !== 'string' && typeof c !== 'boolean' && typeof c !== 'number') {
+      throw new ParseError(`${what} must be an expression string, a boolean, a number or a list of them; got ${typeName(c)}`, { loc });
     }
   }
-  return list as Array<string | boolean>;
+  return list as Condition[];
 }
 
 function boolish(v: unknown, what: string, loc: SourceLocation): boolean | undefined {
@@ -202,8 +217,9 @@ export class PlaybookLoader {
     }
     const gatherFacts = boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? this.opts.gatherFactsDefault ?? true;
     const connection = playConnection(raw.connection, here(raw, 'connection', file));
+    const gatherSubset = raw.gather_subset === undefined || raw.gather_subset === null ? undefined : strList(raw.gather_subset, 'gather_subset', here(raw, 'gather_subset', file));
     if (this.opts.onPlayHeader) {
-      this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, connection, gatherFacts });
+      this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, connection, gatherFacts, gatherSubset });
       // let what the hook started get going (process spawns wait for an event-loop turn, which
       // loading, mostly synchronous, would otherwise not give them until it is done)
       await new Promise<void>((r) => setImmediate(() => setImmediate(r)));
@@ -258,6 +274,7 @@ export class PlaybookLoader {
       become: boolish(raw.become, 'become', here(raw, 'become', file)),
       becomeUser: typeof raw.become_user === 'string' ? raw.become_user : undefined,
       gatherFacts,
+      gatherSubset,
       tags: strList(raw.tags, 'tags', here(raw, 'tags', file)),
       checkMode: boolish(raw.check_mode, 'check_mode', here(raw, 'check_mode', file)),
       diff: boolish(raw.diff, 'diff', here(raw, 'diff', file)),
@@ -386,7 +403,7 @@ export class PlaybookLoader {
   private async tasks(
     raw: unknown,
     what: string,
-    ctx: { file: string; dir: string; roles: RoleInfo[]; handlers: TaskNode[]; chain?: string[] },
+    ctx: TaskCtx,
     role: RoleInfo | undefined,
     loc: SourceLocation,
   ): Promise<TaskNode[]> {
@@ -438,7 +455,7 @@ export class PlaybookLoader {
 
   private async task(
     t: Obj,
-    ctx: { file: string; dir: string; roles: RoleInfo[]; handlers: TaskNode[]; chain?: string[] },
+    ctx: TaskCtx,
     role: RoleInfo | undefined,
     loc: SourceLocation,
   ): Promise<TaskNode> {
@@ -456,7 +473,8 @@ export class PlaybookLoader {
       if (actionKeys.length) {
         throw new ParseError(`a block cannot also have a module ('${actionKeys[0]}'); move it into the block's task list`, { loc: at(actionKeys[0]!) });
       }
-      const sub = (k: string) => this.tasks(t[k], k, ctx, role, at(k));
+      const ignoring = kw.ignoreErrors === undefined ? ctx.ignoring : kw.ignoreErrors !== false;
+      const sub = (k: string) => this.tasks(t[k], k, { ...ctx, ignoring }, role, at(k));
       return { kind: 'block', origin: 'block', name, loc, role, ...kw, block: await sub('block'), rescue: await sub('rescue'), always: await sub('always'), notify, listen };
     }
     if (actionKeys.length === 0) {
@@ -476,14 +494,16 @@ export class PlaybookLoader {
 
     switch (action) {
       case 'set_fact': {
-        const facts = typeof rawArgs === 'string' ? kvOnly(rawArgs, 'set_fact', aloc) : expectMap(rawArgs, 'set_fact', aloc);
+        const inline = typeof rawArgs === 'string' ? kvOnly(rawArgs, 'set_fact', aloc) : expectMap(rawArgs, 'set_fact', aloc);
+        // `args:` merges with the inline arguments (`cacheable:` is often written there)
+        const facts = isObj(t.args) ? { ...inline, ...t.args } : inline;
         for (const k of Object.keys(facts)) if (k !== 'cacheable') this.definedNames.add(k);
-        const { loop, loopVar, loopLabel, loopIndexVar, loopExtended } = this.loopOf(t, file);
-        return { kind: 'set_fact', name, ...written, loc, role, ...kw, facts, loop, loopVar, loopLabel, loopIndexVar, loopExtended, notify, listen };
+        const { loop, loopVar, loopLabel, loopIndexVar, loopExtended, loopWith, loopPause } = this.loopOf(t, file);
+        return { kind: 'set_fact', name, ...written, loc, role, ...kw, facts, loop, loopVar, loopLabel, loopIndexVar, loopExtended, loopWith, loopPause, notify, listen };
       }
       case 'meta': {
         const a = typeof rawArgs === 'string' ? rawArgs : undefined;
-        const valid = ['flush_handlers', 'noop', 'end_play', 'end_host', 'clear_facts'] as const;
+        const valid = ['flush_handlers', 'noop', 'end_play', 'end_host', 'end_batch', 'clear_facts', 'refresh_inventory'] as const;
         if (!a || !(valid as readonly string[]).includes(a)) {
           throw new ParseError(`meta: expects one of ${valid.join(', ')}; got ${typeName(rawArgs)}`, { loc: aloc });
         }
@@ -524,19 +544,27 @@ export class PlaybookLoader {
       argsIn = typeof argsIn === 'string' && mod.freeForm ? { [mod.freeForm]: argsIn, ...t.args } : { ...(isObj(argsIn) ? argsIn : {}), ...t.args };
     }
     const argSource = isObj(rawArgs) ? rawArgs : isObj(t.args) ? t.args : undefined;
-    const args = validateArgs(mod, argsIn, {
-      loc: aloc,
-      keyLoc: (k: string) => (argSource ? keyLoc(argSource, k) : undefined) ?? aloc,
-      deferTemplates: true,
-    });
+    let args: Record<string, unknown> = {};
+    let argError: ArgumentError | undefined;
+    try {
+      args = validateArgs(mod, argsIn, {
+        loc: aloc,
+        keyLoc: (k: string) => (argSource ? keyLoc(argSource, k) : undefined) ?? aloc,
+        deferTemplates: true,
+      });
+    } catch (e) {
+      if (!(e instanceof ArgumentError) || !(kw.ignoreErrors === undefined ? ctx.ignoring : kw.ignoreErrors !== false)) throw e;
+      argError = e;
+    }
     const argLocs: Record<string, SourceLocation | undefined> = {};
     for (const k of Object.keys(args)) argLocs[k] = (argSource ? keyLoc(argSource, k) : undefined) ?? aloc;
+    if (action === 'include_vars') this.noteIncludedNames(args, role, ctx.dir);
     const register = t.register === undefined ? undefined : String(t.register);
     if (register !== undefined) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(register)) throw new ParseError(`register must be a variable name; got '${register}'`, { loc: at('register') });
       this.definedNames.add(register);
     }
-    const { loop, loopVar, loopLabel, loopIndexVar, loopExtended } = this.loopOf(t, file);
+    const { loop, loopVar, loopLabel, loopIndexVar, loopExtended, loopWith, loopPause } = this.loopOf(t, file);
     const node: ModuleTask = {
       kind: 'module',
       module: action,
@@ -546,12 +574,15 @@ export class PlaybookLoader {
       role,
       ...kw,
       args,
+      ...(argError ? { argError } : {}),
       argLocs,
       loop,
       loopVar,
       loopIndexVar,
       loopExtended,
       loopLabel,
+      loopWith,
+      loopPause,
       register,
       notify,
       listen,
@@ -564,15 +595,44 @@ export class PlaybookLoader {
     return node;
   }
 
-  private loopOf(t: Obj, file: string): { loop: unknown; loopVar: string; loopLabel?: string; loopIndexVar?: string; loopExtended?: boolean } {
-    const loop = t.loop ?? t.with_items ?? t.with_list;
+  /**
+   * The names an include_vars task defines, for the load-time undefined-variable check: its `name:`, or
+   * the keys of a literal file found now. A file known only at run time (templated, a dir, a loop item)
+   * may define anything: '*' turns the check off for names it cannot see.
+   */
+  private noteIncludedNames(args: Obj, role: RoleInfo | undefined, dir: string): void {
+    if (typeof args.name === 'string' && !args.name.includes('{{')) {
+      this.definedNames.add(args.name);
+      return;
+    }
+    const f = args.file;
+    if (typeof f === 'string' && !f.includes('{{') && args.dir === undefined) {
+      const playbookDir = dirname(resolve(this.playbookFile));
+      const candidates = isAbsolute(f) ? [f] : [...(role ? [join(role.path, 'vars', f), join(role.path, f)] : []), join(dir, 'vars', f), join(dir, f), join(playbookDir, 'vars', f), join(playbookDir, f)];
+      const found = candidates.find((c) => existsSync(c) && statSync(c).isFile());
+      if (found) {
+        for (const k of Object.keys(loadVarsFile(found))) this.definedNames.add(k);
+        return;
+      }
+    }
+    this.definedNames.add('*');
+  }
+
+  private loopOf(t: Obj, file: string): { loop: unknown; loopVar: string; loopLabel?: string; loopIndexVar?: string; loopExtended?: boolean; loopWith?: string; loopPause?: number } {
+    const withs = WITH_LOOPS.filter((w) => t[`with_${w}`] !== undefined);
+    if (withs.length + (t.loop !== undefined ? 1 : 0) > 1) {
+      const all = [...(t.loop !== undefined ? ['loop'] : []), ...withs.map((w) => `with_${w}`)];
+      throw new ParseError(`a task takes one loop; this one has ${all.join(' and ')}`, { loc: here(t, all[1]!, file) });
+    }
+    const loopWith = withs[0];
+    const loop = loopWith !== undefined ? t[`with_${loopWith}`] : t.loop;
     const lc = t.loop_control === undefined ? {} : expectMap(t.loop_control, 'loop_control', here(t, 'loop_control', file));
     for (const k of Object.keys(lc)) {
       if (!['loop_var', 'label', 'index_var', 'pause', 'extended'].includes(k)) {
         throw new ParseError(`unknown loop_control key '${k}' (valid: label, loop_var, index_var, pause, extended)`, { loc: here(lc, k, file) });
       }
     }
-    if (loop !== undefined && loop !== null && !Array.isArray(loop) && typeof loop !== 'string') {
+    if (loopWith === undefined && loop !== undefined && loop !== null && !Array.isArray(loop) && typeof loop !== 'string') {
       throw new ParseError(`loop must be a list or a "{{ variable }}" that is one; got ${typeName(loop)}`, { loc: here(t, 'loop', file) });
     }
     const loopVar = typeof lc.loop_var === 'string' ? lc.loop_var : 'item';
@@ -587,6 +647,8 @@ export class PlaybookLoader {
       loopLabel: typeof lc.label === 'string' ? lc.label : undefined,
       loopIndexVar: lc.index_var as string | undefined,
       loopExtended: boolish(lc.extended, 'loop_control.extended', here(lc, 'extended', file)),
+      loopWith,
+      loopPause: lc.pause === undefined ? undefined : nonNegative(lc.pause, here(lc, 'pause', file)),
     };
   }
 }
@@ -644,6 +706,13 @@ function playConnection(v: unknown, loc: SourceLocation): string | undefined {
   if (typeof v === 'string' && isConnectionName(v)) return v;
   const near = typeof v === 'string' ? closest(v, connectionNames()) : undefined;
   throw new ParseError(`connection must be one of ${connectionNames().join(', ')}; got ${typeName(v)}`, { loc, hint: near ? `did you mean '${near}'?` : undefined });
+}
+
+/** loop_control.pause: seconds (a number, possibly fractional). */
+function nonNegative(v: unknown, loc: SourceLocation): number {
+  const n = typeof v === 'string' && /^\d+(\.\d+)?$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !(n >= 0)) throw new ParseError(`loop_control.pause must be a number of seconds; got ${typeName(v)}`, { loc });
+  return n;
 }
 
 function mergeKeywords(outer: TaskKeywords, inner: TaskKeywords): TaskKeywords {

@@ -13,7 +13,7 @@ const VAULT_TAG: ScalarTag = { tag: '!vault', resolve: (s: string) => s };
 // Ansible reads YAML with PyYAML, i.e. YAML 1.1: `no`/`yes`/`on`/`off` are booleans, `0644` is octal,
 // `1:30` is 90. yaml's 1.1 schema is close but wider than PyYAML's resolver in three places, narrowed
 // here so a value means what it means to Ansible: `y`/`n` stay strings, a float's exponent needs a dot
-// and a sign (`1e3` is a string), and dates stay strings (PyYAML makes a date, printed back as written).
+// and a sign (`1e3` is a string), a lone `.` is a string, and dates stay strings (PyYAML makes a date, printed back as written).
 const BOOL = 'tag:yaml.org,2002:bool';
 const PY_TRUE = /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/;
 const PY_FALSE = /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/;
@@ -24,6 +24,8 @@ function pyyamlTags(tags: Tags): Tags {
     else if (t.tag === 'tag:yaml.org,2002:timestamp') continue;
     else if (t.tag === BOOL && 'test' in t && t.test) out.push({ ...t, test: t.test.test('yes') ? PY_TRUE : PY_FALSE } as ScalarTag);
     else if (t.tag === 'tag:yaml.org,2002:float' && 'format' in t && t.format === 'EXP') out.push({ ...t, test: /^[-+]?[0-9][0-9_]*\.[0-9_]*[eE][-+][0-9]+$/ } as ScalarTag);
+    // PyYAML's float needs a digit next to the dot: `.` (a directory, `dir: .`) and `-.` stay strings
+    else if (t.tag === 'tag:yaml.org,2002:float' && 'test' in t && t.test && t.test.test('.')) out.push({ ...t, test: /^(?:[-+]?[0-9][0-9_]*\.[0-9_]*|\.[0-9_]+)$/ } as ScalarTag);
     else out.push(t);
   }
   out.push(VAULT_TAG);

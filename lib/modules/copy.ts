@@ -1,68 +1,106 @@
-// copy: put a control-node file (or inline content) on the host. Checksums are compared before
-// anything is sent; the write is atomic (temp file in the same directory, attributes, rename).
+// copy: put a control-node file, a directory tree, inline content or (remote_src) a file already on
+// the host at dest. Checksums are compared before anything is sent; each file's write is atomic
+// (temp file in the same directory, attributes, rename); big files are streamed, never held whole.
 
-import { readFileSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ArgumentError, MissingFileError } from '../errors.js';
-import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
-import { applyPut, planPut, putProbe, type PutArgs, type PutState } from './util/put-file.js';
+import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
+import { applyPut, bufferSource, fileSource, planPut, putProbe, type PutArgs, type PutSource, type PutState } from './util/put-file.js';
 import { PUT_FILE_ARGS, checkValidateArg } from './util/file-args.js';
+import { applyTree, planTree, type TreeState } from './util/copy-tree.js';
+import { probeFile } from './util/remote-file.js';
+import { pyJson } from '../engine/jinja/pyjson.js';
+import type { FilterCtx } from '../engine/jinja/filters.js';
 
 export interface CopyArgs extends PutArgs {
   src?: string;
-  content?: string;
+  /** A string, or a mapping/list written as JSON (as Ansible does). */
+  content?: unknown;
+  remote_src: boolean;
+  local_follow: boolean;
 }
 
-function source(ctx: ModuleContext, args: CopyArgs): { data: Buffer; name?: string } {
-  if (args.content !== undefined) return { data: Buffer.from(args.content, 'utf8') };
-  const abs = ctx.findFile('files', args.src!);
-  let isDir = false;
-  try {
-    isDir = statSync(abs).isDirectory();
-  } catch (e) {
-    throw new MissingFileError(`copy: src not found: ${args.src} (looked at ${abs})`, { loc: ctx.loc, cause: e });
-  }
-  if (isDir) throw new ModuleFailure(`copy: src ${abs} is a directory; recursive copy is not supported`);
-  return { data: readFileSync(abs), name: srcName(args.src!) };
-}
+type CopyState = { put: PutState } | { tree: TreeState };
 
 function srcName(src: string): string {
   return basename(src.replace(/\/+$/, ''));
 }
 
-export default defineModule<CopyArgs, PutState>({
+/** Ansible writes a mapping or list as Python's json.dumps does (", " and ": ", \\uXXXX escapes). */
+function contentBytes(content: unknown): Buffer {
+  if (typeof content === 'string') return Buffer.from(content, 'utf8');
+  // pyJson reads nothing of its filter context but fail()
+  const ctx = { fail: (m: string): never => { throw new ModuleFailure(`content: ${m}`); } } as Pick<FilterCtx, 'fail'> as FilterCtx;
+  return Buffer.from(pyJson(ctx, content, {}), 'utf8');
+}
+
+/** The control-node source: a directory (tree copy) or a file. */
+function localSource(ctx: ModuleContext, args: CopyArgs): { abs: string; dir: boolean } {
+  const abs = ctx.findFile('files', args.src!);
+  try {
+    return { abs, dir: statSync(abs).isDirectory() };
+  } catch (e) {
+    throw new MissingFileError(`copy: src not found: ${args.src} (looked at ${abs})`, { loc: ctx.loc, cause: e });
+  }
+}
+
+async function planRemoteSrc(ctx: ModuleContext, args: CopyArgs): Promise<Plan<PutState>> {
+  const p = await probeFile(ctx, args.src!, { follow: true });
+  if (!p.exists) throw new ModuleFailure(`Source ${args.src} not found`);
+  if (p.type === 'directory') throw new ModuleFailure(`Source ${args.src} is a directory: copying a directory with remote_src is not supported by bosun yet`);
+  if (p.type !== 'file' || p.sha256 === undefined) throw new ModuleFailure(`Source ${args.src} is not a regular file`);
+  // sha1 (the result's checksum) is not probed: the remote copy is reported with its sha256
+  const src: PutSource = { size: p.size ?? 0, sha256: p.sha256, sha1: p.sha256, remote: args.src };
+  return planPut(ctx, args, src, srcName(args.src!));
+}
+
+export default defineModule<CopyArgs, CopyState>({
   name: 'copy',
   doc: {
-    short: 'Copy a file or inline content to the host (atomic, checksum-compared)',
+    short: 'Copy a file, a directory tree or inline content to the host (atomic, checksum-compared, streamed)',
     description:
       'Compares the sha256 of the wanted content with the remote file in one request and sends nothing when they match. ' +
       'Writes to a temporary file in the destination directory, sets mode/owner/group, then renames it over dest. ' +
-      'If dest ends with "/" or is a directory, the file goes to dest/basename(src). A dest that is a symlink is replaced by a new regular file (mode from umask unless mode is given), or its target is written with follow: true.',
+      'If dest ends with "/" or is a directory, the file goes to dest/basename(src). A dest that is a symlink is replaced by a new regular file (mode from umask unless mode is given), or its target is written with follow: true. ' +
+      'A directory as src copies the tree, with Ansible\'s trailing-slash rule: "src: dir" makes dest/dir/…, "src: dir/" puts dir\'s contents in dest/… ' +
+      '(new and existing directories get directory_mode, owner and group; files get mode, owner and group; the whole tree is planned in one request). ' +
+      'Files over 100 KiB are streamed from disk, never held whole in memory. remote_src copies a file that is already on the host. ' +
+      'content may be a mapping or list: it is written as JSON. The result\'s checksum is the sha1, as Ansible\'s.',
     check: 'full',
     diff: true,
     examples: [
       '- copy: { src: etcd.conf, dest: /etc/default/etcd, mode: "0644", backup: true }',
       '- copy: { content: "{{ ca_pem }}", dest: /etc/etcd/ca.pem, owner: etcd, mode: "0640" }',
+      '- copy: { src: site/, dest: /var/www/, directory_mode: "0755" }   # the contents of files/site',
+      '- copy: { src: /etc/app/app.conf, dest: /etc/app/app.conf.orig, remote_src: true, force: false }',
     ].join('\n'),
   },
   args: {
-    src: { type: 'path', description: 'File on the control node, resolved in the role\'s/playbook\'s files/ (or absolute).' },
-    content: { type: 'str', description: 'Inline content to write instead of src (never logged).' },
+    src: { type: 'path', description: 'File or directory on the control node, resolved in the role\'s/playbook\'s files/ (or absolute); with remote_src, a file on the host.' },
+    content: { type: 'raw', description: 'Inline content to write instead of src (never logged); a mapping or list is written as JSON.' },
     dest: { type: 'path', required: true, description: 'Absolute path on the host; a trailing "/" or an existing directory means dest/basename(src).' },
+    remote_src: { type: 'bool', default: false, description: 'src is a file on the host, not on the control node.' },
+    local_follow: { type: 'bool', default: true, description: 'Follow symlinks in a src tree (false: copy them as links).' },
     ...PUT_FILE_ARGS,
   },
   validate(args) {
     if ((args.src === undefined) === (args.content === undefined)) throw new ArgumentError('copy needs exactly one of src or content');
+    if (args.content !== undefined && args.dest.endsWith('/')) throw new ArgumentError('can not use content with a dir as dest');
+    if (args.content !== undefined && args.remote_src) throw new ArgumentError('remote_src needs src, not content');
     checkValidateArg(args.validate);
   },
   probes(args) {
     const want = putProbe(args, args.src === undefined ? undefined : srcName(args.src));
-    return want ? [want] : [];
+    return [...(args.remote_src ? [{ path: args.src!, opts: { follow: true } }] : []), ...(want ? [want] : [])];
   },
-  async plan(ctx, args) {
-    let src: { data: Buffer; name?: string };
+  async plan(ctx, args): Promise<Plan<CopyState>> {
+    const wrap = (p: Plan<PutState>): Plan<CopyState> => ({ ...p, state: p.state && { put: p.state } });
+    if (args.content !== undefined) return wrap(await planPut(ctx, args, bufferSource(contentBytes(args.content))));
+    if (args.remote_src) return wrap(await planRemoteSrc(ctx, args));
+    let src: { abs: string; dir: boolean };
     try {
-      src = source(ctx, args);
+      src = localSource(ctx, args);
     } catch (e) {
       // In check mode an earlier task (cert, template on the control node) may only have *planned* the
       // src file: say what would be copied instead of failing the dry run.
@@ -75,8 +113,15 @@ export default defineModule<CopyArgs, PutState>({
       }
       throw e;
     }
-    const { data, name } = src;
-    return planPut(ctx, args, data, name);
+    if (src.dir) {
+      const p = await planTree(ctx, { ...args, src: args.src! }, src.abs);
+      return { ...p, state: p.state && { tree: p.state } };
+    }
+    return wrap(await planPut(ctx, args, await fileSource(src.abs), srcName(args.src!)));
   },
-  apply: (ctx, args, plan) => applyPut(ctx, args, plan),
+  apply(ctx, args, plan) {
+    const st = plan.state;
+    if (st && 'tree' in st) return applyTree(ctx, { ...args, src: args.src! }, { ...plan, state: st.tree });
+    return applyPut(ctx, args, { ...plan, state: st?.put });
+  },
 });

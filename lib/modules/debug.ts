@@ -14,6 +14,9 @@ function show(v: unknown): string {
 }
 
 function run(ctx: ModuleContext, args: DebugArgs): Plan {
+  // Ansible's debug action: below its verbosity the task is skipped (and counted so in the recap)
+  const level = typeof ctx.vars.ansible_verbosity === 'number' ? ctx.vars.ansible_verbosity : 0;
+  if (args.verbosity > level) return { changed: false, result: { skipped: true, skipped_reason: 'Verbosity threshold not met.' } };
   let result: Record<string, unknown>;
   if (args.var !== undefined) {
     let value: unknown;
@@ -23,20 +26,18 @@ function run(ctx: ModuleContext, args: DebugArgs): Plan {
       // Ansible prints this instead of failing, so a debug task never breaks a play.
       value = 'VARIABLE IS NOT DEFINED!';
     }
+    // Ansible templates `var` as "{{ var }}": a bare name keeps its value, anything else (a path, a
+    // filter) comes back as text, read again only when it looks like a list, a dict or a boolean —
+    // so `var: r.rc` prints "0" where `var: rc` prints 0.
+    if (!/^\s*\w+\s*$/.test(args.var) && (typeof value === 'number' || value === null)) value = value === null ? '' : String(value);
     result = { [args.var]: value };
   } else {
     result = { msg: args.msg ?? 'Hello world!' };
   }
-  const text = args.var !== undefined ? `${args.var}: ${show(result[args.var])}` : show(result.msg);
-  if (args.verbosity > 0) {
-    // Shown only at -v level `verbosity` (the output layer decides; the value is still registered).
-    ctx.log(args.verbosity, text);
-    result.verbosity = args.verbosity;
-  }
   // `var=` prints {"name": value} as Ansible does, not a msg
   // (a non-string msg stays the value it is: `msg: [a, b]` prints a list)
-  const plain = args.verbosity === 0 && args.var === undefined && typeof result.msg === 'string';
-  return { changed: false, msg: plain ? text : undefined, result };
+  const plain = args.var === undefined && typeof result.msg === 'string';
+  return { changed: false, msg: plain ? show(result.msg) : undefined, result };
 }
 
 export default defineModule<DebugArgs>({
@@ -52,7 +53,7 @@ export default defineModule<DebugArgs>({
   args: {
     msg: { type: 'raw', description: 'Message (any value; default "Hello world!").' },
     var: { type: 'str', description: 'Variable name or expression to show (not templated: no {{ }}).' },
-    verbosity: { type: 'int', default: 0, description: 'Only shown at this -v level or higher.' },
+    verbosity: { type: 'int', default: 0, description: 'Only run (and shown) at this -v level or higher; skipped below it, as in Ansible.' },
   },
   validate(args) {
     if (args.msg !== undefined && args.var !== undefined) throw new ArgumentError('debug takes msg or var, not both');

@@ -100,7 +100,7 @@ export interface ModuleContext {
   /** Where the task is written (for error messages). */
   readonly loc?: SourceLocation;
   /** Resolves `files/` or `templates/` relative names (role first, then playbook dir); absolute paths pass through. */
-  findFile(kind: 'files' | 'templates', name: string): string;
+  findFile(kind: 'files' | 'templates' | 'vars', name: string): string;
   /** Renders template text with the host's variables (strict; errors name file and line). */
   render(text: string, file: string): string;
   /** Evaluates an Ansible-like expression (`a == "x" and b is defined`) with the host's variables. */

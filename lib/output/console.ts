@@ -6,6 +6,7 @@ import { renderDiff } from './diff.js';
 import { Masker, NO_LOG_MSG } from './mask.js';
 import { WaitTracker, renderWaitLine, withElapsed } from './progress.js';
 import { formatLocation } from '../errors.js';
+import { pyJson } from '../engine/jinja/pyjson.js';
 
 export interface ConsoleOptions {
   verbosity: number;
@@ -31,9 +32,9 @@ interface TaskTiming {
   hosts: Map<string, number>;
 }
 
+/** Ansible's banner: the title, a space and 79 - len(title) stars (at least 3): 80 columns in all. */
 function banner(title: string): string {
-  const t = `${title} `;
-  return t + '*'.repeat(Math.max(3, 79 - t.length));
+  return `${title} ` + '*'.repeat(Math.max(3, 79 - title.length));
 }
 
 export class ConsoleReporter implements Reporter {
@@ -94,7 +95,8 @@ export class ConsoleReporter implements Reporter {
     }
     const result = r.noLog ? { censored: NO_LOG_MSG, changed: r.result.changed } : this.masker.value(r.result);
     const dur = this.o.verbosity >= 1 ? ` (${(r.durationMs / 1000).toFixed(2)}s)` : '';
-    const json = (v: unknown) => JSON.stringify(v, null, this.o.verbosity >= 1 || r.show ? 4 : undefined);
+    // Ansible's callback: json.dumps(sort_keys=True, ensure_ascii=False), indented for debug/assert and at -vvv
+    const json = (v: unknown, indent = this.o.verbosity > 2 || r.show ? 4 : undefined) => ansibleJson(v, indent);
     switch (r.status) {
       case 'ok':
       case 'changed': {
@@ -111,14 +113,16 @@ export class ConsoleReporter implements Reporter {
         break;
       }
       case 'failed': {
-        const body = r.noLog ? { censored: NO_LOG_MSG } : { ...result, msg: this.masker.text(r.msg ?? String(result.msg ?? '')) };
+        const body: Record<string, unknown> = r.noLog ? { censored: NO_LOG_MSG } : { ...result, msg: this.masker.text(r.msg ?? String(result.msg ?? '')) };
+        // Ansible does not print the `failed` flag of a failure
+        delete body.failed;
         const label = item ? `failed: ${who}${item}` : `fatal: ${who}: FAILED!`;
-        this.line(this.c(pc.red, `${label} => ${JSON.stringify(body)}`) + dur);
+        this.line(this.c(pc.red, `${label} => ${json(body)}`) + dur);
         if (r.ignored) this.line(this.c(pc.cyan, '...ignoring'));
         break;
       }
       case 'unreachable':
-        this.line(this.c(pc.red, `fatal: ${who}: UNREACHABLE! => ${JSON.stringify({ changed: false, msg: this.masker.text(r.msg ?? ''), unreachable: true })}`));
+        this.line(this.c(pc.red, `fatal: ${who}: UNREACHABLE! => ${json({ changed: false, msg: this.masker.text(r.msg ?? ''), unreachable: true })}`));
         break;
     }
   }
@@ -242,4 +246,13 @@ function showable(r: Record<string, unknown>): Record<string, unknown> {
   for (const [k, v] of Object.entries(r)) if (!['changed', 'failed', 'skipped'].includes(k) || v) out[k] = v;
   if ('msg' in r) return { msg: r.msg };
   return out;
+}
+
+/** Python's json.dumps as Ansible's default callback calls it; a value JSON cannot hold falls back to JSON.stringify. */
+function ansibleJson(v: unknown, indent: number | undefined): string {
+  try {
+    return pyJson({ fail: (m: string): never => { throw new TypeError(m); } }, v, { indent, sortKeys: true, ensureAscii: false });
+  } catch {
+    return JSON.stringify(v, null, indent);
+  }
 }

@@ -108,7 +108,7 @@ t.test('exit codes (in-process)', async (t) => {
   t.equal((await run([join(dir, 'ok.yml')])).code, 0);
   const f = await run([join(dir, 'fail.yml')]);
   t.equal(f.code, 2);
-  t.match(f.stdout, /fatal: \[localhost\]: FAILED! => .*"msg":"boom"/);
+  t.match(f.stdout, /fatal: \[localhost\]: FAILED! => .*"msg": "boom"/);
   t.notMatch(f.stdout, /not reached/);
   t.match(recap(f.stdout).localhost, { failed: 1 });
   t.equal((await run([join(dir, 'parse.yml')])).code, 4);

@@ -1,6 +1,11 @@
 import t, { type Test } from 'tap';
 import { evaluate, evalBool, parseExpr, ExprError, truthy, pyStr, pyEquals } from '../../lib/engine/expr.js';
 import { TemplateError } from '../../lib/errors.js';
+import { buildScope, dataLayer } from '../../lib/engine/vars.js';
+import { extendScope } from '../../lib/engine/scope.js';
+import { TemplateEngine } from '../../lib/engine/template.js';
+
+const renderer = new TemplateEngine();
 
 const vars: Record<string, unknown> = {
   a: 1,
@@ -14,8 +19,6 @@ const vars: Record<string, unknown> = {
   ok: { failed: false, changed: true, rc: 0, stdout: 'active' },
   bad: { failed: true, changed: false, rc: 1 },
   skip: { skipped: true, changed: false },
-  flag: 'false',
-  yes: 'true',
   json: '{"a": [1, 2]}',
 };
 
@@ -319,19 +322,69 @@ t.test('evalBool', async (t) => {
   t.equal(evalBool(true, vars), true);
   t.equal(evalBool(false, vars), false);
   t.equal(evalBool(null, vars), true, 'no condition');
+  t.equal(evalBool('', vars), true, "'' is no condition");
   t.equal(evalBool(0, vars), false);
+  t.equal(evalBool(2, vars), true);
   t.equal(evalBool(['a == 1', 'b == "x"'], vars), true, 'a list means all');
   t.equal(evalBool(['a == 1', false], vars), false);
   t.equal(evalBool('{{ a == 1 }}', vars), true, '{{ }} wrapper accepted');
-  throwsExpr(t, () => evalBool('{{ a == }}', vars), /cannot parse/, 8);
+  throwsExpr(t, () => evalBool('{{ a == }}', vars), /unexpected end of expression/, 8);
   t.equal(evalBool('l', vars), true);
   t.equal(evalBool('empty', vars), false);
   t.equal(evalBool('zero', vars), false);
   t.equal(evalBool('d.k', vars), true);
-  t.equal(evalBool('flag', vars), false, 'bare variable holding "false" (from -e) is false, as Ansible');
-  t.equal(evalBool('yes', vars), true);
-  t.equal(evalBool('flag ~ ""', vars), true, 'only for bare variables');
   t.equal(evalBool('ok.stdout == "active"', vars), true);
+});
+
+t.test('evalBool: truthiness of strings as Ansible 2.14 (test/fixtures/differential/batch/truthiness.yml)', async (t) => {
+  const v = buildScope([{ s_false: 'false', s_False: 'False', s_no: 'no', s_empty: '', s_zero: '0', s_expr: '1 == 2', n0: 0, nul: null, lst: [] }], {}, renderer);
+  // a non-empty string is true: only `| bool` reads "false"/"no" as false
+  for (const name of ['s_false', 's_False', 's_no', 's_zero', 's_expr']) t.equal(evalBool(name, v), true, `bare ${name}`);
+  t.equal(evalBool('s_empty', v), false);
+  t.equal(evalBool('not s_false', v), false);
+  t.equal(evalBool('s_false | bool', v), false);
+  // a templated conditional is rendered, then its text evaluated
+  t.equal(evalBool('{{ s_false }}', v), false, '"{{ s }}" with s = "false" is the expression false');
+  t.equal(evalBool('{{ s_False }}', v), false, 'literal True/False read back');
+  t.equal(evalBool('{{ s_zero }}', v), false);
+  t.equal(evalBool('{{ s_expr }}', v), false, 'the text is evaluated');
+  t.equal(evalBool('{{ s_empty }}', v), false, "'' after rendering is false");
+  t.equal(evalBool('{{ n0 }}', v), false);
+  t.equal(evalBool('{{ nul }}', v), false);
+  t.equal(evalBool('{{ lst }}', v), false);
+  t.equal(evalBool('{{ s_false }} or 1 == 1', v), true);
+  throwsExpr(t, () => evalBool('{{ s_no }}', v), /undefined variable 'no'/);
+  // literals
+  t.equal(evalBool('false', v), false);
+  t.equal(evalBool('False', v), false);
+  t.equal(evalBool('None', v), false);
+  t.equal(evalBool("'false'", v), true);
+  t.equal(evalBool("''", v), false);
+  throwsExpr(t, () => evalBool('yes', v), /undefined variable 'yes'/);
+});
+
+t.test('evalBool: an undefined variable the conditional tests for definedness decides, as Ansible', async (t) => {
+  const v = buildScope([{ a: 1 }], {}, renderer);
+  t.equal(evalBool('x == 1 or x is not defined', v), true);
+  t.equal(evalBool('x == 1 and x is defined', v), false);
+  t.equal(evalBool('x.y == 1 or x is undefined', v), true);
+  throwsExpr(t, () => evalBool('x == 1 or y is defined', v), /undefined variable 'x'/);
+  t.equal(evalBool('a is defined and x is not defined', v), true, 'no error at all: the test itself');
+});
+
+t.test('evalBool: text built from host data is never evaluated', async (t) => {
+  const facts = dataLayer({ r: { stdout: 'false', rc: 0 } });
+  const v = buildScope([{ op: 'false' }, facts], { hostvars: { h1: { x: 'false' } } }, renderer);
+  throwsExpr(t, () => evalBool('{{ r.stdout }}', v), /marked as unsafe \(its text comes from the variable 'r'/);
+  throwsExpr(t, () => evalBool('{{ r.rc }}', v), /marked as unsafe/, undefined);
+  throwsExpr(t, () => evalBool("{{ lookup('env', 'HOME') }} == 1", v), /from a lookup/);
+  throwsExpr(t, () => evalBool('{{ hostvars.h1.x }}', v), /from 'hostvars'/);
+  t.equal(evalBool('{{ r.rc == 0 }}', v), true, 'a boolean result is no text');
+  t.equal(evalBool('r.stdout', v), true, 'a bare use is a value, not text');
+  t.equal(evalBool('{{ op }}', v), false, "the operator's own text is evaluated");
+  const ext = extendScope(v, { result: { stdout: 'x == x' } });
+  throwsExpr(t, () => evalBool('{{ result.stdout }}', ext), /marked as unsafe/);
+  throwsExpr(t, () => evalBool('{{ op }}', { op: 'false' }), /marked as unsafe/, undefined);
 });
 
 t.test('parse errors carry the column', async (t) => {

@@ -597,7 +597,11 @@ t.test('gathered facts are data: a hostname or os-release holding a template sta
 `,
     'inventory.yml': INVENTORY,
     // what a hostile host answers to the fact probe
-    'facts.txt': 'id=debian\nversion_id={{ secret_pw }}\nhostname={{secret_pw}}\nfqdn={{ .Name }}\ninit=systemd\n',
+    'facts.txt': [
+      '', '@@@bosun-facts:bosun', 'init=systemd',
+      '@@@bosun-facts:os_release', 'NAME="Debian GNU/Linux"', 'ID=debian', 'VERSION_ID="{{ secret_pw }}"',
+      '@@@bosun-facts:uname', 'Linux', '{{secret_pw}}', '6.1', '#1', 'x86_64', '{{ .Name }}', '64', '',
+    ].join('\n'),
     out: {},
   });
   const { playbook } = await loadPlaybook(join(dir, 'play.yml'));

@@ -26,7 +26,7 @@ export interface FakeContextOptions {
 
 export const defaultFacts: Facts = {
   os_family: 'Debian',
-  distribution: 'debian',
+  distribution: 'Debian',
   distribution_version: '12',
   distribution_major_version: '12',
   hostname: 'localhost',

@@ -24,6 +24,8 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   package: () => ({ name: ['hello'], state: 'present' }),
   package_facts: () => ({ manager: ['auto'] }),
   ping: () => ({}),
+  setup: () => ({ gather_subset: ['!all'] }),
+  include_vars: (d) => ({ dir: d, ignore_unknown_extensions: true }),
   replace: (d) => ({ path: join(d, 'copy.txt'), regexp: 'old', replace: 'new' }),
   cert: (d) => ({ dir: join(d, 'pki'), ca: true }),
   command: (d) => ({ cmd: `touch ${d}/command` }),
@@ -32,6 +34,9 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   dnf: () => ({ name: ['tree'], state: 'latest' }),
   etcdctl: () => ({ op: 'user', name: 'root', password: 'pw', new_password: 'pw', roles: ['root'], endpoints: 'http://127.0.0.1:1' }),
   fail: () => ({ msg: 'as asked' }),
+  fetch: (d) => ({ src: join(d, 'copy.txt'), dest: join(d, 'fetched') }),
+  find: (d) => ({ paths: d, contains: 'old', get_checksum: true }),
+  slurp: (d) => ({ src: join(d, 'copy.txt') }),
   file: (d) => ({ path: join(d, 'dir'), state: 'directory', mode: '0700' }),
   service: () => ({ name: 'bosun-contract-no-such-service', state: 'started' }),
   service_facts: () => ({}),
@@ -52,7 +57,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
+const WOULD_CHANGE = ['authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {

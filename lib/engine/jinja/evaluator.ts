@@ -50,7 +50,7 @@ export class Evaluator {
         const names: string[] = [];
         for (let o: object | null = this.vars; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) names.push(...Object.keys(o));
         const near = closest(v.what, names);
-        if (near) throw new ExprError(`cannot evaluate "${this.src.trim()}": ${v.message()}`, { col: v.pos + 1, expr: this.src, offset: v.pos, hint: `did you mean '${near}'?` });
+        throw new ExprError(`cannot evaluate "${this.src.trim()}": ${v.message()}`, { col: v.pos + 1, expr: this.src, offset: v.pos, hint: near ? `did you mean '${near}'?` : undefined, undefinedVar: v.what });
       }
       return this.fail(v.message(), v.pos);
     }

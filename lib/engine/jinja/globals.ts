@@ -2,12 +2,13 @@
 // Lookups read on the control node, as Ansible's do: files relative to the role/playbook
 // (files/, templates/ and the task's own directory), environment variables, command output.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { Callable, markFresh, markNamespace } from './values.js';
 import type { Evaluator } from './evaluator.js';
 import { tuple, define, isForbidden, isPlainObject, lookupVar, pyStr, truthy } from './values.js';
 import { strftime } from './filters.js';
+import { globToRegExp } from '../../loaders/patterns.js';
 
 export const GLOBALS: Record<string, Callable> = Object.create(null) as Record<string, Callable>;
 
@@ -134,6 +135,17 @@ LOOKUPS.first_found = (ev, terms, kw, pos) => {
   if (truthy(kw.skip)) return [];
   return ev.fail(`lookup('first_found'): no file was found when using first_found (searched ${files.map(pyStr).join(', ')})`, pos);
 };
+// fileglob: the files (not directories) matching each pattern, in the first search directory (files/ first) holding its directory
+LOOKUPS.fileglob = (ev, terms) =>
+  terms.flatMap((t) => {
+    const term = pyStr(t);
+    const sub = dirname(term);
+    const base = isAbsolute(term) ? [sub] : searchDirs(ev, 'files').map((d) => join(d, sub));
+    const dir = base.find((d) => existsSync(d) && statSync(d).isDirectory());
+    if (!dir) return [];
+    const re = globToRegExp(term.slice(term.lastIndexOf('/') + 1));
+    return readdirSync(dir).filter((n) => !n.startsWith('.') && re.test(n)).sort().map((n) => join(dir, n)).filter((p) => statSync(p).isFile());
+  });
 LOOKUPS.vars = (ev, terms, kw, pos) =>
   terms.map((t) => {
     const name = pyStr(t);
@@ -191,7 +203,21 @@ LOOKUPS.sequence = (ev, terms, kw, pos) => {
   }
   return out;
 };
-LOOKUPS.subelements = (ev, terms, _kw, pos) => ev.applyFilter('subelements', terms[0], terms.slice(1), {}, pos) as unknown[];
+// The lookup (with_subelements) differs from the filter: item.0 is the element without the subelement key
+LOOKUPS.subelements = (ev, terms, _kw, pos) => {
+  const path = pyStr(terms[1]).split('.');
+  return (ev.applyFilter('subelements', terms[0], terms.slice(1), {}, pos) as unknown[]).map((pair) => {
+    const [outer, inner] = pair as [unknown, unknown];
+    const strip = (o: unknown, keys: string[]): unknown => {
+      if (!isPlainObject(o) || keys.length === 0) return o;
+      const copy: Record<string, unknown> = { ...o };
+      if (keys.length === 1) delete copy[keys[0]!];
+      else copy[keys[0]!] = strip(copy[keys[0]!], keys.slice(1));
+      return copy;
+    };
+    return tuple([strip(outer, path), inner]);
+  });
+};
 
 function lookupCall(wantList: boolean): Callable {
   return new Callable(wantList ? 'query' : 'lookup', (ev, args, kw, pos) => {

@@ -271,8 +271,17 @@ function near(name: string, known: string[]): string {
   return n ? ` (did you mean '${n}'?)` : '';
 }
 
-/** Root variable names a template reads (not set/looped/macro-defined inside it). */
+/** Root variable names a template reads and needs defined (not set/looped/macro-defined inside it, not guarded by `is defined`/`default`). */
 export function templateRoots(src: string, opts: JinjaOptions = {}): Array<{ name: string; line: number; col: number }> {
+  return rootNames(src, opts, true);
+}
+
+/** Every root name a template reads (not set/looped/macro-defined inside it), guarded or not, functions included. */
+export function templateNames(src: string, opts: JinjaOptions = {}): Array<{ name: string; line: number; col: number }> {
+  return rootNames(src, opts, false);
+}
+
+function rootNames(src: string, opts: JinjaOptions, required: boolean): Array<{ name: string; line: number; col: number }> {
   let c: Compiled;
   try {
     c = compile(src, opts);
@@ -295,13 +304,14 @@ export function templateRoots(src: string, opts: JinjaOptions = {}): Array<{ nam
   // Names guarded by `is defined`, `| default`, `| mandatory` are not required.
   const guarded = new Set<Expr>();
   walkTemplate(c.nodes, (e) => {
+    if (!required) return;
     if ((e.t === 'test' && (e.name === 'defined' || e.name === 'undefined')) || (e.t === 'filter' && (e.name === 'default' || e.name === 'd' || e.name === 'mandatory'))) {
       const a = e.arg;
       if (a) markPath(a, guarded);
     }
   });
   walkTemplate(c.nodes, (e) => {
-    if (e.t === 'name' && !guarded.has(e) && !local.has(e.name) && !Object.hasOwn(GLOBALS, e.name)) out.push({ name: e.name, ...lineCol(c.src, e.pos) });
+    if (e.t === 'name' && !guarded.has(e) && !local.has(e.name) && (!required || !Object.hasOwn(GLOBALS, e.name))) out.push({ name: e.name, ...lineCol(c.src, e.pos) });
   });
   return out;
 }

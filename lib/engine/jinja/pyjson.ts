@@ -1,6 +1,5 @@
 // Python's json.dumps as Ansible's to_json/to_nice_json call it: ', ' and ': ' separators,
 // ensure_ascii (\uXXXX escapes), sort_keys, indent.
-import type { FilterCtx } from './filters.js';
 import { isPlainObject, typeName } from './values.js';
 
 export interface JsonOpts {
@@ -42,7 +41,8 @@ function num(v: number): string {
   return m ? `${m[1]}e${m[2]}${m[3]!.padStart(2, '0')}` : s;
 }
 
-export function pyJson(ctx: FilterCtx, v: unknown, o: JsonOpts): string {
+/** `ctx`: where a value that is not JSON fails (a filter's context, or any `fail`). */
+export function pyJson(ctx: { fail(msg: string): never }, v: unknown, o: JsonOpts): string {
   const indent = o.indent === undefined || o.indent === null ? undefined : typeof o.indent === 'number' ? ' '.repeat(o.indent) : String(o.indent);
   const [itemSep, keySep] = o.separators ?? (indent !== undefined ? [',', ': '] : [', ', ': ']);
   const ascii = o.ensureAscii ?? true;

@@ -8,11 +8,14 @@ export class ExprError extends TemplateError {
   readonly expr?: string;
   /** Absolute offset in the template text, when the expression sits inside a template. */
   readonly offset?: number;
-  constructor(message: string, opts: BosunErrorOptions & { col?: number; expr?: string; offset?: number } = {}) {
+  /** The top-level variable whose use failed ("undefined variable 'x'"), for conditionals that test it. */
+  readonly undefinedVar?: string;
+  constructor(message: string, opts: BosunErrorOptions & { col?: number; expr?: string; offset?: number; undefinedVar?: string } = {}) {
     super(message, opts);
     this.col = opts.col;
     this.expr = opts.expr;
     this.offset = opts.offset;
+    this.undefinedVar = opts.undefinedVar;
   }
 }
 

@@ -4,7 +4,7 @@
 // every path goes through shq and every payload through stdin, never through the script text.
 
 import { posix } from 'node:path';
-import { shq, type Connection } from '../../executor/types.js';
+import { shq, type Connection, type StdinStream } from '../../executor/types.js';
 import { shlexSplit } from '../../executor/shell.js';
 import type { ModuleContext } from '../types.js';
 import { ModuleFailure } from '../types.js';
@@ -213,6 +213,8 @@ export interface WriteOptions extends Attrs {
    * target's mode and owner; a dangling link is replaced like a new file (Ansible does the same).
    */
   follow?: boolean;
+  /** Fill the new file from this path on the host (copy's remote_src) instead of from stdin. */
+  copyFrom?: string;
 }
 
 export interface WriteResult {
@@ -246,7 +248,7 @@ export function writeScript(path: string, opts: WriteOptions = {}): string {
     // The temp files go on any exit (failure, signal); after the renames rm -f finds nothing.
     `trap 'rm -f -- "$tmp" \${bak:+"$bak"}' EXIT`,
     `trap 'exit 129' HUP INT TERM PIPE`,
-    `cat > "$tmp" || exit 5`,
+    opts.copyFrom === undefined ? `cat > "$tmp" || exit 5` : `cat < ${shq(notOption(opts.copyFrom))} > "$tmp" || exit 5`,
     // Attributes are kept only from a regular file: a (remaining) symlink's own mode is 0777 and its
     // owner whoever planted it, so a link is replaced like a new file.
     `if [ -e "$p" ] && [ ! -L "$p" ]; then`,
@@ -295,8 +297,8 @@ export function validateCommand(cmd: string): string {
 }
 
 /** Atomically replaces `path` with `data` (one request). Throws ModuleFailure with the remote reason. */
-export async function writeFile(ctx: ModuleContext, path: string, data: Buffer, opts: WriteOptions = {}): Promise<WriteResult> {
-  const r = await ctx.conn.exec(writeScript(path, opts), { stdin: data, label: 'write' });
+export async function writeFile(ctx: ModuleContext, path: string, data: Buffer | StdinStream, opts: WriteOptions = {}): Promise<WriteResult> {
+  const r = await ctx.conn.exec(writeScript(path, opts), { stdin: opts.copyFrom === undefined ? data : undefined, label: 'write' });
   if (r.exitCode !== 0) {
     throw new ModuleFailure(r.stderr.trim() || `writing ${path} failed (exit ${r.exitCode})`);
   }
