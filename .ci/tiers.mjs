@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 
-export const LAB = ['test/e2e', 'test/lab/lab.test.ts', 'test/executor/nsenter.test.ts'];
+export const LAB = ['test/e2e', 'test/lab/lab.test.ts', 'test/lab/systemd.test.ts', 'test/lab/family.test.ts', 'test/executor/nsenter.test.ts'];
 export const HOST = [
   'test/executor/ssh.test.ts', // real sshd on loopback
   'test/modules/util/over-ssh.test.ts',

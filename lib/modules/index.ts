@@ -31,6 +31,8 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   unarchive: () => import('./unarchive.js'),
   uri: () => import('./uri.js'),
   archive: () => import('./archive.js'),
+  systemd: () => import('./systemd.js'),
+  service_facts: () => import('./service_facts.js'),
   apt: () => import('./apt.js'),
   dnf: () => import('./dnf.js'),
   yum: () => import('./yum.js'),
@@ -54,6 +56,11 @@ const COLLECTION_ALIASES: Record<string, string> = {
   'community.general.timezone': 'timezone',
 };
 
+/** Other names of a built-in module (Ansible 2.14 names systemd `systemd_service`, `systemd` redirects to it). */
+const MODULE_ALIASES: Record<string, string> = {
+  systemd_service: 'systemd',
+};
+
 /** Names handled by the engine itself rather than by a module file. */
 export const ENGINE_ACTIONS = [
   'set_fact',
@@ -71,7 +78,8 @@ export function canonicalModuleName(name: string): string {
   const alias = COLLECTION_ALIASES[name];
   if (alias !== undefined) return alias;
   const m = /^(?:ansible|bosun)\.(?:builtin|legacy)\.(.+)$/.exec(name);
-  return m ? m[1]! : name;
+  const short = m ? m[1]! : name;
+  return MODULE_ALIASES[short] ?? short;
 }
 
 export function moduleNames(): string[] {

@@ -40,6 +40,8 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   slurp: (d) => ({ src: join(d, 'copy.txt') }),
   file: (d) => ({ path: join(d, 'dir'), state: 'directory', mode: '0700' }),
   service: () => ({ name: 'bosun-contract-no-such-service', state: 'started' }),
+  service_facts: () => ({}),
+  systemd: () => ({ name: 'bosun-contract-no-such-unit', state: 'started', enabled: true, daemon_reload: true }),
   shell: (d) => ({ cmd: `echo hi > ${d}/shell` }),
   stat: (d) => ({ path: join(d, 'tpl.hbs') }),
   template: (d) => ({ src: join(d, 'tpl.hbs'), dest: join(d, 'tpl.out') }),
