@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 
 const root = new URL('..', import.meta.url).pathname;
 
-export const LAB = ['test/e2e', 'test/lab/lab.test.ts', 'test/executor/nsenter.test.ts'];
+export const LAB = ['test/e2e', 'test/lab/lab.test.ts', 'test/lab/systemd.test.ts', 'test/lab/family.test.ts', 'test/executor/nsenter.test.ts'];
 export const HOST = [
   'test/executor/ssh.test.ts', // real sshd on loopback
   'test/modules/util/over-ssh.test.ts',
@@ -32,6 +32,11 @@ export const HOST = [
   'test/modules/setup.test.ts', // the fact probe on this machine (ip, findmnt, lsblk, python3)
   'test/cli/bin.test.ts', // the built bin
   'test/pki/lock-runs.test.ts',
+  'test/modules/get_url.test.ts', // python3 on the host (its HTTP client)
+  'test/modules/unarchive.test.ts', // python3, tar, xz, bzip2
+  'test/modules/uri.test.ts', // python3 on the host (its HTTP client)
+  'test/modules/archive.test.ts', // python3 on the host
+  'test/modules/http-differential.test.ts', // ansible-playbook differential (get_url, uri)
 ];
 
 function files(dir) {

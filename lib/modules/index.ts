@@ -27,6 +27,12 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   blockinfile: () => import('./blockinfile.js'),
   replace: () => import('./replace.js'),
   ini_file: () => import('./ini_file.js'),
+  get_url: () => import('./get_url.js'),
+  unarchive: () => import('./unarchive.js'),
+  uri: () => import('./uri.js'),
+  archive: () => import('./archive.js'),
+  systemd: () => import('./systemd.js'),
+  service_facts: () => import('./service_facts.js'),
   apt: () => import('./apt.js'),
   dnf: () => import('./dnf.js'),
   yum: () => import('./yum.js'),
@@ -44,9 +50,15 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
 const COLLECTION_ALIASES: Record<string, string> = {
   'community.general.ini_file': 'ini_file',
+  'community.general.archive': 'archive',
   'ansible.posix.authorized_key': 'authorized_key',
   'ansible.posix.sysctl': 'sysctl',
   'community.general.timezone': 'timezone',
+};
+
+/** Other names of a built-in module (Ansible 2.14 names systemd `systemd_service`, `systemd` redirects to it). */
+const MODULE_ALIASES: Record<string, string> = {
+  systemd_service: 'systemd',
 };
 
 /** Names handled by the engine itself rather than by a module file. */
@@ -66,7 +78,8 @@ export function canonicalModuleName(name: string): string {
   const alias = COLLECTION_ALIASES[name];
   if (alias !== undefined) return alias;
   const m = /^(?:ansible|bosun)\.(?:builtin|legacy)\.(.+)$/.exec(name);
-  return m ? m[1]! : name;
+  const short = m ? m[1]! : name;
+  return MODULE_ALIASES[short] ?? short;
 }
 
 export function moduleNames(): string[] {

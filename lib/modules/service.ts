@@ -1,10 +1,13 @@
 // service: start/stop/restart/reload a daemon and set whether it starts at boot, on systemd or
 // SysV init (Debian's init-d-script, RedHat's chkconfig). Planning is one read-only probe; the
-// change is decided from it, so `started` on a running daemon is a no-op.
+// change is decided from it, so `started` on a running daemon is a no-op. On a systemd host it is
+// the systemd module (as Ansible's service action picks systemd there): same probe, same result.
 
-import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
+import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
 import { shq } from '../executor/types.js';
 import { ArgumentError } from '../errors.js';
+import { applyUnit, unitPlan, type SystemdState } from './systemd.js';
+import { parseUnitProbe, unitProbeScript } from './util/systemctl.js';
 
 type WantedState = 'started' | 'stopped' | 'restarted' | 'reloaded';
 type Init = 'systemd' | 'sysv';
@@ -18,6 +21,8 @@ export interface ServiceArgs {
 
 export interface ServiceState {
   init: Init;
+  /** systemd hosts: the systemd module's plan. */
+  unit?: SystemdState;
   active: boolean;
   enabled: boolean;
   /** Exit code of the status probe (`service NAME status` or `systemctl is-active`). */
@@ -42,52 +47,48 @@ function initOf(ctx: ModuleContext): Init | 'unknown' {
   return i === 'systemd' || i === 'sysv' ? i : 'unknown';
 }
 
-/**
- * One read-only script: prints `init=`, `exists=`, `status=`, `enabled=`. SysV "enabled" means an
- * S link in a multi-user runlevel (2-5) — what update-rc.d/chkconfig create. The link pattern
- * `S[0-9][0-9]NAME` avoids matching another service whose name ends with NAME.
- */
-export function probeScript(name: string, init: Init | 'unknown'): string {
-  const n = shq(name);
+/** The SysV half of the probe: prints `exists=`, `status=`, `enabled=`. */
+function sysvProbeLines(): string[] {
   return [
-    `n=${n}`,
-    init === 'unknown'
-      ? `if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then init=systemd; else init=sysv; fi`
-      : `init=${init}`,
-    `echo "init=$init"`,
-    `if [ "$init" = systemd ]; then`,
-    `  load=$(systemctl show -p LoadState --value -- "$n" 2>/dev/null)`,
-    `  if [ "$load" = not-found ] || [ -z "$load" ]; then echo exists=0; else echo exists=1; fi`,
-    `  systemctl is-active --quiet -- "$n" >/dev/null 2>&1; echo "status=$?"`,
-    `  e=$(systemctl is-enabled -- "$n" 2>/dev/null); case "$e" in enabled|enabled-runtime|static|alias|indirect|generated) echo enabled=1;; *) echo enabled=0;; esac`,
-    `else`,
-    `  if [ -f "/etc/init.d/$n" ]; then echo exists=1; else echo exists=0; fi`,
-    `  service "$n" status >/dev/null 2>&1 </dev/null; echo "status=$?"`,
-    `  en=0; for f in /etc/rc[2345].d/S[0-9][0-9]"$n" /etc/rc.d/rc[2345].d/S[0-9][0-9]"$n"; do [ -e "$f" ] && en=1; done`,
-    `  echo "enabled=$en"`,
+    `if [ -f "/etc/init.d/$n" ]; then echo exists=1; else echo exists=0; fi`,
+    `service "$n" status >/dev/null 2>&1 </dev/null; echo "status=$?"`,
+    `en=0; for f in /etc/rc[2345].d/S[0-9][0-9]"$n" /etc/rc.d/rc[2345].d/S[0-9][0-9]"$n"; do [ -e "$f" ] && en=1; done`,
+    `echo "enabled=$en"`,
+  ];
+}
+
+/**
+ * One read-only script: prints `init=`, then on systemd the systemd module's probe, on SysV
+ * `exists=`, `status=`, `enabled=`. SysV "enabled" means an S link in a multi-user runlevel (2-5) —
+ * what update-rc.d/chkconfig create. The link pattern `S[0-9][0-9]NAME` avoids matching another
+ * service whose name ends with NAME. Without init facts, the script tells which (one request still).
+ */
+export function probeScript(name: string, init: Init | 'unknown', wantsEnabled = true): string {
+  const unit = unitProbeScript(name, 'system', { enabled: wantsEnabled, anyReload: false });
+  if (init === 'systemd') return `echo init=systemd\n${unit}`;
+  const sysv = [`n=${shq(name)}`, ...sysvProbeLines()].join('\n');
+  if (init === 'sysv') return `echo init=sysv\n${sysv}\n`;
+  return [
+    `if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then`,
+    `echo init=systemd`,
+    unit,
     `fi`,
+    `echo init=sysv`,
+    sysv,
+    '',
   ].join('\n');
 }
 
-function daemonHint(name: string, init: Init): string {
-  return init === 'systemd'
-    ? `see \`journalctl -u ${name} -n 50\` and \`systemctl status ${name}\``
-    : `look at the daemon's log (/var/log/syslog, /var/log/${name}*); Debian's init-d-script discards the daemon's ` +
-        `output, so run it in the foreground to see why it stops: \`set -a; . /etc/default/${name}; /usr/bin/${name}\``;
+function daemonHint(name: string): string {
+  return (
+    `look at the daemon's log (/var/log/syslog, /var/log/${name}*); Debian's init-d-script discards the daemon's ` +
+    `output, so run it in the foreground to see why it stops: \`set -a; . /etc/default/${name}; /usr/bin/${name}\``
+  );
 }
 
-/** The shell command for one action. */
-export function actionCommand(
-  action: ServiceState['actions'][number],
-  name: string,
-  init: Init,
-  noBlock: boolean,
-): string {
+/** The shell command for one SysV action (systemd hosts go through the systemd module). */
+export function actionCommand(action: ServiceState['actions'][number], name: string): string {
   const n = shq(name);
-  if (init === 'systemd') {
-    const nb = noBlock && action !== 'enable' && action !== 'disable' ? ' --no-block' : '';
-    return `systemctl${nb} ${action} -- ${n}`;
-  }
   switch (action) {
     case 'start':
     case 'stop':
@@ -162,8 +163,9 @@ export default defineModule<ServiceArgs, ServiceState>({
   doc: {
     short: 'Start, stop, restart or reload a service and choose whether it starts at boot (systemd or SysV).',
     description:
-      'Probes the service once (systemd: `systemctl is-active`/`is-enabled`; SysV: the exit code of ' +
-      '`service NAME status` and the presence of /etc/rc[2-5].d/S??NAME links) and acts only when needed. ' +
+      'On a systemd host this is the systemd module (as Ansible\'s service action picks it): one `systemctl show` ' +
+      'probe, the same decisions and result (`status` is the unit\'s properties). On SysV it probes once (the exit ' +
+      'code of `service NAME status` and the presence of /etc/rc[2-5].d/S??NAME links) and acts only when needed. ' +
       '`restarted` always changes. On SysV, start/stop go through `service NAME ...` and boot links through ' +
       'update-rc.d (Debian) or chkconfig (RedHat). After a SysV start the status is checked again, because ' +
       'init scripts that background the daemon return 0 even when it dies at once. Failures include the ' +
@@ -202,19 +204,20 @@ export default defineModule<ServiceArgs, ServiceState>({
     }
   },
 
-  async plan(ctx, args) {
-    const r = await ctx.conn.exec(probeScript(args.name, initOf(ctx)), { label: 'service:probe', readOnly: true });
+  async plan(ctx, args): Promise<Plan<ServiceState>> {
+    const r = await ctx.conn.exec(probeScript(args.name, initOf(ctx), args.enabled !== undefined), { label: 'service:probe', readOnly: true });
+    if (r.stdout.startsWith('init=systemd\n')) {
+      const probe = parseUnitProbe(r.stdout.slice('init=systemd\n'.length));
+      const p = unitPlan({ name: args.name, state: args.state, enabled: args.enabled, no_block: args.no_block }, probe);
+      return { ...p, state: { init: 'systemd', active: false, enabled: false, statusCode: 0, actions: [], unit: p.state } };
+    }
     const kv = parseKv(r.stdout);
-    const init: Init = kv.init === 'systemd' ? 'systemd' : 'sysv';
+    const init: Init = 'sysv';
     if (r.exitCode !== 0 || kv.status === undefined) {
       throw new ModuleFailure(`service ${args.name}: status probe failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
     }
     if (kv.exists !== '1') {
-      throw new ModuleFailure(
-        init === 'systemd'
-          ? `service ${args.name}: no such systemd unit (is the package installed?)`
-          : `service ${args.name}: no /etc/init.d/${args.name} script (is the package installed?)`,
-      );
+      throw new ModuleFailure(`service ${args.name}: no /etc/init.d/${args.name} script (is the package installed?)`);
     }
     const statusCode = Number(kv.status);
     const active = statusCode === 0;
@@ -248,15 +251,16 @@ export default defineModule<ServiceArgs, ServiceState>({
 
   async apply(ctx, args, plan) {
     const st = plan.state!;
+    if (st.init === 'systemd') return applyUnit(ctx, { name: args.name, no_block: args.no_block }, { ...plan, state: st.unit }, 'service');
     let active = st.active;
     let enabled = st.enabled;
     for (const action of st.actions) {
-      const cmd = actionCommand(action, args.name, st.init, args.no_block === true);
+      const cmd = actionCommand(action, args.name);
       const r = await ctx.conn.exec(cmd, { label: `service:${action}` });
       if (r.exitCode !== 0) {
         const why = (r.stderr.trim() || r.stdout.trim() || `exit ${r.exitCode}`).slice(-2000);
         throw new ModuleFailure(
-          `service ${args.name}: \`${cmd.split(';')[0]}\` failed (exit ${r.exitCode}): ${why}; ${daemonHint(args.name, st.init)}`,
+          `service ${args.name}: \`${cmd.split(';')[0]}\` failed (exit ${r.exitCode}): ${why}; ${daemonHint(args.name)}`,
           { name: args.name, rc: r.exitCode, stderr: r.stderr, stdout: r.stdout },
         );
       }
@@ -277,7 +281,7 @@ export default defineModule<ServiceArgs, ServiceState>({
       );
       if (r.exitCode !== 0) {
         throw new ModuleFailure(
-          `service ${args.name}: started but not running: ${r.stdout.trim() || r.stderr.trim()}; ${daemonHint(args.name, 'sysv')}`,
+          `service ${args.name}: started but not running: ${r.stdout.trim() || r.stderr.trim()}; ${daemonHint(args.name)}`,
           { name: args.name, status: 'stopped' },
         );
       }

@@ -29,7 +29,7 @@ const cases: Case[] = [
   { name: 'duplicate-keys', msg: 'Map keys must be unique', loc: 'play.yml:7:7', code: 4 },
   { name: 'no-hosts', msg: "play has no 'hosts:'", loc: 'play.yml:1:3', code: 4 },
   { name: 'two-modules', msg: "task has two modules ('copy' and 'file')", loc: 'play.yml:8:7', code: 4 },
-  { name: 'no-module', msg: "task 'nothing to do' has no module (expected one of: assert,", loc: 'play.yml:6:7', code: 4 },
+  { name: 'no-module', msg: "task 'nothing to do' has no module (expected one of: apt, assert,", loc: 'play.yml:6:7', code: 4 },
   { name: 'unknown-module', msg: "unknown module 'cpy' (did you mean 'copy'?)", loc: 'play.yml:7:7', code: 4 },
   { name: 'unknown-argument', msg: "unknown argument 'dets' for module 'copy' (did you mean 'dest'?); valid: backup, content, dest", loc: 'play.yml:9:9', code: 4 },
   { name: 'mistyped-argument', msg: 'mode must be octal: write 0644 or "0644"; got the decimal number 644', loc: 'play.yml:10:9', code: 4 },

@@ -8,8 +8,9 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLab } from '../helpers/lab.js';
-import { run, recap, repoRoot, type RunResult } from '../helpers/run.js';
+import { run, recap, repoRoot } from '../helpers/run.js';
 import { EtcdWriter, QuorumWatcher, etcdctlAsync, type EtcdTls } from '../helpers/etcd-writer.js';
+import { assertRolling, rollout } from '../helpers/rollout.js';
 import { labInventory, sshArgs, type LabState } from '../../lib/lab/lab.js';
 
 const PLAYBOOKS = join(repoRoot, 'playbooks');
@@ -35,29 +36,6 @@ function fingerprint(pemFile: string): string {
 
 function verifies(caFile: string, certFile: string): boolean {
   return spawnSync('openssl', ['verify', '-CAfile', caFile, certFile], { encoding: 'utf8' }).status === 0;
-}
-
-/** Handler events of a run, in output order: which member was restarted, which health wait passed. */
-function rollout(stdout: string): string[] {
-  const events: string[] = [];
-  let title = '';
-  for (const line of stdout.split('\n')) {
-    const banner = /^(?:TASK|RUNNING HANDLER) \[(.*)\] \*+$/.exec(line);
-    if (banner) title = banner[1]!;
-    const res = /^(ok|changed|fatal|failed): \[(node\d+)\]/.exec(line);
-    if (!res) continue;
-    if (title.endsWith('restart etcd | restart the member') && res[1] === 'changed') events.push(`restart ${res[2]}`);
-    if (title.endsWith('restart etcd | wait for the cluster to be healthy again') && res[1] === 'ok') events.push(`healthy ${res[2]}`);
-  }
-  return events;
-}
-
-/** One member at a time: restart X, X's cluster healthy again, then the next member. */
-function assertRolling(t: Test, r: RunResult, hosts: string[]): void {
-  const ev = rollout(r.stdout);
-  const restarted = ev.filter((e) => e.startsWith('restart ')).map((e) => e.slice(8));
-  t.same([...restarted].sort(), [...hosts].sort(), `every member restarted once: ${ev.join(', ')}`);
-  t.same(ev, restarted.flatMap((h) => [`restart ${h}`, `healthy ${h}`]), 'each restart followed by a health wait before the next');
 }
 
 t.test('live changes on a 3-member cluster under a steady writer', async (t) => {

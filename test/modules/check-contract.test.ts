@@ -3,7 +3,8 @@
 // in the registry needs a sample here, so a new module cannot skip the contract.
 import t from 'tap';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { LocalConnection } from '../../lib/executor/local.js';
 import { getModule, moduleNames } from '../../lib/modules/index.js';
@@ -39,11 +40,17 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   slurp: (d) => ({ src: join(d, 'copy.txt') }),
   file: (d) => ({ path: join(d, 'dir'), state: 'directory', mode: '0700' }),
   service: () => ({ name: 'bosun-contract-no-such-service', state: 'started' }),
+  service_facts: () => ({}),
+  systemd: () => ({ name: 'bosun-contract-no-such-unit', state: 'started', enabled: true, daemon_reload: true }),
   shell: (d) => ({ cmd: `echo hi > ${d}/shell` }),
   stat: (d) => ({ path: join(d, 'tpl.hbs') }),
   template: (d) => ({ src: join(d, 'tpl.hbs'), dest: join(d, 'tpl.out') }),
   wait_for: (d) => ({ path: join(d, 'never'), timeout: 1 }),
   yaml_keys: (d) => ({ path: join(d, 'keys.yaml'), set: { a: 1 } }),
+  unarchive: (d) => ({ src: join(d, 'a.tgz'), dest: join(d, 'unpacked') }),
+  archive: (d) => ({ path: [join(d, 'tpl.hbs'), join(d, 'copy.txt')], dest: join(d, 'a.tar.gz') }),
+  uri: () => ({ url: 'http://127.0.0.1:1/', status_code: [-1] }),
+  get_url: (d) => ({ url: `file://${d}/copy.txt`, dest: join(d, 'got.txt'), mode: '0600' }),
   yum: () => ({ name: ['tree'], state: 'absent' }),
   user: () => ({ name: 'bosun-contract-no-such-user', groups: ['root'], password: '$6$x$y' }),
   group: () => ({ name: 'bosun-contract-no-such-group', system: true }),
@@ -55,7 +62,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
+const WOULD_CHANGE = ['archive', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {
@@ -81,6 +88,10 @@ for (const name of moduleNames()) {
   t.test(`${name}: check mode sends nothing but reads and changes nothing`, async (t) => {
     const dir = t.testdir({ 'tpl.hbs': 'templated\n' });
     writeFileSync(join(dir, 'copy.txt'), 'old\n');
+    if (name === 'unarchive') {
+      mkdirSync(join(dir, 'unpacked'));
+      spawnSync('tar', ['-czf', join(dir, 'a.tgz'), '-C', dir, 'tpl.hbs']);
+    }
     const before = snapshot(dir);
     const mod = await getModule(name);
     const args = validateArgs(mod, SAMPLES[name]!(dir));

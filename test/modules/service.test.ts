@@ -68,15 +68,17 @@ t.test('decide is a pure function of the probed state', async (t) => {
   t.same(decide({ name: 'x', enabled: false }, false, true), ['disable']);
   t.same(parseKv('a=1\nb = x=y\njunk\n'), { a: '1', b: 'x=y' });
   t.match(probeScript("it's", 'systemd'), /n='it'\\''s'/);
-  t.equal(actionCommand('start', 'etcd', 'systemd', true), 'systemctl --no-block start -- etcd');
-  t.equal(actionCommand('enable', 'etcd', 'systemd', true), 'systemctl enable -- etcd');
+  t.equal(actionCommand('start', 'etcd'), 'service etcd start </dev/null');
+  t.match(probeScript('etcd', 'sysv'), /^echo init=sysv\nn=etcd\n/, 'a SysV host gets the SysV probe only');
+  t.match(probeScript('etcd', 'systemd'), /^echo init=systemd\n/, 'a systemd host gets the systemd module\'s probe');
+  t.match(probeScript('etcd', 'unknown'), /if \[ -d \/run\/systemd\/system \][\s\S]*echo init=systemd[\s\S]*exit 0\n+fi\necho init=sysv/, 'unknown init: decided on the host, in the same request');
   t.throws(() => service.validate!({ name: 'x' }), ArgumentError);
   // a name is never an option (service, update-rc.d and chkconfig take no --) nor a path under /etc/init.d
   for (const name of ['-x', '--help', '../../tmp/x', 'a b', 'a\nb']) {
     t.throws(() => service.validate!({ name, state: 'started' }), /is not a service name/, JSON.stringify(name));
   }
   t.doesNotThrow(() => service.validate!({ name: 'etcd@a-b.service', state: 'started' }));
-  t.match(probeScript('-.mount', 'systemd'), /systemctl is-active --quiet -- "\$n"/, 'systemctl gets -- before the name');
+  t.match(probeScript('-.mount', 'systemd'), /systemctl show [^\n]* -- "\$n"/, 'systemctl gets -- before the name');
 });
 
 t.test('start, idempotence, check mode, enable, restart, stop', async (t) => {

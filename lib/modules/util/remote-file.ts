@@ -82,7 +82,7 @@ function parseFramed(raw: Buffer): { fields: Map<string, string>; content?: Buff
   return { fields };
 }
 
-function parseStat(v: string | undefined): Pick<FileProbe, 'mode' | 'uid' | 'gid' | 'owner' | 'group' | 'size'> {
+export function parseStat(v: string | undefined): Pick<FileProbe, 'mode' | 'uid' | 'gid' | 'owner' | 'group' | 'size'> {
   if (!v) return {};
   const [mode, uid, gid, owner, group, size] = v.split(' ');
   return {
@@ -229,12 +229,6 @@ export interface WriteResult {
 
 export function writeScript(path: string, opts: WriteOptions = {}): string {
   const dir = posix.dirname(path);
-  const preserve: string[] = [];
-  if (opts.mode === undefined) preserve.push(`chmod "$(stat -c %a -- "$p")" "$tmp" || exit 9`);
-  if (opts.owner === undefined || opts.group === undefined) {
-    // Keep the current owner/group of a replaced file (only root can change them; ignore otherwise).
-    preserve.push(`chown "$(stat -c %u:%g -- "$p")" "$tmp" 2>/dev/null || :`);
-  }
   const lines = [
     `p=${shq(notOption(path))}`,
     `d=${shq(notOption(dir))}`,
@@ -249,6 +243,36 @@ export function writeScript(path: string, opts: WriteOptions = {}): string {
     `trap 'rm -f -- "$tmp" \${bak:+"$bak"}' EXIT`,
     `trap 'exit 129' HUP INT TERM PIPE`,
     opts.copyFrom === undefined ? `cat > "$tmp" || exit 5` : `cat < ${shq(notOption(opts.copyFrom))} > "$tmp" || exit 5`,
+    ...replaceAttrLines(opts),
+  ];
+  if (opts.validate !== undefined) {
+    lines.push(
+      `v=$(${validateCommand(opts.validate)} 2>&1 </dev/null); rc=$?`,
+      `if [ $rc -ne 0 ]; then printf 'failed to validate: rc:%s error:%s\\n' "$rc" "$v" >&2; exit 10; fi`,
+    );
+  }
+  if (opts.backup) lines.push(...backupLines());
+  lines.push(
+    // fsync the data before the rename where coreutils supports `sync FILE` (≥ 8.24); harmless elsewhere.
+    `sync -- "$tmp" 2>/dev/null || :`,
+    `mv -f -- "$tmp" "$p" || exit 7`,
+    `echo "stat=$(stat -c ${STAT_FORMAT} -- "$p")"`,
+  );
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Lines giving "$tmp" (the new content of "$p") its attributes before it replaces "$p": those asked
+ * for, the rest kept from the replaced file, or from the umask for a new one.
+ */
+export function replaceAttrLines(opts: Attrs): string[] {
+  const preserve: string[] = [];
+  if (opts.mode === undefined) preserve.push(`chmod "$(stat -c %a -- "$p")" "$tmp" || exit 9`);
+  if (opts.owner === undefined || opts.group === undefined) {
+    // Keep the current owner/group of a replaced file (only root can change them; ignore otherwise).
+    preserve.push(`chown "$(stat -c %u:%g -- "$p")" "$tmp" 2>/dev/null || :`);
+  }
+  return [
     // Attributes are kept only from a regular file: a (remaining) symlink's own mode is 0777 and its
     // owner whoever planted it, so a link is replaced like a new file.
     `if [ -e "$p" ] && [ ! -L "$p" ]; then`,
@@ -258,34 +282,30 @@ export function writeScript(path: string, opts: WriteOptions = {}): string {
     `fi`,
     ...attrLines('"$tmp"', { mode: opts.mode, owner: opts.owner, group: opts.group }),
   ];
-  if (opts.validate !== undefined) {
-    lines.push(
-      `v=$(${validateCommand(opts.validate)} 2>&1 </dev/null); rc=$?`,
-      `if [ $rc -ne 0 ]; then printf 'failed to validate: rc:%s error:%s\\n' "$rc" "$v" >&2; exit 10; fi`,
-    );
-  }
-  if (opts.backup) {
-    // Never write to the predictable DEST.<ts>~ name (a link planted there would be written through
-    // and chowned by cp): copy to a fresh mktemp name in the same directory, then rename over it,
-    // which replaces whatever sits at that name instead of following it.
-    lines.push(
-      `if [ -f "$p" ]; then`,
-      `  ts=$(date +%Y%m%d%H%M%S); bk="$p.$ts~"`,
-      `  if [ -d "$bk" ] && [ ! -L "$bk" ]; then echo "backup name $bk is a directory" >&2; exit 6; fi`,
-      `  bak=$(mktemp "$d/.bosun-bak.XXXXXXXX") || exit 6`,
-      `  cp -p -- "$p" "$bak" || exit 6`,
-      `  mv -f -- "$bak" "$bk" || exit 6`,
-      `  printf 'backup='; printf %s "$bk" | od -An -v -tx1 | tr -d ' \\n'; echo`,
-      `fi`,
-    );
-  }
-  lines.push(
-    // fsync the data before the rename where coreutils supports `sync FILE` (≥ 8.24); harmless elsewhere.
-    `sync -- "$tmp" 2>/dev/null || :`,
-    `mv -f -- "$tmp" "$p" || exit 7`,
-    `echo "stat=$(stat -c ${STAT_FORMAT} -- "$p")"`,
-  );
-  return lines.join('\n') + '\n';
+}
+
+/**
+ * Lines copying "$p" to "$p.YYYYMMDDhhmmss~" (in directory "$d") and printing `backup=HEX`; "$bak"
+ * is the temp name, for the caller's EXIT trap. Never writes to the predictable name (a link
+ * planted there would be written through and chowned by cp): copies to a fresh mktemp name in the
+ * same directory, then renames over it, which replaces whatever sits at that name.
+ */
+export function backupLines(): string[] {
+  return [
+    `if [ -f "$p" ]; then`,
+    `  ts=$(date +%Y%m%d%H%M%S); bk="$p.$ts~"`,
+    `  if [ -d "$bk" ] && [ ! -L "$bk" ]; then echo "backup name $bk is a directory" >&2; exit 6; fi`,
+    `  bak=$(mktemp "$d/.bosun-bak.XXXXXXXX") || exit 6`,
+    `  cp -p -- "$p" "$bak" || exit 6`,
+    `  mv -f -- "$bak" "$bk" || exit 6`,
+    `  printf 'backup='; printf %s "$bk" | od -An -v -tx1 | tr -d ' \\n'; echo`,
+    `fi`,
+  ];
+}
+
+/** `key=value` lines of a script's output (writeFile's and others'), the values hex-decoded where noted. */
+export function parseFields(raw: Buffer): Map<string, string> {
+  return parseFramed(raw).fields;
 }
 
 /** The validate command as shell text: every word quoted, `%s` (the file to check) → "$tmp". */
