@@ -70,6 +70,8 @@ export function passwordHash(password: string, hashtype: string, salt?: string |
   let s = salt ?? '';
   if (!salt) for (let i = 0; i < (saltSize ?? 16); i++) s += B64[randomInt(64)];
   if (!/^[./0-9A-Za-z]*$/.test(s)) throw new Error('invalid characters in salt');
+  // passlib (what Ansible uses) refuses a longer salt rather than cutting it
+  if (s.length > 16) throw new Error(`salt too large (${algo}_crypt requires <= 16 chars)`);
   // passlib's defaults, which Ansible uses when it is installed (Debian's ansible-core depends on it)
   return shaCrypt(algo, password, s, rounds ?? (algo === 'sha512' ? 656000 : 535000));
 }

@@ -9,7 +9,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { parse as yamlParse, parseAllDocuments } from 'yaml';
 import type { Evaluator } from './evaluator.js';
 import { markFresh } from './values.js';
-import { Undef, tuple, define, isForbidden, isPlainObject, iterItems, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
+import { Undef, tuple, isTuple, define, isForbidden, isPlainObject, iterItems, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
 import { compileRegex, RegexError, type RegexFlags } from './regex.js';
 import { percentFormat } from './pyformat.js';
 import { pySplit } from './methods.js';
@@ -338,7 +338,23 @@ function permutations(l: unknown[], r: number): unknown[][] {
 }
 
 /** Jinja's round: 'common' rounds half away from zero (Python's round() is banker's, Jinja's isn't). */
+/**
+ * Python's round() (Jinja's 'common' method) is correctly rounded on the double's exact decimal
+ * value (round(2.675, 2) is 2.67), and an exact tie goes to the even neighbour (round(2.5) is 2).
+ * toFixed also works on the exact value, but sends ties up.
+ */
+function halfEven(v: number, precision: number): number {
+  const a = Math.abs(v);
+  const digits = a.toFixed(Math.min(100, precision + 70));
+  const tie = /^50*$/.test(digits.slice(digits.indexOf('.') + 1 + precision));
+  let r = Number(a.toFixed(precision));
+  const f = 10 ** precision;
+  if (tie && Math.round(r * f) % 2 !== 0) r = Math.round(r * f - 1) / f;
+  return Math.sign(v) * r;
+}
+
 function roundNum(v: number, precision: number, method: string): number {
+  if (method !== 'ceil' && method !== 'floor' && precision >= 0 && precision <= 30 && Number.isFinite(v)) return halfEven(v, precision);
   const f = 10 ** precision;
   const x = v * f;
   const r = method === 'ceil' ? Math.ceil(x) : method === 'floor' ? Math.floor(x) : Math.sign(x) * Math.round(Math.abs(x));
@@ -393,7 +409,7 @@ function subelements(ctx: FilterCtx, v: unknown, key: unknown, skipMissing: bool
     }
     if (cur === undefined) continue;
     if (!Array.isArray(cur)) return ctx.fail(`the key ${key} should point to a list, got ${pyRepr(cur)}`);
-    for (const x of cur) out.push([it, x]);
+    for (const x of cur) out.push(tuple([it, x])); // Ansible yields (item, subelement) tuples
   }
   return out;
 }
@@ -586,7 +602,7 @@ F('wordwrap', (_c, v, a, kw) =>
 );
 F('format', (c, v, a, kw) => {
   try {
-    return percentFormat(pyStr(v), Object.keys(kw).length ? kw : a);
+    return percentFormat(pyStr(v), Object.keys(kw).length ? kw : tuple([...a])); // Jinja: value % (kwargs or args)
   } catch (e) {
     return c.fail((e as Error).message);
   }
@@ -955,7 +971,10 @@ F('strftime', (_c, v, a, kw) => {
   const d = sec === undefined || sec === null ? new Date() : new Date(Number(sec) * 1000);
   return strftime(pyStr(v), d, truthy(arg(a, kw, 1, 'utc', false)));
 });
-F('pprint', (_c, v) => pyRepr(v));
+// Python's pprint sorts dict keys (sort_dicts), at every level
+const sortedDeep = (x: unknown): unknown =>
+  isPlainObject(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, sortedDeep(x[k])])) : Array.isArray(x) ? (isTuple(x) ? tuple(x.map(sortedDeep)) : x.map(sortedDeep)) : x;
+F('pprint', (_c, v) => pyRepr(sortedDeep(v)));
 F('xmlattr', (c, v, a) => {
   if (!isPlainObject(v)) return c.fail(`expects a dict, got ${typeName(v)}`);
   const parts = Object.entries(v)

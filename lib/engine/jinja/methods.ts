@@ -2,7 +2,7 @@
 // Jinja exposes them. Methods that change a value in place (append, update, …) only work on values
 // the template itself created (see isFresh): variables are never modified.
 import type { Evaluator } from './evaluator.js';
-import { isFresh } from './values.js';
+import { isFresh, markFresh } from './values.js';
 import { tuple, define, isForbidden, isPlainObject, pyEquals, pyRepr, pyStr, typeName } from './values.js';
 import { strFormat } from './pyformat.js';
 
@@ -188,7 +188,8 @@ export function callMethod(ev: Evaluator, v: unknown, name: string, args: unknow
       case 'items':
         return Object.entries(v).map(tuple);
       case 'copy':
-        return { ...v };
+        // a copy belongs to the template, so it may be changed in place (x = d.copy(); x.update(...))
+        return markFresh({ ...v });
       case 'update': {
         mutable();
         const src = args[0] ?? {};
@@ -223,7 +224,7 @@ export function callMethod(ev: Evaluator, v: unknown, name: string, args: unknow
       case 'count':
         return v.filter((x) => pyEquals(x, args[0])).length;
       case 'copy':
-        return [...v];
+        return markFresh([...v]);
       case 'append':
         mutable();
         v.push(args[0]);

@@ -1,5 +1,5 @@
 // Python string formatting: `"%s-%05d" % (a, b)`, the `format` filter, and `"{} {name}".format()`.
-import { isPlainObject, pyRepr, pyStr, typeName } from './values.js';
+import { isPlainObject, isTuple, pyRepr, pyStr, typeName } from './values.js';
 
 function pad(s: string, width: number, flags: string, numeric: boolean): string {
   if (s.length >= width) return s;
@@ -82,7 +82,8 @@ function conv1(c: string, v: unknown, flags: string, width: number, prec: number
 
 /** `fmt % args`: args is a list (tuple), a mapping (for `%(name)s`) or one value. */
 export function percentFormat(fmt: string, args: unknown): string {
-  const list = Array.isArray(args) ? args : [args];
+  // Python spreads only a tuple over the conversions: a list is one value ('%s' % [1, 2] is '[1, 2]')
+  const list = Array.isArray(args) && isTuple(args) ? args : [args];
   let i = 0;
   const out = fmt.replace(/%(?:\((\w+)\))?([-+ 0#]*)(\*|\d+)?(?:\.(\*|\d+))?([a-zA-Z%])/g, (all, key: string | undefined, flags: string, w: string | undefined, p: string | undefined, c: string) => {
     if (c === '%' && !key && !flags && !w && !p) return '%';

@@ -3,7 +3,7 @@
 import type { Expr } from './parser.js';
 import type { Node } from './template-parser.js';
 import type { Evaluator } from './evaluator.js';
-import { Callable, isNamespace, markFresh } from './values.js';
+import { Callable, isNamespace, markFresh, tuple } from './values.js';
 import { Undef, define, isForbidden, isPlainObject, iterItems, pyStr, truthy } from './values.js';
 
 type Scope = Record<string, unknown>;
@@ -159,7 +159,7 @@ function makeMacro(name: string, params: [string, Expr | undefined][], body: Nod
     } finally {
       ev.vars = saved;
     }
-    define(scope, 'varargs', extra);
+    define(scope, 'varargs', tuple(extra)); // Python's *args is a tuple
     define(scope, 'kwargs', kwargs);
     return renderNodes(body, ev, scope, hooks);
   });

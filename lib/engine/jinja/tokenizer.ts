@@ -33,6 +33,8 @@ const OPS = ['//', '**', '==', '!=', '<=', '>=', '<', '>', '+', '-', '*', '/', '
 const ESC: Record<string, string> = { n: '\n', t: '\t', r: '\r', '0': '\0', '\\': '\\', "'": "'", '"': '"', b: '\b', f: '\f', v: '\v', a: '\x07' };
 const NUM = /(\d[\d_]*)(\.\d[\d_]*)?([eE][+-]?\d+)?/y;
 const DIGITS = /\d+/y;
+// Jinja 3's 0x1f / 0o17 / 0b101 integer literals
+const RADIX = /0(?:[xX][0-9a-fA-F][0-9a-fA-F_]*|[oO][0-7][0-7_]*|[bB][01][01_]*)/y;
 const NAME = /[A-Za-z_][A-Za-z0-9_]*/y;
 
 export interface TokenizeOptions {
@@ -60,7 +62,17 @@ export function tokenize(src: string, start = 0, end = src.length, opts: Tokeniz
     if (c >= '0' && c <= '9') {
       // After a `.` only digits: `a.0.1` is two index steps, not a float.
       const last = toks[toks.length - 1];
-      const re = last && last.k === 'op' && last.v === '.' ? DIGITS : NUM;
+      const afterDot = last && last.k === 'op' && last.v === '.';
+      RADIX.lastIndex = i;
+      const rm = afterDot ? null : RADIX.exec(src);
+      if (rm) {
+        const body = rm[0].slice(2).replace(/_/g, '');
+        const base = { x: 16, o: 8, b: 2 }[rm[0][1]!.toLowerCase() as 'x' | 'o' | 'b'];
+        i += rm[0].length;
+        toks.push({ k: 'num', v: rm[0], n: parseInt(body, base), float: false, pos: at });
+        continue;
+      }
+      const re = afterDot ? DIGITS : NUM;
       re.lastIndex = i;
       const m = re.exec(src)!;
       const text = m[0];
