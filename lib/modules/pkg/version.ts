@@ -10,7 +10,8 @@ export function compareDebVersions(a: string, b: string): number {
   return debPart(pa.upstream, pb.upstream) || debPart(pa.revision, pb.revision);
 }
 
-function splitDeb(v: string): { epoch: number; upstream: string; revision: string } {
+/** `[epoch:]version[-release]`, the shape both dpkg and rpm versions have: the last dash splits. */
+function splitEpochVersion(v: string): { epoch: number; version: string; release?: string } {
   let rest = v.trim();
   let epoch = 0;
   const colon = rest.indexOf(':');
@@ -19,7 +20,12 @@ function splitDeb(v: string): { epoch: number; upstream: string; revision: strin
     rest = rest.slice(colon + 1);
   }
   const dash = rest.lastIndexOf('-');
-  return dash >= 0 ? { epoch, upstream: rest.slice(0, dash), revision: rest.slice(dash + 1) } : { epoch, upstream: rest, revision: '' };
+  return dash >= 0 ? { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) } : { epoch, version: rest };
+}
+
+function splitDeb(v: string): { epoch: number; upstream: string; revision: string } {
+  const { epoch, version, release } = splitEpochVersion(v);
+  return { epoch, upstream: version, revision: release ?? '' };
 }
 
 /** The weight of one character in dpkg's lexical part: ~ sorts before everything, even the end. */
@@ -77,15 +83,7 @@ export function compareRpmVersions(a: string, b: string): number {
 }
 
 function splitRpm(v: string): { epoch: number; version: string; release?: string } {
-  let rest = v.trim();
-  let epoch = 0;
-  const colon = rest.indexOf(':');
-  if (colon > 0 && /^\d+$/.test(rest.slice(0, colon))) {
-    epoch = Number(rest.slice(0, colon));
-    rest = rest.slice(colon + 1);
-  }
-  const dash = rest.lastIndexOf('-');
-  return dash >= 0 ? { epoch, version: rest.slice(0, dash), release: rest.slice(dash + 1) } : { epoch, version: rest };
+  return splitEpochVersion(v);
 }
 
 /** rpm's segment comparison: alphanumeric runs, digits beat letters, ~ sorts first, ^ after the end. */
