@@ -5,6 +5,7 @@
 // on a host of its own (all hosts `ansible_connection=local`), one playbook holds many cases, and a
 // transcript is split back per host. Cases that abort a whole run (parse errors, exit codes) run
 // on their own, a few at a time.
+import type { Test } from 'tap';
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -232,4 +233,19 @@ export function hostRows(t: Transcript, host: string, opts: { data?: (ev: Result
       const showData = e.data !== undefined && (opts.data ? opts.data(e) : e.status === 'ok' || e.status === 'changed');
       return [e.task, e.status + (e.ignored ? ' (ignored)' : ''), e.item ?? '', showData ? JSON.stringify(e.data) : ''].join(' | ').replace(/( \| )+$/, '');
     });
+}
+
+/**
+ * One subtest per host: ansible's transcript has at least `minRows` results for it (so the case ran), and
+ * bosun's results and recap line are the same.
+ */
+export function sameHostResults(t: Test, ta: Transcript, tb: Transcript, hosts: readonly string[], minRows: number): void {
+  for (const h of hosts) {
+    t.test(h, async (t) => {
+      const ra = hostRows(ta, h);
+      t.ok(ra.length >= minRows, 'ansible produced results for this case');
+      t.same(hostRows(tb, h), ra, 'task results');
+      t.same(tb.recap.get(h), ta.recap.get(h), 'recap line');
+    });
+  }
 }
