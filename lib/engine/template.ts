@@ -15,6 +15,7 @@ import { TemplateError, closest, type SourceLocation } from '../errors.js';
 import { shq } from '../executor/types.js';
 import { pyEquals, truthy } from './expr.js';
 import { languageOf } from './template-lang.js';
+import { isPlainObject, kindOf } from '../value-kind.js';
 import { renderText as jinjaText, renderValue as jinjaValue } from './jinja/index.js';
 
 /** Text that may be a template: Jinja also starts with `{%` and `{#`, as Ansible's is_possibly_template. */
@@ -56,25 +57,12 @@ class HelperFailure extends Error {
 const PROTO_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), ...Object.getOwnPropertyNames(Array.prototype)].filter((n) => n !== 'length'));
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype', '__defineGetter__', '__defineSetter__', '__lookupGetter__', '__lookupSetter__']);
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const p = Object.getPrototypeOf(v) as unknown;
-  return p === Object.prototype || p === null;
-}
-
 /** Text for a value inside a helper (booleans/numbers as JS prints them, objects as JSON). */
 function str(v: unknown): string {
   if (typeof v === 'string') return v;
   if (v === null || v === undefined) return '';
   if (typeof v === 'object') return JSON.stringify(v);
   return String(v);
-}
-
-function kindOf(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'list';
-  if (isPlainObject(v)) return 'mapping';
-  return typeof v;
 }
 
 function order(a: unknown, b: unknown): number {
