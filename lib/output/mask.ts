@@ -4,6 +4,7 @@
 // Vault values are masked through the process-wide registry the YAML loader fills, so a value
 // decrypted before this run's Masker existed (-e @vaulted.yml) is masked too.
 import { MIN_SECRET_LENGTH, vaultSecrets } from '../vault/vault.js';
+import { maskText } from '../mask-text.js';
 
 /**
  * Secrets known to the whole process (secret-looking variables, secret module arguments): every
@@ -26,11 +27,7 @@ export class Masker {
   constructor(readonly secrets: Set<string> = new Set()) {}
 
   text(s: string): string {
-    let out = s.replace(PEM_KEY, '***PRIVATE KEY***');
-    // longest first so a secret containing another is masked whole
-    const list = [...new Set([...this.secrets, ...vaultSecrets, ...processSecrets])].filter((x) => x.length > 0).sort((a, b) => b.length - a.length);
-    for (const sec of list) if (out.includes(sec)) out = out.split(sec).join('***');
-    return out;
+    return maskText(s.replace(PEM_KEY, '***PRIVATE KEY***'), [...this.secrets, ...vaultSecrets, ...processSecrets]);
   }
 
   /** Deep-masks a JSON-able value. */
