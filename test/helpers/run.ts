@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { runCommand } from '../../lib/cli/run.js';
 import { main } from '../../lib/cli/main.js';
 import { BosunError } from '../../lib/errors.js';
+import type { HostStats } from '../../lib/engine/report.js';
 
 export interface RunResult {
   code: number;
@@ -69,15 +70,8 @@ export function binBuilt(): boolean {
   return existsSync(binPath);
 }
 
-export interface RecapLine {
-  ok: number;
-  changed: number;
-  unreachable: number;
-  failed: number;
-  skipped: number;
-  rescued: number;
-  ignored: number;
-}
+/** One host's recap counters: the reporter's HostStats, read back from the console. */
+export type RecapLine = HostStats;
 
 /** Parses the (last) PLAY RECAP of console output into host → counters. */
 export function recap(stdout: string): Record<string, RecapLine> {
