@@ -46,6 +46,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   hostname: () => import('./hostname.js'),
   timezone: () => import('./timezone.js'),
   mount: () => import('./mount.js'),
+  apt_repository: () => import('./apt_repository.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
