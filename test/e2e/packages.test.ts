@@ -9,7 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { hashHost, type LabState } from '../../lib/lab/lab.js';
 import { withLab } from '../helpers/lab.js';
-import { bosunRun, parseRecap, parseSummary, remote, tempDir, writeInventory } from '../fixtures/e2e/harness.js';
+import { bosunRun, parseRecap, parseSummary, remote, tempDir, twinRuns, writeInventory } from '../fixtures/e2e/harness.js';
 
 const HOSTS = ['node1', 'node2'];
 const ansible = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' });
@@ -164,17 +164,9 @@ async function aptRepositoryDifferential(t: Test, lab: LabState, play: (file: st
     `    - copy: { dest: /root/repo-results.json, content: "R={{ {'r1': r1, 'r2': r2, 'r4': r4} | to_json }}" }`,
     '',
   ].join('\n'));
-  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3', ANSIBLE_PIPELINING: 'True' };
-  const ansibleRun = (): number => {
-    const a = spawnSync('ansible-playbook', [site, '-i', inv, '-l', 'node1'], { encoding: 'utf8', env, timeout: 300_000 });
-    t.equal(a.status, 0, a.status === 0 ? 'ansible-playbook ran' : a.stdout + a.stderr);
-    return parseRecap(a.stdout).node1?.changed ?? -1;
-  };
-  const bosun = async (): Promise<number> => {
-    const b = await bosunRun([site, '-i', inv, '-l', 'node2']);
-    t.equal(b.code, 0, b.code === 0 ? 'bosun ran' : b.out + b.err);
-    return parseRecap(b.out).node2?.changed ?? -1;
-  };
+  const twin = twinRuns(t, inv);
+  const ansibleRun = (): number => twin.ansible(site);
+  const bosun = (): Promise<number> => twin.bosun(site);
   const a1 = ansibleRun();
   t.equal(await bosun(), a1, `same changed count (${a1})`);
   t.equal(a1, 5, 'every task changed something (not vacuous)');

@@ -10,7 +10,7 @@ import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { withLab } from '../helpers/lab.js';
 import type { LabState } from '../../lib/lab/lab.js';
-import { bosunRun, checkPredicts, parseRecap, remote, rerunIsNoop, tempDir, writeInventory } from '../fixtures/e2e/harness.js';
+import { bosunRun, checkPredicts, parseRecap, remote, rerunIsNoop, tempDir, twinRuns, writeInventory } from '../fixtures/e2e/harness.js';
 
 const HOSTS = ['node1', 'node2'];
 const KEYS = ['net.ipv4.ip_forward', 'net.ipv4.ip_local_port_range', 'net.ipv4.conf.all.rp_filter'];
@@ -215,17 +215,9 @@ async function mountDifferential(t: Test, lab: LabState, dir: string, inv: strin
   for (const h of HOSTS) t.equal((await remote(lab, h, MOUNT_SEED)).code, 0, `${h}: seeded`);
   const site = path.join(dir, 'mount-diff.yml');
   writeFileSync(site, MOUNT_DIFF);
-  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3', ANSIBLE_PIPELINING: 'True' };
-  const ansibleRun = (): number => {
-    const a = spawnSync('ansible-playbook', [site, '-i', inv, '-l', 'node1'], { encoding: 'utf8', env, timeout: 300_000 });
-    t.equal(a.status, 0, a.status === 0 ? 'ansible-playbook ran' : a.stdout + a.stderr);
-    return parseRecap(a.stdout).node1?.changed ?? -1;
-  };
-  const bosun = async (): Promise<number> => {
-    const b = await bosunRun([site, '-i', inv, '-l', 'node2']);
-    t.equal(b.code, 0, b.code === 0 ? 'bosun ran' : b.out + b.err);
-    return parseRecap(b.out).node2?.changed ?? -1;
-  };
+  const twin = twinRuns(t, inv);
+  const ansibleRun = (): number => twin.ansible(site);
+  const bosun = (): Promise<number> => twin.bosun(site);
   const a1 = ansibleRun();
   t.equal(await bosun(), a1, `same changed count (${a1})`);
   t.equal(a1, 9, 'every task changed something (not vacuous)');

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { withLab } from '../helpers/lab.js';
-import { bosunRun, parseRecap, remote, tempDir, writeInventory } from '../fixtures/e2e/harness.js';
+import { remote, tempDir, twinRuns, writeInventory } from '../fixtures/e2e/harness.js';
 
 const K1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDiffOne000000000000000000000000000000000000';
 const K2 = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDiffTwo0000000000000000000000000000';
@@ -87,18 +87,9 @@ t.test('the same files and results as ansible-playbook on twin lab hosts', { ski
   const results = path.join(dir, 'results.yml');
   writeFileSync(site, SITE);
   writeFileSync(results, RESULTS);
-  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3', ANSIBLE_PIPELINING: 'True' };
-  // pipelining: one ssh round trip per Ansible task instead of several, so the file stays under tap's timeout
-  const ansibleRun = (file: string): number => {
-    const a = spawnSync('ansible-playbook', [file, '-i', inv, '-l', 'node1'], { encoding: 'utf8', env, timeout: 300_000 });
-    t.equal(a.status, 0, a.status === 0 ? 'ansible-playbook ran' : a.stdout + a.stderr);
-    return parseRecap(a.stdout).node1?.changed ?? -1;
-  };
-  const bosun = async (file: string): Promise<number> => {
-    const b = await bosunRun([file, '-i', inv, '-l', 'node2']);
-    t.equal(b.code, 0, b.code === 0 ? 'bosun ran' : b.out + b.err);
-    return parseRecap(b.out).node2?.changed ?? -1;
-  };
+  const twin = twinRuns(t, inv);
+  const ansibleRun = twin.ansible;
+  const bosun = twin.bosun;
 
   const a1 = ansibleRun(site);
   const b1 = await bosun(site);

@@ -8,7 +8,7 @@ import { validateArgs } from '../../lib/modules/args.js';
 import { fakeContext, runTask } from '../helpers/fake-ctx.js';
 import { ScriptedConnection } from '../helpers/scripted-conn.js';
 
-const args = (a: Record<string, unknown>): AptRepositoryArgs => validateArgs(mod, a) as AptRepositoryArgs;
+const args = (a: Record<string, unknown>): AptRepositoryArgs => validateArgs(mod, a) as unknown as AptRepositoryArgs;
 const hex = (s: string): string => Buffer.from(s).toString('hex');
 const probe = (files: Record<string, string>): string => Object.entries(files).map(([f, text]) => `@@file 644 ${hex(f)}\n${hex(text)}\n`).join('') + '@@end\n';
 

@@ -11,7 +11,7 @@ import { validateArgs } from '../../lib/modules/args.js';
 import { fakeContext, runTask } from '../helpers/fake-ctx.js';
 import { ScriptedConnection } from '../helpers/scripted-conn.js';
 
-const args = (a: Record<string, unknown>): MountArgs => validateArgs(mount, a) as MountArgs;
+const args = (a: Record<string, unknown>): MountArgs => validateArgs(mount, a) as unknown as MountArgs;
 const entry = (a: Record<string, unknown>) => mountEntry(args(a)).entry;
 
 t.test('fstab lines as Ansible writes and matches them', async (t) => {
