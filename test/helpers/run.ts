@@ -55,7 +55,7 @@ export async function bosun(argv: string[], opts: { onOut?: (soFar: string) => v
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const binPath = join(repoRoot, 'dist', 'bin', 'bosun.js');
 /** The `bosun` command as installed (package.json bin): the bundle of .ci/bundle.mjs. */
-export const bundlePath = join(repoRoot, 'dist', 'bosun.mjs');
+export const bundlePath = join(repoRoot, 'dist', 'bundle', 'bosun.mjs');
 
 /** Spawns the built CLI (`node dist/bin/bosun.js ARGV`, or `bin`); the caller should skip when it is not built. */
 export function spawnBosun(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; bin?: string } = {}): RunResult {
