@@ -1,13 +1,15 @@
 // Issue 18 item 2: the etcd role installs etcd when it is missing (etcd_install: package|release|none),
 // on systemd lab hosts. "From nothing": the hosts' root overlays carry the control node's etcd, so the
 // test first purges etcd inside every lab host (dpkg --purge there; never on the control node).
-// - package (the default): Debian's etcd-server + etcd-client from the lab's apt repository, without
-//   the package's post-install start (a single-node cluster in the data dir, shown here to be real);
 // - release: a tarball in etcd's official layout built from Debian's binaries, served over HTTP from
 //   this process on the lab bridge; a wrong sha256 fails before anything is unpacked;
+// - package (the default): Debian's etcd-server + etcd-client from the lab's apt repository, without
+//   the package's post-install start (a single-node cluster in the data dir, shown here to be real);
 // - refusals (none with etcd missing, a bad etcd_install, release without url/sha256 or on SysV, an
-//   unknown distribution) before any host changes;
+//   unknown distribution) and --check --diff of each method change no host;
 // - each method: a 3-member cluster healthy with auth, and a second run changed=0.
+// Runs that do not depend on each other run at the same time (one lab, 6 hosts: node1-3 package,
+// node4-6 release), to keep the file's time down.
 import t from 'tap';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -65,6 +67,15 @@ function buildRelease(dir: string): Promise<{ name: string; data: Buffer; versio
   });
 }
 
+/** The hosts a task reported changed on (its block of the output, --diff text included). */
+function changedIn(stdout: string, task: string): string[] {
+  const at = stdout.indexOf(`TASK [${task}] `);
+  if (at < 0) return [];
+  const end = stdout.slice(at + 1).search(/\n(TASK|RUNNING HANDLER|PLAY) \[/);
+  const block = end < 0 ? stdout.slice(at) : stdout.slice(at, at + 1 + end);
+  return [...block.matchAll(/^changed: \[([^\]]+)\]/gm)].map((m) => m[1]!).sort();
+}
+
 function etcdctl(lab: LabState, ca: string, hosts: string[], args: string[]) {
   const endpoints = lab.hosts.filter((h) => hosts.includes(h.name)).map((h) => `https://${h.ip}:2379`).join(',');
   return spawnSync('etcdctl', ['--endpoints', endpoints, '--cacert', join(ca, 'ca.pem'), '--cert', join(ca, 'admin.pem'), '--key', join(ca, 'admin-key.pem'), '--command-timeout=10s', ...args], {
@@ -90,53 +101,31 @@ t.test('etcd installed by the role, from nothing, on systemd hosts', async (t) =
   const site = (invFile: string, ca: string, ...extra: string[]) => [SITE, '-i', invFile, '-e', `etcd_ca_dir=${join(dir, ca)}`, '-e', `etcd_root_password=${PASSWORD}`, ...extra];
   const releaseVars = ['-e', 'etcd_install=release', '-e', `etcd_release_url=${url}`, '-e', `etcd_release_sha256=${sha256(tgz)}`];
 
-  // Why the role guards the package's install: installed by hand (on node6, while the others are
-  // purged), Debian's package starts etcd as a single-node cluster with a data dir of its own.
-  await t.test("from nothing: etcd purged inside every lab host; the package's own start is real", async (t) => {
-    const purge = 'systemctl stop etcd; DEBIAN_FRONTEND=noninteractive dpkg --purge etcd-server etcd-client >/dev/null';
-    const [, , , , , started] = await Promise.all([
-      ...all.filter((h) => h !== 'node6').map((h) => sh(lab, h, purge)),
-      sh(lab, 'node6', `${purge}; DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server >/dev/null 2>&1; systemctl is-active etcd; ls /var/lib/etcd/default; ${purge}`),
-    ]);
-    t.match(started, /^active\nmember$/, 'apt-get install etcd-server: etcd running, with its own member/ dir');
-    for (const h of all) {
-      t.equal(await sh(lab, h, 'command -v etcd etcdctl; getent passwd etcd; ls /var/lib/etcd /etc/default/etcd 2>/dev/null; echo end'), 'end', `${h}: no etcd, etcdctl, etcd user, data or config`);
-    }
+  const purge = 'systemctl stop etcd; DEBIAN_FRONTEND=noninteractive dpkg --purge etcd-server etcd-client >/dev/null';
+  await t.test('from nothing: etcd purged inside every lab host', async (t) => {
+    await Promise.all(all.map((h) => sh(lab, h, purge)));
+    const left = await Promise.all(all.map((h) => sh(lab, h, 'command -v etcd etcdctl; getent passwd etcd; ls /var/lib/etcd /etc/default/etcd 2>/dev/null; echo end')));
+    all.forEach((h, i) => t.equal(left[i], 'end', `${h}: no etcd, etcdctl, etcd user, data or config`));
     t.ok(spawnSync('test', ['-x', '/usr/bin/etcd']).status === 0, 'the control node keeps its etcd');
   });
 
-  await t.test('refusals before anything changes, each saying what to set', async (t) => {
-    const before = written(lab, all);
-    const bad = inv('refusals', all, {
-      node1: `etcd_install: release, etcd_release_url: "${url}", etcd_release_sha256: "${sha256(tgz)}"`,
-      node3: 'etcd_install: none',
-      node4: 'etcd_install: pkg',
-      node5: `etcd_install: release, etcd_release_url: "${url}"`,
-      node6: `etcd_install: release, etcd_release_url: "mirror/${tarball}", etcd_release_sha256: "${sha256(tgz)}"`,
-    });
-    // node2 keeps the default (package) on a distribution without a known etcd package; node1 is a
-    // release install on a host whose service manager is not systemd
-    const r = await run(site(bad, 'ca-refusals', '-e', 'ansible_os_family=Archlinux', '-e', 'ansible_distribution=Archlinux', '-e', 'ansible_service_mgr=sysvinit'));
-    t.equal(r.code, 2, r.stdout.slice(-3000) + r.stderr);
-    const rc = recap(r.stdout);
-    for (const h of all) t.equal(rc[h]?.failed, 1, `${h} failed`);
-    t.match(r.stdout, /node1: etcd_install: release writes a systemd unit, and this host's service manager is sysvinit: install etcd and its init script yourself and set etcd_install: none, or use etcd_install: package/);
-    t.match(r.stdout, /node2: etcd is not installed and no etcd package is known for Archlinux \(os family Archlinux\): set etcd_install: release with etcd_release_url and etcd_release_sha256/);
-    t.match(r.stdout, /node3: etcd_install is none and \/usr\/bin\/etcd is missing: install etcd \(Debian: packages etcd-server and etcd-client; RHEL family: etcd\) or let the role install it/);
-    t.match(r.stdout, /node4: etcd_install is 'pkg': use package/);
-    for (const h of ['node5', 'node6']) t.match(r.stdout, new RegExp(`${h}: etcd_install: release needs etcd_release_url \\(http, https, ftp or file URL`));
-    t.same(written(lab, all), before, 'no host changed');
-    t.equal(srv.requests.length, 0, 'nothing downloaded');
-  });
+  // Why the role guards the package's install: installed by hand, Debian's package starts etcd as a
+  // single-node cluster with a data dir of its own. On node3, while the release hosts run the next
+  // subtest (the test's time); purged again after.
+  const byHand = sh(lab, 'node3', `DEBIAN_FRONTEND=noninteractive apt-get install -y -q etcd-server >/dev/null 2>&1; systemctl is-active etcd; ls /var/lib/etcd/default; ${purge}; ls /var/lib/etcd 2>/dev/null; echo end`).then(
+    (out) => ({ out }),
+    (e: Error) => ({ out: e.message }),
+  );
 
   await t.test('release, wrong sha256: the download fails and nothing is unpacked', async (t) => {
     const before = written(lab, REL);
+    const hits = srv.hits(`/mirror/${tarball}`).length;
     const r = await run(site(inv('release', REL), 'ca-rel', ...releaseVars, '-e', `etcd_release_sha256=${'0'.repeat(64)}`));
     t.equal(r.code, 2, r.stdout.slice(-3000) + r.stderr);
     for (const h of REL) {
       t.match(r.stdout, new RegExp(`fatal: \\[${h}\\]: FAILED! => \\{[^\\n]*The checksum for /var/cache/bosun/etcd-release\\.tar\\.gz did not match 0{64}; it was ${sha256(tgz)}`));
     }
-    t.equal(srv.hits(`/mirror/${tarball}`).length, 3, 'each host downloaded the tarball');
+    t.equal(srv.hits(`/mirror/${tarball}`).length - hits, 3, 'each host downloaded the tarball');
     t.notMatch(r.stdout, /TASK \[etcd : Release \| (group|user|etcd and etcdctl)/, 'no task after the download ran');
     // what the hosts hold now, beyond what they held: only the (empty) directory for the tarball
     const after = written(lab, REL);
@@ -148,10 +137,57 @@ t.test('etcd installed by the role, from nothing, on systemd hosts', async (t) =
     }
   });
 
+  await t.test("the package's own start is real: apt-get install etcd-server by hand starts etcd with a data dir of its own", async (t) => {
+    t.equal((await byHand).out, 'active\nmember\nend', 'node3: etcd running, with its own member/ dir (and purged again)');
+  });
+
+  // Three runs that must leave every host as it was, at the same time (the test's time): the refusals,
+  // and --check --diff of each method.
+  await t.test('refusals, each saying what to set, and --check --diff from nothing: no host changes', async (t) => {
+    const before = written(lab, all);
+    const bad = inv('refusals', all, {
+      node1: `etcd_install: release, etcd_release_url: "${url}", etcd_release_sha256: "${sha256(tgz)}"`,
+      node3: 'etcd_install: none',
+      node4: 'etcd_install: pkg',
+      node5: `etcd_install: release, etcd_release_url: "${url}"`,
+      node6: `etcd_install: release, etcd_release_url: "mirror/${tarball}", etcd_release_sha256: "${sha256(tgz)}"`,
+    });
+    // node2 keeps the default (package) on a distribution without a known etcd package; node1 is a
+    // release install on a host whose service manager is not systemd
+    const [r, pkg, rel] = await Promise.all([
+      run(site(bad, 'ca-refusals', '-e', 'ansible_os_family=Archlinux', '-e', 'ansible_distribution=Archlinux', '-e', 'ansible_service_mgr=sysvinit')),
+      run([...site(inv('package', PKG), 'ca-pkg'), '--check', '--diff']),
+      run([...site(inv('release', REL), 'ca-rel', ...releaseVars), '--check', '--diff']),
+    ]);
+
+    t.equal(r.code, 2, r.stdout.slice(-3000) + r.stderr);
+    const rc = recap(r.stdout);
+    for (const h of all) t.equal(rc[h]?.failed, 1, `${h} failed`);
+    t.match(r.stdout, /node1: etcd_install: release writes a systemd unit, and this host's service manager is sysvinit: install etcd and its init script yourself and set etcd_install: none, or use etcd_install: package/);
+    t.match(r.stdout, /node2: etcd is not installed and no etcd package is known for Archlinux \(os family Archlinux\): set etcd_install: release with etcd_release_url and etcd_release_sha256/);
+    t.match(r.stdout, /node3: etcd_install is none and \/usr\/bin\/etcd is missing: install etcd \(Debian: packages etcd-server and etcd-client; RHEL family: etcd\) or let the role install it/);
+    t.match(r.stdout, /node4: etcd_install is 'pkg': use package/);
+    for (const h of ['node5', 'node6']) t.match(r.stdout, new RegExp(`${h}: etcd_install: release needs etcd_release_url \\(http, https, ftp or file URL`));
+    t.notMatch(r.stdout, /TASK \[etcd : (Install|Release) \|/, 'no install task ran');
+
+    t.equal(pkg.code, 0, pkg.stdout.slice(-3000) + pkg.stderr);
+    t.equal(rel.code, 0, rel.stdout.slice(-3000) + rel.stderr);
+    t.same(changedIn(pkg.stdout, 'etcd : Install | etcd-server etcd-client'), PKG, 'package: the install predicted');
+    t.same(changedIn(rel.stdout, 'etcd : Release | systemd unit etcd.service'), REL, 'release: the unit predicted');
+    t.same(changedIn(rel.stdout, 'etcd : Release | user etcd (system account, no login)'), REL, 'release: the user predicted');
+    for (const h of REL) t.match(rel.stdout, new RegExp(`"${h}: etcd and etcdctl would be unpacked from /var/cache/bosun/etcd-release\\.tar\\.gz into /usr/local/bin"`));
+    for (const [out, hosts] of [[pkg.stdout, PKG], [rel.stdout, REL]] as const) {
+      for (const h of hosts) t.match(out, new RegExp(`"${h}: etcd would be started and enabled at boot once installed"`));
+    }
+    t.same(written(lab, all), before, 'no host changed');
+  });
+
   // Both clusters at once (one run each, in parallel: the test's time, not the role's behaviour).
   let pkgRun: RunResult | undefined;
   let relRun: RunResult | undefined;
+  let deployedAt = 0;
   await t.test('deploy from nothing: package (the default) on node1-3 and release on node4-6, at the same time', async (t) => {
+    deployedAt = Math.floor(Date.now() / 1000) - 1;
     [pkgRun, relRun] = await Promise.all([run(site(inv('package', PKG), 'ca-pkg')), run(site(inv('release', REL), 'ca-rel', ...releaseVars))]);
     t.equal(pkgRun.code, 0, pkgRun.stdout.slice(-4000) + pkgRun.stderr);
     t.equal(relRun.code, 0, relRun.stdout.slice(-4000) + relRun.stderr);
@@ -159,7 +195,7 @@ t.test('etcd installed by the role, from nothing, on systemd hosts', async (t) =
 
   await t.test('package: a 3-member cluster, etcd started once — by the role, not by the package', async (t) => {
     const r = pkgRun!;
-    t.match(r.stdout, /TASK \[etcd : Install \| etcd-server etcd-client\] \*+\n(changed: \[node\d\]\n){3}/, 'installed on each member');
+    t.same(changedIn(r.stdout, 'etcd : Install | etcd-server etcd-client'), PKG, 'installed on each member');
     t.match(r.stdout, /TASK \[etcd : Stale data \| stop etcd\] \*+\n(skipping: \[node\d\]\n){3}/, 'no foreign data dir to wipe');
     // one ssh per host, all hosts at once
     const seen = await Promise.all(
@@ -167,7 +203,7 @@ t.test('etcd installed by the role, from nothing, on systemd hosts', async (t) =
         sh(lab, h, [
           "dpkg-query -W -f '${Status}\\n' etcd-server etcd-client",
           'test -e /usr/sbin/policy-rc.d && echo policy-rc.d left || echo policy-rc.d gone',
-          "echo starts=$(journalctl -u etcd -o cat | grep -c '^Starting etcd.service')",
+          `echo starts=$(journalctl -u etcd -o cat --since @${deployedAt} | grep -c '^Starting etcd.service')`,
           'systemctl show -p ActiveState -p UnitFileState -p FragmentPath -p DropInPaths etcd',
         ].join('; ')),
       ),
@@ -192,7 +228,7 @@ t.test('etcd installed by the role, from nothing, on systemd hosts', async (t) =
   });
 
   await t.test('release: a 3-member cluster from the tarball — binaries, user, unit written by the role', async (t) => {
-    t.match(relRun!.stdout, /TASK \[etcd : Release \| etcd and etcdctl into \/usr\/local\/bin\] \*+\n(changed: \[node\d\]\n){3}/, 'unpacked on each member');
+    t.same(changedIn(relRun!.stdout, 'etcd : Release | etcd and etcdctl into /usr/local/bin'), REL, 'unpacked on each member');
     const binSha = sha256(readFileSync('/usr/bin/etcd'));
     const seen = await Promise.all(
       REL.map((h) =>
