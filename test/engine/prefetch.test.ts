@@ -39,6 +39,12 @@ t.test('a batch answers exactly what each probe answers alone', async (t) => {
     ['nope', {}],
     ['no/such/dir/file', {}],
     ["we ird 'q' $HOME", {}],
+    // stat's extras: a digest with another algorithm and the mime type, of files, links and dirs
+    ['f.txt', { checksum: false, digest: 'sha1', mime: true }],
+    ['bin.dat', { digest: 'sha512', mime: true }],
+    ['link', { checksum: false, digest: 'md5', mime: true }],
+    ['link', { checksum: false, digest: 'sha384', mime: true, follow: true }],
+    ['sub', { checksum: false, digest: 'sha224', mime: true }],
   ];
   const items: ProbeRequest[] = cases.map(([p, opts]) => ({ path: join(dir, p), opts }));
   const r = await conn.exec(batchProbeScript(items));
@@ -51,6 +57,9 @@ t.test('a batch answers exactly what each probe answers alone', async (t) => {
   }
   t.same(batched[2]!.content, nul, 'binary content intact');
   t.equal(batched[4]!.path, join(dir, 'sub/inner.txt'), 'appendIfDir applied');
+  t.match(batched[11], { digest: 'f572d396fae9206628714fb2ce00f72e94f2258f', mimetype: 'text/plain', charset: 'us-ascii' }, 'sha1 and mime type of a text file');
+  t.match(batched[13], { digest: undefined, mimetype: 'inode/symlink', charset: 'binary' }, 'a link not followed: no digest; file does not follow it either (as Ansible)');
+  t.match(batched[14], { digest: /^[0-9a-f]{96}$/, mimetype: 'inode/symlink' }, 'followed: the target is hashed');
 });
 
 t.test('a batch that does not add up answers nothing (each probe is then asked alone)', async (t) => {
