@@ -13,7 +13,7 @@ const ASM = ['a_remote', 'a_local', 'a_bad', 'a_empty'];
 const TMP = ['t_file', 't_dir', 't_default'];
 const STAT = ['s_text', 's_bin', 's_dir', 's_link', 's_follow', 's_bare', 's_missing', 's_sha256'];
 const NL = ['n_crlf', 'n_cr', 'n_lf'];
-const CP = ['c_contents_new', 'c_dir_new', 'c_dir_into', 'c_contents_into'];
+const CP = ['c_contents_new', 'c_dir_new', 'c_dir_into', 'c_contents_into', 'c_slash_dest'];
 const REG = [...ASM, ...TMP, ...STAT, ...NL, ...CP];
 
 const tasks = [
@@ -39,6 +39,7 @@ const tasks = [
   { name: 'c_dir_new', copy: { src: '@W@/tree', dest: '@W@/out/c2', remote_src: true }, register: 'c_dir_new' },
   { name: 'c_dir_into', copy: { src: '@W@/tree', dest: '@W@/pre', remote_src: true }, register: 'c_dir_into' },
   { name: 'c_contents_into', copy: { src: '@W@/tree/', dest: '@W@/pre2', remote_src: true }, register: 'c_contents_into' },
+  { name: 'c_slash_dest', copy: { src: '@W@/tree', dest: '@W@/out/c5/new/', remote_src: true }, register: 'c_slash_dest' },
 ];
 
 // pipelining: Ansible's local runs without its temp-file round trips (the test's time is Ansible's)

@@ -8,7 +8,7 @@ import { posix } from 'node:path';
 import { shq } from '../../executor/types.js';
 import type { DiffEntry, ModuleContext, Outcome, Plan } from '../types.js';
 import { ModuleFailure } from '../types.js';
-import { attrLines, normMode, notOption, parseStat, sameId, STAT_FORMAT, type Attrs } from './remote-file.js';
+import { attrLines, mkdirsLines, normMode, notOption, parseStat, sameId, STAT_FORMAT, type Attrs } from './remote-file.js';
 import type { PutArgs } from './put-file.js';
 
 export interface RemoteTreeArgs extends PutArgs {
@@ -31,8 +31,10 @@ type Step =
 
 export interface RemoteTreeState {
   root: string;
-  /** The directory above root that does not exist yet ("src: dir" into a new dest), created first. */
+  /** dest, when it does not exist yet and is made before the tree lands in it (with its missing parents). */
   mkdest?: string;
+  /** Its mode ('' = the umask). */
+  mkdestMode?: string;
   createRoot?: string;
   steps: Step[];
   /** The path Ansible reports as dest (its attributes too). */
@@ -110,16 +112,28 @@ export async function planRemoteTree(ctx: ModuleContext, a: RemoteTreeArgs): Pro
   const r = await ctx.conn.exec(remoteTreeScript(a.src, a.dest, root), { label: 'copy:remote-tree', readOnly: true });
   if (r.exitCode !== 0) throw new ModuleFailure(r.stderr.trim() || `reading ${a.src} failed (exit ${r.exitCode})`);
   const l = parse(r.raw);
-  if (l.dest === 'x') throw new ModuleFailure(`Destination directory ${posix.dirname(a.dest.replace(/\/+$/, ''))} does not exist`);
+  // "dest/": Ansible first makes it (with its missing parents, directory_mode or the umask), then copies into it
+  const slashDest = a.dest.endsWith('/');
+  if (l.dest === 'x' && !slashDest) throw new ModuleFailure(`Destination directory ${posix.dirname(a.dest)} does not exist`);
   if (l.dest === 'o' && !a.src.endsWith('/')) throw new ModuleFailure(`dest ${a.dest} exists and is not a directory`);
   if (l.root === 'o') throw new ModuleFailure(`dest ${root} exists and is not a directory`);
   const want = (m: string | undefined, fallback: string): string => (m !== undefined ? normMode(m) : fallback);
-  const st: RemoteTreeState = { root, steps: [], resultPath: resultPath(a.src, a.dest, l.dest === 'd') };
+  const madeFirst = slashDest && l.dest !== 'd';
+  const st: RemoteTreeState = { root, steps: [], resultPath: resultPath(a.src, a.dest, l.dest === 'd' || madeFirst) };
   const diff: DiffEntry[] = [];
   if (l.root === '-') {
-    // "src: dir" into a new dest: Ansible makes dest and dest/dir with the umask; "src: dir/" copies the src root's mode
-    if (!a.src.endsWith('/') && l.dest === '-') st.mkdest = a.dest.replace(/\/+$/, '');
-    st.createRoot = a.directory_mode !== undefined ? normMode(a.directory_mode) : !a.src.endsWith('/') && l.dest === '-' ? '' : l.srcMode;
+    const dm = a.directory_mode !== undefined ? normMode(a.directory_mode) : undefined;
+    if (madeFirst) {
+      st.mkdest = a.dest.replace(/\/+$/, '');
+      st.mkdestMode = dm ?? '';
+      // "dir" then lands in it as a new tree (the source root's mode); "dir/" is dest itself
+      st.createRoot = a.src.endsWith('/') ? (dm ?? '') : (dm ?? l.srcMode);
+    } else if (!a.src.endsWith('/') && l.dest === '-') {
+      // "dir" into a new dest: dest and dest/dir are made with the umask
+      st.mkdest = a.dest;
+      st.mkdestMode = '';
+      st.createRoot = dm ?? '';
+    } else st.createRoot = dm ?? l.srcMode; // a new tree: the source root's mode (copytree)
     diff.push({ path: root + '/', attrs: { state: { before: 'absent', after: 'directory' } } });
   }
   const owned = (e: Entry['dest']): boolean => sameId(a.owner, e.owner, e.uid) && sameId(a.group, e.group, e.gid);
@@ -176,10 +190,10 @@ export async function applyRemoteTree(ctx: ModuleContext, a: RemoteTreeArgs, pla
   const own: Attrs = { owner: a.owner, group: a.group };
   if (st) {
     const mk = (path: string, mode: string): string[] => [
-      `mkdir -- ${shq(path)} || exit 8`,
+      `if [ ! -d ${shq(path)} ]; then mkdir -- ${shq(path)} || exit 8; fi`,
       ...attrLines(shq(path), { ...own, mode: mode || undefined }),
     ];
-    if (st.mkdest) L.push(...mk(st.mkdest, ''));
+    if (st.mkdest) L.push(...mkdirsLines(st.mkdest, { ...own, mode: st.mkdestMode || undefined }));
     if (st.createRoot !== undefined) L.push(...mk(st.root, st.createRoot));
     for (const s of st.steps) {
       if (s.op === 'mkdir') L.push(...mk(s.path, s.mode));
