@@ -17,7 +17,7 @@ const ALGOS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 
 /** The one probe stat makes (declared ahead to the engine too): no sha256 of its own, only the asked digest. */
 function probeOpts(a: StatArgs): ProbeOptions {
-  return { checksum: false, follow: a.follow, ...(a.get_checksum ? { digest: a.checksum_algorithm } : {}), ...(a.get_mime ? { mime: true } : {}) };
+  return { checksum: false, follow: a.follow, realpath: !a.follow, ...(a.get_checksum ? { digest: a.checksum_algorithm } : {}), ...(a.get_mime ? { mime: true } : {}) };
 }
 
 export default defineModule<StatArgs>({
@@ -25,7 +25,7 @@ export default defineModule<StatArgs>({
   doc: {
     short: 'Retrieve facts about a path (exists, type, mode, owner, size, checksum, mime type)',
     description:
-      'Registers {stat: {exists, path, isdir, isreg, islnk, mode, uid, gid, pw_name, gr_name, size, checksum, mimetype, charset, lnk_source}}. ' +
+      'Registers {stat: {exists, path, isdir, isreg, islnk, mode, uid, gid, pw_name, gr_name, size, checksum, mimetype, charset, lnk_source, lnk_target}}. ' +
       'checksum is computed on the host with checksum_algorithm (sha1 by default, as Ansible), for readable regular files only. ' +
       'mimetype and charset are what `file --mime-type --mime-encoding` says (not following links, as Ansible), "unknown" when the host has no `file`. ' +
       'Never changes anything; runs in check mode too; one request (often none: fetched ahead with earlier tasks\' probes).',
@@ -62,7 +62,7 @@ export default defineModule<StatArgs>({
           ...(p.digest !== undefined ? { checksum: p.digest } : {}),
           ...(args.get_mime ? { mimetype: p.mimetype, charset: p.charset } : {}),
           // (Ansible: only of a path that is a link as stat sees it, i.e. not followed)
-          ...(islnk && p.linkTarget !== undefined ? { lnk_source: p.linkTarget, lnk_target: p.linkTarget } : {}),
+          ...(islnk && p.linkTarget !== undefined ? { lnk_source: p.realpath ?? p.linkTarget, lnk_target: p.linkTarget } : {}),
         }
       : { exists: false };
     return { changed: false, msg: p.exists ? `${args.path} exists (${p.type})` : `${args.path} does not exist`, result: { stat } };

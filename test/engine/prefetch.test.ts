@@ -45,6 +45,8 @@ t.test('a batch answers exactly what each probe answers alone', async (t) => {
     ['link', { checksum: false, digest: 'md5', mime: true }],
     ['link', { checksum: false, digest: 'sha384', mime: true, follow: true }],
     ['sub', { checksum: false, digest: 'sha224', mime: true }],
+    ['dangling', { checksum: false, realpath: true }],
+    ['link', { checksum: false, realpath: true, mime: true }],
   ];
   const items: ProbeRequest[] = cases.map(([p, opts]) => ({ path: join(dir, p), opts }));
   const r = await conn.exec(batchProbeScript(items));
@@ -60,6 +62,8 @@ t.test('a batch answers exactly what each probe answers alone', async (t) => {
   t.match(batched[11], { digest: 'f572d396fae9206628714fb2ce00f72e94f2258f', mimetype: 'text/plain', charset: 'us-ascii' }, 'sha1 and mime type of a text file');
   t.match(batched[13], { digest: undefined, mimetype: 'inode/symlink', charset: 'binary' }, 'a link not followed: no digest; file does not follow it either (as Ansible)');
   t.match(batched[14], { digest: /^[0-9a-f]{96}$/, mimetype: 'inode/symlink' }, 'followed: the target is hashed');
+  t.equal(batched[16]!.realpath, join(dir, 'gone'), 'a dangling link resolves as Python\'s realpath does');
+  t.equal(batched[17]!.realpath, join(dir, 'f.txt'));
 });
 
 t.test('a batch that does not add up answers nothing (each probe is then asked alone)', async (t) => {

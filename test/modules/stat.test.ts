@@ -28,6 +28,9 @@ t.test('stat results like Ansible', async (t) => {
   t.equal(l.stat.lnk_source, join(dir, 'ca.pem'));
   t.equal(l.stat.checksum, undefined);
   t.equal(l.stat.lnk_target, join(dir, 'ca.pem'));
+  symlinkSync('d/../ca.pem', join(dir, 'rel'));
+  const rel = (await stat.plan(moduleContext(), args({ path: join(dir, 'rel') }))).result as { stat: Record<string, unknown> };
+  t.same([rel.stat.lnk_source, rel.stat.lnk_target], [join(dir, 'ca.pem'), 'd/../ca.pem'], 'lnk_source resolved (realpath), lnk_target as written, as Ansible');
   t.equal(l.stat.mimetype, 'inode/symlink', 'file does not follow the link (as Ansible)');
   const lf = (await stat.plan(moduleContext(), args({ path: join(dir, 'ln'), follow: true }))).result as { stat: Record<string, unknown> };
   t.equal(lf.stat.isreg, true);

@@ -5,7 +5,7 @@
 // vanished between the steps, a tool failed) answers nothing and each probe is asked alone.
 import { posix } from 'node:path';
 import { shq } from '../../executor/types.js';
-import { digestCommand, MAX_CONTENT, MIME_COMMAND, normMode, parseMime, STAT_FORMAT, type FileProbe, type FileType, type ProbeOptions } from './remote-file.js';
+import { digestCommand, MAX_CONTENT, MIME_COMMAND, normMode, parseMime, REALPATH_HEX, STAT_FORMAT, unhexLink, type FileProbe, type FileType, type ProbeOptions } from './remote-file.js';
 
 export interface BatchItem {
   path: string;
@@ -41,6 +41,7 @@ export function batchProbeScript(items: readonly BatchItem[]): string {
       // stat's extras, a process or two per path that asks for them
       ...(o.digest ? [`  if [ "$t" = file ] && [ -r "$p" ]; then s=$(${digestCommand(o.digest)}) || exit 1; echo "@d ${i} \${s%% *}"; fi`] : []),
       ...(o.mime ? [`  m=$(${MIME_COMMAND}) && echo "@m ${i} $m"`] : []),
+      ...(o.realpath ? [`  if [ "$l" = 1 ]; then printf '@r ${i} '; ${REALPATH_HEX}; echo; fi`] : []),
       ...(o.wantContent
         ? [`  if [ "$t" = file ]; then printf '@c ${i} '; head -c ${(o.maxContent ?? MAX_CONTENT) + 1} < "$p" | od -An -v -tx1 | tr -d ' \\n'; echo; fi`]
         : []),
@@ -85,13 +86,11 @@ export function parseBatch(items: readonly BatchItem[], raw: Buffer): Array<File
     const probed = (appended: string | undefined) => (appended === '1' ? posix.join(it.path, it.opts.appendIfDir ?? '') : it.path);
     if (f[0] === '@' && f[2] === 'absent') out[i] = { path: probed(f[4]), exists: false, isLink: false, parentExists: f[3] === '1' };
     else if (f[0] === '@') out[i] = { path: probed(f[4]), exists: true, type: f[2] as FileType, isLink: f[3] === '1' };
-    else if (f[0] === '@l') {
-      const b = Buffer.from(f[2] ?? '', 'hex');
-      // readlink appends a newline; drop exactly that one
-      out[i]!.linkTarget = (b.at(-1) === 10 ? b.subarray(0, -1) : b).toString('utf8');
-    } else if (f[0] === '@c') content.set(i, Buffer.from(f[2] ?? '', 'hex'));
+    else if (f[0] === '@l') out[i]!.linkTarget = unhexLink(f[2] ?? '');
+    else if (f[0] === '@c') content.set(i, Buffer.from(f[2] ?? '', 'hex'));
     else if (f[0] === '@d') out[i]!.digest = f[2];
     else if (f[0] === '@m') mime.set(i, f.slice(2).join(' '));
+    else if (f[0] === '@r') out[i]!.realpath = unhexLink(f[2] ?? '');
     else return none;
   }
   // sections: header "@sn 3 5" (item order), then one line per item
@@ -127,7 +126,9 @@ export function parseBatch(items: readonly BatchItem[], raw: Buffer): Array<File
       path: p.path, exists: true, type: p.type, isLink: p.isLink, mode: p.mode, uid: p.uid, gid: p.gid, owner: p.owner, group: p.group, size: p.size, sha256: p.sha256,
       ...(o.digest ? { digest: p.digest } : {}),
       ...(o.mime ? parseMime(mime.get(i)) : {}),
-      linkTarget: p.linkTarget, content: p.content,
+      linkTarget: p.linkTarget,
+      ...(o.realpath && p.realpath !== undefined ? { realpath: p.realpath } : {}),
+      content: p.content,
     };
   });
 }

@@ -36,6 +36,8 @@ export interface FileProbe {
   mimetype?: string;
   charset?: string;
   linkTarget?: string;
+  /** A link's fully resolved path (the `realpath` option), as Python's os.path.realpath. */
+  realpath?: string;
   /** Only for regular files no larger than maxContent, when wantContent. */
   content?: Buffer;
   /** Whether the parent directory exists (reported only when the path does not exist). */
@@ -55,6 +57,17 @@ export interface ProbeOptions {
   digest?: Algo;
   /** Also ask `file` for the mime type and charset (stat's get_mime), as Ansible does: not following links. */
   mime?: boolean;
+  /** Also resolve a link fully (stat's lnk_source), in `realpath`. */
+  realpath?: boolean;
+}
+
+/** The fully resolved path of the link "$p", hex-encoded: readlink -m resolves as Python's realpath (missing parts kept). */
+export const REALPATH_HEX = `{ readlink -m -- "$p" 2>/dev/null || readlink -f -- "$p"; } | od -An -v -tx1 | tr -d ' \\n'`;
+
+/** A hex-encoded readlink answer, without the newline readlink adds. */
+export function unhexLink(hex: string): string {
+  const b = Buffer.from(hex, 'hex');
+  return (b.at(-1) === 10 ? b.subarray(0, -1) : b).toString('utf8');
 }
 
 /** The digest line of a probe script (`$p` the path, `$t` its type): only of files that can be read, as Ansible's stat. */
@@ -151,6 +164,7 @@ export function probeScript(path: string, opts: ProbeOptions = {}): string {
     lines.push(`if [ "$t" = file ] && [ -r "$p" ]; then s=$(${digestCommand(opts.digest)}) || exit 1; echo "digest=\${s%% *}"; fi`);
   }
   if (opts.mime) lines.push(`m=$(${MIME_COMMAND}) && echo "mime=$m"`);
+  if (opts.realpath) lines.push(`if [ -L "$p" ]; then printf 'real='; ${REALPATH_HEX}; echo; fi`);
   if (opts.wantContent) {
     lines.push(`if [ "$t" = file ] && [ "\${st##* }" -le ${max} ]; then echo ---; exec cat < "$p"; fi`);
   }
@@ -165,11 +179,7 @@ export function parseProbe(path: string, raw: Buffer, opts: ProbeOptions = {}): 
   }
   const hex = fields.get('link');
   let linkTarget: string | undefined;
-  if (hex !== undefined) {
-    const b = Buffer.from(hex, 'hex');
-    // readlink appends a newline; drop exactly that one.
-    linkTarget = (b.at(-1) === 10 ? b.subarray(0, -1) : b).toString('utf8');
-  }
+  if (hex !== undefined) linkTarget = unhexLink(hex);
   return {
     path: probed,
     exists: true,
@@ -180,6 +190,7 @@ export function parseProbe(path: string, raw: Buffer, opts: ProbeOptions = {}): 
     ...(opts.digest ? { digest: fields.get('digest') } : {}),
     ...(opts.mime ? parseMime(fields.get('mime')) : {}),
     linkTarget,
+    ...(opts.realpath && fields.has('real') ? { realpath: unhexLink(fields.get('real')!) } : {}),
     content,
   };
 }
