@@ -34,7 +34,7 @@ const tasks = [
   { name: 's_sha256', stat: { path: '@W@/bin.dat', checksum_algorithm: 'sha256' }, register: 's_sha256' },
   { name: 'n_crlf', template: { src: '@W@/n.j2', dest: '@W@/out/crlf', newline_sequence: '\r\n' }, register: 'n_crlf' },
   { name: 'n_cr', template: { src: '@W@/n.j2', dest: '@W@/out/cr', newline_sequence: '\\r' }, register: 'n_cr' },
-  { name: 'n_lf', template: { src: '@W@/n.j2', dest: '@W@/out/lf' }, register: 'n_lf' },
+  { name: 'n_lf', template: { src: '@W@/n.j2', dest: '@W@/out/lf', validate: 'grep -q c %s' }, register: 'n_lf' },
   { name: 'c_contents_new', copy: { src: '@W@/tree/', dest: '@W@/out/c1', remote_src: true }, register: 'c_contents_new' },
   { name: 'c_dir_new', copy: { src: '@W@/tree', dest: '@W@/out/c2', remote_src: true }, register: 'c_dir_new' },
   { name: 'c_dir_into', copy: { src: '@W@/tree', dest: '@W@/pre', remote_src: true }, register: 'c_dir_into' },

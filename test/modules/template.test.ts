@@ -134,3 +134,21 @@ t.test('newline_sequence: the template\'s own newlines (any of \\n, \\r\\n, \\r)
   const again = await runTask(template, ctx, args({ src: join(dir, 'w.j2'), dest: join(dir, 'out'), newline_sequence: '\r\n' }));
   t.equal(again.plan.changed, false, 'idempotent');
 });
+
+t.test('validate and backup: the new content checked before it replaces dest; the old one kept beside it', async (t) => {
+  const dir = t.testdir({ 'conf.j2': 'port=2\n', 'bad.j2': 'port=x\n', out: { 'app.conf': 'port=1\n' } });
+  const dest = join(dir, 'out', 'app.conf');
+  const check = 'grep -qx port=[0-9]* %s';
+  const ok = await runTask(template, moduleContext(), args({ src: join(dir, 'conf.j2'), dest, validate: check, backup: true }));
+  t.equal(ok.outcome.changed, true);
+  t.equal(readFileSync(dest, 'utf8'), 'port=2\n');
+  const bk = String((ok.outcome.result as Record<string, unknown>).backup_file);
+  t.match(bk, new RegExp(`^${dest}\\.\\d{14}~$`));
+  t.equal(readFileSync(bk, 'utf8'), 'port=1\n', 'the replaced content is backed up');
+  await t.rejects(runTask(template, moduleContext(), args({ src: join(dir, 'bad.j2'), dest, validate: check, backup: true })), /failed to validate: rc:1/);
+  t.equal(readFileSync(dest, 'utf8'), 'port=2\n', 'a rejected content leaves dest as it was');
+  t.equal(readdirSync(join(dir, 'out')).length, 2, 'and makes no backup nor leaves a temp file');
+  t.throws(() => template.validate!(args({ src: 'a', dest: '/x', validate: 'true' })), /validate must contain %s/);
+  const again = await runTask(template, moduleContext(), args({ src: join(dir, 'conf.j2'), dest, validate: 'false %s', backup: true }));
+  t.equal(again.outcome.changed, false, 'unchanged content: neither validated nor backed up');
+});
