@@ -145,6 +145,10 @@ export default defineModule<AssembleArgs, PutState>({
     let probed: FileProbe | undefined;
     if (a.remote_src) {
       const r = await ctx.conn.exec(listingScript(a.src, a.dest), { label: 'assemble:read', readOnly: true });
+      // Under --check an earlier task may only have planned the fragments (Ansible skips assemble there)
+      if (r.exitCode === 3 && ctx.check && r.stderr.includes('does not exist')) {
+        return { changed: true, msg: `would assemble ${a.dest} from ${a.src} (src does not exist yet; an earlier task would create it)`, diff: [{ path: a.dest, summary: `src ${a.src} not created yet (check mode)` }] };
+      }
       if (r.exitCode !== 0) throw new ModuleFailure(r.stderr.trim() || `reading ${a.src} failed (exit ${r.exitCode})`);
       ({ frags, dest: probed } = parseListing(a.dest, r.raw));
     } else frags = localFragments(ctx, a.src);

@@ -59,6 +59,9 @@ t.test('from the host: assembled, idempotent in one request, validate, backup, d
   const c = await runTask(assemble, check, args({ src, dest, ignore_hidden: true }));
   t.equal(c.plan.changed, true, 'check mode predicts the change (Ansible skips the task)');
   t.same(readFileSync(dest), before, 'and writes nothing');
+  const planned = await runTask(assemble, fakeContext({ check: true }), args({ src: join(dir, 'not-yet'), dest }));
+  t.match(planned.plan, { changed: true, msg: /src does not exist yet/ }, 'check mode: fragments an earlier task would make');
+  await t.rejects(runTask(assemble, fakeContext(), args({ src: join(dir, 'not-yet'), dest })), /does not exist/, 'a real run fails');
 });
 
 t.test('from the control node (remote_src: false)', async (t) => {
