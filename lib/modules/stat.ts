@@ -3,7 +3,7 @@
 
 import { defineModule } from './types.js';
 import { probeFile, type ProbeOptions } from './util/remote-file.js';
-import type { Algo } from './util/transfer.js';
+import { ALGOS, type Algo } from './util/transfer.js';
 
 export interface StatArgs {
   path: string;
@@ -12,8 +12,6 @@ export interface StatArgs {
   get_mime: boolean;
   follow: boolean;
 }
-
-const ALGOS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
 
 /** The one probe stat makes (declared ahead to the engine too): no sha256 of its own, only the asked digest. */
 function probeOpts(a: StatArgs): ProbeOptions {
