@@ -107,6 +107,8 @@ export interface BlockTask extends BaseNode {
 
 export type TaskNode = ModuleTask | SetFactTask | MetaTask | BlockTask;
 
+export type HostOrder = 'inventory' | 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
+
 export interface Play {
   name: string;
   hosts: string;
@@ -118,6 +120,8 @@ export interface Play {
   sections: Array<{ name: 'pre_tasks' | 'roles' | 'tasks' | 'post_tasks'; tasks: TaskNode[] }>;
   handlers: TaskNode[];
   serial?: Array<number | string>;
+  /** `order:` — the order of the play's hosts (run_once's host, serial batches, output). */
+  order?: HostOrder;
   maxFailPercentage?: number;
   anyErrorsFatal: boolean;
   become?: boolean;

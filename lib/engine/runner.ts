@@ -45,7 +45,7 @@ export class Runner {
   ) {
     this.conns = new Connections(inventory, { connect: opts.connect, trace: opts.verbosity >= 3 ? (l) => this.trace(l) : undefined });
     this.startAtReached = !opts.startAtTask;
-    this.vars = new Variables(playbook, inventory, opts, this.templates, (h) => this.host(h), (hosts) => this.active(hosts));
+    this.vars = new Variables(playbook, inventory, opts, this.templates, (h) => this.host(h), (hosts) => this.active(hosts), () => this.playLists);
     const runner = this;
     this.step = new TaskStep({
       opts,
@@ -131,6 +131,7 @@ export class Runner {
   private async runPlay(play: Play): Promise<boolean> {
     // As in Ansible, a host that failed (unrescued) or became unreachable is out for the rest of the run.
     const all = this.playHosts(play).filter((h) => !this.host(h).unreachable && !this.host(h).failed);
+    this.playLists = {};
     this.conns.playLocal = play.connection === 'local';
     this.out.playStart(this.templatedPlay(play), all);
     if (all.length === 0) {
@@ -147,9 +148,11 @@ export class Runner {
     this.allHandlers.push(...play.handlers);
     const batches = this.batches(play, all);
     this.playEnded = false;
+    const patternOrder = play.order && play.order !== 'inventory' ? this.playHosts({ ...play, order: undefined }).filter((h) => all.includes(h)) : all;
     for (const batch of batches) {
       this.checkAbort();
       if (this.playEnded) break;
+      this.playLists = { all: patternOrder, batch };
       await this.runBatch(play, batch, all);
       const failed = batch.filter((h) => this.host(h).failed || this.host(h).unreachable).length;
       if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
@@ -255,6 +258,8 @@ export class Runner {
     );
   }
 
+  /** The current play's hosts in the pattern's order and the current batch (magic variables, scope.ts). */
+  private playLists: { all?: string[]; batch?: string[] } = {};
   private readonly warmed = new Set<string>();
   /** meta: end_play ran: the play's later batches do not start. */
   private playEnded = false;

@@ -10,7 +10,7 @@ import { ArgumentError, ParseError, UnknownModuleError, MissingFileError, closes
 import { canonicalModuleName, getModule, isModule, moduleNames, ENGINE_ACTIONS } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
 import { connectionNames, isConnectionName } from '../executor/registry.js';
-import type { BlockTask, Condition, ModuleTask, Play, Playbook, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
+import type { BlockTask, Condition, HostOrder, ModuleTask, Play, Playbook, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
 
 const PLAY_KEYS = [
   'name', 'hosts', 'vars', 'vars_files', 'roles', 'pre_tasks', 'tasks', 'post_tasks', 'handlers', 'serial',
@@ -42,7 +42,7 @@ export interface LoadOptions {
    */
   /** gather_facts of a play that does not say (ansible.cfg `gathering = explicit` makes it false). */
   gatherFactsDefault?: boolean;
-  onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts' | 'gatherSubset'>) => void;
+  onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'order' | 'connection' | 'gatherFacts' | 'gatherSubset'>) => void;
 }
 
 function isObj(v: unknown): v is Obj {
@@ -118,7 +118,13 @@ function intish(v: unknown, what: string, loc: SourceLocation): number | undefin
 
 export class PlaybookLoader {
   private readonly rolesPath: string[];
-  private readonly roleCache = new Map<string, RoleInfo & { tasks: TaskNode[]; handlers: TaskNode[]; deps: string[] }>();
+  private readonly roleCache = new Map<string, LoadedRole>();
+  /**
+   * Per play (keyed by its role list): the roles already placed, by path and parameters. As Ansible's
+   * ROLE_CACHE + has_run: the same role with the same parameters (when, tags, vars included) runs once
+   * per play unless its meta says `allow_duplicates: true`; include_role always runs.
+   */
+  private readonly rolesPlaced = new WeakMap<RoleInfo[], Set<string>>();
   /** Every name a task registers or sets, for the static undefined-variable check. */
   readonly definedNames = new Set<string>();
 
@@ -218,8 +224,9 @@ export class PlaybookLoader {
     const gatherFacts = boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? this.opts.gatherFactsDefault ?? true;
     const connection = playConnection(raw.connection, here(raw, 'connection', file));
     const gatherSubset = raw.gather_subset === undefined || raw.gather_subset === null ? undefined : strList(raw.gather_subset, 'gather_subset', here(raw, 'gather_subset', file));
+    const order = hostOrder(raw.order, here(raw, 'order', file));
     if (this.opts.onPlayHeader) {
-      this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, connection, gatherFacts, gatherSubset });
+      this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, order, connection, gatherFacts, gatherSubset });
       // let what the hook started get going (process spawns wait for an event-loop turn, which
       // loading, mostly synchronous, would otherwise not give them until it is done)
       await new Promise<void>((r) => setImmediate(() => setImmediate(r)));
@@ -237,7 +244,8 @@ export class PlaybookLoader {
         extra = r;
       } else throw new ParseError(`roles entries must be a role name or a mapping with role:; got ${typeName(r)}`, { loc: rloc });
       if (typeof name !== 'string') throw new ParseError('role entry has no role: name', { loc: rloc });
-      const block = await this.roleBlock(name, rloc, playRoles, handlers, 'import_role', undefined);
+      const block = await this.roleBlock(name, rloc, playRoles, handlers, 'import_role', undefined, roleParams(extra));
+      if (!block.block.length) continue; // listed before with the same parameters: runs once
       const kw = this.keywords(extra, file, ['role', 'name']);
       Object.assign(block, mergeKeywords(kw, block));
       if (isObj(extra.vars)) block.vars = { ...(extra.vars as Obj), ...(block.vars ?? {}) };
@@ -269,6 +277,7 @@ export class PlaybookLoader {
       sections,
       handlers,
       serial,
+      order,
       maxFailPercentage: intish(raw.max_fail_percentage, 'max_fail_percentage', here(raw, 'max_fail_percentage', file)),
       anyErrorsFatal: boolish(raw.any_errors_fatal, 'any_errors_fatal', here(raw, 'any_errors_fatal', file)) ?? false,
       become: boolish(raw.become, 'become', here(raw, 'become', file)),
@@ -319,7 +328,7 @@ export class PlaybookLoader {
     }
     const hit = this.roleCache.get(key);
     if (hit) return hit;
-    const role: RoleInfo & { tasks: TaskNode[]; handlers: TaskNode[]; deps: string[] } = {
+    const role: LoadedRole = {
       name,
       path,
       defaults: {},
@@ -327,25 +336,27 @@ export class PlaybookLoader {
       tasks: [],
       handlers: [],
       deps: [],
+      allowDuplicates: false,
     };
     const defaults = this.optionalYaml(join(path, 'defaults', 'main'), 'role defaults');
     if (defaults) role.defaults = expectMap(defaults.value, `${name}/defaults/main.yml`, locOf(defaults.value) ?? { file: defaults.file });
     const vars = this.optionalYaml(join(path, 'vars', 'main'), 'role vars');
     if (vars) role.vars = expectMap(vars.value, `${name}/vars/main.yml`, locOf(vars.value) ?? { file: vars.file });
     const meta = this.optionalYaml(join(path, 'meta', 'main'), 'role meta');
-    const depNodes: Array<{ name: string; loc: SourceLocation }> = [];
+    const depNodes: Array<{ name: string; loc: SourceLocation; params: Obj }> = [];
     if (meta && isObj(meta.value)) {
+      role.allowDuplicates = boolish(meta.value.allow_duplicates, 'allow_duplicates', here(meta.value, 'allow_duplicates', meta.file)) ?? false;
       const deps = expectList(meta.value.dependencies, 'dependencies', here(meta.value, 'dependencies', meta.file));
       for (const [i, d] of deps.entries()) {
         const dloc = keyLoc(meta.value.dependencies, String(i)) ?? { file: meta.file };
         const dn = typeof d === 'string' ? d : isObj(d) ? (d.role ?? d.name) : undefined;
         if (typeof dn !== 'string') throw new ParseError('role dependency must be a role name or a mapping with role:', { loc: dloc });
-        depNodes.push({ name: dn, loc: dloc });
+        depNodes.push({ name: dn, loc: dloc, params: isObj(d) ? roleParams(d) : {} });
       }
     }
     for (const d of depNodes) {
       await this.loadRole(d.name, d.loc, [...stack, key]);
-      role.deps.push(d.name);
+      role.deps.push({ name: d.name, params: d.params });
     }
     const ctxBase = { dir: join(path, 'tasks'), roles: [] as RoleInfo[], handlers: [] as TaskNode[] };
     const tasks = this.optionalYaml(join(path, 'tasks', 'main'), 'role tasks');
@@ -364,12 +375,21 @@ export class PlaybookLoader {
     handlers: TaskNode[],
     origin: 'include_role' | 'import_role',
     tasksFrom: string | undefined,
+    params: Obj = {},
   ): Promise<BlockTask> {
     const role = await this.loadRole(name, loc, []);
+    const empty: BlockTask = { kind: 'block', origin, name: undefined, loc, role, when: [], tags: [], block: [], rescue: [], always: [], notify: [], listen: [] };
+    let placed = this.rolesPlaced.get(playRoles);
+    if (!placed) this.rolesPlaced.set(playRoles, (placed = new Set()));
+    const key = JSON.stringify([role.path, tasksFrom ?? null, sortedJson(params)]);
+    // include_role and import_role in a task list run each time (their allow_duplicates defaults to true)
+    if (params !== TASK_ROLE && !role.allowDuplicates && placed.has(key)) return empty;
+    placed.add(key);
     const block: TaskNode[] = [];
     for (const dep of role.deps) {
-      const already = playRoles.some((r) => r.name === dep);
-      if (!already) block.push(await this.roleBlock(dep, loc, playRoles, handlers, origin, undefined));
+      const b = await this.roleBlock(dep.name, loc, playRoles, handlers, origin === 'include_role' ? 'import_role' : origin, undefined, dep.params);
+      if (Object.keys(dep.params).length) b.vars = { ...(b.vars ?? {}), ...depVars(dep.params) };
+      if (b.block.length) block.push(b);
     }
     if (!playRoles.includes(role)) {
       playRoles.push(role);
@@ -382,20 +402,7 @@ export class PlaybookLoader {
       tasks = await this.tasks(f.value, 'tasks', { file: f.file, dir: join(role.path, 'tasks'), roles: playRoles, handlers }, role, locOf(f.value) ?? { file: f.file });
     }
     block.push(...tasks);
-    return {
-      kind: 'block',
-      origin,
-      name: undefined,
-      loc,
-      role,
-      when: [],
-      tags: [],
-      block,
-      rescue: [],
-      always: [],
-      notify: [],
-      listen: [],
-    };
+    return { ...empty, block };
   }
 
   // ---------------------------------------------------------------- tasks
@@ -528,7 +535,7 @@ export class PlaybookLoader {
       case 'import_role': {
         if (!isObj(rawArgs) || typeof rawArgs.name !== 'string') throw new ParseError(`${action} needs name: ROLE`, { loc: aloc });
         const tasksFrom = typeof rawArgs.tasks_from === 'string' ? rawArgs.tasks_from : undefined;
-        const block = await this.roleBlock(rawArgs.name, aloc, ctx.roles, ctx.handlers, action, tasksFrom);
+        const block = await this.roleBlock(rawArgs.name, aloc, ctx.roles, ctx.handlers, action, tasksFrom, TASK_ROLE);
         return { ...block, name, loc, ...mergeKeywords(kw, block), notify, listen };
       }
     }
@@ -653,6 +660,37 @@ export class PlaybookLoader {
   }
 }
 
+/** The parameters of a role placed by include_role/import_role: never deduplicated. */
+const TASK_ROLE: Obj = Object.freeze({});
+
+interface LoadedRole extends RoleInfo {
+  tasks: TaskNode[];
+  handlers: TaskNode[];
+  deps: Array<{ name: string; params: Obj }>;
+  /** meta/main.yml `allow_duplicates: true`: listed twice with the same parameters, it runs twice. */
+  allowDuplicates: boolean;
+}
+
+/** What makes two uses of a role the same one (Ansible's hashed role params): everything but its name. */
+function roleParams(entry: Obj): Obj {
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(entry)) if (k !== 'role' && k !== 'name') out[k] = v;
+  return out;
+}
+
+/** A dependency's parameters as variables of its block (its `vars:` and inline parameters; keywords apart). */
+function depVars(params: Obj): Obj {
+  const out: Obj = isObj(params.vars) ? { ...params.vars } : {};
+  for (const [k, v] of Object.entries(params)) if (!['vars', 'when', 'tags', 'become', 'become_user'].includes(k)) out[k] = v;
+  return out;
+}
+
+/** JSON with keys sorted at every level, so `{a, b}` and `{b, a}` are the same parameters. */
+function sortedJson(v: unknown): string {
+  const norm = (x: unknown): unknown => (Array.isArray(x) ? x.map(norm) : isObj(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, norm(x[k])])) : x);
+  return JSON.stringify(norm(v));
+}
+
 /** Every literal `notify:` must name a handler of the play (by name, `role : name` or listen topic), before anything runs. */
 function checkNotify(nodes: TaskNode[], handlers: TaskNode[]): void {
   const known = new Set<string>();
@@ -706,6 +744,15 @@ function playConnection(v: unknown, loc: SourceLocation): string | undefined {
   if (typeof v === 'string' && isConnectionName(v)) return v;
   const near = typeof v === 'string' ? closest(v, connectionNames()) : undefined;
   throw new ParseError(`connection must be one of ${connectionNames().join(', ')}; got ${typeName(v)}`, { loc, hint: near ? `did you mean '${near}'?` : undefined });
+}
+
+const HOST_ORDERS = ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'] as const;
+
+function hostOrder(v: unknown, loc: SourceLocation): HostOrder | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string' && (HOST_ORDERS as readonly string[]).includes(v)) return v as HostOrder;
+  const near = typeof v === 'string' ? closest(v, HOST_ORDERS) : undefined;
+  throw new ParseError(`order must be one of ${HOST_ORDERS.join(', ')}; got ${typeName(v)}`, { loc, hint: near ? `did you mean '${near}'?` : undefined });
 }
 
 /** loop_control.pause: seconds (a number, possibly fractional). */
