@@ -103,6 +103,25 @@ export interface BlockTask extends BaseNode {
   listen: string[];
   /** Handlers brought in by include_role/import_role. */
   handlers?: TaskNode[];
+  /**
+   * include_tasks (dynamic): the include's own keywords, which are not inherited by the included tasks
+   * (its `when` decides per host whether the file is included, its tags select the include itself), and
+   * its loop. The block's keywords are `apply:`'s, inherited by the included tasks; its vars are the include's.
+   */
+  include?: IncludeSpec;
+}
+
+export interface IncludeSpec {
+  /** Absolute path of the included file (the `included:` line prints it). */
+  file: string;
+  when: Condition[];
+  tags: string[];
+  loop?: unknown;
+  loopWith?: string;
+  loopVar: string;
+  loopLabel?: string;
+  loopIndexVar?: string;
+  loopExtended?: boolean;
 }
 
 export type TaskNode = ModuleTask | SetFactTask | MetaTask | BlockTask;

@@ -3,12 +3,12 @@
 // leave the run. Handlers run at the end of each section (or at meta: flush_handlers) on the hosts
 // whose notifying task changed.
 import pLimit from 'p-limit';
-import type { BlockTask, MetaTask, ModuleTask, Play, Playbook, SetFactTask, TaskNode } from '../ast.js';
+import type { BlockTask, IncludeSpec, MetaTask, ModuleTask, Play, Playbook, SetFactTask, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { HostStats, Reporter, RunSummary, TaskInfo } from './report.js';
 import { Connections } from './connections.js';
 import { getModule } from '../modules/index.js';
-import { buildScope } from './vars.js';
+import { buildScope, dataLayer } from './vars.js';
 import { childScope, tagsSelected, Variables, type Scope } from './scope.js';
 import { TemplateEngine } from './template.js';
 import { gatherFacts, prefixedFacts } from './facts.js';
@@ -16,7 +16,7 @@ import { ProbeCache, type LookaheadFrame } from './prefetch.js';
 import type { Prestart } from './prestart.js';
 import { selectPlayHosts, serialBatches } from './hosts.js';
 import { emptyStats, type HostState, type RunOptions } from './state.js';
-import { conditionsHold, TaskStep } from './task.js';
+import { conditionsHold, itemLabel, loopVars, TaskStep } from './task.js';
 import { startAtMatches } from './static-check.js';
 import { InterruptedError, ParseError } from '../errors.js';
 
@@ -316,6 +316,7 @@ export class Runner {
   }
 
   private async runBlock(node: BlockTask, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
+    if (node.include) return this.runInclude(node, node.include, hosts, scope, playHosts);
     const inner = childScope(scope, node);
     let active = this.active(hosts);
     if ((node.origin === 'include_tasks' || node.origin === 'include_role') && node.when.length) {
@@ -337,7 +338,7 @@ export class Runner {
 
   private async runBlockBody(node: BlockTask, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
     const before = new Set(hosts.filter((h) => !this.host(h).failed));
-    await this.runTasks(node.block, hosts, scope, playHosts);
+    await this.runTasks(node.block, hosts, node.rescue.length ? { ...scope, rescuable: true } : scope, playHosts);
     const failedHere = [...before].filter((h) => this.host(h).failed && !this.host(h).unreachable);
     if (node.rescue.length && failedHere.length) {
       for (const h of failedHere) {
@@ -357,6 +358,72 @@ export class Runner {
       for (const h of failedBefore) this.host(h).failed = false;
       await this.runTasks(node.always, alwaysHosts, scope, playHosts);
       for (const h of failedBefore) this.host(h).failed = true;
+    }
+  }
+
+  /**
+   * include_tasks, as Ansible 2.14's linear strategy runs it: a task of its own (banner; `skipping:` where
+   * its `when` is false; one `included: FILE for HOSTS` line per distinct loop item, each an `ok` of
+   * every host it names), then the file's tasks for those hosts, item after item, with the item's
+   * variables and `apply:`'s keywords. Its tags select the include itself; the included tasks have their own.
+   */
+  private async runInclude(node: BlockTask, inc: IncludeSpec, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
+    if (!scope.handler && !tagsSelected([...scope.inherited.tags, ...inc.tags], this.opts)) return;
+    if (!this.startAtReached) {
+      // --start-at-task: an include is not a place to start; the search goes on inside it
+      return this.runBlockBody(node, this.active(hosts), childScope(scope, node), playHosts);
+    }
+    const active = this.active(hosts);
+    if (!active.length) return;
+    const name = node.name ?? 'include_tasks';
+    const info: TaskInfo = { name, title: node.role ? `${node.role.name} : ${name}` : name, loc: node.loc, kind: scope.handler ? 'handler' : 'task', module: 'include_tasks', tags: [...scope.inherited.tags, ...inc.tags] };
+    this.out.taskStart(info);
+    const inner = childScope(scope, node);
+    // the include's vars are visible to its own `when` and loop, as to a task's
+    const ownBlockVars = node.vars ? [...scope.blockVars, node.vars] : scope.blockVars;
+    const groups: Array<{ key: string; extra?: Record<string, unknown>; label?: string; hosts: string[] }> = [];
+    for (const h of active) {
+      const st = this.host(h);
+      const t0 = performance.now();
+      try {
+        const v = this.vars.playScope(h, scope.play, playHosts, node.role, ownBlockVars);
+        if (!conditionsHold([...scope.inherited.when, ...inc.when], v, node.loc)) {
+          st.stats.skipped++;
+          this.out.hostResult(info, { host: h, status: 'skipped', result: { skipped: true, changed: false }, noLog: false, durationMs: performance.now() - t0 });
+          continue;
+        }
+        const items = inc.loop === undefined ? undefined : this.step.loopItems({ ...inc, loc: node.loc }, v);
+        if (!items) {
+          const g = groups.find((x) => x.key === '') ?? (groups.push({ key: '', hosts: [] }), groups[groups.length - 1]!);
+          g.hosts.push(h);
+          continue;
+        }
+        for (const i of items.keys()) {
+          const extra = loopVars(inc, items, i);
+          const key = JSON.stringify(extra);
+          let g = groups.find((x) => x.key === key);
+          if (!g) {
+            const label = inc.loopLabel ? String(this.templates.renderValue(inc.loopLabel, this.vars.playScope(h, scope.play, playHosts, node.role, ownBlockVars, extra), node.loc.file)) : itemLabel(items[i]);
+            groups.push((g = { key, extra, label, hosts: [] }));
+          }
+          g.hosts.push(h);
+        }
+      } catch (e) {
+        this.step.hostError(info, st, e, t0, false);
+      }
+    }
+    for (const g of groups) {
+      for (const h of g.hosts) this.host(h).stats.ok++;
+      if (this.out.included) this.out.included(info, inc.file, g.hosts, g.label);
+      else for (const h of g.hosts) this.out.hostResult(info, { host: h, status: 'ok', result: { changed: false, include: inc.file }, itemLabel: g.label, noLog: false, durationMs: 0 });
+    }
+    for (const g of groups) {
+      this.checkAbort();
+      const hostsNow = this.active(g.hosts);
+      if (!hostsNow.length) continue;
+      // the item's variables are data (a value from a loop), never rendered again
+      const itemScope = g.extra ? { ...inner, blockVars: [...inner.blockVars, dataLayer({ ...g.extra })] } : inner;
+      await this.runBlockBody(node, hostsNow, itemScope, playHosts);
     }
   }
 
@@ -490,9 +557,11 @@ export class Runner {
       for (const h of this.active(hosts)) this.host(h).failed = true;
     }
     const anyFatal = node.anyErrorsFatal ?? scope.play.anyErrorsFatal;
-    if (anyFatal && active.some((h) => this.host(h).failed)) {
+    // a failure a rescue will handle is not fatal to the others (Ansible 2.14: only the failed host rescues)
+    if (anyFatal && !scope.rescuable && active.some((h) => this.host(h).failed)) {
       // every host of the play stops, not only this throttle group or block
       for (const h of this.active(playHosts)) this.host(h).failed = true;
+      this.out.noHostsLeft?.();
     }
   }
 }

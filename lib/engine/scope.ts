@@ -57,6 +57,8 @@ export interface Scope {
   /** Keywords inherited from enclosing blocks. */
   inherited: Inherited;
   handler: boolean;
+  /** Inside the `block:` part of a block that has a `rescue:` (a failure here is rescued, not fatal to the play). */
+  rescuable?: boolean;
 }
 
 /** The scope inside `node` (a block or a task): its keywords and vars added to the enclosing ones. */

@@ -529,7 +529,11 @@ export class PlaybookLoader {
         }
         const y = loadYamlFile(p, 'tasks file');
         const block = await this.tasks(y.value, 'tasks', { ...ctx, file: p, dir: dirname(p), chain }, role, locOf(y.value) ?? { file: p });
-        return { kind: 'block', origin: action, name, loc, role, ...kw, block, rescue: [], always: [], notify, listen };
+        if (action === 'import_tasks') {
+          if (isObj(rawArgs) && rawArgs.apply !== undefined) throw new ParseError('import_tasks does not take apply: (its keywords apply to the imported tasks already)', { loc: aloc });
+          return { kind: 'block', origin: action, name, loc, role, ...kw, block, rescue: [], always: [], notify, listen };
+        }
+        return this.dynamicInclude(t, rawArgs, kw, { name, loc, role, file, aloc, path: p, block, notify, listen });
       }
       case 'include_role':
       case 'import_role': {
@@ -600,6 +604,64 @@ export class PlaybookLoader {
       delay: intish(t.delay, 'delay', at('delay')) ?? 5,
     };
     return node;
+  }
+
+  /**
+   * include_tasks as Ansible 2.14 runs it: a task of its own whose `when`, tags and loop are the include's,
+   * and whose `apply:` keywords (and vars) are what the included tasks inherit.
+   */
+  private dynamicInclude(
+    t: Obj,
+    rawArgs: unknown,
+    kw: TaskKeywords,
+    n: { name?: string; loc: SourceLocation; role?: RoleInfo; file: string; aloc: SourceLocation; path: string; block: TaskNode[]; notify: string[]; listen: string[] },
+  ): BlockTask {
+    let applied: TaskKeywords = { when: [], tags: [] };
+    if (isObj(rawArgs)) {
+      for (const k of Object.keys(rawArgs)) {
+        if (k !== 'file' && k !== 'apply') throw new ParseError(`include_tasks: unknown argument '${k}' (valid: file, apply)`, { loc: here(rawArgs, k, n.file) });
+      }
+      if (rawArgs.apply !== undefined) {
+        const apply = expectMap(rawArgs.apply, 'include_tasks apply', here(rawArgs, 'apply', n.file));
+        for (const k of Object.keys(apply)) {
+          if (!(TASK_KEYWORDS as readonly string[]).includes(k) || ['loop', 'loop_control', 'register', 'until', 'retries', 'delay', 'block', 'rescue', 'always', 'name', 'args', 'notify', 'listen'].includes(k) || k.startsWith('with_')) {
+            throw new ParseError(`include_tasks apply: '${k}' is not a keyword the included tasks can inherit`, { loc: here(apply, k, n.file) });
+          }
+        }
+        applied = this.keywords(apply, n.file);
+      }
+    }
+    const lp = this.loopOf(t, n.file);
+    if (lp.loop !== undefined) {
+      this.definedNames.add(lp.loopVar);
+      if (lp.loopIndexVar) this.definedNames.add(lp.loopIndexVar);
+    }
+    const vars = kw.vars || applied.vars ? { ...(applied.vars ?? {}), ...(kw.vars ?? {}) } : undefined;
+    return {
+      kind: 'block',
+      origin: 'include_tasks',
+      name: n.name,
+      loc: n.loc,
+      role: n.role,
+      ...applied,
+      vars,
+      block: n.block,
+      rescue: [],
+      always: [],
+      notify: n.notify,
+      listen: n.listen,
+      include: {
+        file: n.path,
+        when: kw.when,
+        tags: kw.tags,
+        loop: lp.loop,
+        loopWith: lp.loopWith,
+        loopVar: lp.loopVar,
+        loopLabel: lp.loopLabel,
+        loopIndexVar: lp.loopIndexVar,
+        loopExtended: lp.loopExtended,
+      },
+    };
   }
 
   /**

@@ -3,7 +3,7 @@
 // test/fixtures/differential/semantics/ — each file through ansible-playbook 2.14 and bosun, task
 // results, notes and recap compared per host.
 import t, { type Test } from 'tap';
-import { cpSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ansibleInstalled, hostRows, parseTranscript, runAnsible, runBosun, workDir, type Proc } from '../helpers/differential.js';
 import { repoRoot } from '../helpers/run.js';
@@ -41,6 +41,15 @@ t.test('role dedup and order:', async (t) => {
   // shuffle: every host once, whatever the order
   const shuffled = parseTranscript(b.stdout).events.filter((e) => e.data && JSON.stringify(e.data).includes('"shuffle"')).map((e) => e.host);
   t.same(shuffled.sort(), ['o1', 'o2', 'o3', 'o4', 'o5'], 'order: shuffle runs every host once');
+});
+
+t.test('alone: one run per file (includes, any_errors_fatal, until, …)', async (t) => {
+  const files = readdirSync(join(fixture, 'alone')).filter((f) => f.endsWith('.yml')).sort();
+  for (const f of files) {
+    const extra = /^# args: (.*)$/m.exec(readFileSync(join(fixture, 'alone', f), 'utf8'))?.[1]?.split(' ').filter(Boolean) ?? [];
+    const { a, b } = await both([`alone/${f}`, '-i', 'inventory.ini', ...extra]);
+    t.test(f, async (t) => agree(t, a, b, 1));
+  }
 });
 
 t.test('orderHosts', async (t) => {
