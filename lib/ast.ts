@@ -87,7 +87,7 @@ export interface SetFactTask extends BaseNode {
 
 export interface MetaTask extends BaseNode {
   kind: 'meta';
-  action: 'flush_handlers' | 'noop' | 'end_play' | 'end_host' | 'end_batch' | 'clear_facts' | 'refresh_inventory';
+  action: 'flush_handlers' | 'noop' | 'end_play' | 'end_host' | 'end_batch' | 'clear_facts' | 'refresh_inventory' | 'reset_connection';
   notify: string[];
   listen: string[];
 }

@@ -117,10 +117,29 @@ export class Connections {
     return all;
   }
 
+  /** Requests and processes of channels closed by meta: reset_connection (no longer in all()). */
+  private readonly retired = { requests: 0, processes: 0 };
+
+  /**
+   * meta: reset_connection — closes every channel of the host (its own, its become users', a local
+   * play's); the next task opens a new one (and with it a new login: new groups, a new environment).
+   */
+  async reset(name: string): Promise<void> {
+    const mine = [...this.primary.entries(), ...this.extra.entries()].filter(([k]) => k === name || k.startsWith(`${name}\0`));
+    this.warm.delete(name);
+    for (const [k, c] of mine) {
+      this.primary.delete(k);
+      this.extra.delete(k);
+      await c.close();
+      this.retired.requests += c.stats.requests;
+      this.retired.processes += c.stats.processes;
+    }
+  }
+
   /** Requests sent and processes started, the control node's requests included. */
   totals(): { requests: number; processes: number } {
-    let requests = this.local.stats.requests;
-    let processes = 0;
+    let requests = this.local.stats.requests + this.retired.requests;
+    let processes = this.retired.processes;
     for (const c of this.all()) {
       requests += c.stats.requests;
       processes += c.stats.processes;

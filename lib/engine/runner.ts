@@ -62,7 +62,22 @@ export class Runner {
       host: (h) => this.host(h),
       notify: (st, names, node) => this.notify(st, names, node),
       checkAbort: () => this.checkAbort(),
+      changeInventory: (h, r) => this.changeInventory(h, r),
     });
+  }
+
+  /** add_host / group_by results change the inventory for the rest of the run (Ansible's strategy does it with the result). */
+  private changeInventory(host: string, r: Record<string, unknown>): void {
+    const add = r.add_host as { host_name?: unknown; groups?: unknown; host_vars?: unknown } | undefined;
+    if (add && typeof add.host_name === 'string') {
+      const groups = Array.isArray(add.groups) ? add.groups.map(String) : [];
+      const vars = add.host_vars && typeof add.host_vars === 'object' ? (add.host_vars as Record<string, unknown>) : {};
+      this.inventory.addRuntimeHost(add.host_name, groups, vars);
+    }
+    if (typeof r.add_group === 'string') {
+      const parents = Array.isArray(r.parent_groups) ? r.parent_groups.map(String) : [];
+      this.inventory.addRuntimeGroup(r.add_group, parents, host);
+    }
   }
 
   /** -vvv request trace; silent while a no_log task runs (its command lines and stdin may hold secrets). */
@@ -456,7 +471,15 @@ export class Runner {
         for (const h of active) this.host(h).ended = true;
         return;
       case 'refresh_inventory':
-        // bosun's inventory sources are files read once before the run; nothing can have changed them
+        // bosun's inventory sources are files read once before the run; nothing can have changed them.
+        // Hosts and groups added by add_host/group_by stay, as in Ansible 2.14 (checked by the differential suite).
+        return;
+      case 'reset_connection':
+        // the next task on the host opens a new channel (a new login picks up new groups, limits, environment)
+        for (const h of active) {
+          const v = this.vars.playScope(h, scope.play, playHosts, node.role, scope.blockVars);
+          if (conditionsHold(scope.inherited.when, v, node.loc)) await this.conns.reset(h);
+        }
         return;
       case 'end_host':
         for (const h of active) {
@@ -527,8 +550,10 @@ export class Runner {
       this.probeCache.invalidate();
     }
     this.out.taskStart(info);
-    const runOnce = scope.inherited.runOnce ?? false;
-    if (runOnce) active = active.slice(0, 1);
+    // add_host, pause: once, on the first host, keeping their result to it (Ansible's BYPASS_HOST_LOOP)
+    const bypass = node.kind === 'module' && (await getModule(node.module)).bypassHostLoop === true;
+    const runOnce = (scope.inherited.runOnce ?? false) && !bypass;
+    if (runOnce || bypass) active = active.slice(0, 1);
     const throttle = node.throttle && node.throttle > 0 ? node.throttle : this.opts.forks;
     const limit = pLimit(Math.min(throttle, this.opts.forks));
     // Linear strategy: only this task runs now, so muting the -vvv trace for a no_log task hides exactly its requests.

@@ -41,6 +41,8 @@ export interface RunContext {
   notify(host: HostState, names: string[], node: TaskNode): void;
   /** Throws InterruptedError once the run was interrupted. */
   checkAbort(): void;
+  /** A result's add_host / add_group (add_host, group_by) applied to the run's inventory. */
+  changeInventory(host: string, result: Record<string, unknown>): void;
 }
 
 export class TaskStep {
@@ -440,6 +442,7 @@ export class TaskStep {
     const ignored = failed && this.ignoreErrors(scope, vars, node);
     if (!failed && node.module === 'include_vars') st.includeVars = { ...st.includeVars, ...(registered.ansible_facts as Vars) };
     else if (!failed) mergeResultFacts(st, registered.ansible_facts);
+    if (!failed && (registered.add_host !== undefined || registered.add_group !== undefined)) this.run.changeInventory(st.name, registered);
     if (label === undefined) {
       if (failed && !ignored) failedOn(st, info, registered);
       else countResult(st.stats, { ignored: failed && ignored, skipped: skippedCheck, changed });

@@ -510,7 +510,7 @@ export class PlaybookLoader {
       }
       case 'meta': {
         const a = typeof rawArgs === 'string' ? rawArgs : undefined;
-        const valid = ['flush_handlers', 'noop', 'end_play', 'end_host', 'end_batch', 'clear_facts', 'refresh_inventory'] as const;
+        const valid = ['flush_handlers', 'noop', 'end_play', 'end_host', 'end_batch', 'clear_facts', 'refresh_inventory', 'reset_connection'] as const;
         if (!a || !(valid as readonly string[]).includes(a)) {
           throw new ParseError(`meta: expects one of ${valid.join(', ')}; got ${typeName(rawArgs)}`, { loc: aloc });
         }

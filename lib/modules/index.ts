@@ -45,6 +45,9 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   cron: () => import('./cron.js'),
   hostname: () => import('./hostname.js'),
   timezone: () => import('./timezone.js'),
+  group_by: () => import('./group_by.js'),
+  add_host: () => import('./add_host.js'),
+  pause: () => import('./pause.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
