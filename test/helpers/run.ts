@@ -45,10 +45,12 @@ export async function run(argv: string[], onOut?: (soFar: string) => void): Prom
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const binPath = join(repoRoot, 'dist', 'bin', 'bosun.js');
+/** The `bosun` command as installed (package.json bin): the bundle of .ci/bundle.mjs. */
+export const bundlePath = join(repoRoot, 'dist', 'bosun.mjs');
 
-/** Spawns the built CLI (`node dist/bin/bosun.js ARGV`); the caller should skip when it is not built. */
-export function spawnBosun(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
-  const r = spawnSync(process.execPath, [binPath, ...argv], {
+/** Spawns the built CLI (`node dist/bin/bosun.js ARGV`, or `bin`); the caller should skip when it is not built. */
+export function spawnBosun(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; bin?: string } = {}): RunResult {
+  const r = spawnSync(process.execPath, [opts.bin ?? binPath, ...argv], {
     cwd: opts.cwd ?? repoRoot,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     encoding: 'utf8',
