@@ -224,7 +224,7 @@ t.test('--format bosun files, read back; a bad --format', async (t) => {
   t.equal((await vault(['view', ...pw, f])).out, 'a: 1\n');
   const bad = await vault(['encrypt', '--format', 'gpg', ...pw, f]);
   t.equal(bad.code, 5);
-  t.match(bad.err, /--format must be ansible or bosun/);
+  t.match(bad.err, /--format \(or BOSUN_VAULT_FORMAT\) must be ansible or bosun; got .gpg./);
 });
 
 t.test('usage errors', async (t) => {
