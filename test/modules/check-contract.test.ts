@@ -59,10 +59,14 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   cron: (d) => ({ name: 'contract', job: '/bin/true', user: 'root', cron_file: join(d, 'cron') }),
   hostname: () => ({ name: 'bosun-contract-no-such-name' }),
   timezone: () => ({ name: 'Pacific/Chatham' }),
+  // the run's inventory, not the host: they report changed in check mode too, as Ansible's group_by/add_host
+  group_by: () => ({ key: 'contract_group', parents: ['p'] }),
+  add_host: () => ({ name: 'contract-host', groups: ['g'], ansible_connection: 'local' }),
+  pause: () => ({ seconds: 0 }),
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['archive', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
+const WOULD_CHANGE = ['add_host', 'group_by', 'archive', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {
