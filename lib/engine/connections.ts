@@ -117,8 +117,8 @@ export class Connections {
     return all;
   }
 
-  /** Requests and processes of channels closed by meta: reset_connection (no longer in all()). */
-  private readonly retired = { requests: 0, processes: 0 };
+  /** Channels closed by meta: reset_connection: their requests and processes still count. */
+  private readonly retired = new Set<Connection>();
 
   /**
    * meta: reset_connection — closes every channel of the host (its own, its become users', a local
@@ -131,16 +131,16 @@ export class Connections {
       this.primary.delete(k);
       this.extra.delete(k);
       await c.close();
-      this.retired.requests += c.stats.requests;
-      this.retired.processes += c.stats.processes;
+      this.retired.add(c);
     }
   }
 
   /** Requests sent and processes started, the control node's requests included. */
   totals(): { requests: number; processes: number } {
-    let requests = this.local.stats.requests + this.retired.requests;
-    let processes = this.retired.processes;
-    for (const c of this.all()) {
+    let requests = this.local.stats.requests;
+    let processes = 0;
+    // a prestarted channel is in all() as well as, once reset, in retired: counted once
+    for (const c of new Set([...this.all(), ...this.retired])) {
       requests += c.stats.requests;
       processes += c.stats.processes;
     }
