@@ -11,7 +11,8 @@
 // section of bench/README.md. Plain ESM on the built dist/ (`.ci/setup` builds it). Not a test.
 //
 //   node bench/run.js [--sizes 1,3,10,30,50,100,200] [--runs 3] [--heavy-runs 1] [--etcd-runs 2]
-//                     [--ansible-max 50] [--mitogen-max 100] [--no-ansible] [--no-etcd] [--no-write]
+//                     [--ansible-max 50] [--mitogen-max 100] [--no-ansible] [--no-etcd] [--no-pcocc]
+//                     [--pcocc-runs 1] [--no-write]
 //   node bench/run.js --render bench/results/<date>.json   (rewrite README figures from a result, no run)
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -22,7 +23,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
 // what `bosun` runs (package.json bin): the bundle .ci/bundle.mjs builds
-const bosunBin = path.join(root, 'dist/bosun.mjs');
+const bosunBin = path.join(root, 'dist/bundle/bosun.mjs');
 const playbook = path.join(here, 'fixtures/generic/site.yml');
 const hook = pathToFileURL(path.join(here, 'rusage-hook.js')).href;
 /** Where the playbook writes on each host; removed before every measured converge. */
@@ -75,7 +76,7 @@ function usage(msg) {
   if (msg) process.stderr.write(`bench: ${msg}\n`);
   process.stderr.write(
     'usage: node bench/run.js [--sizes 1,3,10,30,50,100,200] [--runs 3] [--heavy-runs 1] [--etcd-runs 2] [--ansible-max 50] [--mitogen-max 100]\n' +
-      '                         [--no-ansible] [--no-etcd] [--no-write]   (Mitogen: BOSUN_BENCH_MITOGEN=/path/to/mitogen)\n' +
+      '                         [--no-ansible] [--no-etcd] [--no-pcocc] [--pcocc-runs 1] [--no-write]   (Mitogen: BOSUN_BENCH_MITOGEN=/path/to/mitogen)\n' +
       '       node bench/run.js --render RESULT.json\n',
   );
   process.exit(msg ? 5 : 0);
@@ -91,6 +92,8 @@ function parseOptions(argv) {
     mitogenMax: 100,
     ansible: true,
     etcd: true,
+    pcocc: true,
+    pcoccRuns: 1,
     write: true,
     render: undefined,
   };
@@ -113,6 +116,8 @@ function parseOptions(argv) {
     else if (a.startsWith('--mitogen-max')) o.mitogenMax = Number(val());
     else if (a === '--no-ansible') o.ansible = false;
     else if (a === '--no-etcd') o.etcd = false;
+    else if (a === '--no-pcocc') o.pcocc = false;
+    else if (a.startsWith('--pcocc-runs')) o.pcoccRuns = Number(val());
     else if (a === '--no-write') o.write = false;
     else if (a.startsWith('--render')) o.render = val();
     else usage(`unknown option ${a}`);

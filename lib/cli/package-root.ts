@@ -1,5 +1,5 @@
 // Where bosun is installed: the nearest directory above this code holding bosun's package.json.
-// The code runs from lib/ (tests), dist/lib/ (tsc) or dist/bosun.mjs (the bundle), so no fixed
+// The code runs from lib/ (tests), dist/lib/ (tsc) or dist/bundle/bosun.mjs (the bundle), so no fixed
 // number of '..' fits all three.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -4,6 +4,7 @@
 // Vault values are masked through the process-wide registry the YAML loader fills, so a value
 // decrypted before this run's Masker existed (-e @vaulted.yml) is masked too.
 import { MIN_SECRET_LENGTH, vaultSecrets } from '../vault/vault.js';
+import { maskSorted, sortSecrets } from '../mask-text.js';
 
 /**
  * Secrets known to the whole process (secret-looking variables, secret module arguments): every
@@ -29,9 +30,7 @@ export class Masker {
   private sortedFor = '';
 
   text(s: string): string {
-    let out = s.replace(PEM_KEY, '***PRIVATE KEY***');
-    for (const sec of this.list()) if (out.includes(sec)) out = out.split(sec).join('***');
-    return out;
+    return maskSorted(s.replace(PEM_KEY, '***PRIVATE KEY***'), this.list());
   }
 
   /** All secrets, longest first so a secret containing another is masked whole. Rebuilt only when
@@ -39,7 +38,7 @@ export class Masker {
   private list(): string[] {
     const stamp = `${this.secrets.size}:${vaultSecrets.size}:${processSecrets.size}`;
     if (stamp !== this.sortedFor) {
-      this.sorted = [...new Set([...this.secrets, ...vaultSecrets, ...processSecrets])].filter((x) => x.length > 0).sort((a, b) => b.length - a.length);
+      this.sorted = sortSecrets([...this.secrets, ...vaultSecrets, ...processSecrets]);
       this.sortedFor = stamp;
     }
     return this.sorted;

@@ -1,5 +1,5 @@
 // The built CLI, as a user's shell sees it: bin/'s mapping of errors to exit codes and stderr lines.
-// Every case runs twice: tsc's dist/bin/bosun.js and dist/bosun.mjs, the one-file bundle that
+// Every case runs twice: tsc's dist/bin/bosun.js and dist/bundle/bosun.mjs, the bundle that
 // `bosun` is (package.json bin, .ci/bundle.mjs) — what ships must behave as what the other tests test.
 // The in-process tests cover the rest, faster.
 import t from 'tap';
@@ -10,7 +10,7 @@ import { binPath, bundlePath, spawnBosun as spawn, recap } from '../helpers/run.
 for (const bin of [binPath, bundlePath]) {
   const skip = existsSync(bin) ? false : `${bin} is not built: run \`npm run build\` first`;
   const spawnBosun = (argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): ReturnType<typeof spawn> => spawn(argv, { ...opts, bin });
-  const label = bin.endsWith('.mjs') ? 'bundle dist/bosun.mjs' : 'tsc dist/bin/bosun.js';
+  const label = bin.endsWith('.mjs') ? 'bundle dist/bundle/bosun.mjs' : 'tsc dist/bin/bosun.js';
   const SITE = resolve('test/fixtures/playbooks/site');
   const BAD = resolve('test/fixtures/bad');
 
