@@ -87,7 +87,7 @@ export interface SetFactTask extends BaseNode {
 
 export interface MetaTask extends BaseNode {
   kind: 'meta';
-  action: 'flush_handlers' | 'noop' | 'end_play' | 'end_host' | 'end_batch' | 'clear_facts' | 'refresh_inventory';
+  action: 'flush_handlers' | 'noop' | 'end_play' | 'end_host' | 'end_batch' | 'clear_facts' | 'refresh_inventory' | 'reset_connection';
   notify: string[];
   listen: string[];
 }
@@ -103,9 +103,30 @@ export interface BlockTask extends BaseNode {
   listen: string[];
   /** Handlers brought in by include_role/import_role. */
   handlers?: TaskNode[];
+  /**
+   * include_tasks (dynamic): the include's own keywords, which are not inherited by the included tasks
+   * (its `when` decides per host whether the file is included, its tags select the include itself), and
+   * its loop. The block's keywords are `apply:`'s, inherited by the included tasks; its vars are the include's.
+   */
+  include?: IncludeSpec;
+}
+
+export interface IncludeSpec {
+  /** Absolute path of the included file (the `included:` line prints it). */
+  file: string;
+  when: Condition[];
+  tags: string[];
+  loop?: unknown;
+  loopWith?: string;
+  loopVar: string;
+  loopLabel?: string;
+  loopIndexVar?: string;
+  loopExtended?: boolean;
 }
 
 export type TaskNode = ModuleTask | SetFactTask | MetaTask | BlockTask;
+
+export type HostOrder = 'inventory' | 'reverse_inventory' | 'sorted' | 'reverse_sorted' | 'shuffle';
 
 export interface Play {
   name: string;
@@ -118,6 +139,8 @@ export interface Play {
   sections: Array<{ name: 'pre_tasks' | 'roles' | 'tasks' | 'post_tasks'; tasks: TaskNode[] }>;
   handlers: TaskNode[];
   serial?: Array<number | string>;
+  /** `order:` — the order of the play's hosts (run_once's host, serial batches, output). */
+  order?: HostOrder;
   maxFailPercentage?: number;
   anyErrorsFatal: boolean;
   become?: boolean;

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { OptionsError, VaultError } from '../errors.js';
 import { writeFileAtomic } from '../pki/lock.js';
 import { decrypt, encrypt, isVaulted } from '../vault/crypto.js';
+import { decryptAnsible, encryptAnsible, isAnsibleVaulted, parseAnsibleVault } from '../vault/ansible-format.js';
 import { PASSWORD_ENV, readPasswordFile } from '../vault/vault.js';
 import type { IO } from './io.js';
 
@@ -20,6 +21,7 @@ commands:
   encrypt FILE...          encrypt files in place (or --output F; - for stdout)
   decrypt FILE...          decrypt files in place (or --output F; - for stdout)
   view FILE                print the decrypted content to stdout
+  create FILE              run $EDITOR on an empty private file, write FILE encrypted (FILE must not exist)
   edit FILE                decrypt to a private temp file, run $EDITOR, re-encrypt (creates FILE if missing)
   rekey FILE...            re-encrypt with a new password (--new-vault-password-file or a prompt)
   encrypt_string [VALUE]   print a "!vault |" block for a YAML value (VALUE, or stdin when omitted)
@@ -27,12 +29,20 @@ commands:
 options:
       --vault-password-file F      password file (or an executable printing it); also ${PASSWORD_ENV};
                                    without either, a prompt when stdin is a terminal
+      --vault-id [ID@]F            a password file with its vault id (repeatable); files written get
+                                   ansible's 1.2 header with that id (ID@prompt asks on a terminal)
+      --encrypt-vault-id ID        with several --vault-id: the one to encrypt with
       --new-vault-password-file F  rekey: the new password
+      --new-vault-id [ID@]F        rekey: the new password with its vault id
       --output F                   encrypt/decrypt: write here instead of in place (- = stdout)
   -n, --name NAME                  encrypt_string: print "NAME: !vault |"
+      --stdin-name NAME            encrypt_string: the name for a value read from stdin
+      --format ansible|bosun       what to write (default ansible, or $BOSUN_VAULT_FORMAT; see docs/vault.md)
 
-format: $BOSUN_VAULT;1.0;AES256-GCM;scrypt;N=…,r=…,p=… then base64(salt ‖ nonce ‖ ciphertext ‖ tag);
-the header is authenticated. A wrong password or a modified file is one error (exit 1), nothing written.`;
+formats: ansible-vault's $ANSIBLE_VAULT;1.1;AES256 (1.2 with a vault id) by default, read and written
+as ansible-vault does; bosun's $BOSUN_VAULT;1.0;AES256-GCM;scrypt (memory-hard key derivation, an
+authenticated header) with --format bosun. Both are read. A wrong password or a modified file is one
+error (exit 1), nothing written.`;
 
 /** Reads a line from the terminal without echo. */
 export async function promptHidden(question: string): Promise<string> {
@@ -76,6 +86,51 @@ async function password(file: string | undefined, confirm: boolean, what = 'Vaul
   if (!pw) throw new VaultError('empty vault password');
   if (confirm && (await promptHidden(`Confirm ${what.toLowerCase()}: `)) !== pw) throw new VaultError('passwords do not match');
   return pw;
+}
+
+/** A password and the vault id it was given with (`default` without one). */
+interface Secret {
+  id: string;
+  pw: string;
+}
+
+/** `[ID@]SOURCE` of --vault-id: a password file or script, or `prompt`. */
+async function vaultIdSecret(spec: string, confirm: boolean): Promise<Secret> {
+  const at = spec.indexOf('@');
+  const id = at >= 0 ? spec.slice(0, at) : 'default';
+  const src = at >= 0 ? spec.slice(at + 1) : spec;
+  if (id !== 'default' && /[;\s]/.test(id)) throw new OptionsError(`vault id '${id}' must not contain ';' or spaces`);
+  if (src !== 'prompt') return { id, pw: readPasswordFile(src) };
+  if (!process.stdin.isTTY) throw new VaultError(`--vault-id ${spec}: no terminal to prompt on`);
+  const pw = await promptHidden(`Vault password (${id}): `);
+  if (!pw) throw new VaultError('empty vault password');
+  if (confirm && (await promptHidden(`Confirm vault password (${id}): `)) !== pw) throw new VaultError('passwords do not match');
+  return { id, pw };
+}
+
+/** Is `text` vault data bosun reads (ansible's or its own)? */
+function vaulted(text: string): boolean {
+  return isVaulted(text) || isAnsibleVaulted(text);
+}
+
+/** Decrypts with the secrets given: ansible's 1.2 tries the matching id first, as ansible-vault does. */
+function open(text: string, secrets: Secret[], where: string): { plain: string; secret: Secret } {
+  const id = isAnsibleVaulted(text) ? parseAnsibleVault(text, where).header.vaultId : undefined;
+  const order = [...secrets.filter((s) => id !== undefined && s.id === id), ...secrets.filter((s) => id === undefined || s.id !== id)];
+  let last: unknown;
+  for (const s of order) {
+    try {
+      return { plain: isAnsibleVaulted(text) ? decryptAnsible(text, s.pw, where) : decrypt(text, s.pw, where), secret: s };
+    } catch (e) {
+      last = e;
+    }
+  }
+  throw last;
+}
+
+/** Encrypts in the chosen format; ansible's header carries the vault id when it is not `default`. */
+function seal(plain: string, secret: Secret, format: 'ansible' | 'bosun'): string {
+  return format === 'bosun' ? encrypt(plain, secret.pw) : encryptAnsible(plain, secret.pw, secret.id === 'default' ? undefined : secret.id);
 }
 
 function readText(file: string): string {
@@ -173,12 +228,12 @@ async function editText(plain: string, file: string): Promise<string> {
   }
 }
 
-/** A `!vault |` block, indented for YAML. */
-export function vaultBlock(value: string, pw: string, name?: string): string {
-  const body = encrypt(value, pw)
+/** A `!vault |` block as ansible-vault encrypt_string prints it (lines indented by ten spaces). */
+export function vaultBlock(value: string, pw: string, name?: string, vaultId?: string, format: 'ansible' | 'bosun' = 'ansible'): string {
+  const body = seal(value, { id: vaultId ?? 'default', pw }, format)
     .trimEnd()
     .split('\n')
-    .map((l) => `  ${l}`)
+    .map((l) => `          ${l}`)
     .join('\n');
   return `${name ? `${name}: ` : ''}!vault |\n${body}\n`;
 }
@@ -193,8 +248,13 @@ export async function vaultCommand(argv: string[], io: IO): Promise<number> {
       options: {
         'vault-password-file': { type: 'string' },
         'new-vault-password-file': { type: 'string' },
+        'vault-id': { type: 'string', multiple: true },
+        'encrypt-vault-id': { type: 'string' },
+        'new-vault-id': { type: 'string' },
+        format: { type: 'string' },
         output: { type: 'string' },
         name: { type: 'string', short: 'n' },
+        'stdin-name': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -213,29 +273,50 @@ export async function vaultCommand(argv: string[], io: IO): Promise<number> {
     if (v.output !== undefined && files.length > 1) throw new OptionsError('--output works with one FILE only');
   };
   const pwFile = v['vault-password-file'];
+  const format = v.format ?? (process.env.BOSUN_VAULT_FORMAT || 'ansible');
+  if (format !== 'ansible' && format !== 'bosun') throw new OptionsError(`--format (or BOSUN_VAULT_FORMAT) must be ansible or bosun; got '${format}'`);
+  const ids = v['vault-id'] ?? [];
+  /** Every password given (--vault-password-file or its fallbacks, then each --vault-id). */
+  const secrets = async (confirm: boolean, what = 'Vault password'): Promise<Secret[]> => {
+    const out: Secret[] = [];
+    for (const spec of ids) out.push(await vaultIdSecret(spec, confirm));
+    if (pwFile !== undefined || out.length === 0) out.unshift({ id: 'default', pw: await password(pwFile, confirm, what) });
+    return out;
+  };
+  /** The one to encrypt with: --encrypt-vault-id's, else the only one given. */
+  const encryptWith = (all: Secret[]): Secret => {
+    const want = v['encrypt-vault-id'];
+    if (want !== undefined) {
+      const s = all.find((x) => x.id === want);
+      if (!s) throw new OptionsError(`--encrypt-vault-id ${want}: no --vault-id ${want}@… given`);
+      return s;
+    }
+    if (all.length > 1) throw new OptionsError(`${all.length} vault ids given; say which encrypts with --encrypt-vault-id ID`);
+    return all[0]!;
+  };
   switch (cmd) {
     case 'encrypt': {
       needFiles();
-      const pw = await password(pwFile, true, 'New vault password');
+      const secret = encryptWith(await secrets(true, 'New vault password'));
       // Check every file before writing any, so a bad one in the list leaves all untouched.
       const texts = files.map((f) => {
         const text = readText(f);
-        if (isVaulted(text)) throw new VaultError(`${f} is already vault-encrypted`);
+        if (vaulted(text)) throw new VaultError(`${f} is already vault-encrypted`);
         return text;
       });
-      files.forEach((f, i) => emit(io, v.output ?? f, encrypt(texts[i]!, pw), modeOf(f)));
+      files.forEach((f, i) => emit(io, v.output ?? f, seal(texts[i]!, secret, format), modeOf(f)));
       if (v.output !== '-') io.err(`Encryption successful\n`);
       return 0;
     }
     case 'decrypt':
     case 'view': {
       needFiles(cmd === 'view' ? 1 : Infinity);
-      const pw = await password(pwFile, false);
+      const all = await secrets(false);
       // Decrypt all first: a wrong password on the third file must not leave two decrypted.
       const plains = files.map((f) => {
         const text = readText(f);
-        if (!isVaulted(text)) throw new VaultError(`${f} is not vault-encrypted`);
-        return decrypt(text, pw, f);
+        if (!vaulted(text)) throw new VaultError(`${f} is not vault-encrypted`);
+        return open(text, all, f).plain;
       });
       if (cmd === 'view') {
         io.out(plains[0]!);
@@ -246,50 +327,64 @@ export async function vaultCommand(argv: string[], io: IO): Promise<number> {
       if (v.output !== '-') io.err(`Decryption successful\n`);
       return 0;
     }
+    case 'create':
     case 'edit': {
       needFiles(1);
       const file = files[0]!;
       const exists = existsSync(file);
-      const pw = await password(pwFile, !exists);
+      if (exists && cmd === 'create') throw new VaultError(`${file} exists, please use 'edit' instead`);
+      const all = await secrets(!exists);
       let plain = '';
+      let secret = exists ? undefined : encryptWith(all);
+      // edit keeps the file's format and vault id (as ansible-vault edit)
+      let keep: 'ansible' | 'bosun' = format;
       if (exists) {
         const text = readText(file);
-        if (!isVaulted(text)) throw new VaultError(`${file} is not vault-encrypted (encrypt it first: bosun vault encrypt ${file})`);
-        plain = decrypt(text, pw, file);
+        if (!vaulted(text)) throw new VaultError(`${file} is not vault-encrypted (encrypt it first: bosun vault encrypt ${file})`);
+        const o = open(text, all, file);
+        plain = o.plain;
+        keep = v.format !== undefined ? format : isVaulted(text) ? 'bosun' : 'ansible';
+        const id = isAnsibleVaulted(text) ? parseAnsibleVault(text, file).header.vaultId : undefined;
+        secret = { id: id ?? o.secret.id, pw: o.secret.pw };
       }
       const edited = await editText(plain, file);
       if (exists && edited === plain) {
         io.err(`${file} unchanged\n`);
         return 0;
       }
-      writeFileAtomic(file, encrypt(edited, pw), exists ? modeOf(file) : 0o600);
+      writeFileAtomic(file, seal(edited, secret!, keep), exists ? modeOf(file) : 0o600);
       return 0;
     }
     case 'rekey': {
       needFiles();
-      const pw = await password(pwFile, false);
+      const all = await secrets(false);
       const plains = files.map((f) => {
         const text = readText(f);
-        if (!isVaulted(text)) throw new VaultError(`${f} is not vault-encrypted`);
-        return decrypt(text, pw, f);
+        if (!vaulted(text)) throw new VaultError(`${f} is not vault-encrypted`);
+        return open(text, all, f).plain;
       });
-      const newPw = await password(v['new-vault-password-file'], true, 'New vault password', false);
-      files.forEach((f, i) => writeFileAtomic(f, encrypt(plains[i]!, newPw), modeOf(f)));
+      const newId = v['new-vault-id'];
+      const next = newId !== undefined ? await vaultIdSecret(newId, true) : { id: 'default', pw: await password(v['new-vault-password-file'], true, 'New vault password', false) };
+      files.forEach((f, i) => writeFileAtomic(f, seal(plains[i]!, next, format), modeOf(f)));
       io.err(`Rekey successful\n`);
       return 0;
     }
     case 'encrypt_string': {
       if (files.length > 1) throw new OptionsError(`encrypt_string takes one VALUE (quote it); got ${files.length}`);
-      const pw = await password(pwFile, true, 'New vault password');
+      const secret = encryptWith(await secrets(true, 'New vault password'));
       let value = files[0];
+      let name = v.name;
       if (value === undefined) {
-        if (process.stdin.isTTY) io.err('Reading plaintext from stdin (end with Ctrl-D):\n');
-        value = readFileSync(0, 'utf8').replace(/\n$/, '');
+        if (process.stdin.isTTY) io.err('Reading plaintext input from stdin. (ctrl-d to end input, twice if your content does not already have a newline)\n');
+        // as ansible-vault: the value is stdin exactly, a final newline included; --stdin-name names it
+        value = readFileSync(0, 'utf8');
+        name = v['stdin-name'];
       }
-      io.out(vaultBlock(value, pw, v.name));
+      // ansible-vault ends the block without a newline; a terminal gets one so the prompt is not glued to it
+      io.out(vaultBlock(value, secret.pw, name, secret.id, format).trimEnd() + (io.isTTY ? '\n' : ''));
       return 0;
     }
     default:
-      throw new OptionsError(`unknown vault command '${cmd}' (expected encrypt, decrypt, view, edit, rekey, encrypt_string)`);
+      throw new OptionsError(`unknown vault command '${cmd}' (expected encrypt, decrypt, view, create, edit, rekey, encrypt_string)`);
   }
 }

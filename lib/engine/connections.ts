@@ -117,11 +117,30 @@ export class Connections {
     return all;
   }
 
+  /** Channels closed by meta: reset_connection: their requests and processes still count. */
+  private readonly retired = new Set<Connection>();
+
+  /**
+   * meta: reset_connection — closes every channel of the host (its own, its become users', a local
+   * play's); the next task opens a new one (and with it a new login: new groups, a new environment).
+   */
+  async reset(name: string): Promise<void> {
+    const mine = [...this.primary.entries(), ...this.extra.entries()].filter(([k]) => k === name || k.startsWith(`${name}\0`));
+    this.warm.delete(name);
+    for (const [k, c] of mine) {
+      this.primary.delete(k);
+      this.extra.delete(k);
+      await c.close();
+      this.retired.add(c);
+    }
+  }
+
   /** Requests sent and processes started, the control node's requests included. */
   totals(): { requests: number; processes: number } {
     let requests = this.local.stats.requests;
     let processes = 0;
-    for (const c of this.all()) {
+    // a prestarted channel is in all() as well as, once reset, in retired: counted once
+    for (const c of new Set([...this.all(), ...this.retired])) {
       requests += c.stats.requests;
       processes += c.stats.processes;
     }

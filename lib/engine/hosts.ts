@@ -13,7 +13,7 @@ import { checkControlDir, parsePersist } from '../executor/control-master.js';
 
 /** Hosts of a play, after --limit. `hosts:` may use play vars and extra vars (as Ansible). */
 export function selectPlayHosts(
-  play: Pick<Play, 'hosts' | 'vars' | 'loc'>,
+  play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'order'>,
   inventory: Inventory,
   templates: TemplateEngine | undefined,
   extraVars: Vars,
@@ -31,7 +31,34 @@ export function selectPlayHosts(
     const lim = new Set(inventory.select(limit));
     hosts = hosts.filter((h) => lim.has(h));
   }
-  return hosts;
+  return orderHosts(hosts, play.order);
+}
+
+/**
+ * The play keyword `order:` as Ansible's inventory.get_hosts(order=…): names sorted as Python sorts
+ * strings (code points, not locale), the inventory's order reversed, or shuffled.
+ */
+export function orderHosts(hosts: string[], order: Play['order']): string[] {
+  const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+  switch (order) {
+    case undefined:
+    case 'inventory':
+      return hosts;
+    case 'reverse_inventory':
+      return [...hosts].reverse();
+    case 'sorted':
+      return [...hosts].sort(byName);
+    case 'reverse_sorted':
+      return [...hosts].sort(byName).reverse();
+    case 'shuffle': {
+      const out = [...hosts];
+      for (let i = out.length - 1; i > 0; i--) {
+        const j = Math.floor(Math.random() * (i + 1));
+        [out[i], out[j]] = [out[j]!, out[i]!];
+      }
+      return out;
+    }
+  }
 }
 
 /** `serial:` batches (a single batch without it). */

@@ -49,7 +49,7 @@ export class Prestart {
    * first serial batch (at most `forks` hosts); later calls do nothing. Never throws: whatever is
    * wrong with the play is reported by the full load and checks.
    */
-  offer(play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts' | 'gatherSubset'>): void {
+  offer(play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'order' | 'connection' | 'gatherFacts' | 'gatherSubset'>): void {
     if (this.offered || this.closed || play.connection === 'local') return;
     const specs = (templates?: TemplateEngine): ConnectionSpec[] | undefined => {
       try {

@@ -53,6 +53,12 @@ export interface Reporter {
   warn(msg: string): void;
   /** A play whose pattern matched no host (ansible: `skipping: no hosts matched`); default: a warning. */
   noHosts?(play: Play): void;
+  /** An `until` attempt failed and another follows (ansible: `FAILED - RETRYING: [h]: task (N retries left).`). */
+  retry?(task: TaskInfo, host: string, retriesLeft: number, item?: string): void;
+  /** include_tasks/include_role brought a file in for these hosts (ansible: `included: FILE for h1, h2`). */
+  included?(task: TaskInfo, file: string, hosts: string[], itemLabel?: string): void;
+  /** Every host of the play failed (any_errors_fatal, max_fail_percentage): ansible's `NO MORE HOSTS LEFT`. */
+  noHostsLeft?(): void;
   log(verbosity: number, msg: string): void;
   progress(host: string, msg: string): void;
   recap(stats: Map<string, HostStats>, extra: RunSummary): void;

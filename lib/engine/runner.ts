@@ -3,12 +3,12 @@
 // leave the run. Handlers run at the end of each section (or at meta: flush_handlers) on the hosts
 // whose notifying task changed.
 import pLimit from 'p-limit';
-import type { BlockTask, MetaTask, ModuleTask, Play, Playbook, SetFactTask, TaskNode } from '../ast.js';
+import type { BlockTask, IncludeSpec, MetaTask, ModuleTask, Play, Playbook, SetFactTask, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { HostStats, Reporter, RunSummary, TaskInfo } from './report.js';
 import { Connections } from './connections.js';
 import { getModule } from '../modules/index.js';
-import { buildScope } from './vars.js';
+import { buildScope, dataLayer } from './vars.js';
 import { childScope, tagsSelected, Variables, type Scope } from './scope.js';
 import { TemplateEngine } from './template.js';
 import { gatherFacts, prefixedFacts } from './facts.js';
@@ -16,7 +16,7 @@ import { ProbeCache, type LookaheadFrame } from './prefetch.js';
 import type { Prestart } from './prestart.js';
 import { selectPlayHosts, serialBatches } from './hosts.js';
 import { emptyStats, type HostState, type RunOptions } from './state.js';
-import { conditionsHold, TaskStep } from './task.js';
+import { conditionsHold, itemLabel, loopVars, TaskStep } from './task.js';
 import { startAtMatches } from './static-check.js';
 import { InterruptedError, ParseError } from '../errors.js';
 
@@ -45,7 +45,7 @@ export class Runner {
   ) {
     this.conns = new Connections(inventory, { connect: opts.connect, trace: opts.verbosity >= 3 ? (l) => this.trace(l) : undefined });
     this.startAtReached = !opts.startAtTask;
-    this.vars = new Variables(playbook, inventory, opts, this.templates, (h) => this.host(h), (hosts) => this.active(hosts));
+    this.vars = new Variables(playbook, inventory, opts, this.templates, (h) => this.host(h), (hosts) => this.active(hosts), () => this.playLists);
     const runner = this;
     this.step = new TaskStep({
       opts,
@@ -62,7 +62,22 @@ export class Runner {
       host: (h) => this.host(h),
       notify: (st, names, node) => this.notify(st, names, node),
       checkAbort: () => this.checkAbort(),
+      changeInventory: (h, r) => this.changeInventory(h, r),
     });
+  }
+
+  /** add_host / group_by results change the inventory for the rest of the run (Ansible's strategy does it with the result). */
+  private changeInventory(host: string, r: Record<string, unknown>): void {
+    const add = r.add_host as { host_name?: unknown; groups?: unknown; host_vars?: unknown } | undefined;
+    if (add && typeof add.host_name === 'string') {
+      const groups = Array.isArray(add.groups) ? add.groups.map(String) : [];
+      const vars = add.host_vars && typeof add.host_vars === 'object' ? (add.host_vars as Record<string, unknown>) : {};
+      this.inventory.addRuntimeHost(add.host_name, groups, vars);
+    }
+    if (typeof r.add_group === 'string') {
+      const parents = Array.isArray(r.parent_groups) ? r.parent_groups.map(String) : [];
+      this.inventory.addRuntimeGroup(r.add_group, parents, host);
+    }
   }
 
   /** -vvv request trace; silent while a no_log task runs (its command lines and stdin may hold secrets). */
@@ -131,6 +146,7 @@ export class Runner {
   private async runPlay(play: Play): Promise<boolean> {
     // As in Ansible, a host that failed (unrescued) or became unreachable is out for the rest of the run.
     const all = this.playHosts(play).filter((h) => !this.host(h).unreachable && !this.host(h).failed);
+    this.playLists = {};
     this.conns.playLocal = play.connection === 'local';
     this.out.playStart(this.templatedPlay(play), all);
     if (all.length === 0) {
@@ -147,9 +163,11 @@ export class Runner {
     this.allHandlers.push(...play.handlers);
     const batches = this.batches(play, all);
     this.playEnded = false;
+    const patternOrder = play.order && play.order !== 'inventory' ? this.playHosts({ ...play, order: undefined }).filter((h) => all.includes(h)) : all;
     for (const batch of batches) {
       this.checkAbort();
       if (this.playEnded) break;
+      this.playLists = { all: patternOrder, batch };
       await this.runBatch(play, batch, all);
       const failed = batch.filter((h) => this.host(h).failed || this.host(h).unreachable).length;
       if (play.maxFailPercentage !== undefined && (failed * 100) / batch.length > play.maxFailPercentage) {
@@ -255,6 +273,8 @@ export class Runner {
     );
   }
 
+  /** The current play's hosts in the pattern's order and the current batch (magic variables, scope.ts). */
+  private playLists: { all?: string[]; batch?: string[] } = {};
   private readonly warmed = new Set<string>();
   /** meta: end_play ran: the play's later batches do not start. */
   private playEnded = false;
@@ -311,6 +331,7 @@ export class Runner {
   }
 
   private async runBlock(node: BlockTask, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
+    if (node.include) return this.runInclude(node, node.include, hosts, scope, playHosts);
     const inner = childScope(scope, node);
     let active = this.active(hosts);
     if ((node.origin === 'include_tasks' || node.origin === 'include_role') && node.when.length) {
@@ -332,7 +353,7 @@ export class Runner {
 
   private async runBlockBody(node: BlockTask, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
     const before = new Set(hosts.filter((h) => !this.host(h).failed));
-    await this.runTasks(node.block, hosts, scope, playHosts);
+    await this.runTasks(node.block, hosts, node.rescue.length ? { ...scope, rescuable: true } : scope, playHosts);
     const failedHere = [...before].filter((h) => this.host(h).failed && !this.host(h).unreachable);
     if (node.rescue.length && failedHere.length) {
       for (const h of failedHere) {
@@ -352,6 +373,72 @@ export class Runner {
       for (const h of failedBefore) this.host(h).failed = false;
       await this.runTasks(node.always, alwaysHosts, scope, playHosts);
       for (const h of failedBefore) this.host(h).failed = true;
+    }
+  }
+
+  /**
+   * include_tasks, as Ansible 2.14's linear strategy runs it: a task of its own (banner; `skipping:` where
+   * its `when` is false; one `included: FILE for HOSTS` line per distinct loop item, each an `ok` of
+   * every host it names), then the file's tasks for those hosts, item after item, with the item's
+   * variables and `apply:`'s keywords. Its tags select the include itself; the included tasks have their own.
+   */
+  private async runInclude(node: BlockTask, inc: IncludeSpec, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
+    if (!scope.handler && !tagsSelected([...scope.inherited.tags, ...inc.tags], this.opts)) return;
+    if (!this.startAtReached) {
+      // --start-at-task: an include is not a place to start; the search goes on inside it
+      return this.runBlockBody(node, this.active(hosts), childScope(scope, node), playHosts);
+    }
+    const active = this.active(hosts);
+    if (!active.length) return;
+    const name = node.name ?? 'include_tasks';
+    const info: TaskInfo = { name, title: node.role ? `${node.role.name} : ${name}` : name, loc: node.loc, kind: scope.handler ? 'handler' : 'task', module: 'include_tasks', tags: [...scope.inherited.tags, ...inc.tags] };
+    this.out.taskStart(info);
+    const inner = childScope(scope, node);
+    // the include's vars are visible to its own `when` and loop, as to a task's
+    const ownBlockVars = node.vars ? [...scope.blockVars, node.vars] : scope.blockVars;
+    const groups: Array<{ key: string; extra?: Record<string, unknown>; label?: string; hosts: string[] }> = [];
+    for (const h of active) {
+      const st = this.host(h);
+      const t0 = performance.now();
+      try {
+        const v = this.vars.playScope(h, scope.play, playHosts, node.role, ownBlockVars);
+        if (!conditionsHold([...scope.inherited.when, ...inc.when], v, node.loc)) {
+          st.stats.skipped++;
+          this.out.hostResult(info, { host: h, status: 'skipped', result: { skipped: true, changed: false }, noLog: false, durationMs: performance.now() - t0 });
+          continue;
+        }
+        const items = inc.loop === undefined ? undefined : this.step.loopItems({ ...inc, loc: node.loc }, v);
+        if (!items) {
+          const g = groups.find((x) => x.key === '') ?? (groups.push({ key: '', hosts: [] }), groups[groups.length - 1]!);
+          g.hosts.push(h);
+          continue;
+        }
+        for (const i of items.keys()) {
+          const extra = loopVars(inc, items, i);
+          const key = JSON.stringify(extra);
+          let g = groups.find((x) => x.key === key);
+          if (!g) {
+            const label = inc.loopLabel ? String(this.templates.renderValue(inc.loopLabel, this.vars.playScope(h, scope.play, playHosts, node.role, ownBlockVars, extra), node.loc.file)) : itemLabel(items[i]);
+            groups.push((g = { key, extra, label, hosts: [] }));
+          }
+          g.hosts.push(h);
+        }
+      } catch (e) {
+        this.step.hostError(info, st, e, t0, false);
+      }
+    }
+    for (const g of groups) {
+      for (const h of g.hosts) this.host(h).stats.ok++;
+      if (this.out.included) this.out.included(info, inc.file, g.hosts, g.label);
+      else for (const h of g.hosts) this.out.hostResult(info, { host: h, status: 'ok', result: { changed: false, include: inc.file }, itemLabel: g.label, noLog: false, durationMs: 0 });
+    }
+    for (const g of groups) {
+      this.checkAbort();
+      const hostsNow = this.active(g.hosts);
+      if (!hostsNow.length) continue;
+      // the item's variables are data (a value from a loop), never rendered again
+      const itemScope = g.extra ? { ...inner, blockVars: [...inner.blockVars, dataLayer({ ...g.extra })] } : inner;
+      await this.runBlockBody(node, hostsNow, itemScope, playHosts);
     }
   }
 
@@ -384,7 +471,15 @@ export class Runner {
         for (const h of active) this.host(h).ended = true;
         return;
       case 'refresh_inventory':
-        // bosun's inventory sources are files read once before the run; nothing can have changed them
+        // bosun's inventory sources are files read once before the run; nothing can have changed them.
+        // Hosts and groups added by add_host/group_by stay, as in Ansible 2.14 (checked by the differential suite).
+        return;
+      case 'reset_connection':
+        // the next task on the host opens a new channel (a new login picks up new groups, limits, environment)
+        for (const h of active) {
+          const v = this.vars.playScope(h, scope.play, playHosts, node.role, scope.blockVars);
+          if (conditionsHold(scope.inherited.when, v, node.loc)) await this.conns.reset(h);
+        }
         return;
       case 'end_host':
         for (const h of active) {
@@ -455,8 +550,10 @@ export class Runner {
       this.probeCache.invalidate();
     }
     this.out.taskStart(info);
-    const runOnce = scope.inherited.runOnce ?? false;
-    if (runOnce) active = active.slice(0, 1);
+    // add_host, pause: once, on the first host, keeping their result to it (Ansible's BYPASS_HOST_LOOP)
+    const bypass = node.kind === 'module' && (await getModule(node.module)).bypassHostLoop === true;
+    const runOnce = (scope.inherited.runOnce ?? false) && !bypass;
+    if (runOnce || bypass) active = active.slice(0, 1);
     const throttle = node.throttle && node.throttle > 0 ? node.throttle : this.opts.forks;
     const limit = pLimit(Math.min(throttle, this.opts.forks));
     // Linear strategy: only this task runs now, so muting the -vvv trace for a no_log task hides exactly its requests.
@@ -485,9 +582,11 @@ export class Runner {
       for (const h of this.active(hosts)) this.host(h).failed = true;
     }
     const anyFatal = node.anyErrorsFatal ?? scope.play.anyErrorsFatal;
-    if (anyFatal && active.some((h) => this.host(h).failed)) {
+    // a failure a rescue will handle is not fatal to the others (Ansible 2.14: only the failed host rescues)
+    if (anyFatal && !scope.rescuable && active.some((h) => this.host(h).failed)) {
       // every host of the play stops, not only this throttle group or block
       for (const h of this.active(playHosts)) this.host(h).failed = true;
+      this.out.noHostsLeft?.();
     }
   }
 }

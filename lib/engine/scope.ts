@@ -57,6 +57,8 @@ export interface Scope {
   /** Keywords inherited from enclosing blocks. */
   inherited: Inherited;
   handler: boolean;
+  /** Inside the `block:` part of a block that has a `rescue:` (a failure here is rescued, not fatal to the play). */
+  rescuable?: boolean;
 }
 
 /** The scope inside `node` (a block or a task): its keywords and vars added to the enclosing ones. */
@@ -124,6 +126,11 @@ export class Variables {
     private readonly hostState: (name: string) => HostVarsState,
     /** The hosts still running (not failed, unreachable or ended). */
     private readonly active: (hosts: string[]) => string[],
+    /**
+     * The play's hosts in the pattern's order (before `order:`) and the current serial batch (after it),
+     * when a runner knows them: ansible_play_hosts_all/ansible_play_hosts and ansible_play_batch.
+     */
+    private readonly playLists: () => { all?: string[]; batch?: string[] } = () => ({}),
   ) {}
 
   magic(host: string, play: Play, playHosts: string[], role: ModuleTask['role']): Record<MagicVar, unknown> {
@@ -158,8 +165,8 @@ export class Variables {
       hostvars: hostvarsObj,
       play_hosts: undefined as unknown,
       ansible_play_hosts: undefined as unknown,
-      ansible_play_hosts_all: playHosts,
-      ansible_play_batch: playHosts,
+      ansible_play_hosts_all: undefined as unknown,
+      ansible_play_batch: undefined as unknown,
       ansible_check_mode: this.opts.check,
       bosun_check_mode: this.opts.check,
       ansible_diff_mode: this.opts.diff,
@@ -175,9 +182,14 @@ export class Variables {
     };
     // the hosts still active, when a template asks (an O(hosts) filter per scope otherwise);
     // buildScope copies descriptors, so they stay lazy
+    const lists = this.playLists();
+    const all = lists.all && lists.all.length === playHosts.length ? lists.all : playHosts;
+    Object.defineProperty(magic, 'ansible_play_hosts_all', { enumerable: true, configurable: true, value: all });
     for (const k of ['play_hosts', 'ansible_play_hosts'] as const) {
-      Object.defineProperty(magic, k, { enumerable: true, configurable: true, get: () => (active ??= this.active(playHosts)) });
+      Object.defineProperty(magic, k, { enumerable: true, configurable: true, get: () => (active ??= this.active(all)) });
     }
+    let batch: string[] | undefined;
+    Object.defineProperty(magic, 'ansible_play_batch', { enumerable: true, configurable: true, get: () => (batch ??= this.active(lists.batch ?? playHosts)) });
     return magic;
   }
 

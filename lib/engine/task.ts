@@ -42,6 +42,8 @@ export interface RunContext {
   notify(host: HostState, names: string[], node: TaskNode): void;
   /** Throws InterruptedError once the run was interrupted. */
   checkAbort(): void;
+  /** A result's add_host / add_group (add_host, group_by) applied to the run's inventory. */
+  changeInventory(host: string, result: Record<string, unknown>): void;
 }
 
 export class TaskStep {
@@ -159,14 +161,7 @@ export class TaskStep {
     try {
       const baseVars = this.run.vars.playScope(host, scope.play, playHosts, node.role, scope.blockVars);
       // Loop items
-      let items: unknown[] | undefined;
-      if (node.loop !== undefined) {
-        const rendered = this.run.templates.renderValue(node.loop, baseVars, node.loc.file, yamlLocOf);
-        const lv = node.loopWith ? this.withItems(node, rendered, baseVars) : rendered;
-        if (!Array.isArray(lv)) throw new ParseError(`loop must evaluate to a list; got ${typeof lv}`, { loc: node.loc });
-        if (lv.length > MAX_LOOP) throw new ParseError(`loop has ${lv.length} items (limit ${MAX_LOOP})`, { loc: node.loc });
-        items = lv;
-      }
+      const items = this.loopItems(node, baseVars);
       if (node.kind === 'set_fact') return await this.runSetFact(node, st, scope, playHosts, info, items, t0, noLog);
 
       const iterations = items ?? [undefined];
@@ -210,11 +205,21 @@ export class TaskStep {
     }
   }
 
+  /** A task's (or an include's) loop items on a host, or undefined without a loop. */
+  loopItems(node: LoopSpec, vars: Vars): unknown[] | undefined {
+    if (node.loop === undefined) return undefined;
+    const rendered = this.run.templates.renderValue(node.loop, vars, node.loc.file, yamlLocOf);
+    const lv = node.loopWith ? this.withItems(node, rendered, vars) : rendered;
+    if (!Array.isArray(lv)) throw new ParseError(`loop must evaluate to a list; got ${typeof lv}`, { loc: node.loc });
+    if (lv.length > MAX_LOOP) throw new ParseError(`loop has ${lv.length} items (limit ${MAX_LOOP})`, { loc: node.loc });
+    return lv;
+  }
+
   /**
    * `with_X: terms`: lookup X run on the (rendered) terms, as Ansible's TaskExecutor does — a term that
    * is not a list is a list of one; `with_items` flattens one level, where `loop:` takes the list as it is.
    */
-  private withItems(node: ModuleTask | SetFactTask, terms: unknown, vars: Vars): unknown {
+  private withItems(node: LoopSpec, terms: unknown, vars: Vars): unknown {
     const list = Array.isArray(terms) ? terms : [terms];
     const names = list.map((_, i) => `__bosun_term${i}`);
     const scope = extendScope(vars, Object.fromEntries(list.map((x, i) => [names[i]!, x])));
@@ -273,7 +278,7 @@ export class TaskStep {
 
   private itemLabel(node: ModuleTask | SetFactTask, vars: Vars, item: unknown): string {
     if (node.loopLabel) return String(this.run.templates.renderValue(node.loopLabel, vars, node.loc.file, yamlLocOf));
-    return typeof item === 'string' || typeof item === 'number' ? String(item) : JSON.stringify(item);
+    return itemLabel(item);
   }
 
   private async runSetFact(
@@ -362,7 +367,8 @@ export class TaskStep {
     }
 
     let attempts = 0;
-    const maxAttempts = node.until ? node.retries + 1 : 1;
+    // Ansible: retries + 1 attempts (retries <= 0: one)
+    const maxAttempts = node.until ? (node.retries > 0 ? node.retries + 1 : 1) : 1;
     let registered: Record<string, unknown> = {};
     let changed = false;
     let failed = false;
@@ -412,17 +418,21 @@ export class TaskStep {
         throw withLoc(e, node.loc);
       }
       if (!node.until || skippedCheck) break;
-      const ok = node.until.every((c) => evalBool(c, extendScope(vars, { ...registered, ...(node.register ? { [node.register]: registered } : {}) })));
+      // the condition sees this attempt's number (`until: r.attempts >= 3`)
       registered.attempts = attempts;
+      const ok = node.until.every((c) => evalBool(c, extendScope(vars, { ...registered, ...(node.register ? { [node.register]: registered } : {}) })));
       if (ok) break;
       if (attempts >= maxAttempts) {
         failed = true;
         registered.failed = true;
+        // Ansible 2.14 reports one attempt fewer once they are used up (TaskExecutor: attempts = retries - 1)
+        if (maxAttempts > 1) registered.attempts = maxAttempts - 1;
         msg = `retries exhausted (${node.retries}) waiting for: ${node.until.join(' and ')}${msg ? `; last: ${msg}` : ''}`;
         registered.msg = msg;
         break;
       }
-      this.run.out.progress(st.name, `retrying (${attempts}/${node.retries}) ${info.title}`);
+      if (this.run.out.retry) this.run.out.retry(info, st.name, maxAttempts - attempts);
+      else this.run.out.progress(st.name, `retrying (${attempts}/${node.retries}) ${info.title}`);
       await new Promise((r) => setTimeout(r, node.delay * 1000));
       // a retry waits for something else to change the host: nothing fetched before may be reused
       this.run.probeCache.invalidate();
@@ -430,6 +440,7 @@ export class TaskStep {
     const ignored = failed && this.ignoreErrors(scope, vars, node);
     if (!failed && node.module === 'include_vars') st.includeVars = { ...st.includeVars, ...(registered.ansible_facts as Vars) };
     else if (!failed) mergeResultFacts(st, registered.ansible_facts);
+    if (!failed && (registered.add_host !== undefined || registered.add_group !== undefined)) this.run.changeInventory(st.name, registered);
     if (label === undefined) {
       if (failed && !ignored) failedOn(st, info, registered);
       else countResult(st.stats, { ignored: failed && ignored, skipped: skippedCheck, changed });
@@ -509,7 +520,15 @@ function countResult(s: HostStats, r: { ignored: boolean; skipped: boolean; chan
  * registered result): the loop variable, `ansible_loop_var`, loop_control.index_var with
  * `ansible_index_var`, and with loop_control.extended `ansible_loop`.
  */
-export function loopVars(node: ModuleTask | SetFactTask, items: unknown[], i: number): Vars {
+/** What a loop needs of its task: the loop, how items are named, where it is written. */
+export type LoopSpec = Pick<ModuleTask, 'loop' | 'loopWith' | 'loopVar' | 'loopIndexVar' | 'loopExtended' | 'loc'>;
+
+/** An item as the `(item=…)` label shows it when loop_control.label does not say. */
+export function itemLabel(item: unknown): string {
+  return typeof item === 'string' || typeof item === 'number' ? String(item) : JSON.stringify(item);
+}
+
+export function loopVars(node: Pick<ModuleTask, 'loopVar' | 'loopIndexVar' | 'loopExtended'>, items: unknown[], i: number): Vars {
   const v: Vars = { [node.loopVar]: items[i], ansible_loop_var: node.loopVar };
   if (node.loopIndexVar) {
     v[node.loopIndexVar] = i;

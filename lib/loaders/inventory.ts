@@ -140,6 +140,34 @@ export class Inventory extends InventoryGraph implements PatternInventory {
     return inv;
   }
 
+  // ---- changes during a run (add_host, group_by) ------------------------------------------------
+
+  /**
+   * add_host: the host (new, or one the inventory has) joins `groups` (created under `all` when new)
+   * and gets `vars` above its inventory variables, as Ansible's inventory.add_host/set_variable.
+   */
+  addRuntimeHost(name: string, groups: string[], vars: Record<string, unknown>): void {
+    for (const g of groups) this.addRuntimeGroup(g, []);
+    this.addHost(name, groups[0] ?? 'ungrouped', Object.keys(vars).length ? { vars: { ...vars }, where: () => undefined } : undefined);
+    for (const g of groups.slice(1)) this.addHost(name, g, undefined);
+    this.reconcile();
+  }
+
+  /** group_by: group `name` (created if new) with `parents` (each created under `all` if new), `host` in it. */
+  addRuntimeGroup(name: string, parents: string[], host?: string): void {
+    for (const g of [name, ...parents]) this.checkGroupName(g);
+    this.addGroup(name);
+    for (const p of parents) {
+      if (p === 'all') continue;
+      this.addGroup(p);
+      if (!this.groupsData.get(p)!.parents.length) this.addChild('all', p);
+      this.addChild(p, name);
+    }
+    if (!this.groupsData.get(name)!.parents.length) this.addChild('all', name);
+    if (host !== undefined && this.hostsData.has(host)) this.addHost(host, name, undefined);
+    this.reconcile();
+  }
+
   // ---- queries --------------------------------------------------------------------------------
 
   /** All hosts of the inventory in order of first appearance (implicit localhost excluded). */

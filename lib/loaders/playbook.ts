@@ -8,10 +8,10 @@ import { loadVarsFile } from './vars-files.js';
 import { ParseError, MissingFileError, closest, type SourceLocation } from '../errors.js';
 import { isModule, ENGINE_ACTIONS } from '../modules/index.js';
 import { connectionNames, isConnectionName } from '../executor/registry.js';
-import type { Play, Playbook, RoleInfo, TaskNode } from '../ast.js';
+import type { HostOrder, Play, Playbook, RoleInfo, TaskNode } from '../ast.js';
 import { boolish, expectList, expectMap, here, intish, isObj, strList, typeName, type Obj } from './values.js';
 import { mergeKeywords, taskKeywords } from './task-keywords.js';
-import { RoleLoader } from './roles.js';
+import { RoleLoader, roleParams } from './roles.js';
 import { TaskLoader, checkNotify } from './tasks.js';
 
 const PLAY_KEYS = [
@@ -30,7 +30,7 @@ export interface LoadOptions {
    */
   /** gather_facts of a play that does not say (ansible.cfg `gathering = explicit` makes it false). */
   gatherFactsDefault?: boolean;
-  onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'connection' | 'gatherFacts' | 'gatherSubset'>) => void;
+  onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'order' | 'connection' | 'gatherFacts' | 'gatherSubset'>) => void;
 }
 
 export class PlaybookLoader {
@@ -141,8 +141,9 @@ export class PlaybookLoader {
     const gatherFacts = boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? this.opts.gatherFactsDefault ?? true;
     const connection = playConnection(raw.connection, here(raw, 'connection', file));
     const gatherSubset = raw.gather_subset === undefined || raw.gather_subset === null ? undefined : strList(raw.gather_subset, 'gather_subset', here(raw, 'gather_subset', file));
+    const order = hostOrder(raw.order, here(raw, 'order', file));
     if (this.opts.onPlayHeader) {
-      this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, connection, gatherFacts, gatherSubset });
+      this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, order, connection, gatherFacts, gatherSubset });
       // let what the hook started get going (process spawns wait for an event-loop turn, which
       // loading, mostly synchronous, would otherwise not give them until it is done)
       await new Promise<void>((r) => setImmediate(() => setImmediate(r)));
@@ -160,7 +161,8 @@ export class PlaybookLoader {
         extra = r;
       } else throw new ParseError(`roles entries must be a role name or a mapping with role:; got ${typeName(r)}`, { loc: rloc });
       if (typeof name !== 'string') throw new ParseError('role entry has no role: name', { loc: rloc });
-      const block = await this.roleBlock(name, rloc, playRoles, handlers, 'import_role', undefined);
+      const block = await this.roleBlock(name, rloc, playRoles, handlers, 'import_role', undefined, roleParams(extra));
+      if (!block.block.length) continue; // listed before with the same parameters: runs once
       const kw = taskKeywords(extra, file, ['role', 'name']);
       Object.assign(block, mergeKeywords(kw, block));
       if (isObj(extra.vars)) block.vars = { ...(extra.vars as Obj), ...(block.vars ?? {}) };
@@ -192,6 +194,7 @@ export class PlaybookLoader {
       sections,
       handlers,
       serial,
+      order,
       maxFailPercentage: intish(raw.max_fail_percentage, 'max_fail_percentage', here(raw, 'max_fail_percentage', file)),
       anyErrorsFatal: boolish(raw.any_errors_fatal, 'any_errors_fatal', here(raw, 'any_errors_fatal', file)) ?? false,
       become: boolish(raw.become, 'become', here(raw, 'become', file)),
@@ -207,6 +210,15 @@ export class PlaybookLoader {
     };
   }
 
+}
+
+const HOST_ORDERS = ['inventory', 'reverse_inventory', 'sorted', 'reverse_sorted', 'shuffle'] as const;
+
+function hostOrder(v: unknown, loc: SourceLocation): HostOrder | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string' && (HOST_ORDERS as readonly string[]).includes(v)) return v as HostOrder;
+  const near = typeof v === 'string' ? closest(v, HOST_ORDERS) : undefined;
+  throw new ParseError(`order must be one of ${HOST_ORDERS.join(', ')}; got ${typeName(v)}`, { loc, hint: near ? `did you mean '${near}'?` : undefined });
 }
 
 function playConnection(v: unknown, loc: SourceLocation): string | undefined {

@@ -5,14 +5,51 @@ import { isAbsolute, join } from 'node:path';
 import { loadYamlFile, keyLoc, locOf } from './yaml.js';
 import { ParseError, MissingFileError, closest, type SourceLocation } from '../errors.js';
 import type { BlockTask, RoleInfo, TaskNode } from '../ast.js';
-import { expectList, expectMap, here, isObj } from './values.js';
+import { boolish, expectList, expectMap, here, isObj, type Obj } from './values.js';
 import type { TaskCtx } from './tasks.js';
 
 /** Loads a task list (TaskLoader.tasks); roles hold tasks and tasks include roles. */
 export type LoadTasks = (raw: unknown, what: string, ctx: TaskCtx, role: RoleInfo | undefined, loc: SourceLocation) => Promise<TaskNode[]>;
 
+interface LoadedRole extends RoleInfo {
+  tasks: TaskNode[];
+  handlers: TaskNode[];
+  deps: Array<{ name: string; params: Obj }>;
+  /** meta/main.yml `allow_duplicates: true`: listed twice with the same parameters, it runs twice. */
+  allowDuplicates: boolean;
+}
+
+/** The parameters of a role placed by include_role/import_role: never deduplicated. */
+export const TASK_ROLE: Obj = Object.freeze({});
+
+/** What makes two uses of a role the same one (Ansible's hashed role params): everything but its name. */
+export function roleParams(entry: Obj): Obj {
+  const out: Obj = {};
+  for (const [k, v] of Object.entries(entry)) if (k !== 'role' && k !== 'name') out[k] = v;
+  return out;
+}
+
+/** A dependency's parameters as variables of its block (its `vars:` and inline parameters; keywords apart). */
+function depVars(params: Obj): Obj {
+  const out: Obj = isObj(params.vars) ? { ...params.vars } : {};
+  for (const [k, v] of Object.entries(params)) if (!['vars', 'when', 'tags', 'become', 'become_user'].includes(k)) out[k] = v;
+  return out;
+}
+
+/** JSON with keys sorted at every level, so `{a, b}` and `{b, a}` are the same parameters. */
+function sortedJson(v: unknown): string {
+  const norm = (x: unknown): unknown => (Array.isArray(x) ? x.map(norm) : isObj(x) ? Object.fromEntries(Object.keys(x).sort().map((k) => [k, norm(x[k])])) : x);
+  return JSON.stringify(norm(v));
+}
+
 export class RoleLoader {
-  private readonly roleCache = new Map<string, RoleInfo & { tasks: TaskNode[]; handlers: TaskNode[]; deps: string[] }>();
+  private readonly roleCache = new Map<string, LoadedRole>();
+  /**
+   * Per play (keyed by its role list): the roles already placed, by path and parameters. As Ansible's
+   * ROLE_CACHE + has_run: the same role with the same parameters (when, tags, vars included) runs once
+   * per play unless its meta says `allow_duplicates: true`; include_role and import_role always run.
+   */
+  private readonly rolesPlaced = new WeakMap<RoleInfo[], Set<string>>();
 
   constructor(private readonly rolesPath: string[], private readonly tasks: LoadTasks) {}
 
@@ -49,7 +86,7 @@ export class RoleLoader {
     }
     const hit = this.roleCache.get(key);
     if (hit) return hit;
-    const role: RoleInfo & { tasks: TaskNode[]; handlers: TaskNode[]; deps: string[] } = {
+    const role: LoadedRole = {
       name,
       path,
       defaults: {},
@@ -57,25 +94,27 @@ export class RoleLoader {
       tasks: [],
       handlers: [],
       deps: [],
+      allowDuplicates: false,
     };
     const defaults = this.optionalYaml(join(path, 'defaults', 'main'), 'role defaults');
     if (defaults) role.defaults = expectMap(defaults.value, `${name}/defaults/main.yml`, locOf(defaults.value) ?? { file: defaults.file });
     const vars = this.optionalYaml(join(path, 'vars', 'main'), 'role vars');
     if (vars) role.vars = expectMap(vars.value, `${name}/vars/main.yml`, locOf(vars.value) ?? { file: vars.file });
     const meta = this.optionalYaml(join(path, 'meta', 'main'), 'role meta');
-    const depNodes: Array<{ name: string; loc: SourceLocation }> = [];
+    const depNodes: Array<{ name: string; loc: SourceLocation; params: Obj }> = [];
     if (meta && isObj(meta.value)) {
+      role.allowDuplicates = boolish(meta.value.allow_duplicates, 'allow_duplicates', here(meta.value, 'allow_duplicates', meta.file)) ?? false;
       const deps = expectList(meta.value.dependencies, 'dependencies', here(meta.value, 'dependencies', meta.file));
       for (const [i, d] of deps.entries()) {
         const dloc = keyLoc(meta.value.dependencies, String(i)) ?? { file: meta.file };
         const dn = typeof d === 'string' ? d : isObj(d) ? (d.role ?? d.name) : undefined;
         if (typeof dn !== 'string') throw new ParseError('role dependency must be a role name or a mapping with role:', { loc: dloc });
-        depNodes.push({ name: dn, loc: dloc });
+        depNodes.push({ name: dn, loc: dloc, params: isObj(d) ? roleParams(d) : {} });
       }
     }
     for (const d of depNodes) {
       await this.loadRole(d.name, d.loc, [...stack, key]);
-      role.deps.push(d.name);
+      role.deps.push({ name: d.name, params: d.params });
     }
     const ctxBase = { dir: join(path, 'tasks'), roles: [] as RoleInfo[], handlers: [] as TaskNode[] };
     const tasks = this.optionalYaml(join(path, 'tasks', 'main'), 'role tasks');
@@ -94,12 +133,21 @@ export class RoleLoader {
     handlers: TaskNode[],
     origin: 'include_role' | 'import_role',
     tasksFrom: string | undefined,
+    params: Obj = TASK_ROLE,
   ): Promise<BlockTask> {
     const role = await this.loadRole(name, loc, []);
+    const empty: BlockTask = { kind: 'block', origin, name: undefined, loc, role, when: [], tags: [], block: [], rescue: [], always: [], notify: [], listen: [] };
+    let placed = this.rolesPlaced.get(playRoles);
+    if (!placed) this.rolesPlaced.set(playRoles, (placed = new Set()));
+    const key = JSON.stringify([role.path, tasksFrom ?? null, sortedJson(params)]);
+    // include_role and import_role in a task list run each time (their allow_duplicates defaults to true)
+    if (params !== TASK_ROLE && !role.allowDuplicates && placed.has(key)) return empty;
+    placed.add(key);
     const block: TaskNode[] = [];
     for (const dep of role.deps) {
-      const already = playRoles.some((r) => r.name === dep);
-      if (!already) block.push(await this.roleBlock(dep, loc, playRoles, handlers, origin, undefined));
+      const b = await this.roleBlock(dep.name, loc, playRoles, handlers, origin === 'include_role' ? 'import_role' : origin, undefined, dep.params);
+      if (Object.keys(dep.params).length) b.vars = { ...(b.vars ?? {}), ...depVars(dep.params) };
+      if (b.block.length) block.push(b);
     }
     if (!playRoles.includes(role)) {
       playRoles.push(role);
@@ -112,19 +160,6 @@ export class RoleLoader {
       tasks = await this.tasks(f.value, 'tasks', { file: f.file, dir: join(role.path, 'tasks'), roles: playRoles, handlers }, role, locOf(f.value) ?? { file: f.file });
     }
     block.push(...tasks);
-    return {
-      kind: 'block',
-      origin,
-      name: undefined,
-      loc,
-      role,
-      when: [],
-      tags: [],
-      block,
-      rescue: [],
-      always: [],
-      notify: [],
-      listen: [],
-    };
+    return { ...empty, block };
   }
 }

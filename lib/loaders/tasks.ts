@@ -9,7 +9,7 @@ import { parseKv } from './kv.js';
 import { ArgumentError, ParseError, UnknownModuleError, MissingFileError, closest, type SourceLocation } from '../errors.js';
 import { canonicalModuleName, getModule, isModule, moduleNames, ENGINE_ACTIONS } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
-import type { BlockTask, ModuleTask, RoleInfo, TaskNode } from '../ast.js';
+import type { BlockTask, ModuleTask, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
 import { condList, expectList, expectMap, here, intish, isObj, strList, typeName, type Obj } from './values.js';
 import { BLOCK_KEYS, TASK_KEYWORDS, loopOf, mergeKeywords, taskKeywords } from './task-keywords.js';
 
@@ -101,7 +101,7 @@ export class TaskLoader {
       }
       case 'meta': {
         const a = typeof rawArgs === 'string' ? rawArgs : undefined;
-        const valid = ['flush_handlers', 'noop', 'end_play', 'end_host', 'end_batch', 'clear_facts', 'refresh_inventory'] as const;
+        const valid = ['flush_handlers', 'noop', 'end_play', 'end_host', 'end_batch', 'clear_facts', 'refresh_inventory', 'reset_connection'] as const;
         if (!a || !(valid as readonly string[]).includes(a)) {
           throw new ParseError(`meta: expects one of ${valid.join(', ')}; got ${typeName(rawArgs)}`, { loc: aloc });
         }
@@ -120,7 +120,11 @@ export class TaskLoader {
         }
         const y = loadYamlFile(p, 'tasks file');
         const block = await this.tasks(y.value, 'tasks', { ...ctx, file: p, dir: dirname(p), chain }, role, locOf(y.value) ?? { file: p });
-        return { kind: 'block', origin: action, name, loc, role, ...kw, block, rescue: [], always: [], notify, listen };
+        if (action === 'import_tasks') {
+          if (isObj(rawArgs) && rawArgs.apply !== undefined) throw new ParseError('import_tasks does not take apply: (its keywords apply to the imported tasks already)', { loc: aloc });
+          return { kind: 'block', origin: action, name, loc, role, ...kw, block, rescue: [], always: [], notify, listen };
+        }
+        return this.dynamicInclude(t, rawArgs, kw, { name, loc, role, file, path: p, block, notify, listen });
       }
       case 'include_role':
       case 'import_role': {
@@ -191,6 +195,65 @@ export class TaskLoader {
       delay: intish(t.delay, 'delay', at('delay')) ?? 5,
     };
     return node;
+  }
+
+  /**
+   * include_tasks as Ansible 2.14 runs it: a task of its own whose `when`, tags and loop are the include's,
+   * and whose `apply:` keywords (and vars) are what the included tasks inherit.
+   */
+  private dynamicInclude(
+    t: Obj,
+    rawArgs: unknown,
+    kw: TaskKeywords,
+    n: { name?: string; loc: SourceLocation; role?: RoleInfo; file: string; path: string; block: TaskNode[]; notify: string[]; listen: string[] },
+  ): BlockTask {
+    let applied: TaskKeywords = { when: [], tags: [] };
+    if (isObj(rawArgs)) {
+      for (const k of Object.keys(rawArgs)) {
+        if (k !== 'file' && k !== 'apply') throw new ParseError(`include_tasks: unknown argument '${k}' (valid: file, apply)`, { loc: here(rawArgs, k, n.file) });
+      }
+      if (rawArgs.apply !== undefined) {
+        const apply = expectMap(rawArgs.apply, 'include_tasks apply', here(rawArgs, 'apply', n.file));
+        const notInherited = ['loop', 'loop_control', 'register', 'until', 'retries', 'delay', 'block', 'rescue', 'always', 'name', 'args', 'notify', 'listen'];
+        for (const k of Object.keys(apply)) {
+          if (!(TASK_KEYWORDS as readonly string[]).includes(k) || notInherited.includes(k) || k.startsWith('with_')) {
+            throw new ParseError(`include_tasks apply: '${k}' is not a keyword the included tasks can inherit`, { loc: here(apply, k, n.file) });
+          }
+        }
+        applied = taskKeywords(apply, n.file);
+      }
+    }
+    const lp = loopOf(t, n.file);
+    if (lp.loop !== undefined) {
+      this.definedNames.add(lp.loopVar);
+      if (lp.loopIndexVar) this.definedNames.add(lp.loopIndexVar);
+    }
+    const vars = kw.vars || applied.vars ? { ...(applied.vars ?? {}), ...(kw.vars ?? {}) } : undefined;
+    return {
+      kind: 'block',
+      origin: 'include_tasks',
+      name: n.name,
+      loc: n.loc,
+      role: n.role,
+      ...applied,
+      vars,
+      block: n.block,
+      rescue: [],
+      always: [],
+      notify: n.notify,
+      listen: n.listen,
+      include: {
+        file: n.path,
+        when: kw.when,
+        tags: kw.tags,
+        loop: lp.loop,
+        loopWith: lp.loopWith,
+        loopVar: lp.loopVar,
+        loopLabel: lp.loopLabel,
+        loopIndexVar: lp.loopIndexVar,
+        loopExtended: lp.loopExtended,
+      },
+    };
   }
 
   /**

@@ -123,6 +123,11 @@ export function validateArgs(mod: AnyModule, raw: unknown, where: ValidateWhere 
   const givenAs = new Map<string, string>();
   for (const [key, value] of Object.entries(given)) {
     const name = canonical.get(key);
+    if (name === undefined && mod.restArg) {
+      // add_host: every other key is a host variable, kept as written (rendered with the rest)
+      out[mod.restArg] = { ...((out[mod.restArg] as Record<string, unknown> | undefined) ?? {}), [key]: value };
+      continue;
+    }
     if (name === undefined) {
       const guess = closest(key, valid);
       fail(`unknown argument '${key}' for module '${mod.name}'${guess ? ` (did you mean '${guess}'?)` : ''}; valid: ${valid.join(', ')}`, key);

@@ -47,6 +47,9 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   cron: () => import('./cron.js'),
   hostname: () => import('./hostname.js'),
   timezone: () => import('./timezone.js'),
+  group_by: () => import('./group_by.js'),
+  add_host: () => import('./add_host.js'),
+  pause: () => import('./pause.js'),
   mount: () => import('./mount.js'),
   apt_repository: () => import('./apt_repository.js'),
 };

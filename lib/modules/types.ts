@@ -125,6 +125,13 @@ export interface TaskModule<A = Record<string, unknown>, S = unknown> {
   readonly args: ArgSchema;
   /** Argument that receives the free-form string (`command: ls -l` → cmd). */
   readonly freeForm?: string;
+  /** Unknown argument names are not errors: they are collected, as written, into this argument (add_host's host variables). */
+  readonly restArg?: string;
+  /**
+   * Ansible's BYPASS_HOST_LOOP (add_host, pause): the task runs once, on the first host of the batch,
+   * and only that host gets its result (unlike run_once, nothing is copied to the others).
+   */
+  readonly bypassHostLoop?: boolean;
   /** 'control': always runs on the control node (cert, debug, assert, set_fact). */
   readonly runsOn?: 'host' | 'control';
   /** Extra cross-argument validation after schema checks; throw ArgumentError. */

@@ -127,6 +127,19 @@ export class ConsoleReporter implements Reporter {
     }
   }
 
+  retry(task: TaskInfo, host: string, left: number): void {
+    this.line(this.c(pc.red, `FAILED - RETRYING: [${host}]: ${task.title} (${left} retries left).`));
+  }
+
+  included(_task: TaskInfo, file: string, hosts: string[], itemLabel?: string): void {
+    const item = itemLabel !== undefined ? ` => (item=${this.masker.text(itemLabel)})` : '';
+    this.line(this.c(pc.cyan, `included: ${file} for ${hosts.join(', ')}${item}`));
+  }
+
+  noHostsLeft(): void {
+    this.line(this.c(pc.red, banner('NO MORE HOSTS LEFT')));
+  }
+
   noHosts(): void {
     this.line(this.c(pc.cyan, 'skipping: no hosts matched'));
   }

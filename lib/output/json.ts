@@ -42,6 +42,15 @@ export class JsonReporter implements Reporter {
   warn(msg: string): void {
     this.emit('warning', { msg });
   }
+  retry(task: TaskInfo, host: string, retriesLeft: number): void {
+    this.emit('retry', { task: task.title, host, retries_left: retriesLeft });
+  }
+  included(task: TaskInfo, file: string, hosts: string[], itemLabel?: string): void {
+    this.emit('included', { task: task.title, file, hosts, item: itemLabel ?? null });
+  }
+  noHostsLeft(): void {
+    this.emit('no_hosts_left', {});
+  }
   log(): void {}
   /** Waits are not events: a JSON consumer sees the task's host_result (with duration_ms) when the wait ends. */
   progress(): void {}

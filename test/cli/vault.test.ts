@@ -48,7 +48,7 @@ t.test('encrypt, view, decrypt; wrong password changes nothing', async (t) => {
   t.equal(r.code, 0, r.err);
   t.equal(r.err, 'Encryption successful\n');
   const enc = readFileSync(f, 'utf8');
-  t.match(enc, /^\$BOSUN_VAULT;1\.0;AES256-GCM;scrypt;N=\d+,r=\d+,p=\d+\n/);
+  t.match(enc, /^\$ANSIBLE_VAULT;1\.1;AES256\n/, "ansible's format by default");
   t.notMatch(enc, /p4ssw0rd/);
   t.equal(statSync(f).mode & 0o777, 0o640, 'mode kept');
   t.same(extras(dir, ['pw', 'wrong', 'vars.yml']), [], 'no temp file left');
@@ -71,9 +71,9 @@ t.test('encrypt, view, decrypt; wrong password changes nothing', async (t) => {
     t.same(extras(dir, ['pw', 'wrong', 'vars.yml']), [], `${cmd}: nothing written beside it`);
   }
 
-  // tampered: one base64 character changed
+  // tampered: one digit of the salt changed (still hex: '1' <-> '2' in the low half of a byte's hex pair)
   const lines = enc.split('\n');
-  lines[1] = (lines[1]![0] === 'A' ? 'B' : 'A') + lines[1]!.slice(1);
+  lines[1] = lines[1]![0] + (lines[1]![1] === '1' ? '2' : '1') + lines[1]!.slice(2);
   writeFileSync(join(dir, 'tampered.yml'), lines.join('\n'));
   r = await vault(['view', ...pw, join(dir, 'tampered.yml')]);
   t.equal(r.code, 1);
@@ -203,12 +203,28 @@ t.test('encrypt_string prints a !vault block that loads', async (t) => {
   const dir = t.testdir({ pw: 'pw\n' });
   const r = await vault(['encrypt_string', '--vault-password-file', join(dir, 'pw'), '--name', 'etcd_root_password', 'r00t "quoted" \'x\'']);
   t.equal(r.code, 0, r.err);
-  t.match(r.out, /^etcd_root_password: !vault \|\n  \$BOSUN_VAULT;1\.0;/);
+  t.match(r.out, /^etcd_root_password: !vault \|\n {10}\$ANSIBLE_VAULT;1\.1;AES256\n/);
+  t.notMatch(r.out, /\n$/, 'no final newline, as ansible-vault prints it');
   setVaultPassword('pw');
   t.teardown(() => setVaultPassword(undefined));
-  t.same(parseYaml(`x: 1\n${r.out}`, 'f.yml').value, { x: 1, etcd_root_password: 'r00t "quoted" \'x\'' });
+  t.same(parseYaml(`x: 1\n${r.out}\n`, 'f.yml').value, { x: 1, etcd_root_password: 'r00t "quoted" \'x\'' });
   const bare = await vault(['encrypt_string', '--vault-password-file', join(dir, 'pw'), 'v']);
-  t.match(bare.out, /^!vault \|\n  \$BOSUN_VAULT/);
+  t.match(bare.out, /^!vault \|\n {10}\$ANSIBLE_VAULT/);
+  const own = await vault(['encrypt_string', '--format', 'bosun', '--vault-password-file', join(dir, 'pw'), '-n', 'k', 'v2']);
+  t.match(own.out, /^k: !vault \|\n {10}\$BOSUN_VAULT;1\.0;AES256-GCM;scrypt;/, '--format bosun');
+  t.same(parseYaml(`${own.out}\n`, 'f.yml').value, { k: 'v2' });
+});
+
+t.test('--format bosun files, read back; a bad --format', async (t) => {
+  const dir = t.testdir({ pw: 'one\n', 'a.yml': 'a: 1\n' });
+  const f = join(dir, 'a.yml');
+  const pw = ['--vault-password-file', join(dir, 'pw')];
+  t.equal((await vault(['encrypt', '--format', 'bosun', ...pw, f])).code, 0);
+  t.match(readFileSync(f, 'utf8'), /^\$BOSUN_VAULT;1\.0;AES256-GCM;scrypt;N=\d+,r=\d+,p=\d+\n/);
+  t.equal((await vault(['view', ...pw, f])).out, 'a: 1\n');
+  const bad = await vault(['encrypt', '--format', 'gpg', ...pw, f]);
+  t.equal(bad.code, 5);
+  t.match(bad.err, /--format \(or BOSUN_VAULT_FORMAT\) must be ansible or bosun; got .gpg./);
 });
 
 t.test('usage errors', async (t) => {

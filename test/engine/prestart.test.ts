@@ -187,3 +187,24 @@ t.test('templated hosts: rendered with play vars and -e once the template engine
   t.same(made, ['b'], 'the templated play is the first remote play; -e grp=g2 wins over the default');
   await p.close();
 });
+
+t.test('meta: reset_connection closes the host channel; the next task opens a new one, counted in the totals', async (t) => {
+  const { runner, conns } = await setup(t, `- hosts: a
+  gather_facts: false
+  tasks:
+    - command: "true"
+    - meta: reset_connection
+    - command: "true"
+    - meta: reset_connection
+      when: false
+    - command: "true"
+`);
+  const summary = await runner.run();
+  t.equal(summary.exitCode, 0);
+  const made = conns.get('a') ?? [];
+  // the first may be the prestarted channel; after it exactly one more (the `when: false` reset did nothing)
+  t.equal(made.length, 2, 'one new channel after the reset');
+  t.ok(made[0]!.closed, 'the first channel was closed');
+  t.same(made.map((c) => c.stats.requests), [1, 2], 'one request before the reset, two after');
+  t.equal(summary.requests, 3, "the closed channel's requests still count");
+});

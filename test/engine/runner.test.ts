@@ -443,7 +443,9 @@ t.test('include_tasks, import_role, include_role with tasks_from and role handle
   );
   t.equal(p.code, 0, p.stdout);
   t.same(p.log(), ['included', 'role-default', 'other', 'end', 'handled']);
-  t.same(taskTitles(p.stdout), ['from include', 'r : main', 'r : other', 'shell', 'r : r handler']);
+  // include_tasks is a task of its own (banner and `included:` line), as in Ansible
+  t.same(taskTitles(p.stdout), ['include_tasks', 'from include', 'r : main', 'r : other', 'shell', 'r : r handler']);
+  t.match(p.stdout, /^included: \/.+ for /m);
 });
 
 t.test('per-task check_mode and diff overrides, environment', async (t) => {

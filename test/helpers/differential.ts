@@ -163,6 +163,11 @@ export function parseTranscript(text: string): Transcript {
       if (r) recap.set(r[0], r[1]);
       continue;
     }
+    if ((m = /^FAILED - RETRYING: \[([^\]]+)\]: (.*) \((\d+) retries left\)\.$/.exec(line))) {
+      // an until attempt: a row of its host (hosts retry in any order)
+      events.push({ play, task: m[2]!, status: 'retrying', host: m[1]!, item: `${m[3]} left` });
+      continue;
+    }
     if (/^(skipping: no hosts matched|NO MORE HOSTS LEFT|ERROR! No matching task)/.test(line)) {
       notes.push(line.replace(/\s*\*+$/, ''));
       continue;

@@ -62,11 +62,15 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   cron: (d) => ({ name: 'contract', job: '/bin/true', user: 'root', cron_file: join(d, 'cron') }),
   hostname: () => ({ name: 'bosun-contract-no-such-name' }),
   timezone: () => ({ name: 'Pacific/Chatham' }),
+  // the run's inventory, not the host: they report changed in check mode too, as Ansible's group_by/add_host
+  group_by: () => ({ key: 'contract_group', parents: ['p'] }),
+  add_host: () => ({ name: 'contract-host', groups: ['g'], ansible_connection: 'local' }),
+  pause: () => ({ seconds: 0 }),
   mount: (d) => ({ path: join(d, 'mnt', 'point'), src: 'tmpfs', fstype: 'tmpfs', opts: 'size=1m', state: 'mounted', fstab: join(d, 'fstab') }),
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['apt_repository', 'archive', 'assemble', 'tempfile', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
+const WOULD_CHANGE = ['add_host', 'group_by', 'apt_repository', 'archive', 'assemble', 'tempfile', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {

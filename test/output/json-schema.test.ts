@@ -132,8 +132,15 @@ t.test('every event of full runs validates; every event kind is produced', async
       command: "true"
       delegate_to: localhost
       when: inventory_hostname == 'h1'
+    - name: retried once
+      command: "true"
+      register: r
+      until: r.attempts > 1
+      retries: 1
+      delay: 0
     - name: hard failure
       fail: { msg: boom }
+      any_errors_fatal: true
 `,
   });
   const mixed = await run([join(dir, 'play.yml'), '-i', join(dir, 'inv.yml'), '--output', 'json']);
