@@ -15,7 +15,10 @@ import type { SourceLocation } from '../errors.js';
 
 /** Bump when the entry format or the conversion rules in yaml.ts change. */
 const FORMAT = 'bosun-yaml-cache-1';
-const PRUNE_AFTER_MS = 30 * 24 * 3600 * 1000;
+/** The cache keeps the most recently written entries up to this many (an edited file leaves its old entry). */
+const MAX_ENTRIES = 1000;
+/** Bigger files are parsed every time: their entries would crowd out the rest. */
+const MAX_TEXT = 1 << 20;
 
 /** [line, col] of a value or key; absent positions are null. */
 type Pos = [number, number] | null;
@@ -60,6 +63,7 @@ function keyOf(file: string, text: string, version: string): string {
 
 /** May this file's parse be written to disk? (see the header) */
 export function cacheable(file: string, text: string): boolean {
+  if (text.length > MAX_TEXT) return false;
   if (text.includes('!vault') || text.includes('$ANSIBLE_VAULT') || text.includes('$BOSUN_VAULT')) return false;
   try {
     return (statSync(file).mode & 0o004) !== 0;
@@ -150,7 +154,7 @@ export function writeCached(file: string, text: string, version: string, value: 
   try {
     writeFileSync(tmp, json, { mode: 0o600 });
     renameSync(tmp, target);
-    if (Math.random() < 0.02) prune(dir);
+    prune(dir);
   } catch {
     try {
       unlinkSync(tmp);
@@ -160,12 +164,21 @@ export function writeCached(file: string, text: string, version: string, value: 
   }
 }
 
-/** Drops entries not written for a month (edited files leave their old entries behind). */
+/** Keeps the newest MAX_ENTRIES entries (by write time); runs after a write, i.e. on a cache miss. */
 function prune(dir: string): void {
-  const now = Date.now();
-  for (const n of readdirSync(dir)) {
+  const names = readdirSync(dir);
+  if (names.length <= MAX_ENTRIES) return;
+  const aged = names.map((n) => {
     try {
-      if (now - statSync(join(dir, n)).mtimeMs > PRUNE_AFTER_MS) unlinkSync(join(dir, n));
+      return { n, t: statSync(join(dir, n)).mtimeMs };
+    } catch {
+      return { n, t: 0 };
+    }
+  });
+  aged.sort((a, b) => a.t - b.t);
+  for (const { n } of aged.slice(0, names.length - MAX_ENTRIES / 2)) {
+    try {
+      unlinkSync(join(dir, n));
     } catch {
       /* raced with another run */
     }

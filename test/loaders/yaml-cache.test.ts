@@ -132,3 +132,28 @@ t.test('vault data is never written', async (t) => {
   chmodSync(f, 0o640);
   t.equal(cacheable(f, 'x: 1\n'), false, 'not readable by others');
 });
+
+t.test('bounded: big files are not kept, and the oldest entries go past 1000', async (t) => {
+  const { cacheable } = await import('../../lib/loaders/yaml-cache.js');
+  const dir = mkdtempSync(join(base, 'big-'));
+  const f = join(dir, 'big.yml');
+  writeFileSync(f, 'x: 1\n');
+  chmodSync(f, 0o644);
+  t.equal(cacheable(f, `x: "${'a'.repeat(1 << 20)}"\n`), false, 'over 1 MiB: parsed every time');
+
+  const { utimesSync } = await import('node:fs');
+  const old = new Date(Date.now() - 3600_000);
+  for (let i = 0; i < 1000; i++) {
+    const p = join(cacheDir, `stale-${String(i).padStart(4, '0')}`);
+    writeFileSync(p, '{"s":1}');
+    utimesSync(p, old, old);
+  }
+  const g = join(dir, 'fresh.yml');
+  writeFileSync(g, 'fresh: true\n');
+  chmodSync(g, 0o644);
+  loadYamlFile(g); // a miss: written, then the directory is pruned
+  const left = entries();
+  t.ok(left.length <= 500, `pruned to the newest half (${left.length} left)`);
+  t.ok(left.length > 0 && left.some((n) => !n.startsWith('stale-')), 'the new entry is kept');
+  t.same(loadYamlFile(g).value, { fresh: true });
+});
