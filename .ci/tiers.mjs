@@ -38,6 +38,7 @@ export const HOST = [
   'test/modules/uri.test.ts', // python3 on the host (its HTTP client)
   'test/modules/archive.test.ts', // python3 on the host
   'test/modules/http-differential.test.ts', // ansible-playbook differential (get_url, uri)
+  'test/modules/assemble-differential.test.ts', // ansible-playbook differential (assemble, tempfile, stat, newline_sequence, copy remote_src trees)
 ];
 
 function files(dir) {

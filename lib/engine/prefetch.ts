@@ -25,7 +25,7 @@ import type { Vars } from './vars.js';
 export const LOOKAHEAD = 16;
 
 function keyOf(path: string, o: ProbeOptions): string {
-  return JSON.stringify([path, !!o.follow, o.appendIfDir ?? null, o.checksum !== false, !!o.wantContent, o.maxContent ?? null]);
+  return JSON.stringify([path, !!o.follow, o.appendIfDir ?? null, o.checksum !== false, !!o.wantContent, o.maxContent ?? null, o.digest ?? null, !!o.mime, !!o.realpath]);
 }
 
 interface Entry {

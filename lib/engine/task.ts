@@ -123,10 +123,7 @@ export class TaskStep {
         for (const c of candidates) if (existsSync(c)) return c;
         throw new MissingFileError(`${KIND_NAME[kind]} '${name}' not found (searched: ${candidates.join(', ')})`, { loc: node.argLocs.src ?? node.argLocs.file ?? node.loc });
       },
-      render: (text, file) => {
-        const r = this.run.templates.render(text, vars, file);
-        return r;
-      },
+      render: (text, file, opts) => this.run.templates.render(text, vars, file, 0, opts?.newline),
       evaluate: (expr) => evaluate(expr, vars),
       secret(value) {
         if (value) secrets.add(value);

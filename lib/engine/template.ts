@@ -58,16 +58,18 @@ export class TemplateEngine {
 
   /**
    * Renders a template text to a string. `baseLine` is the number of file lines before `text`
-   * (an error on the text's line n is reported at line baseLine + n).
+   * (an error on the text's line n is reported at line baseLine + n). `newline`: the template
+   * module's newline_sequence (every newline of the text written so; Jinja keeps variables' own).
    */
-  render(text: string, vars: Record<string, unknown>, file: string, baseLine = 0): string {
+  render(text: string, vars: Record<string, unknown>, file: string, baseLine = 0, newline?: string): string {
     const lang = languageOf(text, file, { file, line: baseLine + 1 });
-    if (lang === 'plain') return text;
+    const lines = (s: string): string => (newline === undefined ? s : s.replace(/\r\n|\r|\n/g, newline));
+    if (lang === 'plain') return lines(text);
     // A template file: Ansible's template module settings (trim_blocks, trailing newlines kept).
-    if (lang === 'jinja') return jinjaText(text, vars, { file, baseLine }, { file: true });
+    if (lang === 'jinja') return jinjaText(text, vars, { file, baseLine }, { file: true, newline });
     const c = this.compile(text, file, baseLine);
     try {
-      return c.fn(vars);
+      return lines(c.fn(vars));
     } catch (e) {
       throw this.translate(e, c, vars, file, baseLine);
     }

@@ -9,6 +9,7 @@ import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './ty
 import { applyPut, bufferSource, fileSource, planPut, putProbe, type PutArgs, type PutSource, type PutState } from './util/put-file.js';
 import { PUT_FILE_ARGS, checkValidateArg } from './util/file-args.js';
 import { applyTree, planTree, type TreeState } from './util/copy-tree.js';
+import { applyRemoteTree, planRemoteTree, type RemoteTreeState } from './util/remote-tree.js';
 import { probeFile } from './util/remote-file.js';
 import { pyJson } from '../engine/jinja/pyjson.js';
 import type { FilterCtx } from '../engine/jinja/filters.js';
@@ -21,7 +22,7 @@ export interface CopyArgs extends PutArgs {
   local_follow: boolean;
 }
 
-type CopyState = { put: PutState } | { tree: TreeState };
+type CopyState = { put: PutState } | { tree: TreeState } | { remoteTree: RemoteTreeState };
 
 function srcName(src: string): string {
   return basename(src.replace(/\/+$/, ''));
@@ -45,14 +46,21 @@ function localSource(ctx: ModuleContext, args: CopyArgs): { abs: string; dir: bo
   }
 }
 
-async function planRemoteSrc(ctx: ModuleContext, args: CopyArgs): Promise<Plan<PutState>> {
+async function planRemoteSrc(ctx: ModuleContext, args: CopyArgs): Promise<Plan<CopyState>> {
+  const tree = async (): Promise<Plan<CopyState>> => {
+    const p = await planRemoteTree(ctx, { ...args, src: args.src! });
+    return { ...p, state: p.state && { remoteTree: p.state } };
+  };
+  // "dir/" can only be a directory: straight to the tree's one request
+  if (args.src!.endsWith('/')) return tree();
   const p = await probeFile(ctx, args.src!, { follow: true });
   if (!p.exists) throw new ModuleFailure(`Source ${args.src} not found`);
-  if (p.type === 'directory') throw new ModuleFailure(`Source ${args.src} is a directory: copying a directory with remote_src is not supported by bosun yet`);
+  if (p.type === 'directory') return tree();
   if (p.type !== 'file' || p.sha256 === undefined) throw new ModuleFailure(`Source ${args.src} is not a regular file`);
   // sha1 (the result's checksum) is not probed: the remote copy is reported with its sha256
   const src: PutSource = { size: p.size ?? 0, sha256: p.sha256, sha1: p.sha256, remote: args.src };
-  return planPut(ctx, args, src, srcName(args.src!));
+  const put = await planPut(ctx, args, src, srcName(args.src!));
+  return { ...put, state: put.state && { put: put.state } };
 }
 
 export default defineModule<CopyArgs, CopyState>({
@@ -65,7 +73,8 @@ export default defineModule<CopyArgs, CopyState>({
       'If dest ends with "/" or is a directory, the file goes to dest/basename(src). A dest that is a symlink is replaced by a new regular file (mode from umask unless mode is given), or its target is written with follow: true. ' +
       'A directory as src copies the tree, with Ansible\'s trailing-slash rule: "src: dir" makes dest/dir/…, "src: dir/" puts dir\'s contents in dest/… ' +
       '(new and existing directories get directory_mode, owner and group; files get mode, owner and group; the whole tree is planned in one request). ' +
-      'Files over 100 KiB are streamed from disk, never held whole in memory. remote_src copies a file that is already on the host. ' +
+      'Files over 100 KiB are streamed from disk, never held whole in memory. remote_src copies a file or a directory tree that is already on the host ' +
+      '(same trailing-slash rule; planned in one request; a new or changed file gets the source file\'s mode unless mode is given, new directories the source directory\'s unless directory_mode is given, as Ansible; what already matches is left alone). ' +
       'content may be a mapping or list: it is written as JSON. The result\'s checksum is the sha1, as Ansible\'s.',
     check: 'full',
     diff: true,
@@ -77,10 +86,10 @@ export default defineModule<CopyArgs, CopyState>({
     ].join('\n'),
   },
   args: {
-    src: { type: 'path', description: 'File or directory on the control node, resolved in the role\'s/playbook\'s files/ (or absolute); with remote_src, a file on the host.' },
+    src: { type: 'path', description: 'File or directory on the control node, resolved in the role\'s/playbook\'s files/ (or absolute); with remote_src, a file or directory on the host.' },
     content: { type: 'raw', description: 'Inline content to write instead of src (never logged); a mapping or list is written as JSON.' },
     dest: { type: 'path', required: true, description: 'Absolute path on the host; a trailing "/" or an existing directory means dest/basename(src).' },
-    remote_src: { type: 'bool', default: false, description: 'src is a file on the host, not on the control node.' },
+    remote_src: { type: 'bool', default: false, description: 'src is on the host, not on the control node.' },
     local_follow: { type: 'bool', default: true, description: 'Follow symlinks in a src tree (false: copy them as links).' },
     ...PUT_FILE_ARGS,
   },
@@ -97,7 +106,7 @@ export default defineModule<CopyArgs, CopyState>({
   async plan(ctx, args): Promise<Plan<CopyState>> {
     const wrap = (p: Plan<PutState>): Plan<CopyState> => ({ ...p, state: p.state && { put: p.state } });
     if (args.content !== undefined) return wrap(await planPut(ctx, args, bufferSource(contentBytes(args.content))));
-    if (args.remote_src) return wrap(await planRemoteSrc(ctx, args));
+    if (args.remote_src) return planRemoteSrc(ctx, args);
     let src: { abs: string; dir: boolean };
     try {
       src = localSource(ctx, args);
@@ -122,6 +131,7 @@ export default defineModule<CopyArgs, CopyState>({
   apply(ctx, args, plan) {
     const st = plan.state;
     if (st && 'tree' in st) return applyTree(ctx, { ...args, src: args.src! }, { ...plan, state: st.tree });
-    return applyPut(ctx, args, { ...plan, state: st?.put });
+    if (st && 'remoteTree' in st) return applyRemoteTree(ctx, { ...args, src: args.src! }, { ...plan, state: st.remoteTree });
+    return applyPut(ctx, args, { ...plan, state: st && 'put' in st ? st.put : undefined });
   },
 });

@@ -31,6 +31,8 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   unarchive: () => import('./unarchive.js'),
   uri: () => import('./uri.js'),
   archive: () => import('./archive.js'),
+  assemble: () => import('./assemble.js'),
+  tempfile: () => import('./tempfile.js'),
   systemd: () => import('./systemd.js'),
   service_facts: () => import('./service_facts.js'),
   apt: () => import('./apt.js'),

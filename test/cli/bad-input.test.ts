@@ -58,7 +58,7 @@ const cases: Case[] = [
   { name: 'bad-serial', msg: 'serial must be a positive integer, a percentage like "30%", or a list of them; got the string "lots"', loc: 'play.yml:3:3', code: 4 },
   { name: 'bad-when', msg: 'when must be an expression string, a boolean, a number or a list of them; got a mapping', loc: 'play.yml:8:7', code: 4 },
   { name: 'bad-loop', msg: 'loop must be a list or a "{{ variable }}" that is one; got the number 5', loc: 'play.yml:8:7', code: 4 },
-  { name: 'bad-meta', msg: 'meta: expects one of flush_handlers, noop, end_play, end_host, end_batch, clear_facts, refresh_inventory; got the string "flush_handler"', loc: 'play.yml:6:7', code: 4 },
+  { name: 'bad-meta', msg: 'meta: expects one of flush_handlers, noop, end_play, end_host, end_batch, clear_facts, refresh_inventory, reset_connection; got the string "flush_handler"', loc: 'play.yml:6:7', code: 4 },
   { name: 'bad-register', msg: "register must be a variable name; got 'my-result'", loc: 'play.yml:8:7', code: 4 },
   { name: 'bad-throttle', msg: 'throttle must be 0 (no limit) or a positive integer', loc: 'play.yml:8:7', code: 4 },
   { name: 'vault-no-password', msg: 'vault-encrypted value but no vault password was given (use --vault-password-file FILE', loc: 'play.yml:5:18', code: 1 },

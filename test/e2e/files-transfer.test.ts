@@ -2,7 +2,9 @@
 // change and leaves the hosts and the control node as they were; the run moves the bytes exactly
 // (binary-safe, checksums compared on both ends); a rerun changes nothing in at most one request per
 // task per host; and the bosun process's peak RSS stays far below the big file's size (streamed, not
-// buffered), read from the process itself at exit (bench/rusage-hook.js).
+// buffered), read from the process itself at exit (bench/rusage-hook.js). Then, on the same lab:
+// assemble (host and control-node fragments, validate, backup), template with newline_sequence, copy
+// of a tree already on the host, stat's checksum algorithm and mime type, tempfile.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -11,7 +13,7 @@ import * as path from 'node:path';
 import { hashHost } from '../../lib/lab/lab.js';
 import { withLab } from '../helpers/lab.js';
 import { binBuilt, binPath, repoRoot } from '../helpers/run.js';
-import { parseRecap, parseSummary, remote, tempDir, writeInventory } from '../fixtures/e2e/harness.js';
+import { bosunRun, parseRecap, parseSummary, remote, requestsPerTask, tempDir, writeInventory } from '../fixtures/e2e/harness.js';
 
 const HOSTS = ['node1', 'node2'];
 const BIG = 110 * 1024 * 1024;
@@ -123,4 +125,87 @@ t.test('fetch, slurp, copy trees and a 110 MB file on lab hosts', { skip: binBui
   t.same(parseRecap(r3.out).node1, { ok: tasks, changed: 1, unreachable: 0, failed: 0, skipped: 0, rescued: 0, ignored: 0 }, 'node1: only the tampered copy is fetched again');
   t.same(readFileSync(path.join(dir, 'flat', 'node1.bin')), logo);
   rmSync(path.join(dir, 'big.bin'));
+
+  await t.test('assemble, newline_sequence, remote trees, stat, tempfile on the same hosts', async (t) => {
+    const frags = path.join(dir, 'frags');
+    mkdirSync(frags);
+    writeFileSync(path.join(frags, '10-b.conf'), 'b=2'); // no final newline: assemble adds one
+    writeFileSync(path.join(frags, '01-a.conf'), 'a=1\n');
+    writeFileSync(path.join(frags, '.hidden.conf'), 'hidden=1\n');
+    writeFileSync(path.join(frags, 'README'), 'not a fragment\n');
+    writeFileSync(path.join(dir, 'win.j2'), '[{{ inventory_hostname }}]\nkey=value\n');
+    const play2 = path.join(dir, 'more.yml');
+    writeFileSync(
+      play2,
+      `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: fragments up
+      copy: { src: ${frags}/, dest: /srv/frag/conf.d/ }
+    - name: assemble on the host
+      assemble: { src: /srv/frag/conf.d, dest: /srv/frag/app.conf, delimiter: '# --', regexp: '\\.conf$', ignore_hidden: true, mode: '0640', validate: 'grep -q a=1 %s', backup: true }
+    - name: assemble from the control node
+      assemble: { src: ${frags}, dest: /srv/frag/local.conf, remote_src: false }
+    - name: CRLF template
+      template: { src: ${dir}/win.j2, dest: /srv/frag/win.ini, newline_sequence: "\\r\\n" }
+    - name: tree copied on the host
+      copy: { src: /srv/frag/conf.d, dest: /srv/frag/copies/, remote_src: true }
+      ignore_errors: "{{ ansible_check_mode }}"
+    - name: stat sha256 and mime
+      stat: { path: /srv/frag/app.conf, checksum_algorithm: sha256 }
+      register: st
+    - name: scratch
+      tempfile: { state: directory, suffix: .bosun }
+      register: scratch
+    - name: results
+      when: not ansible_check_mode
+      assert:
+        that:
+          - st.stat.checksum == '${createHash('sha256').update('a=1\n# --\nb=2').digest('hex')}'
+          - st.stat.mimetype == 'text/plain' and st.stat.charset == 'us-ascii'
+          - scratch.path is match('/tmp/ansible\\.[a-z0-9_]{8}\\.bosun$') and scratch.mode == '0700'
+`,
+    );
+    const argv = [play2, '-i', inv];
+    const before = await Promise.all(HOSTS.map((h) => hashHost(lab, h)));
+    const check = await bosunRun([...argv, '--check', '--diff']);
+    t.equal(check.code, 0, check.out + check.err);
+    t.same(await Promise.all(HOSTS.map((h) => hashHost(lab, h))), before, '--check left every host byte-identical');
+    // the fragments are only planned: assemble on the host says so (predicted), the remote copy fails
+    // (ignored, as Ansible's would); tempfile is skipped, as Ansible
+    for (const h of HOSTS) t.match(parseRecap(check.out)[h], { changed: 4, ignored: 1, skipped: 2 }, `${h}: check predicts the copy, both assembles and the template`);
+    t.match(check.out, /\+hidden=1\n\+a=1\n\+b=2\n\+not a fragment/, '--diff shows the assembled control-node file');
+
+    const r1 = await bosunRun(argv);
+    t.equal(r1.code, 0, r1.out + r1.err);
+    for (const h of HOSTS) t.match(parseRecap(r1.out)[h], { changed: 6, failed: 0 }, `${h}: copy, 2 assembles, template, remote tree, tempfile`);
+    for (const h of HOSTS) {
+      const r = await remote(lab, h, 'cat /srv/frag/app.conf; echo =; cat /srv/frag/local.conf; echo =; cat -A /srv/frag/win.ini; echo =; cd /srv/frag/copies && find . | LC_ALL=C sort; stat -c %a /srv/frag/app.conf');
+      // (no newline after the last fragment: Ansible adds one only between fragments)
+      t.equal(
+        r.out.toString(),
+        `a=1\n# --\nb=2=\nhidden=1\na=1\nb=2\nnot a fragment\n=\n[${h}]^M$\nkey=value^M$\n=\n.\n./conf.d\n./conf.d/.hidden.conf\n./conf.d/01-a.conf\n./conf.d/10-b.conf\n./conf.d/README\n640\n`,
+        `${h}: assembled files, the CRLF template, the tree copied on the host`,
+      );
+    }
+
+    const r2 = await bosunRun([...argv, '-vvv']);
+    t.equal(r2.code, 0);
+    for (const h of HOSTS) t.match(parseRecap(r2.out)[h], { changed: 1 }, `${h}: rerun changes only tempfile (always a new name)`);
+    const per = requestsPerTask(r2.out, HOSTS);
+    for (const [task, byHost] of per) {
+      for (const [h, n] of byHost) t.ok(n <= 1, `rerun: ${task} on ${h}: ${n} request(s)`);
+    }
+    t.ok(per.get('scratch')?.get('node1') === 1, 'the request count is read from the trace (not vacuous)');
+
+    // a fragment added on node1 only: there app.conf is rewritten, the old one backed up
+    await remote(lab, 'node1', "printf 'c=3\\n' > /srv/frag/conf.d/20-c.conf");
+    const r3 = await bosunRun(argv);
+    t.match(parseRecap(r3.out).node1, { changed: 3 }, 'node1: assemble, the remote tree copy and tempfile');
+    t.match(parseRecap(r3.out).node2, { changed: 1 }, 'node2: tempfile only');
+    t.match(parseRecap(r3.out).node1, { failed: 1 }, 'node1: the stat checksum no longer matches (the assert says so)');
+    const bk = await remote(lab, 'node1', 'cat /srv/frag/app.conf.*~; echo =; cat /srv/frag/app.conf');
+    t.equal(bk.out.toString(), 'a=1\n# --\nb=2=\na=1\n# --\nb=2\n# --\nc=3\n', 'node1: backup of the replaced file, then the new one');
+  });
 });

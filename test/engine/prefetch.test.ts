@@ -4,6 +4,7 @@
 import t, { type Test } from 'tap';
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { LocalConnection } from '../../lib/executor/local.js';
 import type { Connection } from '../../lib/executor/types.js';
 import { ProbeCache, LOOKAHEAD } from '../../lib/engine/prefetch.js';
@@ -39,6 +40,14 @@ t.test('a batch answers exactly what each probe answers alone', async (t) => {
     ['nope', {}],
     ['no/such/dir/file', {}],
     ["we ird 'q' $HOME", {}],
+    // stat's extras: a digest with another algorithm and the mime type, of files, links and dirs
+    ['f.txt', { checksum: false, digest: 'sha1', mime: true }],
+    ['bin.dat', { digest: 'sha512', mime: true }],
+    ['link', { checksum: false, digest: 'md5', mime: true }],
+    ['link', { checksum: false, digest: 'sha384', mime: true, follow: true }],
+    ['sub', { checksum: false, digest: 'sha224', mime: true }],
+    ['dangling', { checksum: false, realpath: true }],
+    ['link', { checksum: false, realpath: true, mime: true }],
   ];
   const items: ProbeRequest[] = cases.map(([p, opts]) => ({ path: join(dir, p), opts }));
   const r = await conn.exec(batchProbeScript(items));
@@ -51,6 +60,14 @@ t.test('a batch answers exactly what each probe answers alone', async (t) => {
   }
   t.same(batched[2]!.content, nul, 'binary content intact');
   t.equal(batched[4]!.path, join(dir, 'sub/inner.txt'), 'appendIfDir applied');
+  // (file(1) is a host binary: without it, stat says 'unknown' as Ansible's does)
+  const hasFile = spawnSync('sh', ['-c', 'command -v file']).status === 0;
+  const mime = (m: string, c: string) => (hasFile ? { mimetype: m, charset: c } : { mimetype: 'unknown', charset: 'unknown' });
+  t.match(batched[11], { digest: 'f572d396fae9206628714fb2ce00f72e94f2258f', ...mime('text/plain', 'us-ascii') }, 'sha1 and mime type of a text file');
+  t.match(batched[13], { digest: undefined, ...mime('inode/symlink', 'binary') }, 'a link not followed: no digest; file does not follow it either (as Ansible)');
+  t.match(batched[14], { digest: /^[0-9a-f]{96}$/, ...mime('inode/symlink', 'binary') }, 'followed: the target is hashed');
+  t.equal(batched[16]!.realpath, join(dir, 'gone'), 'a dangling link resolves as Python\'s realpath does');
+  t.equal(batched[17]!.realpath, join(dir, 'f.txt'));
 });
 
 t.test('a batch that does not add up answers nothing (each probe is then asked alone)', async (t) => {

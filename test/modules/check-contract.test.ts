@@ -50,6 +50,8 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   yaml_keys: (d) => ({ path: join(d, 'keys.yaml'), set: { a: 1 } }),
   unarchive: (d) => ({ src: join(d, 'a.tgz'), dest: join(d, 'unpacked') }),
   archive: (d) => ({ path: [join(d, 'tpl.hbs'), join(d, 'copy.txt')], dest: join(d, 'a.tar.gz') }),
+  assemble: (d) => ({ src: d, dest: join(d, 'assembled.conf'), delimiter: '#', mode: '0600' }),
+  tempfile: (d) => ({ path: d, state: 'directory' }),
   uri: () => ({ url: 'http://127.0.0.1:1/', status_code: [-1] }),
   get_url: (d) => ({ url: `file://${d}/copy.txt`, dest: join(d, 'got.txt'), mode: '0600' }),
   yum: () => ({ name: ['tree'], state: 'absent' }),
@@ -68,7 +70,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['add_host', 'group_by', 'apt_repository', 'archive', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
+const WOULD_CHANGE = ['add_host', 'group_by', 'apt_repository', 'archive', 'assemble', 'tempfile', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {

@@ -266,3 +266,57 @@ t.test('validate: runs on the temp file before the rename; a failure keeps dest 
   t.equal(good.outcome.changed, true);
   t.equal(readFileSync(dest, 'utf8'), 'good\n');
 });
+
+t.test('remote_src with a directory: the trailing-slash rule, source modes, one request to plan, idempotent', async (t) => {
+  const dir = t.testdir({ tree: { 'f.txt': 'f\n', sub: { g: 'g\n', deeper: { h: 'h\n' } }, empty: {} }, pre: { tree: { 'f.txt': 'stale\n', 'keep.txt': 'k\n' } } });
+  chmodSync(join(dir, 'tree', 'f.txt'), 0o750);
+  chmodSync(join(dir, 'tree', 'sub'), 0o700);
+  symlinkSync('f.txt', join(dir, 'tree', 'ln'));
+  const a = (raw: Record<string, unknown>) => validateArgs(copy, { remote_src: true, ...raw }, {}) as unknown as CopyArgs;
+  const src = join(dir, 'tree');
+
+  // "dir/" into a new dest: its contents, the root with the source's mode
+  const c1 = await runTask(copy, moduleContext({ diff: true }), a({ src: src + '/', dest: join(dir, 'c1') }));
+  t.equal(c1.outcome.changed, true);
+  t.equal(readFileSync(join(dir, 'c1', 'sub', 'deeper', 'h'), 'utf8'), 'h\n');
+  t.equal(statSync(join(dir, 'c1', 'f.txt')).mode & 0o777, 0o750, "the source file's mode");
+  t.equal(statSync(join(dir, 'c1', 'sub')).mode & 0o777, 0o700, "a new directory gets the source directory's");
+  t.equal(statSync(join(dir, 'c1', 'empty')).isDirectory(), true, 'empty directories too');
+  t.equal(readlinkSync(join(dir, 'c1', 'ln')), 'f.txt', 'links recreated as links');
+  t.match(c1.outcome.result, { dest: join(dir, 'c1'), src: src + '/', checksum: null, md5sum: null, state: 'directory', mode: /^0\d{3}$/ });
+  t.ok(c1.plan.diff?.some((d) => d.path === join(dir, 'c1', 'sub', 'g')), 'diff names every file copied');
+  const noop = moduleContext();
+  const c1b = await runTask(copy, noop, a({ src: src + '/', dest: join(dir, 'c1') }));
+  t.equal(c1b.outcome.changed, false, 'idempotent');
+  t.equal(noop.conn.stats.requests, 1, 'a no-op is one request');
+  t.match(c1b.outcome.result, { dest: join(dir, 'c1') + '/', state: 'directory' }, 'dest reported as Ansible: joined with basename("dir/"), i.e. ""');
+
+  // "dir" into an existing directory: dest/dir; a stale file replaced, an extra one left alone
+  const c2 = await runTask(copy, moduleContext(), a({ src, dest: join(dir, 'pre') }));
+  t.equal(c2.outcome.changed, true);
+  t.equal(readFileSync(join(dir, 'pre', 'tree', 'f.txt'), 'utf8'), 'f\n');
+  t.equal(readFileSync(join(dir, 'pre', 'tree', 'keep.txt'), 'utf8'), 'k\n');
+  t.equal((c2.outcome.result as Record<string, unknown>).dest, join(dir, 'pre', 'tree'));
+  t.equal((await runTask(copy, moduleContext(), a({ src, dest: join(dir, 'pre') }))).outcome.changed, false);
+
+  // mode / directory_mode asked for: applied, and kept applied
+  const c3 = await runTask(copy, moduleContext(), a({ src, dest: join(dir, 'c3'), mode: '0604', directory_mode: '0751' }));
+  t.equal(c3.outcome.changed, true);
+  t.equal(statSync(join(dir, 'c3', 'tree', 'f.txt')).mode & 0o777, 0o604);
+  t.equal(statSync(join(dir, 'c3', 'tree', 'sub')).mode & 0o777, 0o751);
+  chmodSync(join(dir, 'c3', 'tree', 'sub', 'g'), 0o600);
+  const c3b = await runTask(copy, moduleContext(), a({ src, dest: join(dir, 'c3'), mode: '0604', directory_mode: '0751' }));
+  t.equal(c3b.outcome.changed, true, 'a mode drifted: changed back');
+  t.equal(statSync(join(dir, 'c3', 'tree', 'sub', 'g')).mode & 0o777, 0o604);
+
+  // check mode: predicted, nothing written; force: false keeps what exists
+  const chk = await runTask(copy, moduleContext({ check: true }), a({ src, dest: join(dir, 'c4') }));
+  t.equal(chk.plan.changed, true);
+  t.throws(() => statSync(join(dir, 'c4')), 'check mode wrote nothing');
+  writeFileSync(join(dir, 'c1', 'f.txt'), 'local edit\n');
+  t.equal((await runTask(copy, moduleContext(), a({ src: src + '/', dest: join(dir, 'c1'), force: false }))).outcome.changed, false, 'force: false');
+  t.equal(readFileSync(join(dir, 'c1', 'f.txt'), 'utf8'), 'local edit\n');
+  await t.rejects(runTask(copy, moduleContext(), a({ src, dest: join(dir, 'no', 'such') })), /Destination directory .*\/no does not exist/);
+  await t.rejects(runTask(copy, moduleContext(), a({ src: join(dir, 'nope') + '/', dest: join(dir, 'x') })), /Source .*nope\/? not found/);
+  t.notOk(readdirSync(join(dir, 'pre', 'tree')).some((n) => n.startsWith('.bosun-')), 'no temp file left');
+});

@@ -111,3 +111,44 @@ t.test('roles/etcd env file: values are quoted for sh (and systemd), so a hostil
   spawnSync('/bin/sh', ['-c', '. "$1"', 'sh', f]);
   t.ok(existsSync(marker), 'the check above is not vacuous: the unescaped file runs the payload');
 });
+
+t.test('newline_sequence: the template\'s own newlines (any of \\n, \\r\\n, \\r) written as asked, values keep theirs', async (t) => {
+  const eng = new TemplateEngine();
+  const src = 'a\r\nb\n{% if on %}\nc\r{% endif %}\n{{ v }}\n\n';
+  const vars = { on: true, v: 'x\ny' };
+  t.equal(eng.render(src, vars, 't.j2', 0, '\r\n'), 'a\r\nb\r\nc\r\nx\ny\r\n\r\n');
+  // (Ansible puts back the source's trailing newlines counting "\n" only: with "\r" one more comes back, as here)
+  t.equal(eng.render(src, vars, 't.j2', 0, '\r'), 'a\rb\rc\rx\ny\r\r\r');
+  t.equal(eng.render(src, vars, 't.j2', 0, '\n'), 'a\nb\nc\nx\ny\n\n', 'the default reads CRLF as one newline too, as Jinja');
+  t.equal(eng.render('plain\r\ntext\n', {}, 't.txt', 0, '\r\n'), 'plain\r\ntext\r\n', 'no template syntax: every newline');
+  // the module: its argument, spelled as YAML double quotes give it or with backslashes (single quotes)
+  t.equal(args({ src: 'a', dest: '/x', newline_sequence: '\\r\\n' }).newline_sequence, '\\r\\n');
+  t.throws(() => template.validate!(args({ src: 'a', dest: '/x', newline_sequence: '\t' })), /newline_sequence needs to be one of/);
+  const dir = t.testdir({ 'w.j2': 'l1\nl2\n' });
+  const seen: Array<string | undefined> = [];
+  const ctx = Object.assign(moduleContext({ baseDir: dir }), { render: (text: string, _f: string, o?: { newline?: string }) => (seen.push(o?.newline), eng.render(text, {}, 'w.j2', 0, o?.newline)) });
+  const r = await runTask(template, ctx, args({ src: join(dir, 'w.j2'), dest: join(dir, 'out'), newline_sequence: '\\r\\n' }));
+  t.equal(r.plan.changed, true);
+  t.same(seen, ['\r\n'], 'the backslash spelling reaches the renderer as CR LF');
+  t.equal(readFileSync(join(dir, 'out'), 'utf8'), 'l1\r\nl2\r\n');
+  const again = await runTask(template, ctx, args({ src: join(dir, 'w.j2'), dest: join(dir, 'out'), newline_sequence: '\r\n' }));
+  t.equal(again.plan.changed, false, 'idempotent');
+});
+
+t.test('validate and backup: the new content checked before it replaces dest; the old one kept beside it', async (t) => {
+  const dir = t.testdir({ 'conf.j2': 'port=2\n', 'bad.j2': 'port=x\n', out: { 'app.conf': 'port=1\n' } });
+  const dest = join(dir, 'out', 'app.conf');
+  const check = 'grep -qx port=[0-9]* %s';
+  const ok = await runTask(template, moduleContext(), args({ src: join(dir, 'conf.j2'), dest, validate: check, backup: true }));
+  t.equal(ok.outcome.changed, true);
+  t.equal(readFileSync(dest, 'utf8'), 'port=2\n');
+  const bk = String((ok.outcome.result as Record<string, unknown>).backup_file);
+  t.match(bk, new RegExp(`^${dest}\\.\\d{14}~$`));
+  t.equal(readFileSync(bk, 'utf8'), 'port=1\n', 'the replaced content is backed up');
+  await t.rejects(runTask(template, moduleContext(), args({ src: join(dir, 'bad.j2'), dest, validate: check, backup: true })), /failed to validate: rc:1/);
+  t.equal(readFileSync(dest, 'utf8'), 'port=2\n', 'a rejected content leaves dest as it was');
+  t.equal(readdirSync(join(dir, 'out')).length, 2, 'and makes no backup nor leaves a temp file');
+  t.throws(() => template.validate!(args({ src: 'a', dest: '/x', validate: 'true' })), /validate must contain %s/);
+  const again = await runTask(template, moduleContext(), args({ src: join(dir, 'conf.j2'), dest, validate: 'false %s', backup: true }));
+  t.equal(again.outcome.changed, false, 'unchanged content: neither validated nor backed up');
+});

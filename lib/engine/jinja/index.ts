@@ -21,6 +21,11 @@ export { LOOKUPS } from './globals.js';
 export interface JinjaOptions {
   /** template files: Ansible's template module defaults (trim_blocks on) and `#jinja2:` headers */
   file?: boolean;
+  /**
+   * Jinja's newline_sequence (the template module's): a file's newlines (\n, \r\n or \r) are read as
+   * "\n" and its text written with this; values of variables keep theirs. Default "\n".
+   */
+  newline?: string;
 }
 
 export interface Compiled {
@@ -57,9 +62,12 @@ function header(src: string): { body: string; offset: number; trim: boolean; lst
 
 /** Compiles (cached). File templates use trim_blocks; strings (task arguments) do not, and their `{{ }}` string literals keep backslashes. */
 export function compile(src: string, opts: JinjaOptions = {}): Compiled {
-  const key = (opts.file ? 'f' : 's') + src;
+  const nl = opts.newline ?? '\n';
+  const key = (opts.file ? 'f' : 's') + (nl === '\n' ? '' : JSON.stringify(nl)) + src;
   let c = cache.get(key);
   if (c) return c;
+  // Jinja's lexer reads every newline of a file as "\n" (its text gets newline_sequence below)
+  if (opts.file) src = src.replace(/\r\n?/g, '\n');
   const h = header(src);
   // Parse the whole source (header blanked) so offsets stay those of the file.
   let text = h.offset ? ' '.repeat(h.offset - 1) + '\n' + h.body : src;
@@ -73,11 +81,35 @@ export function compile(src: string, opts: JinjaOptions = {}): Compiled {
     if (rest) nodes[0] = { t: 'text', v: rest };
     else nodes.shift();
   }
+  if (nl !== '\n') c.nodes = newlineNodes(nodes, nl);
   const real = nodes.filter((n) => !(n.t === 'text' && n.v.trim() === ''));
   if (real.length === 1 && real[0]!.t === 'out' && nodes.length === 1) c.single = real[0].e;
   if (cache.size >= CACHE_MAX) cache.clear();
   cache.set(key, c);
   return c;
+}
+
+/** The template's own text with `nl` for its newlines (Jinja's newline_sequence), at every depth. */
+function newlineNodes(nodes: Node[], nl: string): Node[] {
+  const sub = (ns: Node[] | undefined): Node[] | undefined => ns && newlineNodes(ns, nl);
+  return nodes.map((n): Node => {
+    switch (n.t) {
+      case 'text':
+        return { t: 'text', v: n.v.replace(/\n/g, nl) };
+      case 'if':
+        return { ...n, branches: n.branches.map((b) => ({ ...b, body: newlineNodes(b.body, nl) })), els: sub(n.els) };
+      case 'for':
+        return { ...n, body: newlineNodes(n.body, nl), els: sub(n.els) };
+      case 'setblock':
+      case 'macro':
+      case 'callblock':
+      case 'filterblock':
+      case 'with':
+        return { ...n, body: newlineNodes(n.body, nl) };
+      default:
+        return n;
+    }
+  });
 }
 
 /** Line and column (1-based) of an offset. */
@@ -147,7 +179,7 @@ export function renderText(src: string, vars: Record<string, unknown>, env: Rend
   } catch (e) {
     throw locate(e, src, env.file, env.baseLine ?? 0);
   }
-  const ev = new Evaluator(c.src, vars, { lookups: { renderFile: (p, v) => renderFile(p, v, env), ...env.lookups, file: env.lookups?.file ?? env.file } });
+  const ev = new Evaluator(c.src, vars, { lookups: { renderFile: (p, v) => renderFile(p, v, env, opts.newline), ...env.lookups, file: env.lookups?.file ?? env.file } });
   let out: string;
   try {
     out = renderNodes(c.nodes, ev, Object.create(vars) as Record<string, unknown>, hooks(env, 0));
@@ -156,12 +188,12 @@ export function renderText(src: string, vars: Record<string, unknown>, env: Rend
   }
   const want = newlinesAtEnd(src);
   const have = newlinesAtEnd(out);
-  // Jinja removed one trailing newline; Ansible puts back as many as the source had.
-  return want > have ? out + '\n'.repeat(want - have) : out;
+  // Jinja removed one trailing newline; Ansible puts back as many as the source had ("\n"s counted, newline_sequence added).
+  return want > have ? out + (opts.newline ?? '\n').repeat(want - have) : out;
 }
 
-function renderFile(path: string, vars: Record<string, unknown>, env: RenderEnv): string {
-  return renderText(readFileSync(path, 'utf8'), vars, { ...env, file: path, baseLine: 0 }, { file: true });
+function renderFile(path: string, vars: Record<string, unknown>, env: RenderEnv, newline: string | undefined): string {
+  return renderText(readFileSync(path, 'utf8'), vars, { ...env, file: path, baseLine: 0 }, { file: true, newline });
 }
 
 /**
@@ -177,7 +209,7 @@ export function renderValue(src: string, vars: Record<string, unknown>, env: Ren
     throw locate(e, src, env.file, env.baseLine ?? 0);
   }
   if (c.single) {
-    const ev = new Evaluator(c.src, vars, { lookups: { renderFile: (p, v) => renderFile(p, v, env), ...env.lookups, file: env.lookups?.file ?? env.file } });
+    const ev = new Evaluator(c.src, vars, { lookups: { renderFile: (p, v) => renderFile(p, v, env, undefined), ...env.lookups, file: env.lookups?.file ?? env.file } });
     let v: unknown;
     try {
       v = ev.ev(c.single);

@@ -107,6 +107,9 @@ export function script(t: EtcdTarget, argv: string[], o: RunOptions): string {
     `IFS= read -r __bosun_a || :`,
     `IFS= read -r __bosun_n || :`,
   ];
+  // A bare name is looked up in PATH, then /usr/local/bin: etcd_install: release puts etcdctl there, and
+  // sudo's secure_path on RHEL-family hosts leaves that directory out under become.
+  if (!t.etcdctlPath.includes('/')) lines.push('PATH="$PATH:/usr/local/bin"; export PATH');
   if (o.auth) lines.push(authLines(o.api, '__bosun_a'));
   lines.push('unset __bosun_a');
   if (!o.newPassword) lines.push('unset __bosun_n');

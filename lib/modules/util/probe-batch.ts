@@ -5,7 +5,7 @@
 // vanished between the steps, a tool failed) answers nothing and each probe is asked alone.
 import { posix } from 'node:path';
 import { shq } from '../../executor/types.js';
-import { MAX_CONTENT, normMode, STAT_FORMAT, type FileProbe, type FileType, type ProbeOptions } from './remote-file.js';
+import { digestCommand, MAX_CONTENT, MIME_COMMAND, normMode, parseMime, REALPATH_HEX, STAT_FORMAT, unhexLink, type FileProbe, type FileType, type ProbeOptions } from './remote-file.js';
 
 export interface BatchItem {
   path: string;
@@ -38,6 +38,10 @@ export function batchProbeScript(items: readonly BatchItem[]): string {
       o.follow ? `  if [ -e "$p" ]; then sf="$sf $q"; sfo="$sfo ${i}"; else sn="$sn $q"; sno="$sno ${i}"; fi` : `  sn="$sn $q"; sno="$sno ${i}"`,
       ...(o.checksum !== false ? [`  if [ "$t" = file ]; then hs="$hs $q"; hso="$hso ${i}"; fi`] : []),
       `  if [ "$l" = 1 ]; then printf '@l ${i} '; readlink -- "$p" | od -An -v -tx1 | tr -d ' \\n'; echo; fi`,
+      // stat's extras, a process or two per path that asks for them
+      ...(o.digest ? [`  if [ "$t" = file ] && [ -r "$p" ]; then s=$(${digestCommand(o.digest)}) || exit 1; echo "@d ${i} \${s%% *}"; fi`] : []),
+      ...(o.mime ? [`  m=$(${MIME_COMMAND}) && echo "@m ${i} $m"`] : []),
+      ...(o.realpath ? [`  if [ "$l" = 1 ]; then printf '@r ${i} '; ${REALPATH_HEX}; echo; fi`] : []),
       ...(o.wantContent
         ? [`  if [ "$t" = file ]; then printf '@c ${i} '; head -c ${(o.maxContent ?? MAX_CONTENT) + 1} < "$p" | od -An -v -tx1 | tr -d ' \\n'; echo; fi`]
         : []),
@@ -68,6 +72,7 @@ export function parseBatch(items: readonly BatchItem[], raw: Buffer): Array<File
   if (lines.at(-1) !== '@end') return none;
   const out: Array<FileProbe | undefined> = items.map(() => undefined);
   const content = new Map<number, Buffer>();
+  const mime = new Map<number, string>();
   let pos = 0;
   const index = (s: string): number | undefined => {
     const i = Number(s);
@@ -81,11 +86,11 @@ export function parseBatch(items: readonly BatchItem[], raw: Buffer): Array<File
     const probed = (appended: string | undefined) => (appended === '1' ? posix.join(it.path, it.opts.appendIfDir ?? '') : it.path);
     if (f[0] === '@' && f[2] === 'absent') out[i] = { path: probed(f[4]), exists: false, isLink: false, parentExists: f[3] === '1' };
     else if (f[0] === '@') out[i] = { path: probed(f[4]), exists: true, type: f[2] as FileType, isLink: f[3] === '1' };
-    else if (f[0] === '@l') {
-      const b = Buffer.from(f[2] ?? '', 'hex');
-      // readlink appends a newline; drop exactly that one
-      out[i]!.linkTarget = (b.at(-1) === 10 ? b.subarray(0, -1) : b).toString('utf8');
-    } else if (f[0] === '@c') content.set(i, Buffer.from(f[2] ?? '', 'hex'));
+    else if (f[0] === '@l') out[i]!.linkTarget = unhexLink(f[2] ?? '');
+    else if (f[0] === '@c') content.set(i, Buffer.from(f[2] ?? '', 'hex'));
+    else if (f[0] === '@d') out[i]!.digest = f[2];
+    else if (f[0] === '@m') mime.set(i, f.slice(2).join(' '));
+    else if (f[0] === '@r') out[i]!.realpath = unhexLink(f[2] ?? '');
     else return none;
   }
   // sections: header "@sn 3 5" (item order), then one line per item
@@ -114,9 +119,16 @@ export function parseBatch(items: readonly BatchItem[], raw: Buffer): Array<File
     if (c.length <= max) out[i]!.content = c;
   }
   // the same fields, in the same order, as a single probe's answer
-  return out.map((p) =>
-    p?.exists
-      ? { path: p.path, exists: true, type: p.type, isLink: p.isLink, mode: p.mode, uid: p.uid, gid: p.gid, owner: p.owner, group: p.group, size: p.size, sha256: p.sha256, linkTarget: p.linkTarget, content: p.content }
-      : p,
-  );
+  return out.map((p, i) => {
+    if (!p?.exists) return p;
+    const o = items[i]!.opts;
+    return {
+      path: p.path, exists: true, type: p.type, isLink: p.isLink, mode: p.mode, uid: p.uid, gid: p.gid, owner: p.owner, group: p.group, size: p.size, sha256: p.sha256,
+      ...(o.digest ? { digest: p.digest } : {}),
+      ...(o.mime ? parseMime(mime.get(i)) : {}),
+      linkTarget: p.linkTarget,
+      ...(o.realpath && p.realpath !== undefined ? { realpath: p.realpath } : {}),
+      content: p.content,
+    };
+  });
 }

@@ -76,14 +76,17 @@ export function putProbe(args: Pick<PutArgs, 'dest'>, srcName: string | undefine
   };
 }
 
-/** `srcName` (basename of src) enables the "dest is a directory → dest/basename" rule. */
-export async function planPut(ctx: ModuleContext, args: PutArgs, input: Buffer | PutSource, srcName?: string): Promise<Plan<PutState>> {
+/**
+ * `srcName` (basename of src) enables the "dest is a directory → dest/basename" rule. `probed`: dest's
+ * probe (putProbe's) when the caller got it in a request of its own (assemble's listing).
+ */
+export async function planPut(ctx: ModuleContext, args: PutArgs, input: Buffer | PutSource, srcName?: string, probed?: FileProbe): Promise<Plan<PutState>> {
   const src = Buffer.isBuffer(input) ? bufferSource(input) : input;
   const attrs: Attrs = { mode: args.mode, owner: args.owner, group: args.group };
   const trailing = args.dest.endsWith('/');
   const want = putProbe(args, srcName);
   if (!want) throw new ModuleFailure(`dest ${args.dest} is a directory; with content, give a file path`);
-  const probe = await probeFile(ctx, want.path, want.opts);
+  const probe = probed ?? (await probeFile(ctx, want.path, want.opts));
   const target = probe.path;
 
   if (probe.exists && probe.type === 'directory') {

@@ -14,7 +14,9 @@ export const RANGE = 32 * 1024 * 1024;
 /** Local reads in pieces of this size (the channel's backpressure then paces them). */
 const PIECE = 1024 * 1024;
 
-export type Algo = 'sha1' | 'sha256' | 'md5' | 'sha224' | 'sha384' | 'sha512';
+/** The digests Ansible names (stat's checksum_algorithm), each a `NAMEsum` tool on the host and a node:crypto hash here. */
+export const ALGOS = ['md5', 'sha1', 'sha224', 'sha256', 'sha384', 'sha512'] as const;
+export type Algo = (typeof ALGOS)[number];
 
 /** Hashes of a local file, read piece by piece into one buffer (hashing copies nothing). */
 export async function hashLocalFile(path: string, algos: readonly Algo[]): Promise<Record<Algo, string>> {
