@@ -376,9 +376,10 @@ export async function vaultCommand(argv: string[], io: IO): Promise<number> {
       let name = v.name;
       if (value === undefined) {
         if (process.stdin.isTTY) io.err('Reading plaintext input from stdin. (ctrl-d to end input, twice if your content does not already have a newline)\n');
-        // as ansible-vault: the value is stdin exactly, a final newline included; --stdin-name names it
-        value = readFileSync(0, 'utf8');
-        name = v['stdin-name'];
+        // One final newline is dropped (a typed password ends with Enter; ansible-vault would keep it in the
+        // secret), and --name names a stdin value too when --stdin-name does not (ansible-vault ignores it).
+        value = readFileSync(0, 'utf8').replace(/\n$/, '');
+        name = v['stdin-name'] ?? v.name;
       }
       // ansible-vault ends the block without a newline; a terminal gets one so the prompt is not glued to it
       io.out(vaultBlock(value, secret.pw, name, secret.id, format).trimEnd() + (io.isTTY ? '\n' : ''));
