@@ -6,6 +6,7 @@ import { MissingFileError } from '../errors.js';
 import { defineModule } from './types.js';
 import { applyPut, planPut, putProbe, type PutArgs, type PutState } from './util/put-file.js';
 import { PUT_FILE_ARGS, checkValidateArg } from './util/file-args.js';
+import { templateVars } from './util/template-vars.js';
 
 export interface TemplateArgs extends PutArgs {
   src: string;
@@ -41,7 +42,8 @@ export default defineModule<TemplateArgs, PutState>({
     } catch (e) {
       throw new MissingFileError(`template: src not found: ${args.src} (looked at ${abs})`, { loc: ctx.loc, cause: e });
     }
-    const data = Buffer.from(ctx.render(text, abs), 'utf8');
+    // Ansible's template vars (template_host, template_path, …, ansible_managed) over the host's
+    const data = Buffer.from(ctx.render(text, abs, templateVars(args.src, abs, args.dest, ctx.ansibleManaged)), 'utf8');
     return planPut(ctx, args, data, basename(args.src));
   },
   apply: (ctx, args, plan) => applyPut(ctx, args, plan),

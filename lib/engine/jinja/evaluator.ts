@@ -2,7 +2,7 @@
 // values are only read through own properties of plain objects, arrays and strings, so an
 // expression can never reach Node globals or prototypes. Filters, tests, methods and global
 // functions live in their own tables (filters.ts, tests.ts, methods.ts, globals.ts).
-import { ExprError } from './tokenizer.js';
+import { ExprError, isUndefinedError } from './tokenizer.js';
 import type { Expr } from './parser.js';
 import { Callable, tuple, Undef, define, markFresh, isNamespace, isFresh, markNamespace, isForbidden, isPlainObject, lookupVar, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
 import { FILTERS, type FilterCtx } from './filters.js';
@@ -46,13 +46,14 @@ export class Evaluator {
   /** The value must exist (it is being used, not just tested for definedness). */
   use(v: unknown): unknown {
     if (v instanceof Undef) {
+      if (v.cause) throw v.cause;
       if (v.topLevel) {
         const names: string[] = [];
         for (let o: object | null = this.vars; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) names.push(...Object.keys(o));
         const near = closest(v.what, names);
         throw new ExprError(`cannot evaluate "${this.src.trim()}": ${v.message()}`, { col: v.pos + 1, expr: this.src, offset: v.pos, hint: near ? `did you mean '${near}'?` : undefined, undefinedVar: v.what });
       }
-      return this.fail(v.message(), v.pos);
+      throw new ExprError(`cannot evaluate "${this.src.trim()}": ${v.message()}`, { col: v.pos + 1, expr: this.src, offset: v.pos, undefined: true });
     }
     return v;
   }
@@ -67,7 +68,15 @@ export class Evaluator {
         return e.v;
       case 'name': {
         if (isForbidden(e.name)) return this.fail(`access to '${e.name}' is not allowed`, e.pos);
-        const r = lookupVar(this.vars, e.name);
+        let r: { found: boolean; value: unknown };
+        try {
+          r = lookupVar(this.vars, e.name);
+        } catch (err) {
+          // A variable whose own template uses something undefined is undefined here (Ansible's
+          // AnsibleJ2Vars): `default` and `is defined` see through it; using it fails with its error.
+          if (!isUndefinedError(err)) throw err;
+          return new Undef(e.name, e.pos, true, err);
+        }
         if (r.found) return r.value;
         if (Object.hasOwn(GLOBALS, e.name)) return GLOBALS[e.name];
         return new Undef(e.name, e.pos, true);

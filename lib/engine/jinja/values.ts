@@ -7,6 +7,8 @@ export class Undef {
     readonly what: string,
     readonly pos: number,
     readonly topLevel: boolean,
+    /** the error of a variable whose template failed on something undefined: using this one rethrows it */
+    readonly cause?: unknown,
   ) {}
   message(): string {
     return this.topLevel ? `undefined variable '${this.what}'` : `${this.what} is undefined`;
