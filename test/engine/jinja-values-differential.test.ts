@@ -36,6 +36,11 @@ function playbook(): string {
   return head;
 }
 
+/** Deliberate differences (docs/ansible-differences.md, "Templates"), by case. */
+const KNOWN: Record<string, string> = {
+  '{{ s_exp }}': 'a float with an integral value inside a list or dict that leaves a template loses its .0: the engine\'s data has one number type',
+};
+
 const CFG = '[defaults]\nansible_managed = Managed: {file} on {host} by {uid}, %Y-%m-%d %H:%M:%S\n';
 const INV = 'values ansible_connection=local ansible_python_interpreter=/usr/bin/python3\n';
 
@@ -73,7 +78,11 @@ t.test('templated values as ansible-playbook 2.14 yields them', { skip: ansibleI
     const la = lines(ta);
     const lb = lines(tb);
     t.equal(la.size, fx.cases.length, 'ansible printed every case');
-    fx.cases.forEach((c, i) => t.equal(lb.get(id('c', i)), la.get(id('c', i)), `${id('c', i)} ${JSON.stringify(c)}`));
+    fx.cases.forEach((c, i) => {
+      const k = id('c', i);
+      if (Object.hasOwn(KNOWN, c)) t.not(lb.get(k), la.get(k), `${k} ${JSON.stringify(c)}: a documented difference (${KNOWN[c]}); drop it from KNOWN when it agrees`);
+      else t.equal(lb.get(k), la.get(k), `${k} ${JSON.stringify(c)}`);
+    });
   });
 
   t.test('undefined: the same cases fail (bosun saying file:line:col), the others print the same', async (t) => {

@@ -4,7 +4,7 @@
 // functions live in their own tables (filters.ts, tests.ts, methods.ts, globals.ts).
 import { ExprError, isUndefinedError } from './tokenizer.js';
 import type { Expr } from './parser.js';
-import { Callable, tuple, Undef, define, markFresh, isNamespace, isFresh, markNamespace, isForbidden, isPlainObject, lookupVar, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
+import { Callable, PyFloat, isFloat, isNum, pyFloat, tuple, Undef, define, markFresh, isNamespace, isFresh, markNamespace, isForbidden, isPlainObject, lookupVar, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
 import { FILTERS, type FilterCtx } from './filters.js';
 import { TESTS } from './tests.js';
 import { callMethod } from './methods.js';
@@ -108,7 +108,8 @@ export class Evaluator {
         const v = this.val(e.arg);
         if (e.op === 'not') return !truthy(v);
         const n = this.num(v, e.op, e.pos);
-        return e.op === '-' ? -n : n;
+        const r = e.op === '-' ? -n : n;
+        return isFloat(v) ? pyFloat(r) : r;
       }
       case 'and': {
         const l = this.val(e.left);
@@ -209,6 +210,7 @@ export class Evaluator {
 
   num(v: unknown, op: string, pos: number): number {
     if (typeof v === 'number') return v;
+    if (v instanceof PyFloat) return v.v;
     if (typeof v === 'boolean') return v ? 1 : 0;
     this.fail(`unsupported operand type for ${op}: ${typeName(v)}`, pos);
   }
@@ -255,7 +257,7 @@ export class Evaluator {
       if (Array.isArray(a) && Array.isArray(b)) return this.bound(a.length + b.length, 'list', pos) && [...a, ...b];
     }
     if (op === '*') {
-      if (typeof a === 'number' && (typeof b === 'string' || Array.isArray(b))) [a, b] = [b, a];
+      if (isNum(a) && (typeof b === 'string' || Array.isArray(b))) [a, b] = [b, a];
       // Python: a count below 1 gives an empty sequence
       const n = typeof b === 'number' && b > 0 ? Math.floor(b) : 0;
       if (typeof a === 'string' && typeof b === 'number') return this.bound(a.length * n, 'string', pos) && a.repeat(n);
@@ -273,11 +275,18 @@ export class Evaluator {
         this.fail((err as Error).message, pos);
       }
     }
-    const na = typeof a === 'number' || typeof a === 'boolean';
-    const nb = typeof b === 'number' || typeof b === 'boolean';
+    const na = isNum(a) || typeof a === 'boolean';
+    const nb = isNum(b) || typeof b === 'boolean';
     if (!na || !nb) return this.fail(`unsupported operand types for ${op}: ${typeName(a)} and ${typeName(b)}`, pos);
     const x = Number(a);
     const y = Number(b);
+    // Python: a float operand makes a float; `/` always does; int ** negative int too
+    const float = isFloat(a) || isFloat(b) || op === '/' || (op === '**' && y < 0);
+    const r = this.arith(op, x, y, pos);
+    return float ? pyFloat(r) : r;
+  }
+
+  private arith(op: string, x: number, y: number, pos: number): number {
     switch (op) {
       case '+':
         return x + y;

@@ -12,7 +12,7 @@ import { renderNodes, type RenderHooks } from './render.js';
 import { FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
 import { GLOBALS, LOOKUPS } from './globals.js';
-import { isNamespace, isPlainObject, isTuple, lookupVar, pyStr } from './values.js';
+import { isNamespace, isNum, isPlainObject, isTuple, lookupVar, plainData, pyStr } from './values.js';
 import { tokenize } from './tokenizer.js';
 import { Parser } from './parser.js';
 
@@ -205,7 +205,7 @@ export function renderValue(src: string, vars: Record<string, unknown>, env: Ren
   }
   if (!c.single) {
     const back = literalEval(renderText(src, vars, env, { raw: true }));
-    return typeof back === 'string' ? withNewlines(back, src) : back;
+    return typeof back === 'string' ? withNewlines(back, src) : plainData(back);
   }
   const ev = new Evaluator(c.src, vars, { lookups: { renderFile: (p, v) => renderFile(p, v, env), ...env.lookups, file: env.lookups?.file ?? env.file } });
   let v: unknown;
@@ -219,10 +219,11 @@ export function renderValue(src: string, vars: Record<string, unknown>, env: Ren
   if (v === null || v === undefined) return text(''); // Ansible's finalize: None renders as ''
   if (typeof v === 'boolean') return v;
   // A list or dict printed and read back is itself, unless it holds what Python cannot read back.
-  if ((Array.isArray(v) && !isTuple(v)) || isPlainObject(v)) return readsBack(v) ? v : text(pyStr(v));
+  // (A float in it loses its ".0": the engine's data has one number type.)
+  if ((Array.isArray(v) && !isTuple(v)) || isPlainObject(v)) return readsBack(v) ? plainData(v) : text(pyStr(v));
   const out = pyStr(v);
   const back = literalEval(out);
-  return typeof back === 'string' ? text(back) : back;
+  return typeof back === 'string' ? text(back) : plainData(back);
 }
 
 function isNativeText(e: Expr): boolean {
@@ -233,7 +234,7 @@ function isNativeText(e: Expr): boolean {
 function readsBack(v: unknown, depth = 0): boolean {
   if (depth > 200) return false;
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
-  if (typeof v === 'number') return Number.isFinite(v);
+  if (isNum(v)) return Number.isFinite(Number(v));
   if (Array.isArray(v)) return v.every((x) => readsBack(x, depth + 1));
   if (isPlainObject(v) && !isNamespace(v)) return Object.values(v).every((x) => readsBack(x, depth + 1));
   return false;
@@ -271,7 +272,7 @@ function isLiteral(e: Expr): boolean {
     case 'dict':
       return e.entries.every(([k, v]) => isLiteral(k) && isLiteral(v));
     case 'unary':
-      return e.op !== 'not' && e.arg.t === 'lit' && typeof e.arg.v === 'number';
+      return e.op !== 'not' && e.arg.t === 'lit' && isNum(e.arg.v);
     default:
       return false;
   }
