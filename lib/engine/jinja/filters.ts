@@ -249,8 +249,9 @@ function fileSize(v: number, binary: boolean): string {
 const HUMAN_UNITS = ['', 'K', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
 
 function humanReadable(ctx: FilterCtx, v: unknown, isBits: boolean, unit: unknown): string {
-  const n = toFloat(v, undefined);
-  if (typeof n !== 'number') return ctx.fail(`human_readable() can't interpret ${pyRepr(v)}`);
+  const f = toFloat(v, undefined);
+  if (!isNum(f)) return ctx.fail(`human_readable() can't interpret ${pyRepr(v)}`);
+  const n = Number(f);
   const suffix = isBits ? 'b' : 'B';
   let i = 0;
   if (unit) i = Math.max(0, HUMAN_UNITS.indexOf(pyStr(unit)[0]!.toUpperCase()));
