@@ -37,6 +37,8 @@ export const HOST = [
   'test/modules/uri.test.ts', // python3 on the host (its HTTP client)
   'test/modules/archive.test.ts', // python3 on the host
   'test/modules/http-differential.test.ts', // ansible-playbook differential (get_url, uri)
+  'test/engine/jinja-differential.test.ts', // ansible-playbook differential (template files)
+  'test/engine/jinja-values-differential.test.ts', // ansible-playbook differential (templated values, undefined, template vars)
 ];
 
 function files(dir) {
