@@ -26,6 +26,8 @@ function playbook(): string {
   const vars: Record<string, unknown> = { ...fx.extra, names: fx.cases.map((_, i) => id('c', i)) };
   const facts = Object.fromEntries(fx.cases.map((c, i) => [id('c', i), c]));
   const tasks: unknown[] = [
+    // a registered result with a newline in stdout (host data through to_json: escaped once)
+    { name: 'register', command: "printf 'a\\nb'", register: 'reg', changed_when: false },
     { name: 'native values', set_fact: facts },
     { name: 'print values', debug: { msg: `{% for k in names %}{% set v = lookup('vars', k) %}{{ k }} ${KIND} {{ v | to_json }}\n{% endfor %}` } },
     { name: 'template vars', template: { src: 'vars.j2', dest: '{{ playbook_dir }}/out-{{ tool }}.txt' } },
