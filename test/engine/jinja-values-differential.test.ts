@@ -22,6 +22,9 @@ const id = (p: string, i: number): string => `${p}${String(i + 1).padStart(3, '0
 const KIND =
   "{{ 'dict' if v is mapping else ('list' if v is sequence and v is not string else ('str' if v is string else ('bool' if v is boolean else ('int' if v is integer else ('float' if v is float else ('none' if v is none else 'other')))))) }}";
 
+/** loop: values (each a task). */
+const LOOPS = ['{{ nums }}', '{{ s_list }}', '{{ range(3) }}', "{{ cfg.peers + ['c'] }}", "{{ users | map(attribute='name') }}", '{{ cfg | dict2items }}', '[{{ n }}, 2]', '{{ s }}', '{{ n }}'];
+
 function playbook(): string {
   const vars: Record<string, unknown> = { ...fx.extra, names: fx.cases.map((_, i) => id('c', i)) };
   const facts = Object.fromEntries(fx.cases.map((c, i) => [id('c', i), c]));
@@ -30,6 +33,8 @@ function playbook(): string {
     { name: 'register', command: "printf 'a\\nb'", register: 'reg', changed_when: false },
     { name: 'native values', set_fact: facts },
     { name: 'print values', debug: { msg: `{% for k in names %}{% set v = lookup('vars', k) %}{{ k }} ${KIND} {{ v | to_json }}\n{% endfor %}` } },
+    // loop: takes the value a task string yields; a string is refused
+    ...LOOPS.map((l, i) => ({ name: `loop ${i + 1}`, debug: { msg: '{{ item | to_json }}' }, loop: l, ignore_errors: true })),
     { name: 'template vars', template: { src: 'vars.j2', dest: '{{ playbook_dir }}/out-{{ tool }}.txt' } },
     // a templating error fails a whole looped task in Ansible: one task per case
     ...fx.undefined.map((c, i) => ({ name: id('u', i), debug: { msg: c }, ignore_errors: true })),
@@ -101,6 +106,15 @@ t.test('templated values as ansible-playbook 2.14 yields them', { skip: ansibleI
         const where = c.includes('u_chain') ? '\\d+' : String(line);
         t.match(String((eb.data as { msg?: unknown }).msg), new RegExp(`site\\.yml:${where}:\\d+: `), `${name}: bosun's message says site.yml:${where}:col`);
       }
+    });
+  });
+
+  t.test('loop: the items, or the refusal, as in Ansible', async (t) => {
+    LOOPS.forEach((l, i) => {
+      const rows = (tr: Transcript) => byTask(tr, `loop ${i + 1}`).map((e) => `${e.status} ${e.item ?? ''} ${e.status === 'ok' ? JSON.stringify(e.data) : ''}`);
+      const ra = rows(ta);
+      t.ok(ra.length > 0, `loop ${i + 1}: ansible ran it`);
+      t.same(rows(tb), ra, `loop ${i + 1}: ${l}`);
     });
   });
 
