@@ -1,17 +1,21 @@
 // Ansible inventories (YAML, plus the common INI form), group_vars/host_vars and variable precedence.
 // Semantics follow ansible's yaml/ini inventory plugins, InventoryData.reconcile_inventory and
 // VariableManager's default VARIABLE_PRECEDENCE.
-import { accessSync, constants, existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
 import { InventoryError, MissingFileError, closest, type SourceLocation } from '../errors.js';
-import { loadYamlFile, keyLoc, locOf } from './yaml.js';
+import { keyLoc } from './yaml.js';
 import { loadVarsDirLayers } from './vars-files.js';
 import { maybeDecryptFile } from '../vault/vault.js';
-import { pyLiteral } from './pyliteral.js';
 import { connectionNames, isConnectionName } from '../executor/registry.js';
-import { shlexSplit } from '../executor/shell.js';
 import { LOCALHOST_NAMES, matchPattern, type PatternInventory, type PatternMatch } from './patterns.js';
+import { InventoryGraph, describe, type GroupData, type HostData, type VarsLayer } from './inventory-graph.js';
+import { splitHostPort } from './host-range.js';
+import { parseYamlInventory } from './inventory-yaml.js';
+import { looksLikeIni, parseIniInventory } from './inventory-ini.js';
+import { isExecutable, parseScriptInventory } from './inventory-script.js';
+
+export { expandHostRange } from './host-range.js';
 
 export interface InvHost {
   name: string;
@@ -38,92 +42,9 @@ export interface SelectOptions {
   warnings?: string[];
 }
 
-/** One source of variables plus a way to find where each key was written. */
-interface VarsLayer {
-  vars: Record<string, unknown>;
-  where(key: string): SourceLocation | undefined;
-}
-
-interface GroupData {
-  name: string;
-  hosts: string[];
-  children: string[];
-  parents: string[];
-  layers: VarsLayer[];
-  depth: number;
-}
-
-interface HostData {
-  name: string;
-  direct: Set<string>;
-  layers: VarsLayer[];
-}
-
-const GROUP_KEYS = ['hosts', 'children', 'vars'];
-const HOST_NAME = /^[A-Za-z0-9_](?:[A-Za-z0-9_.-]*[A-Za-z0-9_])?$/;
-const IPV6 = /^[0-9A-Fa-f]*:[0-9A-Fa-f:.]*$/;
-// characters that would make a group unusable in a host pattern
-const BAD_GROUP_CHARS = /[\s:,[\]!&~*?]/;
-const ASCII_LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
-
-function describe(v: unknown): string {
-  if (Array.isArray(v)) return 'a list';
-  if (v === null) return 'null';
-  if (typeof v === 'object') return 'a mapping';
-  return `a ${typeof v} (${JSON.stringify(v)})`;
-}
-function isMapping(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-/**
- * Expand ansible host ranges: `node[1:3]`, `node[01:10]` (zero-padded, equal widths), `[a:c]`,
- * `[0:10:2]` (stride); several ranges in one name multiply.
- */
-export function expandHostRange(pattern: string, loc?: SourceLocation): string[] {
-  const m = /^([^[]*)\[([^\]]*)\](.*)$/.exec(pattern);
-  if (!m) {
-    if (pattern.includes('[') || pattern.includes(']')) throw new InventoryError(`invalid host range in '${pattern}': unbalanced brackets`, { loc });
-    return [pattern];
-  }
-  const [, head, range, tail] = m as unknown as [string, string, string, string];
-  const bits = range.split(':');
-  if (bits.length < 2 || bits.length > 3) {
-    throw new InventoryError(`invalid host range '[${range}]' in '${pattern}': expected [start:end] or [start:end:step]`, { loc });
-  }
-  let [beg, end, stepS] = bits as [string, string, string | undefined];
-  if (beg === '') beg = '0';
-  if (end === '') throw new InventoryError(`invalid host range '[${range}]' in '${pattern}': the range must specify an end value`, { loc });
-  const step = stepS === undefined || stepS === '' ? 1 : Number(stepS);
-  if (!Number.isInteger(step) || step < 1) throw new InventoryError(`invalid host range '[${range}]' in '${pattern}': step must be a positive integer`, { loc });
-  let seq: string[];
-  const ib = ASCII_LETTERS.indexOf(beg);
-  const ie = ASCII_LETTERS.indexOf(end);
-  if (beg.length === 1 && end.length === 1 && ib >= 0 && ie >= 0) {
-    if (ib > ie) throw new InventoryError(`invalid host range '[${range}]' in '${pattern}': begin must be <= end`, { loc });
-    seq = [];
-    for (let i = ib; i <= ie; i += step) seq.push(ASCII_LETTERS[i]!);
-  } else if (/^\d+$/.test(beg) && /^\d+$/.test(end)) {
-    const padded = beg.length > 1 && beg.startsWith('0');
-    if (padded && beg.length !== end.length) {
-      throw new InventoryError(`invalid host range '[${range}]' in '${pattern}': zero-padded begin and end must have the same width`, { loc });
-    }
-    const b = Number(beg);
-    const e = Number(end);
-    if (b > e) throw new InventoryError(`invalid host range '[${range}]' in '${pattern}': begin must be <= end`, { loc });
-    seq = [];
-    for (let i = b; i <= e; i += step) seq.push(padded ? String(i).padStart(beg.length, '0') : String(i));
-  } else {
-    throw new InventoryError(`invalid host range '[${range}]' in '${pattern}': expected numbers ([1:3], [01:10]) or single letters ([a:c])`, { loc });
-  }
-  return seq.flatMap((s) => expandHostRange(head + s + tail, loc));
-}
-
-export class Inventory implements PatternInventory {
+export class Inventory extends InventoryGraph implements PatternInventory {
   readonly file: string | undefined;
   private readonly playbookDir: string | undefined;
-  private readonly groupsData = new Map<string, GroupData>();
-  private readonly hostsData = new Map<string, HostData>();
   private readonly fileVarsCache = new Map<string, VarsLayer[]>();
   private readonly implicit = new Map<string, HostData>();
   /**
@@ -133,10 +54,9 @@ export class Inventory implements PatternInventory {
   connectionDefaults: Record<string, unknown> = {};
   /** Directories whose group_vars/ and host_vars/ apply, one per inventory source, in -i order. */
   private readonly bases: string[] = [];
-  /** groupsMap(), built once: it is part of every task's scope on every host (O(groups × hosts) each). */
-  private groupsMapCache: Record<string, readonly string[]> | undefined;
 
   private constructor(file: string | undefined, playbookDir: string | undefined) {
+    super();
     this.file = file === undefined ? undefined : resolve(file);
     this.playbookDir = playbookDir === undefined ? undefined : resolve(playbookDir);
     this.addGroup('all');
@@ -195,7 +115,7 @@ export class Inventory implements PatternInventory {
 
   private parseFile(file: string): void {
     if (isExecutable(file)) {
-      this.parseScript(file);
+      parseScriptInventory(this, file);
       return;
     }
     let text: string;
@@ -207,272 +127,16 @@ export class Inventory implements PatternInventory {
     // A whole-file vault: decide YAML or INI on the plaintext (the YAML path decrypts again, from cache).
     text = maybeDecryptFile(text, file);
     const ext = extname(file).toLowerCase();
-    if (ext === '.ini' || (!['.yml', '.yaml', '.json'].includes(ext) && looksLikeIni(text))) this.parseIni(text, file);
-    else this.parseYaml(file);
+    if (ext === '.ini' || (!['.yml', '.yaml', '.json'].includes(ext) && looksLikeIni(text))) parseIniInventory(this, text, file);
+    else parseYamlInventory(this, file);
   }
 
-  /**
-   * ansible's script plugin: `SCRIPT --list` prints {group: {hosts, vars, children} | [hosts], _meta:
-   * {hostvars}}; without _meta, `SCRIPT --host H` per host. The script runs on the control node only.
-   */
-  private parseScript(file: string): void {
-    const run = (args: string[]): unknown => {
-      const r = spawnSync(file, args, { encoding: 'utf8', timeout: 60_000, cwd: dirname(file) });
-      if (r.error || r.status !== 0) {
-        throw new InventoryError(`inventory script ${basename(file)} ${args.join(' ')} failed (${r.error?.message ?? `exit ${r.status}`}): ${(r.stderr ?? '').trim().split('\n')[0] ?? ''}`, { loc: { file } });
-      }
-      try {
-        return JSON.parse(r.stdout);
-      } catch (e) {
-        throw new InventoryError(`inventory script ${basename(file)} ${args.join(' ')} did not print JSON: ${(e as Error).message}`, { loc: { file }, cause: e });
-      }
-    };
-    const data = run(['--list']);
-    if (!isMapping(data)) throw new InventoryError(`inventory script ${basename(file)} --list must print a JSON object, found ${describe(data)}`, { loc: { file } });
-    const where = () => ({ file });
-    const meta = isMapping(data._meta) ? data._meta : undefined;
-    const seen = new Set<string>();
-    for (const [name, g] of Object.entries(data)) {
-      if (name === '_meta') continue;
-      this.checkGroupName(name, { file });
-      this.addGroup(name);
-      const group = Array.isArray(g) ? { hosts: g } : isMapping(g) ? g : {};
-      for (const h of Array.isArray(group.hosts) ? group.hosts : []) {
-        this.addHost(String(h), name, undefined, { file });
-        seen.add(String(h));
-      }
-      if (isMapping(group.vars)) this.groupsData.get(name)!.layers.push({ vars: group.vars, where });
-      for (const c of Array.isArray(group.children) ? group.children : []) {
-        this.addGroup(String(c));
-        this.addChild(name, String(c), { file });
-      }
-    }
-    for (const h of seen) {
-      const hv = meta ? (isMapping(meta.hostvars) ? meta.hostvars[h] : undefined) : run(['--host', h]);
-      if (isMapping(hv) && Object.keys(hv).length) this.hostsData.get(h)!.layers.push({ vars: hv, where });
-    }
-  }
 
   /** No inventory: only the implicit localhost exists. */
   static empty(opts: { playbookDir?: string } = {}): Inventory {
     const inv = new Inventory(undefined, opts.playbookDir);
     inv.reconcile();
     return inv;
-  }
-
-  // ---- building -------------------------------------------------------------------------------
-
-  private addGroup(name: string): GroupData {
-    let g = this.groupsData.get(name);
-    this.groupsMapCache = undefined;
-    if (!g) {
-      g = { name, hosts: [], children: [], parents: [], layers: [], depth: 0 };
-      this.groupsData.set(name, g);
-    }
-    return g;
-  }
-
-  private checkGroupName(name: string, loc?: SourceLocation): void {
-    if (name === '' || BAD_GROUP_CHARS.test(name)) {
-      throw new InventoryError(`invalid group name '${name}': expected letters, digits, '_', '-' or '.' (no spaces or pattern characters : , [ ] ! & ~ * ?)`, { loc });
-    }
-  }
-
-  private addHost(name: string, group: string, vars: VarsLayer | undefined, loc?: SourceLocation): void {
-    if (!(HOST_NAME.test(name) || (IPV6.test(name) && name.split(':').length > 2))) {
-      throw new InventoryError(`invalid host name '${name}': expected a hostname, IPv4 or IPv6 address (letters, digits, '.', '-', '_')`, { loc });
-    }
-    let h = this.hostsData.get(name);
-    if (!h) {
-      h = { name, direct: new Set(), layers: [] };
-      this.hostsData.set(name, h);
-    }
-    h.direct.add(group);
-    this.groupsMapCache = undefined;
-    const g = this.groupsData.get(group)!;
-    if (!g.hosts.includes(name)) g.hosts.push(name);
-    if (vars) h.layers.push(vars);
-  }
-
-  private addChild(parent: string, child: string, loc?: SourceLocation): void {
-    if (child === 'all') throw new InventoryError(`group 'all' cannot be a child of '${parent}': every group is already a child of all`, { loc });
-    if (parent === child || this.isAncestor(child, parent)) {
-      throw new InventoryError(`group '${child}' as a child of '${parent}' creates a cycle (${this.cyclePath(child, parent).join(' -> ')})`, { loc });
-    }
-    const p = this.groupsData.get(parent)!;
-    const c = this.groupsData.get(child)!;
-    this.groupsMapCache = undefined;
-    if (!p.children.includes(child)) p.children.push(child);
-    if (!c.parents.includes(parent)) c.parents.push(parent);
-  }
-
-  /** Is `a` an ancestor of `b` (or b itself)? */
-  private isAncestor(a: string, b: string): boolean {
-    return this.cyclePath(a, b).length > 0;
-  }
-  /** A path a -> … -> b through children edges, or [] if none. */
-  private cyclePath(a: string, b: string): string[] {
-    if (a === b) return [a, a];
-    const prev = new Map<string, string>();
-    const queue = [a];
-    while (queue.length) {
-      const cur = queue.shift()!;
-      for (const c of this.groupsData.get(cur)?.children ?? []) {
-        if (prev.has(c) || c === a) continue;
-        prev.set(c, cur);
-        if (c === b) {
-          const path = [b];
-          let x = b;
-          while (x !== a) path.unshift((x = prev.get(x)!));
-          return [...path, a];
-        }
-        queue.push(c);
-      }
-    }
-    return [];
-  }
-
-  private parseYaml(file: string): void {
-    const y = loadYamlFile(file, 'inventory');
-    const top = y.value;
-    if (top === null) return; // empty inventory: only implicit localhost
-    if (!isMapping(top)) {
-      throw new InventoryError(`inventory must be a mapping of group names (e.g. 'all:') to groups, found ${describe(top)}`, {
-        loc: locOf(top) ?? { file, line: 1, col: 1 },
-      });
-    }
-    for (const [name, data] of Object.entries(top)) this.parseGroup(name, data, top, file);
-  }
-
-  private parseGroup(name: string, data: unknown, container: Record<string, unknown>, file: string): void {
-    const loc = keyLoc(container, name) ?? { file };
-    this.checkGroupName(name, loc);
-    this.addGroup(name);
-    if (data === null) return;
-    if (!isMapping(data)) {
-      throw new InventoryError(`group '${name}' must be a mapping with hosts:, children: or vars:, found ${describe(data)}`, { loc });
-    }
-    for (const [key, value] of Object.entries(data)) {
-      const kloc = keyLoc(data, key) ?? loc;
-      if (!GROUP_KEYS.includes(key)) {
-        const near = closest(key, GROUP_KEYS);
-        throw new InventoryError(`unknown key '${key}' in group '${name}': expected hosts, children or vars`, {
-          loc: kloc,
-          hint: near ? `did you mean '${near}'?` : `to put a host in the group write 'hosts: { ${key}: }'`,
-        });
-      }
-      if (value === null) continue;
-      if (!isMapping(value)) {
-        const form = key === 'hosts' ? 'host names to vars (or nothing)' : key === 'children' ? 'group names to groups (or nothing)' : 'variable names to values';
-        throw new InventoryError(`'${key}:' of group '${name}' must be a mapping of ${form}, found ${describe(value)}`, { loc: locOf(value) ?? kloc });
-      }
-      if (key === 'vars') {
-        this.groupsData.get(name)!.layers.push({ vars: value, where: (k) => keyLoc(value, k) });
-      } else if (key === 'children') {
-        for (const [child, cdata] of Object.entries(value)) {
-          // link before descending, so a cycle is reported where it closes (the innermost entry)
-          const cloc = keyLoc(value, child);
-          this.checkGroupName(child, cloc);
-          this.addGroup(child);
-          this.addChild(name, child, cloc);
-          this.parseGroup(child, cdata, value, file);
-        }
-      } else {
-        for (const [pattern, hvars] of Object.entries(value)) {
-          const hloc = keyLoc(value, pattern);
-          if (hvars !== null && !isMapping(hvars)) {
-            throw new InventoryError(`vars of host '${pattern}' in group '${name}' must be a mapping of variable names to values, found ${describe(hvars)}`, {
-              loc: locOf(hvars) ?? hloc,
-            });
-          }
-          const { names, port } = splitHostPort(pattern, hloc);
-          const layer: VarsLayer | undefined = hvars ? { vars: hvars, where: (k) => keyLoc(hvars, k) } : undefined;
-          for (const h of names) {
-            // `host:port` in the inventory sets ansible_port below the host's own vars
-            if (port !== undefined) this.addHost(h, name, { vars: { ansible_port: port }, where: () => hloc }, hloc);
-            this.addHost(h, name, layer, hloc);
-          }
-        }
-      }
-    }
-  }
-
-  /** ansible's INI inventory: [group], [group:vars], [group:children], `host k=v …` lines. */
-  private parseIni(text: string, file: string): void {
-    type Section = { group: string; kind: 'hosts' | 'vars' | 'children' };
-    let section: Section = { group: 'ungrouped', kind: 'hosts' };
-    const pendingChildren: { parent: string; child: string; loc: SourceLocation }[] = [];
-    text.split(/\r?\n/).forEach((raw, i) => {
-      const loc = { file, line: i + 1, col: 1 };
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#') || line.startsWith(';')) return;
-      const sm = /^\[([^\]]*)\]\s*(?:[#;].*)?$/.exec(line);
-      if (sm) {
-        const [gname, kind = 'hosts'] = sm[1]!.split(':') as [string, string | undefined];
-        if (!['hosts', 'vars', 'children'].includes(kind)) {
-          const near = closest(kind, ['vars', 'children']) ?? ['vars', 'children'].find((c) => kind !== '' && c.startsWith(kind));
-          throw new InventoryError(`unknown section suffix ':${kind}' in '[${sm[1]}]': expected [group], [group:vars] or [group:children]`, {
-            loc,
-            hint: near ? `did you mean ':${near}'?` : undefined,
-          });
-        }
-        this.checkGroupName(gname, loc);
-        this.addGroup(gname);
-        section = { group: gname, kind: kind as Section['kind'] };
-        return;
-      }
-      if (line.startsWith('[')) throw new InventoryError(`invalid section header '${line}': expected [group], [group:vars] or [group:children]`, { loc });
-      if (section.kind === 'children') {
-        this.checkGroupName(line, loc);
-        this.addGroup(line);
-        pendingChildren.push({ parent: section.group, child: line, loc });
-      } else if (section.kind === 'vars') {
-        const eq = line.indexOf('=');
-        if (eq <= 0) throw new InventoryError(`expected 'name=value' in [${section.group}:vars], found '${line}'`, { loc });
-        const k = line.slice(0, eq).trim();
-        const vars = { [k]: iniValue(line.slice(eq + 1).trim()) };
-        this.groupsData.get(section.group)!.layers.push({ vars, where: () => loc });
-      } else {
-        const tokens = shlexSplit(line, { comments: true, error: () => new InventoryError(`unterminated quote in '${line}'`, { loc }) });
-        const { names, port } = splitHostPort(tokens[0]!, loc);
-        const vars: Record<string, unknown> = {};
-        if (port !== undefined) vars['ansible_port'] = port;
-        for (const t of tokens.slice(1)) {
-          const eq = t.indexOf('=');
-          if (eq <= 0) throw new InventoryError(`expected 'name=value' host variables after '${tokens[0]}', found '${t}'`, { loc });
-          vars[t.slice(0, eq)] = iniValue(t.slice(eq + 1));
-        }
-        const layer: VarsLayer | undefined = Object.keys(vars).length ? { vars, where: () => loc } : undefined;
-        for (const h of names) this.addHost(h, section.group, layer, loc);
-      }
-    });
-    for (const c of pendingChildren) this.addChild(c.parent, c.child, c.loc);
-  }
-
-  /** ansible's reconcile_inventory: parentless groups under all, depths, ungrouped membership. */
-  private reconcile(): void {
-    const all = this.groupsData.get('all')!;
-    for (const g of this.groupsData.values()) {
-      if (g.name !== 'all' && g.parents.length === 0) this.addChild('all', g.name);
-    }
-    const visit = (g: GroupData, depth: number): void => {
-      if (g.name !== 'all' && depth <= g.depth) return;
-      g.depth = depth;
-      for (const c of g.children) visit(this.groupsData.get(c)!, depth + 1);
-    };
-    visit(all, 0);
-    const ungrouped = this.groupsData.get('ungrouped')!;
-    this.groupsMapCache = undefined;
-    for (const h of this.hostsData.values()) {
-      const other = [...h.direct].filter((g) => g !== 'all' && g !== 'ungrouped');
-      if (other.length === 0) {
-        h.direct.add('ungrouped');
-        if (!ungrouped.hosts.includes(h.name)) ungrouped.hosts.push(h.name);
-      } else if (h.direct.has('ungrouped')) {
-        h.direct.delete('ungrouped');
-        ungrouped.hosts = ungrouped.hosts.filter((x) => x !== h.name);
-      }
-    }
   }
 
   // ---- queries --------------------------------------------------------------------------------
@@ -654,18 +318,6 @@ export class Inventory implements PatternInventory {
   }
 }
 
-function splitHostPort(pattern: string, loc?: SourceLocation): { names: string[]; port?: number } {
-  let base = pattern;
-  let port: number | undefined;
-  // `host:port`, but not a bare IPv6 address (several colons outside brackets)
-  const m = /^(.*[^:]):(\d+)$/.exec(pattern);
-  if (m && !m[1]!.replace(/\[[^\]]*\]/g, '').includes(':')) {
-    base = m[1]!;
-    port = Number(m[2]);
-  }
-  return { names: expandHostRange(base, loc), port };
-}
-
 function validateConnectionVars(host: string, vars: Record<string, unknown>, origin: Map<string, VarsLayer>): void {
   const templated = (v: unknown): boolean => typeof v === 'string' && v.includes('{{');
   if ('ansible_port' in vars && !templated(vars['ansible_port'])) {
@@ -696,30 +348,3 @@ const IGNORED_EXTS = ['~', '.orig', '.ini', '.cfg', '.retry', '.pyc', '.pyo', '.
 function isHostList(source: string): boolean {
   return source.includes(',') && !existsSync(source);
 }
-
-/** An inventory script: executable with a `#!` line (an executable YAML file stays YAML). */
-function isExecutable(file: string): boolean {
-  try {
-    accessSync(file, constants.X_OK);
-    return readFileSync(file).subarray(0, 2).toString() === '#!';
-  } catch {
-    return false;
-  }
-}
-
-/** INI when the first meaningful line is a [section] or a `host key=value` line rather than YAML. */
-function looksLikeIni(text: string): boolean {
-  for (const raw of text.split(/\r?\n/)) {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#') || line.startsWith(';') || line === '---') continue;
-    if (line.startsWith('[')) return true;
-    return !/^[^\s=]+:(\s|$)/.test(line);
-  }
-  return false;
-}
-
-/** ansible's INI values: `ast.literal_eval` where it parses (lib/loaders/pyliteral.ts), else the string. */
-function iniValue(v: string): unknown {
-  return pyLiteral(v);
-}
-
