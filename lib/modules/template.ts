@@ -18,7 +18,9 @@ export default defineModule<TemplateArgs, PutState>({
     short: 'Render a template with the host\'s variables and write it to the host (atomic, checksum-compared)',
     description:
       'Renders src (resolved in the role\'s/playbook\'s templates/) strictly: an undefined variable fails the task with file and line. ' +
-      'The result is compared by sha256 with the remote file and written like copy.',
+      'The result is compared by sha256 with the remote file and written like copy. ' +
+      'As in Ansible, the template also sees template_host, template_path, template_fullpath, template_destpath, template_uid, ' +
+      'template_mtime, template_run_date and ansible_managed (ansible.cfg [defaults] ansible_managed, default "Ansible managed").',
     check: 'full',
     diff: true,
     examples: '- template: { src: etcd.env.hbs, dest: /etc/default/etcd, mode: "0644" }',
