@@ -9,7 +9,7 @@
 // - the template module's variables (template_host, …, ansible_managed from ansible.cfg and by
 //   default), times normalised.
 import t from 'tap';
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { ansibleInstalled, parseTranscript, runAnsible, runBosun, workDir, type ResultEvent, type Transcript } from '../helpers/differential.js';
@@ -68,6 +68,7 @@ t.test('templated values as ansible-playbook 2.14 yields them', { skip: ansibleI
   const dir = workDir(files, 'bosun-jvals-');
   // ansible_managed's default: a playbook run without ansible.cfg
   const plain = workDir({ 'site.yml': '- hosts: values\n  gather_facts: false\n  tasks:\n    - template: {src: vars.j2, dest: "{{ playbook_dir }}/out-{{ tool }}.txt"}\n', 'inventory.ini': INV, 'templates/vars.j2': files['templates/vars.j2'] }, 'bosun-jvals-');
+  t.teardown(() => [dir, plain].forEach((d) => rmSync(d, { recursive: true, force: true })));
   const args = (tool: string) => ['site.yml', '-i', 'inventory.ini', '-e', `tool=${tool}`];
   const [a, pa] = await Promise.all([runAnsible('ansible-playbook', args('ansible'), dir), runAnsible('ansible-playbook', args('ansible'), plain)]);
   const b = await runBosun(['run', ...args('bosun')], dir);
