@@ -188,7 +188,7 @@ export class Variables {
   hostScope(host: string, play: Play, playHosts: string[]): Vars {
     const st = this.hostState(host);
     const layers: Array<Vars | undefined> = [this.inventory.hostVars(host), dataLayer(factVars(st.facts)), st.includeVars, dataLayer(st.hostFacts), this.opts.extraVars];
-    return buildScope(layers, this.magic(host, play, playHosts, undefined), this.templates);
+    return buildScope(layers, this.magic(host, play, playHosts, undefined), this.templates, true);
   }
 
   playScope(host: string, play: Play, playHosts: string[], role: ModuleTask['role'], blockVars: Vars[], extra?: Vars): Vars {

@@ -62,6 +62,8 @@ t.test('templated values as ansible-playbook 2.14 yields them', { skip: ansibleI
     'site.yml': site,
     'inventory.ini': INV,
     'ansible.cfg': CFG,
+    // inventory variables: what hostvars[h] holds (not the play's vars)
+    'host_vars/values.yml': 'hv_nested: {a: {b: 1, l: [x, y]}}\nhv_tpl: "{{ hv_nested.a.b + 1 }}"\nhv_bad: "{{ nope_in_inventory }}"\n',
     'vars.yml': readFileSync(join(FIX, 'vars.yml'), 'utf8'),
     'templates/vars.j2': readFileSync(join(FIX, 'templates/vars.j2'), 'utf8'),
   };
