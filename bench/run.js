@@ -21,7 +21,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
-const bosunBin = path.join(root, 'dist/bin/bosun.js');
+// what `bosun` runs (package.json bin): the bundle .ci/bundle.mjs builds
+const bosunBin = path.join(root, 'dist/bosun.mjs');
 const playbook = path.join(here, 'fixtures/generic/site.yml');
 const hook = pathToFileURL(path.join(here, 'rusage-hook.js')).href;
 /** Where the playbook writes on each host; removed before every measured converge. */

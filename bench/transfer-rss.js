@@ -28,7 +28,7 @@ try {
   const run = (label) => {
     const usage = join(dir, 'rusage.json');
     const t0 = performance.now();
-    const r = spawnSync(process.execPath, ['--import', join(root, 'bench/rusage-hook.js'), join(root, 'dist/bin/bosun.js'), 'run', join(dir, 'site.yml'), '-i', join(dir, 'inv.yml')], {
+    const r = spawnSync(process.execPath, ['--import', join(root, 'bench/rusage-hook.js'), join(root, 'dist/bosun.mjs'), 'run', join(dir, 'site.yml'), '-i', join(dir, 'inv.yml')], {
       env: { ...process.env, BOSUN_BENCH_RUSAGE: usage, NO_COLOR: '1' },
       encoding: 'utf8',
     });

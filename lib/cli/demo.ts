@@ -3,12 +3,13 @@
 // prints how to talk to the cluster.
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { OptionsError, EnvironmentError } from '../errors.js';
 import type { IO } from './io.js';
+import { packageRoot } from './package-root.js';
 
 const pexec = promisify(execFile);
 
@@ -30,7 +31,7 @@ export async function demoCommand(argv: string[], io: IO): Promise<number> {
   }
   const n = Number(v.hosts);
   if (!Number.isInteger(n) || n < 1) throw new OptionsError(`--hosts must be a positive integer; got ${v.hosts}`);
-  const root = resolve(new URL('../../..', import.meta.url).pathname);
+  const root = packageRoot();
   const site = join(root, 'playbooks', 'site.yml');
   if (!existsSync(site)) throw new EnvironmentError(`playbooks/site.yml not found in ${root}`);
 

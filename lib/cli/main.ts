@@ -1,17 +1,14 @@
 // Command dispatch through the command table (commands.ts). Heavy modules are imported lazily so
 // `bosun --version` starts like node itself.
-import { readFileSync } from 'node:fs';
 import { OptionsError, closest } from '../errors.js';
 import { commandNames, findCommand, helpText } from './commands.js';
 import type { IO } from './io.js';
+import { packageVersion } from './package-root.js';
 
 export const HELP = helpText();
 
 export function version(): string {
-  // dist/lib/cli/main.js when built, lib/cli/main.ts when run from source (tests)
-  const url = new URL(import.meta.url.endsWith('.ts') ? '../../package.json' : '../../../package.json', import.meta.url);
-  const pkg = JSON.parse(readFileSync(url, 'utf8')) as { version: string };
-  return pkg.version;
+  return packageVersion();
 }
 
 export async function main(argv: string[], io: IO): Promise<number> {

@@ -7,6 +7,7 @@ import { loadAnsibleSettings, type AnsibleSettings } from '../loaders/ansible-cf
 import { flagsOf, parseArgsError } from './hints.js';
 import type { IO } from './io.js';
 import { parseYaml } from '../loaders/yaml.js';
+import { isPlainObject } from '../value-kind.js';
 import { parseKeyValues, type Vars } from '../engine/vars.js';
 import { configureVaultFlags, configureVaultPrompts, vaultNeedsPrompt, type VaultFlags } from '../vault/vault.js';
 import { checkControlDir, configureControl, parsePersist } from '../executor/control-master.js';
@@ -133,7 +134,7 @@ export function parseExtraVars(s: string): Vars {
     const file = s.slice(1);
     if (!existsSync(file)) throw new OptionsError(`-e ${s}: file not found: ${file}`);
     const y = parseYaml(readFileSync(file, 'utf8'), resolve(file));
-    if (y.value === null || typeof y.value !== 'object' || Array.isArray(y.value)) {
+    if (!isPlainObject(y.value)) {
       throw new ParseError(`extra vars file must contain a mapping`, { loc: { file: resolve(file), line: 1, col: 1 } });
     }
     return y.value as Vars;
@@ -146,7 +147,7 @@ export function parseExtraVars(s: string): Vars {
     } catch (e) {
       throw new OptionsError(`-e ${JSON.stringify(s)} does not parse: ${(e as Error).message} (expected k=v pairs, @file.yml, or a JSON/YAML mapping)`);
     }
-    if (v === null || typeof v !== 'object' || Array.isArray(v)) throw new OptionsError(`-e ${JSON.stringify(s)}: expected a mapping`);
+    if (!isPlainObject(v)) throw new OptionsError(`-e ${JSON.stringify(s)}: expected a mapping`);
     return v as Vars;
   }
   const kv = parseKeyValues(t);

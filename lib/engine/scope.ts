@@ -200,7 +200,7 @@ export class Variables {
     const layers: Array<Vars | undefined> = [
       roleDefaults,
       this.inventory.hostVars(host),
-      dataLayer(factVars(st.facts)),
+      factLayer(st.facts),
       play.vars,
       ...play.varsFiles.map((f) => f.vars),
       roleVars,
@@ -213,4 +213,14 @@ export class Variables {
     ];
     return buildScope(layers, this.magic(host, play, playHosts, role), this.templates);
   }
+}
+
+// Facts are replaced, never mutated (task.ts builds a new object on every change), so each facts
+// object's variables are built once, not once per task and host.
+const FACT_LAYERS = new WeakMap<object, Vars>();
+function factLayer(f: Record<string, unknown> | undefined): Vars {
+  if (!f) return dataLayer(factVars(f));
+  let layer = FACT_LAYERS.get(f);
+  if (!layer) FACT_LAYERS.set(f, (layer = dataLayer(factVars(f))));
+  return layer;
 }

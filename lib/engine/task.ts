@@ -20,6 +20,7 @@ import { evalBool, evaluate, templatedConditions } from './expr.js';
 import { UNKNOWN_FACTS } from './facts.js';
 import { upcomingProbes, type LookaheadFrame, type ProbeCache } from './prefetch.js';
 import { withEnvironment, type Connections } from './connections.js';
+import { isPlainObject } from '../value-kind.js';
 
 const MAX_LOOP = 100_000;
 const KIND_NAME = { files: 'file', templates: 'template', vars: 'vars file' } as const;
@@ -483,7 +484,7 @@ function truthyArg(v: unknown): boolean {
  * (ansible_facts holds them without it).
  */
 function mergeResultFacts(st: HostState, facts: unknown): void {
-  if (!facts || typeof facts !== 'object' || Array.isArray(facts)) return;
+  if (!isPlainObject(facts)) return;
   const add: Vars = {};
   for (const [k, v] of Object.entries(facts)) add[k.startsWith('ansible_') ? k.slice('ansible_'.length) : k] = v;
   st.facts = { ...(st.facts ?? {}), ...add };

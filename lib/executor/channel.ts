@@ -9,7 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 // ~70–250 ms on the critical path of every run (bench/README.md).
 import { $, type ProcessPromise } from 'zx/core';
 import type { Connection, ConnectionSpec, ConnectionStats, ExecOptions, ExecResult, StdinStream } from './types.js';
-import { isStdinStream, mask } from './types.js';
+import { isStdinStream } from './types.js';
+import { maskText } from '../mask-text.js';
 import { dispatcherLoop } from './channel-script.js';
 import { openConnections } from './live.js';
 import { TimeoutError, UnreachableError } from '../errors.js';
@@ -309,7 +310,7 @@ export abstract class ChannelConnection implements Connection {
       if (!sent) ch.write(request);
     }
     this.stats.requests++;
-    this.spec.trace?.(`[${this.host}] ${label}: ${JSON.stringify(mask(script, opts.secrets))}`);
+    this.spec.trace?.(`[${this.host}] ${label}: ${JSON.stringify(maskText(script, opts.secrets))}`);
     const start = performance.now();
 
     let timer: NodeJS.Timeout | undefined;

@@ -1,7 +1,8 @@
 // Local connection: runs requests on the control node with /bin/sh. Same contract as SSH.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Connection, ConnectionStats, ExecOptions, ExecResult } from './types.js';
-import { isStdinStream, mask, type StdinStream } from './types.js';
+import { isStdinStream, type StdinStream } from './types.js';
+import { maskText } from '../mask-text.js';
 import { openConnections } from './live.js';
 import { TimeoutError } from '../errors.js';
 
@@ -20,7 +21,7 @@ export class LocalConnection implements Connection {
 
   exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     this.stats.requests++;
-    this.trace?.(`[${this.host}] ${opts.label ?? 'exec'}: ${mask(script, opts.secrets)}`);
+    this.trace?.(`[${this.host}] ${opts.label ?? 'exec'}: ${maskText(script, opts.secrets)}`);
     const start = performance.now();
     return new Promise((resolve, reject) => {
       // The script goes in through `sh -s`'s stdin is not possible (stdin is the payload), so it is

@@ -123,11 +123,3 @@ export function withExec(conn: Connection, exec: Connection['exec']): Connection
 
 // quoting lives with splitting (shell.ts); importers of this path keep working
 export { shq } from './shell.js';
-
-/** Replaces every secret occurrence with ***. */
-export function mask(text: string, secrets: readonly string[] | undefined): string {
-  if (!secrets) return text;
-  let out = text;
-  for (const s of secrets) if (s && s.length >= 1) out = out.split(s).join('***');
-  return out;
-}

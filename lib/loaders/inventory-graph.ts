@@ -29,15 +29,6 @@ const IPV6 = /^[0-9A-Fa-f]*:[0-9A-Fa-f:.]*$/;
 // characters that would make a group unusable in a host pattern
 const BAD_GROUP_CHARS = /[\s:,[\]!&~*?]/;
 
-export function describe(v: unknown): string {
-  if (Array.isArray(v)) return 'a list';
-  if (v === null) return 'null';
-  if (typeof v === 'object') return 'a mapping';
-  return `a ${typeof v} (${JSON.stringify(v)})`;
-}
-export function isMapping(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
 
 export class InventoryGraph {
   // read and extended by the format parsers (inventory-yaml/ini/script.ts)

@@ -3,7 +3,8 @@ import { accessSync, constants, readFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { basename, dirname } from 'node:path';
 import { InventoryError } from '../errors.js';
-import { describe, isMapping, type InventoryGraph } from './inventory-graph.js';
+import { describeValue, isPlainObject } from '../value-kind.js';
+import type { InventoryGraph } from './inventory-graph.js';
 
 /**
  * ansible's script plugin: `SCRIPT --list` prints {group: {hosts, vars, children} | [hosts], _meta:
@@ -22,28 +23,28 @@ export function parseScriptInventory(inv: InventoryGraph, file: string): void {
     }
   };
   const data = run(['--list']);
-  if (!isMapping(data)) throw new InventoryError(`inventory script ${basename(file)} --list must print a JSON object, found ${describe(data)}`, { loc: { file } });
+  if (!isPlainObject(data)) throw new InventoryError(`inventory script ${basename(file)} --list must print a JSON object, found ${describeValue(data, { scalar: 'a' })}`, { loc: { file } });
   const where = () => ({ file });
-  const meta = isMapping(data._meta) ? data._meta : undefined;
+  const meta = isPlainObject(data._meta) ? data._meta : undefined;
   const seen = new Set<string>();
   for (const [name, g] of Object.entries(data)) {
     if (name === '_meta') continue;
     inv.checkGroupName(name, { file });
     inv.addGroup(name);
-    const group = Array.isArray(g) ? { hosts: g } : isMapping(g) ? g : {};
+    const group = Array.isArray(g) ? { hosts: g } : isPlainObject(g) ? g : {};
     for (const h of Array.isArray(group.hosts) ? group.hosts : []) {
       inv.addHost(String(h), name, undefined, { file });
       seen.add(String(h));
     }
-    if (isMapping(group.vars)) inv.groupsData.get(name)!.layers.push({ vars: group.vars, where });
+    if (isPlainObject(group.vars)) inv.groupsData.get(name)!.layers.push({ vars: group.vars, where });
     for (const c of Array.isArray(group.children) ? group.children : []) {
       inv.addGroup(String(c));
       inv.addChild(name, String(c), { file });
     }
   }
   for (const h of seen) {
-    const hv = meta ? (isMapping(meta.hostvars) ? meta.hostvars[h] : undefined) : run(['--host', h]);
-    if (isMapping(hv) && Object.keys(hv).length) inv.hostsData.get(h)!.layers.push({ vars: hv, where });
+    const hv = meta ? (isPlainObject(meta.hostvars) ? meta.hostvars[h] : undefined) : run(['--host', h]);
+    if (isPlainObject(hv) && Object.keys(hv).length) inv.hostsData.get(h)!.layers.push({ vars: hv, where });
   }
 }
 

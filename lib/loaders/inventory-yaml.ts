@@ -1,7 +1,8 @@
 // ansible's YAML inventory plugin: `all:`/group mappings with hosts:, children: and vars:.
 import { InventoryError, closest } from '../errors.js';
+import { describeValue, isPlainObject } from '../value-kind.js';
 import { loadYamlFile, keyLoc, locOf } from './yaml.js';
-import { describe, isMapping, type InventoryGraph, type VarsLayer } from './inventory-graph.js';
+import type { InventoryGraph, VarsLayer } from './inventory-graph.js';
 import { splitHostPort } from './host-range.js';
 
 const GROUP_KEYS = ['hosts', 'children', 'vars'];
@@ -10,8 +11,8 @@ export function parseYamlInventory(inv: InventoryGraph, file: string): void {
   const y = loadYamlFile(file, 'inventory');
   const top = y.value;
   if (top === null) return; // empty inventory: only implicit localhost
-  if (!isMapping(top)) {
-    throw new InventoryError(`inventory must be a mapping of group names (e.g. 'all:') to groups, found ${describe(top)}`, {
+  if (!isPlainObject(top)) {
+    throw new InventoryError(`inventory must be a mapping of group names (e.g. 'all:') to groups, found ${describeValue(top, { scalar: 'a' })}`, {
       loc: locOf(top) ?? { file, line: 1, col: 1 },
     });
   }
@@ -23,8 +24,8 @@ function parseGroup(inv: InventoryGraph, name: string, data: unknown, container:
   inv.checkGroupName(name, loc);
   inv.addGroup(name);
   if (data === null) return;
-  if (!isMapping(data)) {
-    throw new InventoryError(`group '${name}' must be a mapping with hosts:, children: or vars:, found ${describe(data)}`, { loc });
+  if (!isPlainObject(data)) {
+    throw new InventoryError(`group '${name}' must be a mapping with hosts:, children: or vars:, found ${describeValue(data, { scalar: 'a' })}`, { loc });
   }
   for (const [key, value] of Object.entries(data)) {
     const kloc = keyLoc(data, key) ?? loc;
@@ -36,9 +37,9 @@ function parseGroup(inv: InventoryGraph, name: string, data: unknown, container:
       });
     }
     if (value === null) continue;
-    if (!isMapping(value)) {
+    if (!isPlainObject(value)) {
       const form = key === 'hosts' ? 'host names to vars (or nothing)' : key === 'children' ? 'group names to groups (or nothing)' : 'variable names to values';
-      throw new InventoryError(`'${key}:' of group '${name}' must be a mapping of ${form}, found ${describe(value)}`, { loc: locOf(value) ?? kloc });
+      throw new InventoryError(`'${key}:' of group '${name}' must be a mapping of ${form}, found ${describeValue(value, { scalar: 'a' })}`, { loc: locOf(value) ?? kloc });
     }
     if (key === 'vars') {
       inv.groupsData.get(name)!.layers.push({ vars: value, where: (k) => keyLoc(value, k) });
@@ -54,8 +55,8 @@ function parseGroup(inv: InventoryGraph, name: string, data: unknown, container:
     } else {
       for (const [pattern, hvars] of Object.entries(value)) {
         const hloc = keyLoc(value, pattern);
-        if (hvars !== null && !isMapping(hvars)) {
-          throw new InventoryError(`vars of host '${pattern}' in group '${name}' must be a mapping of variable names to values, found ${describe(hvars)}`, {
+        if (hvars !== null && !isPlainObject(hvars)) {
+          throw new InventoryError(`vars of host '${pattern}' in group '${name}' must be a mapping of variable names to values, found ${describeValue(hvars, { scalar: 'a' })}`, {
             loc: locOf(hvars) ?? hloc,
           });
         }

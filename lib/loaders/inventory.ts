@@ -4,12 +4,13 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, extname, join, resolve } from 'node:path';
 import { InventoryError, MissingFileError, closest, type SourceLocation } from '../errors.js';
+import { describeValue } from '../value-kind.js';
 import { keyLoc } from './yaml.js';
 import { loadVarsDirLayers } from './vars-files.js';
 import { maybeDecryptFile } from '../vault/vault.js';
 import { connectionNames, isConnectionName } from '../executor/registry.js';
 import { LOCALHOST_NAMES, matchPattern, type PatternInventory, type PatternMatch } from './patterns.js';
-import { InventoryGraph, describe, type GroupData, type HostData, type VarsLayer } from './inventory-graph.js';
+import { InventoryGraph, type GroupData, type HostData, type VarsLayer } from './inventory-graph.js';
 import { splitHostPort } from './host-range.js';
 import { parseYamlInventory } from './inventory-yaml.js';
 import { looksLikeIni, parseIniInventory } from './inventory-ini.js';
@@ -324,7 +325,7 @@ function validateConnectionVars(host: string, vars: Record<string, unknown>, ori
     const v = vars['ansible_port'];
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
     if (!Number.isInteger(n) || n < 1 || n > 65535) {
-      throw new InventoryError(`ansible_port of host '${host}' must be an integer 1..65535, found ${describe(v)}`, {
+      throw new InventoryError(`ansible_port of host '${host}' must be an integer 1..65535, found ${describeValue(v, { scalar: 'a' })}`, {
         loc: origin.get('ansible_port')?.where('ansible_port'),
       });
     }
@@ -333,7 +334,7 @@ function validateConnectionVars(host: string, vars: Record<string, unknown>, ori
     const v = vars['ansible_connection'];
     if (typeof v !== 'string' || !isConnectionName(v)) {
       const near = typeof v === 'string' ? closest(v, connectionNames()) : undefined;
-      throw new InventoryError(`ansible_connection of host '${host}' must be one of ${connectionNames().join(', ')}, found ${describe(v)}`, {
+      throw new InventoryError(`ansible_connection of host '${host}' must be one of ${connectionNames().join(', ')}, found ${describeValue(v, { scalar: 'a' })}`, {
         loc: origin.get('ansible_connection')?.where('ansible_connection'),
         hint: near ? `did you mean '${near}'?` : undefined,
       });

@@ -3,22 +3,20 @@
 import { keyLoc, locOf } from './yaml.js';
 import { ParseError, type SourceLocation } from '../errors.js';
 import type { Condition } from '../ast.js';
+import { describeValue, isPlainObject } from '../value-kind.js';
 
 export type Obj = Record<string, unknown>;
 
-export function isObj(v: unknown): v is Obj {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
+/** The loaders' name for lib/value-kind.ts isPlainObject. */
+export const isObj: (v: unknown) => v is Obj = isPlainObject;
 
 export function here(obj: unknown, key: string | undefined, file: string): SourceLocation {
   return (key !== undefined ? keyLoc(obj, key) : locOf(obj)) ?? { file };
 }
 
+/** A value in a playbook error: `nothing`, `a list`, `a mapping`, `the string "x"`. */
 export function typeName(v: unknown): string {
-  if (v === null || v === undefined) return 'nothing';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  return `the ${typeof v} ${JSON.stringify(v)}`;
+  return describeValue(v, { nothing: 'nothing' });
 }
 
 export function expectList(v: unknown, what: string, loc: SourceLocation): unknown[] {

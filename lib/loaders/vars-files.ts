@@ -3,22 +3,17 @@ import { readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { ParseError } from '../errors.js';
 import { loadYamlFile, locOf } from './yaml.js';
+import { describeValue, isPlainObject } from '../value-kind.js';
 
 /** Extensions ansible accepts for vars files (YAML_FILENAME_EXTENSIONS); '' = no extension. */
 export const VARS_EXTENSIONS: readonly string[] = ['.yml', '.yaml', '.json'];
-
-function describe(v: unknown): string {
-  if (Array.isArray(v)) return 'a list';
-  if (v === null) return 'null';
-  return `a ${typeof v} (${JSON.stringify(v)})`;
-}
 
 /** Load one vars file. Empty file → {}. The top level must be a mapping. */
 export function loadVarsFile(path: string): Record<string, unknown> {
   const y = loadYamlFile(path, 'vars file');
   if (y.value === null) return {};
-  if (typeof y.value !== 'object' || Array.isArray(y.value)) {
-    throw new ParseError(`vars file must be a mapping of variable names to values, found ${describe(y.value)}`, {
+  if (!isPlainObject(y.value)) {
+    throw new ParseError(`vars file must be a mapping of variable names to values, found ${describeValue(y.value, { scalar: 'a' })}`, {
       loc: locOf(y.value) ?? { file: path, line: 1, col: 1 },
     });
   }

@@ -4,6 +4,9 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, type Node, type Document, type ScalarTag, type Tags } from 'yaml';
 import { ParseError, MissingFileError, type SourceLocation } from '../errors.js';
 import { decryptVault, isVaulted, maybeDecryptFile, registerSecret } from '../vault/vault.js';
+import { cacheable, readCached, writeCached } from './yaml-cache.js';
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 /** `!vault |` scalars stay text while parsing; convert() decrypts them where their position is known. */
 const MAX_ALIAS_NODES = 100_000;
@@ -64,7 +67,30 @@ export function loadYamlFile(file: string, what = 'file'): LoadedYaml {
   } catch (e) {
     throw new MissingFileError(`${what} not found: ${file}`, { loc: { file }, cause: e });
   }
-  return parseYaml(text, file);
+  const useCache = cacheable(file, text);
+  if (useCache) {
+    const hit = readCached(file, text, parserVersion(), (o, r) => registry.set(o, { file, ...r }));
+    if (hit) return { file, value: hit.value, locOf, keyLoc };
+  }
+  const y = parseYaml(text, file);
+  if (useCache) writeCached(file, text, parserVersion(), y.value, (o) => registry.get(o));
+  return y;
+}
+
+let version: string | undefined;
+/** Changes whenever this converter or the yaml package is rebuilt or reinstalled: a cache entry never outlives the code that made it. */
+function parserVersion(): string {
+  if (version === undefined) {
+    const stamp = (p: string): string => {
+      try {
+        return String(statSync(p).mtimeMs);
+      } catch {
+        return '?';
+      }
+    };
+    version = `${stamp(fileURLToPath(import.meta.url))}:${stamp(fileURLToPath(import.meta.resolve('yaml')))}`;
+  }
+  return version;
 }
 
 export function parseYaml(text: string, file: string): LoadedYaml {

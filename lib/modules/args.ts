@@ -4,6 +4,7 @@
 
 import { ArgumentError, closest, type SourceLocation } from '../errors.js';
 import type { AnyModule, ArgSpec, ArgType } from './types.js';
+import { describeValue, isPlainObject } from '../value-kind.js';
 
 export interface ValidateWhere {
   loc?: SourceLocation;
@@ -15,21 +16,13 @@ export interface ValidateWhere {
 const TRUE = new Set(['true', 'yes', 'on', '1', 'y', 't']);
 const FALSE = new Set(['false', 'no', 'off', '0', 'n', 'f']);
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
-}
-
 function isTemplated(v: unknown): boolean {
   return typeof v === 'string' && v.includes('{{');
 }
 
+/** An argument's value as written: `'x'` for a string, `the number 5`; a secret only by its type. */
 function describe(v: unknown, secret: boolean): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'a list';
-  if (typeof v === 'object') return 'a mapping';
-  if (secret) return `a ${typeof v} (value hidden)`;
-  if (typeof v === 'string') return `'${v}'`;
-  return `the ${typeof v} ${String(v)}`;
+  return describeValue(v, { scalar: 'quoted', secret });
 }
 
 /** Thrown inside coercion; carries only the message, the caller adds module name and location. */

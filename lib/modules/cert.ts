@@ -23,7 +23,6 @@ import {
   caProblem,
   whyReissue,
   DEFAULT_EXPIRY_HOURS,
-  preloadForge,
 } from '../pki/pki.js';
 import type { CertInfo, CertProfile, PemPair } from '../pki/pki.js';
 import { withDirLock, writeFileAtomic } from '../pki/lock.js';
@@ -363,7 +362,6 @@ const until = (i: CertInfo): string => i.notAfter.toISOString().replace(/\.000Z$
 // ---------------------------------------------------------------------------------------------
 
 export default defineModule<CertArgs, CertState>({
-  warm: preloadForge,
   name: 'cert',
   runsOn: 'control',
   doc: {

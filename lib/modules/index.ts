@@ -45,6 +45,8 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   cron: () => import('./cron.js'),
   hostname: () => import('./hostname.js'),
   timezone: () => import('./timezone.js'),
+  mount: () => import('./mount.js'),
+  apt_repository: () => import('./apt_repository.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
@@ -54,6 +56,7 @@ const COLLECTION_ALIASES: Record<string, string> = {
   'ansible.posix.authorized_key': 'authorized_key',
   'ansible.posix.sysctl': 'sysctl',
   'community.general.timezone': 'timezone',
+  'ansible.posix.mount': 'mount',
 };
 
 /** Other names of a built-in module (Ansible 2.14 names systemd `systemd_service`, `systemd` redirects to it). */

@@ -7,7 +7,7 @@ import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
 import { defineModule, ModuleFailure, type ModuleContext, type Outcome, type Plan } from './types.js';
 import { checkAccountName, parseAccounts, probeAccounts, type AccountState } from './util/accounts.js';
-import { changes, decideUser, predicted, recordText, sshKeyFile, type UserArgs, type UserChange } from './util/user-plan.js';
+import { changes, decideUser, predicted, recordText, shadowLines, sshKeyFile, type UserArgs, type UserChange } from './util/user-plan.js';
 
 interface UserState {
   change: UserChange;
@@ -25,7 +25,8 @@ export function applyScript(a: UserArgs, c: UserChange): string {
   if (c.op === 'add') L.push(`useradd ${opts} -- "$u" </dev/null || exit $?`);
   if (c.op === 'mod' && c.opts.length > 0) L.push(`usermod ${opts} -- "$u" </dev/null || exit $?`);
   if (c.op === 'del') L.push(`userdel ${opts} -- "$u" </dev/null || exit $?`);
-  if (c.password) L.push(`chpasswd -e || exit $?`); // stdin: NAME:HASH
+  if (c.password) L.push(`chpasswd -e || exit $?`); // stdin: NAME:HASH ('!HASH' with password_lock)
+  if (c.chage.length > 0) L.push(`chage ${c.chage.map(shq).join(' ')} -- "$u" </dev/null || exit $?`);
   L.push(`ids=$(getent passwd -- "$u" | cut -d: -f3,4)`, `h=$(getent passwd -- "$u" | cut -d: -f6)`);
   if (c.mkhome !== undefined) {
     const sk = shq(a.skeleton ?? '/etc/skel');
@@ -81,7 +82,7 @@ async function planUser(ctx: ModuleContext, a: UserArgs): Promise<Plan<UserState
     const msg = a.state === 'absent' ? `user ${a.name} is absent` : `user ${a.name} is as wanted`;
     return { changed: false, msg, result: result(a, st, c.op === 'mod' ? extras(a, c) : {}), state: { change: c } };
   }
-  const before = recordText(st.user, a.groups !== undefined ? currentGroups : undefined, a.password !== undefined && st.passwordDigest !== undefined ? '(set)' : undefined);
+  const before = recordText(st.user, a.groups !== undefined ? currentGroups : undefined, a.password !== undefined && st.passwordDigest !== undefined ? '(set)' : undefined, shadowLines(a, st, false));
   const after = c.op === 'del' ? '' : predicted(a, st, c).text;
   const msg = `${c.op === 'add' ? 'create' : c.op === 'del' ? 'remove' : 'change'} user ${a.name}${c.op === 'mod' ? `: ${c.what.join(', ')}` : ''}${note}`;
   return { changed: true, msg, diff: [{ path: `user ${a.name}`, before, after }], result: result(a, st, extras(a, c)), state: { change: c } };
@@ -123,6 +124,9 @@ export default defineModule<UserArgs, UserState>({
     skeleton: { type: 'path', description: 'Skeleton directory copied into a new home (default /etc/skel).' },
     system: { type: 'bool', default: false, description: 'On creation: a system account (useradd -r). Ignored for existing users.' },
     expires: { type: 'raw', description: 'Expiry, in seconds since the epoch (UTC day); negative removes the expiry.' },
+    password_lock: { type: 'bool', description: "Lock the password (usermod -L: a '!' before the hash) or, false, unlock it (usermod -U). With a new password, the hash is set locked." },
+    password_expire_min: { type: 'int', description: 'Minimum number of days between password changes (chage -m).' },
+    password_expire_max: { type: 'int', description: 'Maximum number of days a password is valid (chage -M).' },
     remove: { type: 'bool', default: false, description: 'state=absent: also remove the home directory and mail spool (userdel -r).' },
     force: { type: 'bool', default: false, description: 'state=absent: remove even if logged in (userdel -f).' },
     generate_ssh_key: { type: 'bool', description: 'Generate an ssh key pair for the user when ssh_key_file does not exist (an existing key is kept).' },
@@ -152,7 +156,7 @@ export default defineModule<UserArgs, UserState>({
     const script = applyScript(a, c) + 'echo @passwd; getent passwd -- "$u"; echo @group; getent group; echo @home\n' +
       (a.generate_ssh_key === true && a.state === 'present' ? `k=${keyPath(a)}; if [ -f "$k.pub" ]; then printf 'pub='; head -n 1 "$k.pub"; printf 'fp='; ssh-keygen -l -f "$k.pub"; fi\n` : '') +
       'echo @end\n';
-    const stdin = c.password ? `${a.name}:${a.password}\n` : undefined;
+    const stdin = c.password ? `${a.name}:${a.password_lock === true ? '!' : ''}${a.password}\n` : undefined;
     const r = await ctx.conn.exec(script, { label: `user:${c.op}`, stdin, secrets: a.password !== undefined ? [a.password] : undefined });
     if (r.exitCode !== 0) {
       throw new ModuleFailure(r.stderr.trim() || `user ${a.name}: exit ${r.exitCode}`, { name: a.name, rc: r.exitCode });

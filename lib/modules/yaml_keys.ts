@@ -8,7 +8,8 @@ import { parse as parseYaml } from 'yaml';
 import { ArgumentError, MissingFileError } from '../errors.js';
 import { defineModule, ModuleFailure, type DiffEntry, type ModuleContext } from './types.js';
 import { attrChanges, MAX_CONTENT, normMode, probeFile, setAttrs, writeFile, type Attrs, type ProbeOptions } from './util/remote-file.js';
-import { editYaml, isPlainObject, YamlEditError } from './util/yaml-edit.js';
+import { editYaml, YamlEditError } from './util/yaml-edit.js';
+import { isPlainObject } from '../value-kind.js';
 
 export interface YamlKeysArgs extends Attrs {
   path: string;

@@ -4,6 +4,7 @@
 // Vault values are masked through the process-wide registry the YAML loader fills, so a value
 // decrypted before this run's Masker existed (-e @vaulted.yml) is masked too.
 import { MIN_SECRET_LENGTH, vaultSecrets } from '../vault/vault.js';
+import { maskSorted, sortSecrets } from '../mask-text.js';
 
 /**
  * Secrets known to the whole process (secret-looking variables, secret module arguments): every
@@ -25,12 +26,22 @@ export const NO_LOG_MSG = "the output has been hidden due to the fact that 'no_l
 export class Masker {
   constructor(readonly secrets: Set<string> = new Set()) {}
 
+  private sorted: string[] = [];
+  private sortedFor = '';
+
   text(s: string): string {
-    let out = s.replace(PEM_KEY, '***PRIVATE KEY***');
-    // longest first so a secret containing another is masked whole
-    const list = [...new Set([...this.secrets, ...vaultSecrets, ...processSecrets])].filter((x) => x.length > 0).sort((a, b) => b.length - a.length);
-    for (const sec of list) if (out.includes(sec)) out = out.split(sec).join('***');
-    return out;
+    return maskSorted(s.replace(PEM_KEY, '***PRIVATE KEY***'), this.list());
+  }
+
+  /** All secrets, longest first so a secret containing another is masked whole. Rebuilt only when
+   *  a set grew (they only ever grow): a no-op run masks thousands of strings. */
+  private list(): string[] {
+    const stamp = `${this.secrets.size}:${vaultSecrets.size}:${processSecrets.size}`;
+    if (stamp !== this.sortedFor) {
+      this.sorted = sortSecrets([...this.secrets, ...vaultSecrets, ...processSecrets]);
+      this.sortedFor = stamp;
+    }
+    return this.sorted;
   }
 
   /** Deep-masks a JSON-able value. */

@@ -2,24 +2,21 @@
 // "The cfssl profile the guide produces"): pure functions over node-forge (certificate building)
 // and node:crypto (key generation, signature and key checks). No file I/O here.
 
+import { x509Fields } from './x509-fields.js';
 import { generateKeyPair, generateKeyPairSync, randomBytes, X509Certificate, createPrivateKey } from 'node:crypto';
 import { isIP } from 'node:net';
 import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import type forge from 'node-forge';
 
-// node-forge is loaded on first use: the playbook loader imports the cert module to check task
-// arguments, and ~15 ms of every run's start-up (before the first ssh starts) would go to it.
+// node-forge is loaded on first use, i.e. only when a certificate is made: its load costs ~0.3 s of
+// CPU, which a no-op run (inspection only, x509-fields.ts) never pays.
 const requireCjs = createRequire(import.meta.url);
 let forgeLib: typeof forge | undefined;
 function F(): typeof forge {
   return (forgeLib ??= requireCjs('node-forge') as typeof forge);
 }
 
-/** Loads node-forge now (the engine calls it while it waits for hosts, so no task waits for it). */
-export function preloadForge(): void {
-  F();
-}
 
 export type CertProfile = 'server+client' | 'server' | 'client';
 export const PROFILES: readonly CertProfile[] = ['server+client', 'server', 'client'];
@@ -55,17 +52,6 @@ export interface CertInfo {
   keyBits: number;
 }
 
-const KEY_USAGE_NAMES = [
-  'digitalSignature',
-  'nonRepudiation',
-  'keyEncipherment',
-  'dataEncipherment',
-  'keyAgreement',
-  'keyCertSign',
-  'cRLSign',
-  'encipherOnly',
-  'decipherOnly',
-] as const;
 
 const DAY_MS = 86_400_000;
 const HOUR_MS = 3_600_000;
@@ -235,30 +221,10 @@ function extensionSki(cert: forge.pki.Certificate): string | undefined {
   return typeof e?.subjectKeyIdentifier === 'string' ? e.subjectKeyIdentifier.toLowerCase() : undefined;
 }
 
-function extensionAki(cert: forge.pki.Certificate): string | undefined {
-  const e = findExt(cert, 'authorityKeyIdentifier');
-  if (!e || typeof e.value !== 'string') return undefined;
-  // forge does not parse AKI: SEQUENCE { [0] keyIdentifier OPTIONAL, ... }
-  const seq = F().asn1.fromDer(e.value);
-  if (!Array.isArray(seq.value)) return undefined;
-  for (const part of seq.value) {
-    if (part.tagClass === F().asn1.Class.CONTEXT_SPECIFIC && part.type === 0 && typeof part.value === 'string') {
-      return F().util.bytesToHex(part.value).toLowerCase();
-    }
-  }
-  return undefined;
-}
-
-function cnOf(attrs: forge.pki.CertificateField[]): string | undefined {
-  const a = attrs.find((x) => x.shortName === 'CN' || x.name === 'commonName');
-  return typeof a?.value === 'string' ? a.value : undefined;
-}
-
-// A run inspects the same PEM several times (the CA once per certificate it checks); parsing with
-// node-forge costs milliseconds each. Frozen: callers share the answer.
+// A run inspects the same PEM several times (the CA once per certificate it checks). Frozen: callers share the answer.
 const inspected = new Map<string, Readonly<CertInfo>>();
 
-/** Parses a PEM certificate (RSA keys only: node-forge's limit). Throws on garbage. */
+/** Parses a PEM certificate (without node-forge: see x509-fields.ts). Throws on garbage. */
 export function inspectCert(pem: string): CertInfo {
   let info = inspected.get(pem);
   if (!info) {
@@ -272,37 +238,22 @@ export function inspectCert(pem: string): CertInfo {
 }
 
 function parseCert(pem: string): CertInfo {
-  const cert = F().pki.certificateFromPem(pem);
-  const sans: SanEntry[] = [];
-  const sanExt = findExt(cert, 'subjectAltName');
-  const altNames = (sanExt?.altNames ?? []) as { type: number; value: string; ip?: string }[];
-  for (const n of altNames) {
-    if (n.type === 2) sans.push({ type: 'DNS', value: n.value });
-    else if (n.type === 7 && n.ip) sans.push(parseSan(n.ip));
-  }
-  const ekuExt = findExt(cert, 'extKeyUsage');
-  const ekus = ekuExt
-    ? Object.keys(ekuExt).filter((k) => ekuExt[k] === true && !['critical'].includes(k))
-    : [];
-  const kuExt = findExt(cert, 'keyUsage');
-  const keyUsages = kuExt ? KEY_USAGE_NAMES.filter((k) => kuExt[k] === true) : [];
-  const bc = findExt(cert, 'basicConstraints');
-  const sigOid = (cert as unknown as { siginfo: { algorithmOid: string } }).siginfo.algorithmOid;
-  const pub = cert.publicKey as forge.pki.rsa.PublicKey;
+  const x = new X509Certificate(pem);
+  const f = x509Fields(x.raw);
   return {
-    cn: cnOf(cert.subject.attributes),
-    sans,
-    ekus,
-    keyUsages,
-    notBefore: cert.validity.notBefore,
-    notAfter: cert.validity.notAfter,
-    serialHex: cert.serialNumber.toLowerCase(),
-    issuerCn: cnOf(cert.issuer.attributes),
-    ski: extensionSki(cert),
-    aki: extensionAki(cert),
-    isCA: bc?.cA === true,
-    sigAlg: (F().pki.oids[sigOid] as string | undefined) ?? sigOid,
-    keyBits: pub.n.bitLength(),
+    cn: f.cn,
+    sans: f.sanDns.map((n) => (n.type === 'IP' ? parseSan(n.value) : n)),
+    ekus: f.ekus,
+    keyUsages: f.keyUsages,
+    notBefore: f.notBefore,
+    notAfter: f.notAfter,
+    serialHex: f.serialHex,
+    issuerCn: f.issuerCn,
+    ski: f.ski,
+    aki: f.aki,
+    isCA: f.isCA,
+    sigAlg: f.sigAlg,
+    keyBits: x.publicKey.asymmetricKeyDetails?.modulusLength ?? 0,
   };
 }
 

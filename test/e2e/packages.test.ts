@@ -3,14 +3,16 @@
 // --check on a fresh host predicts the exact package list and leaves the hosts byte-identical; the
 // run installs it; a rerun changes nothing in one request per task per host; absent+purge, deb,
 // latest after update_cache. Everything happens inside the lab hosts' own root filesystems.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as path from 'node:path';
 import { writeFileSync } from 'node:fs';
-import { hashHost } from '../../lib/lab/lab.js';
+import { spawnSync } from 'node:child_process';
+import { hashHost, type LabState } from '../../lib/lab/lab.js';
 import { withLab } from '../helpers/lab.js';
-import { bosunRun, parseRecap, parseSummary, remote, tempDir, writeInventory } from '../fixtures/e2e/harness.js';
+import { bosunRun, parseRecap, parseSummary, remote, tempDir, twinRuns, writeInventory } from '../fixtures/e2e/harness.js';
 
 const HOSTS = ['node1', 'node2'];
+const ansible = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' });
 
 /** Two versions of a small package, and a flat file: repository holding the newer one. */
 const BUILD = `set -e
@@ -27,7 +29,7 @@ const state = (lab: Parameters<typeof remote>[0], h: string, names: string) =>
   remote(lab, h, `dpkg-query -W -f='\${Package} \${Version} \${db:Status-Abbrev}\\n' ${names} 2>/dev/null; true`).then((r) => r.out.toString().replace(/ +\n/g, '\n'));
 
 t.test('apt on lab hosts', async (t) => {
-  const lab = await withLab(t, { hosts: 2, name: 'pkg-apt', subnetIndex: 26, packages: ['hello', 'tree'] });
+  const lab = await withLab(t, { hosts: 2, name: 'pkg-apt', subnetIndex: 26, packages: ['hello', 'tree', 'python3-apt'] });
   const dir = tempDir(t, 'e2e-pkg-');
   const inv = writeInventory(lab, dir);
   const play = (file: string, tasks: string): string => {
@@ -112,4 +114,73 @@ t.test('apt on lab hosts', async (t) => {
   const p1 = await bosunRun([pin, '-i', inv, '-l', 'node1']);
   t.not(p1.code, 0);
   t.match(p1.out, /a later version of bosun-pkgtest is already installed \(2\.0 > 1\.0\); set allow_downgrade/);
+
+  await t.test('apt_repository: the file: repository on node2', (t) => aptRepositoryCases(t, lab, play, inv));
+  await t.test('apt_repository: the same source files as ansible-playbook', { skip: ansible.status === 0 ? false : 'ansible-playbook not installed' }, (t) => aptRepositoryDifferential(t, lab, play, inv));
 });
+
+const REPO = 'deb [trusted=yes] file:/srv/pkgtest/repo ./';
+const sourceFiles = 'for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do [ -f "$f" ] || continue; echo "== $f $(stat -c %a "$f")"; cat "$f"; done';
+
+async function aptRepositoryCases(t: Test, lab: LabState, play: (file: string, tasks: string) => string, inv: string): Promise<void> {
+  const add = play('repo-add.yml', `    - apt_repository: { repo: "${REPO}", filename: bosun-local }\n`);
+  const before = await hashHost(lab, 'node2');
+  const check = await bosunRun([add, '-i', inv, '-l', 'node2', '--check', '--diff']);
+  t.equal(check.code, 0, check.out);
+  t.equal(parseRecap(check.out).node2!.changed, 1, 'check predicts the new source');
+  t.match(check.out, /--- before: \/etc\/apt\/sources\.list\.d\/bosun-local\.list\n\+\+\+ after: \/etc\/apt\/sources\.list\.d\/bosun-local\.list\n@@ -0,0 \+1,1 @@\n\+deb \[trusted=yes\] file:\/srv\/pkgtest\/repo \.\/\n/);
+  t.equal(await hashHost(lab, 'node2'), before, '--check left node2 byte-identical');
+  const r1 = await bosunRun([add, '-i', inv, '-l', 'node2']);
+  t.equal(parseRecap(r1.out).node2!.changed, 1, r1.out);
+  const got = await remote(lab, 'node2', `stat -c %a /etc/apt/sources.list.d/bosun-local.list; cat /etc/apt/sources.list.d/bosun-local.list; LC_ALL=C apt-cache policy bosun-pkgtest | grep Candidate`);
+  t.equal(got.out.toString(), `644\n${REPO}\n  Candidate: 2.0\n`, 'the file, and the cache updated: the repository offers bosun-pkgtest 2.0');
+  const r2 = await bosunRun([add, '-i', inv, '-l', 'node2']);
+  t.equal(parseRecap(r2.out).node2!.changed, 0, 'again: changed=0');
+  t.equal(parseSummary(r2.out)?.requests, 1, 'in one request');
+  const inst = await bosunRun([play('repo-inst.yml', '    - apt: { name: bosun-pkgtest }\n'), '-i', inv, '-l', 'node2']);
+  t.equal(inst.code, 0, inst.out);
+  t.equal(await state(lab, 'node2', 'bosun-pkgtest'), 'bosun-pkgtest 2.0 ii\n', 'installed from the added repository');
+  const rm = play('repo-rm.yml', `    - apt_repository: { repo: "${REPO}", state: absent, update_cache: false }\n`);
+  t.equal(parseRecap((await bosunRun([rm, '-i', inv, '-l', 'node2'])).out).node2!.changed, 1);
+  t.equal((await remote(lab, 'node2', 'test -e /etc/apt/sources.list.d/bosun-local.list || echo gone')).out.toString(), 'gone\n', 'the file left empty is deleted');
+  t.equal(parseRecap((await bosunRun([rm, '-i', inv, '-l', 'node2'])).out).node2!.changed, 0, 'absent again: changed=0');
+}
+
+/** ansible-playbook on node1 (python3-apt from the lab repository), bosun on node2, from the same source files. */
+async function aptRepositoryDifferential(t: Test, lab: LabState, play: (file: string, tasks: string) => string, inv: string): Promise<void> {
+  const seed = `rm -f /etc/apt/sources.list.d/pkgtest.list; cp -r /srv/pkgtest/repo /srv/pkgtest/repo2; printf '%s\\n' '#${REPO.replace('deb ', 'deb   ')}' '#   a comment' '' 'deb   file:/srv/other  ./  # note' > /etc/apt/sources.list.d/seeded.list`;
+  for (const h of HOSTS) t.equal((await remote(lab, h, seed)).code, 0, `${h}: seeded`);
+  const py = await remote(lab, 'node1', 'DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-apt >/dev/null 2>&1; python3 -c "import apt"', undefined, 180_000);
+  t.equal(py.code, 0, `node1: python3-apt for Ansible's module ${py.err}`);
+  const site = play('repo-diff.yml', [
+    `    - apt_repository: { repo: "${REPO}", update_cache: false }`,
+    '      register: r1',
+    '    - apt_repository: { repo: "deb file:/srv/other ./", state: absent, update_cache: false }',
+    '    - apt_repository: { repo: "deb [trusted=yes] file:/srv/pkgtest/repo2 ./", filename: bosun-diff, mode: "0640" }',
+    '      register: r4',
+    // the flat repository has no Sources index: the deb-src line comes after the update, which would fail on it
+    '    - apt_repository: { repo: "deb-src [trusted=yes] file:/srv/pkgtest/repo ./", update_cache: false }',
+    '      register: r2',
+    `    - copy: { dest: /root/repo-results.json, content: "R={{ {'r1': r1, 'r2': r2, 'r4': r4} | to_json }}" }`,
+    '',
+  ].join('\n'));
+  const twin = twinRuns(t, inv);
+  const ansibleRun = (): number => twin.ansible(site);
+  const bosun = (): Promise<number> => twin.bosun(site);
+  const a1 = ansibleRun();
+  t.equal(await bosun(), a1, `same changed count (${a1})`);
+  t.equal(a1, 5, 'every task changed something (not vacuous)');
+  const [fa, fb] = await Promise.all(HOSTS.map((h) => remote(lab, h, sourceFiles)));
+  t.equal(fb!.out.toString(), fa!.out.toString(), 'every source file: same names, modes and bytes');
+  t.match(fa!.out.toString(), /== \/etc\/apt\/sources\.list\.d\/seeded\.list 644\ndeb \[trusted=yes\] file:\/srv\/pkgtest\/repo \.\/\n# a comment\n\n$/, 'the commented copy enabled, the file normalised (not vacuous)');
+  t.match(fa!.out.toString(), /== \/etc\/apt\/sources\.list\.d\/file_srv_pkgtest_repo\.list 644\ndeb-src \[trusted=yes\] file:\/srv\/pkgtest\/repo \.\/\n/, 'a new source in a file named from its URI');
+  t.match(fa!.out.toString(), /== \/etc\/apt\/sources\.list\.d\/bosun-diff\.list 640\n/);
+  const [ra, rb] = await Promise.all(HOSTS.map((h) => remote(lab, h, 'cat /root/repo-results.json')));
+  const pick = (raw: Buffer): Record<string, Record<string, unknown>> => {
+    const all = JSON.parse(raw.toString().replace(/^R=/, '')) as Record<string, Record<string, unknown>>;
+    return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, { repo: v.repo, state: v.state, changed: v.changed }]));
+  };
+  t.same(pick(rb!.out), pick(ra!.out), 'registered repo, state and changed: the same');
+  t.equal(ansibleRun(), 1, 'ansible: a rerun changes only the results file');
+  t.equal(await bosun(), 1, 'bosun: the same');
+}

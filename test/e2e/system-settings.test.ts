@@ -3,13 +3,14 @@
 // proves the control node's values did not move. --check predicts every change and leaves the
 // hosts byte-identical; the run makes them (checked with sysctl, crontab -l, hostname, readlink on
 // the host); a rerun changes nothing in at most one request per task per host.
-import t from 'tap';
+import t, { type Test } from 'tap';
 import * as path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { withLab } from '../helpers/lab.js';
-import { bosunRun, checkPredicts, parseRecap, remote, rerunIsNoop, tempDir, writeInventory } from '../fixtures/e2e/harness.js';
+import type { LabState } from '../../lib/lab/lab.js';
+import { bosunRun, checkPredicts, parseRecap, remote, rerunIsNoop, tempDir, twinRuns, writeInventory } from '../fixtures/e2e/harness.js';
 
 const HOSTS = ['node1', 'node2'];
 const KEYS = ['net.ipv4.ip_forward', 'net.ipv4.ip_local_port_range', 'net.ipv4.conf.all.rp_filter'];
@@ -36,6 +37,7 @@ const PLAY = `
       community.general.timezone: { name: Europe/Paris }
 `;
 const TASKS = 8;
+const ansible = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' });
 
 function control(): string {
   return [
@@ -104,4 +106,142 @@ t.test('sysctl, cron, hostname and timezone on lab hosts', async (t) => {
   t.equal(after.out.toString(), '0\nno-file\n0\n');
   const r4 = await bosunRun([site, '-i', inv]);
   t.equal(parseRecap(r4.out).node1!.changed, 0, 'removals are idempotent');
+
+  await t.test('mount: tmpfs and bind mounts inside the lab hosts', (t) => mountCases(t, lab, dir, inv));
+  await t.test('mount: the same fstab, mounts and results as ansible-playbook', { skip: ansible.status === 0 ? false : 'ansible-playbook not installed' }, (t) => mountDifferential(t, lab, dir, inv));
 });
+
+// Every lab host has its own mount namespace and root overlay: its fstab and mounts are its own.
+// The control node's fstab and mount table are compared before and after.
+const MOUNT_PLAY = `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - name: a tmpfs, in fstab and mounted (the mount point is created)
+      mount: { path: /srv/bosun/cache, src: tmpfs, fstype: tmpfs, opts: "size=2m,mode=0750", state: mounted }
+    - name: a bind mount of a directory of the host
+      ansible.posix.mount: { path: /srv/bosun-www, src: /srv/bosun-data, fstype: none, opts: bind, state: mounted }
+    - name: only an entry, not mounted at boot
+      mount: { path: /mnt/dvd, src: /dev/bosun-dvd, fstype: iso9660, opts: ro, boot: false, state: present }
+`;
+const MOUNT_TASKS = 3;
+const ctlMounts = (): string => readFileSync('/etc/fstab', 'utf8') + readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes('bosun')).join('\n');
+const findmnt = 'findmnt -rn -o TARGET,FSTYPE,OPTIONS';
+
+async function mountCases(t: Test, lab: LabState, dir: string, inv: string): Promise<void> {
+  const ctl = ctlMounts();
+  for (const h of HOSTS) t.equal((await remote(lab, h, 'mkdir -p /srv/bosun-data && echo served > /srv/bosun-data/index')).code, 0);
+  const site = path.join(dir, 'mount.yml');
+  writeFileSync(site, MOUNT_PLAY);
+  const checkOut = await checkPredicts(t, lab, [site, '-i', inv], HOSTS, MOUNT_TASKS);
+  t.match(checkOut, /\+tmpfs \/srv\/bosun\/cache tmpfs size=2m,mode=0750 0 0\n/, 'check shows the fstab line');
+  t.match(checkOut, /-state: unmounted\n\+state: mounted/, 'and the mount state');
+  t.match(checkOut, /\+\/dev\/bosun-dvd \/mnt\/dvd iso9660 ro,noauto 0 0\n/, 'boot: false adds noauto');
+
+  const r1 = await bosunRun([site, '-i', inv]);
+  t.equal(r1.code, 0, r1.err + r1.out);
+  for (const h of HOSTS) t.equal(parseRecap(r1.out)[h]!.changed, MOUNT_TASKS, `${h}: ${MOUNT_TASKS} changed`);
+  for (const h of HOSTS) {
+    const r = await remote(lab, h, `grep bosun /etc/fstab; ${findmnt} /srv/bosun/cache; cat /srv/bosun-www/index; findmnt -rn -o TARGET /mnt/dvd || echo dvd-not-mounted`);
+    t.equal(
+      r.out.toString(),
+      'tmpfs /srv/bosun/cache tmpfs size=2m,mode=0750 0 0\n/srv/bosun-data /srv/bosun-www none bind 0 0\n/dev/bosun-dvd /mnt/dvd iso9660 ro,noauto 0 0\n' +
+        '/srv/bosun/cache tmpfs rw,relatime,size=2048k,mode=750\nserved\ndvd-not-mounted\n',
+      `${h}: fstab, the tmpfs with its options, the bind mount serving the data, the dvd only in fstab`,
+    );
+  }
+  t.equal(ctlMounts(), ctl, "the control node's fstab and mount table did not move");
+  await rerunIsNoop(t, [site, '-i', inv], HOSTS, MOUNT_TASKS);
+
+  // on node1: a bigger tmpfs (remounted in place: a file on it survives), unmounted, remounted, absent
+  t.equal((await remote(lab, 'node1', 'echo kept > /srv/bosun/cache/f')).code, 0);
+  const step = async (tasks: string, changed: number, what: string): Promise<string> => {
+    writeFileSync(site, `- hosts: node1\n  gather_facts: false\n  tasks:\n${tasks}`);
+    const r = await bosunRun([site, '-i', inv, '--diff']);
+    t.equal(r.code, 0, r.err + r.out);
+    t.equal(parseRecap(r.out).node1!.changed, changed, what);
+    return r.out;
+  };
+  const grow = '    - mount: { path: /srv/bosun/cache, src: tmpfs, fstype: tmpfs, opts: "size=4m,mode=0750", state: mounted }\n';
+  t.match(await step(grow, 1, 'new options: changed'), /-state: mounted\n\+state: remounted/);
+  t.equal((await remote(lab, 'node1', `${findmnt} /srv/bosun/cache; cat /srv/bosun/cache/f`)).out.toString(), '/srv/bosun/cache tmpfs rw,relatime,size=4096k,mode=750\nkept\n', 'remounted with the new size, contents kept');
+  await step(grow, 0, 'and again: nothing');
+  await step('    - mount: { path: /srv/bosun-www, state: unmounted }\n', 1, 'unmounted');
+  t.equal((await remote(lab, 'node1', 'test -e /srv/bosun-www/index || echo gone; grep -c bosun-www /etc/fstab')).out.toString(), 'gone\n1\n', 'unmounted, the entry kept');
+  await step('    - mount: { path: /srv/bosun-www, state: unmounted }\n', 0, 'unmounted again: nothing');
+  await step('    - mount: { path: /srv/bosun/cache, state: remounted }\n', 1, 'remounted always changes');
+  await step('    - mount: { path: /srv/bosun/cache, state: absent }\n    - mount: { path: /mnt/dvd, state: absent }\n', 2, 'absent');
+  t.equal((await remote(lab, 'node1', 'grep -c bosun /etc/fstab; findmnt /srv/bosun/cache || echo not-mounted; test -e /srv/bosun/cache || echo no-dir')).out.toString(), '1\nnot-mounted\nno-dir\n', 'entries, mount and mount point gone');
+  await step('    - mount: { path: /srv/bosun/cache, state: absent }\n', 0, 'absent again: nothing');
+
+  // a mount that fails puts fstab back and removes the directories it made
+  writeFileSync(site, `- hosts: node1\n  gather_facts: false\n  tasks:\n    - mount: { path: /srv/bosun/bad/point, src: /dev/bosun-nothing, fstype: ext4, state: mounted }\n`);
+  const before = (await remote(lab, 'node1', 'cat /etc/fstab')).out.toString();
+  const bad = await bosunRun([site, '-i', inv]);
+  t.not(bad.code, 0);
+  t.match(bad.out, /Error mounting \/srv\/bosun\/bad\/point: /);
+  t.equal((await remote(lab, 'node1', 'cat /etc/fstab; test -e /srv/bosun/bad || echo no-dir')).out.toString(), before + 'no-dir\n', 'fstab and directories as before');
+  t.equal(ctlMounts(), ctl, 'still nothing on the control node');
+}
+
+/** ansible-playbook on node1, bosun on node2, from the same seeded state. */
+const MOUNT_SEED = [
+  'mkdir -p /srv/d-src /srv/d-gone /srv/d-four /srv/d-um && echo x > /srv/d-src/f',
+  // a 4-field line (no dump/passno), a line to remove, one to unmount, one to drop from fstab only
+  "printf '%s\\n' 'tmpfs /srv/d-gone tmpfs size=1m 0 0' 'tmpfs   /srv/d-four  tmpfs  size=1m' 'tmpfs /srv/d-um tmpfs size=1m 0 0' '/dev/d-y /srv/d-aff ext4 defaults 0 0' >> /etc/fstab",
+  'for d in d-gone d-four d-um; do mount -t tmpfs -o size=1m tmpfs /srv/$d || exit 1; done',
+].join(' && ');
+const MOUNT_DIFF = `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - mount: { path: /srv/d-tmp, src: tmpfs, fstype: tmpfs, opts: "size=1m,noexec", state: mounted }
+      register: m1
+    - mount: { path: /srv/d-bind, src: /srv/d-src, fstype: none, opts: bind, state: mounted }
+      register: m2
+    - mount: { path: /srv/d-noauto, src: /dev/d-x, fstype: ext4, boot: false, state: present }
+      register: m3
+    - mount: { path: "/srv/d sp&ce", src: tmpfs, fstype: tmpfs, dump: 1, passno: "2", state: present }
+    - mount: { path: /srv/d-four, src: tmpfs, fstype: tmpfs, opts: size=1m, state: mounted }
+      register: m5
+    - mount: { path: /srv/d-gone, state: absent }
+      register: m6
+    - mount: { path: /srv/d-um, state: unmounted }
+    - mount: { path: /srv/d-aff, state: absent_from_fstab }
+    - copy: { dest: /root/mount-results.json, content: "R={{ {'m1': m1, 'm2': m2, 'm3': m3, 'm5': m5, 'm6': m6} | to_json }}" }
+`;
+
+async function mountDifferential(t: Test, lab: LabState, dir: string, inv: string): Promise<void> {
+  for (const h of HOSTS) t.equal((await remote(lab, h, MOUNT_SEED)).code, 0, `${h}: seeded`);
+  const site = path.join(dir, 'mount-diff.yml');
+  writeFileSync(site, MOUNT_DIFF);
+  const twin = twinRuns(t, inv);
+  const ansibleRun = (): number => twin.ansible(site);
+  const bosun = (): Promise<number> => twin.bosun(site);
+  const a1 = ansibleRun();
+  t.equal(await bosun(), a1, `same changed count (${a1})`);
+  t.equal(a1, 9, 'every task changed something (not vacuous)');
+  const snap = `cat /etc/fstab; echo ==; ${findmnt} /srv/d-tmp; ${findmnt} /srv/d-bind; ${findmnt} /srv/d-four; ${findmnt} /srv/d-um || echo d-um-unmounted; ${findmnt} /srv/d-gone || echo d-gone-unmounted; ls -d /srv/d-* | sort; cat /srv/d-bind/f`;
+  const [sa, sb] = await Promise.all(['node1', 'node2'].map((h) => remote(lab, h, snap)));
+  // the hosts differ in the first part's entries (node1 removed them) and in their overlay's upper dir
+  const norm = (raw: Buffer): string[] =>
+    raw.toString().replace(/^.* (\/srv\/bosun\S*|\/mnt\/dvd) .*\n/gm, '').replace(/\/node[12]\//g, '/nodeN/').split('==\n');
+  const [fa, ma] = norm(sa!.out);
+  const [fb, mb] = norm(sb!.out);
+  t.equal(fb, fa, 'fstab: byte-identical');
+  t.equal(mb, ma, 'mount table and mount points: the same');
+  t.match(fa, /tmpfs \/srv\/d\\040sp\\046ce tmpfs defaults 1 2\n/, 'the escaped entry (not vacuous)');
+  t.match(ma, /d-gone-unmounted/);
+  const [ra, rb] = await Promise.all(['node1', 'node2'].map((h) => remote(lab, h, 'cat /root/mount-results.json')));
+  const pick = (raw: Buffer): Record<string, Record<string, unknown>> => {
+    const all = JSON.parse(raw.toString().replace(/^R=/, '')) as Record<string, Record<string, unknown>>;
+    const keys = ['name', 'src', 'fstype', 'opts', 'dump', 'passno', 'fstab', 'boot', 'backup_file', 'changed', 'warnings'];
+    return Object.fromEntries(Object.entries(all).map(([k, v]) => [k, Object.fromEntries(keys.filter((x) => x in v).map((x) => [x, v[x]]))]));
+  };
+  const [ja, jb] = [pick(ra!.out), pick(rb!.out)];
+  t.same(jb, ja, 'registered results: same keys and values');
+  t.equal(ja.m3?.opts, 'defaults', 'boot=false with defaults: Ansible keeps defaults (not vacuous)');
+  // a rerun changes only the copy of the results (their changed flags are now false)
+  t.equal(ansibleRun(), 1, 'ansible: a rerun changes only the results file');
+  t.equal(await bosun(), 1, 'bosun: the same');
+}

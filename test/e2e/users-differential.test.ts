@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { withLab } from '../helpers/lab.js';
-import { bosunRun, parseRecap, remote, tempDir, writeInventory } from '../fixtures/e2e/harness.js';
+import { remote, tempDir, twinRuns, writeInventory } from '../fixtures/e2e/harness.js';
 
 const K1 = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDiffOne000000000000000000000000000000000000';
 const K2 = 'ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDiffTwo0000000000000000000000000000';
@@ -20,6 +20,7 @@ const SEED = [
   `printf '%s\\n' '# keys of root' '${K1} old-comment' '${K3} three' 'no-agent-forwarding ${K2} two' > /root/.ssh/bosun-keys`,
   `printf '%s\\n' '${K3} three' '${K1} one' > /root/.ssh/bosun-exclusive`,
   `printf '%s\\n' 'SHELL=/bin/sh' '#Ansible: old job' '*/5 * * * * /bin/old' '15 1 * * * /usr/bin/adopt-me' | crontab -`,
+  `useradd -M -p '!$6$seed$unlockme' dunlock`,
   `printf '%s\\n' '# sysctl seed' 'net.core.somaxconn = 1024' 'net.ipv4.ip_forward=0' '; comment' 'net.core.somaxconn=2048' > /etc/sysctl.d/70-diff.conf`,
 ].join('; ');
 
@@ -32,6 +33,11 @@ const SITE = `
     - user: { name: dave, uid: 2701, group: ddevs, groups: [dsys], comment: "Dave D", shell: /bin/bash, password: '$6$diff$hash' }
     - user: { name: dsvc, system: true, create_home: false }
     - user: { name: erin, groups: [ddevs, dsys], append: true }
+    - user: { name: dave, password_lock: true }
+    - user: { name: dsvc, password_expire_min: 1, password_expire_max: 60 }
+    - user: { name: lockme, password: '$6$lock$hash', password_lock: true, password_expire_min: 2, password_expire_max: 45, expires: 1893456000 }
+    - user: { name: erin, password_expire_max: 99999 }
+    - user: { name: dunlock, password_lock: false }
     - authorized_key: { user: root, path: /root/.ssh/bosun-keys, key: "${K1} one\\n${K4}" }
     - authorized_key: { user: root, path: /root/.ssh/bosun-keys, key: "${K2} two", key_options: 'no-pty,from="10.0.0.0/8"' }
     - authorized_key: { user: root, path: /root/.ssh/bosun-exclusive, key: "${K1} one", exclusive: true }
@@ -65,7 +71,7 @@ const RESULTS = `
 const SNAPSHOT =
   'cat /root/.ssh/bosun-keys /root/.ssh/bosun-exclusive /home/dave/.ssh/authorized_keys; stat -c "%a %U:%G" /home/dave/.ssh /home/dave/.ssh/authorized_keys; echo ==; ' +
   'crontab -l; echo ==; crontab -u dave -l; echo ==; cat /etc/cron.d/bosun-diff; echo ==; cat /etc/sysctl.d/70-diff.conf; sysctl -n net.ipv4.ip_forward; echo ==; ' +
-  'getent passwd dave dsvc erin; getent group ddevs dsys erin; grep -E "^(dave|dsvc|erin):" /etc/shadow | cut -d: -f1,2,5-';
+  'getent passwd dave dsvc erin; getent group ddevs dsys erin; grep -E "^(dave|dsvc|erin|lockme|dunlock):" /etc/shadow | cut -d: -f1,2,4-';
 
 const ansible = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' });
 
@@ -81,18 +87,9 @@ t.test('the same files and results as ansible-playbook on twin lab hosts', { ski
   const results = path.join(dir, 'results.yml');
   writeFileSync(site, SITE);
   writeFileSync(results, RESULTS);
-  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_PYTHON_INTERPRETER: '/usr/bin/python3', ANSIBLE_PIPELINING: 'True' };
-  // pipelining: one ssh round trip per Ansible task instead of several, so the file stays under tap's timeout
-  const ansibleRun = (file: string): number => {
-    const a = spawnSync('ansible-playbook', [file, '-i', inv, '-l', 'node1'], { encoding: 'utf8', env, timeout: 300_000 });
-    t.equal(a.status, 0, a.status === 0 ? 'ansible-playbook ran' : a.stdout + a.stderr);
-    return parseRecap(a.stdout).node1?.changed ?? -1;
-  };
-  const bosun = async (file: string): Promise<number> => {
-    const b = await bosunRun([file, '-i', inv, '-l', 'node2']);
-    t.equal(b.code, 0, b.code === 0 ? 'bosun ran' : b.out + b.err);
-    return parseRecap(b.out).node2?.changed ?? -1;
-  };
+  const twin = twinRuns(t, inv);
+  const ansibleRun = twin.ansible;
+  const bosun = twin.bosun;
 
   const a1 = ansibleRun(site);
   const b1 = await bosun(site);
@@ -103,6 +100,9 @@ t.test('the same files and results as ansible-playbook on twin lab hosts', { ski
   const [pa, pb] = [parts(sa!.out.toString()), parts(sb!.out.toString())];
   const names = ['authorized_keys files and modes', 'root crontab', "dave's crontab", 'cron.d file', 'sysctl file and live value', 'passwd, group, shadow'];
   names.forEach((n, i) => t.equal(pb[i], pa[i], `${n}: same as Ansible`));
+  t.match(pa[5], /^dave:!\$6\$diff\$hash:0:99999:/m, 'dave locked (not vacuous)');
+  t.match(pa[5], /^lockme:!\$6\$lock\$hash:2:45:7::21915:$/m, 'lockme: locked hash, ages and expiry (not vacuous)');
+  t.match(pa[5], /^dunlock:\$6\$seed\$unlockme:/m, 'dunlock unlocked (not vacuous)');
   t.match(pa[1], /#Ansible: adopted\n15 1 \* \* \* \/usr\/bin\/adopt-me/, 'the unmarked job was adopted (not vacuous)');
 
   t.equal(ansibleRun(site), 0, 'ansible: second run changes nothing');

@@ -86,8 +86,8 @@ t.test('group, user and authorized_key on lab hosts', async (t) => {
   writeFileSync(
     site,
     `- hosts: node1\n  gather_facts: false\n  tasks:\n` +
-      `    - user: { name: alice, groups: [ops], shell: /bin/sh, password: '$6$x$NEWHASHVALUE' }\n` +
-      `    - user: { name: svc, groups: ops, append: true, password: '$6$y$z', update_password: on_create }\n` +
+      `    - user: { name: alice, groups: [ops], shell: /bin/sh, password: '$6$x$NEWHASHVALUE', password_lock: true }\n` +
+      `    - user: { name: svc, groups: ops, append: true, password: '$6$y$z', update_password: on_create, password_lock: true, password_expire_min: 1, password_expire_max: 90 }\n` +
       `    - authorized_key: { user: alice, key: "${KEY1}", state: absent }\n` +
       `    - group: { name: devs, gid: 2600 }\n` +
       `    - user: { name: carol, state: absent, remove: true }\n`,
@@ -96,14 +96,15 @@ t.test('group, user and authorized_key on lab hosts', async (t) => {
   t.equal(check2.code, 0, check2.err + check2.out);
   t.equal(parseRecap(check2.out).node1!.changed, 5, 'check predicts the 5 changes');
   t.match(check2.out, /-groups: devs,ops\n\+groups: ops\n/);
-  t.match(check2.out, /-shell: \/bin\/bash\n-password: \(set\)\n\+shell: \/bin\/sh\n\+password: \(changed\)/);
+  t.match(check2.out, /-shell: \/bin\/bash\n-password: \(set\)\n-password_lock: no\n\+shell: \/bin\/sh\n\+password: \(changed\)\n\+password_lock: yes\n/);
   t.match(check2.out, /-groups: \n\+groups: ops\n/, 'append: the missing group added');
+  t.match(check2.out, / password_lock: yes\n-password_expire_min: -1\n-password_expire_max: -1\n\+password_expire_min: 1\n\+password_expire_max: 90\n/, 'ages in the diff (a system user has none; it is locked already)');
   t.match(check2.out, /-ssh-ed25519 \S+ one@test\n/, 'diff of the removed key');
   const r3 = await bosunRun([site, '-i', inv]);
   t.equal(r3.code, 0, r3.err + r3.out);
   t.equal(parseRecap(r3.out).node1!.changed, 5);
-  const after = await remote(lab, 'node1', 'id -nG alice; id -nG svc; getent passwd alice | cut -d: -f7; grep -c NEWHASHVALUE /etc/shadow; getent group devs | cut -d: -f3; cat /home/alice/.ssh/authorized_keys; getent passwd carol || echo no-carol; test -e /home/carol || echo no-home');
-  t.equal(after.out.toString(), `alice ops\ndevs ops\n/bin/sh\n1\n2600\nno-pty,from="10.0.0.0/8" ${KEY2}\nno-carol\nno-home\n`);
+  const after = await remote(lab, 'node1', 'id -nG alice; id -nG svc; getent passwd alice | cut -d: -f7; grep -c "^alice:!\\$6\\$x\\$NEWHASHVALUE:" /etc/shadow; grep ^svc: /etc/shadow | cut -d: -f2,4,5; getent group devs | cut -d: -f3; cat /home/alice/.ssh/authorized_keys; getent passwd carol || echo no-carol; test -e /home/carol || echo no-home');
+  t.equal(after.out.toString(), `alice ops\ndevs ops\n/bin/sh\n1\n!:1:90\n2600\nno-pty,from="10.0.0.0/8" ${KEY2}\nno-carol\nno-home\n`, 'the new hash set locked; svc still locked, with its ages');
   const r4 = await bosunRun([site, '-i', inv]);
   t.equal(parseRecap(r4.out).node1!.changed, 0, 'and the changes are idempotent');
 

@@ -10,9 +10,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { runCommand } from '../../lib/cli/run.js';
-import { main } from '../../lib/cli/main.js';
-import { BosunError } from '../../lib/errors.js';
+import { bosun, recapLine } from './run.js';
 
 export interface Proc {
   code: number;
@@ -78,15 +76,9 @@ async function runBosunNow(argv: string[], cwd: string, env: Record<string, stri
   for (const k of Object.keys(process.env)) if (k.startsWith('ANSIBLE_') || k.startsWith('BOSUN_')) delete process.env[k];
   Object.assign(process.env, env);
   process.chdir(cwd);
-  let stdout = '';
-  let stderr = '';
-  const io = { out: (s: string) => void (stdout += s), err: (s: string) => void (stderr += s), isTTY: false };
   try {
-    const code = argv[0] === 'run' ? await runCommand(argv.slice(1), io) : await main(argv, io);
+    const { code, stdout, stderr } = await bosun(argv);
     return { code, stdout, stderr };
-  } catch (e) {
-    if (e instanceof BosunError) return { code: e.exitCode, stdout, stderr: stderr + `ERROR! ${e.oneLine()}\n` };
-    throw e;
   } finally {
     process.chdir(oldCwd);
     for (const k of Object.keys(process.env)) if (!(k in saved)) delete process.env[k];
@@ -167,14 +159,8 @@ export function parseTranscript(text: string): Transcript {
       continue;
     }
     if (inRecap) {
-      if ((m = /^(\S+)\s+: (.*)$/.exec(line))) {
-        const counts: Record<string, number> = {};
-        for (const kv of m[2]!.trim().split(/\s+/)) {
-          const [k, v] = kv.split('=');
-          counts[k!] = Number(v);
-        }
-        recap.set(m[1]!, counts);
-      }
+      const r = recapLine(line);
+      if (r) recap.set(r[0], r[1]);
       continue;
     }
     if (/^(skipping: no hosts matched|NO MORE HOSTS LEFT|ERROR! No matching task)/.test(line)) {

@@ -1,12 +1,15 @@
-// Runs the bosun CLI for end-to-end tests: in-process through runCommand (fast; used by most tests),
-// or as a child process of the built bin (dist/bin/bosun.js) when bin/'s exit-code mapping matters.
+// Runs the bosun CLI for tests: in-process (fast, coverage counts; used by most tests), or as a
+// child process of the built bin (dist/bin/bosun.js) when bin/'s exit-code mapping matters. The one
+// in-process runner and the one recap parser of the test suite.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCommand } from '../../lib/cli/run.js';
+import { main } from '../../lib/cli/main.js';
 import { BosunError } from '../../lib/errors.js';
+import type { HostStats } from '../../lib/engine/report.js';
 
 export interface RunResult {
   code: number;
@@ -16,23 +19,29 @@ export interface RunResult {
   error?: BosunError;
 }
 
+/** `bosun run ARGV` in this process (see bosun()). */
+export function run(argv: string[], onOut?: (soFar: string) => void): Promise<RunResult> {
+  return bosun(['run', ...argv], { onOut });
+}
+
 /**
- * `bosun run ARGV` in this process. Errors are mapped like bin/bosun.ts does: a BosunError becomes
- * `ERROR! <oneLine>` on stderr and its exit code; anything else is re-thrown (a bug, not bad input).
+ * `bosun ARGV` in this process: `run …` through runCommand, other commands through main. Errors are
+ * mapped like bin/bosun.ts does: a BosunError becomes `ERROR! <oneLine>` on stderr and its exit code;
+ * anything else is re-thrown (a bug, not bad input).
  */
-export async function run(argv: string[], onOut?: (soFar: string) => void): Promise<RunResult> {
+export async function bosun(argv: string[], opts: { onOut?: (soFar: string) => void } = {}): Promise<RunResult> {
   let stdout = '';
   let stderr = '';
   const io = {
     out: (s: string) => {
       stdout += s;
-      onOut?.(stdout);
+      opts.onOut?.(stdout);
     },
     err: (s: string) => void (stderr += s),
     isTTY: false,
   };
   try {
-    const code = await runCommand(argv, io);
+    const code = argv[0] === 'run' ? await runCommand(argv.slice(1), io) : await main(argv, io);
     return { code, stdout, stderr };
   } catch (e) {
     if (e instanceof BosunError) {
@@ -45,10 +54,12 @@ export async function run(argv: string[], onOut?: (soFar: string) => void): Prom
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const binPath = join(repoRoot, 'dist', 'bin', 'bosun.js');
+/** The `bosun` command as installed (package.json bin): the bundle of .ci/bundle.mjs. */
+export const bundlePath = join(repoRoot, 'dist', 'bosun.mjs');
 
-/** Spawns the built CLI (`node dist/bin/bosun.js ARGV`); the caller should skip when it is not built. */
-export function spawnBosun(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): RunResult {
-  const r = spawnSync(process.execPath, [binPath, ...argv], {
+/** Spawns the built CLI (`node dist/bin/bosun.js ARGV`, or `bin`); the caller should skip when it is not built. */
+export function spawnBosun(argv: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; bin?: string } = {}): RunResult {
+  const r = spawnSync(process.execPath, [opts.bin ?? binPath, ...argv], {
     cwd: opts.cwd ?? repoRoot,
     env: { ...process.env, NO_COLOR: '1', ...opts.env },
     encoding: 'utf8',
@@ -61,29 +72,28 @@ export function binBuilt(): boolean {
   return existsSync(binPath);
 }
 
-export interface RecapLine {
-  ok: number;
-  changed: number;
-  unreachable: number;
-  failed: number;
-  skipped: number;
-  rescued: number;
-  ignored: number;
-}
+/** One host's recap counters: the reporter's HostStats, read back from the console. */
+export type RecapLine = HostStats;
 
-/** Parses the PLAY RECAP lines of console output into host → counters. */
+/** Parses the (last) PLAY RECAP of console output into host → counters. */
 export function recap(stdout: string): Record<string, RecapLine> {
   const out: Record<string, RecapLine> = {};
   const at = stdout.lastIndexOf('PLAY RECAP');
   if (at < 0) return out;
   for (const line of stdout.slice(at).split('\n').slice(1)) {
-    const m = /^(\S+)\s+:\s+(.*)$/.exec(line);
-    if (!m) continue;
-    const counts: Record<string, number> = {};
-    for (const kv of m[2]!.matchAll(/(\w+)=(\d+)/g)) counts[kv[1]!] = Number(kv[2]);
-    out[m[1]!] = counts as unknown as RecapLine;
+    const r = recapLine(line);
+    if (r) out[r[0]] = r[1] as unknown as RecapLine;
   }
   return out;
+}
+
+/** One recap line `host : ok=1 changed=0 …` (bosun's or ansible-playbook's) as [host, counters]. */
+export function recapLine(line: string): [string, Record<string, number>] | undefined {
+  const m = /^(\S+)\s+:\s+(.*)$/.exec(line);
+  if (!m) return undefined;
+  const counts: Record<string, number> = {};
+  for (const kv of m[2]!.matchAll(/(\w+)=(\d+)/g)) counts[kv[1]!] = Number(kv[2]);
+  return [m[1]!, counts];
 }
 
 /** path+mode+content (or link target, or device) of every entry under dir, as one sorted map — for byte-identity checks. */

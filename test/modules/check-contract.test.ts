@@ -18,6 +18,7 @@ import { RecordingConnection } from '../helpers/recording.js';
 /** Arguments that would change something (or fail trying) in directory `d`. */
 const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   apt: () => ({ name: ['hello', 'tree'], state: 'present' }),
+  apt_repository: () => ({ repo: 'deb [trusted=yes] file:/srv/bosun-contract ./', filename: 'bosun-contract' }),
   assert: () => ({ that: ['1 == 1'] }),
   blockinfile: (d) => ({ path: join(d, 'copy.txt'), block: 'b' }),
   ini_file: (d) => ({ path: join(d, 'copy.txt'), section: 's', option: 'o', value: 'v' }),
@@ -59,10 +60,11 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   cron: (d) => ({ name: 'contract', job: '/bin/true', user: 'root', cron_file: join(d, 'cron') }),
   hostname: () => ({ name: 'bosun-contract-no-such-name' }),
   timezone: () => ({ name: 'Pacific/Chatham' }),
+  mount: (d) => ({ path: join(d, 'mnt', 'point'), src: 'tmpfs', fstype: 'tmpfs', opts: 'size=1m', state: 'mounted', fstab: join(d, 'fstab') }),
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['archive', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
+const WOULD_CHANGE = ['apt_repository', 'archive', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {

@@ -100,6 +100,27 @@ t.test('expiry and removal', async (t) => {
   t.equal(decideUser(await args({ name: 'zed', state: 'absent' }), fresh()).op, 'none');
 });
 
+t.test('password_lock and password ages, as Ansible decides them', async (t) => {
+  const s = { ...st(), locked: false, passMin: '0', passMax: '99999' };
+  t.same(decideUser(await args({ name: 'alice', password_lock: true }), s).opts, ['-L'], 'lock an unlocked password');
+  t.same(decideUser(await args({ name: 'alice', password_lock: true }), { ...s, locked: true }).opts, [], 'locked already');
+  t.same(decideUser(await args({ name: 'alice', password_lock: false }), { ...s, locked: true }).opts, ['-U']);
+  t.same(decideUser(await args({ name: 'alice', password_lock: false }), s).opts, [], 'unlocked already');
+  const both = decideUser(await args({ name: 'alice', password_lock: true, password: '$6$new$x' }), s);
+  t.same([both.opts, both.password], [[], true], 'a new hash carries the lock itself: no -L');
+  t.same(decideUser(await args({ name: 'alice', password_expire_min: 0, password_expire_max: 99999 }), s).chage, [], 'ages as wanted');
+  t.same(decideUser(await args({ name: 'alice', password_expire_min: 1, password_expire_max: 90 }), s).chage, ['-m', '1', '-M', '90']);
+  t.same(decideUser(await args({ name: 'alice', password_expire_max: -1 }), { ...s, passMax: '' }).chage, [], 'an empty field is -1');
+  t.equal(changes(decideUser(await args({ name: 'alice', password_expire_max: 90 }), s)), true, 'an age alone is a change');
+  const add = decideUser(await args({ name: 'dave', password_expire_max: 30 }), fresh());
+  t.same(add.chage, ['-M', '30'], 'a new user: set after useradd');
+  const a = await args({ name: 'dave', password_expire_max: 30, password_lock: true });
+  t.match(applyScript(a, add), /chage -M 30 -- "\$u" <\/dev\/null/);
+  const parsed = parseAccounts(PROBE.replace('expire=\n', 'expire=\nmin=1\nmax=\nlocked=1\n'));
+  t.same([parsed.passMin, parsed.passMax, parsed.locked], ['1', '', true], 'the probe reads the ages and the lock');
+  t.match(accountsScript('alice'), /print "locked=" \(substr\(\$2, 1, 1\) == "!"\)/, 'the lock is a flag: the hash stays on the host');
+});
+
 t.test('an existing user without home gets one; ssh key only when missing', async (t) => {
   const noHome = { ...st(), homeExists: false };
   t.equal(decideUser(await args({ name: 'alice' }), noHome).mkhome, '/home/alice');

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { Masker, containsPrivateKey, TOO_DEEP, processSecrets, registerSecret } from '../../lib/output/mask.js';
+import { maskText } from '../../lib/mask-text.js';
 
 const KEY = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIAbcdefSECRETKEYBODY\n-----END EC PRIVATE KEY-----';
 
@@ -48,4 +49,10 @@ t.test('process-wide secrets (secret-looking variables) are masked by every Mask
   registerSecret('ab');
   t.notOk(processSecrets.has('ab'), 'too short to mask');
   t.equal(new Masker().text('x proc-wide-pw y second-line-pw'), 'x *** y ***', 'a Masker made without the run set');
+});
+
+t.test('maskText: the one replacement the Masker and the executors\' traces share', async (t) => {
+  t.equal(maskText('pw=abcdef; part=abc', ['abc', 'abcdef']), 'pw=***; part=***', 'longest first: no tail of a longer secret left');
+  t.equal(maskText('x', undefined), 'x');
+  t.equal(maskText('x', ['']), 'x', 'an empty secret masks nothing');
 });

@@ -19,7 +19,10 @@ import {
 
 const ca = createCA();
 const sans = ['node1.mydomain.com', 'node1', '10.66.0.14', 'fd00::0:1'];
+// when the leaf was made: the validity checks below run later, minutes later on a loaded machine
+const issuedFrom = Date.now();
 const leaf = issueCert({ ca, cn: 'node1', sans, profile: 'server+client' });
+const issuedTo = Date.now();
 
 function openssl(args: string[]): string {
   return execFileSync('openssl', args, { encoding: 'utf8' });
@@ -93,9 +96,10 @@ t.test('keys, serial, validity', async (t) => {
     t.equal(new X509Certificate(pem).serialNumber.toLowerCase(), serial, 'node:crypto agrees');
   }
   const info = inspectCert(leaf.certPem);
-  const now = Date.now();
   t.equal(info.notBefore.getUTCSeconds(), 0, 'truncated to the minute');
-  t.ok(now - info.notBefore.getTime() >= 5 * 60_000 && now - info.notBefore.getTime() < 6 * 60_000, 'backdated 5 min');
+  const back = (at: number): number => at - info.notBefore.getTime();
+  // made at T in [issuedFrom, issuedTo], notBefore = T - 5 min truncated to the minute: T - notBefore in [5, 6) min
+  t.ok(back(issuedTo) >= 5 * 60_000 && back(issuedFrom) < 6 * 60_000, 'backdated 5 min (then truncated to the minute)');
   t.equal(info.notAfter.getTime() - info.notBefore.getTime(), 43_800 * 3_600_000, '43800h');
   t.equal(info.sigAlg, 'sha256WithRSAEncryption');
   t.equal(info.keyBits, 2048);

@@ -1,5 +1,6 @@
 // Python/Jinja value semantics on plain JS data: truthiness, str()/repr(), ==, ordering and
 // own-property-only access. Shared by the evaluator, the filters and the tests.
+import { isPlainObject, pythonTypeName } from '../../value-kind.js';
 
 /** A value that does not exist. Carries what was looked up, for the error when it gets used. */
 export class Undef {
@@ -81,23 +82,12 @@ export function isForbidden(name: string): boolean {
   return FORBIDDEN.has(name) || (name.startsWith('__') && name.endsWith('__'));
 }
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (v === null || typeof v !== 'object' || Array.isArray(v)) return false;
-  const p = Object.getPrototypeOf(v) as unknown;
-  return p === Object.prototype || p === null;
-}
+// the jinja package's names for lib/value-kind.ts: a mapping is a dict, a type name is Python's
+export { isPlainObject } from '../../value-kind.js';
 
-/** Python's type names, for error messages users of Ansible recognise (and `type_debug`). */
+/** Python's type name (lib/value-kind.ts), a boxed integral float being a float. */
 export function typeName(v: unknown): string {
-  if (v === null || v === undefined) return 'NoneType';
-  if (typeof v === 'boolean') return 'bool';
-  if (typeof v === 'number') return Number.isInteger(v) ? 'int' : 'float';
-  if (v instanceof PyFloat) return 'float';
-  if (typeof v === 'string') return 'str';
-  if (Array.isArray(v)) return 'list';
-  if (isPlainObject(v)) return 'dict';
-  if (typeof v === 'function') return 'function';
-  return 'object';
+  return v instanceof PyFloat ? 'float' : pythonTypeName(v);
 }
 
 /** Python/Jinja truthiness. */

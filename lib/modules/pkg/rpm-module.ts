@@ -7,6 +7,7 @@ import { shq, type ExecResult } from '../../executor/types.js';
 import { defineModule, ModuleFailure, type ModuleContext, type Plan, type TaskModule } from '../types.js';
 import type { PkgChange } from './apt-parse.js';
 import { changesDiff, describeChanges } from './report.js';
+import { decideComps, parseCompsSpec, parseCompsTransaction, parseGroupList, parseModuleList, type CompsCommand, type CompsSpec } from './rpm-comps.js';
 import { dnfFailure, parseDnfTransaction, parseRpmLines, REPOQUERY_QF, RPM_QF, shortEvr, type RpmEntry } from './rpm-parse.js';
 import { parseSpecs, type PkgSpec } from './spec.js';
 import { compareRpmVersions } from './version.js';
@@ -26,15 +27,30 @@ export interface RpmArgs {
 }
 
 export interface RpmState {
-  verb?: 'install' | 'remove';
-  words: string[];
+  /** The dnf commands of the change, in order: module and group ones first, then the packages'. */
+  commands: RpmCommand[];
   changes: PkgChange[];
   refreshOnly: boolean;
 }
 
-function specsOf(a: RpmArgs, tool: string): PkgSpec[] {
-  return parseSpecs(a.name, 'rpm', tool);
+/** One dnf subcommand: `install`/`remove` of packages, or `group …`/`module …` (rpm-comps.ts). */
+export interface RpmCommand {
+  sub: string[];
+  words: string[];
 }
+
+const isComps = (n: string): boolean => n.trim().startsWith('@');
+
+function specsOf(a: RpmArgs, tool: string): PkgSpec[] {
+  return parseSpecs(a.name.filter((n) => !isComps(n)), 'rpm', tool);
+}
+
+/** `@group`, `@^environment`, `@module:stream/profile`. */
+function compsOf(a: RpmArgs, tool: string): CompsSpec[] {
+  return a.name.filter(isComps).map((n) => parseCompsSpec(n, tool));
+}
+
+const compsState = (a: RpmArgs): 'present' | 'latest' | 'absent' => (wantsAbsent(a) ? 'absent' : a.state === 'latest' ? 'latest' : 'present');
 
 const wantsAbsent = (a: RpmArgs): boolean => a.state === 'absent' || a.state === 'removed';
 
@@ -78,11 +94,17 @@ export function queryScript(tool: string, a: RpmArgs): string {
     // -C: the metadata as it is; planning never downloads (nor writes) anything
     L.push('echo @@avail', `${tool} -q -C ${toolOptions(a).map(shq).join(' ')} repoquery --latest-limit=1 --qf '${REPOQUERY_QF}' -- ${words} 2>/dev/null`);
   }
+  const comps = compsOf(a, tool);
+  if (comps.length) {
+    const modules = [...new Set(comps.filter((c) => !c.environment && !c.name.includes(' ')).map((c) => c.name))];
+    L.push('echo @@groups', `${tool} -q -C group list --ids --hidden 2>/dev/null`);
+    if (modules.length) L.push('echo @@modules', `${tool} -q -C module list -- ${modules.map(shq).join(' ')} 2>/dev/null`);
+  }
   L.push('echo @@end');
   return L.join('\n') + '\n';
 }
 
-export function parseQuery(out: string): { installed: RpmEntry[]; available: RpmEntry[] } | undefined {
+export function parseQuery(out: string): { installed: RpmEntry[]; available: RpmEntry[]; groups: ReturnType<typeof parseGroupList>; modules: ReturnType<typeof parseModuleList> } | undefined {
   if (!out.includes('@@end')) return undefined;
   const part = (tag: string): string => {
     const i = out.indexOf(`@@${tag}\n`);
@@ -90,7 +112,7 @@ export function parseQuery(out: string): { installed: RpmEntry[]; available: Rpm
     const rest = out.slice(i + tag.length + 3);
     return rest.slice(0, rest.indexOf('@@'));
   };
-  return { installed: parseRpmLines(part('rpm')), available: parseRpmLines(part('avail')) };
+  return { installed: parseRpmLines(part('rpm')), available: parseRpmLines(part('avail')), groups: parseGroupList(part('groups')), modules: parseModuleList(part('modules')) };
 }
 
 /** Pure decision: the words for `install`/`remove`, or nothing. */
@@ -119,13 +141,22 @@ export function decide(a: RpmArgs, specs: readonly PkgSpec[], installed: readonl
   return { verb: words.length ? 'install' : undefined, words, unsatisfiable };
 }
 
-function command(tool: string, a: RpmArgs, verb: 'install' | 'remove', words: readonly string[], simulate: boolean): string {
-  const argv = [tool, simulate ? '--assumeno' : '-y', ...(simulate ? ['-C'] : a.update_cache ? ['--refresh'] : []), ...toolOptions(a)];
-  if (verb === 'install' && a.allow_downgrade) argv.push('--allow-downgrade');
+function command(tool: string, a: RpmArgs, c: RpmCommand, simulate: boolean, first = true): string {
+  // --refresh once, on the first command of a run
+  const argv = [tool, simulate ? '--assumeno' : '-y', ...(simulate ? ['-C'] : a.update_cache && first ? ['--refresh'] : []), ...toolOptions(a)];
+  const verb = c.sub.at(-1);
+  if (c.sub.length === 1 && verb === 'install' && a.allow_downgrade) argv.push('--allow-downgrade');
   if (verb === 'remove' && !a.autoremove) argv.push('--setopt=clean_requirements_on_remove=False');
-  argv.push(verb, '--', ...words);
+  argv.push(...c.sub, '--', ...c.words);
   return `LC_ALL=C ${argv.map(shq).join(' ')}`;
 }
+
+/** Every command simulated in one request, each answer framed by `@@op N` and its exit status. */
+function simulationScript(tool: string, a: RpmArgs, cmds: readonly RpmCommand[]): string {
+  return cmds.map((c, i) => `echo '@@op ${i}'; ${command(tool, a, c, true)} 2>&1; echo "@@rc $?"`).join('\n') + '\n';
+}
+
+const compsCommand = (c: CompsCommand): RpmCommand => ({ sub: c.op.split(' '), words: c.words });
 
 async function plan(tool: string, ctx: ModuleContext, a: RpmArgs, reply: ExecResult): Promise<Plan<RpmState>> {
   const q = parseQuery(reply.stdout);
@@ -133,29 +164,46 @@ async function plan(tool: string, ctx: ModuleContext, a: RpmArgs, reply: ExecRes
   const specs = specsOf(a, tool);
   const d = decide(a, specs, q.installed, q.available);
   if (d.unsatisfiable.length) throw new ModuleFailure(`No package matching ${d.unsatisfiable.join(', ')} available.`);
-  if (!d.verb) {
+  const comps = decideComps(compsState(a), compsOf(a, tool), q.groups, q.modules);
+  if (comps.unknown.length) throw new ModuleFailure(`No group ${comps.unknown.join(', ')} available.`);
+  const cmds = [...comps.commands.map(compsCommand), ...(d.verb ? [{ sub: [d.verb], words: d.words }] : [])];
+  // removals: packages first, then their groups and modules (installs: streams first, then packages)
+  if (wantsAbsent(a)) cmds.reverse();
+  if (cmds.length === 0) {
     // update_cache alone: nothing to predict (Ansible reports it unchanged) but a run must refresh
-    const refreshOnly = a.update_cache && specs.length === 0 && !ctx.check;
-    return { changed: refreshOnly, msg: refreshOnly ? `refresh the ${tool} metadata` : 'all packages are as wanted', result: { results: [], changes: [] }, state: { words: [], changes: [], refreshOnly } };
+    const refreshOnly = a.update_cache && a.name.length === 0 && !ctx.check;
+    return { changed: refreshOnly, msg: refreshOnly ? `refresh the ${tool} metadata` : 'all packages are as wanted', result: { results: [], changes: [] }, state: { commands: [], changes: [], refreshOnly } };
   }
   const before = new Map(q.installed.map((e) => [e.name, shortEvr(e.evr)]));
-  const r = await ctx.conn.exec(command(tool, a, d.verb, d.words, true), { label: `${tool}:simulate-${d.verb}`, readOnly: true });
-  const changes = parseDnfTransaction(r.stdout, before);
-  // --assumeno ends with "Operation aborted." and exit 1 after a table; an error has no table
-  if (changes.length === 0 && r.exitCode !== 0) throw new ModuleFailure(dnfFailure(r.stdout, r.stderr, tool), { rc: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+  const label = cmds.length === 1 && cmds[0]!.sub.length === 1 ? `${tool}:simulate-${cmds[0]!.sub[0]}` : `${tool}:simulate`;
+  const r = await ctx.conn.exec(cmds.length === 1 && cmds[0]!.sub.length === 1 ? command(tool, a, cmds[0]!, true) : simulationScript(tool, a, cmds), { label, readOnly: true });
+  const parts = cmds.length === 1 && cmds[0]!.sub.length === 1 ? [{ out: r.stdout, rc: r.exitCode, err: r.stderr }] : r.stdout.split(/^@@op \d+\n/m).slice(1).map((p) => {
+    const m = /^@@rc (\d+)\n?$/m.exec(p);
+    return { out: m ? p.slice(0, m.index) : p, rc: m ? Number(m[1]) : -1, err: '' };
+  });
+  const changes: PkgChange[] = [];
+  for (const [i, p] of parts.entries()) {
+    const got = [...parseCompsTransaction(p.out), ...parseDnfTransaction(p.out, before)];
+    // --assumeno ends with "Operation aborted." and exit 1 after a table; an error has no table
+    if (got.length === 0 && p.rc !== 0 && !/^Nothing to do\.?$/m.test(p.out)) {
+      throw new ModuleFailure(dnfFailure(p.out, p.err, `${tool} ${cmds[i]!.sub.join(' ')}`), { rc: p.rc, stdout: p.out, stderr: p.err });
+    }
+    changes.push(...got);
+  }
   return {
     changed: changes.length > 0,
     msg: changes.length ? `would ${describeChanges(changes)}` : 'all packages are as wanted',
     diff: changes.length ? [changesDiff(changes, `installed packages (${tool})`)] : undefined,
     result: { results: [], changes },
-    state: { verb: d.verb, words: d.words, changes, refreshOnly: false },
+    state: { commands: changes.length ? cmds : [], changes, refreshOnly: false },
   };
 }
 
 /** Ansible's `results` lines: "Installed: tree-1.8.0-10.el9.x86_64" (arch omitted: the table's rows carry none here). */
 function resultLines(changes: readonly PkgChange[]): string[] {
   const word: Record<string, string> = { install: 'Installed', upgrade: 'Upgraded', downgrade: 'Downgraded', reinstall: 'Reinstalled', remove: 'Removed' };
-  return changes.map((c) => `${word[c.action] ?? c.action}: ${c.name}-${c.after ?? c.before ?? ''}`);
+  // groups and modules (`@name`) carry no version
+  return changes.map((c) => `${word[c.action] ?? c.action}: ${c.name}${c.name.startsWith('@') ? '' : `-${c.after ?? c.before ?? ''}`}`);
 }
 
 export function rpmModule(tool: 'dnf' | 'yum'): TaskModule<RpmArgs, RpmState> & { planFrom(ctx: ModuleContext, a: RpmArgs, reply: ExecResult): Promise<Plan<RpmState>> } {
@@ -169,10 +217,13 @@ export function rpmModule(tool: 'dnf' | 'yum'): TaskModule<RpmArgs, RpmState> & 
         'included) without doing it: check mode reports that list, `--diff` the packages before/after. Planning uses the ' +
         'metadata as cached (-C); `update_cache` refreshes it on the run (`--refresh`). Registers `results` (Ansible\'s ' +
         '"Installed: name-version" lines) and `changes`. Specs: `name`, `name.arch`, `name=version` (dnf\'s name-version), ' +
-        '`name>=version`. Not supported: groups (`@group`), modules, URLs and local .rpm files, `list`, `security`/`bugfix`, `download_only`.',
+        '`name>=version`; groups `@Group Name` or `@group-id`, environments `@^env-id`, module streams `@name:stream/profile` ' +
+        '(decided from `group list` and `module list` in the same request: present installs a group that is not installed and a module whose stream is not enabled ' +
+        'or whose profile — the default one when none is named — is not installed; absent removes them, a module also reset; latest upgrades them too). ' +
+        'Not supported: URLs and local .rpm files, `list`, `security`/`bugfix`, `download_only`.',
       check: 'full',
       diff: true,
-      examples: [`- ${tool}: { name: [tree, chrony], state: present }`, `- ${tool}: { name: httpd, state: latest, update_cache: true }`].join('\n'),
+      examples: [`- ${tool}: { name: [tree, chrony], state: present }`, `- ${tool}: { name: httpd, state: latest, update_cache: true }`, `- ${tool}: { name: ["@Development Tools", "@nodejs:18/common"] }`].join('\n'),
     },
     args: {
       name: { type: 'list', elements: 'str', aliases: ['pkg'], default: [], description: 'Package names or specs (`name`, `name.arch`, `name=version`, `name>=version`).' },
@@ -189,6 +240,7 @@ export function rpmModule(tool: 'dnf' | 'yum'): TaskModule<RpmArgs, RpmState> & 
     },
     validate(a) {
       specsOf(a, tool);
+      compsOf(a, tool);
       if (a.name.length === 0 && !a.update_cache) throw new ArgumentError(`${tool}: one of the following is required: name, update_cache`);
       for (const r of [...a.enablerepo, ...a.disablerepo, ...a.exclude]) {
         if (!/^[A-Za-z0-9_.:*?+-][A-Za-z0-9_.:*?+-]*$/.test(r)) throw new ArgumentError(`${tool}: '${r}' is not a repository or package pattern`);
@@ -204,8 +256,10 @@ export function rpmModule(tool: 'dnf' | 'yum'): TaskModule<RpmArgs, RpmState> & 
         if (r.exitCode !== 0) throw new ModuleFailure(dnfFailure(r.stdout, r.stderr, `${tool} makecache`), { rc: r.exitCode, stderr: r.stderr });
         return { changed: false, msg: 'Cache updated', result: { results: [], changes: [] } };
       }
-      const r = await ctx.conn.exec(command(tool, a, st.verb!, st.words, false), { label: `${tool}:${st.verb}` });
-      if (r.exitCode !== 0) throw new ModuleFailure(dnfFailure(r.stdout, r.stderr, `${tool} ${st.verb}`), { rc: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+      const script = st.commands.map((c, i) => `${command(tool, a, c, false, i === 0)} || exit $?`).join('\n') + '\n';
+      const what = st.commands.map((c) => c.sub.join(' ')).join(', ');
+      const r = await ctx.conn.exec(script, { label: `${tool}:${st.commands.length === 1 ? st.commands[0]!.sub.join('-') : 'transaction'}` });
+      if (r.exitCode !== 0) throw new ModuleFailure(dnfFailure(r.stdout, r.stderr, `${tool} ${what}`), { rc: r.exitCode, stdout: r.stdout, stderr: r.stderr });
       return { changed: true, msg: describeChanges(st.changes, true), result: { results: resultLines(st.changes), changes: st.changes, rc: 0, stdout: r.stdout, stderr: r.stderr } };
     },
   });

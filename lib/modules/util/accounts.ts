@@ -1,6 +1,6 @@
 // The account database of a host as the user and group modules see it, read in ONE request:
 // `getent passwd NAME`, every `getent group` entry (membership is spread over all of them), the
-// user's shadow expiry and a sha256 of its password hash (the hash itself never leaves the host:
+// user's shadow expiry, password ages and lock and a sha256 of its password hash (the hash itself never leaves the host:
 // the module compares digests, so no hash can reach a trace, a result or a diff), and whether the
 // home directory and the ssh key file exist. Parsers and the name check live here too.
 
@@ -31,6 +31,11 @@ export interface AccountState {
   passwordDigest?: string;
   /** Shadow field 8 (days since 1970-01-01), '' when unset; undefined when unknown. */
   expireDays?: string;
+  /** Shadow fields 4 and 5 (minimum and maximum password age in days), '' when unset. */
+  passMin?: string;
+  passMax?: string;
+  /** The shadow password field starts with '!' (usermod -L). */
+  locked?: boolean;
   /** Whether the (current) home directory exists. */
   homeExists: boolean;
   /** Whether the ssh key file (keyFile, relative to the home) exists. */
@@ -98,7 +103,7 @@ export function accountsScript(user: string | undefined, keyFile?: string): stri
     L.push(
       `echo @shadow`,
       `if [ -n "$pw" ] && [ -r /etc/shadow ]; then`,
-      `  e=$(awk -F: '$1 == ENVIRON["u"] { print "expire=" $8; exit }' /etc/shadow) || exit 1`,
+      `  e=$(awk -F: '$1 == ENVIRON["u"] { print "expire=" $8; print "min=" $4; print "max=" $5; print "locked=" (substr($2, 1, 1) == "!"); exit }' /etc/shadow) || exit 1`,
       // the hash (without a leading '!' lock, as Ansible compares it) goes straight into sha256sum: only its digest is printed
       `  if [ -n "$e" ]; then echo "$e"; d=$(awk -F: '$1 == ENVIRON["u"] { p = $2; sub(/^!+/, "", p); printf "%s", p; exit }' /etc/shadow | sha256sum) || exit 1; echo "digest=\${d%% *}"; fi`,
       `fi`,
@@ -134,6 +139,9 @@ export function parseAccounts(out: string): AccountState {
       if (g) st.groups.push(g);
     } else if (section === '@shadow') {
       if (line.startsWith('expire=')) st.expireDays = line.slice(7);
+      else if (line.startsWith('min=')) st.passMin = line.slice(4);
+      else if (line.startsWith('max=')) st.passMax = line.slice(4);
+      else if (line.startsWith('locked=')) st.locked = line === 'locked=1';
       else if (line.startsWith('digest=')) st.passwordDigest = line.slice(7);
     } else if (section === '@home') {
       if (line === 'home=1') st.homeExists = true;

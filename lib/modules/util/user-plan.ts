@@ -24,6 +24,9 @@ export interface UserArgs {
   system: boolean;
   /** Seconds since the epoch (a number, or a string of one: the schema takes it raw). */
   expires?: number | string;
+  password_lock?: boolean;
+  password_expire_min?: number;
+  password_expire_max?: number;
   remove: boolean;
   force: boolean;
   generate_ssh_key?: boolean;
@@ -39,8 +42,10 @@ export interface UserChange {
   /** 'add': useradd, 'mod': usermod (opts may be empty), 'del': userdel, 'none'. */
   op: 'add' | 'mod' | 'del' | 'none';
   opts: string[];
-  /** Set the password hash (chpasswd -e, on stdin). */
+  /** Set the password hash (chpasswd -e, on stdin); with password_lock, as '!' + the hash (locked in the same step, as Ansible). */
   password: boolean;
+  /** chage options (-m MIN, -M MAX) for password_expire_min/max. */
+  chage: string[];
   /** Create the missing home directory of an existing user (Ansible does it when create_home). */
   mkhome?: string;
   /** Generate the ssh key. */
@@ -83,14 +88,19 @@ function wantedGroups(a: UserArgs, st: AccountState, missing?: string[]): string
 
 /** `missing`: given under --check, collects the groups that do not exist instead of failing. */
 export function decideUser(a: UserArgs, st: AccountState, missing?: string[]): UserChange {
-  const none: UserChange = { op: 'none', opts: [], password: false, sshKey: false, what: [] };
+  const none: UserChange = { op: 'none', opts: [], password: false, chage: [], sshKey: false, what: [] };
   const u = st.user;
   if (a.state === 'absent') {
     if (!u) return none;
     return { ...none, op: 'del', opts: [...(a.force ? ['-f'] : []), ...(a.remove ? ['-r'] : [])], what: ['remove user'] };
   }
-  if (!u) return { ...decideAdd(a, st, missing), sshKey: a.generate_ssh_key === true };
+  if (!u) {
+    // a new user's ages come from login.defs, unknown here: chage sets them (the task changes anyway)
+    const chage = [...(a.password_expire_min !== undefined ? ['-m', String(a.password_expire_min)] : []), ...(a.password_expire_max !== undefined ? ['-M', String(a.password_expire_max)] : [])];
+    return { ...decideAdd(a, st, missing), chage, sshKey: a.generate_ssh_key === true };
+  }
   const c = decideMod(a, st, u, missing);
+  decideAges(a, st, c);
   const home = a.home ?? u.home;
   // the home directory of an existing user is created when missing, as Ansible does (not when usermod -m moves it)
   if (a.create_home && !st.homeExists && !(a.home !== undefined && a.home !== u.home && a.move_home)) {
@@ -124,7 +134,7 @@ function decideAdd(a: UserArgs, st: AccountState, missing?: string[]): UserChang
     if (a.skeleton !== undefined) o.push('-k', a.skeleton);
   } else o.push('-M');
   if (a.system) o.push('-r');
-  return { op: 'add', opts: o, password: a.password !== undefined, sshKey: false, what: ['create user'] };
+  return { op: 'add', opts: o, password: a.password !== undefined, chage: [], sshKey: false, what: ['create user'] };
 }
 
 function decideMod(a: UserArgs, st: AccountState, u: PasswdEntry, missing?: string[]): UserChange {
@@ -179,21 +189,57 @@ function decideMod(a: UserArgs, st: AccountState, u: PasswdEntry, missing?: stri
   }
   const password = a.update_password === 'always' && a.password !== undefined && st.passwordDigest !== passwordDigest(a.password);
   if (password) what.push('password');
-  return { op: 'mod', opts: o, password, sshKey: false, what };
+  // Ansible: -L when not locked, -U when locked; dropped when the hash is set (it carries the lock itself)
+  if (!password && a.password_lock === true && st.locked === false) {
+    o.push('-L');
+    what.push('lock password');
+  } else if (!password && a.password_lock === false && st.locked === true) {
+    o.push('-U');
+    what.push('unlock password');
+  }
+  return { op: 'mod', opts: o, password, chage: [], sshKey: false, what };
+}
+
+/** Shadow field as Python's spwd reads it: empty is -1. */
+const shadowInt = (v: string | undefined): number => (v === undefined || v === '' ? -1 : Number(v));
+
+/** Ansible's set_password_expire: chage -m/-M for the ages that differ from the shadow entry. */
+function decideAges(a: UserArgs, st: AccountState, c: UserChange): void {
+  if (a.password_expire_min !== undefined && a.password_expire_min !== shadowInt(st.passMin)) {
+    c.chage.push('-m', String(a.password_expire_min));
+    c.what.push(`password_expire_min ${shadowInt(st.passMin)} → ${a.password_expire_min}`);
+  }
+  if (a.password_expire_max !== undefined && a.password_expire_max !== shadowInt(st.passMax)) {
+    c.chage.push('-M', String(a.password_expire_max));
+    c.what.push(`password_expire_max ${shadowInt(st.passMax)} → ${a.password_expire_max}`);
+  }
 }
 
 export function changes(c: UserChange): boolean {
-  return c.op === 'add' || c.op === 'del' || c.opts.length > 0 || c.password || c.mkhome !== undefined || c.sshKey;
+  return c.op === 'add' || c.op === 'del' || c.opts.length > 0 || c.password || c.chage.length > 0 || c.mkhome !== undefined || c.sshKey;
 }
 
 /** The user's record as --diff shows it (the password only as "(set)"/"(changed)": never its value). */
-export function recordText(u: PasswdEntry | undefined, groups: string[] | undefined, password?: string): string {
+export function recordText(u: PasswdEntry | undefined, groups: string[] | undefined, password?: string, shadow: string[] = []): string {
   if (!u) return '';
   const L = [`name: ${u.name}`, `uid: ${u.uid}`, `group: ${u.gid}`];
   if (groups !== undefined) L.push(`groups: ${groups.join(',')}`);
   L.push(`comment: ${u.comment}`, `home: ${u.home}`, `shell: ${u.shell}`);
   if (password !== undefined) L.push(`password: ${password}`);
-  return L.join('\n') + '\n';
+  return [...L, ...shadow].join('\n') + '\n';
+}
+
+/** The lock and password ages the task names, as --diff shows them: now, or after the change. */
+export function shadowLines(a: UserArgs, st: AccountState, after: boolean): string[] {
+  const L: string[] = [];
+  if (a.password_lock !== undefined) {
+    const locked = after && (a.password !== undefined || st.locked !== undefined) ? a.password_lock : st.locked;
+    L.push(`password_lock: ${locked === undefined ? '(unknown)' : locked ? 'yes' : 'no'}`);
+  }
+  const age = (want: number | undefined, cur: string | undefined): string => (after && want !== undefined ? String(want) : cur === undefined ? '(unknown)' : String(shadowInt(cur)));
+  if (a.password_expire_min !== undefined) L.push(`password_expire_min: ${age(a.password_expire_min, st.passMin)}`);
+  if (a.password_expire_max !== undefined) L.push(`password_expire_max: ${age(a.password_expire_max, st.passMax)}`);
+  return L;
 }
 
 /** The record the plan predicts after the change (fields useradd picks itself, like a new uid, shown as "(auto)"). */
@@ -216,5 +262,6 @@ export function predicted(a: UserArgs, st: AccountState, c: UserChange): { text:
     `shell: ${a.shell ?? u?.shell ?? '(default)'}`,
   ];
   if (a.password !== undefined) lines.push(`password: ${c.password || c.op === 'add' ? '(changed)' : '(set)'}`);
+  lines.push(...shadowLines(a, st, true));
   return { text: lines.join('\n') + '\n', groups };
 }

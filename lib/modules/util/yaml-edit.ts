@@ -4,6 +4,7 @@
 
 import { isDeepStrictEqual } from 'node:util';
 import { Document, isMap, isNode, isScalar, isSeq, parseAllDocuments, type Node, type Pair, type YAMLMap } from 'yaml';
+import { isPlainObject } from '../../value-kind.js';
 
 export interface YamlEdit {
   /** Keys to set; a mapping value is merged into an existing mapping key by key, anything else replaces. */
@@ -33,10 +34,6 @@ export class YamlEditError extends Error {
     super(message);
     this.name = 'YamlEditError';
   }
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
 }
 
 /** Parses `text` (empty or comments only = an empty mapping) into one document whose top is a mapping. */

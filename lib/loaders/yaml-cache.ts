@@ -1,0 +1,173 @@
+// A per-user cache of parsed YAML files. Parsing is the largest part of bosun's start-up: the etcd
+// roles' 70 KB of YAML cost ~0.3 s of CPU per run through the `yaml` package, a cached copy ~5 ms
+// of JSON.parse. An entry holds the converted value and the source positions of every mapping, key
+// and sequence item, so error messages still point at file:line:col.
+//
+// What is never cached: vault files and files with `!vault` values (decrypted values must not reach
+// the disk), files other users cannot read (a 0600 group_vars file may hold plain-text secrets; a
+// cache copy would outlive the original), values JSON cannot carry exactly (binary, .inf, -0), and
+// `__proto__` keys. The directory must be the user's own and private (0700), or it is not used.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { SourceLocation } from '../errors.js';
+
+/** Bump when the entry format or the conversion rules in yaml.ts change. */
+const FORMAT = 'bosun-yaml-cache-1';
+const PRUNE_AFTER_MS = 30 * 24 * 3600 * 1000;
+
+/** [line, col] of a value or key; absent positions are null. */
+type Pos = [number, number] | null;
+/** A cached value tree: scalars as they are, mappings and sequences with their positions. */
+type Entry =
+  | { s: string | number | boolean | null }
+  | { m: Pos; k: Record<string, Pos>; c: Record<string, Entry> }
+  | { q: Pos; i: Pos[]; c: Entry[] };
+
+export interface Located {
+  loc: SourceLocation;
+  keys: Map<string, SourceLocation>;
+}
+
+let dirChecked: string | null | undefined;
+
+/** The cache directory, created 0700 on first use; null when caching is off or not private. */
+function cacheDir(): string | null {
+  if (dirChecked !== undefined) return dirChecked;
+  const env = process.env.BOSUN_YAML_CACHE;
+  if (env === '0' || env === 'off') return (dirChecked = null);
+  const base = process.env.BOSUN_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'bosun');
+  return (dirChecked = openCacheDir(join(base, 'yaml')));
+}
+
+/** `dir`, created 0700 when missing, if it is this user's own and private; else null (not used). */
+export function openCacheDir(dir: string): string | null {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = statSync(dir);
+    // Another user's or a shared directory could feed bosun values it never parsed.
+    if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o077) !== 0) return null;
+    return dir;
+  } catch {
+    return null; // no cache: parse every time
+  }
+}
+
+function keyOf(file: string, text: string, version: string): string {
+  return createHash('sha256').update(`${FORMAT}\0${version}\0${file}\0`).update(text).digest('hex');
+}
+
+/** May this file's parse be written to disk? (see the header) */
+export function cacheable(file: string, text: string): boolean {
+  if (text.includes('!vault') || text.includes('$ANSIBLE_VAULT') || text.includes('$BOSUN_VAULT')) return false;
+  try {
+    return (statSync(file).mode & 0o004) !== 0;
+  } catch {
+    return false;
+  }
+}
+
+function pos(l: SourceLocation | undefined): Pos {
+  return l?.line !== undefined && l.col !== undefined ? [l.line, l.col] : null;
+}
+
+class NotCacheable extends Error {}
+
+function encode(v: unknown, located: (o: object) => Located | undefined): Entry {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return { s: v };
+  if (typeof v === 'number') {
+    if (!Number.isFinite(v) || Object.is(v, -0)) throw new NotCacheable();
+    return { s: v };
+  }
+  if (Array.isArray(v)) {
+    const r = located(v);
+    return { q: pos(r?.loc), i: v.map((_, i) => pos(r?.keys.get(String(i)))), c: v.map((x) => encode(x, located)) };
+  }
+  if (typeof v === 'object' && Object.getPrototypeOf(v) === Object.prototype) {
+    const r = located(v);
+    const k: Record<string, Pos> = {};
+    const c: Record<string, Entry> = {};
+    for (const [key, x] of Object.entries(v)) {
+      if (key === '__proto__') throw new NotCacheable();
+      // keys brought in by a merge (`<<`) have no position of their own: keyLoc falls back to the mapping's
+      if (r?.keys.has(key)) k[key] = pos(r.keys.get(key));
+      c[key] = encode(x, located);
+    }
+    return { m: pos(r?.loc), k, c };
+  }
+  throw new NotCacheable(); // binary, dates, anything JSON would not give back as it was
+}
+
+function decode(e: Entry, file: string, register: (o: object, r: Located) => void): unknown {
+  const at = (p: Pos): SourceLocation => (p ? { file, line: p[0], col: p[1] } : { file });
+  if ('s' in e) return e.s;
+  if ('q' in e) {
+    const arr = e.c.map((x) => decode(x, file, register));
+    register(arr, { loc: at(e.q), keys: new Map(e.i.map((p, i) => [String(i), at(p)])) });
+    return arr;
+  }
+  const obj: Record<string, unknown> = {};
+  const keys = new Map<string, SourceLocation>();
+  for (const [key, x] of Object.entries(e.c)) {
+    obj[key] = decode(x, file, register);
+    if (Object.hasOwn(e.k, key)) keys.set(key, at(e.k[key] ?? null));
+  }
+  register(obj, { loc: at(e.m), keys });
+  return obj;
+}
+
+/** The cached value of `file` with this exact text, its positions re-registered; undefined on a miss. */
+export function readCached(file: string, text: string, version: string, register: (o: object, r: Located) => void): { value: unknown } | undefined {
+  const dir = cacheDir();
+  if (!dir) return undefined;
+  let raw: string;
+  try {
+    raw = readFileSync(join(dir, keyOf(file, text, version)), 'utf8');
+  } catch {
+    return undefined;
+  }
+  try {
+    return { value: decode(JSON.parse(raw) as Entry, file, register) };
+  } catch {
+    return undefined; // a torn or foreign entry: parse again (and overwrite it)
+  }
+}
+
+/** Stores a parse; silently does nothing when the value or the file may not be cached. */
+export function writeCached(file: string, text: string, version: string, value: unknown, located: (o: object) => Located | undefined): void {
+  const dir = cacheDir();
+  if (!dir) return;
+  let json: string;
+  try {
+    json = JSON.stringify(encode(value, located));
+  } catch (e) {
+    if (e instanceof NotCacheable || e instanceof RangeError) return;
+    throw e;
+  }
+  const target = join(dir, keyOf(file, text, version));
+  const tmp = `${target}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, json, { mode: 0o600 });
+    renameSync(tmp, target);
+    if (Math.random() < 0.02) prune(dir);
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* nothing was written */
+    }
+  }
+}
+
+/** Drops entries not written for a month (edited files leave their old entries behind). */
+function prune(dir: string): void {
+  const now = Date.now();
+  for (const n of readdirSync(dir)) {
+    try {
+      if (now - statSync(join(dir, n)).mtimeMs > PRUNE_AFTER_MS) unlinkSync(join(dir, n));
+    } catch {
+      /* raced with another run */
+    }
+  }
+}
