@@ -39,6 +39,8 @@ export const HOST = [
   'test/modules/archive.test.ts', // python3 on the host
   'test/modules/http-differential.test.ts', // ansible-playbook differential (get_url, uri)
   'test/modules/assemble-differential.test.ts', // ansible-playbook differential (assemble, tempfile, stat, newline_sequence, copy remote_src trees)
+  'test/engine/jinja-differential.test.ts', // ansible-playbook differential (template files)
+  'test/engine/jinja-values-differential.test.ts', // ansible-playbook differential (templated values, undefined, template vars)
 ];
 
 function files(dir) {

@@ -96,6 +96,8 @@ export interface RunCliOptions {
   vault: VaultFlags;
   extraVarsRaw: string[];
   forceHandlers: boolean;
+  /** ansible.cfg [defaults] ansible_managed (the template module's ansible_managed variable). */
+  ansibleManaged?: string;
   gatherFactsDefault: boolean;
   /** The ansible.cfg used and the settings not needed, said at -v. */
   configNotes: string[];
@@ -236,6 +238,7 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
     vault,
     extraVarsRaw,
     forceHandlers: v['force-handlers'] ?? st.forceHandlers ?? false,
+    ansibleManaged: st.ansibleManaged,
     gatherFactsDefault: st.gathering !== 'explicit',
     configNotes,
     check: v.check ?? false,
@@ -416,6 +419,7 @@ async function prepareAndRun(o: RunCliOptions, io: IO, playbookFile: string, inv
     forks: o.forks,
     startAtTask: o.startAtTask,
     forceHandlers: o.forceHandlers,
+    ansibleManaged: o.ansibleManaged,
     verbosity: o.verbosity,
     inventoryFile: o.inventory,
     signal: io.signal,

@@ -3,7 +3,7 @@
 // parser.ts, evaluator.ts, filters.ts (the filter table), tests.ts, methods.ts, globals.ts.
 import { Evaluator } from './jinja/evaluator.js';
 import { parseExpr } from './jinja/parser.js';
-import { Undef, isPlainObject, pyStr, truthy } from './jinja/values.js';
+import { Undef, isPlainObject, plainData, pyStr, truthy } from './jinja/values.js';
 import { ExprError } from './jinja/tokenizer.js';
 import { TemplateError } from '../errors.js';
 import { renderValue, templateNames } from './jinja/index.js';
@@ -39,7 +39,7 @@ export function evaluate(src: string, vars: Record<string, unknown>): unknown {
     if (v.topLevel) ev.fail(v.message(), v.pos);
     return undefined;
   }
-  return v;
+  return plainData(v);
 }
 
 /** What `when:` accepts: an expression string, a YAML boolean/number, null (no condition) or a list (all must hold). */

@@ -145,7 +145,7 @@ export class Variables {
     const known = (h: string | symbol): h is string => typeof h === 'string' && (inv.hasHost(h) || h === 'localhost');
     const scopeOf = (h: string): Vars => {
       let v = cache.get(h);
-      if (!v) cache.set(h, (v = this.playScope(h, play, playHosts, undefined, [])));
+      if (!v) cache.set(h, (v = this.hostScope(h, play, playHosts)));
       return v;
     };
     const hostvarsObj: Vars = new Proxy({} as Vars, {
@@ -191,6 +191,16 @@ export class Variables {
     let batch: string[] | undefined;
     Object.defineProperty(magic, 'ansible_play_batch', { enumerable: true, configurable: true, get: () => (batch ??= this.active(lists.batch ?? playHosts)) });
     return magic;
+  }
+
+  /**
+   * What `hostvars[host]` holds: Ansible's get_vars without a play — inventory, facts, include_vars,
+   * set_fact/register, extra vars and the magic variables; not the play's vars, vars_files or roles.
+   */
+  hostScope(host: string, play: Play, playHosts: string[]): Vars {
+    const st = this.hostState(host);
+    const layers: Array<Vars | undefined> = [this.inventory.hostVars(host), dataLayer(factVars(st.facts)), st.includeVars, dataLayer(st.hostFacts), this.opts.extraVars];
+    return buildScope(layers, this.magic(host, play, playHosts, undefined), this.templates, true);
   }
 
   playScope(host: string, play: Play, playHosts: string[], role: ModuleTask['role'], blockVars: Vars[], extra?: Vars): Vars {

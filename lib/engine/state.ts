@@ -16,6 +16,8 @@ export interface RunOptions {
   startAtTask?: string;
   /** --force-handlers: a play's `force_handlers:` keyword overrides it. */
   forceHandlers?: boolean;
+  /** ansible.cfg [defaults] ansible_managed, for templates. */
+  ansibleManaged?: string;
   verbosity: number;
   inventoryFile?: string;
   /** Test hook: creates a connection for a host (default: the registry's transport, executor/registry.ts). */

@@ -9,6 +9,7 @@ import type { Inventory } from '../loaders/inventory.js';
 import { MissingFileError, TemplateError, type SourceLocation } from '../errors.js';
 import { keyLoc } from '../loaders/yaml.js';
 import { languageOf } from './template-lang.js';
+import { TEMPLATE_VAR_NAMES } from '../modules/util/template-vars.js';
 import { checkTemplate as checkJinja, templateRoots as jinjaRoots } from './jinja/index.js';
 import { ENGINE_NAMES } from './scope.js';
 import { globToRegExp } from '../loaders/patterns.js';
@@ -172,7 +173,7 @@ export function checkUndefinedVariables(
             const syntax = templateSyntaxError(text, file);
             if (syntax) throw new TemplateError(`template syntax error: ${syntax}`, { loc: { file } });
             for (const r of templateRoots(text, file)) {
-              if (!anyName && !local.has(r.name) && !isFactName(r.name)) {
+              if (!anyName && !local.has(r.name) && !isFactName(r.name) && !TEMPLATE_VAR_NAMES.has(r.name)) {
                 throw new TemplateError(`undefined variable '${r.name}'`, { loc: { file, line: r.line, col: r.col }, hint: 'define it in inventory, vars, defaults, or pass -e' });
               }
             }

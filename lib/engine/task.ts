@@ -123,7 +123,8 @@ export class TaskStep {
         for (const c of candidates) if (existsSync(c)) return c;
         throw new MissingFileError(`${KIND_NAME[kind]} '${name}' not found (searched: ${candidates.join(', ')})`, { loc: node.argLocs.src ?? node.argLocs.file ?? node.loc });
       },
-      render: (text, file, opts) => this.run.templates.render(text, vars, file, 0, opts?.newline),
+      render: (text, file, opts) => this.run.templates.render(text, opts?.extra ? extendScope(vars, opts.extra) : vars, file, 0, opts?.newline),
+      ansibleManaged: this.run.opts.ansibleManaged,
       evaluate: (expr) => evaluate(expr, vars),
       secret(value) {
         if (value) secrets.add(value);
@@ -304,7 +305,10 @@ export class TaskStep {
       const facts: Vars = {};
       for (const [k, v] of Object.entries(node.facts)) {
         if (k === 'cacheable') continue;
-        facts[k] = this.run.templates.renderValue(v, vars, node.loc.file, yamlLocOf);
+        const value = this.run.templates.renderValue(v, vars, node.loc.file, yamlLocOf);
+        // Ansible's set_fact (jinja2_native off) turns the strings true/false/yes/no, any case, into booleans
+        const word = typeof value === 'string' ? value.toLowerCase() : '';
+        facts[k] = word === 'true' || word === 'yes' ? true : word === 'false' || word === 'no' ? false : value;
       }
       Object.assign(all, facts);
       st.hostFacts = { ...st.hostFacts, ...facts };

@@ -10,6 +10,7 @@
 // results, set_fact values (already rendered), loop items — holds data from a host or from rendering:
 // its values are never rendered, whatever they contain (Ansible's "unsafe"). A host that prints
 // `{{ etcd_root_password }}` must get that text back, never the password.
+import { isUndefinedError } from './jinja/tokenizer.js';
 import { TemplateError, type SourceLocation } from '../errors.js';
 import { keyLoc } from '../loaders/yaml.js';
 import { registerSecretVar } from './secret-vars.js';
@@ -75,7 +76,11 @@ function containsTemplate(v: unknown, r: Renderer, depth = 0): boolean {
  * Builds one scope from layers. Keys of later layers win. Template values of operator layers become
  * lazy getters; values of data layers (dataLayer()) and `magic` values are plain; magic wins over everything.
  */
-export function buildScope(layers: Array<Vars | undefined>, magic: Vars, renderer: Renderer): Vars {
+/**
+ * `lenient`: a variable whose template uses something undefined is its raw text, not an error
+ * (Ansible's hostvars: HostVarsVars templates with fail_on_undefined=False).
+ */
+export function buildScope(layers: Array<Vars | undefined>, magic: Vars, renderer: Renderer, lenient = false): Vars {
   const scope: Vars = {};
   const sources = new Map<string, { value: unknown; owner: Vars; data: boolean }>();
   for (const layer of layers) {
@@ -105,10 +110,16 @@ export function buildScope(layers: Array<Vars | undefined>, magic: Vars, rendere
         resolving.add(k);
         try {
           const loc: SourceLocation | undefined = keyLoc(src.owner, k);
-          const v =
-            typeof src.value === 'string'
-              ? renderer.renderString(src.value, scope, loc?.file ?? `variable ${k}`, loc?.line ?? 1)
-              : renderer.renderValue(src.value, scope, loc?.file ?? `variable ${k}`, yamlLocOf);
+          let v: unknown;
+          try {
+            v =
+              typeof src.value === 'string'
+                ? renderer.renderString(src.value, scope, loc?.file ?? `variable ${k}`, loc?.line ?? 1)
+                : renderer.renderValue(src.value, scope, loc?.file ?? `variable ${k}`, yamlLocOf);
+          } catch (e) {
+            if (!lenient || !isUndefinedError(e)) throw e;
+            v = src.value;
+          }
           // a secret-looking variable built by a template is a secret once rendered
           registerSecretVar(k, v);
           cached = { v };

@@ -26,6 +26,8 @@ export interface AnsibleSettings {
   sshCommonArgs?: string;
   sshExtraArgs?: string;
   forceHandlers?: boolean;
+  /** [defaults] ansible_managed: the template module's ansible_managed (str.format {host} {uid} {file}, then strftime). */
+  ansibleManaged?: string;
 }
 
 export interface LoadedSettings {
@@ -52,6 +54,7 @@ const SPEC: Record<keyof AnsibleSettings, [string, string, string[], Kind]> = {
   timeout: ['defaults', 'timeout', ['ANSIBLE_TIMEOUT'], 'int'],
   gathering: ['defaults', 'gathering', ['ANSIBLE_GATHERING'], 'str'],
   forceHandlers: ['defaults', 'force_handlers', ['ANSIBLE_FORCE_HANDLERS'], 'bool'],
+  ansibleManaged: ['defaults', 'ansible_managed', [], 'str'],
   become: ['privilege_escalation', 'become', ['ANSIBLE_BECOME'], 'bool'],
   becomeUser: ['privilege_escalation', 'become_user', ['ANSIBLE_BECOME_USER'], 'str'],
   becomeMethod: ['privilege_escalation', 'become_method', ['ANSIBLE_BECOME_METHOD'], 'str'],

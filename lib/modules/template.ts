@@ -6,6 +6,7 @@ import { ArgumentError, MissingFileError } from '../errors.js';
 import { defineModule } from './types.js';
 import { applyPut, planPut, putProbe, type PutArgs, type PutState } from './util/put-file.js';
 import { PUT_FILE_ARGS, checkValidateArg } from './util/file-args.js';
+import { templateVars } from './util/template-vars.js';
 
 export interface TemplateArgs extends PutArgs {
   src: string;
@@ -28,7 +29,9 @@ export default defineModule<TemplateArgs, PutState>({
     description:
       'Renders src (resolved in the role\'s/playbook\'s templates/) strictly: an undefined variable fails the task with file and line. ' +
       'The result is compared by sha256 with the remote file and written like copy (validate, backup, mode/owner/group). ' +
-      'As Jinja reads it, every newline of the template file (\\n, \\r\\n or \\r) is one newline, written as newline_sequence; values of variables keep their own.',
+      'As Jinja reads it, every newline of the template file (\\n, \\r\\n or \\r) is one newline, written as newline_sequence; values of variables keep their own. ' +
+      'As in Ansible, the template also sees template_host, template_path, template_fullpath, template_destpath, template_uid, ' +
+      'template_mtime, template_run_date and ansible_managed (ansible.cfg [defaults] ansible_managed, default "Ansible managed").',
     check: 'full',
     diff: true,
     examples: '- template: { src: etcd.env.hbs, dest: /etc/default/etcd, mode: "0644" }\n- template: { src: app.ini.j2, dest: /etc/app/app.ini, newline_sequence: "\\r\\n", validate: "app --check %s", backup: true }',
@@ -54,7 +57,8 @@ export default defineModule<TemplateArgs, PutState>({
     } catch (e) {
       throw new MissingFileError(`template: src not found: ${args.src} (looked at ${abs})`, { loc: ctx.loc, cause: e });
     }
-    const data = Buffer.from(ctx.render(text, abs, { newline: newline(args.newline_sequence) }), 'utf8');
+    // Ansible's template vars (template_host, template_path, …, ansible_managed) over the host's
+    const data = Buffer.from(ctx.render(text, abs, { newline: newline(args.newline_sequence), extra: templateVars(args.src, abs, args.dest, ctx.ansibleManaged) }), 'utf8');
     return planPut(ctx, args, data, basename(args.src));
   },
   apply: (ctx, args, plan) => applyPut(ctx, args, plan),

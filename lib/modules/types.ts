@@ -101,8 +101,13 @@ export interface ModuleContext {
   readonly loc?: SourceLocation;
   /** Resolves `files/` or `templates/` relative names (role first, then playbook dir); absolute paths pass through. */
   findFile(kind: 'files' | 'templates' | 'vars', name: string): string;
-  /** Renders template text with the host's variables (strict; errors name file and line); `newline`: the template module's newline_sequence. */
-  render(text: string, file: string, opts?: { newline?: string }): string;
+  /**
+   * Renders template text with the host's variables, and `extra` over them (strict; errors name file
+   * and line); `newline`: the template module's newline_sequence.
+   */
+  render(text: string, file: string, opts?: { newline?: string; extra?: Record<string, unknown> }): string;
+  /** ansible.cfg [defaults] ansible_managed, when set (the template module's ansible_managed variable). */
+  readonly ansibleManaged?: string;
   /** Evaluates an Ansible-like expression (`a == "x" and b is defined`) with the host's variables. */
   evaluate(expr: string): unknown;
   /** Registers a value to be masked as *** everywhere. */

@@ -15,15 +15,8 @@ const FIX = join(import.meta.dirname, '../fixtures/jinja-diff');
 const cases = parse(readFileSync(join(FIX, 'cases.yml'), 'utf8')) as Record<string, string>;
 const vars = parse(readFileSync(join(FIX, 'vars.yml'), 'utf8')) as Record<string, unknown>;
 
-/**
- * Deliberate differences (docs/ansible-differences.md, "Templates"): JS has one number type, so a
- * float with an integral value prints without ".0" (Python: 5.0); type_debug names no Ansible
- * wrapper types.
- */
+/** Deliberate differences (docs/ansible-differences.md, "Templates"): type_debug names no Ansible wrapper types. */
 const KNOWN_DIFFERENCES: Record<string, string> = {
-  div_float: 'integral floats print without .0 (5.0 → 5)',
-  float_f: 'integral floats print without .0',
-  math_f: 'integral floats print without .0',
   type_debug_f: "strings from vars files are Ansible's AnsibleUnicode; bosun says str",
 };
 

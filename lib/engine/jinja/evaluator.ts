@@ -2,9 +2,9 @@
 // values are only read through own properties of plain objects, arrays and strings, so an
 // expression can never reach Node globals or prototypes. Filters, tests, methods and global
 // functions live in their own tables (filters.ts, tests.ts, methods.ts, globals.ts).
-import { ExprError } from './tokenizer.js';
+import { ExprError, isUndefinedError } from './tokenizer.js';
 import type { Expr } from './parser.js';
-import { Callable, tuple, Undef, define, markFresh, isNamespace, isFresh, markNamespace, isForbidden, isPlainObject, lookupVar, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
+import { Callable, PyFloat, isFloat, isNum, pyFloat, tuple, Undef, define, markFresh, isNamespace, isFresh, markNamespace, isForbidden, isPlainObject, lookupVar, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
 import { FILTERS, type FilterCtx } from './filters.js';
 import { TESTS } from './tests.js';
 import { callMethod } from './methods.js';
@@ -46,13 +46,14 @@ export class Evaluator {
   /** The value must exist (it is being used, not just tested for definedness). */
   use(v: unknown): unknown {
     if (v instanceof Undef) {
+      if (v.cause) throw v.cause;
       if (v.topLevel) {
         const names: string[] = [];
         for (let o: object | null = this.vars; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) names.push(...Object.keys(o));
         const near = closest(v.what, names);
         throw new ExprError(`cannot evaluate "${this.src.trim()}": ${v.message()}`, { col: v.pos + 1, expr: this.src, offset: v.pos, hint: near ? `did you mean '${near}'?` : undefined, undefinedVar: v.what });
       }
-      return this.fail(v.message(), v.pos);
+      throw new ExprError(`cannot evaluate "${this.src.trim()}": ${v.message()}`, { col: v.pos + 1, expr: this.src, offset: v.pos, undefined: true });
     }
     return v;
   }
@@ -67,7 +68,15 @@ export class Evaluator {
         return e.v;
       case 'name': {
         if (isForbidden(e.name)) return this.fail(`access to '${e.name}' is not allowed`, e.pos);
-        const r = lookupVar(this.vars, e.name);
+        let r: { found: boolean; value: unknown };
+        try {
+          r = lookupVar(this.vars, e.name);
+        } catch (err) {
+          // A variable whose own template uses something undefined is undefined here (Ansible's
+          // AnsibleJ2Vars): `default` and `is defined` see through it; using it fails with its error.
+          if (!isUndefinedError(err)) throw err;
+          return new Undef(e.name, e.pos, true, err);
+        }
         if (r.found) return r.value;
         if (Object.hasOwn(GLOBALS, e.name)) return GLOBALS[e.name];
         return new Undef(e.name, e.pos, true);
@@ -99,7 +108,8 @@ export class Evaluator {
         const v = this.val(e.arg);
         if (e.op === 'not') return !truthy(v);
         const n = this.num(v, e.op, e.pos);
-        return e.op === '-' ? -n : n;
+        const r = e.op === '-' ? -n : n;
+        return isFloat(v) ? pyFloat(r) : r;
       }
       case 'and': {
         const l = this.val(e.left);
@@ -200,6 +210,7 @@ export class Evaluator {
 
   num(v: unknown, op: string, pos: number): number {
     if (typeof v === 'number') return v;
+    if (v instanceof PyFloat) return v.v;
     if (typeof v === 'boolean') return v ? 1 : 0;
     this.fail(`unsupported operand type for ${op}: ${typeName(v)}`, pos);
   }
@@ -246,7 +257,7 @@ export class Evaluator {
       if (Array.isArray(a) && Array.isArray(b)) return this.bound(a.length + b.length, 'list', pos) && [...a, ...b];
     }
     if (op === '*') {
-      if (typeof a === 'number' && (typeof b === 'string' || Array.isArray(b))) [a, b] = [b, a];
+      if (isNum(a) && (typeof b === 'string' || Array.isArray(b))) [a, b] = [b, a];
       // Python: a count below 1 gives an empty sequence
       const n = typeof b === 'number' && b > 0 ? Math.floor(b) : 0;
       if (typeof a === 'string' && typeof b === 'number') return this.bound(a.length * n, 'string', pos) && a.repeat(n);
@@ -264,11 +275,18 @@ export class Evaluator {
         this.fail((err as Error).message, pos);
       }
     }
-    const na = typeof a === 'number' || typeof a === 'boolean';
-    const nb = typeof b === 'number' || typeof b === 'boolean';
+    const na = isNum(a) || typeof a === 'boolean';
+    const nb = isNum(b) || typeof b === 'boolean';
     if (!na || !nb) return this.fail(`unsupported operand types for ${op}: ${typeName(a)} and ${typeName(b)}`, pos);
     const x = Number(a);
     const y = Number(b);
+    // Python: a float operand makes a float; `/` always does; int ** negative int too
+    const float = isFloat(a) || isFloat(b) || op === '/' || (op === '**' && y < 0);
+    const r = this.arith(op, x, y, pos);
+    return float ? pyFloat(r) : r;
+  }
+
+  private arith(op: string, x: number, y: number, pos: number): number {
     switch (op) {
       case '+':
         return x + y;

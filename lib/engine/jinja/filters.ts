@@ -9,7 +9,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { parse as yamlParse, parseAllDocuments } from 'yaml';
 import type { Evaluator } from './evaluator.js';
 import { markFresh } from './values.js';
-import { Undef, tuple, isTuple, define, isForbidden, isPlainObject, iterItems, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
+import { PyFloat, isFloat, isNum, pyFloat, Undef, tuple, isTuple, define, isForbidden, isPlainObject, iterItems, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
 import { compileRegex, RegexError, type RegexFlags } from './regex.js';
 import { percentFormat } from './pyformat.js';
 import { pySplit } from './methods.js';
@@ -54,6 +54,7 @@ function list(ctx: FilterCtx, v: unknown): unknown[] {
 
 function num(ctx: FilterCtx, v: unknown): number {
   if (typeof v === 'number') return v;
+  if (v instanceof PyFloat) return v.v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   return ctx.fail(`expects a number, got ${typeName(v)}`);
 }
@@ -110,7 +111,7 @@ export function toBool(v: unknown): unknown {
 /** Python int(): '42', ' 42 ', '0x1F' with base 0/16, floats truncate; failure → default. */
 function toInt(v: unknown, dflt: unknown, base: number): unknown {
   if (typeof v === 'boolean') return v ? 1 : 0;
-  if (typeof v === 'number') return Number.isFinite(v) ? Math.trunc(v) : dflt;
+  if (isNum(v)) return Number.isFinite(Number(v)) ? Math.trunc(Number(v)) : dflt;
   if (typeof v !== 'string') return dflt;
   const s = v.trim().replace(/(\d)_(?=\d)/g, '$1');
   const prefixes: Record<string, number> = { '0x': 16, '0o': 8, '0b': 2 };
@@ -136,11 +137,11 @@ function toInt(v: unknown, dflt: unknown, base: number): unknown {
 }
 
 function toFloat(v: unknown, dflt: unknown): unknown {
-  if (typeof v === 'number') return v;
-  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (isNum(v)) return pyFloat(Number(v));
+  if (typeof v === 'boolean') return pyFloat(v ? 1 : 0);
   if (typeof v === 'string') {
     const s = v.trim().replace(/(\d)_(?=\d)/g, '$1');
-    if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return Number(s);
+    if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return pyFloat(Number(s));
     if (/^[+-]?(inf|infinity)$/i.test(s)) return s.startsWith('-') ? -Infinity : Infinity;
     if (/^[+-]?nan$/i.test(s)) return NaN;
   }
@@ -248,8 +249,9 @@ function fileSize(v: number, binary: boolean): string {
 const HUMAN_UNITS = ['', 'K', 'M', 'G', 'T', 'P', 'E', 'Z', 'Y'];
 
 function humanReadable(ctx: FilterCtx, v: unknown, isBits: boolean, unit: unknown): string {
-  const n = toFloat(v, undefined);
-  if (typeof n !== 'number') return ctx.fail(`human_readable() can't interpret ${pyRepr(v)}`);
+  const f = toFloat(v, undefined);
+  if (!isNum(f)) return ctx.fail(`human_readable() can't interpret ${pyRepr(v)}`);
+  const n = Number(f);
   const suffix = isBits ? 'b' : 'B';
   let i = 0;
   if (unit) i = Math.max(0, HUMAN_UNITS.indexOf(pyStr(unit)[0]!.toUpperCase()));
@@ -519,8 +521,13 @@ F('float', (_c, v, a, kw) => toFloat(v, arg(a, kw, 0, 'default', 0)));
 F('string', (_c, v) => pyStr(v));
 F('list', (c, v) => markFresh([...list(c, v)]));
 F('type_debug', (_c, v) => (v === null || v === undefined ? 'NoneType' : typeName(v) === 'str' ? 'str' : typeName(v)));
-F('abs', (c, v) => Math.abs(num(c, v)));
-F('round', (c, v, a, kw) => roundNum(num(c, v), Number(arg(a, kw, 0, 'precision', 0)), pyStr(arg(a, kw, 1, 'method', 'common'))));
+F('abs', (c, v) => (isFloat(v) ? pyFloat(Math.abs(num(c, v))) : Math.abs(num(c, v))));
+F('round', (c, v, a, kw) => {
+  const method = pyStr(arg(a, kw, 1, 'method', 'common'));
+  const r = roundNum(num(c, v), Number(arg(a, kw, 0, 'precision', 0)), method);
+  // Jinja: round() of an int is an int; of a float, and ceil/floor (a division), a float
+  return isFloat(v) || method === 'ceil' || method === 'floor' ? pyFloat(r) : r;
+});
 
 // Strings
 F('lower', (_c, v) => pyStr(v).toLowerCase());
@@ -868,9 +875,10 @@ F('shuffle', (c, v) => {
 });
 
 // Math
-F('log', (c, v, a) => (a[0] === undefined ? Math.log(num(c, v)) : Math.log(num(c, v)) / Math.log(num(c, a[0]))));
-F('pow', (c, v, a) => num(c, v) ** num(c, a[0]));
-F('root', (c, v, a) => (a[0] === undefined || a[0] === 2 ? Math.sqrt(num(c, v)) : num(c, v) ** (1 / num(c, a[0]))));
+// math.log/pow/sqrt return floats
+F('log', (c, v, a) => pyFloat(a[0] === undefined ? Math.log(num(c, v)) : Math.log(num(c, v)) / Math.log(num(c, a[0]))));
+F('pow', (c, v, a) => pyFloat(num(c, v) ** num(c, a[0])));
+F('root', (c, v, a) => pyFloat(a[0] === undefined || Number(a[0]) === 2 ? Math.sqrt(num(c, v)) : num(c, v) ** (1 / num(c, a[0]))));
 F('human_readable', (c, v, a, kw) => humanReadable(c, v, truthy(arg(a, kw, 0, 'isbits', false)), arg(a, kw, 1, 'unit')));
 F('human_to_bytes', (c, v, a, kw) => humanToBytes(c, v, arg(a, kw, 0, 'default_unit'), truthy(arg(a, kw, 1, 'isbits', false))));
 

@@ -12,7 +12,9 @@ import { renderNodes, type RenderHooks } from './render.js';
 import { FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
 import { GLOBALS, LOOKUPS } from './globals.js';
-import { Undef, pyStr } from './values.js';
+import { isNamespace, isNum, isPlainObject, isTuple, lookupVar, plainData, pyStr } from './values.js';
+import { tokenize } from './tokenizer.js';
+import { Parser } from './parser.js';
 
 export { FILTERS, registerFilter } from './filters.js';
 export { TESTS, registerTest } from './tests.js';
@@ -26,6 +28,8 @@ export interface JinjaOptions {
    * "\n" and its text written with this; values of variables keep theirs. Default "\n".
    */
   newline?: string;
+  /** the text as Jinja printed it, without the source's trailing newlines put back */
+  raw?: boolean;
 }
 
 export interface Compiled {
@@ -60,7 +64,7 @@ function header(src: string): { body: string; offset: number; trim: boolean; lst
   return { body: src.slice(offset), offset, trim, lstrip };
 }
 
-/** Compiles (cached). File templates use trim_blocks; strings (task arguments) do not, and their `{{ }}` string literals keep backslashes. */
+/** Compiles (cached). trim_blocks is on (Ansible's environment); in strings (task arguments) `{{ }}` string literals keep backslashes. */
 export function compile(src: string, opts: JinjaOptions = {}): Compiled {
   const nl = opts.newline ?? '\n';
   const key = (opts.file ? 'f' : 's') + (nl === '\n' ? '' : JSON.stringify(nl)) + src;
@@ -73,7 +77,8 @@ export function compile(src: string, opts: JinjaOptions = {}): Compiled {
   let text = h.offset ? ' '.repeat(h.offset - 1) + '\n' + h.body : src;
   // Jinja (keep_trailing_newline off) drops one final newline of the source
   if (text.endsWith('\n')) text = text.slice(0, text.endsWith('\r\n') ? -2 : -1);
-  const nodes = parseTemplate(text, { trimBlocks: opts.file ? h.trim : h.offset ? h.trim : false, lstripBlocks: h.lstrip, rawStrings: !opts.file });
+  // Ansible's environment has trim_blocks on for task strings too, not only in template files
+  const nodes = parseTemplate(text, { trimBlocks: h.trim, lstripBlocks: h.lstrip, rawStrings: !opts.file });
   c = { src: text, nodes };
   if (h.offset && nodes[0]?.t === 'text') {
     const first = nodes[0];
@@ -186,10 +191,14 @@ export function renderText(src: string, vars: Record<string, unknown>, env: Rend
   } catch (e) {
     throw locate(e, c.src, env.file, env.baseLine ?? 0);
   }
+  return opts.raw ? out : withNewlines(out, src, opts.newline);
+}
+
+/** Jinja removed one trailing newline; Ansible puts back as many as the source had ("\n"s counted, newline_sequence added). */
+function withNewlines(out: string, src: string, newline = '\n'): string {
   const want = newlinesAtEnd(src);
   const have = newlinesAtEnd(out);
-  // Jinja removed one trailing newline; Ansible puts back as many as the source had ("\n"s counted, newline_sequence added).
-  return want > have ? out + (opts.newline ?? '\n').repeat(want - have) : out;
+  return want > have ? out + newline.repeat(want - have) : out;
 }
 
 function renderFile(path: string, vars: Record<string, unknown>, env: RenderEnv, newline: string | undefined): string {
@@ -197,61 +206,105 @@ function renderFile(path: string, vars: Record<string, unknown>, env: RenderEnv,
 }
 
 /**
- * A task argument string: a single `{{ expr }}` gives its native value (a list stays a list);
- * anything else is text, which Ansible 2.14 then reads back as a list/dict/bool when it looks
- * like one (`"[{{ a }}, {{ b }}]"` is a list).
+ * Filters whose text result Ansible 2.14 never reads back as a literal (its STRING_TYPE_FILTERS,
+ * wrapped in NativeJinjaText): `"{{ x | to_json }}"` stays the JSON text. Short names only, as there.
+ */
+const STRING_TYPE_FILTERS = new Set(['string', 'to_json', 'to_nice_json', 'to_yaml', 'to_nice_yaml', 'ppretty', 'json']);
+
+/** Templar's SINGLE_VAR: `{{ name }}` alone (Python's `$` also matches before one final newline). */
+const SINGLE_VAR = /^\{\{\s*(\w*)\s*\}\}\n?$/;
+
+/**
+ * A task argument string, as Ansible 2.14's Templar.template renders it (jinja2_native off,
+ * convert_data on):
+ * - `{{ name }}` whose variable holds a number or a boolean is that value; holding None, None;
+ * - anything else renders to text (None → '', a list/dict as Python prints it), and text that
+ *   starts with `[` or `{`, or is `True`/`False`, is read back as a Python literal when it is one
+ *   (ansible_eval_concat): `"{{ [1, 2] }}"` and `"{{ list_var }}"` are lists, `"{{ 1 + 1 }}"` is
+ *   the string "2", `"{{ x | to_json }}"` stays text (STRING_TYPE_FILTERS).
  */
 export function renderValue(src: string, vars: Record<string, unknown>, env: RenderEnv): unknown {
+  const sv = SINGLE_VAR.exec(src);
+  if (sv) {
+    const r = lookupVar(vars, sv[1]!);
+    if (r.found && (typeof r.value === 'number' || typeof r.value === 'boolean' || r.value === null)) return r.value;
+  }
   let c: Compiled;
   try {
     c = compile(src);
   } catch (e) {
     throw locate(e, src, env.file, env.baseLine ?? 0);
   }
-  if (c.single) {
-    const ev = new Evaluator(c.src, vars, { lookups: { renderFile: (p, v) => renderFile(p, v, env, undefined), ...env.lookups, file: env.lookups?.file ?? env.file } });
-    let v: unknown;
-    try {
-      v = ev.ev(c.single);
-      if (v instanceof Undef) ev.use(v);
-    } catch (e) {
-      throw locate(e, c.src, env.file, env.baseLine ?? 0);
-    }
-    if (typeof v !== 'string') return v;
-    // A string result keeps surrounding whitespace of the source text ("{{ x }}\n")
-    const lead = /^\s*/.exec(src)![0];
-    const trail = /\s*$/.exec(src)![0];
-    return literalEval(lead + v + trail.replace(/\n+$/, (m) => m));
+  if (!c.single) {
+    const back = literalEval(renderText(src, vars, env, { raw: true }));
+    return typeof back === 'string' ? withNewlines(back, src) : plainData(back);
   }
-  return literalEval(renderText(src, vars, env));
+  const ev = new Evaluator(c.src, vars, { lookups: { renderFile: (p, v) => renderFile(p, v, env, undefined), ...env.lookups, file: env.lookups?.file ?? env.file } });
+  let v: unknown;
+  try {
+    v = ev.val(c.single);
+  } catch (e) {
+    throw locate(e, c.src, env.file, env.baseLine ?? 0);
+  }
+  const text = (s: string): string => withNewlines(s, src);
+  if (typeof v === 'string' && isNativeText(c.single)) return text(v);
+  if (v === null || v === undefined) return text(''); // Ansible's finalize: None renders as ''
+  if (typeof v === 'boolean') return v;
+  // A list or dict printed and read back is itself, unless it holds what Python cannot read back.
+  // (A float in it loses its ".0": the engine's data has one number type.)
+  if ((Array.isArray(v) && !isTuple(v)) || isPlainObject(v)) return readsBack(v) ? plainData(v) : text(pyStr(v));
+  const out = pyStr(v);
+  const back = literalEval(out);
+  return typeof back === 'string' ? text(back) : plainData(back);
 }
 
-/** Ansible 2.14's convert_data: text starting with [ or {, or True/False, is read as a Python literal when it is one. */
+function isNativeText(e: Expr): boolean {
+  return e.t === 'filter' && STRING_TYPE_FILTERS.has(e.name);
+}
+
+/** Data whose Python repr literal_eval reads back: str, finite numbers, bools, None, lists, tuples, dicts of those. */
+function readsBack(v: unknown, depth = 0): boolean {
+  if (depth > 200) return false;
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return true;
+  if (isNum(v)) return Number.isFinite(Number(v));
+  if (Array.isArray(v)) return v.every((x) => readsBack(x, depth + 1));
+  if (isPlainObject(v) && !isNamespace(v)) return Object.values(v).every((x) => readsBack(x, depth + 1));
+  return false;
+}
+
+/**
+ * Ansible 2.14's convert_data (ansible_eval_concat): text starting with `[` or `{`, or `True`/`False`,
+ * is read with Python's ast.literal_eval (JSON's true/false/null allowed) when it is a literal.
+ */
 export function literalEval(s: string): unknown {
   if (s === 'True') return true;
   if (s === 'False') return false;
   if (!(s.startsWith('[') || s.startsWith('{'))) return s;
   try {
-    const c = compile(`{{ ${s} }}`);
-    if (!c.single || !isLiteral(c.single)) return s;
-    return new Evaluator(s, {}).val(c.single);
-  } catch {
-    return s;
+    const toks = tokenize(s);
+    // literal_eval knows no names but True/False/None (and JSON's true/false/null): `none` is not one
+    if (toks.some((t) => t.k === 'name' && !LITERAL_NAMES.has(t.v))) return s;
+    const e = new Parser(s, toks).parseAll();
+    if (!isLiteral(e)) return s;
+    return new Evaluator(s, {}).val(e);
+  } catch (e) {
+    if (e instanceof ExprError || e instanceof RangeError) return s;
+    throw e;
   }
 }
+
+const LITERAL_NAMES = new Set(['True', 'False', 'None', 'true', 'false', 'null']);
 
 function isLiteral(e: Expr): boolean {
   switch (e.t) {
     case 'lit':
       return true;
-    case 'name':
-      return e.name === 'true' || e.name === 'false' || e.name === 'null';
     case 'list':
       return e.items.every(isLiteral);
     case 'dict':
       return e.entries.every(([k, v]) => isLiteral(k) && isLiteral(v));
     case 'unary':
-      return e.op !== 'not' && e.arg.t === 'lit' && typeof e.arg.v === 'number';
+      return e.op !== 'not' && e.arg.t === 'lit' && isNum(e.arg.v);
     default:
       return false;
   }

@@ -2,6 +2,7 @@
 // ternary < or < and < not < comparison (in, is via postfix) < + - < ~ < * / // % < ** < unary -
 // < postfix (. [] () with filters `|` and tests `is`).
 import { ExprError, tokenize, type Tok, type TokenizeOptions } from './tokenizer.js';
+import { pyFloat } from './values.js';
 
 export type Expr =
   | { t: 'lit'; pos: number; v: unknown }
@@ -217,7 +218,8 @@ export class Parser {
     const tok = this.cur;
     if (tok.k === 'num') {
       this.i++;
-      return { t: 'lit', pos: tok.pos, v: tok.n };
+      // 5.0 and 1e3 are Python floats: boxed so they print as such
+      return { t: 'lit', pos: tok.pos, v: tok.float ? pyFloat(tok.n!) : tok.n };
     }
     if (tok.k === 'str') {
       this.i++;

@@ -1,5 +1,5 @@
 // Python string formatting: `"%s-%05d" % (a, b)`, the `format` filter, and `"{} {name}".format()`.
-import { isPlainObject, isTuple, pyRepr, pyStr, typeName } from './values.js';
+import { PyFloat, isPlainObject, isTuple, pyRepr, pyStr, typeName } from './values.js';
 
 function pad(s: string, width: number, flags: string, numeric: boolean): string {
   if (s.length >= width) return s;
@@ -13,6 +13,7 @@ function pad(s: string, width: number, flags: string, numeric: boolean): string 
 
 function num(v: unknown, conv: string): number {
   if (typeof v === 'number') return v;
+  if (v instanceof PyFloat) return v.v;
   if (typeof v === 'boolean') return v ? 1 : 0;
   throw new Error(`%${conv} format: a real number is required, not ${typeName(v)}`);
 }
@@ -121,7 +122,7 @@ function formatSpec(v: unknown, spec: string): string {
   if (type === '%') s += '%';
   if (group) s = s.replace(/^(-?\d+)/, (d) => d.replace(/\B(?=(\d{3})+(?!\d))/g, group));
   const width = w ? Number(w) : 0;
-  const isNum = typeof v === 'number';
+  const isNum = typeof v === 'number' || v instanceof PyFloat;
   const fill = fill0 ?? (zero && !align0 ? '0' : ' ');
   const align = align0 ?? (zero ? '=' : isNum ? '>' : '<');
   if (s.length >= width) return s;

@@ -1,6 +1,6 @@
 // Python's json.dumps as Ansible's to_json/to_nice_json call it: ', ' and ': ' separators,
 // ensure_ascii (\uXXXX escapes), sort_keys, indent.
-import { isPlainObject, typeName } from './values.js';
+import { PyFloat, isPlainObject, pyRepr, typeName } from './values.js';
 
 export interface JsonOpts {
   indent?: number | string | null;
@@ -51,6 +51,7 @@ export function pyJson(ctx: { fail(msg: string): never }, v: unknown, o: JsonOpt
     if (x === true) return 'true';
     if (x === false) return 'false';
     if (typeof x === 'number') return num(x);
+    if (x instanceof PyFloat) return pyRepr(x);
     if (typeof x === 'string') return jsonStr(x, ascii);
     const nl = indent !== undefined ? '\n' + indent.repeat(depth + 1) : '';
     const end = indent !== undefined ? '\n' + indent.repeat(depth) : '';

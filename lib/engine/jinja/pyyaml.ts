@@ -3,7 +3,7 @@
 // in mappings, quoting of strings that would read back as another type (YAML 1.1), folding of
 // long plain/single-quoted scalars past `width`.
 import type { FilterCtx } from './filters.js';
-import { isPlainObject, typeName } from './values.js';
+import { PyFloat, isPlainObject, pyRepr, typeName } from './values.js';
 
 export interface YamlOpts {
   indent: number;
@@ -78,6 +78,8 @@ export function pyYaml(ctx: FilterCtx, v: unknown, o: YamlOpts): string {
     if (x === null || x === undefined) return { text: 'null', plain: true };
     if (x === true) return { text: 'true', plain: true };
     if (x === false) return { text: 'false', plain: true };
+    // PyYAML writes an integral float 5.0 as 5.0 (and 1e16 as 1.0e+16)
+    if (x instanceof PyFloat) return { text: Math.abs(x.v) >= 1e16 ? pyRepr(x).replace(/^(-?\d)e/, '$1.0e') : pyRepr(x), plain: true };
     if (typeof x === 'number') {
       if (Number.isNaN(x)) return { text: '.nan', plain: true };
       if (!Number.isFinite(x)) return { text: x > 0 ? '.inf' : '-.inf', plain: true };

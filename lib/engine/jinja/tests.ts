@@ -1,7 +1,7 @@
 // The test table (`x is name(args)`, select('name')): Jinja's builtin tests and Ansible's. Add an
 // entry to TESTS (or call registerTest) to extend it.
 import type { FilterCtx } from './filters.js';
-import { Undef, isPlainObject, pyCompare, pyEquals, pyStr, truthy, typeName } from './values.js';
+import { Undef, isFloat, isNum, isPlainObject, pyCompare, pyEquals, pyStr, truthy, typeName } from './values.js';
 import { compileRegex, RegexError } from './regex.js';
 import { isAbsolute } from 'node:path';
 import { existsSync, statSync, lstatSync } from 'node:fs';
@@ -82,9 +82,9 @@ T('true', (_c, v) => v === true);
 T('false', (_c, v) => v === false);
 T('boolean', (_c, v) => typeof v === 'boolean');
 T('string', (_c, v) => typeof v === 'string');
-T('number', (_c, v) => typeof v === 'number');
+T('number', (_c, v) => isNum(v));
 T('integer', (_c, v) => typeof v === 'number' && Number.isInteger(v));
-T('float', (_c, v) => typeof v === 'number' && !Number.isInteger(v));
+T('float', (_c, v) => isFloat(v));
 T('mapping', (_c, v) => isPlainObject(v));
 T('sequence', (_c, v) => Array.isArray(v) || typeof v === 'string' || isPlainObject(v));
 T('iterable', (_c, v) => Array.isArray(v) || typeof v === 'string' || isPlainObject(v));

@@ -10,13 +10,22 @@ export class ExprError extends TemplateError {
   readonly offset?: number;
   /** The top-level variable whose use failed ("undefined variable 'x'"), for conditionals that test it. */
   readonly undefinedVar?: string;
-  constructor(message: string, opts: BosunErrorOptions & { col?: number; expr?: string; offset?: number; undefinedVar?: string } = {}) {
+  /** The error is a use of something undefined (Ansible's AnsibleUndefinedVariable). */
+  readonly undefined: boolean;
+  constructor(message: string, opts: BosunErrorOptions & { col?: number; expr?: string; offset?: number; undefinedVar?: string; undefined?: boolean } = {}) {
     super(message, opts);
     this.col = opts.col;
     this.expr = opts.expr;
     this.offset = opts.offset;
     this.undefinedVar = opts.undefinedVar;
+    this.undefined = opts.undefined ?? opts.undefinedVar !== undefined;
   }
+}
+
+/** An error (or one it wraps) that is the use of something undefined. */
+export function isUndefinedError(e: unknown): boolean {
+  for (let x = e, i = 0; x instanceof Error && i < 10; x = x.cause, i++) if (x instanceof ExprError && x.undefined) return true;
+  return false;
 }
 
 export type TokKind = 'num' | 'str' | 'name' | 'op' | 'eof';

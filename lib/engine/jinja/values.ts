@@ -1,6 +1,6 @@
 // Python/Jinja value semantics on plain JS data: truthiness, str()/repr(), ==, ordering and
 // own-property-only access. Shared by the evaluator, the filters and the tests.
-import { isPlainObject, pythonTypeName as typeName } from '../../value-kind.js';
+import { isPlainObject, pythonTypeName } from '../../value-kind.js';
 
 /** A value that does not exist. Carries what was looked up, for the error when it gets used. */
 export class Undef {
@@ -8,10 +8,71 @@ export class Undef {
     readonly what: string,
     readonly pos: number,
     readonly topLevel: boolean,
+    /** the error of a variable whose template failed on something undefined: using this one rethrows it */
+    readonly cause?: unknown,
   ) {}
   message(): string {
     return this.topLevel ? `undefined variable '${this.what}'` : `${this.what} is undefined`;
   }
+}
+
+/**
+ * A Python float with an integral value (5.0). JavaScript has one number type, so such a float is
+ * boxed to print as Python prints it ("5.0"); floats with a fraction stay plain numbers. valueOf
+ * keeps Number(x) and JSON working. Only the template engine sees these: values leaving it are
+ * printed (text) or unboxed (plainData).
+ */
+export class PyFloat {
+  constructor(readonly v: number) {}
+  valueOf(): number {
+    return this.v;
+  }
+  toJSON(): number {
+    return this.v;
+  }
+  toString(): string {
+    return floatRepr(this.v, true);
+  }
+}
+
+/** A float result: boxed when integral, so it keeps its ".0". */
+export function pyFloat(n: number): number | PyFloat {
+  return Number.isInteger(n) ? new PyFloat(n) : n;
+}
+
+/** A number (int or float, boxed or not). */
+export function isNum(v: unknown): v is number | PyFloat {
+  return typeof v === 'number' || v instanceof PyFloat;
+}
+
+/** Python float (not int): boxed, or a number with a fraction, or inf/nan. */
+export function isFloat(v: unknown): boolean {
+  return v instanceof PyFloat || (typeof v === 'number' && !Number.isInteger(v));
+}
+
+/** The value with every PyFloat unboxed (a copy only where one was found), for data leaving the engine. */
+export function plainData(v: unknown, depth = 0): unknown {
+  if (v instanceof PyFloat) return v.v;
+  if (depth > 200) return v;
+  if (Array.isArray(v)) {
+    let out: unknown[] | undefined;
+    v.forEach((x, i) => {
+      const y = plainData(x, depth + 1);
+      if (y !== x && !out) out = v.slice();
+      if (out) out[i] = y;
+    });
+    return out ? (isTuple(v) ? tuple(out) : out) : v;
+  }
+  if (isPlainObject(v)) {
+    let out: Record<string, unknown> | undefined;
+    for (const [k, x] of Object.entries(v)) {
+      const y = plainData(x, depth + 1);
+      if (y !== x && !out) out = { ...v };
+      if (out) define(out, k, y);
+    }
+    return out ?? v;
+  }
+  return v;
 }
 
 const FORBIDDEN = new Set(['__proto__', 'constructor', 'prototype']);
@@ -22,11 +83,17 @@ export function isForbidden(name: string): boolean {
 }
 
 // the jinja package's names for lib/value-kind.ts: a mapping is a dict, a type name is Python's
-export { isPlainObject, pythonTypeName as typeName } from '../../value-kind.js';
+export { isPlainObject } from '../../value-kind.js';
+
+/** Python's type name (lib/value-kind.ts), a boxed integral float being a float. */
+export function typeName(v: unknown): string {
+  return v instanceof PyFloat ? 'float' : pythonTypeName(v);
+}
 
 /** Python/Jinja truthiness. */
 export function truthy(v: unknown): boolean {
   if (v === null || v === undefined || v === false || v === 0 || v === '' || Number.isNaN(v)) return false;
+  if (v instanceof PyFloat) return v.v !== 0;
   if (Array.isArray(v)) return v.length > 0;
   if (isPlainObject(v)) return Object.keys(v).length > 0;
   return true;
@@ -39,8 +106,10 @@ export function pyStr(v: unknown): string {
 }
 
 /** Python's repr() of a float: shortest round-trip digits, exponent form as Python writes it. */
-function floatRepr(v: number): string {
+function floatRepr(v: number, float = false): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? 'nan' : v > 0 ? 'inf' : '-inf';
+  // an integral float: Python writes 5.0, -0.0, and from 1e16 on the exponent form 1e+16
+  if (float && Number.isInteger(v)) return Math.abs(v) >= 1e16 ? v.toExponential().replace(/e([+-])(\d)$/, 'e$10$2') : `${Object.is(v, -0) ? '-0' : String(v)}.0`;
   const s = String(v);
   const m = /^(-?[\d.]+)e([+-])(\d+)$/.exec(s);
   if (m) return `${m[1]}e${m[2]}${m[3]!.padStart(2, '0')}`;
@@ -63,6 +132,7 @@ export function pyRepr(v: unknown): string {
   if (v === true) return 'True';
   if (v === false) return 'False';
   if (typeof v === 'number') return floatRepr(v);
+  if (v instanceof PyFloat) return floatRepr(v.v, true);
   if (typeof v === 'string') return strRepr(v);
   if (Array.isArray(v)) return tuples.has(v) ? (v.length === 1 ? `(${pyRepr(v[0])},)` : '(' + v.map(pyRepr).join(', ') + ')') : '[' + v.map(pyRepr).join(', ') + ']';
   if (isPlainObject(v)) return '{' + Object.entries(v).map(([k, x]) => `${pyRepr(k)}: ${pyRepr(x)}`).join(', ') + '}';
@@ -92,8 +162,8 @@ export function pyEquals(a: unknown, b: unknown): boolean {
   if (a === undefined) a = null;
   if (b === undefined) b = null;
   if (a === null || b === null) return a === b;
-  const na = typeof a === 'number' || typeof a === 'boolean';
-  const nb = typeof b === 'number' || typeof b === 'boolean';
+  const na = isNum(a) || typeof a === 'boolean';
+  const nb = isNum(b) || typeof b === 'boolean';
   if (na && nb) return Number(a) === Number(b);
   if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => pyEquals(x, b[i]));
   if (isPlainObject(a) && isPlainObject(b)) {
@@ -106,8 +176,8 @@ export function pyEquals(a: unknown, b: unknown): boolean {
 
 /** Python ordering (<): numbers with bools, strings by code point, lists lexicographically; else an error message. */
 export function pyCompare(a: unknown, b: unknown): number | string {
-  const na = typeof a === 'number' || typeof a === 'boolean';
-  const nb = typeof b === 'number' || typeof b === 'boolean';
+  const na = isNum(a) || typeof a === 'boolean';
+  const nb = isNum(b) || typeof b === 'boolean';
   if (na && nb) return Number(a) - Number(b);
   if (typeof a === 'string' && typeof b === 'string') return a < b ? -1 : a > b ? 1 : 0;
   if (Array.isArray(a) && Array.isArray(b)) {

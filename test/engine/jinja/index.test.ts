@@ -10,7 +10,9 @@ const SRC = '{% if true %}\n  x\n  {% endif %}\ny';
 
 t.test('trim_blocks / lstrip_blocks as jinja2.Environment renders them', async (t) => {
   // python3 -c "jinja2.Environment(trim_blocks=TB, lstrip_blocks=LB).from_string(SRC).render()"
-  t.equal(renderText(SRC, {}, env), '\n  x\n  \ny', 'a task string: trim_blocks off');
+  // Ansible's Templar environment has trim_blocks on for task strings too (ansible-playbook agrees:
+  // test/engine/jinja-values-differential.test.ts)
+  t.equal(renderText(SRC, {}, env), '  x\n  y', 'a task string: trim_blocks on, as a template file');
   t.equal(renderText(SRC, {}, env, { file: true }), '  x\n  y', 'a template file: trim_blocks on');
   t.equal(renderText('#jinja2: trim_blocks: False\n' + SRC, {}, env, { file: true }), '\n  x\n  \ny');
   t.equal(renderText('#jinja2: trim_blocks: False, lstrip_blocks: True\n' + SRC, {}, env, { file: true }), '\n  x\n\ny');
@@ -26,9 +28,18 @@ t.test('trailing newlines of the source are kept, as Ansible puts them back', as
   t.equal(renderText('a\r\n', {}, env), 'a\n');
 });
 
-t.test('renderValue: a single expression keeps its type; text that looks like a literal is read back', async (t) => {
+t.test("renderValue: Ansible 2.14's Templar: text, read back as a literal when it looks like a list/dict/bool", async (t) => {
   t.same(renderValue('{{ l }}', { l: [1, 2] }, env), [1, 2]);
-  t.equal(renderValue('{{ n + 1 }}', { n: 5 }, env), 6);
+  t.equal(renderValue('{{ n + 1 }}', { n: 5 }, env), '6', 'a computed number is text');
+  t.equal(renderValue('{{ n }}', { n: 5 }, env), 5, 'a bare variable holding a number is that number');
+  t.equal(renderValue('{{ n }}', { n: null }, env), null, '… holding None, None');
+  t.equal(renderValue('{{ n.x }}', { n: { x: null } }, env), '', 'None computed renders as an empty string');
+  t.equal(renderValue('{{ 10 / 2 }}', {}, env), '5.0', 'a float prints as Python prints it');
+  t.same(renderValue('{{ [10 / 2] }}', {}, env), [5], 'a float in a list leaving the engine is a plain number');
+  t.equal(renderValue('{{ l | to_json }}', { l: [1] }, env), '[1]', 'to_json stays text (STRING_TYPE_FILTERS)');
+  t.same(renderValue('{{ l | to_json | trim }}', { l: [1] }, env), [1], '… but not after another filter');
+  t.equal(renderValue('{{ s }}', { s: '(1, 2)' }, env), '(1, 2)', 'a tuple text is not read back');
+  t.same(renderValue('{{ s }}', { s: '["a\\nb"]' }, env), ['a\nb'], 'read back with Python escapes');
   t.equal(renderValue('  {{ s }}\n', { s: 'v' }, env), '  v\n', 'a string keeps the surrounding whitespace');
   t.same(renderValue('[{{ a }}, {{ b }}]', { a: 1, b: 'x' }, env), '[1, x]', 'x is not a Python literal: stays text');
   t.same(renderValue("[{{ a }}, '{{ b }}']", { a: 1, b: 'x' }, env), [1, 'x']);
