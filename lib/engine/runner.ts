@@ -588,5 +588,18 @@ export class Runner {
       for (const h of this.active(playHosts)) this.host(h).failed = true;
       this.out.noHostsLeft?.();
     }
+    // As Ansible's linear strategy: max_fail_percentage is checked after every task, and past it the
+    // rest of the batch stops at once (hosts a rescue will handle do not count as failed).
+    const pct = scope.play.maxFailPercentage;
+    const batch = this.playLists.batch ?? hosts;
+    if (pct !== undefined && results.length > 0 && batch.length > 0) {
+      const failed = batch.filter((h) => this.host(h).failed && !this.host(h).unreachable).length;
+      if (failed / batch.length > pct / 100 && this.active(batch).length > 0) {
+        for (const h of this.active(batch)) this.host(h).failed = true;
+        // Ansible prints it twice here: once as it stops the hosts, once more as its loop finds none left
+        this.out.noHostsLeft?.();
+        this.out.noHostsLeft?.();
+      }
+    }
   }
 }

@@ -69,7 +69,10 @@ export class TemplateEngine {
     if (lang === 'jinja') return jinjaText(text, vars, { file, baseLine }, { file: true, newline });
     const c = this.compile(text, file, baseLine);
     try {
-      return lines(c.fn(vars));
+      // Handlebars output cannot tell the template's newlines from its values': with the default
+      // sequence nothing is rewritten (a value's "\r\n" arrives as it is); another one rewrites all.
+      const out = c.fn(vars);
+      return newline === '\n' ? out : lines(out);
     } catch (e) {
       throw this.translate(e, c, vars, file, baseLine);
     }

@@ -29,7 +29,8 @@ export default defineModule<TemplateArgs, PutState>({
     description:
       'Renders src (resolved in the role\'s/playbook\'s templates/) strictly: an undefined variable fails the task with file and line. ' +
       'The result is compared by sha256 with the remote file and written like copy (validate, backup, mode/owner/group). ' +
-      'As Jinja reads it, every newline of the template file (\\n, \\r\\n or \\r) is one newline, written as newline_sequence; values of variables keep their own. ' +
+      'As Jinja reads it, every newline of the template file (\\n, \\r\\n or \\r) is one newline, written as newline_sequence; values of variables keep their own ' +
+      '(a Handlebars .hbs file is written as rendered, or with every newline rewritten when newline_sequence is not "\\n"). ' +
       'As in Ansible, the template also sees template_host, template_path, template_fullpath, template_destpath, template_uid, ' +
       'template_mtime, template_run_date and ansible_managed (ansible.cfg [defaults] ansible_managed, default "Ansible managed").',
     check: 'full',

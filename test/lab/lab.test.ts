@@ -308,10 +308,11 @@ t.test('a real 3-host lab', async (t) => {
     await labDown(NAME);
     await labDown(NAME);
     const netns = await run('ip', ['netns', 'list']);
-    t.notMatch(netns, `${NAME}-node`);
+    // whole names only: other labs run at the same time (test/lab/systemd.test.ts's 'tlabsd' starts with 'tlab')
+    t.notMatch(netns, new RegExp(`(^|\\s)${NAME}-node\\d+(\\s|$)`, 'm'));
     const links = await run('ip', ['-o', 'link', 'show']);
-    t.notMatch(links, state.bridge);
-    t.notMatch(links, `v${labShortId(NAME)}-`);
+    t.notMatch(links, new RegExp(`^\\d+: ${state.bridge}[:@]`, 'm'));
+    t.notMatch(links, new RegExp(`^\\d+: v${labShortId(NAME)}-\\d+[:@]`, 'm'));
     for (const pid of pids) t.notOk(alive(pid), `sshd ${pid} is gone`);
     t.notOk(fs.existsSync(state.stateDir), 'lab dir removed');
     t.equal(await labStatus(NAME), undefined);
