@@ -31,9 +31,11 @@ function handlebarsOnly(inner: string): string | undefined {
   const s = inner.trim();
   if (/^[#/^>!&]/.test(s)) return `{{${s.slice(0, 12)}…}}`;
   if (s === 'else' || /^else\s/.test(s)) return '{{else}}';
+  // inside quotes, `this`, `@x` and `../` are text: `default('not on this host')` is Jinja
+  const bare = s.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"/g, '""');
   // {{{raw}}} (triple-stash) and segment literals a.[b c]
-  if (/^\{[\w@.\/-]+\}?$/.test(s) || /\.\[/.test(s)) return `{{${s}}}`;
-  if (/(^|[\s(])(@\w+|\.\.\/|this\b)/.test(s)) return `{{${s}}}`;
+  if (/^\{[\w@.\/-]+\}?$/.test(s) || /\.\[/.test(bare)) return `{{${s}}}`;
+  if (/(^|[\s(])(@\w+|\.\.\/|this\b)/.test(bare)) return `{{${s}}}`;
   const call = /^([A-Za-z_][\w-]*)\s+(\S+)/.exec(s);
   if (call && !HANDLEBARS_HELPERS.has(call[1]!) && !JINJA_WORDS.test(call[2]!) && /^[\w"'@(]/.test(call[2]!)) {
     // `{{jion xs ","}}`: a helper call to a helper that does not exist (Jinja cannot read it either)

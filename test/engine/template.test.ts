@@ -267,6 +267,10 @@ t.test('parse errors carry file and line', async (t) => {
   throwsTpl(t, () => te.render('a\n{{#if x}}unclosed', vars, 't.hbs', 5), /template syntax error: unexpected end of template/, { file: 't.hbs', line: 7 });
   throwsTpl(t, () => r('{{#if on}}x{{/each}}'), /template syntax error: if doesn't match each/, { line: 1, col: 4 });
   t.equal(r("line1\n{{ x | default('a') }}"), 'line1\na', 'Jinja: the string has no Handlebars-only syntax');
+  // Handlebars markers inside a quoted string are text, not syntax
+  t.equal(r("{{ nope | default('not on this host') }}"), 'not on this host', "Jinja: 'this' in a string literal");
+  t.equal(r('{{ nope | default("@root and ../up") }}'), '@root and ../up', 'Jinja: @ and ../ in a string literal');
+  t.equal(r('{{#each xs}}{{this}}{{/each}}', { xs: [1, 2] }), '12', 'Handlebars: this outside quotes');
   throwsTpl(t, () => r('{{ }}'), /empty expression/, { line: 1 });
   throwsTpl(t, () => r('{{#if x}}{{ x | upper }}{{/if}}'), /Jinja syntax .* in a Handlebars template/, { line: 1 });
 });
