@@ -57,7 +57,8 @@ export function openCacheDir(dir: string): string | null {
   }
 }
 
-function keyOf(file: string, text: string, version: string): string {
+/** The entry name of `file` with this exact text, parsed by this parser build (computed once per load). */
+export function cacheKey(file: string, text: string, version: string): string {
   return createHash('sha256').update(`${FORMAT}\0${version}\0${file}\0`).update(text).digest('hex');
 }
 
@@ -122,12 +123,12 @@ function decode(e: Entry, file: string, register: (o: object, r: Located) => voi
 }
 
 /** The cached value of `file` with this exact text, its positions re-registered; undefined on a miss. */
-export function readCached(file: string, text: string, version: string, register: (o: object, r: Located) => void): { value: unknown } | undefined {
+export function readCached(file: string, key: string, register: (o: object, r: Located) => void): { value: unknown } | undefined {
   const dir = cacheDir();
   if (!dir) return undefined;
   let raw: string;
   try {
-    raw = readFileSync(join(dir, keyOf(file, text, version)), 'utf8');
+    raw = readFileSync(join(dir, key), 'utf8');
   } catch {
     return undefined;
   }
@@ -139,7 +140,7 @@ export function readCached(file: string, text: string, version: string, register
 }
 
 /** Stores a parse; silently does nothing when the value or the file may not be cached. */
-export function writeCached(file: string, text: string, version: string, value: unknown, located: (o: object) => Located | undefined): void {
+export function writeCached(key: string, value: unknown, located: (o: object) => Located | undefined): void {
   const dir = cacheDir();
   if (!dir) return;
   let json: string;
@@ -149,7 +150,7 @@ export function writeCached(file: string, text: string, version: string, value: 
     if (e instanceof NotCacheable || e instanceof RangeError) return;
     throw e;
   }
-  const target = join(dir, keyOf(file, text, version));
+  const target = join(dir, key);
   const tmp = `${target}.${process.pid}.tmp`;
   try {
     writeFileSync(tmp, json, { mode: 0o600 });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, type Node, type Document, type ScalarTag, type Tags } from 'yaml';
 import { ParseError, MissingFileError, type SourceLocation } from '../errors.js';
 import { decryptVault, isVaulted, maybeDecryptFile, registerSecret } from '../vault/vault.js';
-import { cacheable, readCached, writeCached } from './yaml-cache.js';
+import { cacheKey, cacheable, readCached, writeCached } from './yaml-cache.js';
 import { statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -67,13 +67,13 @@ export function loadYamlFile(file: string, what = 'file'): LoadedYaml {
   } catch (e) {
     throw new MissingFileError(`${what} not found: ${file}`, { loc: { file }, cause: e });
   }
-  const useCache = cacheable(file, text);
-  if (useCache) {
-    const hit = readCached(file, text, parserVersion(), (o, r) => registry.set(o, { file, ...r }));
+  const key = cacheable(file, text) ? cacheKey(file, text, parserVersion()) : undefined;
+  if (key) {
+    const hit = readCached(file, key, (o, r) => registry.set(o, { file, ...r }));
     if (hit) return { file, value: hit.value, locOf, keyLoc };
   }
   const y = parseYaml(text, file);
-  if (useCache) writeCached(file, text, parserVersion(), y.value, (o) => registry.get(o));
+  if (key) writeCached(key, y.value, (o) => registry.get(o));
   return y;
 }
 
