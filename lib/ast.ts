@@ -7,6 +7,8 @@ export interface RoleInfo {
   path: string;
   defaults: Record<string, unknown>;
   vars: Record<string, unknown>;
+  /** Its dependencies (meta/main.yml), whose defaults and vars its tasks see too. */
+  dependencies?: RoleInfo[];
 }
 
 /** One condition of `when`/`changed_when`/`failed_when`/`until`: an expression, a YAML boolean or number. */
@@ -109,11 +111,19 @@ export interface BlockTask extends BaseNode {
    * its loop. The block's keywords are `apply:`'s, inherited by the included tasks; its vars are the include's.
    */
   include?: IncludeSpec;
+  /**
+   * A role's block (roles:, a dependency, import_role/include_role): Ansible's per-host "role already ran"
+   * record (Role._completed, set by the implicit role_complete when a task of it ran on the host). Without
+   * allow_duplicates, the block is skipped for hosts that completed a role with the same key.
+   */
+  roleRun?: { key: string; allowDuplicates: boolean };
 }
 
 export interface IncludeSpec {
-  /** Absolute path of the included file (the `included:` line prints it). */
+  /** Absolute path of the included file (the `included:` line prints it); include_role: the role's path. */
   file: string;
+  /** include_role: the role (its name for the banner) and whether its vars stay visible after it (`public`). */
+  role?: IncludedRole;
   when: Condition[];
   tags: string[];
   loop?: unknown;
@@ -122,6 +132,13 @@ export interface IncludeSpec {
   loopLabel?: string;
   loopIndexVar?: string;
   loopExtended?: boolean;
+}
+
+export interface IncludedRole {
+  name: string;
+  public: boolean;
+  /** The roles whose defaults and vars the role's tasks see: its dependencies and itself (vars_from/defaults_from applied). */
+  visible: RoleInfo[];
 }
 
 export type TaskNode = ModuleTask | SetFactTask | MetaTask | BlockTask;

@@ -3,7 +3,7 @@
 // leave the run. Handlers run at the end of each section (or at meta: flush_handlers) on the hosts
 // whose notifying task changed.
 import pLimit from 'p-limit';
-import type { BlockTask, IncludeSpec, MetaTask, ModuleTask, Play, Playbook, SetFactTask, TaskNode } from '../ast.js';
+import type { BlockTask, IncludeSpec, MetaTask, ModuleTask, Play, Playbook, RoleInfo, SetFactTask, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { HostStats, Reporter, RunSummary, TaskInfo } from './report.js';
 import { Connections } from './connections.js';
@@ -147,6 +147,8 @@ export class Runner {
     // As in Ansible, a host that failed (unrescued) or became unreachable is out for the rest of the run.
     const all = this.playHosts(play).filter((h) => !this.host(h).unreachable && !this.host(h).failed);
     this.playLists = {};
+    this.currentPlay = play;
+    this.rolesDone.clear();
     this.conns.playLocal = play.connection === 'local';
     this.out.playStart(this.templatedPlay(play), all);
     if (all.length === 0) {
@@ -278,6 +280,10 @@ export class Runner {
   private readonly warmed = new Set<string>();
   /** meta: end_play ran: the play's later batches do not start. */
   private playEnded = false;
+  /** The play running (an included role made public joins its roles). */
+  private currentPlay?: Play;
+  /** Per role key (RoleLoader's roleKey), the hosts that completed that role in this play (Ansible's Role._completed). */
+  private readonly rolesDone = new Map<string, Set<string>>();
 
   /** Runs warm() of every module the play uses, once per run. */
   private async warmModules(play: Play): Promise<void> {
@@ -333,22 +339,37 @@ export class Runner {
   private async runBlock(node: BlockTask, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
     if (node.include) return this.runInclude(node, node.include, hosts, scope, playHosts);
     const inner = childScope(scope, node);
-    let active = this.active(hosts);
-    if ((node.origin === 'include_tasks' || node.origin === 'include_role') && node.when.length) {
-      // Dynamic include: its `when` decides once per host whether the file is included at all (Ansible), so a
-      // throttled include walks only the hosts it applies to. The tasks inside still see the condition.
-      active = active.filter((h) => conditionsHold([...scope.inherited.when, ...node.when], this.vars.playScope(h, scope.play, playHosts, node.role, inner.blockVars), node.loc));
-      if (!active.length) return;
-    }
-    if (node.throttle && node.throttle > 0) {
-      // Whole block N hosts at a time (rolling restarts): each group runs the block to the end before the next starts.
-      for (let i = 0; i < active.length; i += node.throttle) {
-        const group = active.slice(i, i + node.throttle);
-        await this.runBlockBody(node, group, { ...inner, inherited: { ...inner.inherited } }, playHosts);
+    await this.withRoleRun(node.roleRun, this.active(hosts), async (active) => {
+      if (node.throttle && node.throttle > 0) {
+        // Whole block N hosts at a time (rolling restarts): each group runs the block to the end before the next starts.
+        for (let i = 0; i < active.length; i += node.throttle) {
+          const group = active.slice(i, i + node.throttle);
+          await this.runBlockBody(node, group, { ...inner, inherited: { ...inner.inherited } }, playHosts);
+        }
+        return;
       }
-      return;
-    }
-    await this.runBlockBody(node, active, inner, playHosts);
+      await this.runBlockBody(node, active, inner, playHosts);
+    });
+  }
+
+  /**
+   * A role's block as Ansible 2.14 runs it: without allow_duplicates, hosts that completed the same role
+   * (same key) skip it silently; a host completes it when a task of it ran there (not skipped) and it
+   * reached the end (Ansible's implicit `meta: role_complete`).
+   */
+  private async withRoleRun(run: BlockTask['roleRun'], hosts: string[], body: (hosts: string[]) => Promise<void>): Promise<void> {
+    if (!run) return body(hosts);
+    let done = this.rolesDone.get(run.key);
+    if (!done) this.rolesDone.set(run.key, (done = new Set()));
+    const todo = run.allowDuplicates ? hosts : hosts.filter((h) => !done.has(h));
+    if (!todo.length) return;
+    const ran = (h: string): number => {
+      const s = this.host(h).stats;
+      return s.ok + s.changed + s.failed + s.rescued + s.ignored;
+    };
+    const before = new Map(todo.map((h) => [h, ran(h)]));
+    await body(todo);
+    for (const h of this.active(todo)) if (ran(h) > before.get(h)!) done.add(h);
   }
 
   private async runBlockBody(node: BlockTask, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
@@ -377,60 +398,84 @@ export class Runner {
   }
 
   /**
-   * include_tasks, as Ansible 2.14's linear strategy runs it: a task of its own (banner; `skipping:` where
-   * its `when` is false; one `included: FILE for HOSTS` line per distinct loop item, each an `ok` of
-   * every host it names), then the file's tasks for those hosts, item after item, with the item's
-   * variables and `apply:`'s keywords. Its tags select the include itself; the included tasks have their own.
+   * include_tasks and include_role, as Ansible 2.14's linear strategy runs them: a task of its own (banner;
+   * `skipping:` where its `when` is false, per item in a loop), then the file's or role's tasks for the
+   * hosts that include it, item after item, with the item's variables and `apply:`'s keywords. Its tags
+   * select the include itself; the included tasks have their own. include_tasks prints one
+   * `included: FILE for HOSTS` line per distinct item (each an `ok` of every host it names); include_role
+   * prints nothing more and counts nothing itself. An included role's defaults and vars are its tasks'
+   * (the play's too from then on with `public: true`).
    */
   private async runInclude(node: BlockTask, inc: IncludeSpec, hosts: string[], scope: Scope, playHosts: string[]): Promise<void> {
     if (!scope.handler && !tagsSelected([...scope.inherited.tags, ...inc.tags], this.opts)) return;
+    const role = inc.role;
+    const inner = role ? this.roleScope(childScope(scope, node), role.visible) : childScope(scope, node);
     if (!this.startAtReached) {
       // --start-at-task: an include is not a place to start; the search goes on inside it
-      return this.runBlockBody(node, this.active(hosts), childScope(scope, node), playHosts);
+      return this.runBlockBody(node, this.active(hosts), inner, playHosts);
     }
     const active = this.active(hosts);
     if (!active.length) return;
-    const name = node.name ?? 'include_tasks';
-    const info: TaskInfo = { name, title: node.role ? `${node.role.name} : ${name}` : name, loc: node.loc, kind: scope.handler ? 'handler' : 'task', module: 'include_tasks', tags: [...scope.inherited.tags, ...inc.tags] };
+    const action = role ? 'include_role' : 'include_tasks';
+    const name = node.name ?? (role ? `include_role : ${role.name}` : 'include_tasks');
+    const info: TaskInfo = { name, title: node.role ? `${node.role.name} : ${name}` : name, loc: node.loc, kind: scope.handler ? 'handler' : 'task', module: action, tags: [...scope.inherited.tags, ...inc.tags] };
     this.out.taskStart(info);
-    const inner = childScope(scope, node);
     // the include's vars are visible to its own `when` and loop, as to a task's
     const ownBlockVars = node.vars ? [...scope.blockVars, node.vars] : scope.blockVars;
+    const when = [...scope.inherited.when, ...inc.when];
+    const skipped = (h: string, t0: number, label?: string): void =>
+      this.out.hostResult(info, { host: h, status: 'skipped', result: { skipped: true, changed: false }, itemLabel: label, noLog: false, durationMs: performance.now() - t0 });
     const groups: Array<{ key: string; extra?: Record<string, unknown>; label?: string; hosts: string[] }> = [];
+    const join = (h: string, key: string, extra?: Record<string, unknown>, label?: string): void => {
+      let g = groups.find((x) => x.key === key);
+      if (!g) groups.push((g = { key, extra, label, hosts: [] }));
+      g.hosts.push(h);
+    };
     for (const h of active) {
       const st = this.host(h);
       const t0 = performance.now();
       try {
         const v = this.vars.playScope(h, scope.play, playHosts, node.role, ownBlockVars);
-        if (!conditionsHold([...scope.inherited.when, ...inc.when], v, node.loc)) {
-          st.stats.skipped++;
-          this.out.hostResult(info, { host: h, status: 'skipped', result: { skipped: true, changed: false }, noLog: false, durationMs: performance.now() - t0 });
-          continue;
-        }
         const items = inc.loop === undefined ? undefined : this.step.loopItems({ ...inc, loc: node.loc }, v);
         if (!items) {
-          const g = groups.find((x) => x.key === '') ?? (groups.push({ key: '', hosts: [] }), groups[groups.length - 1]!);
-          g.hosts.push(h);
+          if (conditionsHold(when, v, node.loc)) join(h, '');
+          else {
+            st.stats.skipped++;
+            skipped(h, t0);
+          }
           continue;
         }
+        // in a loop, `when` is evaluated for each item (it may name the item)
+        let any = false;
         for (const i of items.keys()) {
           const extra = loopVars(inc, items, i);
-          const key = JSON.stringify(extra);
-          let g = groups.find((x) => x.key === key);
-          if (!g) {
-            const label = inc.loopLabel ? String(this.templates.renderValue(inc.loopLabel, this.vars.playScope(h, scope.play, playHosts, node.role, ownBlockVars, extra), node.loc.file)) : itemLabel(items[i]);
-            groups.push((g = { key, extra, label, hosts: [] }));
+          const vi = this.vars.playScope(h, scope.play, playHosts, node.role, ownBlockVars, extra);
+          const label = inc.loopLabel ? String(this.templates.renderValue(inc.loopLabel, vi, node.loc.file)) : itemLabel(items[i]);
+          if (!conditionsHold(when, vi, node.loc)) {
+            skipped(h, t0, label);
+            continue;
           }
-          g.hosts.push(h);
+          any = true;
+          join(h, JSON.stringify(extra), extra, label);
+        }
+        if (!any) {
+          st.stats.skipped++;
+          skipped(h, t0);
         }
       } catch (e) {
         this.step.hostError(info, st, e, t0, false);
       }
     }
-    for (const g of groups) {
-      for (const h of g.hosts) this.host(h).stats.ok++;
-      if (this.out.included) this.out.included(info, inc.file, g.hosts, g.label);
-      else for (const h of g.hosts) this.out.hostResult(info, { host: h, status: 'ok', result: { changed: false, include: inc.file }, itemLabel: g.label, noLog: false, durationMs: 0 });
+    if (!role) {
+      for (const g of groups) {
+        for (const h of g.hosts) this.host(h).stats.ok++;
+        if (this.out.included) this.out.included(info, inc.file, g.hosts, g.label);
+        else for (const h of g.hosts) this.out.hostResult(info, { host: h, status: 'ok', result: { changed: false, include: inc.file }, itemLabel: g.label, noLog: false, durationMs: 0 });
+      }
+    } else if (role.public && groups.length) {
+      // Ansible adds a public included role to the play's roles as it loads it: every later task sees its vars
+      const play = this.currentPlay!;
+      for (const r of role.visible) if (!play.roles.includes(r)) play.roles.push(r);
     }
     for (const g of groups) {
       this.checkAbort();
@@ -438,8 +483,16 @@ export class Runner {
       if (!hostsNow.length) continue;
       // the item's variables are data (a value from a loop), never rendered again
       const itemScope = g.extra ? { ...inner, blockVars: [...inner.blockVars, dataLayer({ ...g.extra })] } : inner;
-      await this.runBlockBody(node, hostsNow, itemScope, playHosts);
+      // an included role is the same role again only with the same variables (the item's included)
+      const run = node.roleRun && g.extra ? { ...node.roleRun, key: `${node.roleRun.key}${g.key}` } : node.roleRun;
+      await this.withRoleRun(run, hostsNow, (todo) => this.runBlockBody(node, todo, itemScope, playHosts));
     }
+  }
+
+  /** The scope of an included role's tasks: its (and its dependencies') defaults and vars join the play's roles'. */
+  private roleScope(scope: Scope, visible: RoleInfo[]): Scope {
+    const add = visible.filter((r) => !scope.play.roles.includes(r));
+    return add.length ? { ...scope, play: { ...scope.play, roles: [...scope.play.roles, ...add] } } : scope;
   }
 
   private title(node: TaskNode): TaskInfo {

@@ -3,6 +3,7 @@
 // variable names lives here once; the load-time check (static-check.ts) reads it too.
 import { dirname, resolve } from 'node:path';
 import type { Condition, ModuleTask, Play, Playbook, TaskNode } from '../ast.js';
+import { withDependencies } from '../loaders/roles.js';
 import type { Inventory } from '../loaders/inventory.js';
 import { factVars, UNKNOWN_FACTS } from './facts.js';
 import { buildScope, dataLayer, markDataKeys, type Renderer, type Vars } from './vars.js';
@@ -209,6 +210,14 @@ export class Variables {
     const roleVars: Vars = {};
     for (const r of play.roles) Object.assign(roleDefaults, r.defaults);
     for (const r of play.roles) Object.assign(roleVars, r.vars);
+    // a task always sees its own role's (and dependencies') defaults and vars, as Ansible's task._role:
+    // an included role's handlers, a role placed inside another role's task files
+    if (role && !play.roles.some((r) => r.path === role.path)) {
+      for (const r of withDependencies(role)) {
+        Object.assign(roleDefaults, r.defaults);
+        Object.assign(roleVars, r.vars);
+      }
+    }
     const layers: Array<Vars | undefined> = [
       roleDefaults,
       this.inventory.hostVars(host),

@@ -130,6 +130,8 @@ export function checkUndefinedVariables(
         const ignored = node.ignoreErrors === undefined ? ignoring : node.ignoreErrors !== false;
         // a copy of the scope only for a task that adds names (vars, loop variables): most add none
         const added = Object.keys(node.vars ?? {});
+        // an included role's tasks see its (and its dependencies') defaults and vars
+        if (node.kind === 'block' && node.include?.role) for (const r of node.include.role.visible) added.push(...Object.keys(r.defaults), ...Object.keys(r.vars));
         if ((node.kind === 'module' || node.kind === 'set_fact') && node.loopVar) {
           added.push(node.loopVar);
           if (node.loopIndexVar) added.push(node.loopIndexVar);
@@ -209,8 +211,17 @@ function findTemplateFile(src: string, rolePath: string | undefined, taskDir: st
 
 export function listTasks(play: Play, tags: string[], skipTags: string[]): Array<{ title: string; tags: string[] }> {
   const out: Array<{ title: string; tags: string[] }> = [];
+  const listed = (t: string[]): boolean => (tags.length === 0 || tags.some((x) => t.includes(x)) || t.includes('always')) && !skipTags.some((x) => t.includes(x));
   const walk = (nodes: TaskNode[], inherited: string[]) => {
     for (const n of nodes) {
+      if (n.kind === 'block' && n.include) {
+        // a dynamic include is listed as itself (Ansible cannot see into it before it runs), with its own tags
+        const t = [...new Set([...inherited, ...n.include.tags])];
+        if (!listed(t)) continue;
+        const name = n.name ?? (n.include.role ? 'include_role' : 'include_tasks');
+        out.push({ title: n.role ? `${n.role.name} : ${name}` : name, tags: t });
+        continue;
+      }
       const t = [...new Set([...inherited, ...n.tags])];
       if (n.kind === 'block') {
         walk(n.block, t);
@@ -218,8 +229,7 @@ export function listTasks(play: Play, tags: string[], skipTags: string[]): Array
         walk(n.always, t);
         continue;
       }
-      const selected = (tags.length === 0 || tags.some((x) => t.includes(x)) || t.includes('always')) && !skipTags.some((x) => t.includes(x));
-      if (!selected) continue;
+      if (!listed(t)) continue;
       const name = n.name ?? (n.kind === 'module' ? n.module : n.kind);
       out.push({ title: n.role ? `${n.role.name} : ${name}` : name, tags: t });
     }

@@ -161,7 +161,7 @@ export class PlaybookLoader {
         extra = r;
       } else throw new ParseError(`roles entries must be a role name or a mapping with role:; got ${typeName(r)}`, { loc: rloc });
       if (typeof name !== 'string') throw new ParseError('role entry has no role: name', { loc: rloc });
-      const block = await this.roleBlock(name, rloc, playRoles, handlers, 'import_role', undefined, roleParams(extra));
+      const block = await this.roleBlock(name, rloc, playRoles, handlers, { origin: 'import_role', params: roleParams(extra) });
       if (!block.block.length) continue; // listed before with the same parameters: runs once
       const kw = taskKeywords(extra, file, ['role', 'name']);
       Object.assign(block, mergeKeywords(kw, block));
@@ -182,6 +182,15 @@ export class PlaybookLoader {
     const post = await this.tasks(raw.post_tasks, 'post_tasks', ctx, undefined, here(raw, 'post_tasks', file));
     if (post.length) sections.push({ name: 'post_tasks', tasks: post });
     handlers.push(...(await this.tasks(raw.handlers, 'handlers', ctx, undefined, here(raw, 'handlers', file))));
+    // roles placed inside a role's task files (import_role/include_role there) bring their handlers too
+    const walk = (nodes: TaskNode[]): void => {
+      for (const n of nodes) {
+        if (n.kind !== 'block') continue;
+        for (const h of n.handlers ?? []) if (!handlers.includes(h)) handlers.push(h);
+        walk([...n.block, ...n.rescue, ...n.always]);
+      }
+    };
+    walk(sections.flatMap((s) => s.tasks));
     checkNotify([...sections.flatMap((s) => s.tasks), ...handlers], handlers);
 
     return {

@@ -7,6 +7,18 @@ import { ParseError, MissingFileError, closest, type SourceLocation } from '../e
 import type { BlockTask, RoleInfo, TaskNode } from '../ast.js';
 import { boolish, expectList, expectMap, here, isObj, type Obj } from './values.js';
 import type { TaskCtx } from './tasks.js';
+import { mergeKeywords, taskKeywords } from './task-keywords.js';
+
+/** How a role is placed: by roles:/import_role (static) or include_role, with its from-files and parameters. */
+export interface RoleUse {
+  origin: 'include_role' | 'import_role';
+  /** tasks_from, vars_from, defaults_from, handlers_from (file names in the role's directories). */
+  from?: { tasks?: string; vars?: string; defaults?: string; handlers?: string };
+  /** A roles: entry's or a dependency's parameters (TASK_ROLE for import_role/include_role: never deduplicated at load). */
+  params?: Obj;
+  /** Inside an include_role: the role's vars stay its own and "already ran" is decided per host at run time. */
+  dynamic?: boolean;
+}
 
 /** Loads a task list (TaskLoader.tasks); roles hold tasks and tasks include roles. */
 export type LoadTasks = (raw: unknown, what: string, ctx: TaskCtx, role: RoleInfo | undefined, loc: SourceLocation) => Promise<TaskNode[]>;
@@ -34,6 +46,18 @@ function depVars(params: Obj): Obj {
   const out: Obj = isObj(params.vars) ? { ...params.vars } : {};
   for (const [k, v] of Object.entries(params)) if (!['vars', 'when', 'tags', 'become', 'become_user'].includes(k)) out[k] = v;
   return out;
+}
+
+/** A role after its dependencies (theirs first, each once): whose defaults and vars its tasks see. */
+export function withDependencies(role: RoleInfo, out: RoleInfo[] = []): RoleInfo[] {
+  for (const d of role.dependencies ?? []) withDependencies(d, out);
+  if (!out.includes(role)) out.push(role);
+  return out;
+}
+
+/** Which uses of a role are the same role (Ansible's ROLE_CACHE key): its path, from-files, parameters, and whether it was included. */
+export function roleKey(path: string, from: Obj, params: Obj, fromInclude: boolean): string {
+  return JSON.stringify([path, sortedJson(from), sortedJson(params), fromInclude]);
 }
 
 /** JSON with keys sorted at every level, so `{a, b}` and `{b, a}` are the same parameters. */
@@ -112,8 +136,9 @@ export class RoleLoader {
         depNodes.push({ name: dn, loc: dloc, params: isObj(d) ? roleParams(d) : {} });
       }
     }
+    role.dependencies = [];
     for (const d of depNodes) {
-      await this.loadRole(d.name, d.loc, [...stack, key]);
+      role.dependencies.push(await this.loadRole(d.name, d.loc, [...stack, key]));
       role.deps.push({ name: d.name, params: d.params });
     }
     const ctxBase = { dir: join(path, 'tasks'), roles: [] as RoleInfo[], handlers: [] as TaskNode[] };
@@ -126,40 +151,56 @@ export class RoleLoader {
   }
 
   /** A role as a block (dependencies first), registering its vars and handlers with the play. */
-  async roleBlock(
-    name: string,
-    loc: SourceLocation,
-    playRoles: RoleInfo[],
-    handlers: TaskNode[],
-    origin: 'include_role' | 'import_role',
-    tasksFrom: string | undefined,
-    params: Obj = TASK_ROLE,
-  ): Promise<BlockTask> {
-    const role = await this.loadRole(name, loc, []);
-    const empty: BlockTask = { kind: 'block', origin, name: undefined, loc, role, when: [], tags: [], block: [], rescue: [], always: [], notify: [], listen: [] };
+  async roleBlock(name: string, loc: SourceLocation, playRoles: RoleInfo[], handlers: TaskNode[], use: RoleUse): Promise<BlockTask> {
+    const loaded = await this.loadRole(name, loc, []);
+    const from = use.from ?? {};
+    const params = use.params ?? TASK_ROLE;
+    // vars_from/defaults_from replace the role's main files for this use of it (Ansible's from_files)
+    const role: RoleInfo = from.vars || from.defaults ? { ...loaded, vars: from.vars ? this.fromFile(loaded, 'vars', from.vars, loc) : loaded.vars, defaults: from.defaults ? this.fromFile(loaded, 'defaults', from.defaults, loc) : loaded.defaults } : loaded;
+    const empty: BlockTask = { kind: 'block', origin: use.origin, name: undefined, loc, role, when: [], tags: [], block: [], rescue: [], always: [], notify: [], listen: [] };
     let placed = this.rolesPlaced.get(playRoles);
     if (!placed) this.rolesPlaced.set(playRoles, (placed = new Set()));
-    const key = JSON.stringify([role.path, tasksFrom ?? null, sortedJson(params)]);
-    // include_role and import_role in a task list run each time (their allow_duplicates defaults to true)
-    if (params !== TASK_ROLE && !role.allowDuplicates && placed.has(key)) return empty;
-    placed.add(key);
+    const key = roleKey(loaded.path, from, params, false);
+    // include_role and import_role in a task list run each time (their allow_duplicates defaults to true);
+    // inside an include_role, the "already ran" check is per host at run time (runner.ts, roleRun)
+    if (params !== TASK_ROLE && !use.dynamic) {
+      if (!loaded.allowDuplicates && placed.has(key)) return empty;
+      placed.add(key);
+    }
     const block: TaskNode[] = [];
-    for (const dep of role.deps) {
-      const b = await this.roleBlock(dep.name, loc, playRoles, handlers, origin === 'include_role' ? 'import_role' : origin, undefined, dep.params);
+    for (const dep of loaded.deps) {
+      const b = await this.roleBlock(dep.name, loc, playRoles, handlers, { origin: 'import_role', params: dep.params, dynamic: use.dynamic });
+      if (!b.block.length) continue;
+      // a dependency's when/tags/become apply to its tasks, as the keywords of a roles: entry (Ansible 2.14)
+      Object.assign(b, mergeKeywords(taskKeywords(dep.params, loc.file, ['vars']), { ...b, vars: undefined }));
       if (Object.keys(dep.params).length) b.vars = { ...(b.vars ?? {}), ...depVars(dep.params) };
-      if (b.block.length) block.push(b);
+      block.push(b);
     }
-    if (!playRoles.includes(role)) {
-      playRoles.push(role);
-      handlers.push(...role.handlers);
+    let roleHandlers = loaded.handlers;
+    if (from.handlers) {
+      const f = this.optionalYaml(join(loaded.path, 'handlers', from.handlers.replace(/\.ya?ml$/, '')), 'role handlers');
+      if (!f) throw new MissingFileError(`handlers_from '${from.handlers}' not found in role ${name}`, { loc });
+      roleHandlers = await this.tasks(f.value, 'handlers', { file: f.file, dir: join(loaded.path, 'handlers'), roles: playRoles, handlers }, loaded, locOf(f.value) ?? { file: f.file });
     }
-    let tasks = role.tasks;
-    if (tasksFrom) {
-      const f = this.optionalYaml(join(role.path, 'tasks', tasksFrom.replace(/\.ya?ml$/, '')), 'role tasks');
-      if (!f) throw new MissingFileError(`tasks_from '${tasksFrom}' not found in role ${name}`, { loc });
-      tasks = await this.tasks(f.value, 'tasks', { file: f.file, dir: join(role.path, 'tasks'), roles: playRoles, handlers }, role, locOf(f.value) ?? { file: f.file });
+    // an included role's vars are not the play's (only its tasks see them, or later tasks once it ran with public)
+    if (!use.dynamic && !playRoles.includes(role)) playRoles.push(role);
+    for (const h of roleHandlers) if (!handlers.includes(h)) handlers.push(h);
+    let tasks = loaded.tasks;
+    if (from.tasks) {
+      const f = this.optionalYaml(join(loaded.path, 'tasks', from.tasks.replace(/\.ya?ml$/, '')), 'role tasks');
+      if (!f) throw new MissingFileError(`tasks_from '${from.tasks}' not found in role ${name}`, { loc });
+      tasks = await this.tasks(f.value, 'tasks', { file: f.file, dir: join(loaded.path, 'tasks'), roles: playRoles, handlers }, loaded, locOf(f.value) ?? { file: f.file });
     }
     block.push(...tasks);
-    return { ...empty, block };
+    const out: BlockTask = { ...empty, block, handlers: roleHandlers };
+    if (params !== TASK_ROLE) out.roleRun = { key, allowDuplicates: loaded.allowDuplicates };
+    return out;
+  }
+
+  /** A role's vars_from/defaults_from file (a name in its vars/ or defaults/ directory). */
+  private fromFile(role: LoadedRole, dir: 'vars' | 'defaults', file: string, loc: SourceLocation): Obj {
+    const f = this.optionalYaml(join(role.path, dir, file.replace(/\.ya?ml$/, '')), `role ${dir}`);
+    if (!f) throw new MissingFileError(`${dir}_from '${file}' not found in role ${role.name} (looked in ${join(role.path, dir)})`, { loc });
+    return expectMap(f.value ?? {}, `${role.name}/${dir}/${file}`, locOf(f.value) ?? { file: f.file });
   }
 }

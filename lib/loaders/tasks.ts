@@ -10,8 +10,9 @@ import { ArgumentError, ParseError, UnknownModuleError, MissingFileError, closes
 import { canonicalModuleName, getModule, isModule, moduleNames, ENGINE_ACTIONS } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
 import type { BlockTask, ModuleTask, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
-import { condList, expectList, expectMap, here, intish, isObj, strList, typeName, type Obj } from './values.js';
+import { boolish, condList, expectList, expectMap, here, intish, isObj, strList, typeName, type Obj } from './values.js';
 import { BLOCK_KEYS, TASK_KEYWORDS, loopOf, mergeKeywords, taskKeywords } from './task-keywords.js';
+import { roleKey, withDependencies, type RoleUse } from './roles.js';
 
 /** Where a task list is being loaded. */
 export interface TaskCtx {
@@ -25,7 +26,7 @@ export interface TaskCtx {
 }
 
 /** Builds a role as a block (RoleLoader.roleBlock). */
-export type RoleBlock = (name: string, loc: SourceLocation, playRoles: RoleInfo[], handlers: TaskNode[], origin: 'include_role' | 'import_role', tasksFrom: string | undefined) => Promise<BlockTask>;
+export type RoleBlock = (name: string, loc: SourceLocation, playRoles: RoleInfo[], handlers: TaskNode[], use: RoleUse) => Promise<BlockTask>;
 
 export class TaskLoader {
   /**
@@ -124,15 +125,16 @@ export class TaskLoader {
           if (isObj(rawArgs) && rawArgs.apply !== undefined) throw new ParseError('import_tasks does not take apply: (its keywords apply to the imported tasks already)', { loc: aloc });
           return { kind: 'block', origin: action, name, loc, role, ...kw, block, rescue: [], always: [], notify, listen };
         }
-        return this.dynamicInclude(t, rawArgs, kw, { name, loc, role, file, path: p, block, notify, listen });
+        if (isObj(rawArgs)) {
+          for (const k of Object.keys(rawArgs)) {
+            if (k !== 'file' && k !== 'apply') throw new ParseError(`include_tasks: unknown argument '${k}' (valid: file, apply)`, { loc: here(rawArgs, k, file) });
+          }
+        }
+        return this.dynamicInclude('include_tasks', t, isObj(rawArgs) ? rawArgs : {}, kw, { name, loc, role, file, path: p, block, notify, listen });
       }
       case 'include_role':
-      case 'import_role': {
-        if (!isObj(rawArgs) || typeof rawArgs.name !== 'string') throw new ParseError(`${action} needs name: ROLE`, { loc: aloc });
-        const tasksFrom = typeof rawArgs.tasks_from === 'string' ? rawArgs.tasks_from : undefined;
-        const block = await this.roleBlock(rawArgs.name, aloc, ctx.roles, ctx.handlers, action, tasksFrom);
-        return { ...block, name, loc, ...mergeKeywords(kw, block), notify, listen };
-      }
+      case 'import_role':
+        return this.role(action, t, rawArgs, kw, ctx, { name, loc, role, aloc, notify, listen });
     }
 
     if (!isModule(action)) {
@@ -202,26 +204,22 @@ export class TaskLoader {
    * and whose `apply:` keywords (and vars) are what the included tasks inherit.
    */
   private dynamicInclude(
+    action: 'include_tasks' | 'include_role',
     t: Obj,
-    rawArgs: unknown,
+    args: Obj,
     kw: TaskKeywords,
     n: { name?: string; loc: SourceLocation; role?: RoleInfo; file: string; path: string; block: TaskNode[]; notify: string[]; listen: string[] },
   ): BlockTask {
     let applied: TaskKeywords = { when: [], tags: [] };
-    if (isObj(rawArgs)) {
-      for (const k of Object.keys(rawArgs)) {
-        if (k !== 'file' && k !== 'apply') throw new ParseError(`include_tasks: unknown argument '${k}' (valid: file, apply)`, { loc: here(rawArgs, k, n.file) });
-      }
-      if (rawArgs.apply !== undefined) {
-        const apply = expectMap(rawArgs.apply, 'include_tasks apply', here(rawArgs, 'apply', n.file));
-        const notInherited = ['loop', 'loop_control', 'register', 'until', 'retries', 'delay', 'block', 'rescue', 'always', 'name', 'args', 'notify', 'listen'];
-        for (const k of Object.keys(apply)) {
-          if (!(TASK_KEYWORDS as readonly string[]).includes(k) || notInherited.includes(k) || k.startsWith('with_')) {
-            throw new ParseError(`include_tasks apply: '${k}' is not a keyword the included tasks can inherit`, { loc: here(apply, k, n.file) });
-          }
+    if (args.apply !== undefined) {
+      const apply = expectMap(args.apply, `${action} apply`, here(args, 'apply', n.file));
+      const notInherited = ['loop', 'loop_control', 'register', 'until', 'retries', 'delay', 'block', 'rescue', 'always', 'name', 'args', 'notify', 'listen'];
+      for (const k of Object.keys(apply)) {
+        if (!(TASK_KEYWORDS as readonly string[]).includes(k) || notInherited.includes(k) || k.startsWith('with_')) {
+          throw new ParseError(`${action} apply: '${k}' is not a keyword the included tasks can inherit`, { loc: here(apply, k, n.file) });
         }
-        applied = taskKeywords(apply, n.file);
       }
+      applied = taskKeywords(apply, n.file);
     }
     const lp = loopOf(t, n.file);
     if (lp.loop !== undefined) {
@@ -231,7 +229,7 @@ export class TaskLoader {
     const vars = kw.vars || applied.vars ? { ...(applied.vars ?? {}), ...(kw.vars ?? {}) } : undefined;
     return {
       kind: 'block',
-      origin: 'include_tasks',
+      origin: action,
       name: n.name,
       loc: n.loc,
       role: n.role,
@@ -254,6 +252,69 @@ export class TaskLoader {
         loopExtended: lp.loopExtended,
       },
     };
+  }
+
+  /**
+   * import_role (static: the role's tasks are the task list's, its keywords reach them) and include_role
+   * (dynamic, as Ansible 2.14: its when/tags/loop are the include's own; `apply:` reaches the role's tasks;
+   * the role's vars are its tasks' only, unless `public`). Both load and check the role now.
+   */
+  private async role(
+    action: 'include_role' | 'import_role',
+    t: Obj,
+    rawArgs: unknown,
+    kw: TaskKeywords,
+    ctx: TaskCtx,
+    n: { name?: string; loc: SourceLocation; role?: RoleInfo; aloc: SourceLocation; notify: string[]; listen: string[] },
+  ): Promise<BlockTask> {
+    const file = ctx.file;
+    if (!isObj(rawArgs)) throw new ParseError(`${action} needs name: ROLE; got ${typeName(rawArgs)}`, { loc: n.aloc });
+    const valid = ['name', 'role', 'tasks_from', 'vars_from', 'defaults_from', 'handlers_from', 'allow_duplicates', 'rolespec_validate', ...(action === 'include_role' ? ['apply', 'public'] : [])];
+    for (const k of Object.keys(rawArgs)) {
+      if (!valid.includes(k)) {
+        const hint = closest(k, valid);
+        throw new ParseError(`${action}: unknown argument '${k}'${hint ? ` (did you mean '${hint}'?)` : ''} (valid: ${valid.join(', ')})`, { loc: here(rawArgs, k, file) });
+      }
+    }
+    const roleName = rawArgs.name ?? rawArgs.role;
+    if (typeof roleName !== 'string' || roleName === '') throw new ParseError(`${action} needs name: ROLE`, { loc: n.aloc });
+    if (roleName.includes('{{')) {
+      // the role is loaded and checked before anything runs: its name must be known then
+      throw new ParseError(`${action} role names must be literal (templated role names are not supported): ${roleName}`, { loc: here(rawArgs, rawArgs.name !== undefined ? 'name' : 'role', file) });
+    }
+    const from: Record<string, string> = {};
+    for (const k of ['tasks', 'vars', 'defaults', 'handlers']) {
+      const v = rawArgs[`${k}_from`];
+      if (v === undefined) continue;
+      const at = here(rawArgs, `${k}_from`, file);
+      if (typeof v !== 'string') throw new ParseError(`${action} ${k}_from must be a file name; got ${typeName(v)}`, { loc: at });
+      if (v.includes('{{')) throw new ParseError(`${action} ${k}_from must be literal (templated file names are not supported): ${v}`, { loc: at });
+      from[k] = v.split('/').pop()!; // Ansible keeps the base name
+    }
+    const allowDuplicates = boolish(rawArgs.allow_duplicates, 'allow_duplicates', here(rawArgs, 'allow_duplicates', file)) ?? true;
+    boolish(rawArgs.rolespec_validate, 'rolespec_validate', here(rawArgs, 'rolespec_validate', file));
+    const isPublic = boolish(rawArgs.public, 'public', here(rawArgs, 'public', file)) ?? false;
+    const dynamic = action === 'include_role';
+    const block = await this.roleBlock(roleName, n.aloc, ctx.roles, ctx.handlers, { origin: action, from, dynamic });
+    const placed = block.role!;
+    // Ansible's role cache key for a task-placed role: its path, from-files, the task's vars, and whether it was included
+    const roleRun = { key: roleKey(placed.path, from, kw.vars ? { vars: kw.vars } : {}, dynamic), allowDuplicates };
+    if (!dynamic) {
+      if (t.loop !== undefined || Object.keys(t).some((k) => k.startsWith('with_'))) {
+        throw new ParseError('import_role does not take a loop (use include_role, which does)', { loc: here(t, t.loop !== undefined ? 'loop' : Object.keys(t).find((k) => k.startsWith('with_'))!, file) });
+      }
+      return { ...block, name: n.name, loc: n.loc, ...mergeKeywords(kw, block), notify: n.notify, listen: n.listen, roleRun };
+    }
+    const visible = withDependencies(placed);
+    if (isPublic) {
+      // visible to the play's later tasks once it ran: the static check cannot know when, so it accepts the names
+      for (const r of visible) for (const k of [...Object.keys(r.defaults), ...Object.keys(r.vars)]) this.definedNames.add(k);
+    }
+    const node = this.dynamicInclude('include_role', t, rawArgs, kw, { name: n.name, loc: n.loc, role: n.role, file, path: placed.path, block: block.block, notify: n.notify, listen: n.listen });
+    node.include!.role = { name: roleName, public: isPublic, visible };
+    node.handlers = block.handlers;
+    node.roleRun = roleRun;
+    return node;
   }
 
   /**
