@@ -149,6 +149,7 @@ export class Runner {
     this.playLists = {};
     this.currentPlay = play;
     this.rolesDone.clear();
+    this.includedHandlers.clear();
     this.conns.playLocal = play.connection === 'local';
     this.out.playStart(this.templatedPlay(play), all);
     if (all.length === 0) {
@@ -284,6 +285,8 @@ export class Runner {
   private currentPlay?: Play;
   /** Per role key (RoleLoader's roleKey), the hosts that completed that role in this play (Ansible's Role._completed). */
   private readonly rolesDone = new Map<string, Set<string>>();
+  /** Per included role instance (its key), the handlers it added to the play. */
+  private readonly includedHandlers = new Map<string, BlockTask[]>();
 
   /** Runs warm() of every module the play uses, once per run. */
   private async warmModules(play: Play): Promise<void> {
@@ -418,7 +421,8 @@ export class Runner {
     if (!active.length) return;
     const action = role ? 'include_role' : 'include_tasks';
     const name = node.name ?? (role ? `include_role : ${role.name}` : 'include_tasks');
-    const info: TaskInfo = { name, title: node.role ? `${node.role.name} : ${name}` : name, loc: node.loc, kind: scope.handler ? 'handler' : 'task', module: action, tags: [...scope.inherited.tags, ...inc.tags] };
+    // Ansible's IncludeRole.get_name: no `role : ` prefix, even inside a role
+    const info: TaskInfo = { name, title: node.role && !role ? `${node.role.name} : ${name}` : name, loc: node.loc, kind: scope.handler ? 'handler' : 'task', module: action, tags: [...scope.inherited.tags, ...inc.tags] };
     this.out.taskStart(info);
     // the include's vars are visible to its own `when` and loop, as to a task's
     const ownBlockVars = node.vars ? [...scope.blockVars, node.vars] : scope.blockVars;
@@ -472,10 +476,25 @@ export class Runner {
         if (this.out.included) this.out.included(info, inc.file, g.hosts, g.label);
         else for (const h of g.hosts) this.out.hostResult(info, { host: h, status: 'ok', result: { changed: false, include: inc.file }, itemLabel: g.label, noLog: false, durationMs: 0 });
       }
-    } else if (role.public && groups.length) {
-      // Ansible adds a public included role to the play's roles as it loads it: every later task sees its vars
-      const play = this.currentPlay!;
-      for (const r of role.visible) if (!play.roles.includes(r)) play.roles.push(r);
+    } else {
+      if (role.public && groups.length) {
+        // Ansible adds a public included role to the play's roles as it loads it: every later task sees its vars
+        const play = this.currentPlay!;
+        for (const r of role.visible) if (!play.roles.includes(r)) play.roles.push(r);
+      }
+      // the role's handlers join the play under the include (apply's keywords and the include's vars reach
+      // them); one set per role instance (same key: the same handlers, moved under the latest include), and a
+      // notify by name reaches the last one added (Ansible 2.14)
+      for (const g of groups) {
+        const key = `${node.roleRun?.key ?? node.loc.file}${g.key}`;
+        const have = this.includedHandlers.get(key);
+        if (have) for (const [i, h] of (node.handlers ?? []).entries()) Object.assign(have[i]!, includedHandler(h, node));
+        else {
+          const hs = (node.handlers ?? []).map((h) => includedHandler(h, node));
+          this.includedHandlers.set(key, hs);
+          this.allHandlers.push(...hs);
+        }
+      }
     }
     for (const g of groups) {
       this.checkAbort();
@@ -566,10 +585,14 @@ export class Runner {
   private notify(host: HostState, names: string[], node: TaskNode): void {
     for (const n of names) {
       let found = false;
+      // by name: the last handler loaded with that name (Ansible 2.14); by listen topic: every listener
+      const byName = [...this.allHandlers].reverse().find((hd) => hd.name !== undefined && (hd.name === n || (hd.role !== undefined && `${hd.role.name} : ${hd.name}` === n)));
+      if (byName) {
+        host.notified.add(byName);
+        found = true;
+      }
       for (const hd of this.allHandlers) {
-        const hn = hd.name;
-        const full = hd.role && hn ? `${hd.role.name} : ${hn}` : undefined;
-        if (hn === n || full === n || hd.listen.includes(n)) {
+        if (hd.listen.includes(n)) {
           host.notified.add(hd);
           found = true;
         }
@@ -655,4 +678,9 @@ export class Runner {
       }
     }
   }
+}
+
+/** A handler of an included role as that inclusion adds it: inside a block with the include's keywords (apply's) and vars. */
+function includedHandler(h: TaskNode, inc: BlockTask): BlockTask {
+  return { ...inc, kind: 'block', origin: 'block', name: h.name, loc: h.loc, role: h.role, tags: [], block: [h], rescue: [], always: [], notify: [], listen: h.listen, include: undefined, roleRun: undefined, handlers: undefined };
 }

@@ -13,6 +13,7 @@ import { TEMPLATE_VAR_NAMES } from '../modules/util/template-vars.js';
 import { checkTemplate as checkJinja, templateRoots as jinjaRoots } from './jinja/index.js';
 import { ENGINE_NAMES } from './scope.js';
 import { globToRegExp } from '../loaders/patterns.js';
+import { withDependencies } from '../loaders/roles.js';
 
 // Each string is checked twice (syntax, then the names it reads): parse it once. Only this file's
 // read-only walks see these trees (Handlebars' compiler rewrites the trees it compiles).
@@ -130,8 +131,9 @@ export function checkUndefinedVariables(
         const ignored = node.ignoreErrors === undefined ? ignoring : node.ignoreErrors !== false;
         // a copy of the scope only for a task that adds names (vars, loop variables): most add none
         const added = Object.keys(node.vars ?? {});
-        // an included role's tasks see its (and its dependencies') defaults and vars
+        // an included role's tasks (and handlers) see its (and its dependencies') defaults and vars
         if (node.kind === 'block' && node.include?.role) for (const r of node.include.role.visible) added.push(...Object.keys(r.defaults), ...Object.keys(r.vars));
+        else if (node.role && !play.roles.some((r) => r.path === node.role!.path)) for (const r of withDependencies(node.role)) added.push(...Object.keys(r.defaults), ...Object.keys(r.vars));
         if ((node.kind === 'module' || node.kind === 'set_fact') && node.loopVar) {
           added.push(node.loopVar);
           if (node.loopIndexVar) added.push(node.loopIndexVar);

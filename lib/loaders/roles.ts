@@ -68,12 +68,8 @@ function sortedJson(v: unknown): string {
 
 export class RoleLoader {
   private readonly roleCache = new Map<string, LoadedRole>();
-  /**
-   * Per play (keyed by its role list): the roles already placed, by path and parameters. As Ansible's
-   * ROLE_CACHE + has_run: the same role with the same parameters (when, tags, vars included) runs once
-   * per play unless its meta says `allow_duplicates: true`; include_role and import_role always run.
-   */
-  private readonly rolesPlaced = new WeakMap<RoleInfo[], Set<string>>();
+  /** handlers_from files, by role path and file name. */
+  private readonly handlersFrom = new Map<string, TaskNode[]>();
 
   constructor(private readonly rolesPath: string[], private readonly tasks: LoadTasks) {}
 
@@ -158,15 +154,9 @@ export class RoleLoader {
     // vars_from/defaults_from replace the role's main files for this use of it (Ansible's from_files)
     const role: RoleInfo = from.vars || from.defaults ? { ...loaded, vars: from.vars ? this.fromFile(loaded, 'vars', from.vars, loc) : loaded.vars, defaults: from.defaults ? this.fromFile(loaded, 'defaults', from.defaults, loc) : loaded.defaults } : loaded;
     const empty: BlockTask = { kind: 'block', origin: use.origin, name: undefined, loc, role, when: [], tags: [], block: [], rescue: [], always: [], notify: [], listen: [] };
-    let placed = this.rolesPlaced.get(playRoles);
-    if (!placed) this.rolesPlaced.set(playRoles, (placed = new Set()));
+    // Whether this role already ran is decided per host at run time (runner.ts, roleRun), as Ansible's
+    // has_run: a roles: entry or dependency listed again with the same parameters is skipped where it ran.
     const key = roleKey(loaded.path, from, params, false);
-    // include_role and import_role in a task list run each time (their allow_duplicates defaults to true);
-    // inside an include_role, the "already ran" check is per host at run time (runner.ts, roleRun)
-    if (params !== TASK_ROLE && !use.dynamic) {
-      if (!loaded.allowDuplicates && placed.has(key)) return empty;
-      placed.add(key);
-    }
     const block: TaskNode[] = [];
     for (const dep of loaded.deps) {
       const b = await this.roleBlock(dep.name, loc, playRoles, handlers, { origin: 'import_role', params: dep.params, dynamic: use.dynamic });
@@ -178,9 +168,16 @@ export class RoleLoader {
     }
     let roleHandlers = loaded.handlers;
     if (from.handlers) {
-      const f = this.optionalYaml(join(loaded.path, 'handlers', from.handlers.replace(/\.ya?ml$/, '')), 'role handlers');
-      if (!f) throw new MissingFileError(`handlers_from '${from.handlers}' not found in role ${name}`, { loc });
-      roleHandlers = await this.tasks(f.value, 'handlers', { file: f.file, dir: join(loaded.path, 'handlers'), roles: playRoles, handlers }, loaded, locOf(f.value) ?? { file: f.file });
+      // loaded once per role and file: two includes of it bring the same handlers, notified once
+      const hkey = `${loaded.path}\0${from.handlers}`;
+      let hs = this.handlersFrom.get(hkey);
+      if (!hs) {
+        const f = this.optionalYaml(join(loaded.path, 'handlers', from.handlers.replace(/\.ya?ml$/, '')), 'role handlers');
+        if (!f) throw new MissingFileError(`handlers_from '${from.handlers}' not found in role ${name}`, { loc });
+        hs = await this.tasks(f.value, 'handlers', { file: f.file, dir: join(loaded.path, 'handlers'), roles: playRoles, handlers }, loaded, locOf(f.value) ?? { file: f.file });
+        this.handlersFrom.set(hkey, hs);
+      }
+      roleHandlers = hs;
     }
     // an included role's vars are not the play's (only its tasks see them, or later tasks once it ran with public)
     if (!use.dynamic && !playRoles.includes(role)) playRoles.push(role);

@@ -443,9 +443,10 @@ t.test('include_tasks, import_role, include_role with tasks_from and role handle
   );
   t.equal(p.code, 0, p.stdout);
   t.same(p.log(), ['included', 'role-default', 'other', 'end', 'handled']);
-  // include_tasks is a task of its own (banner and `included:` line), as in Ansible
-  t.same(taskTitles(p.stdout), ['include_tasks', 'from include', 'r : main', 'r : other', 'shell', 'r : r handler']);
+  // include_tasks and include_role are tasks of their own (banner; `included:` line for include_tasks only), as in Ansible
+  t.same(taskTitles(p.stdout), ['include_tasks', 'from include', 'r : main', 'include_role : r', 'r : other', 'shell', 'r : r handler']);
   t.match(p.stdout, /^included: \/.+ for /m);
+  t.equal(p.stdout.match(/^included:/gm)?.length, 1, 'include_role prints no included: line');
 });
 
 t.test('per-task check_mode and diff overrides, environment', async (t) => {
