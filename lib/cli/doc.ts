@@ -26,7 +26,7 @@ const ENGINE_ACTION_DOC: Record<(typeof ENGINE_ACTIONS)[number], string> = {
   meta: 'flush_handlers, end_play, end_host, noop (engine action)',
   include_tasks: 'Include a task file at run time (engine action)',
   import_tasks: 'Import a task file at load time (engine action)',
-  include_role: 'Run a role at this point (engine action)',
+  include_role: 'Run a role at run time: loop, when/tags of its own, apply (engine action)',
   import_role: 'Import a role at load time (engine action)',
 };
 

@@ -140,14 +140,16 @@ export function checkUndefinedVariables(
           if (node.loopExtended) added.push('ansible_loop');
         }
         const local = added.length === 0 ? scopeNames : new Set([...scopeNames, ...added]);
+        const strings: Array<{ s: string; owner: unknown; key: string }> = [];
         if (node.kind === 'block') {
           check(node.block, local, ignored);
           check(node.rescue, local, ignored);
           check(node.always, local, ignored);
-          continue;
+          // a dynamic include's loop renders before anything of it runs
+          if (ignored || typeof node.include?.loop !== 'string') continue;
+          strings.push({ s: node.include.loop, owner: undefined, key: '' });
         }
         if (ignored) continue;
-        const strings: Array<{ s: string; owner: unknown; key: string }> = [];
         if (node.kind === 'module') {
           collectStrings(node.args, strings, node.args, '');
           if (typeof node.loop === 'string') strings.push({ s: node.loop, owner: undefined, key: '' });

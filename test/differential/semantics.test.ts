@@ -3,7 +3,7 @@
 // test/fixtures/differential/semantics/ — each file through ansible-playbook 2.14 and bosun, task
 // results, notes and recap compared per host.
 import t, { type Test } from 'tap';
-import { cpSync, readdirSync, readFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ansibleInstalled, hostRows, parseTranscript, runAnsible, runBosun, workDir, type Proc } from '../helpers/differential.js';
 import { repoRoot } from '../helpers/run.js';
@@ -61,4 +61,40 @@ t.test('orderHosts', async (t) => {
   t.same(orderHosts(h, 'reverse_sorted'), ['c', 'b', 'a', 'C']);
   t.same([...orderHosts(h, 'shuffle')].sort(), [...h].sort());
   t.same(h, ['b', 'a', 'C', 'c'], 'the input is not changed');
+});
+
+t.test('include_role: --list-tasks lists the include itself; --check and --syntax-check run it as without', async (t) => {
+  const file = 'alone/include-role.yml';
+  const list = await both([file, '-i', 'inventory.ini', '--list-tasks']);
+  const lines = (p: Proc) => p.stdout.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
+  t.ok(lines(list.a).some((l) => /^\s+public\tTAGS: \[\]$/.test(l)), 'ansible lists the include by its name');
+  t.same(lines(list.b), lines(list.a), '--list-tasks');
+  const tagged = await both(['alone/include-role-tags.yml', '-i', 'inventory.ini', '--list-tasks', '-t', 'outer']);
+  t.same(lines(tagged.b), lines(tagged.a), '--list-tasks -t outer');
+  const check = await both([file, '-i', 'inventory.ini', '--check']);
+  agree(t, check.a, check.b, 3);
+  const syntax = await both([file, '-i', 'inventory.ini', '--syntax-check']);
+  t.equal(syntax.b.code, syntax.a.code, '--syntax-check exit code');
+  t.same(lines(syntax.b), lines(syntax.a), '--syntax-check output');
+});
+
+t.test('include_role: bad input is one located error before anything runs', async (t) => {
+  const cases: Array<[string, RegExp]> = [
+    ['include_role: { name: nope }', /^ERROR! .*bad\.yml:4:7: role 'nope' not found/],
+    ['include_role: { name: ir }\n      loop: 5', /^ERROR! .*bad\.yml:5:7: loop must be a list/],
+    ['include_role: { name: ir }\n      loop: "{{ nothere }}"', /^ERROR! .*bad\.yml:4:7: undefined variable 'nothere'/],
+    ['include_role: { name: ir, bogus: 1 }', /^ERROR! .*bad\.yml:4:\d+: include_role: unknown argument 'bogus'/],
+    ['include_role: { name: "{{ r }}" }', /^ERROR! .*bad\.yml:4:\d+: include_role role names must be literal/],
+    ['include_role: { name: ir, tasks_from: nope }', /^ERROR! .*bad\.yml:4:7: tasks_from 'nope' not found in role ir/],
+  ];
+  for (const [task, want] of cases) {
+    const dir = workDir({ 'bad.yml': `- hosts: h1\n  gather_facts: false\n  tasks:\n    - ${task}\n    - file: { path: "{{ playbook_dir }}/touched", state: touch }\n` });
+    cpSync(join(fixture, 'roles'), join(dir, 'roles'), { recursive: true });
+    cpSync(join(fixture, 'inventory.ini'), join(dir, 'inventory.ini'));
+    const b = await runBosun(['run', 'bad.yml', '-i', 'inventory.ini'], dir);
+    t.not(b.code, 0, `${task}: fails`);
+    t.match(b.stderr.trim(), want, `${task}: one located line`);
+    t.equal(b.stderr.trim().split('\n').length, 1, `${task}: one line`);
+    t.notOk(existsSync(join(dir, 'touched')), `${task}: nothing ran`);
+  }
 });
