@@ -162,7 +162,7 @@ export class PlaybookLoader {
       } else throw new ParseError(`roles entries must be a role name or a mapping with role:; got ${typeName(r)}`, { loc: rloc });
       if (typeof name !== 'string') throw new ParseError('role entry has no role: name', { loc: rloc });
       const block = await this.roleBlock(name, rloc, playRoles, handlers, { origin: 'import_role', params: roleParams(extra) });
-      if (!block.block.length) continue; // listed before with the same parameters: runs once
+      if (!block.block.length) continue; // a role without tasks (its handlers and vars are the play's already)
       const kw = taskKeywords(extra, file, ['role', 'name']);
       Object.assign(block, mergeKeywords(kw, block));
       if (isObj(extra.vars)) block.vars = { ...(extra.vars as Obj), ...(block.vars ?? {}) };

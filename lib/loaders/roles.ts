@@ -14,9 +14,9 @@ export interface RoleUse {
   origin: 'include_role' | 'import_role';
   /** tasks_from, vars_from, defaults_from, handlers_from (file names in the role's directories). */
   from?: { tasks?: string; vars?: string; defaults?: string; handlers?: string };
-  /** A roles: entry's or a dependency's parameters (TASK_ROLE for import_role/include_role: never deduplicated at load). */
+  /** A roles: entry's or a dependency's parameters (TASK_ROLE for import_role/include_role, whose caller sets its roleRun). */
   params?: Obj;
-  /** Inside an include_role: the role's vars stay its own and "already ran" is decided per host at run time. */
+  /** Inside an include_role: the role's vars stay its own (not the play's). */
   dynamic?: boolean;
 }
 
@@ -31,7 +31,7 @@ interface LoadedRole extends RoleInfo {
   allowDuplicates: boolean;
 }
 
-/** The parameters of a role placed by include_role/import_role: never deduplicated. */
+/** The parameters of a role placed by include_role/import_role (its `allow_duplicates` argument decides, default true). */
 export const TASK_ROLE: Obj = Object.freeze({});
 
 /** What makes two uses of a role the same one (Ansible's hashed role params): everything but its name. */
