@@ -40,8 +40,12 @@ function cacheDir(): string | null {
   if (dirChecked !== undefined) return dirChecked;
   const env = process.env.BOSUN_YAML_CACHE;
   if (env === '0' || env === 'off') return (dirChecked = null);
-  const base = process.env.BOSUN_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'bosun');
-  return (dirChecked = openCacheDir(join(base, 'yaml')));
+  return (dirChecked = openCacheDir(join(cacheBase(), 'yaml')));
+}
+
+/** bosun's per-user cache directory: $BOSUN_CACHE_DIR, else $XDG_CACHE_HOME/bosun or ~/.cache/bosun. */
+export function cacheBase(): string {
+  return process.env.BOSUN_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'bosun');
 }
 
 /** `dir`, created 0700 when missing, if it is this user's own and private; else null (not used). */
@@ -155,7 +159,7 @@ export function writeCached(key: string, value: unknown, located: (o: object) =>
   try {
     writeFileSync(tmp, json, { mode: 0o600 });
     renameSync(tmp, target);
-    prune(dir);
+    pruneCacheDir(dir, MAX_ENTRIES);
   } catch {
     try {
       unlinkSync(tmp);
@@ -165,10 +169,10 @@ export function writeCached(key: string, value: unknown, located: (o: object) =>
   }
 }
 
-/** Keeps the newest MAX_ENTRIES entries (by write time); runs after a write, i.e. on a cache miss. */
-function prune(dir: string): void {
+/** Keeps the newest `max` entries of a cache directory (by write time); runs after a write, i.e. on a cache miss. */
+export function pruneCacheDir(dir: string, max: number): void {
   const names = readdirSync(dir);
-  if (names.length <= MAX_ENTRIES) return;
+  if (names.length <= max) return;
   const aged = names.map((n) => {
     try {
       return { n, t: statSync(join(dir, n)).mtimeMs };
@@ -177,7 +181,7 @@ function prune(dir: string): void {
     }
   });
   aged.sort((a, b) => a.t - b.t);
-  for (const { n } of aged.slice(0, names.length - MAX_ENTRIES / 2)) {
+  for (const { n } of aged.slice(0, names.length - max / 2)) {
     try {
       unlinkSync(join(dir, n));
     } catch {
