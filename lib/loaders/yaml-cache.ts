@@ -8,10 +8,10 @@
 // cache copy would outlive the original), values JSON cannot carry exactly (binary, .inf, -0), and
 // `__proto__` keys. The directory must be the user's own and private (0700), or it is not used.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, readdirSync, unlinkSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readFileSync, renameSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceLocation } from '../errors.js';
+import { cacheBase, openCacheDir, pruneCacheDir } from '../cache-dir.js';
 
 /** Bump when the entry format or the conversion rules in yaml.ts change. */
 const FORMAT = 'bosun-yaml-cache-1';
@@ -41,24 +41,6 @@ function cacheDir(): string | null {
   const env = process.env.BOSUN_YAML_CACHE;
   if (env === '0' || env === 'off') return (dirChecked = null);
   return (dirChecked = openCacheDir(join(cacheBase(), 'yaml')));
-}
-
-/** bosun's per-user cache directory: $BOSUN_CACHE_DIR, else $XDG_CACHE_HOME/bosun or ~/.cache/bosun. */
-export function cacheBase(): string {
-  return process.env.BOSUN_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'bosun');
-}
-
-/** `dir`, created 0700 when missing, if it is this user's own and private; else null (not used). */
-export function openCacheDir(dir: string): string | null {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = statSync(dir);
-    // Another user's or a shared directory could feed bosun values it never parsed.
-    if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o077) !== 0) return null;
-    return dir;
-  } catch {
-    return null; // no cache: parse every time
-  }
 }
 
 /** The entry name of `file` with this exact text, parsed by this parser build (computed once per load). */
@@ -165,27 +147,6 @@ export function writeCached(key: string, value: unknown, located: (o: object) =>
       unlinkSync(tmp);
     } catch {
       /* nothing was written */
-    }
-  }
-}
-
-/** Keeps the newest `max` entries of a cache directory (by write time); runs after a write, i.e. on a cache miss. */
-export function pruneCacheDir(dir: string, max: number): void {
-  const names = readdirSync(dir);
-  if (names.length <= max) return;
-  const aged = names.map((n) => {
-    try {
-      return { n, t: statSync(join(dir, n)).mtimeMs };
-    } catch {
-      return { n, t: 0 };
-    }
-  });
-  aged.sort((a, b) => a.t - b.t);
-  for (const { n } of aged.slice(0, names.length - max / 2)) {
-    try {
-      unlinkSync(join(dir, n));
-    } catch {
-      /* raced with another run */
     }
   }
 }

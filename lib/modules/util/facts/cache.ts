@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheBase, openCacheDir, pruneCacheDir } from '../../../loaders/yaml-cache.js';
+import { cacheBase, openCacheDir, pruneCacheDir } from '../../../cache-dir.js';
 import { isSignature } from './script.js';
 
 /** Bump when the probe's static block or the answers' format changes. */
