@@ -55,8 +55,8 @@ export const STATIC_FILES = [
 ];
 
 /**
- * The files one `head -v` prints (the regular files among them; `$m` is the mount table). What
- * /proc/self/* says of head (ids, CPU affinity, environment) it inherited from the probe's shell.
+ * The files one `head -v` prints. What /proc/self/* says of head (CPU affinity, environment) it
+ * inherited from the probe's shell.
  */
 function probeFiles(groups: ReadonlySet<FactGroup>): string[] {
   const f: string[] = [];
@@ -64,7 +64,7 @@ function probeFiles(groups: ReadonlySet<FactGroup>): string[] {
   if (groups.has('distribution')) f.push(...OS_RELEASE_FILES, ...DIST_FILES);
   if (groups.has('env')) f.push('/proc/self/environ');
   if (groups.has('dns')) f.push('/etc/resolv.conf');
-  if (groups.has('hardware')) f.push('/proc/meminfo', '/proc/cpuinfo', '"$m"', '/proc/self/mountinfo', '/proc/self/status');
+  if (groups.has('hardware')) f.push('/proc/meminfo', '/proc/cpuinfo', '/etc/mtab', '/proc/mounts', '/proc/self/mountinfo', '/proc/self/status');
   return f;
 }
 
@@ -208,7 +208,21 @@ export function needsStatic(groups: ReadonlySet<FactGroup>): boolean {
  * `sig`: the static signature bosun holds the answers for (cache.ts), if any.
  */
 export function factsScript(groups: ReadonlySet<FactGroup>, sig?: string): string {
-  const lines = [
+  const lines: string[] = [];
+  const files = probeFiles(groups);
+  if (files.length) {
+    // first, and without a variable: head's environment is ansible_env, the login's as it came.
+    // A missing file gets no header (head says so on stderr), and sections.ts takes the first
+    // present of alternatives (machine-id, os-release, mtab).
+    lines.push(
+      S('files'),
+      // OLDPWD is the channel's own (it changes directory before each request), not the login's
+      ...(groups.has('env') ? ['unset OLDPWD'] : []),
+      `head -v -c ${HEAD_BYTES} -- ${files.join(' ')} 2>/dev/null`,
+      ':',
+    );
+  }
+  lines.push(
     // links whose targets the probe reads (one readlink at the end)
     'L=',
     // bosun's service module decides systemd or SysV from these two words
@@ -224,21 +238,9 @@ export function factsScript(groups: ReadonlySet<FactGroup>, sig?: string): strin
       ? `u=\${LOGNAME:-\${USER:-\${LNAME:-\${USERNAME:-}}}}; getent passwd "$e" \${u:+"$u"} 2>/dev/null; [ "$r" = "$e" ] || { ${S('passwd_real')}; getent passwd "$r" 2>/dev/null; }`
       : 'getent passwd "$e" 2>/dev/null',
     ':',
-  ];
+  );
   if (needsStatic(groups)) lines.push(...staticBlock(sig));
   for (const g of FACT_GROUPS) if (groups.has(g)) lines.push(...SECTIONS[g]);
-  const files = probeFiles(groups);
-  if (files.length) {
-    lines.push(
-      S('files'),
-      // OLDPWD is the channel's own (it changes directory before each request), not the login's
-      ...(groups.has('env') ? ['unset OLDPWD'] : []),
-      'set --',
-      `for f in ${files.join(' ')}; do [ -f "$f" ] && set -- "$@" "$f"; done`,
-      `[ $# -gt 0 ] && head -v -c ${HEAD_BYTES} -- "$@" 2>/dev/null`,
-      ':',
-    );
-  }
   lines.push(
     S('links'),
     `if [ -n "$L" ]; then set -f; set -- $L; set +f; printf '%s\\n' "$@" --; readlink -- "$@" 2>/dev/null; fi`,
