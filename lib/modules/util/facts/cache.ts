@@ -75,6 +75,12 @@ export function writeStatic(kind: string, host: string, a: StaticAnswers): void 
   }
 }
 
+/** For tests: the file holding a host's entry (undefined when the cache is off). */
+export function staticEntryFile(kind: string, host: string): string | undefined {
+  const dir = cacheDir();
+  return dir ? join(dir, entryName(kind, host)) : undefined;
+}
+
 /** For tests: forget the directory decision (after changing BOSUN_CACHE_DIR or BOSUN_FACTS_CACHE). */
 export function resetStaticCacheDir(): void {
   dirChecked = undefined;
