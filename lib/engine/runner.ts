@@ -16,7 +16,8 @@ import { ProbeCache, type LookaheadFrame } from './prefetch.js';
 import type { Prestart } from './prestart.js';
 import { selectPlayHosts, serialBatches } from './hosts.js';
 import { emptyStats, type HostState, type RunOptions } from './state.js';
-import { conditionsHold, itemLabel, loopVars, TaskStep } from './task.js';
+import { conditionsHold, TaskStep } from './task.js';
+import { includedHandler, includeGroups } from './include.js';
 import { startAtMatches } from './static-check.js';
 import { InterruptedError, ParseError } from '../errors.js';
 
@@ -424,52 +425,7 @@ export class Runner {
     // Ansible's IncludeRole.get_name: no `role : ` prefix, even inside a role
     const info: TaskInfo = { name, title: node.role && !role ? `${node.role.name} : ${name}` : name, loc: node.loc, kind: scope.handler ? 'handler' : 'task', module: action, tags: [...scope.inherited.tags, ...inc.tags] };
     this.out.taskStart(info);
-    // the include's vars are visible to its own `when` and loop, as to a task's
-    const ownBlockVars = node.vars ? [...scope.blockVars, node.vars] : scope.blockVars;
-    const when = [...scope.inherited.when, ...inc.when];
-    const skipped = (h: string, t0: number, label?: string): void =>
-      this.out.hostResult(info, { host: h, status: 'skipped', result: { skipped: true, changed: false }, itemLabel: label, noLog: false, durationMs: performance.now() - t0 });
-    const groups: Array<{ key: string; extra?: Record<string, unknown>; label?: string; hosts: string[] }> = [];
-    const join = (h: string, key: string, extra?: Record<string, unknown>, label?: string): void => {
-      let g = groups.find((x) => x.key === key);
-      if (!g) groups.push((g = { key, extra, label, hosts: [] }));
-      g.hosts.push(h);
-    };
-    for (const h of active) {
-      const st = this.host(h);
-      const t0 = performance.now();
-      try {
-        const v = this.vars.playScope(h, scope.play, playHosts, node.role, ownBlockVars);
-        const items = inc.loop === undefined ? undefined : this.step.loopItems({ ...inc, loc: node.loc }, v);
-        if (!items) {
-          if (conditionsHold(when, v, node.loc)) join(h, '');
-          else {
-            st.stats.skipped++;
-            skipped(h, t0);
-          }
-          continue;
-        }
-        // in a loop, `when` is evaluated for each item (it may name the item)
-        let any = false;
-        for (const i of items.keys()) {
-          const extra = loopVars(inc, items, i);
-          const vi = this.vars.playScope(h, scope.play, playHosts, node.role, ownBlockVars, extra);
-          const label = inc.loopLabel ? String(this.templates.renderValue(inc.loopLabel, vi, node.loc.file)) : itemLabel(items[i]);
-          if (!conditionsHold(when, vi, node.loc)) {
-            skipped(h, t0, label);
-            continue;
-          }
-          any = true;
-          join(h, JSON.stringify(extra), extra, label);
-        }
-        if (!any) {
-          st.stats.skipped++;
-          skipped(h, t0);
-        }
-      } catch (e) {
-        this.step.hostError(info, st, e, t0, false);
-      }
-    }
+    const groups = includeGroups({ vars: this.vars, step: this.step, templates: this.templates, out: this.out, host: (h) => this.host(h) }, node, inc, active, scope, playHosts, info);
     if (!role) {
       for (const g of groups) {
         for (const h of g.hosts) this.host(h).stats.ok++;
@@ -680,7 +636,3 @@ export class Runner {
   }
 }
 
-/** A handler of an included role as that inclusion adds it: inside a block with the include's keywords (apply's) and vars. */
-function includedHandler(h: TaskNode, inc: BlockTask): BlockTask {
-  return { ...inc, kind: 'block', origin: 'block', name: h.name, loc: h.loc, role: h.role, tags: [], block: [h], rescue: [], always: [], notify: [], listen: h.listen, include: undefined, roleRun: undefined, handlers: undefined };
-}
