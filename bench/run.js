@@ -408,7 +408,16 @@ async function stopMasters(dir) {
 async function runBosun(inventory, hosts, tmp, kind, book = playbook, extra = [], cp = undefined) {
   const rusageFile = path.join(tmp, `rusage-${process.pid}.json`);
   fs.rmSync(rusageFile, { force: true });
-  const env = { ...process.env, NO_COLOR: '1', BOSUN_BENCH_RUSAGE: rusageFile, BOSUN_BENCH_CLK_TCK: clkTck() };
+  // The same ansible.cfg and forks as Ansible's runs (gather_subset, ssh_args, forks = hosts): one
+  // configuration for every tool.
+  const env = {
+    ...process.env,
+    ANSIBLE_CONFIG: path.join(ansibleDir, 'ansible.cfg'),
+    ANSIBLE_FORKS: String(Math.max(hosts, 5)),
+    NO_COLOR: '1',
+    BOSUN_BENCH_RUSAGE: rusageFile,
+    BOSUN_BENCH_CLK_TCK: clkTck(),
+  };
   const dir = cp ?? freshControlDir(tmp);
   const before = mastersCpu(dir);
   const r = await runProc(process.execPath, ['--import', hook, bosunBin, 'run', book, '-i', inventory, '--ssh-control-path-dir', dir, ...extra], { env });

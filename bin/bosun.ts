@@ -1,41 +1,6 @@
 #!/usr/bin/env node
-// Thin entry point: run the CLI, map error classes to ansible-playbook's exit codes.
-import { main } from '../lib/cli/main.js';
-import { BosunError } from '../lib/errors.js';
+// Entry point of tsc's build (dist/bin/bosun.js, the tests' CLI). The shipped `bosun` is the bundle,
+// whose launcher (bin/launch.ts) calls the same start().
+import { start } from '../lib/cli/entry.js';
 
-const controller = new AbortController();
-let interrupted = false;
-async function onSignal(sig: NodeJS.Signals): Promise<void> {
-  if (interrupted) process.exit(99);
-  interrupted = true;
-  process.stderr.write(`\n[bosun] ${sig}: stopping, closing connections\n`);
-  controller.abort();
-  try {
-    const { closeAll } = await import('../lib/executor/live.js');
-    await closeAll();
-  } finally {
-    process.exit(99);
-  }
-}
-process.on('SIGINT', (s) => void onSignal(s));
-process.on('SIGTERM', (s) => void onSignal(s));
-
-try {
-  const code = await main(process.argv.slice(2), {
-    out: (s) => process.stdout.write(s),
-    err: (s) => process.stderr.write(s),
-    isTTY: Boolean(process.stdout.isTTY),
-    signal: controller.signal,
-  });
-  process.exitCode = code;
-} catch (e) {
-  if (e instanceof BosunError) {
-    // errors can quote values: mask vault values and key material like every other output
-    const { Masker } = await import('../lib/output/mask.js');
-    process.stderr.write(`ERROR! ${new Masker().text(e.oneLine())}\n`);
-    process.exitCode = e.exitCode;
-  } else {
-    process.stderr.write(`ERROR! unexpected: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 250;
-  }
-}
+await start(process.argv.slice(2));

@@ -52,7 +52,8 @@ export const RUN_HELP = `usage: bosun run PLAYBOOK [-i INVENTORY] [options]
                             for the next run to reuse; 0 or no: none (default 60, as Ansible;
                             also BOSUN_SSH_CONTROL_PERSIST, inventory var bosun_ssh_control_persist)
       --ssh-control-path-dir D  private directory of those connections' sockets (default ~/.bosun/cp;
-                            also BOSUN_SSH_CONTROL_PATH_DIR, inventory var ansible_control_path_dir)
+                            also BOSUN_SSH_CONTROL_PATH_DIR, ansible.cfg control_path_dir,
+                            inventory var ansible_control_path_dir)
   -v, -vv, -vvv             more output: results and durations; task paths; every remote request (secrets masked)
 
 ansible.cfg (ANSIBLE_CONFIG, ./ansible.cfg, ~/.ansible.cfg, /etc/ansible/ansible.cfg) and ANSIBLE_* variables
@@ -99,6 +100,8 @@ export interface RunCliOptions {
   /** ansible.cfg [defaults] ansible_managed (the template module's ansible_managed variable). */
   ansibleManaged?: string;
   gatherFactsDefault: boolean;
+  /** ansible.cfg's gather_subset: the subset of a play that names none. */
+  gatherSubsetDefault?: string[];
   /** The ansible.cfg used and the settings not needed, said at -v. */
   configNotes: string[];
   check: boolean;
@@ -240,6 +243,7 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
     forceHandlers: v['force-handlers'] ?? st.forceHandlers ?? false,
     ansibleManaged: st.ansibleManaged,
     gatherFactsDefault: st.gathering !== 'explicit',
+    gatherSubsetDefault: st.gatherSubset,
     configNotes,
     check: v.check ?? false,
     diff: v.diff ?? false,
@@ -258,7 +262,7 @@ export function parseRunArgs(argv: string[]): RunCliOptions {
     profile: v.profile ?? false,
     rolesPath: [...(v['roles-path'] ?? []), ...(st.rolesPath ?? [])],
     controlPersistSec: controlPersist(v['ssh-control-persist'], '--ssh-control-persist') ?? controlPersist(process.env.BOSUN_SSH_CONTROL_PERSIST, 'BOSUN_SSH_CONTROL_PERSIST'),
-    controlPathDir: nonEmpty(v['ssh-control-path-dir']) ?? nonEmpty(process.env.BOSUN_SSH_CONTROL_PATH_DIR),
+    controlPathDir: nonEmpty(v['ssh-control-path-dir']) ?? nonEmpty(process.env.BOSUN_SSH_CONTROL_PATH_DIR) ?? st.controlPathDir,
     verbosity: (v.verbose ?? []).length,
     help: false,
   };
@@ -396,6 +400,7 @@ async function prepareAndRun(o: RunCliOptions, io: IO, playbookFile: string, inv
   const { playbook, definedNames } = await loadPlaybook(playbookFile, {
     rolesPath: o.rolesPath,
     gatherFactsDefault: o.gatherFactsDefault,
+    gatherSubsetDefault: o.gatherSubsetDefault,
     onPlayHeader: prestart && ((p) => prestart.offer(p)),
   });
   // imported after the load started the channels: nothing before that needs them

@@ -128,13 +128,14 @@ export function checkUndefinedVariables(
     const check = (nodes: TaskNode[], scopeNames: Set<string>, ignoring = false) => {
       for (const node of nodes) {
         const ignored = node.ignoreErrors === undefined ? ignoring : node.ignoreErrors !== false;
-        const local = new Set(scopeNames);
-        for (const k of Object.keys(node.vars ?? {})) local.add(k);
+        // a copy of the scope only for a task that adds names (vars, loop variables): most add none
+        const added = Object.keys(node.vars ?? {});
         if ((node.kind === 'module' || node.kind === 'set_fact') && node.loopVar) {
-          local.add(node.loopVar);
-          if (node.loopIndexVar) local.add(node.loopIndexVar);
-          if (node.loopExtended) local.add('ansible_loop');
+          added.push(node.loopVar);
+          if (node.loopIndexVar) added.push(node.loopIndexVar);
+          if (node.loopExtended) added.push('ansible_loop');
         }
+        const local = added.length === 0 ? scopeNames : new Set([...scopeNames, ...added]);
         if (node.kind === 'block') {
           check(node.block, local, ignored);
           check(node.rescue, local, ignored);

@@ -46,6 +46,17 @@ export interface RunContext {
   changeInventory(host: string, result: Record<string, unknown>): void;
 }
 
+/** The facts a module sees, made once per facts object: a host's facts are hundreds of values, and every task on every host asked for them. */
+const withUnknown = new WeakMap<object, Facts>();
+const UNKNOWN_ONLY = Object.freeze({ ...UNKNOWN_FACTS }) as Facts;
+function moduleFacts(f: Record<string, unknown> | undefined): Facts {
+  if (!f) return UNKNOWN_ONLY;
+  let m = withUnknown.get(f);
+  // frozen: shared by every task of the host, so no module may change it for the next
+  if (!m) withUnknown.set(f, (m = Object.freeze({ ...UNKNOWN_FACTS, ...f }) as Facts));
+  return m;
+}
+
 export class TaskStep {
   /** Conditionals already warned about (Ansible prints each warning once a run). */
   private readonly warned = new Set<string>();
@@ -103,7 +114,7 @@ export class TaskStep {
       check,
       diff,
       // modules always see the fields they read; an ungathered one is 'unknown'
-      facts: { ...UNKNOWN_FACTS, ...(st.facts ?? {}) } as Facts,
+      facts: moduleFacts(st.facts),
       vars,
       loc: node.loc,
       findFile(kind, name) {

@@ -28,6 +28,10 @@ export interface AnsibleSettings {
   forceHandlers?: boolean;
   /** [defaults] ansible_managed: the template module's ansible_managed (str.format {host} {uid} {file}, then strftime). */
   ansibleManaged?: string;
+  /** [defaults] gather_subset: the fact groups a play gathers when it names none (comma-separated, as Ansible). */
+  gatherSubset?: string[];
+  /** [ssh_connection] control_path_dir: where the ControlMaster sockets live. */
+  controlPathDir?: string;
 }
 
 export interface LoadedSettings {
@@ -40,7 +44,7 @@ export interface LoadedSettings {
   ignored: string[];
 }
 
-type Kind = 'str' | 'int' | 'bool' | 'path' | 'pathlist' | 'pathspec';
+type Kind = 'str' | 'int' | 'bool' | 'path' | 'pathlist' | 'pathspec' | 'list';
 
 /** setting → [section, key, env vars (first set wins), type]. */
 const SPEC: Record<keyof AnsibleSettings, [string, string, string[], Kind]> = {
@@ -55,19 +59,20 @@ const SPEC: Record<keyof AnsibleSettings, [string, string, string[], Kind]> = {
   gathering: ['defaults', 'gathering', ['ANSIBLE_GATHERING'], 'str'],
   forceHandlers: ['defaults', 'force_handlers', ['ANSIBLE_FORCE_HANDLERS'], 'bool'],
   ansibleManaged: ['defaults', 'ansible_managed', [], 'str'],
+  gatherSubset: ['defaults', 'gather_subset', ['ANSIBLE_GATHER_SUBSET'], 'list'],
   become: ['privilege_escalation', 'become', ['ANSIBLE_BECOME'], 'bool'],
   becomeUser: ['privilege_escalation', 'become_user', ['ANSIBLE_BECOME_USER'], 'str'],
   becomeMethod: ['privilege_escalation', 'become_method', ['ANSIBLE_BECOME_METHOD'], 'str'],
   sshArgs: ['ssh_connection', 'ssh_args', ['ANSIBLE_SSH_ARGS'], 'str'],
   sshCommonArgs: ['ssh_connection', 'ssh_common_args', ['ANSIBLE_SSH_COMMON_ARGS'], 'str'],
   sshExtraArgs: ['ssh_connection', 'ssh_extra_args', ['ANSIBLE_SSH_EXTRA_ARGS'], 'str'],
+  controlPathDir: ['ssh_connection', 'control_path_dir', ['ANSIBLE_SSH_CONTROL_PATH_DIR'], 'path'],
 };
 
 /** Settings an operator may well have that bosun does not need, and why (said at -v, never an error). */
 const NOT_NEEDED: Record<string, string> = {
   'ssh_connection.pipelining': 'bosun keeps one ssh channel per host for the whole run; nothing to pipeline',
-  'ssh_connection.control_path': 'one persistent channel per host replaces ControlPersist',
-  'ssh_connection.control_path_dir': 'one persistent channel per host replaces ControlPersist',
+  'ssh_connection.control_path': 'bosun names its ControlMaster sockets itself (inside control_path_dir)',
   'defaults.library': 'built-in modules only (bosun doc)',
   'defaults.module_utils': 'built-in modules only',
   'defaults.interpreter_python': 'modules run as sh on the host; no Python needed',
@@ -155,6 +160,8 @@ function convert(kind: Kind, raw: string, base: string, what: string, where: { f
       return raw.split(',').filter((x) => x.trim()).map((x) => (x.includes(',') ? x : path(x)));
     case 'pathspec':
       return raw.split(':').filter((x) => x.trim()).map(path);
+    case 'list':
+      return raw.split(',').map((x) => x.trim()).filter((x) => x);
   }
 }
 

@@ -30,6 +30,8 @@ export interface LoadOptions {
    */
   /** gather_facts of a play that does not say (ansible.cfg `gathering = explicit` makes it false). */
   gatherFactsDefault?: boolean;
+  /** ansible.cfg's gather_subset (DEFAULT_GATHER_SUBSET): used by a play without its own. */
+  gatherSubsetDefault?: string[];
   onPlayHeader?: (play: Pick<Play, 'hosts' | 'vars' | 'loc' | 'serial' | 'order' | 'connection' | 'gatherFacts' | 'gatherSubset'>) => void;
 }
 
@@ -140,7 +142,8 @@ export class PlaybookLoader {
     }
     const gatherFacts = boolish(raw.gather_facts, 'gather_facts', here(raw, 'gather_facts', file)) ?? this.opts.gatherFactsDefault ?? true;
     const connection = playConnection(raw.connection, here(raw, 'connection', file));
-    const gatherSubset = raw.gather_subset === undefined || raw.gather_subset === null ? undefined : strList(raw.gather_subset, 'gather_subset', here(raw, 'gather_subset', file));
+    const gatherSubset =
+      raw.gather_subset === undefined || raw.gather_subset === null ? this.opts.gatherSubsetDefault : strList(raw.gather_subset, 'gather_subset', here(raw, 'gather_subset', file));
     const order = hostOrder(raw.order, here(raw, 'order', file));
     if (this.opts.onPlayHeader) {
       this.opts.onPlayHeader({ hosts: String(hosts), vars, loc, serial, order, connection, gatherFacts, gatherSubset });

@@ -8,10 +8,10 @@
 // cache copy would outlive the original), values JSON cannot carry exactly (binary, .inf, -0), and
 // `__proto__` keys. The directory must be the user's own and private (0700), or it is not used.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync, readdirSync, unlinkSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readFileSync, renameSync, statSync, writeFileSync, readdirSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceLocation } from '../errors.js';
+import { cacheBase, openCacheDir } from '../cache-dir.js';
 
 /** Bump when the entry format or the conversion rules in yaml.ts change. */
 const FORMAT = 'bosun-yaml-cache-1';
@@ -40,21 +40,7 @@ function cacheDir(): string | null {
   if (dirChecked !== undefined) return dirChecked;
   const env = process.env.BOSUN_YAML_CACHE;
   if (env === '0' || env === 'off') return (dirChecked = null);
-  const base = process.env.BOSUN_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'bosun');
-  return (dirChecked = openCacheDir(join(base, 'yaml')));
-}
-
-/** `dir`, created 0700 when missing, if it is this user's own and private; else null (not used). */
-export function openCacheDir(dir: string): string | null {
-  try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    const st = statSync(dir);
-    // Another user's or a shared directory could feed bosun values it never parsed.
-    if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o077) !== 0) return null;
-    return dir;
-  } catch {
-    return null; // no cache: parse every time
-  }
+  return (dirChecked = openCacheDir(join(cacheBase(), 'yaml')));
 }
 
 /** The entry name of `file` with this exact text, parsed by this parser build (computed once per load). */

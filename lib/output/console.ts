@@ -93,7 +93,10 @@ export class ConsoleReporter implements Reporter {
       const text = renderDiff(r.diff, this.masker, this.o.color);
       if (text) this.line(text);
     }
-    const result = r.noLog ? { censored: NO_LOG_MSG, changed: r.result.changed } : this.masker.value(r.result);
+    // masked only when printed: an ok line at verbosity 0 prints none of it, and a facts result is
+    // every fact of the host (masking walks all of it)
+    let masked: Record<string, unknown> | undefined;
+    const res = (): Record<string, unknown> => (masked ??= r.noLog ? { censored: NO_LOG_MSG, changed: r.result.changed } : this.masker.value(r.result));
     const dur = this.o.verbosity >= 1 ? ` (${(r.durationMs / 1000).toFixed(2)}s)` : '';
     // Ansible's callback: json.dumps(sort_keys=True, ensure_ascii=False), indented for debug/assert and at -vvv
     const json = (v: unknown, indent = this.o.verbosity > 2 || r.show ? 4 : undefined) => ansibleJson(v, indent);
@@ -102,8 +105,8 @@ export class ConsoleReporter implements Reporter {
       case 'changed': {
         const colorFn = r.status === 'ok' ? pc.green : pc.yellow;
         let s = `${r.status}: ${who}${item ? ` =>${item}` : ''}`;
-        if (r.show && !r.noLog && Object.keys(showable(result)).length) s = `${r.status}: ${who}${item ? ` =>${item}` : ''} => ${json(showable(result))}`;
-        else if (this.o.verbosity >= 1 && task.kind !== 'facts') s += ` => ${json(result)}`;
+        if (r.show && !r.noLog && Object.keys(showable(res())).length) s = `${r.status}: ${who}${item ? ` =>${item}` : ''} => ${json(showable(res()))}`;
+        else if (this.o.verbosity >= 1 && task.kind !== 'facts') s += ` => ${json(res())}`;
         this.line(this.c(colorFn, s) + dur);
         break;
       }
@@ -113,7 +116,7 @@ export class ConsoleReporter implements Reporter {
         break;
       }
       case 'failed': {
-        const body: Record<string, unknown> = r.noLog ? { censored: NO_LOG_MSG } : { ...result, msg: this.masker.text(r.msg ?? String(result.msg ?? '')) };
+        const body: Record<string, unknown> = r.noLog ? { censored: NO_LOG_MSG } : { ...res(), msg: this.masker.text(r.msg ?? String(res().msg ?? '')) };
         // Ansible does not print the `failed` flag of a failure
         delete body.failed;
         const label = item ? `failed: ${who}${item}` : `fatal: ${who}: FAILED!`;

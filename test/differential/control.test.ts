@@ -45,3 +45,24 @@ t.test('meta end_batch, end_play, refresh_inventory with serial batches', async 
   t.match(a.stdout, /"b mb1"/);
   t.notMatch(a.stdout, /"b mb2"/, 'end_play: the later batches did not run (ansible)');
 });
+
+t.test('ansible.cfg gather_subset (and ANSIBLE_GATHER_SUBSET) is the subset of a play without its own', async (t) => {
+  const play = (extra: string) =>
+    `- hosts: gs\n  ${extra}tasks:\n    - debug: { msg: "{{ gather_subset }} {{ ansible_distribution is defined }} {{ ansible_memtotal_mb is defined }} {{ ansible_default_ipv4 is defined }}" }\n`;
+  const dir = workDir({
+    'inventory.ini': '[gs]\ngs1\n\n[gs:vars]\nansible_connection=local\nansible_python_interpreter=/usr/bin/python3\n',
+    'ansible.cfg': '[defaults]\ngather_subset = min, hardware\n',
+    'cfg.yml': play(''),
+    'own.yml': play('gather_subset: [network]\n  '),
+  });
+  for (const [book, env] of [['cfg.yml', {}], ['own.yml', {}], ['cfg.yml', { ANSIBLE_GATHER_SUBSET: 'min' }]] as const) {
+    const args = [book, '-i', 'inventory.ini'];
+    const a = await runAnsible('ansible-playbook', args, dir, env);
+    const b = await runBosun(['run', ...args], dir, env);
+    t.equal(a.code, 0, `ansible ${book}: ${a.stderr}`);
+    t.equal(b.code, 0, `bosun ${book}: ${b.stdout.slice(-1500)}${b.stderr}`);
+    const msg = (out: string) => /"msg": "(.*)"/.exec(out)?.[1];
+    t.ok(msg(a.stdout), `ansible printed the line for ${book}`);
+    t.equal(msg(b.stdout), msg(a.stdout), `${book} ${JSON.stringify(env)}: same subset and facts`);
+  }
+});

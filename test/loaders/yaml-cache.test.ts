@@ -95,7 +95,7 @@ t.test('what is never cached', async (t) => {
   for (const n of entries()) t.notMatch(readFileSync(join(cacheDir, n), 'utf8'), 'hunter2');
 
   // a directory other users can write to is not used at all
-  const { openCacheDir } = await import('../../lib/loaders/yaml-cache.js');
+  const { openCacheDir } = await import('../../lib/cache-dir.js');
   const shared = join(base, 'shared-cache');
   mkdirSync(shared, { mode: 0o700 });
   t.equal(openCacheDir(shared), shared, 'private: used');

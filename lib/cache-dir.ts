@@ -1,0 +1,23 @@
+// bosun's per-user cache directory (parsed YAML, compiled code) and the one rule every cache in it
+// follows: the directory is this user's own and private (0700), or it is not used at all.
+import { mkdirSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** $BOSUN_CACHE_DIR, else $XDG_CACHE_HOME/bosun, else ~/.cache/bosun. */
+export function cacheBase(): string {
+  return process.env.BOSUN_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'bosun');
+}
+
+/** `dir`, created 0700 when missing, if it is this user's own and private; else null (not used). */
+export function openCacheDir(dir: string): string | null {
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const st = statSync(dir);
+    // Another user's or a shared directory could feed bosun values (or code) it never made.
+    if (!st.isDirectory() || (process.getuid && st.uid !== process.getuid()) || (st.mode & 0o077) !== 0) return null;
+    return dir;
+  } catch {
+    return null; // no cache: do the work every time
+  }
+}
