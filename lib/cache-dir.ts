@@ -1,6 +1,7 @@
-// bosun's per-user cache directory (parsed YAML, compiled code) and the one rule every cache in it
-// follows: the directory is this user's own and private (0700), or it is not used at all.
-import { mkdirSync, statSync } from 'node:fs';
+// bosun's per-user cache directory (parsed YAML, compiled code, the fact probe's static answers)
+// and the one rule every cache in it follows: the directory is this user's own and private (0700),
+// or it is not used at all.
+import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -19,5 +20,26 @@ export function openCacheDir(dir: string): string | null {
     return dir;
   } catch {
     return null; // no cache: do the work every time
+  }
+}
+
+/** Past `max` entries, keeps the newest half (by write time); run after a write, i.e. on a cache miss. */
+export function pruneCacheDir(dir: string, max: number): void {
+  const names = readdirSync(dir);
+  if (names.length <= max) return;
+  const aged = names.map((n) => {
+    try {
+      return { n, t: statSync(join(dir, n)).mtimeMs };
+    } catch {
+      return { n, t: 0 };
+    }
+  });
+  aged.sort((a, b) => a.t - b.t);
+  for (const { n } of aged.slice(0, names.length - max / 2)) {
+    try {
+      unlinkSync(join(dir, n));
+    } catch {
+      /* raced with another run */
+    }
   }
 }

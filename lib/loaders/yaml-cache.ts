@@ -8,10 +8,10 @@
 // cache copy would outlive the original), values JSON cannot carry exactly (binary, .inf, -0), and
 // `__proto__` keys. The directory must be the user's own and private (0700), or it is not used.
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, statSync, writeFileSync, readdirSync, unlinkSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceLocation } from '../errors.js';
-import { cacheBase, openCacheDir } from '../cache-dir.js';
+import { cacheBase, openCacheDir, pruneCacheDir } from '../cache-dir.js';
 
 /** Bump when the entry format or the conversion rules in yaml.ts change. */
 const FORMAT = 'bosun-yaml-cache-1';
@@ -141,33 +141,12 @@ export function writeCached(key: string, value: unknown, located: (o: object) =>
   try {
     writeFileSync(tmp, json, { mode: 0o600 });
     renameSync(tmp, target);
-    prune(dir);
+    pruneCacheDir(dir, MAX_ENTRIES);
   } catch {
     try {
       unlinkSync(tmp);
     } catch {
       /* nothing was written */
-    }
-  }
-}
-
-/** Keeps the newest MAX_ENTRIES entries (by write time); runs after a write, i.e. on a cache miss. */
-function prune(dir: string): void {
-  const names = readdirSync(dir);
-  if (names.length <= MAX_ENTRIES) return;
-  const aged = names.map((n) => {
-    try {
-      return { n, t: statSync(join(dir, n)).mtimeMs };
-    } catch {
-      return { n, t: 0 };
-    }
-  });
-  aged.sort((a, b) => a.t - b.t);
-  for (const { n } of aged.slice(0, names.length - MAX_ENTRIES / 2)) {
-    try {
-      unlinkSync(join(dir, n));
-    } catch {
-      /* raced with another run */
     }
   }
 }

@@ -6,10 +6,12 @@
 // ipv4_secondaries and alias interfaces are compared too; the redhat host presents Rocky's os-release.
 import t, { type Test } from 'tap';
 import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { labInventory, type LabState } from '../../lib/lab/lab.js';
 import { withLab } from '../helpers/lab.js';
 import { runAnsible, runBosun, workDir } from '../helpers/differential.js';
+import { staticEntryFile } from '../../lib/modules/util/facts/cache.js';
 
 type Dict = Record<string, unknown>;
 
@@ -63,6 +65,17 @@ async function compare(t: Test, lab: LabState, expect: Dict): Promise<Dict> {
   t.equal(db.date, `${db.year}-${db.month}-${db.day}`, 'date is year-month-day');
   t.equal(typeof fb.ansible_memfree_mb, 'number', 'ansible_memfree_mb is a number');
   t.same((fb.ansible_mounts as Dict[]).map((m) => pick(m, MOUNT_KEYS)), (fa.ansible_mounts as Dict[]).map((m) => pick(m, MOUNT_KEYS)), 'ansible_mounts (sizes but free space)');
+  // a second probe skips python, lsb_release and getconf (the host's signature is unchanged): the
+  // cache entry is not rewritten, and what it answers is still Ansible's
+  // (the cache directory as the in-process runs chose it; undefined when caching is off)
+  const entry = staticEntryFile('ssh', 'node1');
+  if (entry) t.ok(existsSync(entry), 'the first probe cached its static answers');
+  const written = entry && existsSync(entry) ? statSync(entry).mtimeMs : undefined;
+  const c = await runBosun(['adhoc', 'node1', '-i', inv, '-m', 'setup'], dir);
+  t.equal(c.code, 0, `bosun adhoc -m setup, again: ${c.stderr}`);
+  const fc = setupJson(c.stdout, 'node1');
+  if (entry) t.equal(statSync(entry).mtimeMs, written, 'the second probe was answered from the cache');
+  for (const k of ['python', 'python_version', 'lsb', 'userspace_bits']) t.same(fc[`ansible_${k}`], fa[`ansible_${k}`], `ansible_${k} from the cache`);
   return fb;
 }
 

@@ -4,7 +4,9 @@
 import type { Connection } from '../../../executor/types.js';
 import { ModuleFailure, type Facts } from '../../types.js';
 import { UnreachableError } from '../../../errors.js';
-import { FACT_GROUPS, MIN_GROUPS, factsScript, splitSections, type FactGroup } from './script.js';
+import { FACT_GROUPS, MIN_GROUPS, ROUTE_V4, ROUTE_V6, factsScript, needsStatic, splitSections, type FactGroup } from './script.js';
+import { applyStatic, parserSections } from './sections.js';
+import { readStatic, writeStatic, type StaticAnswers } from './cache.js';
 import { dateTimeFacts, distributionFacts, dnsFacts, envFacts, lsbFacts, pkgMgrFacts, platformFacts, pythonFacts, serviceMgrFacts, userFacts, type FactDict } from './system.js';
 import { cpuFacts, memoryFacts, mountFacts } from './hardware.js';
 import { networkFacts } from './network.js';
@@ -51,9 +53,19 @@ export function subsetGroups(subset: readonly string[] | undefined): Set<FactGro
   return add;
 }
 
-/** The probe's output → the facts (Ansible's names, without the `ansible_` prefix) plus bosun's own `init` and `user`. */
-export function parseFacts(out: string, groups: ReadonlySet<FactGroup> = new Set(FACT_GROUPS), subset: readonly string[] = ['all']): FactDict {
+/**
+ * The probe's output → the facts (Ansible's names, without the `ansible_` prefix) plus bosun's own
+ * `init` and `user`. `cached`: the static answers bosun holds for this host (used when the probe says `hit`).
+ */
+export function parseFacts(out: string, groups: ReadonlySet<FactGroup> = new Set(FACT_GROUPS), subset: readonly string[] = ['all'], cached?: StaticAnswers): FactDict {
+  return parseProbe(out, groups, subset, cached).facts;
+}
+
+/** parseFacts, plus the static answers the probe ran afresh (to be cached). */
+function parseProbe(out: string, groups: ReadonlySet<FactGroup>, subset: readonly string[], cached?: StaticAnswers): { facts: FactDict; fresh?: StaticAnswers } {
   const s = splitSections(out);
+  const fresh = applyStatic(s, cached);
+  parserSections(s, ROUTE_V4, ROUTE_V6);
   const get = (k: string) => s.get(k) ?? '';
   const own = new Map<string, string>();
   for (const l of get('bosun').split('\n')) {
@@ -83,14 +95,17 @@ export function parseFacts(out: string, groups: ReadonlySet<FactGroup> = new Set
   // only what was gathered: a fact outside the subset stays undefined, as in Ansible
   f.init = init === 'systemd' || init === 'sysv' ? init : 'unknown';
   f.user = own.get('user') ?? '';
-  return f;
+  return { facts: f, fresh };
 }
 
 export async function gatherFacts(conn: Connection, subset?: readonly string[]): Promise<FactDict> {
   const groups = subsetGroups(subset);
-  const r = await conn.exec(factsScript(groups), { label: 'facts', timeoutMs: 60_000, readOnly: true });
+  const cached = needsStatic(groups) ? readStatic(conn.kind, conn.host) : undefined;
+  const r = await conn.exec(factsScript(groups, cached?.sig), { label: 'facts', timeoutMs: 60_000, readOnly: true });
   if (r.exitCode !== 0) throw new UnreachableError(`fact probe failed on ${conn.host}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
-  return parseFacts(r.stdout, groups, subset?.length ? subset : ['all']);
+  const { facts, fresh } = parseProbe(r.stdout, groups, subset?.length ? subset : ['all'], cached);
+  if (fresh) writeStatic(conn.kind, conn.host, fresh);
+  return facts;
 }
 
 /** The facts as `ansible_facts` holds them (no bosun-private fields). */

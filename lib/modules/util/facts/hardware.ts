@@ -78,8 +78,8 @@ export function cpuFacts(cpuinfo: string, extra: string, architecture: string): 
   return f;
 }
 
-/** `\040`-style escapes of /proc/mounts fields. */
-const unescapeOctal = (s: string): string => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
+/** `\040`-style escapes of /proc/mounts and mountinfo fields. */
+export const unescapeOctal = (s: string): string => s.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 
 /**
  * ansible_mounts: the mtab entries whose device is a path (or host:/path) and whose type is not
@@ -98,10 +98,11 @@ export function mountFacts(mtab: string, findmnt: string, lsblk: string, statfs:
     const m = /^(.*\S)\s+(\S+)$/.exec(t);
     if (m && !uuids.has(m[1]!)) uuids.set(m[1]!, m[2]!);
   }
+  // `stat -f -c '%s %S %b %a %c %d %n'`: the six numbers, then the path as the probe decoded it
   const sizes = new Map<string, number[]>();
   for (const l of statfs.split('\n')) {
-    const w = l.split(' ');
-    if (w.length >= 7) sizes.set(w[0]!, w.slice(1, 7).map(Number));
+    const m = /^(\d+) (\d+) (\d+) (\d+) (\d+) (\d+) (.*)$/.exec(l);
+    if (m) sizes.set(m[7]!, m.slice(1, 7).map(Number));
   }
   const mounts: FactDict[] = [];
   for (const l of mtab.split('\n')) {
@@ -110,7 +111,7 @@ export function mountFacts(mtab: string, findmnt: string, lsblk: string, statfs:
     const [device, mount, fstype, options] = raw.slice(0, 4).map(unescapeOctal) as [string, string, string, string];
     if ((!(device.startsWith('/') || device.startsWith('\\')) && !device.includes(':/')) || fstype === 'none') continue;
     const info: FactDict = { mount, device, fstype, options: binds.has(mount) ? `${options},bind` : options };
-    const s = sizes.get(raw[1]!);
+    const s = sizes.get(mount);
     if (s && s.every((x) => Number.isFinite(x))) {
       const [bsize, frsize, blocks, bavail, files, ffree] = s as [number, number, number, number, number, number];
       Object.assign(info, {

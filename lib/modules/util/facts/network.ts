@@ -1,7 +1,8 @@
 // Network facts (Ansible's `network` subset): interfaces and their per-interface facts, default
 // routes, all addresses — parsed from sysfs values, `ip addr show primary|secondary` and
-// `ip -4|-6 route get` with the rules of Ansible 2.14's LinuxNetwork collector.
+// `ip route get` (v4 and v6) with the rules of Ansible 2.14's LinuxNetwork collector.
 import type { FactDict } from './system.js';
+import { ROUTE_V4, ROUTE_V6 } from './script.js';
 
 const INTERFACE_TYPE: Record<string, string> = { '1': 'ether', '32': 'infiniband', '512': 'ppp', '772': 'loopback', '65534': 'tunnel' };
 
@@ -41,8 +42,8 @@ function ipv4Info(address: string, prefix: string, broadcast: string): Iface {
 }
 
 export function networkFacts(sysfs: string, primary: string, secondary: string, route4: string, route6: string): FactDict {
-  const default4 = defaultRoute(route4, '8.8.8.8') as Iface;
-  const default6 = defaultRoute(route6, '2404:6800:400a:800::1012') as Iface;
+  const default4 = defaultRoute(route4, ROUTE_V4) as Iface;
+  const default6 = defaultRoute(route6, ROUTE_V6) as Iface;
   const interfaces = new Map<string, Iface>();
   const all4: string[] = [];
   const all6: string[] = [];

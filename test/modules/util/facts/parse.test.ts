@@ -68,7 +68,8 @@ t.test('memory and mounts', async (t) => {
     '/dev/sda1 / ext4 rw,relatime 0 0\nproc /proc proc rw 0 0\n/dev/sdb1 /mnt/my\\040disk xfs ro 0 0\n/dev/sdc /x none rw 0 0\nsrv:/export /nfs nfs4 rw 0 0\n',
     '/ /dev/sda1 ext4 rw\n/mnt/my disk /dev/sdb1[/sub] xfs ro\n',
     '/dev/sda1 1234-abcd\n/dev/sdb1\n',
-    '/ 4096 4096 1000 250 500 100\n/mnt/my\\040disk 4096 1024 10 5 20 10\n',
+    // stat -f -c '%s %S %b %a %c %d %n' on the decoded paths
+    '4096 4096 1000 250 500 100 /\n4096 1024 10 5 20 10 /mnt/my disk\n',
   );
   t.same((mounts.mounts as Array<Record<string, unknown>>).map((x) => x.mount), ['/', '/mnt/my disk', '/nfs'], 'device paths and host:/path only');
   t.match(mounts.mounts, [
