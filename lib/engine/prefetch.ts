@@ -70,10 +70,13 @@ export class ProbeCache {
       this.paidOff.add(conn);
       return hit.probe;
     }
-    // Fetch ahead when nothing changed since this channel's previous probe (or since the run
-    // began), or when its previous batch was used: in a run where every task changes something,
-    // batches would only be thrown away.
-    const stable = (this.lastProbe.get(conn) ?? 0) === this.gen || this.paidOff.has(conn);
+    // Fetch ahead on this channel's first probe, when nothing changed since its previous probe, or
+    // when its previous batch was used: in a run where every task changes something, batches would
+    // only be thrown away. The first probe knows nothing either way; a command before it (a
+    // role's read-only shell probe, say) already bumped the generation, and without the look-ahead
+    // every file task after it would pay a round trip (at most one batch lost per channel).
+    const previous = this.lastProbe.get(conn);
+    const stable = previous === undefined || previous === this.gen || this.paidOff.has(conn);
     this.lastProbe.set(conn, this.gen);
     this.paidOff.delete(conn);
     if (!stable) {

@@ -266,9 +266,14 @@ export class Runner {
             if (!st.facts) st.facts = await gatherFacts(conn, play.gatherSubset);
             else await conn.open();
             st.stats.ok++;
-            // the facts as `setup` returns them (ad-hoc -m setup prints them; the console does not)
-            const facts = prefixedFacts(st.facts);
-            this.out.hostResult(info, { host: h, status: 'ok', result: { ansible_facts: facts, changed: false }, noLog: false, durationMs: performance.now() - t0 });
+            // the facts as `setup` returns them, made only when a reporter reads them (ad-hoc -m setup,
+            // --output json); the console prints none of them
+            const gathered = st.facts;
+            let facts: Record<string, unknown> | undefined;
+            const result: Record<string, unknown> = {};
+            Object.defineProperty(result, 'ansible_facts', { enumerable: true, configurable: true, get: () => (facts ??= prefixedFacts(gathered)) });
+            result.changed = false;
+            this.out.hostResult(info, { host: h, status: 'ok', result, noLog: false, durationMs: performance.now() - t0 });
           } catch (e) {
             this.step.hostError(info, st, e, t0, false);
           }

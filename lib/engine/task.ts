@@ -46,14 +46,21 @@ export interface RunContext {
   changeInventory(host: string, result: Record<string, unknown>): void;
 }
 
-/** The facts a module sees, made once per facts object: a host's facts are hundreds of values, and every task on every host asked for them. */
+/**
+ * The facts a module sees: the host's own object (modules only read fields), with the fields a module
+ * may read and the host did not report falling back to 'unknown'. Made once per facts object; no copy
+ * of the hundreds of facts (a copy per task per host, then per host, showed in 200-host profiles).
+ */
 const withUnknown = new WeakMap<object, Facts>();
 const UNKNOWN_ONLY = Object.freeze({ ...UNKNOWN_FACTS }) as Facts;
 function moduleFacts(f: Record<string, unknown> | undefined): Facts {
   if (!f) return UNKNOWN_ONLY;
   let m = withUnknown.get(f);
-  // frozen: shared by every task of the host, so no module may change it for the next
-  if (!m) withUnknown.set(f, (m = Object.freeze({ ...UNKNOWN_FACTS, ...f }) as Facts));
+  if (!m) {
+    const missing = Object.entries(UNKNOWN_FACTS).filter(([k]) => f[k] === undefined);
+    m = (missing.length === 0 ? f : Object.assign(Object.create(f) as object, Object.fromEntries(missing))) as Facts;
+    withUnknown.set(f, m);
+  }
   return m;
 }
 

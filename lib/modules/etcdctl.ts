@@ -59,6 +59,7 @@ export interface EtcdctlArgs {
   timeout?: number;
   etcdctl_path?: string;
   login_verified?: boolean;
+  members?: boolean;
 }
 
 interface CallOpts {
@@ -82,6 +83,17 @@ interface Step {
 
 export interface EtcdctlState {
   steps: Step[];
+}
+
+const MEMBER_LIST: [string[], CallOpts] = [['member', 'list', '-w', 'json'], { auth: true, label: 'etcdctl:member-list' }];
+
+/** What op=member_list registers (and op=health with `members`). */
+function membersResult(members: Member[]): { members: Member[]; started_count: number } {
+  return { members, started_count: members.filter((m) => m.started).length };
+}
+
+function membersMsg(r: { members: Member[]; started_count: number }): string {
+  return `${r.members.length} member(s), ${r.started_count} started`;
 }
 
 /** Key read by the auth probes; its value does not matter, only whether the read is allowed. */
@@ -191,7 +203,10 @@ class Etcd {
   }
 
   async members(): Promise<Member[]> {
-    const r = await this.run(['member', 'list', '-w', 'json'], { auth: true, label: 'etcdctl:member-list' });
+    return this.membersFrom(await this.run(...MEMBER_LIST));
+  }
+
+  membersFrom(r: CallResult): Member[] {
     if (r.exitCode !== 0) this.fail('member list', r);
     try {
       return parseMemberList(r.stdout);
@@ -231,16 +246,22 @@ async function planHealth(e: Etcd, check: boolean): Promise<Plan<EtcdctlState>> 
   let last: EndpointHealth[] = [];
   let lastErr = '';
   const attempts = check ? 1 : retries + 1;
+  const healthCall: [string[], CallOpts] = [['endpoint', 'health'], { auth: true, label: 'etcdctl:health' }];
   for (let i = 1; i <= attempts; i++) {
-    const r = await e.run(['endpoint', 'health'], { auth: true, label: 'etcdctl:health' });
-    last = parseHealth(`${r.stdout}\n${r.stderr}`);
-    lastErr = etcdError(r);
+    // members: the member list rides in the same request, concurrently (one round trip, not two).
+    const [r, list] = e.a.members ? await e.runConcurrently([healthCall, MEMBER_LIST]) : [await e.run(...healthCall)];
+    last = parseHealth(`${r!.stdout}\n${r!.stderr}`);
+    lastErr = etcdError(r!);
     // Every endpoint's line decides, not the exit code: etcdctl exits 1 for "user name is empty" too,
     // which parseHealth counts as healthy.
     const ok = last.length >= e.t.endpoints.length && last.every((h) => h.healthy);
-    const result = { endpoints: last, healthy: ok, attempts: i };
-    if (ok) return noop(`all ${last.length} endpoint(s) healthy`, result);
-    if (check) return noop(`not healthy now (in a real run it would wait up to ${retries * delay}s): ${describeHealth(last, lastErr)}`, result);
+    if (ok || check) {
+      // Read only when this attempt ends the op: a member list that fails fails the task, as op=member_list would.
+      const mem = list ? membersResult(e.membersFrom(list)) : undefined;
+      const result = { endpoints: last, healthy: ok, attempts: i, ...mem };
+      if (ok) return noop(`all ${last.length} endpoint(s) healthy${mem ? `; ${membersMsg(mem)}` : ''}`, result);
+      return noop(`not healthy now (in a real run it would wait up to ${retries * delay}s): ${describeHealth(last, lastErr)}`, result);
+    }
     if (i < attempts) {
       e.ctx.progress(`waiting for etcd health (${i}/${retries}): ${describeHealth(last, lastErr)}`);
       await new Promise((res) => setTimeout(res, delay * 1000));
@@ -422,7 +443,7 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
     description: [
       'Runs etcdctl on the host the task runs on (paths of cacert/cert/key are on that host). Ops:',
       '`health` waits (retries x delay) until every endpoint is healthy — the wait for quorum after starting members;',
-      'never changes; fails with etcdctl\'s own error. `member_list` registers `members` ({id (hex), name, peer_urls,',
+      'never changes; fails with etcdctl\'s own error; with `members` it also reads the member list in the same request. `member_list` registers `members` ({id (hex), name, peer_urls,',
       'client_urls, started, is_learner}) and `started_count`. `member_add` (name, peer_urls; present by name or peer URL → no change;',
       'registers `initial_cluster` for the new member) and `member_remove` (name; absent → no change).',
       '`user` (state present/absent, new_password, roles — roles are added, never revoked): etcd cannot show a',
@@ -486,6 +507,12 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
     delay: { type: 'int', default: 3, description: 'op=health: seconds between attempts.' },
     timeout: { type: 'int', default: 5, description: 'Seconds for each etcdctl call (dial and command timeout).' },
     etcdctl_path: { type: 'str', default: 'etcdctl', description: 'etcdctl binary on the host.' },
+    members: {
+      type: 'bool',
+      default: false,
+      description:
+        'op=health: also read the member list, concurrently in the same request, and register `members` and `started_count` as op=member_list does (a member list that fails fails the task).',
+    },
     login_verified: {
       type: 'bool',
       default: false,
@@ -534,9 +561,8 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
       case 'health':
         return planHealth(e, ctx.check);
       case 'member_list': {
-        const members = await e.members();
-        const started = members.filter((m) => m.started).length;
-        return noop(`${members.length} member(s), ${started} started`, { members, started_count: started });
+        const result = membersResult(await e.members());
+        return noop(membersMsg(result), result);
       }
       case 'member_add': {
         const members = await e.members();

@@ -189,6 +189,24 @@ t.test('cache: a converging run (a change after every probe) does not fetch ahea
   t.equal(cache.stats.batches, 1);
 });
 
+t.test('cache: a channel\'s first probe fetches ahead even after a change elsewhere (a command ran first)', async (t) => {
+  const dir = tree(t);
+  const conn = new RecordingConnection(new LocalConnection('h'));
+  const cache = new ProbeCache();
+  const seen = cache.observe(conn);
+  await seen.exec(':\n', { label: 'command' }); // not readOnly: the generation moves on
+  const ahead = [join(dir, 'sub'), join(dir, 'nope')].map((path) => ({ path, opts: {} }));
+  await cache.probe(conn, join(dir, 'f.txt'), {}, async () => ahead);
+  for (const a of ahead) await cache.probe(conn, a.path, {}, async () => []);
+  t.same(conn.labels, ['command', 'probe+2'], 'one batch, then hits');
+  // after that, the usual rule: a change since this channel's previous probe, batch unused → single probes
+  await seen.exec(':\n', { label: 'write' });
+  await cache.probe(conn, join(dir, 'f.txt'), {}, async () => ahead);
+  await seen.exec(':\n', { label: 'write' });
+  await cache.probe(conn, join(dir, 'f.txt'), {}, async () => ahead);
+  t.same(conn.labels.slice(2), ['write', 'probe+2', 'write', 'probe'], 'the paid-off batch earns one more; an unused one none');
+});
+
 t.test('cache: a batch that fails as a whole falls back to the single probe', async (t) => {
   const dir = tree(t);
   const inner = new LocalConnection('h');

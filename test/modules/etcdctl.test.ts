@@ -163,6 +163,41 @@ t.test('member_list parses the live cluster', async (t) => {
   t.equal(add.outcome.changed, false, 'present member (by name): no change');
 });
 
+t.test('health with members: the member list in the same request, registered as member_list registers it', async (t) => {
+  const ctx = fakeContext();
+  const rec = new RecordingConnection(ctx.conn);
+  const c = { ...ctx, conn: rec };
+  const both = await runTask(etcdctl, c, { ...base, op: 'health', members: true, retries: 0 });
+  const list = await runTask(etcdctl, c, { ...base, op: 'member_list' });
+  t.equal(rec.scripts.length, 2, 'one request each');
+  t.equal(both.outcome.changed, false);
+  t.equal(both.outcome.result?.healthy, true);
+  t.match(both.outcome.msg, /^all 1 endpoint\(s\) healthy; 1 member\(s\), 1 started$/);
+  t.same(both.outcome.result?.members, list.outcome.result?.members, 'the same members as op=member_list');
+  t.equal(both.outcome.result?.started_count, 1);
+  const plain = await runTask(etcdctl, c, { ...base, op: 'health', retries: 0 });
+  t.notOk('members' in (plain.outcome.result ?? {}), 'without members: no member list read');
+  t.equal(rec.scripts.length, 3);
+  t.notOk(rec.scripts[2]!.includes('member'), 'without members: health only');
+  // a member list that fails fails the task (as op=member_list would), even with every endpoint healthy
+  const d = t.testdir({});
+  const bin = join(d, 'etcdctl');
+  writeFileSync(
+    bin,
+    `#!/bin/sh
+while [ $# -gt 0 ]; do case $1 in --*) shift;; *) break;; esac; done
+case "$1 $2" in
+  "endpoint health") echo 'https://fake:2379 is healthy: successfully committed proposal: took = 1ms' ;;
+  *) echo 'Error: etcdserver: request timed out' >&2; exit 1 ;;
+esac
+`,
+  );
+  chmodSync(bin, 0o755);
+  const fake = { endpoints: ['https://fake:2379'], etcdctl_path: bin, timeout: 2 };
+  t.equal((await runTask(etcdctl, fakeContext(), { ...fake, op: 'health', retries: 0 })).outcome.result?.healthy, true, 'the fake is healthy');
+  await t.rejects(runTask(etcdctl, fakeContext(), { ...fake, op: 'health', members: true, retries: 0 }), /etcdctl member list failed on https:\/\/fake:2379: etcdserver: request timed out/);
+});
+
 t.test('users, auth enable, verify_auth: idempotent, passwords never in argv or script text', async (t) => {
   const ctx = fakeContext();
   const rec = new RecordingConnection(ctx.conn);

@@ -20,20 +20,33 @@ const DIST_TEXT_BYTES = 4096;
  */
 export function headFiles(out: string, names: readonly string[]): Map<string, string> {
   const files = new Map<string, string>();
-  const header = (n: string) => `==> ${n} <==\n`;
-  let name = names.find((n) => out.startsWith(header(n)));
+  const known = new Set(names);
+  // The name of a header starting at `at` (`==> NAME <==` up to the end of its line), if it names a listed file.
+  const headerAt = (at: number): string | undefined => {
+    if (!out.startsWith('==> ', at)) return undefined;
+    const eol = out.indexOf('\n', at);
+    const line = out.slice(at + 4, eol < 0 ? out.length : eol);
+    if (eol < 0 || !line.endsWith(' <==')) return undefined;
+    const n = line.slice(0, -4);
+    return known.has(n) ? n : undefined;
+  };
+  let name = headerAt(0);
   if (name === undefined) return files;
-  let pos = header(name).length;
-  for (;;) {
-    let next: { at: number; n: string } | undefined;
-    for (const n of names) {
-      const at = out.indexOf(`\n${header(n)}`, pos);
-      if (at >= 0 && (!next || at < next.at)) next = { at, n };
+  let pos = out.indexOf('\n') + 1;
+  // One pass: the next "\n==> " whose line names a listed file ends the current one (was a search
+  // per listed name per file: ~2.5 ms per host on cpuinfo and mountinfo at 200 hosts).
+  for (let from = pos; ; ) {
+    const at = out.indexOf('\n==> ', from);
+    const next = at < 0 ? undefined : headerAt(at + 1);
+    if (at >= 0 && next === undefined) {
+      from = at + 1;
+      continue;
     }
-    files.set(name, out.slice(pos, next ? next.at : out.length));
-    if (!next) return files;
-    name = next.n;
-    pos = next.at + 1 + header(name).length;
+    files.set(name, out.slice(pos, at < 0 ? out.length : at));
+    if (at < 0 || next === undefined) return files;
+    name = next;
+    pos = out.indexOf('\n', at + 1) + 1;
+    from = pos;
   }
 }
 
