@@ -275,6 +275,10 @@ export abstract class ChannelConnection implements Connection {
   }
 
   /** The local process whose stdin/stdout reach a POSIX `sh` running `bootstrapCommand()` (no request data in it). */
+  get target(): string {
+    return `${this.spec.address || this.spec.name}:${this.spec.port ?? ''}`;
+  }
+
   protected abstract command(): { bin: string; args: string[]; env?: NodeJS.ProcessEnv };
 
   /** Why the process failed to open (its stderr, exit code): retry or not, and the message. */

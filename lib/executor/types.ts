@@ -59,6 +59,11 @@ export interface ConnectionStats {
 
 export interface Connection {
   readonly host: string;
+  /**
+   * Where the channel goes (address and port) when that is more than `host`, the inventory name:
+   * per-host caches key on both, so two inventories' `node1`s never share an entry.
+   */
+  readonly target?: string;
   /** The transport's name in the registry (registry.ts): `ansible_connection`. */
   readonly kind: string;
   readonly stats: ConnectionStats;

@@ -68,7 +68,7 @@ async function compare(t: Test, lab: LabState, expect: Dict): Promise<Dict> {
   // a second probe skips python, lsb_release and getconf (the host's signature is unchanged): the
   // cache entry is not rewritten, and what it answers is still Ansible's
   // (the cache directory as the in-process runs chose it; undefined when caching is off)
-  const entry = staticEntryFile('ssh', 'node1');
+  const entry = staticEntryFile('ssh', `node1@${lab.hosts[0]!.ip}:`);
   if (entry) t.ok(existsSync(entry), 'the first probe cached its static answers');
   const written = entry && existsSync(entry) ? statSync(entry).mtimeMs : undefined;
   const c = await runBosun(['adhoc', 'node1', '-i', inv, '-m', 'setup'], dir);

@@ -35,7 +35,7 @@ function cacheDir(): string | null {
   return (dirChecked = openCacheDir(join(cacheBase(), 'facts')));
 }
 
-/** The entry of a host: the transport and inventory name (a wrong guess only costs a miss: the signature decides). */
+/** The entry of a host: the transport, and the inventory name with where it leads (gather.ts; a wrong guess only costs a miss: the signature decides). */
 const entryName = (kind: string, host: string): string => createHash('sha256').update(`${FORMAT}\0${kind}\0${host}`).digest('hex');
 
 const valid = (a: unknown): a is StaticAnswers => {
