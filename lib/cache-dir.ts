@@ -10,6 +10,12 @@ export function cacheBase(): string {
   return process.env.BOSUN_CACHE_DIR || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'bosun');
 }
 
+/** One cache's directory under cacheBase(), or null when `offVar` is 0 or off, or the directory is not private. */
+export function privateCacheDir(name: string, offVar: string): string | null {
+  const off = process.env[offVar];
+  return off === '0' || off === 'off' ? null : openCacheDir(join(cacheBase(), name));
+}
+
 /** `dir`, created 0700 when missing, if it is this user's own and private; else null (not used). */
 export function openCacheDir(dir: string): string | null {
   try {

@@ -10,11 +10,11 @@
 // directory, unreadable or bad entry — means running without the cache, never failing.
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
-import { cacheBase, openCacheDir } from '../cache-dir.js';
+import { privateCacheDir, pruneCacheDir } from '../cache-dir.js';
 
 /** Bump when what an entry holds or how it is keyed changes. */
 const FORMAT = 'bosun-code-cache-1';
@@ -40,8 +40,7 @@ export function runKind(argv: readonly string[]): string {
 }
 
 function entryPath(programFile: string, argv: readonly string[]): string | null {
-  if (process.env.BOSUN_CODE_CACHE === '0' || process.env.BOSUN_CODE_CACHE === 'off') return null;
-  const dir = openCacheDir(join(cacheBase(), 'code'));
+  const dir = privateCacheDir('code', 'BOSUN_CODE_CACHE');
   if (dir === null) return null;
   const st = statSync(programFile);
   const key = createHash('sha256')
@@ -64,11 +63,7 @@ function writeEntry(entry: string, data: Buffer): void {
     const tmp = `${entry}.${process.pid}.tmp`;
     writeFileSync(tmp, data, { mode: 0o600 });
     renameSync(tmp, entry);
-    const dir = dirname(entry);
-    const names = readdirSync(dir).filter((n) => n.endsWith('.bin'));
-    if (names.length <= MAX_ENTRIES) return;
-    const aged = names.map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs })).sort((a, b) => a.t - b.t);
-    for (const { n } of aged.slice(0, aged.length - MAX_ENTRIES)) unlinkSync(join(dir, n));
+    pruneCacheDir(dirname(entry), MAX_ENTRIES);
   } catch {
     // a cache that cannot be written is only a slower next run
   }

@@ -11,7 +11,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceLocation } from '../errors.js';
-import { cacheBase, openCacheDir, pruneCacheDir } from '../cache-dir.js';
+import { privateCacheDir, pruneCacheDir } from '../cache-dir.js';
 
 /** Bump when the entry format or the conversion rules in yaml.ts change. */
 const FORMAT = 'bosun-yaml-cache-1';
@@ -37,10 +37,8 @@ let dirChecked: string | null | undefined;
 
 /** The cache directory, created 0700 on first use; null when caching is off or not private. */
 function cacheDir(): string | null {
-  if (dirChecked !== undefined) return dirChecked;
-  const env = process.env.BOSUN_YAML_CACHE;
-  if (env === '0' || env === 'off') return (dirChecked = null);
-  return (dirChecked = openCacheDir(join(cacheBase(), 'yaml')));
+  if (dirChecked === undefined) dirChecked = privateCacheDir('yaml', 'BOSUN_YAML_CACHE');
+  return dirChecked;
 }
 
 /** The entry name of `file` with this exact text, parsed by this parser build (computed once per load). */

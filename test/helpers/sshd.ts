@@ -69,6 +69,9 @@ export async function sshTarget(t: Test): Promise<SshTarget> {
 
   const dir = t.testdir({});
   const port = await freePort();
+  // asked one after the other, the two free ports can be the same one: then sshd would listen on
+  // the "unreachable" port (ssh.test's unreachable case connected)
+  while (unreachable.port === port) unreachable.port = await freePort();
   const hostKey = join(dir, 'host_ed25519');
   const clientKey = join(dir, 'client_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'bosun-test-host', '-f', hostKey]);

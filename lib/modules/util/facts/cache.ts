@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cacheBase, openCacheDir, pruneCacheDir } from '../../../cache-dir.js';
+import { privateCacheDir, pruneCacheDir } from '../../../cache-dir.js';
 import { isSignature } from './script.js';
 
 /** Bump when the probe's static block or the answers' format changes. */
@@ -29,10 +29,8 @@ export interface StaticAnswers {
 let dirChecked: string | null | undefined;
 
 function cacheDir(): string | null {
-  if (dirChecked !== undefined) return dirChecked;
-  const env = process.env.BOSUN_FACTS_CACHE;
-  if (env === '0' || env === 'off') return (dirChecked = null);
-  return (dirChecked = openCacheDir(join(cacheBase(), 'facts')));
+  if (dirChecked === undefined) dirChecked = privateCacheDir('facts', 'BOSUN_FACTS_CACHE');
+  return dirChecked;
 }
 
 /** The entry of a host: the transport, and the inventory name with where it leads (gather.ts; a wrong guess only costs a miss: the signature decides). */
