@@ -1,7 +1,7 @@
 // bosun's per-user cache directory (parsed YAML, compiled code, the fact probe's static answers)
 // and the one rule every cache in it follows: the directory is this user's own and private (0700),
 // or it is not used at all.
-import { mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -46,6 +46,27 @@ export function pruneCacheDir(dir: string, max: number): void {
       unlinkSync(join(dir, n));
     } catch {
       /* raced with another run */
+    }
+  }
+}
+
+/**
+ * Writes one entry of a cache in `dir`: 0600 through a temp name and a rename (a reader never sees
+ * half an entry), then prunes past `max`. Never throws: a cache that cannot be written only makes
+ * the next run slower.
+ */
+export function writeCacheEntry(dir: string, name: string, data: string | Buffer, max: number): void {
+  const target = join(dir, name);
+  const tmp = `${target}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, data, { mode: 0o600 });
+    renameSync(tmp, target);
+    pruneCacheDir(dir, max);
+  } catch {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      /* nothing was written */
     }
   }
 }

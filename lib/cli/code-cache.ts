@@ -10,11 +10,11 @@
 // directory, unreadable or bad entry — means running without the cache, never failing.
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import vm from 'node:vm';
-import { privateCacheDir, pruneCacheDir } from '../cache-dir.js';
+import { privateCacheDir, writeCacheEntry } from '../cache-dir.js';
 
 /** Bump when what an entry holds or how it is keyed changes. */
 const FORMAT = 'bosun-code-cache-1';
@@ -39,35 +39,26 @@ export function runKind(argv: readonly string[]): string {
   return kind;
 }
 
-function entryPath(programFile: string, argv: readonly string[]): string | null {
+/** The cache directory and the entry's name for this program and run, or null when the cache is off. */
+function entryOf(programFile: string, argv: readonly string[]): { dir: string; name: string } | null {
   const dir = privateCacheDir('code', 'BOSUN_CODE_CACHE');
   if (dir === null) return null;
   const st = statSync(programFile);
   const key = createHash('sha256')
     .update([FORMAT, process.version, process.arch, programFile, st.size, st.mtimeMs, st.ino, runKind(argv)].join('\0'))
     .digest('hex');
-  return join(dir, `${key}.bin`);
+  return { dir, name: `${key}.bin` };
 }
 
-function readEntry(entry: string | null): Buffer | undefined {
+function readEntry(entry: { dir: string; name: string } | null): Buffer | undefined {
   if (entry === null) return undefined;
   try {
-    return readFileSync(entry);
+    return readFileSync(join(entry.dir, entry.name));
   } catch {
     return undefined;
   }
 }
 
-function writeEntry(entry: string, data: Buffer): void {
-  try {
-    const tmp = `${entry}.${process.pid}.tmp`;
-    writeFileSync(tmp, data, { mode: 0o600 });
-    renameSync(tmp, entry);
-    pruneCacheDir(dirname(entry), MAX_ENTRIES);
-  } catch {
-    // a cache that cannot be written is only a slower next run
-  }
-}
 
 /** What became of the cache: used; made (none before); remade (V8 refused the old one); left as it was after a failed run; not used. */
 export type CacheOutcome = 'hit' | 'written' | 'rewritten' | 'skipped' | 'off';
@@ -80,7 +71,7 @@ export async function launch(programFile: string, argv: string[]): Promise<Cache
   const bytes = readFileSync(programFile);
   // .ci/bundle.mjs writes ASCII: a one-byte string costs ~1 ms where UTF-8 decoding costs ~11 ms
   const source = isAscii(bytes) ? bytes.toString('latin1') : bytes.toString('utf8');
-  const entry = entryPath(programFile, argv);
+  const entry = entryOf(programFile, argv);
   const cached = readEntry(entry);
   // The CommonJS wrapper on the source's first line: line numbers in stack traces stay the bundle's.
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
@@ -97,6 +88,6 @@ export async function launch(programFile: string, argv: string[]): Promise<Cache
   if (entry === null) return 'off';
   if (cached !== undefined && !script.cachedDataRejected) return 'hit';
   if (process.exitCode) return 'skipped';
-  writeEntry(entry, script.createCachedData());
+  writeCacheEntry(entry.dir, entry.name, script.createCachedData(), MAX_ENTRIES);
   return cached === undefined ? 'written' : 'rewritten';
 }

@@ -8,10 +8,10 @@
 // cache copy would outlive the original), values JSON cannot carry exactly (binary, .inf, -0), and
 // `__proto__` keys. The directory must be the user's own and private (0700), or it is not used.
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, statSync, writeFileSync, unlinkSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SourceLocation } from '../errors.js';
-import { privateCacheDir, pruneCacheDir } from '../cache-dir.js';
+import { privateCacheDir, writeCacheEntry } from '../cache-dir.js';
 
 /** Bump when the entry format or the conversion rules in yaml.ts change. */
 const FORMAT = 'bosun-yaml-cache-1';
@@ -134,17 +134,5 @@ export function writeCached(key: string, value: unknown, located: (o: object) =>
     if (e instanceof NotCacheable || e instanceof RangeError) return;
     throw e;
   }
-  const target = join(dir, key);
-  const tmp = `${target}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, json, { mode: 0o600 });
-    renameSync(tmp, target);
-    pruneCacheDir(dir, MAX_ENTRIES);
-  } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* nothing was written */
-    }
-  }
+  writeCacheEntry(dir, key, json, MAX_ENTRIES);
 }

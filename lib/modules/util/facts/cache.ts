@@ -6,9 +6,9 @@
 // private cache directory (0700, as the YAML cache), one small file per host, the newest
 // MAX_ENTRIES kept. BOSUN_FACTS_CACHE=0 (or off) turns it off: every probe runs the programs.
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { privateCacheDir, pruneCacheDir } from '../../../cache-dir.js';
+import { privateCacheDir, writeCacheEntry } from '../../../cache-dir.js';
 import { isSignature } from './script.js';
 
 /** Bump when the probe's static block or the answers' format changes. */
@@ -58,19 +58,7 @@ export function readStatic(kind: string, host: string): StaticAnswers | undefine
 export function writeStatic(kind: string, host: string, a: StaticAnswers): void {
   const dir = cacheDir();
   if (!dir || !valid(a)) return;
-  const target = join(dir, entryName(kind, host));
-  const tmp = `${target}.${process.pid}.tmp`;
-  try {
-    writeFileSync(tmp, JSON.stringify({ sig: a.sig, python: a.python, lsb: a.lsb, bits: a.bits }), { mode: 0o600 });
-    renameSync(tmp, target);
-    pruneCacheDir(dir, MAX_ENTRIES);
-  } catch {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      /* nothing was written */
-    }
-  }
+  writeCacheEntry(dir, entryName(kind, host), JSON.stringify({ sig: a.sig, python: a.python, lsb: a.lsb, bits: a.bits }), MAX_ENTRIES);
 }
 
 /** For tests: the file holding a host's entry (undefined when the cache is off). */
