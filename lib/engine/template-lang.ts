@@ -78,6 +78,20 @@ export function languageOf(text: string, file?: string, loc?: SourceLocation): T
   const byExt = ext === 'j2' || ext === 'jinja' || ext === 'jinja2' ? 'jinja' : ext === 'hbs' || ext === 'handlebars' ? 'handlebars' : undefined;
   if (byExt === 'jinja') return 'jinja';
   if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#')) return byExt === 'handlebars' ? 'handlebars' : 'plain';
+  // the same texts are asked about for every task and host (checked, then rendered): a decision is
+  // remembered; a refusal is not (its error names the place it was met)
+  const key = `${byExt ?? ''}\0${text}`;
+  const known = decided.get(key);
+  if (known) return known;
+  const lang = decideLanguage(text, file, loc, byExt);
+  if (decided.size >= 2000) decided.clear();
+  decided.set(key, lang);
+  return lang;
+}
+
+const decided = new Map<string, TemplateLanguage>();
+
+function decideLanguage(text: string, file: string | undefined, loc: SourceLocation | undefined, byExt: 'handlebars' | undefined): TemplateLanguage {
   let hb: string | undefined;
   if (byExt !== 'handlebars') {
     for (const m of text.matchAll(MUSTACHE)) {
