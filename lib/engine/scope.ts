@@ -206,18 +206,7 @@ export class Variables {
 
   playScope(host: string, play: Play, playHosts: string[], role: ModuleTask['role'], blockVars: Vars[], extra?: Vars): Vars {
     const st = this.hostState(host);
-    const roleDefaults: Vars = {};
-    const roleVars: Vars = {};
-    for (const r of play.roles) Object.assign(roleDefaults, r.defaults);
-    for (const r of play.roles) Object.assign(roleVars, r.vars);
-    // a task always sees its own role's (and dependencies') defaults and vars, as Ansible's task._role:
-    // an included role's handlers, a role placed inside another role's task files
-    if (role && !play.roles.some((r) => r.path === role.path)) {
-      for (const r of withDependencies(role)) {
-        Object.assign(roleDefaults, r.defaults);
-        Object.assign(roleVars, r.vars);
-      }
-    }
+    const { roleDefaults, roleVars } = roleLayers(play, role);
     const layers: Array<Vars | undefined> = [
       roleDefaults,
       this.inventory.hostVars(host),
@@ -234,6 +223,32 @@ export class Variables {
     ];
     return buildScope(layers, this.magic(host, play, playHosts, role), this.templates);
   }
+}
+
+// The merged role defaults and role vars a task of `role` sees in `play`, made once per play, role
+// and number of play roles (a dynamic include_role appends to play.roles; nothing else changes them,
+// and buildScope only reads its layers) instead of once per task and host.
+const ROLE_LAYERS = new WeakMap<Play, Map<ModuleTask['role'], { roles: number; roleDefaults: Vars; roleVars: Vars }>>();
+function roleLayers(play: Play, role: ModuleTask['role']): { roleDefaults: Vars; roleVars: Vars } {
+  let byRole = ROLE_LAYERS.get(play);
+  if (!byRole) ROLE_LAYERS.set(play, (byRole = new Map()));
+  const known = byRole.get(role);
+  if (known && known.roles === play.roles.length) return known;
+  const roleDefaults: Vars = {};
+  const roleVars: Vars = {};
+  for (const r of play.roles) Object.assign(roleDefaults, r.defaults);
+  for (const r of play.roles) Object.assign(roleVars, r.vars);
+  // a task always sees its own role's (and dependencies') defaults and vars, as Ansible's task._role:
+  // an included role's handlers, a role placed inside another role's task files
+  if (role && !play.roles.some((r) => r.path === role.path)) {
+    for (const r of withDependencies(role)) {
+      Object.assign(roleDefaults, r.defaults);
+      Object.assign(roleVars, r.vars);
+    }
+  }
+  const made = { roles: play.roles.length, roleDefaults, roleVars };
+  byRole.set(role, made);
+  return made;
 }
 
 // Facts are replaced, never mutated (task.ts builds a new object on every change), so each facts
