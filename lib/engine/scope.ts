@@ -134,6 +134,22 @@ export class Variables {
     private readonly playLists: () => { all?: string[]; batch?: string[] } = () => ({}),
   ) {}
 
+  // Each host's inventory variables, merged once instead of for every scope (each task and host).
+  // Good while the inventory's groups are: add_host and group_by change them, and groupsMap()
+  // then answers a new object, which empties this.
+  private readonly invVars = new Map<string, Vars>();
+  private invVarsOf: object | undefined;
+  private hostVars(host: string): Vars {
+    const groups = this.inventory.groupsMap();
+    if (groups !== this.invVarsOf) {
+      this.invVars.clear();
+      this.invVarsOf = groups;
+    }
+    let v = this.invVars.get(host);
+    if (!v) this.invVars.set(host, (v = this.inventory.hostVars(host)));
+    return v;
+  }
+
   magic(host: string, play: Play, playHosts: string[], role: ModuleTask['role']): Record<MagicVar, unknown> {
     const inv = this.inventory;
     // hostvars: every host's scope, built on first access. A Proxy, not one getter per host: this
@@ -200,7 +216,7 @@ export class Variables {
    */
   hostScope(host: string, play: Play, playHosts: string[]): Vars {
     const st = this.hostState(host);
-    const layers: Array<Vars | undefined> = [this.inventory.hostVars(host), dataLayer(factVars(st.facts)), st.includeVars, dataLayer(st.hostFacts), this.opts.extraVars];
+    const layers: Array<Vars | undefined> = [this.hostVars(host), dataLayer(factVars(st.facts)), st.includeVars, dataLayer(st.hostFacts), this.opts.extraVars];
     return buildScope(layers, this.magic(host, play, playHosts, undefined), this.templates, true);
   }
 
@@ -209,7 +225,7 @@ export class Variables {
     const { roleDefaults, roleVars } = roleLayers(play, role);
     const layers: Array<Vars | undefined> = [
       roleDefaults,
-      this.inventory.hostVars(host),
+      this.hostVars(host),
       factLayer(st.facts),
       play.vars,
       ...play.varsFiles.map((f) => f.vars),
