@@ -89,7 +89,13 @@ export function tagsSelected(tags: string[], sel: { tags: string[]; skipTags: st
 /** A scope plus a few names (data: a result, an item), without evaluating the scope's lazy (templated) variables. */
 export function extendScope(scope: Vars, extra: Vars): Vars {
   const out: Vars = {};
-  Object.defineProperties(out, Object.getOwnPropertyDescriptors(scope));
+  // every own property as it is (a lazy variable stays a getter, not evaluated); an ordinary
+  // writable value by plain assignment, which is several times cheaper than defining descriptors
+  for (const k of Reflect.ownKeys(scope)) {
+    const d = Object.getOwnPropertyDescriptor(scope, k)!;
+    if (d.writable && d.enumerable && d.configurable && typeof k === 'string' && k !== '__proto__') out[k] = d.value;
+    else Object.defineProperty(out, k, d);
+  }
   for (const [k, v] of Object.entries(extra)) Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
   markDataKeys(out, Object.keys(extra), scope);
   return out;
@@ -134,20 +140,9 @@ export class Variables {
     private readonly playLists: () => { all?: string[]; batch?: string[] } = () => ({}),
   ) {}
 
-  // Each host's inventory variables, merged once instead of for every scope (each task and host).
-  // Good while the inventory's groups are: add_host and group_by change them, and groupsMap()
-  // then answers a new object, which empties this.
-  private readonly invVars = new Map<string, Vars>();
-  private invVarsOf: object | undefined;
-  private hostVars(host: string): Vars {
-    const groups = this.inventory.groupsMap();
-    if (groups !== this.invVarsOf) {
-      this.invVars.clear();
-      this.invVarsOf = groups;
-    }
-    let v = this.invVars.get(host);
-    if (!v) this.invVars.set(host, (v = this.inventory.hostVars(host)));
-    return v;
+  private inventoryFileMemo: string | null | undefined;
+  private get inventoryFile(): string | null {
+    return (this.inventoryFileMemo ??= this.opts.inventoryFile ? resolve(this.opts.inventoryFile) : null);
   }
 
   magic(host: string, play: Play, playHosts: string[], role: ModuleTask['role']): Record<MagicVar, unknown> {
@@ -189,8 +184,8 @@ export class Variables {
       ansible_diff_mode: this.opts.diff,
       ansible_verbosity: this.opts.verbosity,
       playbook_dir: this.playbook.dir,
-      inventory_dir: this.opts.inventoryFile ? dirname(resolve(this.opts.inventoryFile)) : null,
-      inventory_file: this.opts.inventoryFile ? resolve(this.opts.inventoryFile) : null,
+      inventory_dir: this.inventoryFile ? dirname(this.inventoryFile) : null,
+      inventory_file: this.inventoryFile,
       role_path: role?.path ?? null,
       role_name: role?.name ?? null,
       ansible_play_name: play.name,
@@ -216,7 +211,7 @@ export class Variables {
    */
   hostScope(host: string, play: Play, playHosts: string[]): Vars {
     const st = this.hostState(host);
-    const layers: Array<Vars | undefined> = [this.hostVars(host), dataLayer(factVars(st.facts)), st.includeVars, dataLayer(st.hostFacts), this.opts.extraVars];
+    const layers: Array<Vars | undefined> = [this.inventory.hostVars(host), factLayer(st.facts), st.includeVars, dataLayer(st.hostFacts), this.opts.extraVars];
     return buildScope(layers, this.magic(host, play, playHosts, undefined), this.templates, true);
   }
 
@@ -225,7 +220,7 @@ export class Variables {
     const { roleDefaults, roleVars } = roleLayers(play, role);
     const layers: Array<Vars | undefined> = [
       roleDefaults,
-      this.hostVars(host),
+      this.inventory.hostVars(host),
       factLayer(st.facts),
       play.vars,
       ...play.varsFiles.map((f) => f.vars),
@@ -241,15 +236,19 @@ export class Variables {
   }
 }
 
-// The merged role defaults and role vars a task of `role` sees in `play`, made once per play, role
-// and number of play roles (a dynamic include_role appends to play.roles; nothing else changes them,
-// and buildScope only reads its layers) instead of once per task and host.
-const ROLE_LAYERS = new WeakMap<Play, Map<ModuleTask['role'], { roles: number; roleDefaults: Vars; roleVars: Vars }>>();
+/**
+ * The play's roles' defaults and vars merged (then the task's own role's, when it is not one of the
+ * play's), once per play and role (and number of play roles): the same objects for every task, so buildScope's resolution of
+ * them is reused (vars.ts). Roles' variables are never changed after loading.
+ */
+const ROLE_LAYERS = new WeakMap<Play, { roles: number; byRole: Map<unknown, { roleDefaults: Vars; roleVars: Vars }> }>();
 function roleLayers(play: Play, role: ModuleTask['role']): { roleDefaults: Vars; roleVars: Vars } {
-  let byRole = ROLE_LAYERS.get(play);
-  if (!byRole) ROLE_LAYERS.set(play, (byRole = new Map()));
-  const known = byRole.get(role);
-  if (known && known.roles === play.roles.length) return known;
+  let memo = ROLE_LAYERS.get(play);
+  // a public include_role adds to play.roles while the play runs (runner.ts): then merge anew
+  if (!memo || memo.roles !== play.roles.length) ROLE_LAYERS.set(play, (memo = { roles: play.roles.length, byRole: new Map() }));
+  const byRole = memo.byRole;
+  let hit = byRole.get(role);
+  if (hit) return hit;
   const roleDefaults: Vars = {};
   const roleVars: Vars = {};
   for (const r of play.roles) Object.assign(roleDefaults, r.defaults);
@@ -262,9 +261,8 @@ function roleLayers(play: Play, role: ModuleTask['role']): { roleDefaults: Vars;
       Object.assign(roleVars, r.vars);
     }
   }
-  const made = { roles: play.roles.length, roleDefaults, roleVars };
-  byRole.set(role, made);
-  return made;
+  byRole.set(role, (hit = { roleDefaults, roleVars }));
+  return hit;
 }
 
 // Facts are replaced, never mutated (task.ts builds a new object on every change), so each facts
