@@ -6,7 +6,7 @@ import type { Condition, ModuleTask, Play, Playbook, TaskNode } from '../ast.js'
 import { withDependencies } from '../loaders/roles.js';
 import type { Inventory } from '../loaders/inventory.js';
 import { factVars, UNKNOWN_FACTS } from './facts.js';
-import { buildScope, dataLayer, markDataKeys, type Renderer, type Vars } from './vars.js';
+import { buildScope, copyOwnProperties, dataLayer, markDataKeys, type Renderer, type Vars } from './vars.js';
 
 /** Variables the engine defines for every task; they win over every layer. */
 export const MAGIC_VARS = [
@@ -89,13 +89,7 @@ export function tagsSelected(tags: string[], sel: { tags: string[]; skipTags: st
 /** A scope plus a few names (data: a result, an item), without evaluating the scope's lazy (templated) variables. */
 export function extendScope(scope: Vars, extra: Vars): Vars {
   const out: Vars = {};
-  // every own property as it is (a lazy variable stays a getter, not evaluated); an ordinary
-  // writable value by plain assignment, which is several times cheaper than defining descriptors
-  for (const k of Reflect.ownKeys(scope)) {
-    const d = Object.getOwnPropertyDescriptor(scope, k)!;
-    if (d.writable && d.enumerable && d.configurable && typeof k === 'string' && k !== '__proto__') out[k] = d.value;
-    else Object.defineProperty(out, k, d);
-  }
+  copyOwnProperties(out, scope); // a lazy variable stays a getter, not evaluated
   for (const [k, v] of Object.entries(extra)) Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
   markDataKeys(out, Object.keys(extra), scope);
   return out;
@@ -211,7 +205,7 @@ export class Variables {
    */
   hostScope(host: string, play: Play, playHosts: string[]): Vars {
     const st = this.hostState(host);
-    const layers: Array<Vars | undefined> = [this.inventory.hostVars(host), factLayer(st.facts), st.includeVars, dataLayer(st.hostFacts), this.opts.extraVars];
+    const layers: Array<Vars | undefined> = [this.inventory.hostVars(host), factLayer(st.facts, st), st.includeVars, dataLayer(st.hostFacts), this.opts.extraVars];
     return buildScope(layers, this.magic(host, play, playHosts, undefined), this.templates, true);
   }
 
@@ -221,7 +215,7 @@ export class Variables {
     const layers: Array<Vars | undefined> = [
       roleDefaults,
       this.inventory.hostVars(host),
-      factLayer(st.facts),
+      factLayer(st.facts, st),
       play.vars,
       ...play.varsFiles.map((f) => f.vars),
       roleVars,
@@ -268,9 +262,10 @@ function roleLayers(play: Play, role: ModuleTask['role']): { roleDefaults: Vars;
 // Facts are replaced, never mutated (task.ts builds a new object on every change), so each facts
 // object's variables are built once, not once per task and host.
 const FACT_LAYERS = new WeakMap<object, Vars>();
-function factLayer(f: Record<string, unknown> | undefined): Vars {
-  if (!f) return dataLayer(factVars(f));
-  let layer = FACT_LAYERS.get(f);
-  if (!layer) FACT_LAYERS.set(f, (layer = dataLayer(factVars(f))));
+/** The facts' variables; without facts (not gathered, cleared) one layer per host state `st`. */
+function factLayer(f: Record<string, unknown> | undefined, st: HostVarsState): Vars {
+  const key = f ?? st;
+  let layer = FACT_LAYERS.get(key);
+  if (!layer) FACT_LAYERS.set(key, (layer = dataLayer(factVars(f))));
   return layer;
 }
