@@ -25,6 +25,16 @@ export interface ChannelOptions {
 }
 
 const STDERR_TAIL = 16 * 1024;
+
+// A channel's marker only has to differ between channels (it catches a desynchronised stream early;
+// it is no secret: the host sees it). One random prefix per process and a counter: one call into
+// the CSPRNG per run instead of one per host.
+let markerPrefix: string | undefined;
+let markerCount = 0;
+function nextMarker(): string {
+  markerPrefix ??= 'BOSUN-' + randomBytes(9).toString('hex');
+  return `${markerPrefix}-${++markerCount}`;
+}
 /** A streaming read (readInto) stops reading the transport's stdout above this many buffered bytes. */
 const STREAM_HIGH_WATER = 4 * 1024 * 1024;
 
@@ -448,7 +458,7 @@ export abstract class ChannelConnection implements Connection {
   }
 
   private async spawnChannel(first?: Buffer): Promise<Channel> {
-    const marker = 'BOSUN-' + randomBytes(12).toString('hex');
+    const marker = nextMarker();
     const { bin, args: argv, env } = this.command();
     // zx runs the process (its lifecycle, stores, exit status), but through its `spawn` hook the
     // transport is started directly with this argv instead of `bash -c "exec ssh …"`: no shell to
