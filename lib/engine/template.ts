@@ -14,7 +14,7 @@ import { TemplateError, closest, type SourceLocation } from '../errors.js';
 import { languageOf } from './template-lang.js';
 import { renderText as jinjaText, renderValue as jinjaValue } from './jinja/index.js';
 import { FORBIDDEN, HELPERS, HelperFailure, installHelpers, resolvePath, type HelperOpts } from './template-helpers.js';
-import { describeExpr, noHash, strictBlockParams, stringAppendingCompiler, walk, type CompilerClass, type Mustache, type Node, type PathCall, type PathExpr, type Program, type SubExpr } from './template-ast.js';
+import { describeExpr, noHash, strictBlockParams, stringAppendingCompiler, takeTree, walk, type CompilerClass, type Mustache, type Node, type PathCall, type PathExpr, type Program, type SubExpr } from './template-ast.js';
 import { isPlainObject } from '../value-kind.js';
 
 /** Text that may be a template: Jinja also starts with `{%` and `{#`, as Ansible's is_possibly_template. */
@@ -146,7 +146,7 @@ export class TemplateEngine {
     if (c) return c;
     let ast: Program;
     try {
-      ast = this.hb.parse(text);
+      ast = takeTree(text);
     } catch (e) {
       throw this.parseError(e, text, file, baseLine);
     }
@@ -263,11 +263,11 @@ export class TemplateEngine {
 
   private undefinedError(name: string, loc: SourceLocation, vars: Record<string, unknown>): TemplateError {
     const head = name.split('.')[0]!;
-    let hint: string | undefined;
-    if (!head.startsWith('@') && !head.startsWith('..') && !resolvePath(vars, [head]).found) {
+    const hint = (): string | undefined => {
+      if (head.startsWith('@') || head.startsWith('..') || resolvePath(vars, [head]).found) return undefined;
       const near = closest(head, Object.keys(vars));
-      if (near) hint = `did you mean '${near}'?`;
-    }
+      return near ? `did you mean '${near}'?` : undefined;
+    };
     return new TemplateError(`undefined variable '${name}'`, { loc, hint });
   }
 
