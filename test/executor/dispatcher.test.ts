@@ -111,6 +111,10 @@ for (const setup of SHELLS) {
     for (const script of ['cat\n', 'cat', long])
       for (const text of [false, true]) t.equal((await run(script, { text, stdin: 'in\nput é' })).stdout, 'in\nput é', `payload: ${script.length} bytes, text ${text}`);
     t.equal((await run("printf '%s|' 'back\\slash  ' '\ttab' 'cr\r'; echo\n")).stdout, 'back\\slash  |\ttab|cr\r|\n', 'a short script arrives byte for byte');
+    for (const text of [false, true]) {
+      const bytes = await run("printf '\\377\\376 \\303\\251.\\n\\n'\n", { text });
+      t.same(bytes.raw, Buffer.from([0xff, 0xfe, 0x20, 0xc3, 0xa9, 0x2e, 10, 10]), `invalid UTF-8 bytes exact, text ${text}`);
+    }
     t.equal(c.stats.processes, 1, 'one shell for everything');
   });
 
