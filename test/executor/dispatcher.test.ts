@@ -159,7 +159,7 @@ t.test('a probe batch over the channel (text) answers what it answers locally', 
   const dir = t.testdir({ 'f.txt': 'hello\n', 'bin.dat': 'x', sub: {} });
   writeFileSync(join(dir, 'bin.dat'), Buffer.from([0, 1, 255, 10]));
   symlinkSync(join(dir, 'f.txt'), join(dir, 'link'));
-  symlinkSync(`t\n${'é'.repeat(30)}`, join(dir, 'odd'));
+  symlinkSync(`t @sn ${'é'.repeat(30)}`, join(dir, 'odd'));
   const items = [
     { path: join(dir, 'f.txt'), opts: {} },
     { path: join(dir, 'bin.dat'), opts: { wantContent: true } },
@@ -180,7 +180,7 @@ t.test('a probe batch over the channel (text) answers what it answers locally', 
       t.same(await probeOnce(c, it.path, it.opts), batched[i], `${label(setup)}: single probe over the channel`);
     }
     t.same(batched[1]!.content, Buffer.from([0, 1, 255, 10]), 'binary content (hex in the text)');
-    t.equal(batched[3]!.linkTarget, `t\n${'é'.repeat(30)}`);
+    t.equal(batched[3]!.linkTarget, `t @sn ${'é'.repeat(30)}`);
     t.match(batched[4], { path: join(dir, 'sub', 'f.txt'), exists: false, parentExists: true });
     t.equal(batched[2]!.type, 'file');
   }
