@@ -15,6 +15,8 @@
 // Every fork+exec on the host costs ~1.25 ms of its CPU, so the loop spends them only where needed:
 // - <script lines> > 0: a short script (channel.ts decides) is read line by line with the `read`
 //   builtin and written back with `printf`, no `head`; 0: `head -c <script length>`.
+// - an output file of up to READ_MAX bytes is sent through `read` and `printf` when the bytes read
+//   count what `wc` said (a NUL, which `read` drops, makes them differ: then `head`).
 // - <text> 1: bosun's own probes whose output is text without NUL (ExecOptions.text): stdout is
 //   captured in a variable and answered with builtins (`printf`, `\${#var}`), no `wc`/`head`. Its
 //   length is counted with LC_ALL=C (bash counts characters otherwise); a shell that still counts
@@ -38,13 +40,16 @@ export function bootstrapCommand(become?: { user: string }): string {
  * Dispatcher loop for one channel. The marker is random per channel and travels on stdin only.
  * Variables use a `_b` prefix and are unset before eval, so scripts see a clean namespace.
  */
+/** Outputs up to this many bytes are sent through the `read` builtin (~1 µs a byte) instead of a `head` (~1.25 ms). */
+export const READ_MAX = 512;
+
 /** The request's subshell: the login's cwd and umask, none of the loop's names, no arguments. */
 const RUN = `(
       cd "$_bh" || exit 125
       umask "$_bu"
       _bf=$_bd/s$_bn
       unset _bd _bm _bh _bn _bsl _bpl _bll _btm _btx _bend _bu _bo _bl _bsv _bs _bx _bi
-      unset -f _blen
+      unset -f _blen _bcat
       set --
       . "$_bf"
     )`;
@@ -71,6 +76,18 @@ cd "$_bd" || exit 97
 _blen() {
   if [ -n "\${LC_ALL+x}" ]; then _bsv=$LC_ALL; LC_ALL=C; _bl=\${#_bo}; LC_ALL=$_bsv; else LC_ALL=C; _bl=\${#_bo}; unset LC_ALL; fi
 }
+# _bcat FILE N: the N bytes of FILE. A short one through read, no process, when the bytes read count N
+# (a NUL, which read drops, or a background job still writing makes them differ): else head -c.
+# Reading stops at the first line beyond N bytes, so a job that keeps writing lines cannot hold it.
+_bcat() {
+  if [ "$2" -le ${READ_MAX} ] && [ "$_btx" = 1 ]; then
+    _bo=; _bx=; while IFS= read -r _bx; do _bo="$_bo$_bx
+"; _bx=; _blen; [ "$_bl" -gt "$2" ] && break; done <"$1"; _bo=$_bo$_bx; _blen
+    if [ "$_bl" = "$2" ]; then printf '%s' "$_bo"; _bo=; return; fi
+    _bo=
+  fi
+  head -c "$2" "$1"
+}
 # self-test: a 2-byte UTF-8 character must count 2, else text requests are answered from files
 _bo='\u00e9'; _blen; _btx=0; [ "$_bl" = 2 ] && _btx=1; _bo=
 _bn=0
@@ -94,7 +111,7 @@ while read -r _bsl _bpl _bll _btm; do
     _blen
     printf '%s %s %s %s t\\n%s%s\\n' "$_bm" "$_brc" "$_bl" "$1" "$_bo" "$_bm"
     _bo=
-    if [ "$1" -gt 0 ]; then head -c "$1" "e$_bn"; fi
+    if [ "$1" -gt 0 ]; then _bcat "e$_bn" "$1"; fi
     : >"e$_bn"
   else
     ${RUN} <"i$_bn" >"o$_bn" 2>"e$_bn"
@@ -103,9 +120,9 @@ while read -r _bsl _bpl _bll _btm; do
     # no wc when nothing was printed (the common case for stderr)
     if [ -s "o$_bn" ] || [ -s "e$_bn" ]; then set -- $(wc -c "o$_bn" "e$_bn"); else set -- 0 o 0; fi
     printf '%s %s %s %s\\n' "$_bm" "$_brc" "$1" "$3"
-    # head -c: exactly the announced sizes even if a background job keeps writing.
-    if [ "$1" -gt 0 ]; then head -c "$1" "o$_bn"; fi
-    if [ "$3" -gt 0 ]; then head -c "$3" "e$_bn"; fi
+    # exactly the announced sizes even if a background job keeps writing
+    if [ "$1" -gt 0 ]; then _bcat "o$_bn" "$1"; fi
+    if [ "$3" -gt 0 ]; then _bcat "e$_bn" "$3"; fi
     : >"o$_bn"; : >"e$_bn"
   fi
   if [ $((_bn % 64)) -eq 0 ]; then rm -f -- [soie][0-9]*; fi

@@ -9,7 +9,7 @@ import t, { type Test } from 'tap';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import { bootstrapCommand } from '../../lib/executor/channel-script.js';
+import { bootstrapCommand, READ_MAX } from '../../lib/executor/channel-script.js';
 import { ChannelConnection, LINE_SCRIPT_MAX, OpenFailure, type Channel } from '../../lib/executor/channel.js';
 import { LocalConnection } from '../../lib/executor/local.js';
 import { UnreachableError } from '../../lib/errors.js';
@@ -124,12 +124,29 @@ for (const setup of SHELLS) {
     // what proves the text path ran, and why user commands never use it
     const files = await run("printf 'a\\000b'\n");
     t.same(files.raw, Buffer.from('a\0b'));
-    t.same(files.calls, ['wc', 'head'], 'files: wc for the lengths, head for the output');
+    t.same(files.calls, ['wc', 'head'], 'files: wc for the lengths, head for an output with a NUL');
+    const small = await run("printf 'small\\n\\nno newline'; printf 'é' >&2\n");
+    t.same([small.stdout, small.stderr, small.calls], ['small\n\nno newline', 'é', ['wc']], 'a short output goes through read: wc only');
+    const big = await run(`printf '%0${READ_MAX + 1}d' 0\n`);
+    t.same([big.raw.length, big.calls], [READ_MAX + 1, ['wc', 'head']], 'a longer one through head');
     const text = await run("printf 'a\\000b\\n'\n", { text: true });
     t.equal(text.stdout, 'ab\n');
     t.same(text.calls, [], 'text: no program at all for a short script');
-    t.same((await run('echo x >&2\n', { text: true })).calls, ['wc', 'head'], 'text with stderr: wc and head for it');
+    t.same((await run('echo x >&2\n', { text: true })).calls, ['wc'], 'text with stderr: wc for it');
     t.same((await run('true\n')).calls, [], 'files, nothing printed: no wc');
+    // a job left writing lines to the output: the answer is still exactly the announced bytes, and comes
+    const pid = join(tmpdir(), `bosun-writer-${process.pid}-${setup.shell.length}`);
+    t.teardown(() => {
+      try {
+        process.kill(Number(readFileSync(pid, 'utf8')));
+      } catch {
+        // already gone
+      }
+      rmSync(pid, { force: true });
+    });
+    const busy = await run(`(while :; do echo more; done) & echo $! > ${pid}; echo first\n`);
+    t.match(busy.stdout, /^(first\n|more\n)+$/, 'whole lines of the file as wc counted it');
+    t.equal((await run('echo next\n')).stdout, 'next\n', 'the channel stays in step');
     t.same((await run(`: '${'x'.repeat(LINE_SCRIPT_MAX)}'\n`, { text: true })).calls, ['head'], 'a long script is read by head');
   });
 }
