@@ -16,7 +16,8 @@ export function formatLocation(loc?: SourceLocation): string {
 
 export interface BosunErrorOptions {
   loc?: SourceLocation;
-  hint?: string;
+  /** A function is called once, when the hint is first read (a "did you mean" search is not free). */
+  hint?: string | (() => string | undefined);
   cause?: unknown;
 }
 
@@ -25,13 +26,20 @@ export class BosunError extends Error {
   readonly code: string = 'E_BOSUN';
   readonly exitCode: number = 1;
   readonly loc?: SourceLocation;
-  readonly hint?: string;
+  // Errors are thrown and caught in normal flow too (the look-ahead evaluates conditions whose
+  // variables do not exist yet): a hint is worked out only if someone reads it.
+  #hint: string | (() => string | undefined) | undefined;
 
   constructor(message: string, opts: BosunErrorOptions = {}) {
     super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
     this.name = new.target.name;
     this.loc = opts.loc;
-    this.hint = opts.hint;
+    this.#hint = opts.hint;
+  }
+
+  get hint(): string | undefined {
+    if (typeof this.#hint === 'function') this.#hint = this.#hint();
+    return this.#hint;
   }
 
   /** One line: `file:line:col: message (hint)` — what operators grep for. */

@@ -6,7 +6,7 @@ import type { Condition, ModuleTask, Play, Playbook, TaskNode } from '../ast.js'
 import { withDependencies } from '../loaders/roles.js';
 import type { Inventory } from '../loaders/inventory.js';
 import { factVars, UNKNOWN_FACTS } from './facts.js';
-import { buildScope, dataLayer, markDataKeys, type Renderer, type Vars } from './vars.js';
+import { buildScope, copyOwnProperties, dataLayer, markDataKeys, type Renderer, type Vars } from './vars.js';
 
 /** Variables the engine defines for every task; they win over every layer. */
 export const MAGIC_VARS = [
@@ -89,7 +89,7 @@ export function tagsSelected(tags: string[], sel: { tags: string[]; skipTags: st
 /** A scope plus a few names (data: a result, an item), without evaluating the scope's lazy (templated) variables. */
 export function extendScope(scope: Vars, extra: Vars): Vars {
   const out: Vars = {};
-  Object.defineProperties(out, Object.getOwnPropertyDescriptors(scope));
+  copyOwnProperties(out, scope); // a lazy variable stays a getter, not evaluated
   for (const [k, v] of Object.entries(extra)) Object.defineProperty(out, k, { value: v, enumerable: true, configurable: true, writable: true });
   markDataKeys(out, Object.keys(extra), scope);
   return out;
@@ -134,6 +134,11 @@ export class Variables {
     private readonly playLists: () => { all?: string[]; batch?: string[] } = () => ({}),
   ) {}
 
+  private inventoryFileMemo: string | null | undefined;
+  private get inventoryFile(): string | null {
+    return (this.inventoryFileMemo ??= this.opts.inventoryFile ? resolve(this.opts.inventoryFile) : null);
+  }
+
   magic(host: string, play: Play, playHosts: string[], role: ModuleTask['role']): Record<MagicVar, unknown> {
     const inv = this.inventory;
     // hostvars: every host's scope, built on first access. A Proxy, not one getter per host: this
@@ -173,8 +178,8 @@ export class Variables {
       ansible_diff_mode: this.opts.diff,
       ansible_verbosity: this.opts.verbosity,
       playbook_dir: this.playbook.dir,
-      inventory_dir: this.opts.inventoryFile ? dirname(resolve(this.opts.inventoryFile)) : null,
-      inventory_file: this.opts.inventoryFile ? resolve(this.opts.inventoryFile) : null,
+      inventory_dir: this.inventoryFile ? dirname(this.inventoryFile) : null,
+      inventory_file: this.inventoryFile,
       role_path: role?.path ?? null,
       role_name: role?.name ?? null,
       ansible_play_name: play.name,
@@ -200,28 +205,17 @@ export class Variables {
    */
   hostScope(host: string, play: Play, playHosts: string[]): Vars {
     const st = this.hostState(host);
-    const layers: Array<Vars | undefined> = [this.inventory.hostVars(host), dataLayer(factVars(st.facts)), st.includeVars, dataLayer(st.hostFacts), this.opts.extraVars];
+    const layers: Array<Vars | undefined> = [this.inventory.hostVars(host), factLayer(st.facts, st), st.includeVars, dataLayer(st.hostFacts), this.opts.extraVars];
     return buildScope(layers, this.magic(host, play, playHosts, undefined), this.templates, true);
   }
 
   playScope(host: string, play: Play, playHosts: string[], role: ModuleTask['role'], blockVars: Vars[], extra?: Vars): Vars {
     const st = this.hostState(host);
-    const roleDefaults: Vars = {};
-    const roleVars: Vars = {};
-    for (const r of play.roles) Object.assign(roleDefaults, r.defaults);
-    for (const r of play.roles) Object.assign(roleVars, r.vars);
-    // a task always sees its own role's (and dependencies') defaults and vars, as Ansible's task._role:
-    // an included role's handlers, a role placed inside another role's task files
-    if (role && !play.roles.some((r) => r.path === role.path)) {
-      for (const r of withDependencies(role)) {
-        Object.assign(roleDefaults, r.defaults);
-        Object.assign(roleVars, r.vars);
-      }
-    }
+    const { roleDefaults, roleVars } = roleLayers(play, role);
     const layers: Array<Vars | undefined> = [
       roleDefaults,
       this.inventory.hostVars(host),
-      factLayer(st.facts),
+      factLayer(st.facts, st),
       play.vars,
       ...play.varsFiles.map((f) => f.vars),
       roleVars,
@@ -236,12 +230,42 @@ export class Variables {
   }
 }
 
+/**
+ * The play's roles' defaults and vars merged (then the task's own role's, when it is not one of the
+ * play's), once per play and role (and number of play roles): the same objects for every task, so buildScope's resolution of
+ * them is reused (vars.ts). Roles' variables are never changed after loading.
+ */
+const ROLE_LAYERS = new WeakMap<Play, { roles: number; byRole: Map<unknown, { roleDefaults: Vars; roleVars: Vars }> }>();
+function roleLayers(play: Play, role: ModuleTask['role']): { roleDefaults: Vars; roleVars: Vars } {
+  let memo = ROLE_LAYERS.get(play);
+  // a public include_role adds to play.roles while the play runs (runner.ts): then merge anew
+  if (!memo || memo.roles !== play.roles.length) ROLE_LAYERS.set(play, (memo = { roles: play.roles.length, byRole: new Map() }));
+  const byRole = memo.byRole;
+  let hit = byRole.get(role);
+  if (hit) return hit;
+  const roleDefaults: Vars = {};
+  const roleVars: Vars = {};
+  for (const r of play.roles) Object.assign(roleDefaults, r.defaults);
+  for (const r of play.roles) Object.assign(roleVars, r.vars);
+  // a task always sees its own role's (and dependencies') defaults and vars, as Ansible's task._role:
+  // an included role's handlers, a role placed inside another role's task files
+  if (role && !play.roles.some((r) => r.path === role.path)) {
+    for (const r of withDependencies(role)) {
+      Object.assign(roleDefaults, r.defaults);
+      Object.assign(roleVars, r.vars);
+    }
+  }
+  byRole.set(role, (hit = { roleDefaults, roleVars }));
+  return hit;
+}
+
 // Facts are replaced, never mutated (task.ts builds a new object on every change), so each facts
 // object's variables are built once, not once per task and host.
 const FACT_LAYERS = new WeakMap<object, Vars>();
-function factLayer(f: Record<string, unknown> | undefined): Vars {
-  if (!f) return dataLayer(factVars(f));
-  let layer = FACT_LAYERS.get(f);
-  if (!layer) FACT_LAYERS.set(f, (layer = dataLayer(factVars(f))));
+/** The facts' variables; without facts (not gathered, cleared) one layer per host state `st`. */
+function factLayer(f: Record<string, unknown> | undefined, st: HostVarsState): Vars {
+  const key = f ?? st;
+  let layer = FACT_LAYERS.get(key);
+  if (!layer) FACT_LAYERS.set(key, (layer = dataLayer(factVars(f))));
   return layer;
 }

@@ -263,11 +263,11 @@ export class TemplateEngine {
 
   private undefinedError(name: string, loc: SourceLocation, vars: Record<string, unknown>): TemplateError {
     const head = name.split('.')[0]!;
-    let hint: string | undefined;
-    if (!head.startsWith('@') && !head.startsWith('..') && !resolvePath(vars, [head]).found) {
+    const hint = (): string | undefined => {
+      if (head.startsWith('@') || head.startsWith('..') || resolvePath(vars, [head]).found) return undefined;
       const near = closest(head, Object.keys(vars));
-      if (near) hint = `did you mean '${near}'?`;
-    }
+      return near ? `did you mean '${near}'?` : undefined;
+    };
     return new TemplateError(`undefined variable '${name}'`, { loc, hint });
   }
 

@@ -72,6 +72,102 @@ function containsTemplate(v: unknown, r: Renderer, depth = 0): boolean {
   return Object.values(v as Vars).some((x) => containsTemplate(x, r, depth + 1));
 }
 
+interface Source {
+  key: string;
+  value: unknown;
+  /** The layer the value came from (its YAML positions name the file and line in errors). */
+  owner: Vars;
+  data: boolean;
+  /** A template of an operator layer: rendered on first access, against the scope. */
+  lazy: boolean;
+}
+
+/** What a scope is made of, given the magic names on top (buildScope). */
+interface Shape {
+  /** Every name outside magic, in first-seen order, and its value; a lazy one's is a placeholder (replaced in place). */
+  keys: string[];
+  values: unknown[];
+  lazy: Source[];
+  dataKeys: ReadonlySet<string>;
+}
+
+/** Which value wins for each name, for one sequence of layers: the same for every task that has them. */
+class Resolution {
+  private readonly entries: Source[] = [];
+  private readonly shapes = new Map<string, Shape>();
+
+  constructor(layers: Array<Vars | undefined>, renderer: Renderer) {
+    const sources = new Map<string, Source>();
+    for (const layer of layers) {
+      if (!layer) continue;
+      const data = DATA_LAYERS.has(layer);
+      for (const k of Object.keys(layer)) sources.set(k, { key: k, value: layer[k], owner: layer, data, lazy: false });
+    }
+    for (const src of sources.values()) {
+      src.lazy = !src.data && containsTemplate(src.value, renderer);
+      // a plain value is registered here, once; a template once rendered (buildScope)
+      if (!src.lazy) registerSecretVar(src.key, src.value);
+      this.entries.push(src);
+    }
+  }
+
+  /** The shape under this magic (in practice the same magic names for every scope of a run). */
+  shape(magic: Vars): Shape {
+    const sig = Object.keys(magic).join('\0');
+    let sh = this.shapes.get(sig);
+    if (!sh) {
+      const keys: string[] = [];
+      const values: unknown[] = [];
+      const lazy: Source[] = [];
+      const dataKeys = new Set<string>();
+      for (const src of this.entries) {
+        if (src.key in magic) continue;
+        keys.push(src.key);
+        values.push(src.lazy ? undefined : src.value);
+        if (src.lazy) lazy.push(src);
+        if (src.data) dataKeys.add(src.key);
+      }
+      this.shapes.set(sig, (sh = { keys, values, lazy, dataKeys }));
+    }
+    return sh;
+  }
+}
+
+/**
+ * Resolutions by the identity of each layer (and whether it is data). Every layer the engine passes
+ * is replaced, never changed in place (facts, register/set_fact, include_vars: runner.ts/task.ts;
+ * inventory variables: Inventory.hostVars, frozen), so a sequence seen before resolves the same.
+ * Building the name → value map, and walking every operator value for templates, once per task
+ * and host was most of a no-op's variable cost.
+ */
+interface Trie {
+  next: WeakMap<object, Trie>;
+  none?: Trie;
+  done?: Map<string, Resolution>;
+}
+const RESOLUTIONS = new WeakMap<Renderer, Trie>();
+const newTrie = (): Trie => ({ next: new WeakMap() });
+
+function resolution(layers: Array<Vars | undefined>, renderer: Renderer): Resolution {
+  let node = RESOLUTIONS.get(renderer);
+  if (!node) RESOLUTIONS.set(renderer, (node = newTrie()));
+  let bits = '';
+  for (const layer of layers) {
+    if (!layer) {
+      node = node.none ??= newTrie();
+      continue;
+    }
+    let n = node.next.get(layer);
+    if (!n) node.next.set(layer, (n = newTrie()));
+    node = n;
+    bits += DATA_LAYERS.has(layer) ? '1' : '0';
+  }
+  const done = (node.done ??= new Map());
+  let r = done.get(bits);
+  if (!r) done.set(bits, (r = new Resolution(layers, renderer)));
+  return r;
+}
+
 /**
  * Builds one scope from layers. Keys of later layers win. Template values of operator layers become
  * lazy getters; values of data layers (dataLayer()) and `magic` values are plain; magic wins over everything.
@@ -81,22 +177,16 @@ function containsTemplate(v: unknown, r: Renderer, depth = 0): boolean {
  * (Ansible's hostvars: HostVarsVars templates with fail_on_undefined=False).
  */
 export function buildScope(layers: Array<Vars | undefined>, magic: Vars, renderer: Renderer, lenient = false): Vars {
+  const shape = resolution(layers, renderer).shape(magic);
+  // the plain values, then a getter in place of each template: the same names, values and order as
+  // resolving the layers here (a plain loop: cheaper than spreading a large object)
   const scope: Vars = {};
-  const sources = new Map<string, { value: unknown; owner: Vars; data: boolean }>();
-  for (const layer of layers) {
-    if (!layer) continue;
-    const data = DATA_LAYERS.has(layer);
-    for (const k of Object.keys(layer)) sources.set(k, { value: layer[k], owner: layer, data });
-  }
-  markDataKeys(scope, [...sources].filter(([k, src]) => src.data && !(k in magic)).map(([k]) => k));
+  const { keys, values } = shape;
+  for (let i = 0; i < keys.length; i++) scope[keys[i]!] = values[i];
+  DATA_KEYS.set(scope, shape.dataKeys);
   const resolving = new Set<string>();
-  for (const [k, src] of sources) {
-    if (k in magic) continue;
-    if (src.data || !containsTemplate(src.value, renderer)) {
-      registerSecretVar(k, src.value);
-      scope[k] = src.value;
-      continue;
-    }
+  for (const src of shape.lazy) {
+    const k = src.key;
     let cached: { v: unknown } | undefined;
     Object.defineProperty(scope, k, {
       enumerable: true,
@@ -131,8 +221,21 @@ export function buildScope(layers: Array<Vars | undefined>, magic: Vars, rendere
     });
   }
   // descriptors, not values: a lazy magic variable (play_hosts) stays lazy
-  Object.defineProperties(scope, Object.getOwnPropertyDescriptors(magic));
+  copyOwnProperties(scope, magic);
   return scope;
+}
+
+/**
+ * Copies every own property of `from` onto `to` as it is (a getter stays a getter, unevaluated): an
+ * ordinary writable value by assignment, which is several times cheaper than defining descriptors
+ * (scopes hold hundreds of names and are copied per task and host).
+ */
+export function copyOwnProperties(to: Vars, from: Vars): void {
+  for (const k of Reflect.ownKeys(from)) {
+    const d = Object.getOwnPropertyDescriptor(from, k)!;
+    if (d.writable && d.enumerable && d.configurable && typeof k === 'string' && k !== '__proto__') to[k] = d.value;
+    else Object.defineProperty(to, k, d);
+  }
 }
 
 /** Parses `-e` values: `k=v k2=v2`, `@file.yml`, or inline JSON/YAML mapping. */

@@ -6,7 +6,7 @@
 // controlArgs() into its argv.
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { chmodSync, lstatSync, mkdirSync, readdirSync, statSync, unlinkSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { connect } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -228,6 +228,30 @@ function isDead(sock: string): Promise<boolean> {
 }
 
 /**
+ * The paths of listening unix sockets, from /proc/net/unix (Linux; undefined elsewhere). OpenSSH
+ * binds a master's socket to "<path>.<16 chars>" and then links it to <path>, so that temporary
+ * name is what is listed; both names are in the set. One read, instead of a connection to every
+ * live master of the directory.
+ */
+export function listeningSockets(table = '/proc/net/unix'): Set<string> | undefined {
+  let text: string;
+  try {
+    text = readFileSync(table, 'latin1');
+  } catch {
+    return undefined;
+  }
+  const out = new Set<string>();
+  for (const line of text.split('\n').slice(1)) {
+    // Num RefCount Protocol Flags Type St Inode Path — Flags 00010000: accepting connections
+    const m = /^\s*\S+:\s+\S+\s+\S+\s+(\S+)\s+\S+\s+\S+\s+\S+ (.+)$/.exec(line);
+    if (!m || (parseInt(m[1]!, 16) & 0x10000) === 0) continue;
+    out.add(m[2]!);
+    if (/\.[A-Za-z0-9]{16}$/.test(m[2]!)) out.add(m[2]!.slice(0, -17));
+  }
+  return out;
+}
+
+/**
  * Removes what dead masters left in `dir`: sockets nothing listens on, and the temporary names an
  * interrupted master creation leaves ("<name>.<16 chars>"). Only our own entries (our naming) are
  * touched. Returns the removed names.
@@ -240,13 +264,16 @@ export async function sweepStale(dir: string, now = Date.now()): Promise<string[
     return [];
   }
   const removed: string[] = [];
+  // a socket listed as listening is alive (no connection needed); one not listed may still be a
+  // master in another network namespace: it is asked (isDead) before it is removed
+  const listening = names.length ? listeningSockets() : undefined;
   for (const name of names) {
     const p = join(dir, name);
     try {
       const st = lstatSync(p);
       if (now - st.mtimeMs < SWEEP_MIN_AGE_MS) continue;
       const temp = /^[0-9a-f]{16}\.[A-Za-z0-9]{16}$/.test(name);
-      if (!temp && !(/^[0-9a-f]{16}$/.test(name) && st.isSocket() && (await isDead(p)))) continue;
+      if (!temp && !(/^[0-9a-f]{16}$/.test(name) && st.isSocket() && !listening?.has(p) && (await isDead(p)))) continue;
       unlinkSync(p);
       removed.push(name);
     } catch {

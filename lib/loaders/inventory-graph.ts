@@ -36,10 +36,18 @@ export class InventoryGraph {
   readonly hostsData = new Map<string, HostData>();
   /** groupsMap(), built once: it is part of every task's scope on every host (O(groups × hosts) each). */
   protected groupsMapCache: Record<string, readonly string[]> | undefined;
+  /** hostVars() per host, built once: every task's scope on every host asks for it. */
+  protected readonly hostVarsCache = new Map<string, Record<string, unknown>>();
+
+  /** The graph or a layer changed: forget what was derived from it. */
+  protected changed(): void {
+    this.groupsMapCache = undefined;
+    this.hostVarsCache.clear();
+  }
 
   addGroup(name: string): GroupData {
     let g = this.groupsData.get(name);
-    this.groupsMapCache = undefined;
+    this.changed();
     if (!g) {
       g = { name, hosts: [], children: [], parents: [], layers: [], depth: 0 };
       this.groupsData.set(name, g);
@@ -63,7 +71,7 @@ export class InventoryGraph {
       this.hostsData.set(name, h);
     }
     h.direct.add(group);
-    this.groupsMapCache = undefined;
+    this.changed();
     const g = this.groupsData.get(group)!;
     if (!g.hosts.includes(name)) g.hosts.push(name);
     if (vars) h.layers.push(vars);
@@ -76,7 +84,7 @@ export class InventoryGraph {
     }
     const p = this.groupsData.get(parent)!;
     const c = this.groupsData.get(child)!;
-    this.groupsMapCache = undefined;
+    this.changed();
     if (!p.children.includes(child)) p.children.push(child);
     if (!c.parents.includes(parent)) c.parents.push(parent);
   }
@@ -120,7 +128,7 @@ export class InventoryGraph {
     };
     visit(all, 0);
     const ungrouped = this.groupsData.get('ungrouped')!;
-    this.groupsMapCache = undefined;
+    this.changed();
     for (const h of this.hostsData.values()) {
       const other = [...h.direct].filter((g) => g !== 'all' && g !== 'ungrouped');
       if (other.length === 0) {

@@ -98,10 +98,12 @@ export class Inventory extends InventoryGraph implements PatternInventory {
     if (statSync(path).isDirectory()) {
       this.bases.push(path);
       this.parseDir(path);
+      this.changed();
       return;
     }
     this.bases.push(dirname(path));
     this.parseFile(path);
+    this.changed(); // parsers add layers to groups and hosts directly
   }
 
   /** An inventory directory: every file, sorted, recursively; ansible's INVENTORY_IGNORE_EXTS and vars dirs skipped. */
@@ -293,6 +295,8 @@ export class Inventory extends InventoryGraph implements PatternInventory {
    * Magic vars (inventory_hostname, groups, …) are not added here.
    */
   hostVars(name: string): Record<string, unknown> {
+    const hit = this.hostVarsCache.get(name);
+    if (hit) return hit;
     const h = this.hostData(name);
     if (!h) throw new InventoryError(`no host '${name}' in the inventory`, { loc: this.file ? { file: this.file } : undefined });
     const layers = this.hostLayers(h);
@@ -305,6 +309,9 @@ export class Inventory extends InventoryGraph implements PatternInventory {
       }
     }
     validateConnectionVars(name, out, origin);
+    // shared by every caller until the inventory changes: frozen, so no caller can alter another's view
+    Object.freeze(out);
+    this.hostVarsCache.set(name, out);
     return out;
   }
 

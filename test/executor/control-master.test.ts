@@ -13,6 +13,7 @@ import {
   DEFAULT_PERSIST_SEC,
   ensureControlDir,
   exitMaster,
+  listeningSockets,
   parsePersist,
   socketName,
   splitControlArgs,
@@ -207,6 +208,29 @@ t.test('a master killed without cleanup: the next run still connects; the sweep 
   const fresh = join(dir, 'fedcba9876543210');
   spawnSync('python3', ['-c', 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])', fresh]);
   t.same(await sweepStale(dir), []);
+  // the live master is known to be alive from /proc/net/unix, under OpenSSH's temporary bind name
+  const listening = listeningSockets();
+  if (listening) t.ok(listening.has(socket), 'the live master is listed as listening (no connection needed)');
+});
+
+t.test('listeningSockets reads the listening unix sockets of /proc/net/unix', async (t) => {
+  const dir = t.testdir({
+    unix: [
+      'Num       RefCount Protocol Flags    Type St Inode Path',
+      '0000000000000000: 00000002 00000000 00010000 0001 01 7215287 /run/cp/703f17292b506679.NTf5E1AOvaBetfYH',
+      '0000000000000000: 00000002 00000000 00010000 0001 01 7215288 /run/with space/sock',
+      '0000000000000000: 00000003 00000000 00000000 0001 03 7215289 /run/cp/connected-not-listening',
+      '0000000000000000: 00000002 00000000 00010000 0001 01 7215290',
+      '0000000000000000: 00000002 00000000 00010000 0001 01 7215291 @abstract',
+      '',
+    ].join('\n'),
+  });
+  const s = listeningSockets(join(dir, 'unix'))!;
+  t.ok(s.has('/run/cp/703f17292b506679'), "OpenSSH's final name, from its temporary bind name");
+  t.ok(s.has('/run/cp/703f17292b506679.NTf5E1AOvaBetfYH'));
+  t.ok(s.has('/run/with space/sock'), 'a path with a space');
+  t.notOk(s.has('/run/cp/connected-not-listening'), 'a socket that does not accept connections is not listed');
+  t.equal(listeningSockets(join(dir, 'missing')), undefined, 'no table: undefined (the sweep connects instead)');
 });
 
 t.test('CLI: --ssh-control-persist and inventory vars; --check behaves the same', async (t) => {

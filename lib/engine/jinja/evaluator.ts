@@ -48,10 +48,14 @@ export class Evaluator {
     if (v instanceof Undef) {
       if (v.cause) throw v.cause;
       if (v.topLevel) {
-        const names: string[] = [];
-        for (let o: object | null = this.vars; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) names.push(...Object.keys(o));
-        const near = closest(v.what, names);
-        throw new ExprError(`cannot evaluate "${this.src.trim()}": ${v.message()}`, { col: v.pos + 1, expr: this.src, offset: v.pos, hint: near ? `did you mean '${near}'?` : undefined, undefinedVar: v.what });
+        const vars = this.vars;
+        const hint = (): string | undefined => {
+          const names: string[] = [];
+          for (let o: object | null = vars; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) names.push(...Object.keys(o));
+          const near = closest(v.what, names);
+          return near ? `did you mean '${near}'?` : undefined;
+        };
+        throw new ExprError(`cannot evaluate "${this.src.trim()}": ${v.message()}`, { col: v.pos + 1, expr: this.src, offset: v.pos, hint, undefinedVar: v.what });
       }
       throw new ExprError(`cannot evaluate "${this.src.trim()}": ${v.message()}`, { col: v.pos + 1, expr: this.src, offset: v.pos, undefined: true });
     }
