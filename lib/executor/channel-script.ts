@@ -48,7 +48,7 @@ const RUN = `(
       cd "$_bh" || exit 125
       umask "$_bu"
       _bf=$_bd/s$_bn
-      unset _bd _bm _bh _bn _bsl _bpl _bll _btm _btx _bend _bu _bo _bl _bsv _bs _bx _bi
+      unset _bd _bm _bh _bn _bsl _bpl _bll _btm _btx _bend _bu _bo _bl _bsv _bs _bx _bi _brc
       unset -f _blen _bcat
       set --
       . "$_bf"

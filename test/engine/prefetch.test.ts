@@ -104,6 +104,16 @@ t.test('a batch that does not add up answers nothing (each probe is then asked a
     t.equal((await probeOnce(conn, join(dir, 'nl'), {})).linkTarget, target, 'the single probe answers it');
   }
   t.same(cut(text.replace(/^@L.*\n/m, '@L 1\n')), [undefined, undefined], 'a target for an item that is no link');
+  // a readlink that takes one path (busybox's): one per link, same answers
+  const shim = join(dir, 'shim'); // (not t.testdir: it would replace dir)
+  mkdirSync(shim);
+  writeFileSync(join(shim, 'readlink'), '#!/bin/sh\n[ "$1" = -- ] && [ $# -eq 2 ] || exit 1\nexec /usr/bin/readlink -- "$2"\n', { mode: 0o755 });
+  symlinkSync('t1', join(dir, 'l1'));
+  symlinkSync('t2', join(dir, 'l2'));
+  const two: ProbeRequest[] = [{ path: join(dir, 'l1'), opts: {} }, { path: join(dir, 'l2'), opts: {} }];
+  const one = await conn.exec(`PATH=${shim}:$PATH\n${batchProbeScript(two)}`);
+  t.equal(one.exitCode, 0, one.stderr);
+  t.same(parseBatch(two, one.raw).map((p) => p?.linkTarget), ['t1', 't2']);
   // a file that vanishes between the type test and stat makes stat fail: the request exits non-zero
   const racy = batchProbeScript(items).replace('echo "@sn$sno"', `rm -f ${join(dir, 'f.txt')}; echo "@sn$sno"`);
   const r = await conn.exec(racy);

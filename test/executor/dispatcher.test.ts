@@ -90,7 +90,7 @@ const CASES: Array<[string, string, string, number]> = [
   [`echo "BOSUN-0 0 5 5 t"; echo x >&2`, 'BOSUN-0 0 5 5 t\n', 'x\n', 0],
   [`echo before; kill -TERM $(sh -c 'echo $PPID')`, 'before\n', '', 143],
   [`set -e; echo a; false; echo b`, 'a\n', '', 1],
-  [`echo "[$#\${_bm-}\${_bo-}\${_btx-}]"; command -v _blen || echo clean`, '[0]\nclean\n', '', 0],
+  [`echo "[$#\${_bm-}\${_bo-}\${_btx-}\${_brc-}]"; command -v _blen _bcat || echo clean`, '[0]\nclean\n', '', 0],
 ];
 
 for (const setup of SHELLS) {

@@ -54,7 +54,10 @@ export function batchProbeScript(items: readonly BatchItem[]): string {
   L.push(
     // every link target in one readlink, a line each: exactly as many newlines as links proves that
     // no target holds one (such a batch fails, and each probe, which hex-encodes, is asked alone)
-    `echo "@L$lso"; if [ -n "$ls" ]; then x=$(eval "readlink -- $ls" && echo .) || exit 1; x=\${x%.}; y=$x; n=0`,
+    // (busybox's readlink takes one path: then one each)
+    `echo "@L$lso"; if [ -n "$ls" ]; then x=$(eval "readlink -- $ls" 2>/dev/null && echo .) ||`,
+    `  x=$(eval "set -- $ls"; for f; do readlink -- "$f" || exit 1; done; echo .) || exit 1`,
+    `  x=\${x%.}; y=$x; n=0`,
     `  while :; do case $y in *"$NL"*) y=\${y#*"$NL"}; n=$((n + 1));; *) break;; esac; done`,
     `  [ "$n" = "$ln" ] && [ -z "$y" ] || exit 1; printf '%s' "$x"; fi`,
     `echo "@sn$sno"; [ -z "$sn" ] || eval "stat -c ${STAT_FORMAT} -- $sn" || exit 1`,
