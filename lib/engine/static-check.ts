@@ -1,46 +1,35 @@
 // Checks done before any host is touched: every variable a task's templates use must be defined
 // somewhere (inventory, play/role vars, facts, magic vars, register/set_fact, loop vars, extra
 // vars). A typo then fails the whole run up front with file:line:col — exit 4, nothing executed.
-import Handlebars from 'handlebars';
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Play, Playbook, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import { MissingFileError, TemplateError, type SourceLocation } from '../errors.js';
-import { keyLoc } from '../loaders/yaml.js';
-import { languageOf } from './template-lang.js';
+import { cacheableSource, keyLoc } from '../loaders/yaml.js';
+import { cacheable } from '../loaders/yaml-cache.js';
+import { languageByName, languageOf } from './template-lang.js';
+import { parsedTree } from './template-ast.js';
 import { TEMPLATE_VAR_NAMES } from '../modules/util/template-vars.js';
-import { checkTemplate as checkJinja, templateRoots as jinjaRoots } from './jinja/index.js';
+import { checkTemplate as checkJinja, templateRoots as jinjaRoots, FILTERS, TESTS, LOOKUPS } from './jinja/index.js';
+import { GLOBALS } from './jinja/globals.js';
+import { CheckCache, type Root, type TextFacts } from './check-cache.js';
 import { ENGINE_NAMES } from './scope.js';
 import { globToRegExp } from '../loaders/patterns.js';
 import { withDependencies } from '../loaders/roles.js';
 
-// Each string is checked twice (syntax, then the names it reads): parse it once. Only this file's
-// read-only walks see these trees (Handlebars' compiler rewrites the trees it compiles).
-const parsed = new Map<string, hbs.AST.Program | Error>();
-
-function parseOnce(text: string): hbs.AST.Program | Error {
-  let r = parsed.get(text);
-  if (r === undefined) {
-    try {
-      r = Handlebars.parse(text);
-    } catch (e) {
-      r = e instanceof Error ? e : new Error(String(e));
-    }
-    if (parsed.size >= 10_000) parsed.clear();
-    parsed.set(text, r);
-  }
-  return r;
-}
-
 /** Root variable names a Handlebars template reads (first segment of each path), excluding block params and helpers. */
-export function templateRoots(text: string, file?: string): Array<{ name: string; line: number; col: number }> {
+export function templateRoots(text: string, file?: string): Root[] {
   const lang = languageOf(text, file);
   if (lang === 'plain') return [];
   if (lang === 'jinja') return jinjaRoots(text, { file: file !== undefined });
-  const ast = parseOnce(text);
+  const ast = parsedTree(text);
   if (ast instanceof Error) return []; // syntax errors are reported by the renderer with their location
-  const out: Array<{ name: string; line: number; col: number }> = [];
+  return handlebarsRoots(ast);
+}
+
+function handlebarsRoots(ast: hbs.AST.Program): Root[] {
+  const out: Root[] = [];
   const visit = (node: unknown, blockParams: Set<string>, depth: number): void => {
     if (!node || typeof node !== 'object') return;
     const n = node as { type?: string; [k: string]: unknown };
@@ -89,20 +78,52 @@ function short(s: string): string {
 export function templateSyntaxError(text: string, file?: string): string | undefined {
   const lang = languageOf(text, file);
   if (lang === 'plain') return undefined;
-  if (lang === 'jinja') {
-    const issue = checkJinja(text, { file: file !== undefined });
-    return issue ? (file !== undefined ? `line ${issue.line} column ${issue.col}: ${issue.message}` : issue.message) : undefined;
-  }
-  const r = parseOnce(text);
-  if (!(r instanceof Error)) return undefined;
-  const lines = r.message.split('\n').filter((l) => l.trim());
+  if (lang === 'jinja') return jinjaError(text, file);
+  const r = parsedTree(text);
+  return r instanceof Error ? handlebarsError(r) : undefined;
+}
+
+function handlebarsError(e: Error): string {
+  const lines = e.message.split('\n').filter((l) => l.trim());
   return lines.at(-1) ?? 'does not parse';
+}
+
+function jinjaError(text: string, file: string | undefined): string | undefined {
+  const issue = checkJinja(text, { file: file !== undefined });
+  return issue ? (file !== undefined ? `line ${issue.line} column ${issue.col}: ${issue.message}` : issue.message) : undefined;
+}
+
+/** templateSyntaxError and, when there is none, templateRoots: what the check needs of a text, worked out once. */
+function textFacts(text: string, file?: string): TextFacts {
+  const lang = languageOf(text, file);
+  if (lang === 'plain') return { roots: [] };
+  if (lang === 'jinja') {
+    const syntax = jinjaError(text, file);
+    return syntax ? { syntax, roots: [] } : { roots: jinjaRoots(text, { file: file !== undefined }) };
+  }
+  const ast = parsedTree(text);
+  return ast instanceof Error ? { syntax: handlebarsError(ast), roots: [] } : { roots: handlebarsRoots(ast) };
+}
+
+/** Text that may be a template (as template.ts decides before rendering): anything else has no names. */
+function maybeTemplate(s: string): boolean {
+  return s.includes('{{') || s.includes('{%') || s.includes('{#');
 }
 
 function collectStrings(v: unknown, out: Array<{ s: string; owner: unknown; key: string }>, owner: unknown, key: string): void {
   if (typeof v === 'string') out.push({ s: v, owner, key });
   else if (Array.isArray(v)) v.forEach((x, i) => collectStrings(x, out, v, String(i)));
   else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) collectStrings(x, out, v, k);
+}
+
+/** Names in scope: a set, or a task's own names in front of its enclosing scope's (no copy per task). */
+interface Names {
+  has(name: string): boolean;
+}
+
+function withNames(outer: Names, added: string[]): Names {
+  const own = new Set(added);
+  return { has: (n) => own.has(n) || outer.has(n) };
 }
 
 export function checkUndefinedVariables(
@@ -112,6 +133,34 @@ export function checkUndefinedVariables(
   extraVars: Record<string, unknown>,
   _renderer: unknown,
 ): void {
+  // what the filter/test/lookup/global tables hold decides Jinja answers (registerFilter may add one)
+  const tables = [FILTERS, TESTS, LOOKUPS, GLOBALS].map((t) => Object.keys(t).join(',')).join('\n');
+  const cache = CheckCache.open(playbook.file, tables);
+  try {
+    checkPlays(playbook, inventory, definedNames, extraVars, cache);
+  } finally {
+    cache.save();
+  }
+}
+
+function checkPlays(playbook: Playbook, inventory: Inventory, definedNames: Set<string>, extraVars: Record<string, unknown>, cache: CheckCache): void {
+  // a text checked again (a role in two plays, a repeated argument) is answered once
+  const seen = new Map<string, TextFacts>();
+  const factsOf = (text: string, file: string | undefined, persist: () => boolean): TextFacts => {
+    if (file === undefined && !maybeTemplate(text)) return { roots: [] };
+    const kind = file === undefined ? 's' : `f${languageByName(file)?.[0] ?? ''}`;
+    const memo = `${kind}\0${text}`;
+    let f = seen.get(memo);
+    if (f) return f;
+    const key = cache.key(kind, text);
+    f = cache.get(key);
+    if (!f) {
+      f = textFacts(text, file);
+      cache.put(key, f, persist());
+    }
+    seen.set(memo, f);
+    return f;
+  };
   // '*': an include_vars whose file is known only at run time may define any name (loaders/playbook.ts)
   const anyName = definedNames.has('*');
   const known = new Set<string>([...ENGINE_NAMES, ...definedNames, ...Object.keys(extraVars)]);
@@ -126,10 +175,10 @@ export function checkUndefinedVariables(
       for (const k of Object.keys(r.vars)) names.add(k);
     }
     // A task under `ignore_errors` fails when it runs, ignored, as in Ansible: not checked here.
-    const check = (nodes: TaskNode[], scopeNames: Set<string>, ignoring = false) => {
+    const check = (nodes: TaskNode[], scopeNames: Names, ignoring = false) => {
       for (const node of nodes) {
         const ignored = node.ignoreErrors === undefined ? ignoring : node.ignoreErrors !== false;
-        // a copy of the scope only for a task that adds names (vars, loop variables): most add none
+        // a scope of its own only for a task that adds names (vars, loop variables): most add none
         const added = Object.keys(node.vars ?? {});
         // an included role's tasks (and handlers) see its (and its dependencies') defaults and vars
         if (node.kind === 'block' && node.include?.role) for (const r of node.include.role.visible) added.push(...Object.keys(r.defaults), ...Object.keys(r.vars));
@@ -139,7 +188,7 @@ export function checkUndefinedVariables(
           if (node.loopIndexVar) added.push(node.loopIndexVar);
           if (node.loopExtended) added.push('ansible_loop');
         }
-        const local = added.length === 0 ? scopeNames : new Set([...scopeNames, ...added]);
+        const local = added.length === 0 ? scopeNames : withNames(scopeNames, added);
         const strings: Array<{ s: string; owner: unknown; key: string }> = [];
         if (node.kind === 'block') {
           check(node.block, local, ignored);
@@ -157,10 +206,11 @@ export function checkUndefinedVariables(
         if (node.kind === 'set_fact') collectStrings(node.facts, strings, node.facts, '');
         for (const { s, owner, key } of strings) {
           const base: SourceLocation = (owner && key ? keyLoc(owner, key) : undefined) ?? (node.kind === 'module' ? node.argLocs[key] : undefined) ?? node.loc;
+          // only text from a file the YAML cache may keep has its answers kept (check-cache.ts)
+          const facts = factsOf(s, undefined, () => cacheableSource(base.file));
           // a template that does not parse would only fail once the task runs; report it now, nothing executed yet
-          const syntax = templateSyntaxError(s);
-          if (syntax) throw new TemplateError(`template syntax error in "${short(s)}": ${syntax}`, { loc: base });
-          for (const r of templateRoots(s)) {
+          if (facts.syntax) throw new TemplateError(`template syntax error in "${short(s)}": ${facts.syntax}`, { loc: base });
+          for (const r of facts.roots) {
             if (!anyName && !local.has(r.name) && !isFactName(r.name)) {
               throw new TemplateError(`undefined variable '${r.name}' in "${short(s)}"`, {
                 loc: base,
@@ -175,14 +225,12 @@ export function checkUndefinedVariables(
           if (!file) {
             throw new MissingFileError(`template '${node.args.src}' not found (looked in the role's and the playbook's templates/)`, { loc: node.argLocs.src ?? node.loc });
           }
-          {
-            const text = readFileSync(file, 'utf8');
-            const syntax = templateSyntaxError(text, file);
-            if (syntax) throw new TemplateError(`template syntax error: ${syntax}`, { loc: { file } });
-            for (const r of templateRoots(text, file)) {
-              if (!anyName && !local.has(r.name) && !isFactName(r.name) && !TEMPLATE_VAR_NAMES.has(r.name)) {
-                throw new TemplateError(`undefined variable '${r.name}'`, { loc: { file, line: r.line, col: r.col }, hint: 'define it in inventory, vars, defaults, or pass -e' });
-              }
+          const text = readFileSync(file, 'utf8');
+          const facts = factsOf(text, file, () => cacheable(file, text));
+          if (facts.syntax) throw new TemplateError(`template syntax error: ${facts.syntax}`, { loc: { file } });
+          for (const r of facts.roots) {
+            if (!anyName && !local.has(r.name) && !isFactName(r.name) && !TEMPLATE_VAR_NAMES.has(r.name)) {
+              throw new TemplateError(`undefined variable '${r.name}'`, { loc: { file, line: r.line, col: r.col }, hint: 'define it in inventory, vars, defaults, or pass -e' });
             }
           }
         }

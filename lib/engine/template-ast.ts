@@ -1,6 +1,6 @@
 // The Handlebars AST work the engine needs: strict block-param paths (rewritten to checked helper
 // calls), expressions printed back for messages, a tree walk, and the string-appending compiler.
-import type {} from 'handlebars'; // declares the global hbs.AST types
+import Handlebars from 'handlebars';
 import { PATH_HELPER, VALUE_HELPER } from './template-helpers.js';
 
 export type Node = hbs.AST.Node;
@@ -8,6 +8,37 @@ export type Program = hbs.AST.Program;
 export type Mustache = hbs.AST.MustacheStatement;
 export type PathExpr = hbs.AST.PathExpression;
 export type SubExpr = hbs.AST.SubExpression;
+
+// Each distinct text is parsed once per run: the load-time check (static-check.ts) reads the tree,
+// then the engine takes it to compile. Taken, not shared: the engine's rewrites (strictBlockParams)
+// and Handlebars' compiler change the trees they compile. Parsing does not depend on the instance
+// (helpers are looked up when compiling), so the global Handlebars parses for every instance.
+const parsed = new Map<string, Program | Error>();
+const PARSED_MAX = 10_000;
+
+/** The tree of `text`, or its parse error, for read-only walks (parsed at most once). */
+export function parsedTree(text: string): Program | Error {
+  let r = parsed.get(text);
+  if (r === undefined) {
+    try {
+      r = Handlebars.parse(text);
+    } catch (e) {
+      r = e instanceof Error ? e : new Error(String(e));
+    }
+    if (parsed.size >= PARSED_MAX) parsed.clear();
+    parsed.set(text, r);
+  }
+  return r;
+}
+
+/** The tree of `text` for a compiler to own (the read-only one if it was parsed, else a new parse); throws its parse error. */
+export function takeTree(text: string): Program {
+  const r = parsed.get(text);
+  if (r === undefined) return Handlebars.parse(text);
+  parsed.delete(text);
+  if (r instanceof Error) throw r;
+  return r;
+}
 
 const PROTO_NAMES = new Set([...Object.getOwnPropertyNames(Object.prototype), ...Object.getOwnPropertyNames(Array.prototype)].filter((n) => n !== 'length'));
 

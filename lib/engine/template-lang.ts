@@ -72,12 +72,35 @@ function jinjaOnly(text: string): string | undefined {
   return undefined;
 }
 
+// What languageOf decided for a text, by extension class (none, .hbs): the engine asks for every
+// render of a string (each task and host), the load-time check once more. Only decisions are kept;
+// a text that is an error is examined again, so its error carries the caller's location.
+const decidedPlain = new Map<string, TemplateLanguage>();
+const decidedHbs = new Map<string, TemplateLanguage>();
+const DECIDED_MAX = 10_000;
+
+/** The language a file's extension decides (`.j2`, `.hbs`…); undefined when its content decides. */
+export function languageByName(file: string): 'jinja' | 'handlebars' | undefined {
+  const ext = /\.([A-Za-z0-9]+)$/.exec(file)?.[1]?.toLowerCase();
+  return ext === 'j2' || ext === 'jinja' || ext === 'jinja2' ? 'jinja' : ext === 'hbs' || ext === 'handlebars' ? 'handlebars' : undefined;
+}
+
 /** Decides the language of a template text; `file` (a path) decides by extension when it has a known one. */
 export function languageOf(text: string, file?: string, loc?: SourceLocation): TemplateLanguage {
-  const ext = file ? /\.([A-Za-z0-9]+)$/.exec(file)?.[1]?.toLowerCase() : undefined;
-  const byExt = ext === 'j2' || ext === 'jinja' || ext === 'jinja2' ? 'jinja' : ext === 'hbs' || ext === 'handlebars' ? 'handlebars' : undefined;
+  const byExt = file ? languageByName(file) : undefined;
   if (byExt === 'jinja') return 'jinja';
   if (!text.includes('{{') && !text.includes('{%') && !text.includes('{#')) return byExt === 'handlebars' ? 'handlebars' : 'plain';
+  const decided = byExt === 'handlebars' ? decidedHbs : decidedPlain;
+  let lang = decided.get(text);
+  if (lang === undefined) {
+    lang = decide(text, byExt, file, loc);
+    if (decided.size >= DECIDED_MAX) decided.clear();
+    decided.set(text, lang);
+  }
+  return lang;
+}
+
+function decide(text: string, byExt: 'handlebars' | undefined, file: string | undefined, loc: SourceLocation | undefined): TemplateLanguage {
   let hb: string | undefined;
   if (byExt !== 'handlebars') {
     for (const m of text.matchAll(MUSTACHE)) {

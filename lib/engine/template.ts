@@ -14,7 +14,7 @@ import { TemplateError, closest, type SourceLocation } from '../errors.js';
 import { languageOf } from './template-lang.js';
 import { renderText as jinjaText, renderValue as jinjaValue } from './jinja/index.js';
 import { FORBIDDEN, HELPERS, HelperFailure, installHelpers, resolvePath, type HelperOpts } from './template-helpers.js';
-import { describeExpr, noHash, strictBlockParams, stringAppendingCompiler, walk, type CompilerClass, type Mustache, type Node, type PathCall, type PathExpr, type Program, type SubExpr } from './template-ast.js';
+import { describeExpr, noHash, strictBlockParams, stringAppendingCompiler, takeTree, walk, type CompilerClass, type Mustache, type Node, type PathCall, type PathExpr, type Program, type SubExpr } from './template-ast.js';
 import { isPlainObject } from '../value-kind.js';
 
 /** Text that may be a template: Jinja also starts with `{%` and `{#`, as Ansible's is_possibly_template. */
@@ -146,7 +146,7 @@ export class TemplateEngine {
     if (c) return c;
     let ast: Program;
     try {
-      ast = this.hb.parse(text);
+      ast = takeTree(text);
     } catch (e) {
       throw this.parseError(e, text, file, baseLine);
     }

@@ -73,13 +73,13 @@ function containsTemplate(v: unknown, r: Renderer, depth = 0): boolean {
 }
 
 interface Source {
-  key: string;
-  value: unknown;
+  readonly key: string;
+  readonly value: unknown;
   /** The layer the value came from (its YAML positions name the file and line in errors). */
-  owner: Vars;
-  data: boolean;
+  readonly owner: Vars;
+  readonly data: boolean;
   /** A template of an operator layer: rendered on first access, against the scope. */
-  lazy: boolean;
+  readonly lazy: boolean;
 }
 
 /** What a scope is made of, given the magic names on top (buildScope). */
@@ -91,6 +91,28 @@ interface Shape {
   dataKeys: ReadonlySet<string>;
 }
 
+/**
+ * One layer's names as sources, made once per layer (a layer is never changed in place): whether a
+ * value is a template is decided, and a plain secret-looking value registered, once — not again for
+ * every sequence of layers it is part of (a register or set_fact makes a new one per task and host).
+ */
+const LAYER_SOURCES = new WeakMap<Vars, { renderer: Renderer; data: boolean; sources: Source[] }>();
+function layerSources(layer: Vars, renderer: Renderer): Source[] {
+  const data = DATA_LAYERS.has(layer);
+  const hit = LAYER_SOURCES.get(layer);
+  if (hit && hit.renderer === renderer && hit.data === data) return hit.sources;
+  const sources: Source[] = [];
+  for (const k of Object.keys(layer)) {
+    const value = layer[k];
+    const lazy = !data && containsTemplate(value, renderer);
+    // a plain value is registered here; a template once rendered (buildScope)
+    if (!lazy) registerSecretVar(k, value);
+    sources.push({ key: k, value, owner: layer, data, lazy });
+  }
+  LAYER_SOURCES.set(layer, { renderer, data, sources });
+  return sources;
+}
+
 /** Which value wins for each name, for one sequence of layers: the same for every task that has them. */
 class Resolution {
   private readonly entries: Source[] = [];
@@ -98,17 +120,8 @@ class Resolution {
 
   constructor(layers: Array<Vars | undefined>, renderer: Renderer) {
     const sources = new Map<string, Source>();
-    for (const layer of layers) {
-      if (!layer) continue;
-      const data = DATA_LAYERS.has(layer);
-      for (const k of Object.keys(layer)) sources.set(k, { key: k, value: layer[k], owner: layer, data, lazy: false });
-    }
-    for (const src of sources.values()) {
-      src.lazy = !src.data && containsTemplate(src.value, renderer);
-      // a plain value is registered here, once; a template once rendered (buildScope)
-      if (!src.lazy) registerSecretVar(src.key, src.value);
-      this.entries.push(src);
-    }
+    for (const layer of layers) if (layer) for (const src of layerSources(layer, renderer)) sources.set(src.key, src);
+    for (const src of sources.values()) this.entries.push(src);
   }
 
   /** The shape under this magic (in practice the same magic names for every scope of a run). */

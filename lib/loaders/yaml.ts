@@ -60,6 +60,18 @@ export function keyLoc(obj: unknown, key: string): SourceLocation | undefined {
   return undefined;
 }
 
+/** Per file loaded, whether its text may be kept in a cache (yaml-cache.ts `cacheable`: no vault data, readable by all). */
+const cacheableFiles = new Map<string, boolean>();
+
+/**
+ * Whether text written in `file` (as last loaded by loadYamlFile) may be kept, or anything derived
+ * from it: false for a file with vault data or that only some users can read, and for text that did
+ * not come from loadYamlFile (`-e`, inline YAML).
+ */
+export function cacheableSource(file: string): boolean {
+  return cacheableFiles.get(file) === true;
+}
+
 export function loadYamlFile(file: string, what = 'file'): LoadedYaml {
   let text: string;
   try {
@@ -68,6 +80,8 @@ export function loadYamlFile(file: string, what = 'file'): LoadedYaml {
     throw new MissingFileError(`${what} not found: ${file}`, { loc: { file }, cause: e });
   }
   const key = cacheable(file, text) ? cacheKey(file, text, parserVersion()) : undefined;
+  if (cacheableFiles.size >= 10_000) cacheableFiles.clear();
+  cacheableFiles.set(file, key !== undefined);
   if (key) {
     const hit = readCached(file, key, (o, r) => registry.set(o, { file, ...r }));
     if (hit) return { file, value: hit.value, locOf, keyLoc };

@@ -1,6 +1,7 @@
 import t, { type Test } from 'tap';
 import { TemplateEngine } from '../../lib/engine/template.js';
-import { HANDLEBARS_HELPERS } from '../../lib/engine/template-lang.js';
+import { HANDLEBARS_HELPERS, languageOf } from '../../lib/engine/template-lang.js';
+import { parsedTree, takeTree } from '../../lib/engine/template-ast.js';
 import { TemplateError, type SourceLocation } from '../../lib/errors.js';
 
 const vars: Record<string, unknown> = {
@@ -282,6 +283,40 @@ t.test('isolated instances and caching', async (t) => {
   t.equal(b.render('{{upper "x"}}', {}, 'f'), 'X');
   t.equal(a.render('{{n}}', { n: 1 }, 'f'), '1');
   t.equal(a.render('{{n}}', { n: 2 }, 'f'), '2', 'cached template, fresh vars');
+});
+
+t.test('one parse per text: the load-time check reads the tree, the engine then takes it', async (t) => {
+  const text = '{{#each members as |m|}}{{m.name}};{{/each}} {{ port }}';
+  const tree = parsedTree(text);
+  t.equal(parsedTree(text), tree, 'read-only users share one parse');
+  t.equal(takeTree(text), tree, 'the compiler takes that tree');
+  t.not(takeTree(text), tree, 'once: taken again, it is a new parse (the engine rewrites what it compiles)');
+  parsedTree(text);
+  t.equal(new TemplateEngine().render(text, vars, 'f'), 'a;b; 2379', 'rendered from the shared tree as from its own');
+  t.not(parsedTree(text), tree, 'the check never sees a tree the engine rewrote');
+  // a parse error found by the check is the engine's error too, with the engine's location
+  const bad = 'x\n{{#if on}}unclosed';
+  t.ok(parsedTree(bad) instanceof Error);
+  throwsTpl(t, () => new TemplateEngine().render(bad, vars, 't.hbs', 5), /template syntax error: unexpected end of template/, { file: 't.hbs', line: 7 });
+  throwsTpl(t, () => new TemplateEngine().render(bad, vars, 't.hbs', 5), /template syntax error: unexpected end of template/, { file: 't.hbs', line: 7 });
+});
+
+t.test("languageOf decides once per text; an error is raised at each caller's location", async (t) => {
+  const hbs = '{{#if on}}{{ port }}{{/if}}';
+  t.equal(languageOf(hbs), 'handlebars');
+  t.equal(languageOf(hbs), 'handlebars', 'again, decided');
+  t.equal(languageOf(hbs, 'x.j2'), 'jinja', 'the extension still decides first');
+  t.equal(languageOf('{{ port }}', 'conf.hbs'), 'handlebars');
+  t.equal(languageOf('{{ port }}'), 'jinja', 'by text: the .hbs decision is not the string one');
+  const mixed = '{{#if x}}{{ x | upper }}{{/if}}';
+  for (const line of [3, 9]) {
+    try {
+      languageOf(mixed, undefined, { file: 'a.yml', line });
+      t.fail('mixed syntax accepted');
+    } catch (e) {
+      t.match((e as TemplateError).loc, { file: 'a.yml', line }, `error at line ${line}`);
+    }
+  }
 });
 
 t.test('compiled templates are cached and reused (speed itself is measured by the bench, not here)', async (t) => {

@@ -97,6 +97,28 @@ t.test('group_vars/ and host_vars/ beside the inventory rank as their group and 
   t.equal(readFileSync(join(dir, 'out', 'abc'), 'utf8'), 'all group host');
 });
 
+t.test("add_host changes an existing host's variables for the tasks after it (inventory variables are not kept stale)", async (t) => {
+  const dir = t.testdir({
+    'inventory.yml': 'all:\n  vars: { ansible_connection: local }\n  hosts:\n    h1: { level: inventory }\n',
+    group_vars: { 'grouped.yml': 'gv: group\n' },
+    'play.yml': `- hosts: h1
+  gather_facts: false
+  tasks:
+    - copy: { dest: "{{ out }}/before", content: "{{ level }}" }
+    - add_host: { name: h1, level: added }
+    - copy: { dest: "{{ out }}/after", content: "{{ level }} {{ gv | default('none') }}" }
+    - group_by: { key: grouped }
+    - copy: { dest: "{{ out }}/grouped", content: "{{ level }} {{ gv | default('none') }}" }
+`,
+    out: {},
+  });
+  const r = await run([join(dir, 'play.yml'), '-i', join(dir, 'inventory.yml'), '-e', `out=${join(dir, 'out')}`]);
+  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.equal(readFileSync(join(dir, 'out', 'before'), 'utf8'), 'inventory');
+  t.equal(readFileSync(join(dir, 'out', 'after'), 'utf8'), 'added none');
+  t.equal(readFileSync(join(dir, 'out', 'grouped'), 'utf8'), 'added group', "group_by: the new group's group_vars apply");
+});
+
 t.test('buildScope: later layers win, templates render lazily against the whole scope, magic wins', async (t) => {
   const te = new TemplateEngine();
   const scope = buildScope(
