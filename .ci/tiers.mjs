@@ -13,6 +13,7 @@ const root = new URL('..', import.meta.url).pathname;
 export const LAB = ['test/e2e', 'test/lab/lab.test.ts', 'test/lab/systemd.test.ts', 'test/lab/family.test.ts', 'test/executor/nsenter.test.ts'];
 export const HOST = [
   'test/executor/ssh.test.ts', // real sshd on loopback
+  'test/executor/dispatcher.test.ts', // the channel's loop under dash and bash --posix
   'test/modules/util/over-ssh.test.ts',
   'test/modules/service.test.ts', // init scripts
   'test/modules/etcdctl.test.ts', // etcd binaries

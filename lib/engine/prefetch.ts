@@ -96,7 +96,7 @@ export class ProbeCache {
     }
     const gen = this.gen;
     this.stats.batches++;
-    const r = await conn.exec(batchProbeScript(items), { label: `probe+${items.length - 1}`, readOnly: true });
+    const r = await conn.exec(batchProbeScript(items), { label: `probe+${items.length - 1}`, readOnly: true, text: true });
     const results = r.exitCode === 0 ? parseBatch(items, r.raw) : [];
     for (const [k, e] of map) if (e.gen !== gen) map.delete(k); // dead entries go, the map stays small
     for (let i = 1; i < items.length; i++) {

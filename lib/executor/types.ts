@@ -33,6 +33,12 @@ export interface ExecOptions {
    * without it is taken to change the host (lib/engine/prefetch.ts).
    */
   readOnly?: boolean;
+  /**
+   * bosun's own script, whose stdout is text without NUL bytes and which leaves no background job
+   * holding stdout: the channel may capture it in a shell variable and answer with builtins (no
+   * `wc`/`head` on the host). A NUL would be dropped, so never for user commands' output.
+   */
+  text?: boolean;
 }
 
 /**

@@ -2,7 +2,7 @@
 // probes answer, a cached state is only used while nothing may have changed, and a run where every
 // task changes something does not fetch ahead. Real /bin/sh through LocalConnection, real files.
 import t, { type Test } from 'tap';
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { LocalConnection } from '../../lib/executor/local.js';
@@ -22,6 +22,9 @@ function tree(t: Parameters<Parameters<typeof t.test>[1]>[0]): string {
   writeFileSync(join(dir, 'bin.dat'), nul);
   symlinkSync(join(dir, 'f.txt'), join(dir, 'link'));
   symlinkSync(join(dir, 'gone'), join(dir, 'dangling'));
+  // a long target with non-ASCII bytes and one that could pass for the batch's framing
+  symlinkSync(`${join(dir, 'f.txt')}/../${'long-'.repeat(20)}é`, join(dir, 'long'));
+  symlinkSync('@sn 0', join(dir, 'framing'));
   return dir;
 }
 
@@ -48,6 +51,9 @@ t.test('a batch answers exactly what each probe answers alone', async (t) => {
     ['sub', { checksum: false, digest: 'sha224', mime: true }],
     ['dangling', { checksum: false, realpath: true }],
     ['link', { checksum: false, realpath: true, mime: true }],
+    ['long', {}],
+    ['framing', {}],
+    ['framing', { follow: true }],
   ];
   const items: ProbeRequest[] = cases.map(([p, opts]) => ({ path: join(dir, p), opts }));
   const r = await conn.exec(batchProbeScript(items));
@@ -68,6 +74,9 @@ t.test('a batch answers exactly what each probe answers alone', async (t) => {
   t.match(batched[14], { digest: /^[0-9a-f]{96}$/, ...mime('inode/symlink', 'binary') }, 'followed: the target is hashed');
   t.equal(batched[16]!.realpath, join(dir, 'gone'), 'a dangling link resolves as Python\'s realpath does');
   t.equal(batched[17]!.realpath, join(dir, 'f.txt'));
+  t.equal(batched[18]!.linkTarget, `${join(dir, 'f.txt')}/../${'long-'.repeat(20)}é`, 'a long non-ASCII target');
+  t.equal(batched[19]!.linkTarget, '@sn 0', 'a target that looks like framing is a target');
+  t.equal(r.stdout.split('\n').filter((l) => l.startsWith('@L')).length, 1, 'one readlink section for all links');
 });
 
 t.test('a batch that does not add up answers nothing (each probe is then asked alone)', async (t) => {
@@ -83,6 +92,28 @@ t.test('a batch that does not add up answers nothing (each probe is then asked a
   t.same(cut(text.replace(/^[0-9a-f]{64}/m, 'zz')), [undefined, undefined], 'a checksum line garbled');
   t.same(cut('garbage\n@end\n'), [undefined, undefined], 'unframed output');
   t.same(cut(text.replace('@ 1 ', '@ 7 ')), [undefined, undefined], 'an item that does not exist');
+  t.same(cut(text.replace(/^@L.*\n/m, '')), [undefined, undefined], 'the link section missing');
+  // a target holding a newline cannot be told from two: the batch fails, and the probe alone (hex) is exact
+  for (const target of ['two\nlines', 'ends\n', '\n']) {
+    rmSync(join(dir, 'nl'), { force: true });
+    symlinkSync(target, join(dir, 'nl'));
+    const nl: ProbeRequest[] = [{ path: join(dir, 'nl'), opts: {} }, { path: join(dir, 'link'), opts: {} }];
+    const b = await conn.exec(batchProbeScript(nl));
+    t.not(b.exitCode, 0, `${JSON.stringify(target)}: the batch fails`);
+    t.same(parseBatch(nl, b.raw), [undefined, undefined]);
+    t.equal((await probeOnce(conn, join(dir, 'nl'), {})).linkTarget, target, 'the single probe answers it');
+  }
+  t.same(cut(text.replace(/^@L.*\n/m, '@L 1\n')), [undefined, undefined], 'a target for an item that is no link');
+  // a readlink that takes one path (busybox's): one per link, same answers
+  const shim = join(dir, 'shim'); // (not t.testdir: it would replace dir)
+  mkdirSync(shim);
+  writeFileSync(join(shim, 'readlink'), '#!/bin/sh\n[ "$1" = -- ] && [ $# -eq 2 ] || exit 1\nexec /usr/bin/readlink -- "$2"\n', { mode: 0o755 });
+  symlinkSync('t1', join(dir, 'l1'));
+  symlinkSync('t2', join(dir, 'l2'));
+  const two: ProbeRequest[] = [{ path: join(dir, 'l1'), opts: {} }, { path: join(dir, 'l2'), opts: {} }];
+  const one = await conn.exec(`PATH=${shim}:$PATH\n${batchProbeScript(two)}`);
+  t.equal(one.exitCode, 0, one.stderr);
+  t.same(parseBatch(two, one.raw).map((p) => p?.linkTarget), ['t1', 't2']);
   // a file that vanishes between the type test and stat makes stat fail: the request exits non-zero
   const racy = batchProbeScript(items).replace('echo "@sn$sno"', `rm -f ${join(dir, 'f.txt')}; echo "@sn$sno"`);
   const r = await conn.exec(racy);

@@ -78,7 +78,7 @@ export interface TreeState {
 /** Many probes in one request; whatever the batch cannot answer is asked alone. */
 async function probeAll(ctx: ModuleContext, items: BatchItem[]): Promise<FileProbe[]> {
   if (items.length === 0) return [];
-  const r = await ctx.conn.exec(batchProbeScript(items), { label: 'copy:probe-tree', readOnly: true });
+  const r = await ctx.conn.exec(batchProbeScript(items), { label: 'copy:probe-tree', readOnly: true, text: true });
   const got = r.exitCode === 0 ? parseBatch(items, r.raw) : items.map(() => undefined);
   const out: FileProbe[] = [];
   for (let i = 0; i < items.length; i++) out.push(got[i] ?? (await probeOnce(ctx.conn, items[i]!.path, items[i]!.opts)));

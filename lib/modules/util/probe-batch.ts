@@ -1,6 +1,8 @@
 // Many file probes in ONE request and few processes: existence and type come from shell builtins
 // per path, then one `stat` for all paths (one more with -L for those followed), one `sha256sum`
-// for all regular files; only link targets and contents (under --diff) cost processes per path.
+// for all regular files, one `readlink` for all link targets; only contents (under
+// --diff) and the stat module's extras cost processes per path. Its output is text (hex where a
+// value could hold anything), so the channel answers it from a shell variable (ExecOptions.text).
 // The answers are exactly probeFile's (remote-file.ts); a batch that does not add up (a file
 // vanished between the steps, a tool failed) answers nothing and each probe is asked alone.
 import { posix } from 'node:path';
@@ -18,7 +20,7 @@ function word(path: string): string {
 }
 
 export function batchProbeScript(items: readonly BatchItem[]): string {
-  const L: string[] = ['sn=; sno=; sf=; sfo=; hs=; hso='];
+  const L: string[] = ['sn=; sno=; sf=; sfo=; hs=; hso=; ls=; lso=; ln=0', "NL='\n'"];
   items.forEach((it, i) => {
     const o = it.opts;
     // the parent, as `dirname` would say, is known here: no process for it there
@@ -35,9 +37,10 @@ export function batchProbeScript(items: readonly BatchItem[]): string {
       `else`,
       `  l=0; [ -L "$p" ] && l=1; echo "@ ${i} $t $l $a"`,
       // a dangling link cannot be stat'ed with -L: the link itself is (as probeFile does)
-      o.follow ? `  if [ -e "$p" ]; then sf="$sf $q"; sfo="$sfo ${i}"; else sn="$sn $q"; sno="$sno ${i}"; fi` : `  sn="$sn $q"; sno="$sno ${i}"`,
+      // only a link needs -L: any other path says the same to both (no second stat in most runs)
+      o.follow ? `  if [ "$l" = 1 ] && [ -e "$p" ]; then sf="$sf $q"; sfo="$sfo ${i}"; else sn="$sn $q"; sno="$sno ${i}"; fi` : `  sn="$sn $q"; sno="$sno ${i}"`,
       ...(o.checksum !== false ? [`  if [ "$t" = file ]; then hs="$hs $q"; hso="$hso ${i}"; fi`] : []),
-      `  if [ "$l" = 1 ]; then printf '@l ${i} '; readlink -- "$p" | od -An -v -tx1 | tr -d ' \\n'; echo; fi`,
+      `  if [ "$l" = 1 ]; then ls="$ls $q"; lso="$lso ${i}"; ln=$((ln + 1)); fi`,
       // stat's extras, a process or two per path that asks for them
       ...(o.digest ? [`  if [ "$t" = file ] && [ -r "$p" ]; then s=$(${digestCommand(o.digest)}) || exit 1; echo "@d ${i} \${s%% *}"; fi`] : []),
       ...(o.mime ? [`  m=$(${MIME_COMMAND}) && echo "@m ${i} $m"`] : []),
@@ -49,6 +52,14 @@ export function batchProbeScript(items: readonly BatchItem[]): string {
     );
   });
   L.push(
+    // every link target in one readlink, a line each: exactly as many newlines as links proves that
+    // no target holds one (such a batch fails, and each probe, which hex-encodes, is asked alone)
+    // (busybox's readlink takes one path: then one each)
+    `echo "@L$lso"; if [ -n "$ls" ]; then x=$(eval "readlink -- $ls" 2>/dev/null && echo .) ||`,
+    `  x=$(eval "set -- $ls"; for f; do readlink -- "$f" || exit 1; done; echo .) || exit 1`,
+    `  x=\${x%.}; y=$x; n=0`,
+    `  while :; do case $y in *"$NL"*) y=\${y#*"$NL"}; n=$((n + 1));; *) break;; esac; done`,
+    `  [ "$n" = "$ln" ] && [ -z "$y" ] || exit 1; printf '%s' "$x"; fi`,
     `echo "@sn$sno"; [ -z "$sn" ] || eval "stat -c ${STAT_FORMAT} -- $sn" || exit 1`,
     `echo "@sf$sfo"; [ -z "$sf" ] || eval "stat -L -c ${STAT_FORMAT} -- $sf" || exit 1`,
     `echo "@h$hso"; [ -z "$hs" ] || eval "sha256sum -- $hs" || exit 1`,
@@ -78,7 +89,7 @@ export function parseBatch(items: readonly BatchItem[], raw: Buffer): Array<File
     const i = Number(s);
     return Number.isInteger(i) && i >= 0 && i < items.length ? i : undefined;
   };
-  for (; pos < lines.length && !lines[pos]!.startsWith('@sn'); pos++) {
+  for (; pos < lines.length && !lines[pos]!.startsWith('@L'); pos++) {
     const f = lines[pos]!.split(' ');
     const i = index(f[1] ?? '');
     if (i === undefined) return none;
@@ -86,12 +97,23 @@ export function parseBatch(items: readonly BatchItem[], raw: Buffer): Array<File
     const probed = (appended: string | undefined) => (appended === '1' ? posix.join(it.path, it.opts.appendIfDir ?? '') : it.path);
     if (f[0] === '@' && f[2] === 'absent') out[i] = { path: probed(f[4]), exists: false, isLink: false, parentExists: f[3] === '1' };
     else if (f[0] === '@') out[i] = { path: probed(f[4]), exists: true, type: f[2] as FileType, isLink: f[3] === '1' };
-    else if (f[0] === '@l') out[i]!.linkTarget = unhexLink(f[2] ?? '');
     else if (f[0] === '@c') content.set(i, Buffer.from(f[2] ?? '', 'hex'));
     else if (f[0] === '@d') out[i]!.digest = f[2];
     else if (f[0] === '@m') mime.set(i, f.slice(2).join(' '));
     else if (f[0] === '@r') out[i]!.realpath = unhexLink(f[2] ?? '');
     else return none;
+  }
+  // link targets: "@L 3 5", then one line each, in that order (the script checked there is no other newline)
+  {
+    const head = lines[pos] ?? '';
+    if (head !== '@L' && !head.startsWith('@L ')) return none;
+    const order = head.slice(2).trim().split(' ').filter(Boolean).map(index);
+    pos++;
+    for (const i of order) {
+      const target = lines[pos++];
+      if (i === undefined || target === undefined || !out[i]?.isLink) return none;
+      out[i]!.linkTarget = target;
+    }
   }
   // sections: header "@sn 3 5" (item order), then one line per item
   for (const tag of ['@sn', '@sf', '@h']) {

@@ -139,17 +139,18 @@ export const STAT_FORMAT = "'%a %u %g %U %G %s'";
 export function probeScript(path: string, opts: ProbeOptions = {}): string {
   const max = opts.maxContent ?? MAX_CONTENT;
   const L = opts.follow ? '-L ' : '';
-  const lines = [`p=${shq(path)}`];
+  // the parent, as `dirname` would say, is known here: no process for it there
+  const lines = [`p=${shq(path)}; d=${shq(posix.dirname(path))}`];
   if (opts.appendIfDir !== undefined) {
     const inner = posix.join(path, opts.appendIfDir);
-    lines.push(`if [ -d "$p" ]; then p=${shq(inner)}; echo appended=1; fi`);
+    lines.push(`if [ -d "$p" ]; then p=${shq(inner)}; d=${shq(posix.dirname(inner))}; echo appended=1; fi`);
   }
   const typeTests = opts.follow
     ? `if [ -d "$p" ]; then t=directory; elif [ -f "$p" ]; then t=file; elif [ -L "$p" ]; then t=link; elif [ -e "$p" ]; then t=other; else t=; fi`
     : `if [ -L "$p" ]; then t=link; elif [ -d "$p" ]; then t=directory; elif [ -f "$p" ]; then t=file; elif [ -e "$p" ]; then t=other; else t=; fi`;
   lines.push(
     typeTests,
-    `if [ -z "$t" ]; then echo exists=0; d=$(dirname -- "$p"); if [ -d "$d" ]; then echo parent=1; else echo parent=0; fi; exit 0; fi`,
+    `if [ -z "$t" ]; then echo exists=0; if [ -d "$d" ]; then echo parent=1; else echo parent=0; fi; exit 0; fi`,
     `echo exists=1; echo "type=$t"`,
     `[ -L "$p" ] && echo islink=1`,
     // A dangling link cannot be stat'ed with -L: fall back to the link itself.
@@ -203,7 +204,8 @@ export async function probeFile(ctx: ModuleContext, path: string, opts: ProbeOpt
 
 /** One probe, one request. */
 export async function probeOnce(conn: Connection, path: string, opts: ProbeOptions = {}): Promise<FileProbe> {
-  const r = await conn.exec(probeScript(path, opts), { label: 'probe', readOnly: true });
+  // without content the answer is text (link targets in hex): answered from a shell variable
+  const r = await conn.exec(probeScript(path, opts), { label: 'probe', readOnly: true, text: !opts.wantContent });
   if (r.exitCode !== 0) {
     throw new ModuleFailure(`cannot inspect ${path}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   }

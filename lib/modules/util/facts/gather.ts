@@ -103,7 +103,8 @@ export async function gatherFacts(conn: Connection, subset?: readonly string[]):
   // the inventory name and where it leads: labs and inventories reuse names like node1
   const who = conn.target ? `${conn.host}@${conn.target}` : conn.host;
   const cached = needsStatic(groups) ? readStatic(conn.kind, who) : undefined;
-  const r = await conn.exec(factsScript(groups, cached?.sig), { label: 'facts', timeoutMs: 60_000, readOnly: true });
+  // text: the probe prints no NUL (the environment comes as hex) and leaves no job behind
+  const r = await conn.exec(factsScript(groups, cached?.sig), { label: 'facts', timeoutMs: 60_000, readOnly: true, text: true });
   if (r.exitCode !== 0) throw new UnreachableError(`fact probe failed on ${conn.host}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   const { facts, fresh } = parseProbe(r.stdout, groups, subset?.length ? subset : ['all'], cached);
   if (fresh) writeStatic(conn.kind, who, fresh);

@@ -55,14 +55,13 @@ export const STATIC_FILES = [
 ];
 
 /**
- * The files one `head -v` prints. What /proc/self/* says of head (CPU affinity, environment) it
- * inherited from the probe's shell.
+ * The files one `head -v` prints. What /proc/self/* says of head (CPU affinity) it inherited from
+ * the probe's shell. Not /proc/self/environ: its NULs cannot pass a text response (od reads it).
  */
 function probeFiles(groups: ReadonlySet<FactGroup>): string[] {
   const f: string[] = [];
   if (groups.has('platform')) f.push(...MACHINE_ID_FILES);
   if (groups.has('distribution')) f.push(...OS_RELEASE_FILES, ...DIST_FILES);
-  if (groups.has('env')) f.push('/proc/self/environ');
   if (groups.has('dns')) f.push('/etc/resolv.conf');
   if (groups.has('hardware')) f.push('/proc/meminfo', '/proc/cpuinfo', '/etc/mtab', '/proc/mounts', '/proc/self/mountinfo', '/proc/self/status');
   return f;
@@ -103,8 +102,8 @@ function staticBlock(sig: string | undefined): string[] {
   ];
 }
 
-// Every fork+exec costs the host ~1 ms of CPU, so the probe starts few programs, each once: head
-// (every file), hostname -f, getent, date, stat (the static signature; on a change python,
+// Every fork+exec costs the host ~1 ms of CPU, so the probe starts few programs, each once: od
+// (the environment), head (every file), hostname -f, getent, date, stat (the static signature; on a change python,
 // lsb_release, getconf), ls and readlink (interfaces, /sbin/init), ip (one batch), and for mounts
 // stat -f and lsblk. The rest is shell builtins; sections.ts turns the output back into the
 // sections the parsers read.
@@ -210,17 +209,21 @@ export function needsStatic(groups: ReadonlySet<FactGroup>): boolean {
 export function factsScript(groups: ReadonlySet<FactGroup>, sig?: string): string {
   const lines: string[] = [];
   const files = probeFiles(groups);
-  if (files.length) {
-    // first, and without a variable: head's environment is ansible_env, the login's as it came.
-    // A missing file gets no header (head says so on stderr), and sections.ts takes the first
-    // present of alternatives (machine-id, os-release, mtab).
+  if (groups.has('env')) {
+    // first, and without a variable: od's environment is ansible_env, the login's as it came; in
+    // hex, as the output is text (gather.ts)
     lines.push(
-      S('files'),
+      S('environ'),
       // OLDPWD is the channel's own (it changes directory before each request), not the login's
-      ...(groups.has('env') ? ['unset OLDPWD'] : []),
-      `head -v -c ${HEAD_BYTES} -- ${files.join(' ')} 2>/dev/null`,
+      'unset OLDPWD',
+      'od -An -v -tx1 /proc/self/environ 2>/dev/null',
       ':',
     );
+  }
+  if (files.length) {
+    // A missing file gets no header (head says so on stderr), and sections.ts takes the first
+    // present of alternatives (machine-id, os-release, mtab).
+    lines.push(S('files'), `head -v -c ${HEAD_BYTES} -- ${files.join(' ')} 2>/dev/null`, ':');
   }
   lines.push(
     // links whose targets the probe reads (one readlink at the end)

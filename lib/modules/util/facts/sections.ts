@@ -204,9 +204,13 @@ export function parserSections(s: Map<string, string>, v4Target: string, v6Targe
     s.set('ip_primary', b.primary).set('ip_secondary', b.secondary).set('route4', b.route4).set('route6', b.route6);
   }
 
+  // /proc/self/environ as od dumped it: NUL-separated entries, in hex
+  const environ = s.get('environ');
+  if (environ !== undefined) s.set('env', Buffer.from(environ.replace(/\s/g, ''), 'hex').toString('utf8'));
+
   const filesOut = s.get('files');
   if (filesOut !== undefined) {
-    const names = [...MACHINE_ID_FILES, ...OS_RELEASE_FILES, ...DIST_FILES, '/proc/self/environ', '/etc/resolv.conf', '/proc/meminfo', '/proc/cpuinfo', '/etc/mtab', '/proc/mounts', '/proc/self/mountinfo', '/proc/self/status'];
+    const names = [...MACHINE_ID_FILES, ...OS_RELEASE_FILES, ...DIST_FILES, '/etc/resolv.conf', '/proc/meminfo', '/proc/cpuinfo', '/etc/mtab', '/proc/mounts', '/proc/self/mountinfo', '/proc/self/status'];
     const f = headFiles(filesOut, names);
     const first = (list: string[]) => list.map((n) => f.get(n)).find((x) => x !== undefined);
     const set = (k: string, v: string | undefined) => void (v !== undefined && s.set(k, v));
@@ -215,7 +219,6 @@ export function parserSections(s: Map<string, string>, v4Target: string, v6Targe
     if ([...OS_RELEASE_FILES, ...DIST_FILES].some((n) => f.has(n))) {
       set('dist_files', DIST_FILES.filter((n) => f.has(n)).map((n) => `==${n}\n${firstBytes(f.get(n)!, DIST_TEXT_BYTES)}\n`).join(''));
     }
-    set('env', f.get('/proc/self/environ'));
     set('dns', f.get('/etc/resolv.conf'));
     set('meminfo', f.get('/proc/meminfo'));
     set('cpuinfo', f.get('/proc/cpuinfo'));

@@ -172,9 +172,11 @@ const CHEAP = (static_: string) => [
   sec('lsblk', '/dev/vda 1234-abcd\n/dev/vdb\n'),
   sec('net', SYSFS('')),
   sec('ip', NET_ADDR + NET_SEC + R4),
+  // od -An -v -tx1: 16 bytes a line
+  sec('environ', (Buffer.from(ENV).toString('hex').match(/.{1,32}/g) ?? []).map((l) => ' ' + l.replace(/(..)(?!$)/g, '$1 ') + '\n').join('')),
   sec('files', head([
     ['/var/lib/dbus/machine-id', '3d1219c7\n'], ['/etc/machine-id', 'e062afcc\n'], ['/etc/os-release', OS], ['/usr/lib/os-release', OS],
-    ['/etc/debian_version', '12.11\n'], ['/proc/self/environ', ENV], ['/etc/resolv.conf', 'nameserver 10.255.255.53\n'], ['/proc/meminfo', MEM],
+    ['/etc/debian_version', '12.11\n'], ['/etc/resolv.conf', 'nameserver 10.255.255.53\n'], ['/proc/meminfo', MEM],
     ['/proc/cpuinfo', CPU], ['/etc/mtab', MTAB],
     ['/proc/self/mountinfo', '22 1 0:40 / / rw - overlay overlay rw\n30 22 254:0 /apt /var/cache/apt ro - ext4 /dev/vda ro\n31 22 254:16 /data /srv/my\\040data rw - ext4 /dev/vdb rw\n'],
     ['/proc/self/status', 'Name:\thead\nUid:\t0\t0\t0\t0\nCpus_allowed_list:\t0-1\n'],
