@@ -191,7 +191,8 @@ t.test('pcocc clients on a 3-member cluster', async (t) => {
     t.match(c.stdout, /^\+\s+etcd-client-port: 2379$/m);
     t.match(c.stdout, /^-\s+etcd-cert: \/etc\/old\.pem$/m);
     t.notMatch(c.stdout, /^[-+]type:/m, 'type is not touched');
-    t.match(c.stdout, /^\+\s+- node1\.pcocc\.test$/m, 'etcd-servers: the members\' fqdn');
+    // the lab's fqdn (withLab prefixes the domain under BOSUN_TEST_SLOT)
+    t.match(c.stdout, new RegExp(`^\\+\\s+- ${fqdn('node1').replace(/\./g, '\\.')}$`, 'm'), 'etcd-servers: the members\' fqdn');
     t.same(treeHash(node5.upperDir), before, 'check mode wrote nothing on node5');
 
     const r = await run(args('pcocc-clients.yml'));
