@@ -222,20 +222,30 @@ function extensionSki(cert: forge.pki.Certificate): string | undefined {
   return typeof e?.subjectKeyIdentifier === 'string' ? e.subjectKeyIdentifier.toLowerCase() : undefined;
 }
 
-// A run inspects the same PEM several times (the CA once per certificate it checks). Frozen: callers share the answer.
+/**
+ * A run asks the same questions of the same PEMs per host and task (the CA once per certificate it
+ * checks, the admin pair on every member); the answers depend on the text only. Bounded: a memo is
+ * emptied once it holds 256 answers.
+ */
+function remember<T>(memo: Map<string, T>, key: string, compute: () => T): T {
+  let r = memo.get(key);
+  if (r === undefined) {
+    r = compute();
+    if (memo.size >= 256) memo.clear();
+    memo.set(key, r);
+  }
+  return r;
+}
+
 const inspected = new Map<string, Readonly<CertInfo>>();
 
-/** Parses a PEM certificate (without node-forge: see x509-fields.ts). Throws on garbage. */
+/** Parses a PEM certificate (without node-forge: see x509-fields.ts). Throws on garbage. Frozen: callers share the answer. */
 export function inspectCert(pem: string): CertInfo {
-  let info = inspected.get(pem);
-  if (!info) {
+  return remember(inspected, pem, () => {
     const parsed = parseCert(pem);
     for (const list of [parsed.sans, parsed.ekus, parsed.keyUsages]) Object.freeze(list);
-    info = Object.freeze(parsed);
-    if (inspected.size >= 256) inspected.clear();
-    inspected.set(pem, info);
-  }
-  return info;
+    return Object.freeze(parsed);
+  });
 }
 
 function parseCert(pem: string): CertInfo {
@@ -258,23 +268,11 @@ function parseCert(pem: string): CertInfo {
   };
 }
 
-// The answers below depend on their arguments only; a run asks the same ones per host and task
-// (the CA for every member, the admin pair on every member).
-const answers = new Map<string, boolean>();
-function remembered(kind: string, a: string, b: string, compute: () => boolean): boolean {
-  const key = `${kind}\0${a}\0${b}`;
-  let r = answers.get(key);
-  if (r === undefined) {
-    r = compute();
-    if (answers.size >= 256) answers.clear();
-    answers.set(key, r);
-  }
-  return r;
-}
+const checked = new Map<string, boolean>();
 
 /** True when caCertPem's subject issued certPem and its key verifies the signature. */
 export function verifySignedBy(certPem: string, caCertPem: string): boolean {
-  return remembered('signed', certPem, caCertPem, () => {
+  return remember(checked, `signed\0${certPem}\0${caCertPem}`, () => {
     try {
       const cert = new X509Certificate(certPem);
       const ca = new X509Certificate(caCertPem);
@@ -287,7 +285,7 @@ export function verifySignedBy(certPem: string, caCertPem: string): boolean {
 
 /** True when the private key belongs to the certificate's public key. */
 export function keyMatchesCert(keyPem: string, certPem: string): boolean {
-  return remembered('key', keyPem, certPem, () => {
+  return remember(checked, `key\0${keyPem}\0${certPem}`, () => {
     try {
       return new X509Certificate(certPem).checkPrivateKey(createPrivateKey(keyPem));
     } catch {
