@@ -236,7 +236,7 @@ function isDead(sock: string): Promise<boolean> {
 export function listeningSockets(table = '/proc/net/unix'): Set<string> | undefined {
   let text: string;
   try {
-    text = readFileSync(table, 'latin1');
+    text = readFileSync(table, 'utf8'); // as the directory's names are decoded
   } catch {
     return undefined;
   }
