@@ -4,6 +4,7 @@
 import { mkdirSync, readdirSync, renameSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /** $BOSUN_CACHE_DIR, else $XDG_CACHE_HOME/bosun, else ~/.cache/bosun. */
 export function cacheBase(): string {
@@ -69,4 +70,20 @@ export function writeCacheEntry(dir: string, name: string, data: string | Buffer
       /* nothing was written */
     }
   }
+}
+
+/**
+ * The mtime of a module file (a `file:` URL) as cache-key text, '?' when there is none: an entry
+ * made by other code never matches. A `.js` module built by tsc also answers for its `.ts` source.
+ */
+export function moduleStamp(url: string | URL): string {
+  const path = fileURLToPath(url);
+  for (const p of [path, path.replace(/\.js$/, '.ts')]) {
+    try {
+      return String(statSync(p).mtimeMs);
+    } catch {
+      // not built under this name
+    }
+  }
+  return '?';
 }

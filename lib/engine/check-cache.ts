@@ -11,10 +11,9 @@
 // derived from a secret goes to disk. Extra vars and vault values are inputs to rendering, never to
 // these answers. Same directory rules as the other caches (cache-dir.ts); BOSUN_CHECK_CACHE=0 turns it off.
 import { createHash } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { privateCacheDir, writeCacheEntry } from '../cache-dir.js';
+import { moduleStamp, privateCacheDir, writeCacheEntry } from '../cache-dir.js';
 
 /** Bump when the entry format or what static-check.ts stores changes. */
 const FORMAT = 'bosun-check-cache-1';
@@ -45,24 +44,14 @@ const DEPENDS = ['./static-check.js', './template-lang.js', './jinja/index.js', 
 let buildStamp: string | undefined;
 function stamp(): string {
   if (buildStamp === undefined) {
-    const mtime = (url: URL): string => {
-      for (const p of [fileURLToPath(url), fileURLToPath(url).replace(/\.js$/, '.ts')]) {
-        try {
-          return String(statSync(p).mtimeMs);
-        } catch {
-          /* not built under this name */
-        }
-      }
-      return '?';
-    };
     const urls = [new URL(import.meta.url), ...DEPENDS.map((d) => new URL(d, import.meta.url))];
     let hbs = '?';
     try {
-      hbs = mtime(new URL(import.meta.resolve('handlebars')));
+      hbs = moduleStamp(import.meta.resolve('handlebars'));
     } catch {
       /* not resolvable as a file */
     }
-    buildStamp = [...urls.map(mtime), hbs].join(':');
+    buildStamp = [...urls.map(moduleStamp), hbs].join(':');
   }
   return buildStamp;
 }

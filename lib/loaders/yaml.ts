@@ -5,8 +5,7 @@ import { LineCounter, parseDocument, isMap, isSeq, isScalar, isPair, isAlias, ty
 import { ParseError, MissingFileError, type SourceLocation } from '../errors.js';
 import { decryptVault, isVaulted, maybeDecryptFile, registerSecret } from '../vault/vault.js';
 import { cacheKey, cacheable, readCached, writeCached } from './yaml-cache.js';
-import { statSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { moduleStamp } from '../cache-dir.js';
 
 /** `!vault |` scalars stay text while parsing; convert() decrypts them where their position is known. */
 const MAX_ALIAS_NODES = 100_000;
@@ -95,14 +94,7 @@ let version: string | undefined;
 /** Changes whenever this converter or the yaml package is rebuilt or reinstalled: a cache entry never outlives the code that made it. */
 function parserVersion(): string {
   if (version === undefined) {
-    const stamp = (p: string): string => {
-      try {
-        return String(statSync(p).mtimeMs);
-      } catch {
-        return '?';
-      }
-    };
-    version = `${stamp(fileURLToPath(import.meta.url))}:${stamp(fileURLToPath(import.meta.resolve('yaml')))}`;
+    version = `${moduleStamp(import.meta.url)}:${moduleStamp(import.meta.resolve('yaml'))}`;
   }
   return version;
 }
