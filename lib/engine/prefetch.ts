@@ -278,6 +278,8 @@ export interface LookaheadEnv {
   args(mod: AnyModule, node: ModuleTask, vars: Vars): Record<string, unknown>;
   /** The host's facts as known now (what a module's reads() may depend on). */
   facts(): Facts;
+  /** Task lists after the current play section (later sections, later plays), visited whole when the frames end. */
+  beyond?(): LookaheadFrame[];
 }
 
 /** Whether conditions hold with the variables as they are now (unknown counts as yes). */
@@ -324,7 +326,9 @@ function unknownNames(vars: Vars, names: ReadonlySet<string>): Vars {
 
 
 /**
- * What the tasks after the current one will read on `host`, as far as can be known now: the file
+ * What the tasks after the current one will read on `host` — in the enclosing task lists, then in
+ * the play's later sections and later plays on the same channel (env.beyond) — as far as can be
+ * known now: the file
  * probes and module reads of module tasks that declare them, on the same channel (become,
  * delegate_to), without a loop, whose arguments render with the host's variables as they are now.
  * Reads (a process or more each) also need the task's conditions to hold as far as known, no
@@ -403,6 +407,9 @@ export async function upcoming(host: string, current: Scope, frames: readonly Lo
   };
   for (let f = frames.length - 1; f >= 0; f--) {
     const { tasks, index, scope, playHosts } = frames[f]!;
+    if (!(await visit(tasks.slice(index + 1), scope, playHosts))) return out;
+  }
+  for (const { tasks, index, scope, playHosts } of env.beyond?.() ?? []) {
     if (!(await visit(tasks.slice(index + 1), scope, playHosts))) break;
   }
   return out;

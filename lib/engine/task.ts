@@ -36,6 +36,8 @@ export interface RunContext {
   readonly probeCache: ProbeCache;
   /** Where the lockstep walk is (for the look-ahead). */
   readonly frames: readonly LookaheadFrame[];
+  /** The task lists after the current play section, for the look-ahead on a host (runner.ts). */
+  beyond(host: string): LookaheadFrame[];
   readonly playbookDir: string;
   host(name: string): HostState;
   /** Marks the handlers `names` notified on a host (throws for an unknown name). */
@@ -386,6 +388,7 @@ export class TaskStep {
             vars: (h, sc, playHosts, role, blockVars) => this.run.vars.playScope(h, sc.play, playHosts, role, blockVars),
             args: (mod, n, vars) => resolveArgs(mod, n, vars, this.run.templates, false),
             facts: () => moduleFacts(st.facts),
+            beyond: () => this.run.beyond(st.name),
           })
       : undefined;
     // reads are answered ahead only on the channel itself (an environment wrapper changes the request)

@@ -570,3 +570,44 @@ t.test('cache: a read batch that does not add up answers nothing; the request is
   t.equal(labels.at(-1), 'ahead', 'nothing from the broken batch was kept');
   t.equal(cache.stats.readHits, 0);
 });
+
+t.test('runner: the look-ahead goes on into later sections and plays on the same channel, not past a pending handler', async (t) => {
+  const { out, write, run: play } = playDir(t);
+  writeFileSync(join(out, 'f'), 'v1\n');
+  writeFileSync(join(out, 'f2'), 'v2\n');
+  // the debug task "changes" (no request): with notify, a handler is pending on h1 when the file task reads
+  const plays = (notify: boolean, between = '') => `- hosts: h1
+  gather_facts: false
+  tasks:
+    - debug: { msg: hello }
+      changed_when: ${notify}
+      notify: noted
+    - file: { path: "${out}", state: directory }
+  post_tasks:
+    - test_read: { path: "${out}/f" }
+  handlers:
+    - name: noted
+      debug: { msg: handled }
+${between}- hosts: h1,h2
+  gather_facts: false
+  tasks:
+    - test_read: { path: "${out}/f2" }
+      run_once: true
+`;
+  const h1 = (r: { stdout: string }) => requests(r.stdout).filter((l) => l.startsWith('h1'));
+  write(plays(false));
+  let r = await play('-vvv');
+  t.equal(r.code, 0, r.stdout);
+  t.same(h1(r), ['h1 probe+0+test_read+test_read'], 'post_tasks and the next play: read in the first request');
+
+  write(plays(true));
+  r = await play('-vvv');
+  t.equal(r.code, 0, r.stdout);
+  t.same(h1(r), ['h1 probe', 'h1 test_read+test_read'], 'a handler pending on h1: not past the section; after it ran, on again');
+
+  // a play between that leaves h1 out: other hosts run first, the look-ahead stops there
+  write(plays(false, `- hosts: h2\n  gather_facts: false\n  tasks:\n    - debug: { msg: only h2 }\n`));
+  r = await play('-vvv');
+  t.equal(r.code, 0, r.stdout);
+  t.same(h1(r), ['h1 probe+0+test_read', 'h1 test_read'], 'not past a play without h1');
+});
