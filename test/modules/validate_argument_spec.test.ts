@@ -29,6 +29,11 @@ const ORACLE: Array<[Record<string, unknown>, Record<string, unknown>, string[]]
   [{"l": {"type": "list", "elements": "dict", "options": {"n": {"type": "list", "elements": "int"}}}}, {"l": [{"n": [1, "x"]}, {"n": "2,y"}]}, ["Elements value for option 'n' found in 'l' is of type <class 'str'> and we were unable to convert to int: <class 'str'> cannot be converted to an int", "Elements value for option 'n' found in 'l' is of type <class 'str'> and we were unable to convert to int: <class 'str'> cannot be converted to an int"]],
   [{"j": {"type": "json"}, "k": {"type": "jsonarg"}, "p": {"type": "path"}}, {"j": {"a": [1, 2]}, "k": " x ", "p": 5}, []],
   [{"a": {"type": "str"}, "b": {"type": "str", "choices": ["[1, 2]"]}}, {"a": [1, "x"], "b": [1, 2]}, []],
+  [{"a": {"type": "dict"}}, {"a": "k=1 j"}, ["argument 'a' is of type <class 'str'> and we were unable to convert to dict: dictionary update sequence element #1 has length 1; 2 is required"]],
+  [{"o": {"type": "dict", "options": {"a": {}, "c": {}, "d": {}}, "required_if": [["a", "1", ["c", "d"], true], ["a", "1", ["c"]]]}}, {"o": {"a": "1"}}, ["a is 1 but any of the following are missing: c, d found in o"]],
+  [{"a": {"type": "int"}, "b": {"type": "float"}, "c": {"type": "bool"}, "d": {"type": "list", "elements": "bool"}}, {"a": "+5", "b": "1_0.5", "c": 0.0, "d": [true, "no", "x"]}, ["Elements value for option 'd' is of type <class 'str'> and we were unable to convert to bool: The value 'x' is not a valid boolean.  Valid booleans include: 0, 1, 'yes', 'on', 'f', '1', 't', 'true', 'y', 'false', 'n', '0', 'no', 'off'"]],
+  [{"a": {"type": "str", "choices": ["True", "yes"]}, "b": {"type": "list", "choices": ["a", "b"]}}, {"a": true, "b": "a,c"}, ["value of b must be one or more of: a, b. Got no match for: c"]],
+  [{"o": {"type": "dict", "options": {"x": {"type": "int"}}}}, {"o": "{bad"}, ["unable to evaluate string as dictionary", "argument 'o' is of type <class 'str'> and we were unable to convert to dict: unable to evaluate string as dictionary", "value of 'o' must be of type dict or list of dicts"]],
 ];
 
 t.test("the validator's errors are Ansible 2.14's, in its order", async (t) => {

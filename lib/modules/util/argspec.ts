@@ -152,10 +152,10 @@ function dictFromString(s: string): unknown {
   }
   if (buf) fields.push(buf);
   const out: Obj = {};
-  for (const f of fields) {
+  for (const [n, f] of fields.entries()) {
     const i = f.indexOf('=');
-    // Python's dict() of a 1-element split: "dictionary update sequence element #N has length 1; 2 is required"
-    if (i < 0) throw new Invalid(`dictionary update sequence element #${fields.indexOf(f)} has length 1; 2 is required`);
+    // Python's dict() of a 1-element split
+    if (i < 0) throw new Invalid(`dictionary update sequence element #${n} has length 1; 2 is required`);
     out[f.slice(0, i)] = f.slice(i + 1);
   }
   return out;
