@@ -61,6 +61,7 @@ t.test('conversions', async (t) => {
   t.same(v.r, [1]);
   t.equal(v.dflt, 7, 'the spec default is in the validated parameters');
   t.equal(v.none, null);
+  t.equal(validateArgumentSpec({ j: { type: 'json' } }, { j: { a: [1, 'é'] } }).validated.j, '{"a": [1, "\\u00e9"]}', "json: Python's json.dumps");
 });
 
 t.test('the class of a string in messages: YAML text, or str when the caller says so', async (t) => {

@@ -8,6 +8,7 @@
 // top-level name; what a conversion makes (a list from "a,b") is str, as in Python.
 import { isPlainObject } from '../../value-kind.js';
 import { isFloat, pyEquals, pyFloat, PyFloat, pyStr } from '../../engine/jinja/values.js';
+import { pyJson } from '../../engine/jinja/pyjson.js';
 import { pyLiteral } from '../../loaders/pyliteral.js';
 
 type Obj = Record<string, unknown>;
@@ -171,15 +172,6 @@ function expandPath(s: string): string {
   return home && (vars === '~' || vars.startsWith('~/')) ? home + vars.slice(1) : vars;
 }
 
-/** Python's json.dumps default separators (jsonify). */
-function pyJsonDumps(v: unknown): string {
-  if (Array.isArray(v)) return `[${v.map(pyJsonDumps).join(', ')}]`;
-  if (isPlainObject(v)) return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}: ${pyJsonDumps(x)}`).join(', ')}}`;
-  if (v === true || v === false || v === null || v === undefined) return v === undefined ? 'null' : String(v);
-  if (v instanceof PyFloat) return pyStr(v);
-  return JSON.stringify(v);
-}
-
 /** One type checker of validation.py (`check_type_*`): the converted value, or Invalid with Python's text. */
 function convert(type: string, v: unknown, owner: object, key: string | number): unknown {
   const cls = () => pyType(v, owner, key);
@@ -227,7 +219,8 @@ function convert(type: string, v: unknown, owner: object, key: string | number):
     case 'json':
     case 'jsonarg':
       if (typeof v === 'string') return v.trim();
-      if (Array.isArray(v) || isPlainObject(v)) return pyJsonDumps(v);
+      // jsonify: json.dumps with its defaults
+      if (Array.isArray(v) || isPlainObject(v)) return pyJson({ fail: (m) => { throw new Invalid(m); } }, v, {});
       throw new Invalid(`${cls()} cannot be converted to a json string`);
     default:
       // Ansible calls None: the spec loader refuses unknown types before anything runs
