@@ -11,6 +11,7 @@ import { isPlainObject } from '../value-kind.js';
 import { parseKeyValues, type Vars } from '../engine/vars.js';
 import { configureVaultFlags, configureVaultPrompts, vaultNeedsPrompt, type VaultFlags } from '../vault/vault.js';
 import { checkControlDir, configureControl, parsePersist } from '../executor/control-master.js';
+import type { BlockTask, Play } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Prestart } from '../engine/prestart.js';
 
@@ -430,6 +431,9 @@ async function prepareAndRun(o: RunCliOptions, io: IO, playbookFile: string, inv
     signal: io.signal,
     secrets,
     step: stepper?.ask,
+    // a templated include's tasks, loaded when it runs, get the check the others got before the run
+    checkLoaded: (play: Play, node: BlockTask) =>
+      checkUndefinedVariables({ ...playbook, plays: [{ ...play, sections: [{ name: 'tasks', tasks: [node] }], handlers: [] }] }, inventory, definedNames, o.extraVars, undefined),
   };
   let reporter;
   if (o.output === 'json') {

@@ -3,7 +3,7 @@
 // leave the run. Handlers run at the end of each section (or at meta: flush_handlers) on the hosts
 // whose notifying task changed.
 import pLimit from 'p-limit';
-import type { BlockTask, IncludeSpec, MetaTask, ModuleTask, Play, Playbook, RoleInfo, SetFactTask, TaskNode } from '../ast.js';
+import type { BlockTask, IncludeSpec, LateInclude, MetaTask, ModuleTask, Play, Playbook, RoleInfo, SetFactTask, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { HostStats, Reporter, RunSummary, TaskInfo } from './report.js';
 import { Connections } from './connections.js';
@@ -17,7 +17,7 @@ import type { Prestart } from './prestart.js';
 import { selectPlayHosts, serialBatches } from './hosts.js';
 import { emptyStats, type HostState, type RunOptions } from './state.js';
 import { conditionsHold, TaskStep } from './task.js';
-import { includedHandler, includeGroups } from './include.js';
+import { includedHandler, includeFailed, includeGroups, type IncludeCtx, type IncludeGroup } from './include.js';
 import { startAtMatches } from './static-check.js';
 import { InterruptedError, ParseError } from '../errors.js';
 
@@ -332,6 +332,8 @@ export class Runner {
   private readonly rolesDone = new Map<string, Set<string>>();
   /** Per included role instance (its key), the handlers it added to the play. */
   private readonly includedHandlers = new Map<string, BlockTask[]>();
+  /** Templated includes' loaded nodes already checked (runner.loadLate). */
+  private readonly lateChecked = new WeakSet<BlockTask>();
 
   /** Runs warm() of every module the play uses, once per run. */
   private async warmModules(play: Play): Promise<void> {
@@ -469,43 +471,70 @@ export class Runner {
     // Ansible's IncludeRole.get_name: no `role : ` prefix, even inside a role
     const info: TaskInfo = { name, title: node.role && !role ? `${node.role.name} : ${name}` : name, loc: node.loc, kind: scope.handler ? 'handler' : 'task', module: action, tags: [...scope.inherited.tags, ...inc.tags] };
     this.out.taskStart(info);
-    const groups = includeGroups({ vars: this.vars, step: this.step, templates: this.templates, out: this.out, host: (h) => this.host(h) }, node, inc, active, scope, playHosts, info);
-    if (!role) {
-      for (const g of groups) {
+    const ictx = { vars: this.vars, step: this.step, templates: this.templates, out: this.out, host: (h: string) => this.host(h) };
+    const groups = includeGroups(ictx, node, inc, active, scope, playHosts, info);
+    // each group's include: the node itself, or for a templated one what its rendered names load (in
+    // turn, as Ansible loads each included file: its `included:` line, or the failure of its hosts)
+    const included: Array<{ g: IncludeGroup; node: BlockTask }> = [];
+    for (const g of groups) {
+      const gnode = inc.late ? await this.loadLate(inc.late, g, ictx, info) : node;
+      if (!gnode) continue;
+      included.push({ g, node: gnode });
+      const ginc = gnode.include!;
+      const grole = ginc.role;
+      if (!grole) {
         for (const h of g.hosts) this.host(h).stats.ok++;
-        if (this.out.included) this.out.included(info, inc.file, g.hosts, g.label);
-        else for (const h of g.hosts) this.out.hostResult(info, { host: h, status: 'ok', result: { changed: false, include: inc.file }, itemLabel: g.label, noLog: false, durationMs: 0 });
+        if (this.out.included) this.out.included(info, ginc.file, g.hosts, g.label);
+        else for (const h of g.hosts) this.out.hostResult(info, { host: h, status: 'ok', result: { changed: false, include: ginc.file }, itemLabel: g.label, noLog: false, durationMs: 0 });
+        continue;
       }
-    } else {
-      if (role.public && groups.length) {
+      if (grole.public) {
         // Ansible adds a public included role to the play's roles as it loads it: every later task sees its vars
         const play = this.currentPlay!;
-        for (const r of role.visible) if (!play.roles.includes(r)) play.roles.push(r);
+        for (const r of grole.visible) if (!play.roles.includes(r)) play.roles.push(r);
       }
       // the role's handlers join the play under the include (apply's keywords and the include's vars reach
       // them); one set per role instance (same key: the same handlers, moved under the latest include), and a
       // notify by name reaches the last one added (Ansible 2.14)
-      for (const g of groups) {
-        const key = `${node.roleRun?.key ?? node.loc.file}${g.key}`;
-        const have = this.includedHandlers.get(key);
-        if (have) for (const [i, h] of (node.handlers ?? []).entries()) Object.assign(have[i]!, includedHandler(h, node));
-        else {
-          const hs = (node.handlers ?? []).map((h) => includedHandler(h, node));
-          this.includedHandlers.set(key, hs);
-          this.allHandlers.push(...hs);
-        }
+      const key = `${gnode.roleRun?.key ?? gnode.loc.file}${g.key}`;
+      const have = this.includedHandlers.get(key);
+      if (have) for (const [i, h] of (gnode.handlers ?? []).entries()) Object.assign(have[i]!, includedHandler(h, gnode));
+      else {
+        const hs = (gnode.handlers ?? []).map((h) => includedHandler(h, gnode));
+        this.includedHandlers.set(key, hs);
+        this.allHandlers.push(...hs);
       }
     }
-    for (const g of groups) {
+    for (const { g, node: gnode } of included) {
       this.checkAbort();
       const hostsNow = this.active(g.hosts);
       if (!hostsNow.length) continue;
+      const ginner = gnode === node ? inner : gnode.include!.role ? this.roleScope(childScope(scope, gnode), gnode.include!.role.visible) : childScope(scope, gnode);
       // the item's variables are data (a value from a loop), never rendered again
-      const itemScope = g.extra ? { ...inner, blockVars: [...inner.blockVars, dataLayer({ ...g.extra })] } : inner;
+      const itemScope = g.extra ? { ...ginner, blockVars: [...ginner.blockVars, dataLayer({ ...g.extra })] } : ginner;
       // an included role is the same role again only with the same variables (the item's included)
-      const run = node.roleRun && g.extra ? { ...node.roleRun, key: `${node.roleRun.key}${g.key}` } : node.roleRun;
-      await this.withRoleRun(run, hostsNow, (todo) => this.runBlockBody(node, todo, itemScope, playHosts));
+      const run = gnode.roleRun && g.extra ? { ...gnode.roleRun, key: `${gnode.roleRun.key}${g.key}` } : gnode.roleRun;
+      await this.withRoleRun(run, hostsNow, (todo) => this.runBlockBody(gnode, todo, itemScope, playHosts));
     }
+  }
+
+  /**
+   * A templated include for one group of hosts: loaded for what it rendered to (once per values for the
+   * run), checked as a literal include is before the run (opts.checkLoaded: undefined variables), its
+   * handlers added to the play's. A missing include_tasks file fails the group's hosts instead.
+   */
+  private async loadLate(late: LateInclude, g: IncludeGroup, ictx: IncludeCtx, info: TaskInfo): Promise<BlockTask | undefined> {
+    const r = await late.load(g.rendered!);
+    if ('reason' in r) {
+      includeFailed(ictx, info, this.active(g.hosts), r.reason);
+      return undefined;
+    }
+    if (!this.lateChecked.has(r.node)) {
+      this.lateChecked.add(r.node);
+      this.opts.checkLoaded?.(this.currentPlay!, r.node);
+    }
+    for (const h of r.handlers) if (!this.allHandlers.includes(h)) this.allHandlers.push(h);
+    return r.node;
   }
 
   /** The scope of an included role's tasks: its (and its dependencies') defaults and vars join the play's roles'. */
