@@ -363,6 +363,8 @@ export async function upcoming(host: string, current: Scope, frames: readonly Lo
       if (full() || ++scanned > 4 * LOOKAHEAD) return false;
       const inner = childScope(scope, node);
       if (node.kind === 'block') {
+        // a templated include: which tasks come (and what they register) is known only when it runs
+        if (node.include?.late) return false;
         // a dynamic include: its own `when` decides whether its tasks come at all; with a loop, how often
         if (node.include && (node.include.loop !== undefined || !mayHold(node.include.when, withPending(varsFor(scope, playHosts, node.role, inner.blockVars))))) continue;
         if (!(await visit(node.block, inner, playHosts))) return false;

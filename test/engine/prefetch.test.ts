@@ -611,3 +611,34 @@ ${between}- hosts: h1,h2
   t.equal(r.code, 0, r.stdout);
   t.same(h1(r), ['h1 probe+0+test_read', 'h1 test_read'], 'not past a play without h1');
 });
+
+t.test('runner: the look-ahead stops at a templated include (its tasks are known only when it runs)', async (t) => {
+  const { out, write, run: play } = playDir(t, { 'tamper.yml': '' });
+  write(
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - file: { path: "${out}/d", state: directory }
+    - copy: { content: "v1\\n", dest: "${out}/d/f" }
+`,
+  );
+  t.equal((await play()).code, 0);
+  const dir = join(out, '..');
+  writeFileSync(join(dir, 'tamper.yml'), `- name: someone else changes the file\n  command: sh -c 'echo tampered > ${out}/d/f'\n  changed_when: false\n`);
+  write(
+    `- hosts: h1
+  gather_facts: false
+  vars: { what: tamper }
+  tasks:
+    - name: dir
+      file: { path: "${out}/d", state: directory }
+    - include_tasks: "{{ what }}.yml"
+    - name: content
+      copy: { content: "v1\\n", dest: "${out}/d/f" }
+`,
+  );
+  const r = await play('-vvv');
+  t.equal(r.code, 0, r.stdout);
+  t.equal(readFileSync(join(out, 'd/f'), 'utf8'), 'v1\n', 'the tampered file was put back');
+  t.equal(recap(r.stdout).h1!.changed, 1, 'content changed');
+});
