@@ -28,8 +28,8 @@ export interface RunOptions {
   /** --step: asked before each task; false skips the task (no banner, no result), like ansible-playbook --step. */
   step?: (task: TaskInfo) => Promise<boolean>;
   /**
-   * The load-time checks (undefined variables) of a templated include's tasks, loaded when it runs
-   * (cli/run.ts wires static-check.ts); throws as the check before the run does.
+   * What the playbook's tasks get before the run (secret-looking variables masked, the undefined-variable
+   * check), for a templated include's tasks loaded when it runs (cli/run.ts); throws as the check does.
    */
   checkLoaded?: (play: Play, node: BlockTask) => void;
 }

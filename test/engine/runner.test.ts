@@ -652,6 +652,13 @@ t.test('templated includes: per host, checked when loaded, listed as one task', 
   t.match(typo.stderr, /^ERROR! .*typo\.yml:2:\d+: undefined variable 'no_such_var'/m, 'with its file:line:col');
   t.same(typo.log(), [], 'nothing of it, nor after it, ran');
 
+  const secret = await play(t, `- hosts: h1\n  gather_facts: false\n  tasks:\n    - include_tasks: "{{ 'secret' }}.yml"\n`, [], {
+    'secret.yml': '- debug: { msg: "pw is {{ db_password }}" }\n  vars: { db_password: late-s3cret-value }\n',
+  });
+  t.equal(secret.code, 0, secret.stderr);
+  t.notMatch(secret.stdout, /late-s3cret-value/, "a loaded file's secret-looking variables are masked");
+  t.match(secret.stdout, /pw is \*\*\*/);
+
   const bad = await play(t, `- hosts: h1\n  gather_facts: false\n  tasks:\n    - include_tasks: "{{ 'badmod' }}.yml"\n`, [], files);
   t.match(bad.stderr, /^ERROR! .*badmod\.yml:2:3: unknown module 'copyy'/m, 'a file that does not load: located');
 
