@@ -19,6 +19,7 @@ import { emptyStats, type HostState, type RunOptions } from './state.js';
 import { conditionsHold, TaskStep } from './task.js';
 import { includedHandler, includeFailed, includeGroups, type IncludeCtx, type IncludeGroup } from './include.js';
 import { startAtMatches } from './static-check.js';
+import { checkNotify } from '../loaders/tasks.js';
 import { InterruptedError, ParseError } from '../errors.js';
 
 // The run's options and the reporter contract used to live here; importers of this path keep working.
@@ -523,8 +524,8 @@ export class Runner {
 
   /**
    * A templated include for one group of hosts: loaded for what it rendered to (once per values for the
-   * run), checked as a literal include is before the run (opts.checkLoaded: undefined variables), its
-   * handlers added to the play's. A missing include_tasks file fails the group's hosts instead.
+   * run), checked as a literal include is before the run (opts.checkLoaded: undefined variables; the
+   * handlers its notify names), its handlers added to the play's. A missing include_tasks file fails the group's hosts instead.
    */
   private async loadLate(late: LateInclude, g: IncludeGroup, ictx: IncludeCtx, info: TaskInfo): Promise<BlockTask | undefined> {
     const r = await late.load(g.rendered!);
@@ -537,6 +538,8 @@ export class Runner {
       this.opts.checkLoaded?.(this.currentPlay!, r.node);
     }
     for (const h of r.handlers) if (!this.allHandlers.includes(h)) this.allHandlers.push(h);
+    // a literal notify: must name a handler of the play, as the loader checks before the run
+    checkNotify([r.node], this.allHandlers);
     return r.node;
   }
 

@@ -659,6 +659,10 @@ t.test('templated includes: per host, checked when loaded, listed as one task', 
   t.notMatch(secret.stdout, /late-s3cret-value/, "a loaded file's secret-looking variables are masked");
   t.match(secret.stdout, /pw is \*\*\*/);
 
+  const notify = await play(t, `- hosts: h1\n  gather_facts: false\n  tasks:\n    - include_tasks: "{{ 'notify' }}.yml"\n  handlers:\n    - name: restart\n      debug: {}\n`, [], {
+    'notify.yml': '- debug: {}\n  notify: restart\n  changed_when: true\n- debug: {}\n  notify: restrat\n',
+  });
+  t.match(notify.stderr, /^ERROR! .*notify\.yml:4:3: notify: no handler named 'restrat' in this play \(did you mean 'restart'\?\)/m, "a loaded file's notify names a handler of the play");
   const bad = await play(t, `- hosts: h1\n  gather_facts: false\n  tasks:\n    - include_tasks: "{{ 'badmod' }}.yml"\n`, [], files);
   t.match(bad.stderr, /^ERROR! .*badmod\.yml:2:3: unknown module 'copyy'/m, 'a file that does not load: located');
 
