@@ -525,7 +525,8 @@ export class Runner {
   /**
    * A templated include for one group of hosts: loaded for what it rendered to (once per values for the
    * run), checked as a literal include is before the run (opts.checkLoaded: undefined variables; the
-   * handlers its notify names), its handlers added to the play's. A missing include_tasks file fails the group's hosts instead.
+   * handlers its notify names), its handlers added to the play's. A missing include_tasks file fails
+   * the group's hosts instead.
    */
   private async loadLate(late: LateInclude, g: IncludeGroup, ictx: IncludeCtx, info: TaskInfo): Promise<BlockTask | undefined> {
     const r = await late.load(g.rendered!);
