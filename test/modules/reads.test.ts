@@ -42,6 +42,7 @@ async function firstRequest(mod: AnyModule, args: Record<string, unknown>, facts
 }
 
 const ETCD = { endpoints: 'https://10.0.0.1:2379,https://10.0.0.2:2379', cacert: '/etc/etcd/ca.crt', cert: '/etc/etcd/admin.crt', key: '/etc/etcd/admin.key' };
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx0bosunreadstestkeyxxxxxxxxxxxxxxxxxxxxxxx deploy@ci';
 const PW = { password: 'Pw-1 with spaces', new_password: 'Pw-1 with spaces' };
 
 const CASES: Array<[module: string, args: Record<string, unknown>, facts?: Record<string, unknown>]> = [
@@ -66,6 +67,30 @@ const CASES: Array<[module: string, args: Record<string, unknown>, facts?: Recor
   ['etcdctl', { op: 'verify_auth', ...ETCD, password: 'x' }],
   ['etcdctl', { op: 'verify_auth', ...ETCD, password: 'x', login_verified: true }],
   ['etcdctl', { op: 'verify_auth', api: '2', ...ETCD }],
+  ['hostname', { name: 'web-1' }],
+  ['hostname', { name: 'web-1.example.com', use: 'systemd' }],
+  ['timezone', { name: 'Europe/Paris' }],
+  ['timezone', { name: 'Etc/UTC' }],
+  ['cron', { name: 'backup', job: '/usr/local/bin/backup', minute: '5', hour: '2' }],
+  ['cron', { name: 'backup', state: 'absent', user: 'app-user' }],
+  ['cron', { name: 'PATH', env: true, job: '/usr/bin:/bin', cron_file: 'app-env', user: 'root' }],
+  ['sysctl', { name: 'net.ipv4.ip_forward', value: '1' }],
+  ['sysctl', { name: ' vm.swappiness ', value: '10', sysctl_file: "/etc/sysctl.d/99-o'dd.conf", state: 'present' }],
+  ['sysctl', { name: 'kernel.panic', state: 'absent' }],
+  ['authorized_key', { user: 'deploy', key: KEY }],
+  ['authorized_key', { user: 'deploy', key: KEY, path: '/srv/keys/deploy', follow: true, state: 'absent' }],
+  ['authorized_key', { user: 'deploy', key: KEY, exclusive: true, key_options: 'no-pty' }],
+  ['apt_repository', { repo: 'deb http://deb.example.org/debian stable main' }],
+  ['apt_repository', { repo: 'deb http://deb.example.org/debian stable main', state: 'absent', filename: 'example' }],
+  ['group', { name: 'app' }],
+  ['group', { name: 'app', gid: 1500, state: 'absent' }],
+  ['user', { name: 'app', shell: '/bin/bash', groups: ['adm'], append: true }],
+  ['user', { name: 'app', generate_ssh_key: true }],
+  ['user', { name: 'app', generate_ssh_key: true, ssh_key_file: '/srv/app/id_ed25519', ssh_key_type: 'ed25519' }],
+  ['user', { name: 'old', state: 'absent', remove: true }],
+  ['mount', { path: '/mnt/data', src: '/dev/sdb1', fstype: 'ext4', state: 'mounted' }],
+  ['mount', { path: '/mnt/share', src: '//srv/share', fstype: 'cifs', opts: 'username=u,password=S3cret-mount', state: 'present' }],
+  ['mount', { path: '/mnt/old', state: 'absent', fstab: '/etc/fstab.test' }],
 ];
 
 t.test("reads() is exactly plan()'s first request", async (t) => {
@@ -95,4 +120,12 @@ t.test('a secret in a read travels on stdin only, and is listed for masking', as
   t.notMatch(q!.script, PW.password);
   t.match(String(q!.opts.stdin), PW.password);
   t.ok(q!.opts.secrets?.includes(PW.password));
+});
+
+t.test("a mount password in opts is masked in the probe's trace (its fstab line), fetched ahead or not", async (t) => {
+  const mod = await getModule('mount');
+  const args = validateArgs(mod, { path: '/mnt/share', src: '//srv/share', fstype: 'cifs', opts: 'username=u,pass=S3cret-mount', state: 'present' });
+  const [q] = mod.reads!(args, { facts: fakeContext().facts, check: false });
+  t.notMatch(q!.script, 'S3cret-mount');
+  t.same(q!.opts.secrets, ['S3cret-mount']);
 });
