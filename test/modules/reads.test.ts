@@ -43,6 +43,7 @@ async function firstRequest(mod: AnyModule, args: Record<string, unknown>, facts
 
 const ETCD = { endpoints: 'https://10.0.0.1:2379,https://10.0.0.2:2379', cacert: '/etc/etcd/ca.crt', cert: '/etc/etcd/admin.crt', key: '/etc/etcd/admin.key' };
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx0bosunreadstestkeyxxxxxxxxxxxxxxxxxxxxxxx deploy@ci';
+const RHEL9 = { os_family: 'RedHat', distribution: 'RedHat', distribution_major_version: '9' };
 const PW = { password: 'Pw-1 with spaces', new_password: 'Pw-1 with spaces' };
 
 const CASES: Array<[module: string, args: Record<string, unknown>, facts?: Record<string, unknown>]> = [
@@ -91,6 +92,39 @@ const CASES: Array<[module: string, args: Record<string, unknown>, facts?: Recor
   ['mount', { path: '/mnt/data', src: '/dev/sdb1', fstype: 'ext4', state: 'mounted' }],
   ['mount', { path: '/mnt/share', src: '//srv/share', fstype: 'cifs', opts: 'username=u,password=S3cret-mount', state: 'present' }],
   ['mount', { path: '/mnt/old', state: 'absent', fstab: '/etc/fstab.test' }],
+  ['apt', { name: ['nginx', 'curl:amd64'] }],
+  ['apt', { name: ['nginx'], state: 'absent', purge: true }],
+  ['apt', { update_cache: true, cache_valid_time: 3600 }],
+  ['apt', { deb: '/tmp/pkg one.deb' }],
+  ['apt', { name: ['*'], state: 'latest' }],
+  ['apt', { upgrade: 'dist' }],
+  ['dnf', { name: ['httpd', 'mod_ssl.x86_64'] }],
+  ['dnf', { name: ['httpd'], state: 'absent' }],
+  ['yum', { name: ['httpd'], state: 'removed', enablerepo: ['epel'] }],
+  ['dnf', { update_cache: true }],
+  ['package', { name: ['tree', 'chrony'] }],
+  ['package', { name: ['tree'], state: 'absent', use: 'dnf' }],
+  ['package', { name: ['tree'], state: 'removed' }, RHEL9],
+  ['package', { name: ['tree'], state: 'installed' }, { os_family: 'unknown' }],
+  ['package_facts', {}],
+  ['package_facts', { manager: ['apt'], strategy: 'all' }, { os_family: 'RedHat' }],
+];
+
+/**
+ * Requests plan() makes that reads() deliberately leaves to their own task: too slow to hold
+ * another task's request (the batch answers when its slowest read does). Each is checked to be
+ * what makes it slow, so the case cannot pass with a plan that reads nothing.
+ */
+const SLOW: Array<[module: string, args: Record<string, unknown>, facts: Record<string, unknown> | undefined, slow: RegExp]> = [
+  ['apt', { name: ['nginx'], state: 'latest' }, undefined, /apt-cache .*policy/],
+  ['apt', { name: ['nginx=1.22.*'] }, undefined, /apt-cache .*policy/],
+  ['dnf', { name: ['httpd'], state: 'latest' }, undefined, /repoquery/],
+  ['dnf', { name: ['httpd>=2.4'] }, undefined, /repoquery/],
+  ['dnf', { name: ['@Development Tools'] }, undefined, /group list/],
+  ['package', { name: ['tree'], state: 'latest' }, undefined, /apt-cache .*policy/],
+  ['package', { name: ['tree'], state: 'latest' }, { os_family: 'unknown' }, /@@mgr/],
+  ['package', { name: ['tree'], state: 'latest' }, RHEL9, /repoquery/],
+  ['package_facts', {}, { os_family: 'RedHat' }, /rpm -qa/],
 ];
 
 t.test("reads() is exactly plan()'s first request", async (t) => {
@@ -110,6 +144,18 @@ t.test("reads() is exactly plan()'s first request", async (t) => {
     t.equal(reads[0]!.script, first.script, `${what}: same script`);
     t.same(reads[0]!.opts, first.opts, `${what}: same stdin and options`);
     t.equal(reads[0]!.opts.readOnly, true, `${what}: read-only`);
+  }
+});
+
+t.test('reads() leaves a slow first request (package metadata, rpm -qa) to its own task', async (t) => {
+  for (const [name, raw, facts, slow] of SLOW) {
+    const mod = await getModule(name);
+    const args = validateArgs(mod, raw);
+    const ctxFacts = { ...fakeContext().facts, ...(facts ?? {}) };
+    const first = await firstRequest(mod, args, ctxFacts);
+    const what = `${name} ${JSON.stringify(raw)} ${JSON.stringify(facts ?? {})}`;
+    t.match(first?.script, slow, `${what}: plan's first request is the slow one`);
+    t.same(mod.reads!(args, { facts: ctxFacts, check: false }), [], `${what}: not announced`);
   }
 });
 
