@@ -8,6 +8,10 @@ import type { AnyModule } from '../../lib/modules/types.js';
 import { getModule } from '../../lib/modules/index.js';
 import { validateArgs } from '../../lib/modules/args.js';
 import { fakeContext } from '../helpers/fake-ctx.js';
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { run } from '../helpers/run.js';
 
 class FirstRequest extends Error {
   constructor(
@@ -174,4 +178,36 @@ t.test("a mount password in opts is masked in the probe's trace (its fstab line)
   const [q] = mod.reads!(args, { facts: fakeContext().facts, check: false });
   t.notMatch(q!.script, 'S3cret-mount');
   t.same(q!.opts.secrets, ['S3cret-mount']);
+});
+
+t.test('through the runner: a base role of read-planning tasks costs one request on this host (--check)', async (t) => {
+  // every task's plan request is answered by the first task's batch: were a module's reads() not
+  // exactly its plan request, that task would show its own request in the trace
+  const dir = t.testdir({ 'sysctl.conf': 'vm.swappiness = 10\n', 'fstab': '', 'keys': `${KEY}\n` });
+  const play = join(dir, 'play.yml');
+  writeFileSync(join(dir, 'inventory.yml'), 'all:\n  hosts:\n    h1: { ansible_connection: local }\n');
+  writeFileSync(
+    play,
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - group: { name: root }
+    - user: { name: root }
+    - hostname: { name: ${JSON.stringify(hostname())} }
+    - timezone: { name: Etc/UTC }
+    - sysctl: { name: vm.swappiness, value: "10", sysctl_file: ${dir}/sysctl.conf, reload: false }
+    - apt_repository: { repo: "deb http://deb.example.org/debian stable main", state: absent }
+    - cron: { name: bosun-reads-test, cron_file: bosun-reads-test, user: root, state: absent }
+    - authorized_key: { user: root, key: "${KEY}", path: ${dir}/keys }
+    - mount: { path: ${dir}/mnt, state: absent, fstab: ${dir}/fstab }
+`,
+  );
+  const r = await run([play, '-i', join(dir, 'inventory.yml'), '--check', '-vvv']);
+  t.equal(r.code, 0, r.stdout + r.stderr);
+  const requests = [...r.stdout.matchAll(/^\[h1\] ([\w:.+-]+): /gm)].map((m) => m[1]);
+  t.same(
+    requests,
+    ['accounts:probe+accounts:probe+hostname:read+timezone:read+sysctl:probe+apt_repository:probe+cron:read+authorized_key:probe+mount:probe'],
+    'nine tasks, one request: eight reads fetched ahead with the first',
+  );
 });
