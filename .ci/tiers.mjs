@@ -34,6 +34,7 @@ export const HOST = [
   'test/modules/package-facts-differential.test.ts', // ansible package_facts differential (python3-apt)
   'test/differential/control.test.ts', // ansible-playbook differential (include_vars, set_fact cacheable, with_* loops)
   'test/differential/semantics.test.ts', // ansible-playbook differential (role dedup, order:, includes, output lines, pause, add_host, group_by)
+  'test/differential/argspec.test.ts', // ansible-playbook differential (role argument specs, validate_argument_spec)
   'test/modules/setup.test.ts', // the fact probe on this machine (ip, findmnt, lsblk, python3)
   'test/cli/bin.test.ts', // the built bin
   'test/pki/lock-runs.test.ts',

@@ -35,6 +35,8 @@ export class Runner {
   /** File states fetched ahead (prefetch.ts), and where the lockstep walk is (what comes next). */
   private readonly probeCache = new ProbeCache();
   private readonly frames: LookaheadFrame[] = [];
+  /** The section of the current play whose tasks run now (-1: none; the look-ahead's beyond()). */
+  private sectionAt = -1;
   /** One task on one host (task.ts). */
   private readonly step: TaskStep;
 
@@ -59,6 +61,7 @@ export class Runner {
       conns: this.conns,
       probeCache: this.probeCache,
       frames: this.frames,
+      beyond: (h) => this.beyond(h),
       playbookDir: playbook.dir,
       host: (h) => this.host(h),
       notify: (st, names, node) => this.notify(st, names, node),
@@ -149,6 +152,7 @@ export class Runner {
     const all = this.playHosts(play).filter((h) => !this.host(h).unreachable && !this.host(h).failed);
     this.playLists = {};
     this.currentPlay = play;
+    this.sectionAt = -1;
     this.rolesDone.clear();
     this.includedHandlers.clear();
     this.conns.playLocal = play.connection === 'local';
@@ -201,18 +205,53 @@ export class Runner {
     return serialBatches(play, hosts);
   }
 
-  private async runBatch(play: Play, batch: string[], playHosts: string[]): Promise<void> {
-    const scope: Scope = {
+  /** A play's outermost scope: its keywords, inherited by every task. */
+  private rootScope(play: Play): Scope {
+    return {
       play,
       blockVars: [],
       inherited: { tags: play.tags, when: [], environment: play.environment, become: play.become, becomeUser: play.becomeUser, checkMode: play.checkMode, diff: play.diff },
       handler: false,
     };
+  }
+
+  /**
+   * The task lists after the section running now, for the look-ahead on `host` (prefetch.ts): the
+   * play's later sections, then the later plays that run on the same channel. It ends where
+   * something between could change the host that the look-ahead cannot see: a handler notified on
+   * it, serial batches, a play that leaves it out (the others would run first), another connection.
+   */
+  private beyond(host: string): LookaheadFrame[] {
+    const play = this.currentPlay;
+    if (!play || this.sectionAt < 0 || this.host(host).notified.size > 0 || play.serial) return [];
+    const out: LookaheadFrame[] = [];
+    const add = (p: Play, from: number, playHosts: string[]) => {
+      const scope = this.rootScope(p);
+      for (const section of p.sections.slice(from)) out.push({ tasks: section.tasks, index: -1, scope, playHosts });
+    };
+    add(play, this.sectionAt + 1, this.frames[0]?.playHosts ?? []);
+    for (const next of this.playbook.plays.slice(this.playbook.plays.indexOf(play) + 1)) {
+      if (next.serial || next.connection !== play.connection || Object.keys(next.vars).some((k) => k.startsWith('ansible_'))) break;
+      let hosts: string[];
+      try {
+        hosts = this.playHosts(next).filter((h) => !this.host(h).unreachable && !this.host(h).failed);
+      } catch {
+        break; // a hosts: pattern not knowable yet
+      }
+      if (!hosts.includes(host)) break;
+      add(next, 0, hosts);
+    }
+    return out;
+  }
+
+  private async runBatch(play: Play, batch: string[], playHosts: string[]): Promise<void> {
+    const scope = this.rootScope(play);
     // Connect (and gather facts) on every host in parallel: the channel's first request.
     await this.connectAll(play, batch);
     // Ansible flushes handlers after pre_tasks, after roles + tasks (one section), and after post_tasks.
     for (const [i, section] of play.sections.entries()) {
       this.checkAbort();
+      this.sectionAt = i;
       await this.runTasks(section.tasks, batch, scope, playHosts);
       const next = play.sections[i + 1];
       if (!(section.name === 'roles' && next?.name === 'tasks')) await this.flushHandlers(play, batch, scope, playHosts);

@@ -292,10 +292,10 @@ export class TaskLoader {
       from[k] = v.split('/').pop()!; // Ansible keeps the base name
     }
     const allowDuplicates = boolish(rawArgs.allow_duplicates, 'allow_duplicates', here(rawArgs, 'allow_duplicates', file)) ?? true;
-    boolish(rawArgs.rolespec_validate, 'rolespec_validate', here(rawArgs, 'rolespec_validate', file));
+    const validate = boolish(rawArgs.rolespec_validate, 'rolespec_validate', here(rawArgs, 'rolespec_validate', file)) ?? true;
     const isPublic = boolish(rawArgs.public, 'public', here(rawArgs, 'public', file)) ?? false;
     const dynamic = action === 'include_role';
-    const block = await this.roleBlock(roleName, n.aloc, ctx.roles, ctx.handlers, { origin: action, from, dynamic });
+    const block = await this.roleBlock(roleName, n.aloc, ctx.roles, ctx.handlers, { origin: action, from, dynamic, validate });
     const placed = block.role!;
     // Ansible's role cache key for a task-placed role: its path, from-files, the task's vars, and whether it was included
     const roleRun = { key: roleKey(placed.path, from, kw.vars ? { vars: kw.vars } : {}, dynamic), allowDuplicates };
