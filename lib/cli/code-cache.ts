@@ -18,8 +18,11 @@ import { privateCacheDir, writeCacheEntry } from '../cache-dir.js';
 
 /** Bump when what an entry holds or how it is keyed changes. */
 const FORMAT = 'bosun-code-cache-1';
-/** Entries kept (the newest): a few kinds of command and playbooks times a build or two. */
-const MAX_ENTRIES = 16;
+/**
+ * Entries kept (the newest; 1-2 MB each): a few kinds of command and playbooks times a build or two.
+ * Past this the oldest half goes; one entry per playbook fills it faster than one per kind did.
+ */
+const MAX_ENTRIES = 32;
 
 /** What the bundled program exports (lib/cli/entry.ts). */
 interface Program {
