@@ -60,14 +60,15 @@ t.test('launch: written, hit, rewritten after a bad entry, skipped after a failu
   t.equal(await launch(prog, ['run', 'x.yml']), 'written');
   t.equal(g.__bosunProgramRuns, 1, 'the program ran');
   t.equal(entries().length, 1);
-  t.equal(statSync(join(codeDir, entries()[0]!)).mode & 0o777, 0o600, 'entry private');
+  const xEntry = entries()[0]!;
+  t.equal(statSync(join(codeDir, xEntry)).mode & 0o777, 0o600, 'entry private');
   t.equal(statSync(codeDir).mode & 0o777, 0o700, 'directory private');
   // V8 remembers compiled code inside one process, so whether it takes the entry shows in a new one
   t.equal(inChild(prog, ['run', '-i', 'inv.yml', 'x.yml']), 'hit', 'same program, kind and playbook: V8 takes the cache');
   t.equal(inChild(prog, ['run', 'y.yml']), 'written', 'another playbook: its own entry');
   t.equal(entries().length, 2);
   t.equal(inChild(prog, ['run', 'y.yml']), 'hit');
-  writeFileSync(join(codeDir, entries()[0]!), 'not a code cache');
+  writeFileSync(join(codeDir, xEntry), 'not a code cache');
   t.equal(inChild(prog, ['run', 'x.yml']), 'rewritten', 'a bad entry is refused by V8 and replaced');
   t.equal(inChild(prog, ['run', 'x.yml']), 'hit');
   t.equal(inChild(prog, ['inventory']), 'written', 'another kind of command: its own entry');
