@@ -4,6 +4,7 @@
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { writeFileSync } from 'node:fs';
 import { RUN_INTERRUPT_BUDGET, DEFAULT_INTERRUPT_BUDGET } from '../../lib/cli/v8-tiering.js';
 
 const built = join(process.cwd(), 'dist/lib/cli/v8-tiering.js');
@@ -34,4 +35,23 @@ t.test('a function warm enough for the default budget is left to the baseline ti
   t.equal(marked(60, false), 1, 'default budget: optimised after 60 calls');
   t.equal(marked(60, true), 0, 'run budget: not yet');
   t.equal(marked(1000, true), 1, 'run budget: optimised once it stays hot');
+});
+
+t.test('a code cache entry made under the run budget is taken by the next run, and refused under another budget (V8 checks its flags hash)', async (t) => {
+  const dir = t.testdir({});
+  const prog = join(dir, 'prog.cjs');
+  writeFileSync(prog, 'exports.start = async () => {};\n');
+  const launcher = JSON.stringify(join(process.cwd(), 'dist/lib/cli/code-cache.js'));
+  const code = `if (process.argv[2] === 'defer') (await import(${JSON.stringify(built)})).deferOptimisingCompiler();
+    const { launch } = await import(${launcher});
+    process.stdout.write(await launch(process.argv[1], ['run', 'site.yml']));`;
+  const run = (defer = true): string => {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code, prog, defer ? 'defer' : 'default'], { encoding: 'utf8', env: { ...process.env, BOSUN_CACHE_DIR: join(dir, 'cache') } });
+    if (r.status !== 0) throw new Error(`launcher child exited ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  };
+  t.equal(run(), 'written');
+  t.equal(run(), 'hit', 'not refused as made under other flags');
+  // the budget is part of V8's flags hash: every run of a kind must set it alike (the launcher does, by kind)
+  t.equal(run(false), 'rewritten', 'the same entry under the default budget is refused');
 });
