@@ -1,7 +1,7 @@
 // How soon V8 hands a hot function to TurboFan, for the shipped launcher's runs (bin/launch.ts).
 // A playbook run is short and does a little of many things: by V8's default budget an etcd site.yml
-// no-op had 20 functions optimised (Handlebars' code generator, the YAML parser's lexer, scope
-// building; one OSR) and the compiles cost more CPU than they ever saved — on a 2-core machine they
+// no-op had 20 functions optimised (Handlebars' parser and code generator, scope building, one OSR
+// of re2js's case-fold table decoding) and the compiles cost more CPU than they ever saved — on a 2-core machine they
 // also compete with the ssh clients. Four times the budget leaves 2 (measured on a 3-host lab, 8
 // alternating runs, twice: node CPU 656 -> 528 ms; a generic 10-task no-op optimised none either
 // way, unchanged). Code that stays hot (a run over hundreds of hosts) is still optimised, later.
