@@ -134,7 +134,10 @@ export class Runner {
     const stats = new Map<string, HostStats>();
     const { requests, processes } = this.conns.totals();
     for (const h of this.hosts.values()) {
-      stats.set(h.name, h.stats);
+      // as Ansible's recap (its stats' `processed`): a host for which no task gave a result (--tags
+      // selected nothing there) has no line
+      const s = h.stats;
+      if (s.ok + s.changed + s.unreachable + s.failed + s.skipped + s.rescued + s.ignored > 0) stats.set(h.name, s);
       if (h.stats.failed > 0 && exitCode === 0) exitCode = 2;
     }
     if (exitCode === 0 && [...this.hosts.values()].some((h) => h.stats.unreachable > 0)) exitCode = 4; // ansible-playbook 2.14: RUN_UNREACHABLE_HOSTS
