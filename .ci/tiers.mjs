@@ -24,6 +24,7 @@ export const HOST = [
   'test/modules/util/remote-file.test.ts',
   'test/cli/inventory.test.ts', // ansible-inventory differential
   'test/cli/code-cache.test.ts', // the built dist/ (tsc), in child processes
+  'test/cli/v8-tiering.test.ts', // the built dist/ (tsc), in child processes
   'test/executor/channel-hooks.test.ts', // the built dist/ (tsc), in a plain node
   'test/cli/hints.test.ts', // ansible-playbook differential
   'test/modules/edit-differential.test.ts', // ansible-playbook differential (lineinfile, blockinfile, replace, ini_file)
