@@ -291,13 +291,18 @@ function mayHold(when: readonly Condition[], vars: Vars): boolean {
   }
 }
 
-/** Whether conditions are known to hold with the variables as they are now. */
-function holds(when: readonly Condition[], vars: Vars): boolean {
+/** Whether conditions hold with the variables as they are now; undefined when that is not known yet. */
+function known(when: readonly Condition[], vars: Vars): boolean | undefined {
   try {
     return when.every((c) => evalBool(c, vars));
   } catch {
-    return false;
+    return undefined;
   }
+}
+
+/** Whether conditions are known to hold with the variables as they are now. */
+function holds(when: readonly Condition[], vars: Vars): boolean {
+  return known(when, vars) === true;
 }
 
 /** What a task sets for the tasks after it: its register, and a set_fact's names. */
@@ -391,13 +396,16 @@ export async function upcoming(host: string, current: Scope, frames: readonly Lo
       }
       // no_log: its paths stay out of other tasks' (traced) requests
       if (node.loop !== undefined || !same(inner) || mod.runsOn === 'control' || inner.inherited.noLog) continue;
+      // known to be skipped: nothing to fetch, nor arguments to render (most of the walk's cost)
+      const runs = known(inner.inherited.when, vars);
+      if (runs === false) continue;
       try {
         const args = env.args(mod, node, vars);
         if (mod.probes && out.probes.length < LOOKAHEAD) out.probes.push(...mod.probes(args, { diff: (inner.inherited.diff ?? true) && env.diff }));
         // A read costs the host a process or more (an etcd login is a deliberately slow hash): it is
         // fetched only for a task known to run, with a request known now — conditions and arguments
         // that read a result still to come (a register ahead) leave it to its own task.
-        const readable = !inner.inherited.environment && (!inner.inherited.runOnce || playHosts[0] === host) && holds(inner.inherited.when, vars);
+        const readable = runs && !inner.inherited.environment && (!inner.inherited.runOnce || playHosts[0] === host);
         if (mod.reads && readable && out.reads.length < READS_AHEAD) {
           out.reads.push(...mod.reads(args, { facts: (facts ??= env.facts()), check: inner.inherited.checkMode ?? env.check }));
         }
