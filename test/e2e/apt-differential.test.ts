@@ -73,7 +73,7 @@ t.test('apt: same outcomes as ansible-playbook, task by task, and the same hosts
   // pipelining: one ssh round trip per task (what the apt module does does not depend on it)
   const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_HOST_KEY_CHECKING: '1', ANSIBLE_PIPELINING: 'True' };
   const viaAnsible = async (extra: string[]) => {
-    const r = await spawnCollect('ansible-playbook', [site, '-i', inv, '-l', 'node1', '-e', 'ansible_python_interpreter=/usr/bin/python3', ...extra], env, 900_000);
+    const r = await spawnCollect('ansible-playbook', [site, '-i', inv, '-l', 'node1', '-e', 'ansible_python_interpreter=/usr/bin/python3', ...extra], { env, timeoutMs: 900_000 });
     t.equal(r.code, 0, r.code === 0 ? `ansible-playbook ${extra.join(' ')} ran` : r.stdout + r.stderr);
     return statuses(r.stdout, 'node1');
   };

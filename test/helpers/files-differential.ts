@@ -3,11 +3,11 @@
 // bosun, each in a fresh copy of the same scratch tree (connection local). Each run's registered
 // results are dumped as JSON by the playbook itself (`dump` below), so both sides are compared on
 // what a later task would see, after the work directory is replaced by @W@ again.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { recap, run, treeHash, type RecapLine } from './run.js';
+import { recap, run, spawnCollect, treeHash, type RecapLine } from './run.js';
 
 export const ansibleAvailable = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).status === 0;
 
@@ -29,19 +29,6 @@ export function dump(vars: string[]): Record<string, unknown>[] {
 
 const inventory = (hosts: string[]) =>
   stringify({ all: { hosts: Object.fromEntries(hosts.map((h) => [h, { ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3' }])) } });
-
-/** ansible-playbook's exit code and output, without blocking the event loop (bosun's side runs meanwhile). */
-function ansiblePlaybook(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<{ code: number; out: string }> {
-  return new Promise((resolve) => {
-    const p = spawn('ansible-playbook', argv, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: 900_000 });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    p.on('error', (e) => (stderr += String(e)));
-    p.on('close', (code) => resolve({ code: code ?? -1, out: stdout + stderr }));
-  });
-}
 
 // bosun runs in this process: one at a time, whatever runs beside it on Ansible's side
 let bosunQueue: Promise<unknown> = Promise.resolve();
@@ -66,7 +53,7 @@ export async function runBoth(root: string, seed: string, play: unknown, hosts: 
     writeFileSync(join(dir, 'site.yml'), stringify(play).replaceAll('@W@', W));
     const argv = [join(dir, 'site.yml'), '-i', join(dir, 'inv.yml'), ...(opts.check ? ['--check'] : [])];
     const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_LOCALHOST_WARNING: '0', ANSIBLE_DEPRECATION_WARNINGS: '0' };
-    const { code, out } = name === 'ansible' ? await ansiblePlaybook(argv, env, dir) : await bosunRun(argv);
+    const { code, out } = name === 'ansible' ? await spawnCollect('ansible-playbook', argv, { env, cwd: dir, timeoutMs: 900_000 }).then((a) => ({ code: a.code, out: a.stdout + a.stderr })) : await bosunRun(argv);
     const results: Record<string, unknown> = {};
     for (const h of hosts) {
       try {
