@@ -24,6 +24,7 @@ export const HOST = [
   'test/modules/util/remote-file.test.ts',
   'test/cli/inventory.test.ts', // ansible-inventory differential
   'test/cli/code-cache.test.ts', // the built dist/ (tsc), in child processes
+  'test/cli/v8-tiering.test.ts', // the built dist/ (tsc), in child processes
   'test/executor/channel-hooks.test.ts', // the built dist/ (tsc), in a plain node
   'test/cli/hints.test.ts', // ansible-playbook differential
   'test/modules/edit-differential.test.ts', // ansible-playbook differential (lineinfile, blockinfile, replace, ini_file)
@@ -33,6 +34,8 @@ export const HOST = [
   'test/modules/package-facts-differential.test.ts', // ansible package_facts differential (python3-apt)
   'test/differential/control.test.ts', // ansible-playbook differential (include_vars, set_fact cacheable, with_* loops)
   'test/differential/semantics.test.ts', // ansible-playbook differential (role dedup, order:, includes, output lines, pause, add_host, group_by)
+  'test/differential/argspec.test.ts', // ansible-playbook differential (role argument specs, validate_argument_spec)
+  'test/differential/dynamic-include.test.ts', // ansible-playbook differential (templated include_tasks / include_role names)
   'test/modules/setup.test.ts', // the fact probe on this machine (ip, findmnt, lsblk, python3)
   'test/cli/bin.test.ts', // the built bin
   'test/pki/lock-runs.test.ts',

@@ -132,7 +132,28 @@ export interface IncludeSpec {
   loopLabel?: string;
   loopIndexVar?: string;
   loopExtended?: boolean;
+  /** The include's own ignore_errors (a failure to include: a name that does not render). */
+  ignoreErrors?: boolean | string;
+  /**
+   * A templated include (`include_tasks: "setup-{{ os }}.yml"`, include_role's name or *_from): `file`
+   * and `role.name` hold the text as written, `block` is empty; the runner renders `args` per host and
+   * item when the include runs and loads the include as if written with the results.
+   */
+  late?: LateInclude;
 }
+
+/** What a templated include needs at run time (loaders/late-include.ts). */
+export interface LateInclude {
+  /** The templated arguments as written: `file` (include_tasks) or name, tasks_from, … (include_role). */
+  args: Record<string, string>;
+  /** Where the include's arguments are written (a name that does not render fails there). */
+  at: SourceLocation;
+  /** The include written with these rendered values, loaded and checked as a literal one (cached per values). */
+  load(rendered: Record<string, string>): Promise<LateLoaded>;
+}
+
+/** A loaded templated include, or why its file is missing (Ansible fails the host's include with it). */
+export type LateLoaded = { node: BlockTask; handlers: TaskNode[] } | { reason: string };
 
 export interface IncludedRole {
   name: string;

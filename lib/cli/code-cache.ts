@@ -5,21 +5,24 @@
 // no-op: 0.40 s of CPU down to 0.26 s).
 //
 // A code cache is code: it lives only in the user's private cache directory (cache-dir.ts), one entry
-// per program build, Node build and kind of command, written 0600 and renamed into place. V8 refuses
+// per program build, Node build, kind of command and playbook, written 0600 and renamed into place. V8 refuses
 // an entry made by another V8 or other flags (then it is rewritten); anything unusual — no private
 // directory, unreadable or bad entry — means running without the cache, never failing.
 import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import vm from 'node:vm';
 import { privateCacheDir, writeCacheEntry } from '../cache-dir.js';
 
 /** Bump when what an entry holds or how it is keyed changes. */
 const FORMAT = 'bosun-code-cache-1';
-/** Entries kept (the newest): a few kinds of command times a build or two. */
-const MAX_ENTRIES = 16;
+/**
+ * Entries kept (the newest; 1-2 MB each): a few kinds of command and playbooks times a build or two.
+ * Past this the oldest half goes; one entry per playbook fills it faster than one per kind did.
+ */
+const MAX_ENTRIES = 32;
 
 /** What the bundled program exports (lib/cli/entry.ts). */
 interface Program {
@@ -39,13 +42,28 @@ export function runKind(argv: readonly string[]): string {
   return kind;
 }
 
+/** Options of `bosun run` whose value may be a YAML file that is not the playbook. */
+const YAML_VALUED = new Set(['-i', '--inventory', '-e', '--extra-vars']);
+
+/**
+ * The playbook of a run (resolved against the working directory), also part of the key: what a run
+ * compiles depends on its playbook (an etcd no-op kept ~60–90 ms more CPU with the entry a generic or a
+ * certificates-only playbook had made), and V8 never adds to an accepted entry. The guess needs no
+ * option table: a wrong one only files the run under another entry, it changes nothing it runs.
+ */
+export function runTarget(argv: readonly string[]): string {
+  if (!runKind(argv).startsWith('run')) return '';
+  const i = argv.findIndex((a, k) => /\.ya?ml$/i.test(a) && !a.startsWith('-') && !YAML_VALUED.has(argv[k - 1] ?? ''));
+  return i < 0 ? '' : resolve(argv[i]!);
+}
+
 /** The cache directory and the entry's name for this program and run, or null when the cache is off. */
 function entryOf(programFile: string, argv: readonly string[]): { dir: string; name: string } | null {
   const dir = privateCacheDir('code', 'BOSUN_CODE_CACHE');
   if (dir === null) return null;
   const st = statSync(programFile);
   const key = createHash('sha256')
-    .update([FORMAT, process.version, process.arch, programFile, st.size, st.mtimeMs, st.ino, runKind(argv)].join('\0'))
+    .update([FORMAT, process.version, process.arch, programFile, st.size, st.mtimeMs, st.ino, runKind(argv), runTarget(argv)].join('\0'))
     .digest('hex');
   return { dir, name: `${key}.bin` };
 }

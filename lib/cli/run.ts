@@ -11,6 +11,7 @@ import { isPlainObject } from '../value-kind.js';
 import { parseKeyValues, type Vars } from '../engine/vars.js';
 import { configureVaultFlags, configureVaultPrompts, vaultNeedsPrompt, type VaultFlags } from '../vault/vault.js';
 import { checkControlDir, configureControl, parsePersist } from '../executor/control-master.js';
+import type { BlockTask, Play } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { Prestart } from '../engine/prestart.js';
 
@@ -407,7 +408,7 @@ async function prepareAndRun(o: RunCliOptions, io: IO, playbookFile: string, inv
   const { Runner } = await import('../engine/runner.js');
   const { Masker } = await import('../output/mask.js');
   const { checkUndefinedVariables } = await import('../engine/static-check.js');
-  const { registerPlaybookSecrets } = await import('../engine/secret-vars.js');
+  const { registerPlaybookSecrets, registerSecretVars } = await import('../engine/secret-vars.js');
   registerPlaybookSecrets(playbook);
   // the process-wide set: secret arguments found while running are masked by bin/'s ERROR! line too
   const { processSecrets } = await import('../output/mask.js');
@@ -430,6 +431,14 @@ async function prepareAndRun(o: RunCliOptions, io: IO, playbookFile: string, inv
     signal: io.signal,
     secrets,
     step: stepper?.ask,
+    // a templated include's tasks, loaded when it runs, get what the others got before the run: their
+    // secret-looking variables masked, the undefined-variable check
+    checkLoaded: (play: Play, node: BlockTask) => {
+      const loaded = { ...playbook, plays: [{ ...play, sections: [{ name: 'tasks' as const, tasks: [node] }], handlers: [] }] };
+      registerPlaybookSecrets(loaded);
+      for (const r of node.include?.role?.visible ?? []) for (const v of [r.defaults, r.vars]) registerSecretVars(v);
+      checkUndefinedVariables(loaded, inventory, definedNames, o.extraVars, undefined);
+    },
   };
   let reporter;
   if (o.output === 'json') {

@@ -1,9 +1,12 @@
 // A dynamic include's own step (include_tasks, include_role): which hosts include it, with which loop
 // item, as Ansible 2.14 evaluates the include task itself; and the handlers an included role adds.
-import type { BlockTask, IncludeSpec, TaskNode } from '../ast.js';
+import type { BlockTask, IncludeSpec, LateInclude, TaskNode } from '../ast.js';
 import type { Reporter, TaskInfo } from './report.js';
 import type { HostState } from './state.js';
 import type { Scope, Variables } from './scope.js';
+import type { Vars } from './vars.js';
+import { evalBool } from './expr.js';
+import { BosunError, InternalError, InterruptedError, UnreachableError } from '../errors.js';
 import type { TemplateEngine } from './template.js';
 import { conditionsHold, itemLabel, loopVars, type TaskStep } from './task.js';
 
@@ -13,6 +16,8 @@ export interface IncludeGroup {
   extra?: Record<string, unknown>;
   label?: string;
   hosts: string[];
+  /** A templated include: its arguments as rendered for these hosts (and item). */
+  rendered?: Record<string, string>;
 }
 
 export interface IncludeCtx {
@@ -34,9 +39,13 @@ export function includeGroups(ctx: IncludeCtx, node: BlockTask, inc: IncludeSpec
   const skipped = (h: string, t0: number, label?: string): void =>
     ctx.out.hostResult(info, { host: h, status: 'skipped', result: { skipped: true, changed: false }, itemLabel: label, noLog: false, durationMs: performance.now() - t0 });
   const groups: IncludeGroup[] = [];
-  const join = (h: string, key: string, extra?: Record<string, unknown>, label?: string): void => {
-    let g = groups.find((x) => x.key === key);
-    if (!g) groups.push((g = { key, extra, label, hosts: [] }));
+  const late = inc.late;
+  const join = (h: string, key: string, v: Vars, extra?: Record<string, unknown>, label?: string): void => {
+    // a templated include: hosts (and items) group by what it renders to as well, as Ansible's IncludedFile
+    const rendered = late ? renderLate(ctx, late, v) : undefined;
+    const full = rendered ? `${key}\0${JSON.stringify(rendered)}` : key;
+    let g = groups.find((x) => x.key === full);
+    if (!g) groups.push((g = { key: full, extra, label, hosts: [], ...(rendered ? { rendered } : {}) }));
     g.hosts.push(h);
   };
   for (const h of active) {
@@ -46,7 +55,7 @@ export function includeGroups(ctx: IncludeCtx, node: BlockTask, inc: IncludeSpec
       const v = ctx.vars.playScope(h, scope.play, playHosts, node.role, ownBlockVars);
       const items = inc.loop === undefined ? undefined : ctx.step.loopItems({ ...inc, loc: node.loc }, v);
       if (!items) {
-        if (conditionsHold(when, v, node.loc)) join(h, '');
+        if (conditionsHold(when, v, node.loc)) join(h, '', v);
         else {
           st.stats.skipped++;
           skipped(h, t0);
@@ -64,17 +73,59 @@ export function includeGroups(ctx: IncludeCtx, node: BlockTask, inc: IncludeSpec
           continue;
         }
         any = true;
-        join(h, JSON.stringify(extra), extra, label);
+        join(h, JSON.stringify(extra), vi, extra, label);
       }
       if (!any) {
         st.stats.skipped++;
         skipped(h, t0);
       }
     } catch (e) {
-      ctx.step.hostError(info, st, e, t0, false);
+      if (!ignoredFailure(ctx, info, inc, scope, st, e, t0, () => ctx.vars.playScope(h, scope.play, playHosts, node.role, ownBlockVars))) ctx.step.hostError(info, st, e, t0, false);
     }
   }
   return groups;
+}
+
+/** A templated include's arguments rendered with a host's (and item's) variables. */
+function renderLate(ctx: IncludeCtx, late: LateInclude, v: Vars): Record<string, string> {
+  const args = late.args;
+  const out: Record<string, string> = {};
+  for (const [k, text] of Object.entries(args)) out[k] = String(ctx.templates.renderValue(text, v, late.at.file, (late.at.line ?? 1) - 1));
+  return out;
+}
+
+/**
+ * The include's own `ignore_errors` over a failure to include (a name that does not render): ignored,
+ * as Ansible reports it (`...ignoring`, counted ok and ignored). A file that is not there is not
+ * ignored: Ansible 2.14 fails the host when it loads the file (includeFailed).
+ */
+function ignoredFailure(ctx: IncludeCtx, info: TaskInfo, inc: IncludeSpec, scope: Scope, st: HostState, e: unknown, t0: number, vars: () => Vars): boolean {
+  if (!(e instanceof BosunError) || e instanceof InternalError || e instanceof UnreachableError || e instanceof InterruptedError) return false;
+  const ie = inc.ignoreErrors ?? scope.inherited.ignoreErrors;
+  let ignored = false;
+  try {
+    ignored = typeof ie === 'string' ? evalBool(ie, vars()) : ie === true;
+  } catch {
+    return false;
+  }
+  if (!ignored) return false;
+  const msg = e.oneLine();
+  st.stats.ok++;
+  st.stats.ignored++;
+  ctx.out.hostResult(info, { host: st.name, status: 'failed', msg, result: { failed: true, msg }, ignored: true, noLog: false, durationMs: performance.now() - t0 });
+  return true;
+}
+
+/** A templated include_tasks whose file is not there: each host including it fails with Ansible's reason. */
+export function includeFailed(ctx: IncludeCtx, info: TaskInfo, hosts: string[], reason: string): void {
+  for (const h of hosts) {
+    const st = ctx.host(h);
+    const result = { failed: true, reason };
+    st.failed = true;
+    st.stats.failed++;
+    st.lastFailure = { result, task: { name: info.name, action: info.module ?? '' } };
+    ctx.out.hostResult(info, { host: h, status: 'failed', result, noLog: false, durationMs: 0 });
+  }
 }
 
 /** A handler of an included role as that inclusion adds it: inside a block with the include's keywords (apply's) and vars. */

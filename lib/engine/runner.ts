@@ -3,7 +3,7 @@
 // leave the run. Handlers run at the end of each section (or at meta: flush_handlers) on the hosts
 // whose notifying task changed.
 import pLimit from 'p-limit';
-import type { BlockTask, IncludeSpec, MetaTask, ModuleTask, Play, Playbook, RoleInfo, SetFactTask, TaskNode } from '../ast.js';
+import type { BlockTask, IncludeSpec, LateInclude, MetaTask, ModuleTask, Play, Playbook, RoleInfo, SetFactTask, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { HostStats, Reporter, RunSummary, TaskInfo } from './report.js';
 import { Connections } from './connections.js';
@@ -17,8 +17,9 @@ import type { Prestart } from './prestart.js';
 import { selectPlayHosts, serialBatches } from './hosts.js';
 import { emptyStats, type HostState, type RunOptions } from './state.js';
 import { conditionsHold, TaskStep } from './task.js';
-import { includedHandler, includeGroups } from './include.js';
+import { includedHandler, includeFailed, includeGroups, type IncludeCtx, type IncludeGroup } from './include.js';
 import { startAtMatches } from './static-check.js';
+import { checkNotify } from '../loaders/tasks.js';
 import { InterruptedError, ParseError } from '../errors.js';
 
 // The run's options and the reporter contract used to live here; importers of this path keep working.
@@ -35,6 +36,8 @@ export class Runner {
   /** File states fetched ahead (prefetch.ts), and where the lockstep walk is (what comes next). */
   private readonly probeCache = new ProbeCache();
   private readonly frames: LookaheadFrame[] = [];
+  /** The section of the current play whose tasks run now (-1: none; the look-ahead's beyond()). */
+  private sectionAt = -1;
   /** One task on one host (task.ts). */
   private readonly step: TaskStep;
 
@@ -59,6 +62,7 @@ export class Runner {
       conns: this.conns,
       probeCache: this.probeCache,
       frames: this.frames,
+      beyond: (h) => this.beyond(h),
       playbookDir: playbook.dir,
       host: (h) => this.host(h),
       notify: (st, names, node) => this.notify(st, names, node),
@@ -131,7 +135,10 @@ export class Runner {
     const stats = new Map<string, HostStats>();
     const { requests, processes } = this.conns.totals();
     for (const h of this.hosts.values()) {
-      stats.set(h.name, h.stats);
+      // as Ansible's recap (its stats' `processed`): a host for which no task gave a result (--tags
+      // selected nothing there) has no line
+      const s = h.stats;
+      if (s.ok + s.changed + s.unreachable + s.failed + s.skipped + s.rescued + s.ignored > 0) stats.set(h.name, s);
       if (h.stats.failed > 0 && exitCode === 0) exitCode = 2;
     }
     if (exitCode === 0 && [...this.hosts.values()].some((h) => h.stats.unreachable > 0)) exitCode = 4; // ansible-playbook 2.14: RUN_UNREACHABLE_HOSTS
@@ -149,6 +156,7 @@ export class Runner {
     const all = this.playHosts(play).filter((h) => !this.host(h).unreachable && !this.host(h).failed);
     this.playLists = {};
     this.currentPlay = play;
+    this.sectionAt = -1;
     this.rolesDone.clear();
     this.includedHandlers.clear();
     this.conns.playLocal = play.connection === 'local';
@@ -201,18 +209,53 @@ export class Runner {
     return serialBatches(play, hosts);
   }
 
-  private async runBatch(play: Play, batch: string[], playHosts: string[]): Promise<void> {
-    const scope: Scope = {
+  /** A play's outermost scope: its keywords, inherited by every task. */
+  private rootScope(play: Play): Scope {
+    return {
       play,
       blockVars: [],
       inherited: { tags: play.tags, when: [], environment: play.environment, become: play.become, becomeUser: play.becomeUser, checkMode: play.checkMode, diff: play.diff },
       handler: false,
     };
+  }
+
+  /**
+   * The task lists after the section running now, for the look-ahead on `host` (prefetch.ts): the
+   * play's later sections, then the later plays that run on the same channel. It ends where
+   * something between could change the host that the look-ahead cannot see: a handler notified on
+   * it, serial batches, a play that leaves it out (the others would run first), another connection.
+   */
+  private beyond(host: string): LookaheadFrame[] {
+    const play = this.currentPlay;
+    if (!play || this.sectionAt < 0 || this.host(host).notified.size > 0 || play.serial) return [];
+    const out: LookaheadFrame[] = [];
+    const add = (p: Play, from: number, playHosts: string[]) => {
+      const scope = this.rootScope(p);
+      for (const section of p.sections.slice(from)) out.push({ tasks: section.tasks, index: -1, scope, playHosts });
+    };
+    add(play, this.sectionAt + 1, this.frames[0]?.playHosts ?? []);
+    for (const next of this.playbook.plays.slice(this.playbook.plays.indexOf(play) + 1)) {
+      if (next.serial || next.connection !== play.connection || Object.keys(next.vars).some((k) => k.startsWith('ansible_'))) break;
+      let hosts: string[];
+      try {
+        hosts = this.playHosts(next).filter((h) => !this.host(h).unreachable && !this.host(h).failed);
+      } catch {
+        break; // a hosts: pattern not knowable yet
+      }
+      if (!hosts.includes(host)) break;
+      add(next, 0, hosts);
+    }
+    return out;
+  }
+
+  private async runBatch(play: Play, batch: string[], playHosts: string[]): Promise<void> {
+    const scope = this.rootScope(play);
     // Connect (and gather facts) on every host in parallel: the channel's first request.
     await this.connectAll(play, batch);
     // Ansible flushes handlers after pre_tasks, after roles + tasks (one section), and after post_tasks.
     for (const [i, section] of play.sections.entries()) {
       this.checkAbort();
+      this.sectionAt = i;
       await this.runTasks(section.tasks, batch, scope, playHosts);
       const next = play.sections[i + 1];
       if (!(section.name === 'roles' && next?.name === 'tasks')) await this.flushHandlers(play, batch, scope, playHosts);
@@ -293,6 +336,8 @@ export class Runner {
   private readonly rolesDone = new Map<string, Set<string>>();
   /** Per included role instance (its key), the handlers it added to the play. */
   private readonly includedHandlers = new Map<string, BlockTask[]>();
+  /** Templated includes' loaded nodes already checked (runner.loadLate). */
+  private readonly lateChecked = new WeakSet<BlockTask>();
 
   /** Runs warm() of every module the play uses, once per run. */
   private async warmModules(play: Play): Promise<void> {
@@ -430,43 +475,73 @@ export class Runner {
     // Ansible's IncludeRole.get_name: no `role : ` prefix, even inside a role
     const info: TaskInfo = { name, title: node.role && !role ? `${node.role.name} : ${name}` : name, loc: node.loc, kind: scope.handler ? 'handler' : 'task', module: action, tags: [...scope.inherited.tags, ...inc.tags] };
     this.out.taskStart(info);
-    const groups = includeGroups({ vars: this.vars, step: this.step, templates: this.templates, out: this.out, host: (h) => this.host(h) }, node, inc, active, scope, playHosts, info);
-    if (!role) {
-      for (const g of groups) {
+    const ictx = { vars: this.vars, step: this.step, templates: this.templates, out: this.out, host: (h: string) => this.host(h) };
+    const groups = includeGroups(ictx, node, inc, active, scope, playHosts, info);
+    // each group's include: the node itself, or for a templated one what its rendered names load (in
+    // turn, as Ansible loads each included file: its `included:` line, or the failure of its hosts)
+    const included: Array<{ g: IncludeGroup; node: BlockTask }> = [];
+    for (const g of groups) {
+      const gnode = inc.late ? await this.loadLate(inc.late, g, ictx, info) : node;
+      if (!gnode) continue;
+      included.push({ g, node: gnode });
+      const ginc = gnode.include!;
+      const grole = ginc.role;
+      if (!grole) {
         for (const h of g.hosts) this.host(h).stats.ok++;
-        if (this.out.included) this.out.included(info, inc.file, g.hosts, g.label);
-        else for (const h of g.hosts) this.out.hostResult(info, { host: h, status: 'ok', result: { changed: false, include: inc.file }, itemLabel: g.label, noLog: false, durationMs: 0 });
+        if (this.out.included) this.out.included(info, ginc.file, g.hosts, g.label);
+        else for (const h of g.hosts) this.out.hostResult(info, { host: h, status: 'ok', result: { changed: false, include: ginc.file }, itemLabel: g.label, noLog: false, durationMs: 0 });
+        continue;
       }
-    } else {
-      if (role.public && groups.length) {
+      if (grole.public) {
         // Ansible adds a public included role to the play's roles as it loads it: every later task sees its vars
         const play = this.currentPlay!;
-        for (const r of role.visible) if (!play.roles.includes(r)) play.roles.push(r);
+        for (const r of grole.visible) if (!play.roles.includes(r)) play.roles.push(r);
       }
       // the role's handlers join the play under the include (apply's keywords and the include's vars reach
       // them); one set per role instance (same key: the same handlers, moved under the latest include), and a
       // notify by name reaches the last one added (Ansible 2.14)
-      for (const g of groups) {
-        const key = `${node.roleRun?.key ?? node.loc.file}${g.key}`;
-        const have = this.includedHandlers.get(key);
-        if (have) for (const [i, h] of (node.handlers ?? []).entries()) Object.assign(have[i]!, includedHandler(h, node));
-        else {
-          const hs = (node.handlers ?? []).map((h) => includedHandler(h, node));
-          this.includedHandlers.set(key, hs);
-          this.allHandlers.push(...hs);
-        }
+      const key = `${gnode.roleRun?.key ?? gnode.loc.file}${g.key}`;
+      const have = this.includedHandlers.get(key);
+      if (have) for (const [i, h] of (gnode.handlers ?? []).entries()) Object.assign(have[i]!, includedHandler(h, gnode));
+      else {
+        const hs = (gnode.handlers ?? []).map((h) => includedHandler(h, gnode));
+        this.includedHandlers.set(key, hs);
+        this.allHandlers.push(...hs);
       }
     }
-    for (const g of groups) {
+    for (const { g, node: gnode } of included) {
       this.checkAbort();
       const hostsNow = this.active(g.hosts);
       if (!hostsNow.length) continue;
+      const ginner = gnode === node ? inner : gnode.include!.role ? this.roleScope(childScope(scope, gnode), gnode.include!.role.visible) : childScope(scope, gnode);
       // the item's variables are data (a value from a loop), never rendered again
-      const itemScope = g.extra ? { ...inner, blockVars: [...inner.blockVars, dataLayer({ ...g.extra })] } : inner;
+      const itemScope = g.extra ? { ...ginner, blockVars: [...ginner.blockVars, dataLayer({ ...g.extra })] } : ginner;
       // an included role is the same role again only with the same variables (the item's included)
-      const run = node.roleRun && g.extra ? { ...node.roleRun, key: `${node.roleRun.key}${g.key}` } : node.roleRun;
-      await this.withRoleRun(run, hostsNow, (todo) => this.runBlockBody(node, todo, itemScope, playHosts));
+      const run = gnode.roleRun && g.extra ? { ...gnode.roleRun, key: `${gnode.roleRun.key}${g.key}` } : gnode.roleRun;
+      await this.withRoleRun(run, hostsNow, (todo) => this.runBlockBody(gnode, todo, itemScope, playHosts));
     }
+  }
+
+  /**
+   * A templated include for one group of hosts: loaded for what it rendered to (once per values for the
+   * run), checked as a literal include is before the run (opts.checkLoaded: undefined variables; the
+   * handlers its notify names), its handlers added to the play's. A missing include_tasks file fails
+   * the group's hosts instead.
+   */
+  private async loadLate(late: LateInclude, g: IncludeGroup, ictx: IncludeCtx, info: TaskInfo): Promise<BlockTask | undefined> {
+    const r = await late.load(g.rendered!);
+    if ('reason' in r) {
+      includeFailed(ictx, info, this.active(g.hosts), r.reason);
+      return undefined;
+    }
+    if (!this.lateChecked.has(r.node)) {
+      this.lateChecked.add(r.node);
+      this.opts.checkLoaded?.(this.currentPlay!, r.node);
+    }
+    for (const h of r.handlers) if (!this.allHandlers.includes(h)) this.allHandlers.push(h);
+    // a literal notify: must name a handler of the play, as the loader checks before the run
+    checkNotify([r.node], this.allHandlers);
+    return r.node;
   }
 
   /** The scope of an included role's tasks: its (and its dependencies') defaults and vars join the play's roles'. */

@@ -1,6 +1,6 @@
 // The state of a run that the play strategy (runner.ts) and the per-host task step (task.ts) share:
 // the run's options and each host's standing (facts, registered values, counters, notified handlers).
-import type { TaskNode } from '../ast.js';
+import type { BlockTask, Play, TaskNode } from '../ast.js';
 import type { Connection, ConnectionSpec } from '../executor/types.js';
 import type { HostStats, TaskInfo } from './report.js';
 import type { Vars } from './vars.js';
@@ -27,6 +27,11 @@ export interface RunOptions {
   secrets: Set<string>;
   /** --step: asked before each task; false skips the task (no banner, no result), like ansible-playbook --step. */
   step?: (task: TaskInfo) => Promise<boolean>;
+  /**
+   * What the playbook's tasks get before the run (secret-looking variables masked, the undefined-variable
+   * check), for a templated include's tasks loaded when it runs (cli/run.ts); throws as the check does.
+   */
+  checkLoaded?: (play: Play, node: BlockTask) => void;
 }
 
 export interface HostState {

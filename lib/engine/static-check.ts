@@ -194,9 +194,10 @@ function checkPlays(playbook: Playbook, inventory: Inventory, definedNames: Set<
           check(node.block, local, ignored);
           check(node.rescue, local, ignored);
           check(node.always, local, ignored);
-          // a dynamic include's loop renders before anything of it runs
-          if (ignored || typeof node.include?.loop !== 'string') continue;
-          strings.push({ s: node.include.loop, owner: undefined, key: '' });
+          if (ignored || !node.include) continue;
+          // a dynamic include's loop renders before anything of it runs; a templated one's names too
+          if (typeof node.include.loop === 'string') strings.push({ s: node.include.loop, owner: undefined, key: '' });
+          for (const s of Object.values(node.include.late?.args ?? {})) strings.push({ s, owner: undefined, key: '' });
         }
         if (ignored) continue;
         if (node.kind === 'module') {

@@ -18,7 +18,7 @@ import { planAndApply, resolveArgs } from './gate.js';
 import type { TemplateEngine } from './template.js';
 import { evalBool, evaluate, templatedConditions } from './expr.js';
 import { UNKNOWN_FACTS } from './facts.js';
-import { upcomingProbes, type LookaheadFrame, type ProbeCache } from './prefetch.js';
+import { upcoming, type LookaheadFrame, type ProbeCache } from './prefetch.js';
 import { withEnvironment, type Connections } from './connections.js';
 import { isPlainObject } from '../value-kind.js';
 
@@ -36,6 +36,8 @@ export interface RunContext {
   readonly probeCache: ProbeCache;
   /** Where the lockstep walk is (for the look-ahead). */
   readonly frames: readonly LookaheadFrame[];
+  /** The task lists after the current play section, for the look-ahead on a host (runner.ts). */
+  beyond(host: string): LookaheadFrame[];
   readonly playbookDir: string;
   host(name: string): HostState;
   /** Marks the handlers `names` notified on a host (throws for an unknown name). */
@@ -376,17 +378,23 @@ export class TaskStep {
     const conn = env && Object.keys(env).length ? withEnvironment(target.conn, env) : target.conn;
     // waiting for the world to change: what was fetched before the wait may be stale after it
     if (mod.waits) this.run.probeCache.invalidate();
-    const ctx = this.ctxFor(node, st, this.run.probeCache.observe(conn), vars, check, diff, delegated);
-    if (mod.runsOn !== 'control' && delegated === undefined) {
-      ctx.probe = (path, opts) => this.run.probeCache.probe(target.conn, path, opts, () =>
-        upcomingProbes(st.name, scope, this.run.frames, {
-          check: this.run.opts.check,
-          diff: this.run.opts.diff,
-          selected: (tags) => tagsSelected(tags, this.run.opts),
-          vars: (h, sc, playHosts, role, blockVars) => this.run.vars.playScope(h, sc.play, playHosts, role, blockVars),
-          args: (mod, n, vars) => resolveArgs(mod, n, vars, this.run.templates, false),
-        }));
-    }
+    const onChannel = mod.runsOn !== 'control' && delegated === undefined;
+    const ahead = onChannel
+      ? () =>
+          upcoming(st.name, scope, this.run.frames, {
+            check: this.run.opts.check,
+            diff: this.run.opts.diff,
+            selected: (tags) => tagsSelected(tags, this.run.opts),
+            vars: (h, sc, playHosts, role, blockVars) => this.run.vars.playScope(h, sc.play, playHosts, role, blockVars),
+            args: (mod, n, vars) => resolveArgs(mod, n, vars, this.run.templates, false),
+            facts: () => moduleFacts(st.facts),
+            beyond: () => this.run.beyond(st.name),
+          })
+      : undefined;
+    // reads are answered ahead only on the channel itself (an environment wrapper changes the request)
+    const observed = this.run.probeCache.observe(conn, ahead && conn === target.conn ? { channel: target.conn, upcoming: ahead } : undefined);
+    const ctx = this.ctxFor(node, st, observed, vars, check, diff, delegated);
+    if (ahead) ctx.probe = (path, opts) => this.run.probeCache.probe(target.conn, path, opts, ahead);
 
     let attempts = 0;
     // Ansible: retries + 1 attempts (retries <= 0: one)

@@ -53,7 +53,7 @@ export class PlaybookLoader {
       join(process.cwd(), 'roles'),
     ].map((p) => resolve(p));
     // roles hold tasks and tasks include roles: each loader reaches the other through a closure
-    const taskLoader: TaskLoader = new TaskLoader(playbookFile, this.definedNames, (...a) => roles.roleBlock(...a));
+    const taskLoader: TaskLoader = new TaskLoader(playbookFile, this.definedNames, (...a) => roles.roleBlock(...a), this.rolesPath);
     const roles: RoleLoader = new RoleLoader(this.rolesPath, (...a) => taskLoader.tasks(...a));
     this.tasks = (...a) => taskLoader.tasks(...a);
     this.roleBlock = (...a) => roles.roleBlock(...a);

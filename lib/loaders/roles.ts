@@ -8,6 +8,7 @@ import type { BlockTask, RoleInfo, TaskNode } from '../ast.js';
 import { boolish, expectList, expectMap, here, isObj, type Obj } from './values.js';
 import type { TaskCtx } from './tasks.js';
 import { mergeKeywords, taskKeywords } from './task-keywords.js';
+import { loadRoleArgSpecs, validationTask, type RoleArgSpecs } from './role-argspec.js';
 
 /** How a role is placed: by roles:/import_role (static) or include_role, with its from-files and parameters. */
 export interface RoleUse {
@@ -18,6 +19,8 @@ export interface RoleUse {
   params?: Obj;
   /** Inside an include_role: the role's vars stay its own (not the play's). */
   dynamic?: boolean;
+  /** include_role/import_role `rolespec_validate: false`: no argument validation task (default true). */
+  validate?: boolean;
 }
 
 /** Loads a task list (TaskLoader.tasks); roles hold tasks and tasks include roles. */
@@ -29,6 +32,8 @@ interface LoadedRole extends RoleInfo {
   deps: Array<{ name: string; params: Obj }>;
   /** meta/main.yml `allow_duplicates: true`: listed twice with the same parameters, it runs twice. */
   allowDuplicates: boolean;
+  /** meta/argument_specs.yml (or meta/main.yml's argument_specs:). */
+  argSpecs?: RoleArgSpecs;
 }
 
 /** The parameters of a role placed by include_role/import_role (its `allow_duplicates` argument decides, default true). */
@@ -121,6 +126,7 @@ export class RoleLoader {
     const vars = this.optionalYaml(join(path, 'vars', 'main'), 'role vars');
     if (vars) role.vars = expectMap(vars.value, `${name}/vars/main.yml`, locOf(vars.value) ?? { file: vars.file });
     const meta = this.optionalYaml(join(path, 'meta', 'main'), 'role meta');
+    role.argSpecs = loadRoleArgSpecs(path, meta);
     const depNodes: Array<{ name: string; loc: SourceLocation; params: Obj }> = [];
     if (meta && isObj(meta.value)) {
       role.allowDuplicates = boolish(meta.value.allow_duplicates, 'allow_duplicates', here(meta.value, 'allow_duplicates', meta.file)) ?? false;
@@ -187,6 +193,12 @@ export class RoleLoader {
       const f = this.optionalYaml(join(loaded.path, 'tasks', from.tasks.replace(/\.ya?ml$/, '')), 'role tasks');
       if (!f) throw new MissingFileError(`tasks_from '${from.tasks}' not found in role ${name}`, { loc });
       tasks = await this.tasks(f.value, 'tasks', { file: f.file, dir: join(loaded.path, 'tasks'), roles: playRoles, handlers }, loaded, locOf(f.value) ?? { file: f.file });
+    }
+    // Ansible 2.11+: the entry point's argument spec is checked first (after the dependencies)
+    const check = use.validate !== false && loaded.argSpecs ? validationTask(loaded.argSpecs, from.tasks ?? 'main', loaded, params === TASK_ROLE ? {} : params) : undefined;
+    if (check) {
+      const ctx = { file: loaded.argSpecs!.file, dir: join(loaded.path, 'tasks'), roles: playRoles, handlers };
+      block.push(...(await this.tasks([check.task], 'tasks', ctx, loaded, check.loc)));
     }
     block.push(...tasks);
     const out: BlockTask = { ...empty, block, handlers: roleHandlers };

@@ -3,13 +3,14 @@
 // and the names tasks define for the static undefined-variable check.
 import { existsSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { loadYamlFile, keyLoc, locOf } from './yaml.js';
+import { loadYamlFile, keyLoc, locOf, withLocations } from './yaml.js';
+import { noteLateNames } from './late-include.js';
 import { loadVarsFile } from './vars-files.js';
 import { parseKv } from './kv.js';
 import { ArgumentError, ParseError, UnknownModuleError, MissingFileError, closest, type SourceLocation } from '../errors.js';
 import { canonicalModuleName, getModule, isModule, moduleNames, ENGINE_ACTIONS } from '../modules/index.js';
 import { validateArgs } from '../modules/args.js';
-import type { BlockTask, ModuleTask, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
+import type { BlockTask, LateLoaded, ModuleTask, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
 import { boolish, condList, expectList, expectMap, here, intish, isObj, strList, typeName, type Obj } from './values.js';
 import { BLOCK_KEYS, TASK_KEYWORDS, loopOf, mergeKeywords, taskKeywords } from './task-keywords.js';
 import { roleKey, withDependencies, type RoleUse } from './roles.js';
@@ -33,7 +34,13 @@ export class TaskLoader {
    * `definedNames` collects every name a task registers or sets (shared with PlaybookLoader);
    * `playbookFile` anchors include_vars look-ups.
    */
-  constructor(private readonly playbookFile: string, readonly definedNames: Set<string>, private readonly roleBlock: RoleBlock) {}
+  constructor(
+    private readonly playbookFile: string,
+    readonly definedNames: Set<string>,
+    private readonly roleBlock: RoleBlock,
+    /** The roles path, where a templated include_role's candidates are looked for (late-include.ts). */
+    private readonly rolesPath: string[] = [],
+  ) {}
 
   async tasks(
     raw: unknown,
@@ -112,7 +119,17 @@ export class TaskLoader {
       case 'import_tasks': {
         const fname = typeof rawArgs === 'string' ? rawArgs : isObj(rawArgs) ? rawArgs.file : undefined;
         if (typeof fname !== 'string') throw new ParseError(`${action} needs a file name`, { loc: aloc });
-        if (fname.includes('{{')) throw new ParseError(`${action} file names must be literal (templated file names are not supported): ${fname}`, { loc: aloc });
+        if (isObj(rawArgs) && action === 'include_tasks') {
+          for (const k of Object.keys(rawArgs)) {
+            if (k !== 'file' && k !== 'apply') throw new ParseError(`include_tasks: unknown argument '${k}' (valid: file, apply)`, { loc: here(rawArgs, k, file) });
+          }
+        }
+        if (fname.includes('{{')) {
+          // import_tasks is static (its tasks are the task list's): its file must be known now, as in Ansible
+          if (action === 'import_tasks') throw new ParseError(`${action} file names must be literal (templated file names are not supported; include_tasks takes one): ${fname}`, { loc: aloc });
+          noteLateNames(this.definedNames, { file: fname, dir: ctx.dir });
+          return this.lateInclude('include_tasks', t, actionKeys[0]!, { file: fname }, kw, ctx, role, { name, loc, at: aloc, path: fname, notify, listen });
+        }
         const p = isAbsolute(fname) ? fname : resolve(ctx.dir, fname);
         if (!existsSync(p)) throw new MissingFileError(`${action} file not found: ${fname} (looked in ${ctx.dir})`, { loc: aloc });
         const chain = [...(ctx.chain ?? [ctx.file]), p];
@@ -125,16 +142,11 @@ export class TaskLoader {
           if (isObj(rawArgs) && rawArgs.apply !== undefined) throw new ParseError('import_tasks does not take apply: (its keywords apply to the imported tasks already)', { loc: aloc });
           return { kind: 'block', origin: action, name, loc, role, ...kw, block, rescue: [], always: [], notify, listen };
         }
-        if (isObj(rawArgs)) {
-          for (const k of Object.keys(rawArgs)) {
-            if (k !== 'file' && k !== 'apply') throw new ParseError(`include_tasks: unknown argument '${k}' (valid: file, apply)`, { loc: here(rawArgs, k, file) });
-          }
-        }
         return this.dynamicInclude('include_tasks', t, isObj(rawArgs) ? rawArgs : {}, kw, { name, loc, role, file, path: p, block, notify, listen });
       }
       case 'include_role':
       case 'import_role':
-        return this.role(action, t, rawArgs, kw, ctx, { name, loc, role, aloc, notify, listen });
+        return this.role(action, t, actionKeys[0]!, rawArgs, kw, ctx, { name, loc, role, aloc, notify, listen });
     }
 
     if (!isModule(action)) {
@@ -250,8 +262,50 @@ export class TaskLoader {
         loopLabel: lp.loopLabel,
         loopIndexVar: lp.loopIndexVar,
         loopExtended: lp.loopExtended,
+        ...(kw.ignoreErrors !== undefined ? { ignoreErrors: kw.ignoreErrors } : {}),
       },
     };
+  }
+
+  /**
+   * A templated include_tasks or include_role: a dynamic include whose file or role is known only when
+   * it runs. `late.load` writes the task again with the rendered values and loads it exactly as a
+   * literal include (same checks, same node), once per distinct values; a missing include_tasks file
+   * is Ansible's failure of the hosts that include it, not an error of the run.
+   */
+  private lateInclude(
+    action: 'include_tasks' | 'include_role',
+    t: Obj,
+    key: string,
+    args: Record<string, string>,
+    kw: TaskKeywords,
+    ctx: TaskCtx,
+    role: RoleInfo | undefined,
+    n: { name?: string; loc: SourceLocation; at: SourceLocation; path: string; notify: string[]; listen: string[] },
+  ): BlockTask {
+    const raw = t[key];
+    const loaded = new Map<string, Promise<LateLoaded>>();
+    const loadNow = async (rendered: Record<string, string>): Promise<LateLoaded> => {
+      if (action === 'include_tasks') {
+        const f = rendered.file!;
+        const p = isAbsolute(f) ? f : resolve(ctx.dir, f);
+        if (!existsSync(p)) return { reason: `Could not find or access '${p}' on the Ansible Controller.` };
+      }
+      const written = typeof raw === 'string' ? rendered.file : withLocations(raw as Obj, { ...(raw as Obj), ...rendered });
+      // handlers the loaded tasks bring (import_role in it, the included role's own) go to the runner
+      const handlers: TaskNode[] = [];
+      const node = await this.task(withLocations(t, { ...t, [key]: written }), { ...ctx, handlers }, role, n.loc);
+      return { node: node as BlockTask, handlers };
+    };
+    const load = (rendered: Record<string, string>): Promise<LateLoaded> => {
+      const k = JSON.stringify(rendered);
+      let p = loaded.get(k);
+      if (!p) loaded.set(k, (p = loadNow(rendered)));
+      return p;
+    };
+    const node = this.dynamicInclude(action, t, isObj(raw) ? raw : {}, kw, { ...n, role, file: ctx.file, block: [] });
+    node.include!.late = { args, at: n.at, load };
+    return node;
   }
 
   /**
@@ -262,6 +316,7 @@ export class TaskLoader {
   private async role(
     action: 'include_role' | 'import_role',
     t: Obj,
+    key: string,
     rawArgs: unknown,
     kw: TaskKeywords,
     ctx: TaskCtx,
@@ -278,24 +333,35 @@ export class TaskLoader {
     }
     const roleName = rawArgs.name ?? rawArgs.role;
     if (typeof roleName !== 'string' || roleName === '') throw new ParseError(`${action} needs name: ROLE`, { loc: n.aloc });
-    if (roleName.includes('{{')) {
-      // the role is loaded and checked before anything runs: its name must be known then
-      throw new ParseError(`${action} role names must be literal (templated role names are not supported): ${roleName}`, { loc: here(rawArgs, rawArgs.name !== undefined ? 'name' : 'role', file) });
+    const nameKey = rawArgs.name !== undefined ? 'name' : 'role';
+    // import_role is static (the role's tasks are the task list's): its name must be known now, as in Ansible
+    if (roleName.includes('{{') && action === 'import_role') {
+      throw new ParseError(`${action} role names must be literal (templated role names are not supported; include_role takes one): ${roleName}`, { loc: here(rawArgs, nameKey, file) });
     }
+    const late: Record<string, string> = roleName.includes('{{') ? { [nameKey]: roleName } : {};
     const from: Record<string, string> = {};
     for (const k of ['tasks', 'vars', 'defaults', 'handlers']) {
       const v = rawArgs[`${k}_from`];
       if (v === undefined) continue;
       const at = here(rawArgs, `${k}_from`, file);
       if (typeof v !== 'string') throw new ParseError(`${action} ${k}_from must be a file name; got ${typeName(v)}`, { loc: at });
-      if (v.includes('{{')) throw new ParseError(`${action} ${k}_from must be literal (templated file names are not supported): ${v}`, { loc: at });
+      if (v.includes('{{')) {
+        if (action === 'import_role') throw new ParseError(`${action} ${k}_from must be literal (templated file names are not supported; include_role takes one): ${v}`, { loc: at });
+        late[`${k}_from`] = v;
+      }
       from[k] = v.split('/').pop()!; // Ansible keeps the base name
     }
     const allowDuplicates = boolish(rawArgs.allow_duplicates, 'allow_duplicates', here(rawArgs, 'allow_duplicates', file)) ?? true;
-    boolish(rawArgs.rolespec_validate, 'rolespec_validate', here(rawArgs, 'rolespec_validate', file));
+    const validate = boolish(rawArgs.rolespec_validate, 'rolespec_validate', here(rawArgs, 'rolespec_validate', file)) ?? true;
     const isPublic = boolish(rawArgs.public, 'public', here(rawArgs, 'public', file)) ?? false;
     const dynamic = action === 'include_role';
-    const block = await this.roleBlock(roleName, n.aloc, ctx.roles, ctx.handlers, { origin: action, from, dynamic });
+    if (Object.keys(late).length) {
+      noteLateNames(this.definedNames, { role: roleName, tasksFrom: rawArgs.tasks_from as string | undefined, rolesPath: this.rolesPath, public: isPublic });
+      const node = this.lateInclude('include_role', t, key, late, kw, ctx, n.role, { name: n.name, loc: n.loc, at: n.aloc, path: roleName, notify: n.notify, listen: n.listen });
+      node.include!.role = { name: roleName, public: isPublic, visible: [] };
+      return node;
+    }
+    const block = await this.roleBlock(roleName, n.aloc, ctx.roles, ctx.handlers, { origin: action, from, dynamic, validate });
     const placed = block.role!;
     // Ansible's role cache key for a task-placed role: its path, from-files, the task's vars, and whether it was included
     const roleRun = { key: roleKey(placed.path, from, kw.vars ? { vars: kw.vars } : {}, dynamic), allowDuplicates };

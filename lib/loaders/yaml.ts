@@ -59,6 +59,13 @@ export function keyLoc(obj: unknown, key: string): SourceLocation | undefined {
   return undefined;
 }
 
+/** A copy of a loaded mapping that keeps its positions (a templated include rewritten with rendered values). */
+export function withLocations<T extends object>(from: object, copy: T): T {
+  const r = registry.get(from);
+  if (r) registry.set(copy, r);
+  return copy;
+}
+
 /** Per file loaded, whether its text may be kept in a cache (yaml-cache.ts `cacheable`: no vault data, readable by all). */
 const cacheableFiles = new Map<string, boolean>();
 

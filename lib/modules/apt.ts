@@ -3,7 +3,7 @@
 // age); when something would change, one `apt-get --simulate` with the run's own options says
 // exactly which packages (dependencies included), and the run pins the versions the plan chose.
 import { ArgumentError } from '../errors.js';
-import { defineModule, ModuleFailure, type ModuleContext, type Outcome, type Plan } from './types.js';
+import { defineModule, ModuleFailure, type ModuleContext, type Outcome, type Plan, type ReadRequest } from './types.js';
 import { shq, type ExecResult } from '../executor/types.js';
 import { decideInstall, decideRemove } from './pkg/apt-decide.js';
 import { entryFor, aptQueryScript, parseAptQuery, type AptQuery } from './pkg/apt-query.js';
@@ -62,13 +62,27 @@ function cacheOnly(a: AptArgs): boolean {
   return specsOf(a).length === 0 && debPaths(a).length === 0 && upgradeVerb(a) === undefined && !a.autoremove;
 }
 
+/** The query needs candidates (apt-cache policy) for named packages: it then loads the whole package cache (about 2 s on a small host). */
+function needsPolicy(a: AptArgs): boolean {
+  const specs = specsOf(a);
+  return specs.length > 0 && (a.state === 'latest' || specs.some((s) => s.op !== undefined));
+}
+
+/**
+ * Whether the query is quick and bounded enough to be fetched ahead (reads()): dpkg-query, the
+ * extended_states awk, stat and dpkg-deb take a few ms; apt-cache policy does not.
+ */
+export function aptQueryIsQuick(a: AptArgs): boolean {
+  return !needsPolicy(a);
+}
+
 /** The read-only script that answers everything the plan needs (the package module runs it too). */
 export function aptQueryScriptFor(a: AptArgs): string {
   const specs = specsOf(a);
   return aptQueryScript({
     names: [...new Set(specs.map(specKey))],
     auto: a.state !== 'absent',
-    policy: a.state === 'latest' || specs.some((s) => s.op !== undefined),
+    policy: needsPolicy(a),
     cache: true, // one stat: cache_update_time is always registered, as Ansible does
     debs: debPaths(a),
   });
@@ -81,8 +95,14 @@ function parseQueryReply(a: AptArgs, r: ExecResult): AptQuery {
   return q;
 }
 
+/** plan()'s first request (and apply's after a cache update). */
+function queryRequest(a: AptArgs): ReadRequest {
+  return { script: aptQueryScriptFor(a), opts: { label: 'apt:query', readOnly: true } };
+}
+
 async function query(ctx: ModuleContext, a: AptArgs): Promise<AptQuery> {
-  return parseQueryReply(a, await ctx.conn.exec(aptQueryScriptFor(a), { label: 'apt:query', readOnly: true }));
+  const q = queryRequest(a);
+  return parseQueryReply(a, await ctx.conn.exec(q.script, q.opts));
 }
 
 /** The `deb:` files that would change the host, as apt-get words; fails like Ansible on a downgrade. */
@@ -249,6 +269,7 @@ export default defineModule<AptArgs, AptState>({
     if (a.default_release !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._/+-]*$/.test(a.default_release)) throw new ArgumentError(`apt: default_release '${a.default_release}' is not a release name`);
   },
 
+  reads: (a) => (aptQueryIsQuick(a) ? [queryRequest(a)] : []),
   async plan(ctx, a): Promise<Plan<AptState>> {
     return planFromQuery(ctx, a, await query(ctx, a));
   },

@@ -6,7 +6,7 @@
 
 import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
-import { defineModule, ModuleFailure, type DiffEntry, type ModuleContext, type Plan } from './types.js';
+import { defineModule, ModuleFailure, type DiffEntry, type ModuleContext, type Plan, type ReadRequest } from './types.js';
 import { editSources, expandPath, normalised, parseRepo, SOURCES_DIR, SOURCES_LIST, suggestFilename } from './util/apt-sources.js';
 import { writeScript } from './util/remote-file.js';
 
@@ -37,6 +37,9 @@ const PROBE = [
   'echo @@end',
 ].join('\n') + '\n';
 
+/** plan()'s one read-only request, whatever the arguments (also announced by reads()). */
+const READ: ReadRequest = { script: PROBE, opts: { label: 'apt_repository:probe', readOnly: true } };
+
 export function parseSourceFiles(out: string): Map<string, string> {
   if (!/^@@end$/m.test(out)) throw new ModuleFailure('reading the apt source files did not complete');
   const files = new Map<string, string>();
@@ -49,7 +52,7 @@ export function parseSourceFiles(out: string): Map<string, string> {
 }
 
 async function planRepo(ctx: ModuleContext, a: AptRepositoryArgs): Promise<Plan<RepoState>> {
-  const r = await ctx.conn.exec(PROBE, { label: 'apt_repository:probe', readOnly: true });
+  const r = await ctx.conn.exec(READ.script, READ.opts);
   if (r.exitCode !== 0) throw new ModuleFailure(`cannot read the apt sources: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   const files = parseSourceFiles(r.stdout);
   const source = parseRepo(a.repo)!;
@@ -130,6 +133,7 @@ export default defineModule<AptRepositoryArgs, RepoState>({
       throw new ArgumentError(`filename must be a plain file name without .list; got ${JSON.stringify(a.filename)}`);
     }
   },
+  reads: () => [READ],
   plan: (ctx, a) => planRepo(ctx, a),
   async apply(ctx, a, plan) {
     const r = await ctx.conn.exec(applyScript(a, plan.state!), { label: 'apt_repository:write' });

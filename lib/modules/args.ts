@@ -94,6 +94,31 @@ function coerce(label: string, name: string, type: ArgType, v: unknown, spec: Ar
   }
 }
 
+/** A module's schema as validateArgs reads it: the canonical name of every accepted key (names and aliases), the specs in order. */
+interface Schema {
+  canonical: ReadonlyMap<string, string>;
+  specs: ReadonlyArray<readonly [string, ArgSpec]>;
+}
+
+/**
+ * Made once per schema object (a module's `args` is fixed when it is defined; a new one is a new
+ * key): validateArgs runs per task and host, ~200 times in an etcd no-op, and rebuilt this each time.
+ */
+const SCHEMAS = new WeakMap<AnyModule['args'], Schema>();
+function schemaOf(mod: AnyModule): Schema {
+  let s = SCHEMAS.get(mod.args);
+  if (!s) {
+    const canonical = new Map<string, string>();
+    const specs = Object.entries(mod.args) as Array<[string, ArgSpec]>;
+    for (const [name, spec] of specs) {
+      canonical.set(name, name);
+      for (const a of spec.aliases ?? []) canonical.set(a, name);
+    }
+    SCHEMAS.set(mod.args, (s = { canonical, specs }));
+  }
+  return s;
+}
+
 export function validateArgs(mod: AnyModule, raw: unknown, where: ValidateWhere = {}): Record<string, unknown> {
   const defer = where.deferTemplates === true;
   const at = (key?: string): SourceLocation | undefined => (key !== undefined ? where.keyLoc?.(key) : undefined) ?? where.loc;
@@ -111,13 +136,7 @@ export function validateArgs(mod: AnyModule, raw: unknown, where: ValidateWhere 
     given = fail(`arguments of module '${mod.name}' must be a mapping${mod.freeForm ? ' or a string' : ''}; got ${describe(raw, false)}`);
   }
 
-  // Canonical name for every accepted key (names and aliases).
-  const canonical = new Map<string, string>();
-  for (const [name, spec] of Object.entries(mod.args)) {
-    canonical.set(name, name);
-    for (const a of spec.aliases ?? []) canonical.set(a, name);
-  }
-  const valid = [...canonical.keys()].sort();
+  const { canonical, specs } = schemaOf(mod);
 
   const out: Record<string, unknown> = {};
   const givenAs = new Map<string, string>();
@@ -129,6 +148,7 @@ export function validateArgs(mod: AnyModule, raw: unknown, where: ValidateWhere 
       continue;
     }
     if (name === undefined) {
+      const valid = [...canonical.keys()].sort();
       const guess = closest(key, valid);
       fail(`unknown argument '${key}' for module '${mod.name}'${guess ? ` (did you mean '${guess}'?)` : ''}; valid: ${valid.join(', ')}`, key);
     }
@@ -162,10 +182,11 @@ export function validateArgs(mod: AnyModule, raw: unknown, where: ValidateWhere 
     out[name!] = v;
   }
 
-  for (const [name, spec] of Object.entries(mod.args)) {
+  for (const [name, spec] of specs) {
     if (name in out) continue;
     if (spec.required) fail(`missing required argument '${name}' for module '${mod.name}'`);
-    if (spec.default !== undefined) out[name] = structuredClone(spec.default);
+    // a mapping or list default is the module's own: each task gets a copy
+    if (spec.default !== undefined) out[name] = typeof spec.default === 'object' && spec.default !== null ? structuredClone(spec.default) : spec.default;
   }
 
   // Cross-argument checks need final values: at load time they run only when nothing is templated.

@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
-import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
+import { defineModule, ModuleFailure, type ModuleContext, type Plan, type ReadRequest } from './types.js';
 import { checkAccountName, parsePasswdLine, type PasswdEntry } from './util/accounts.js';
 import { editKeys } from './util/authorized-keys.js';
 import { writeScript } from './util/remote-file.js';
@@ -73,8 +73,14 @@ function result(a: AuthorizedKeyArgs, keyfile: string, changed: boolean): Record
   };
 }
 
+/** plan()'s one read-only request (also announced by reads()). */
+function probeRequest(a: AuthorizedKeyArgs): ReadRequest {
+  return { script: probeScript(a), opts: { label: 'authorized_key:probe', readOnly: true } };
+}
+
 async function plan(ctx: ModuleContext, a: AuthorizedKeyArgs): Promise<Plan<KeyState & { after: string }>> {
-  const r = await ctx.conn.exec(probeScript(a), { label: 'authorized_key:probe', readOnly: true });
+  const q = probeRequest(a);
+  const r = await ctx.conn.exec(q.script, q.opts);
   if (r.exitCode !== 0) throw new ModuleFailure(`cannot read the keys of ${a.user}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   const st = parseProbe(a, r.raw);
   if (!st.owner) {
@@ -133,6 +139,7 @@ export default defineModule<AuthorizedKeyArgs, KeyState & { after: string }>({
     if (/^https?:/.test(a.key)) throw new ArgumentError('key from a URL is not supported: bosun fetches nothing from the network; put the key in the playbook or in a file read with lookup()');
     if (/\n/.test(a.path ?? '')) throw new ArgumentError('path cannot contain a newline');
   },
+  reads: (a) => [probeRequest(a)],
   plan,
   async apply(ctx, a, p) {
     const st = p.state!;

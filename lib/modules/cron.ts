@@ -6,7 +6,7 @@
 import { posix } from 'node:path';
 import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
-import { defineModule, ModuleFailure, type Plan } from './types.js';
+import { defineModule, ModuleFailure, type Plan, type ReadRequest } from './types.js';
 import { editCrontab, envNames, jobNames, render, splitLines, stripHeader, type CronEdit } from './util/crontab.js';
 import { writeScript } from './util/remote-file.js';
 import { checkAccountName } from './util/accounts.js';
@@ -45,6 +45,11 @@ export function readScript(a: CronArgs): string {
     `echo exists=1; echo ---; printf '%s' "\${out%rc=*}"`,
     '',
   ].join('\n');
+}
+
+/** plan()'s one read-only request (also announced by reads()). */
+function readRequest(a: CronArgs): ReadRequest {
+  return { script: readScript(a), opts: { label: 'cron:read', readOnly: true } };
 }
 
 function header(a: CronArgs): string {
@@ -104,8 +109,10 @@ export default defineModule<CronArgs, CronState>({
     // crontab takes no `--`: a user name must not be read as an option
     if (a.user !== undefined) checkAccountName('user', a.user);
   },
+  reads: (a) => [readRequest(a)],
   async plan(ctx, a): Promise<Plan<CronState>> {
-    const r = await ctx.conn.exec(readScript(a), { label: 'cron:read', readOnly: true });
+    const q = readRequest(a);
+    const r = await ctx.conn.exec(q.script, q.opts);
     if (r.exitCode !== 0) throw new ModuleFailure(r.stderr.trim() || `cannot read the crontab (exit ${r.exitCode})`);
     const sep = r.stdout.indexOf('---\n');
     const exists = r.stdout.startsWith('exists=1');

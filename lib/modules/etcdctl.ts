@@ -10,6 +10,8 @@ import {
   parseMemberAdd,
   parseMemberList,
   parseUserRoles,
+  etcdctlBatchRequest,
+  etcdctlRequest,
   runEtcdctl,
   runEtcdctlConcurrently,
   V2_AUTH_REFUSED,
@@ -124,6 +126,62 @@ function creds(a: EtcdctlArgs): Credentials | undefined {
   return a.password ? { user: a.user ?? 'root', password: a.password } : undefined;
 }
 
+function runOptions(a: EtcdctlArgs, o: CallOpts, readOnly: boolean): RunOptions {
+  const auth = o.auth === true ? creds(a) : o.auth === false || o.auth === undefined ? undefined : o.auth;
+  return {
+    api: o.api ?? '3',
+    auth,
+    newPassword: o.newPasswordTimes && a.new_password !== undefined ? { value: a.new_password, times: o.newPasswordTimes } : undefined,
+    label: o.label,
+    readOnly,
+  };
+}
+
+/** The auth probe's call (see Etcd.authProbe). */
+function authProbeCall(api: Api): [string[], CallOpts] {
+  return api === '2' ? [['role', 'list'], { api: '2', label: 'etcdctl:auth-probe-v2' }] : [['get', PROBE_KEY], { label: 'etcdctl:auth-probe' }];
+}
+
+/**
+ * The calls plan() starts with, for reads(): one call alone, or several sent concurrently (the
+ * request differs). Each plan function below makes exactly these first; the test of reads() runs
+ * every op's plan and compares its first request with this.
+ */
+function firstCalls(a: EtcdctlArgs): { calls: Array<[string[], CallOpts]>; concurrent: boolean } | undefined {
+  const api = apiOf(a);
+  const authAnd = (argv: string[], label: string) => ({ calls: [authProbeCall(api), [argv, { api, auth: true, label }] as [string[], CallOpts]], concurrent: true });
+  switch (a.op) {
+    case 'health':
+      return a.members ? { calls: [HEALTH_CALL, MEMBER_LIST], concurrent: true } : { calls: [HEALTH_CALL], concurrent: false };
+    case 'member_list':
+    case 'member_add':
+    case 'member_remove':
+      return { calls: [MEMBER_LIST], concurrent: false };
+    case 'user':
+    case 'grant':
+      return authAnd(['user', 'get', '--', a.name!], 'etcdctl:user-get');
+    case 'role':
+      return authAnd(['role', 'get', '--', a.name!], 'etcdctl:role-get');
+    case 'auth':
+      return { calls: [authProbeCall(api)], concurrent: false };
+    case 'v2_guest':
+      return { calls: [GUEST_GET], concurrent: false };
+    case 'verify_auth': {
+      const anon = verifyCall(api, false);
+      return a.login_verified !== true && a.password ? { calls: [anon, verifyCall(api, true)], concurrent: true } : { calls: [anon], concurrent: false };
+    }
+  }
+  return undefined;
+}
+
+function verifyCall(api: Api, authed: boolean): [string[], CallOpts] {
+  const read = api === '2' ? ['ls', '/'] : ['get', PROBE_KEY];
+  return authed ? [read, { api, auth: true, label: 'etcdctl:verify-auth' }] : [read, { api, label: 'etcdctl:verify-anon' }];
+}
+
+const HEALTH_CALL: [string[], CallOpts] = [['endpoint', 'health'], { auth: true, label: 'etcdctl:health' }];
+const GUEST_GET: [string[], CallOpts] = [['role', 'get', 'guest'], { api: '2', auth: true, label: 'etcdctl:guest-get' }];
+
 class Etcd {
   readonly t: EtcdTarget;
   constructor(
@@ -136,17 +194,7 @@ class Etcd {
   }
 
   private opts(o: CallOpts): RunOptions {
-    const auth = o.auth === true ? creds(this.a) : o.auth === false || o.auth === undefined ? undefined : o.auth;
-    return {
-      api: o.api ?? '3',
-      auth,
-      newPassword:
-        o.newPasswordTimes && this.a.new_password !== undefined
-          ? { value: this.a.new_password, times: o.newPasswordTimes }
-          : undefined,
-      label: o.label,
-      readOnly: this.readOnly,
-    };
+    return runOptions(this.a, o, this.readOnly);
   }
 
   run(argv: string[], o: CallOpts = {}) {
@@ -175,7 +223,7 @@ class Etcd {
    * when auth is on. v2: `role list` is open while v2 auth is off and needs root once it is on.
    */
   authProbe(api: Api): [string[], CallOpts] {
-    return api === '2' ? [['role', 'list'], { api: '2', label: 'etcdctl:auth-probe-v2' }] : [['get', PROBE_KEY], { label: 'etcdctl:auth-probe' }];
+    return authProbeCall(api);
   }
 
   /** What the probe's answer means: auth on, auth off, or a failure of its own. */
@@ -246,7 +294,7 @@ async function planHealth(e: Etcd, check: boolean): Promise<Plan<EtcdctlState>> 
   let last: EndpointHealth[] = [];
   let lastErr = '';
   const attempts = check ? 1 : retries + 1;
-  const healthCall: [string[], CallOpts] = [['endpoint', 'health'], { auth: true, label: 'etcdctl:health' }];
+  const healthCall = HEALTH_CALL;
   for (let i = 1; i <= attempts; i++) {
     // members: the member list rides in the same request, concurrently (one round trip, not two).
     const [r, list] = e.a.members ? await e.runConcurrently([healthCall, MEMBER_LIST]) : [await e.run(...healthCall)];
@@ -393,7 +441,7 @@ async function planAuth(e: Etcd, api: Api): Promise<Plan<EtcdctlState>> {
 }
 
 async function planGuest(e: Etcd): Promise<Plan<EtcdctlState>> {
-  const r = await e.run(['role', 'get', 'guest'], { api: '2', auth: true, label: 'etcdctl:guest-get' });
+  const r = await e.run(...GUEST_GET);
   if (r.exitCode === 0) {
     return willDo([{ argv: ['role', 'remove', 'guest'], api: '2', auth: true, what: 'remove the v2 guest role' }], { guest: true });
   }
@@ -403,9 +451,8 @@ async function planGuest(e: Etcd): Promise<Plan<EtcdctlState>> {
 }
 
 async function planVerify(e: Etcd, api: Api, check: boolean): Promise<Plan<EtcdctlState>> {
-  const read = api === '2' ? ['ls', '/'] : ['get', PROBE_KEY];
   const user = e.a.user ?? 'root';
-  const anonCall: [string[], CallOpts] = [read, { api, label: 'etcdctl:verify-anon' }];
+  const anonCall = verifyCall(api, false);
   // An earlier task's login as `user` (e.g. op=user's password_verified) spares a second bcrypt on
   // the server; the anonymous read is what this op is for and is always done.
   const skipAuthed = e.a.login_verified === true;
@@ -413,7 +460,7 @@ async function planVerify(e: Etcd, api: Api, check: boolean): Promise<Plan<Etcdc
   let authed: CallResult = { exitCode: 1, stderr: 'no password given', stdout: '' };
   if (skipAuthed) authed = { exitCode: 0, stderr: '', stdout: '' };
   if (!skipAuthed && e.a.password) {
-    [anon, authed] = (await e.runConcurrently([anonCall, [read, { api, auth: true, label: 'etcdctl:verify-auth' }]])) as [CallResult, CallResult];
+    [anon, authed] = (await e.runConcurrently([anonCall, verifyCall(api, true)])) as [CallResult, CallResult];
   } else {
     anon = await e.run(...anonCall);
   }
@@ -550,6 +597,14 @@ export default defineModule<EtcdctlArgs, EtcdctlState>({
     if (apiOf(a) === '2' && ['health', 'member_list', 'member_add', 'member_remove'].includes(a.op)) {
       throw new ArgumentError(`etcdctl op=${a.op} speaks API v3 only`);
     }
+  },
+
+  reads(a) {
+    const first = firstCalls(a);
+    if (!first) return [];
+    const t = target(a);
+    const calls = first.calls.map(([argv, o]) => ({ argv, opts: runOptions(a, o, true) }));
+    return [first.concurrent ? etcdctlBatchRequest(t, calls) : etcdctlRequest(t, calls[0]!.argv, calls[0]!.opts)];
   },
 
   async plan(ctx, a) {

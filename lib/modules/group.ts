@@ -3,7 +3,7 @@
 
 import { shq } from '../executor/types.js';
 import { defineModule, ModuleFailure, type Plan } from './types.js';
-import { checkAccountName, findGroup, parseAccounts, probeAccounts, type AccountState } from './util/accounts.js';
+import { accountsRequest, checkAccountName, findGroup, parseAccounts, probeAccounts, type AccountState } from './util/accounts.js';
 
 export interface GroupArgs {
   name: string;
@@ -58,8 +58,10 @@ export default defineModule<GroupArgs, GroupState>({
   validate(a) {
     checkAccountName('group', a.name);
   },
+  // the whole group database, whatever the group: getent group
+  reads: () => [accountsRequest(undefined)],
   async plan(ctx, a): Promise<Plan<GroupState>> {
-    const st = await probeAccounts(ctx, undefined);
+    const st = await probeAccounts(ctx, accountsRequest(undefined));
     const cmd = decideGroup(a, st);
     const g = st.groups.find((x) => x.name === a.name);
     if (!cmd) return { changed: false, msg: `group ${a.name} is ${a.state === 'absent' ? 'absent' : 'as wanted'}`, result: result(a, st), state: {} };

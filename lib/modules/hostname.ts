@@ -4,7 +4,7 @@
 
 import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
-import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
+import { defineModule, ModuleFailure, type ModuleContext, type Plan, type ReadRequest } from './types.js';
 
 export interface HostnameArgs {
   name: string;
@@ -16,6 +16,12 @@ interface HostnameState {
   setCurrent: boolean;
   setPermanent: boolean;
 }
+
+/** plan()'s one read-only request (also announced by reads()). */
+const READ: ReadRequest = {
+  script: `echo "current=$(hostname)"; if [ -f /etc/hostname ]; then echo "permanent=$(head -n 1 /etc/hostname)"; fi\n`,
+  opts: { label: 'hostname:read', readOnly: true },
+};
 
 /** Ansible picks the strategy from the distribution; bosun from the service manager (systemd running) or the file. */
 function strategy(ctx: ModuleContext, a: HostnameArgs): 'systemd' | 'file' {
@@ -49,8 +55,9 @@ export default defineModule<HostnameArgs, HostnameState>({
       throw new ArgumentError(`name ${JSON.stringify(a.name)} is not a valid host name (letters, digits, '-' inside labels, '.' between; at most 64 characters)`);
     }
   },
+  reads: () => [READ],
   async plan(ctx, a): Promise<Plan<HostnameState>> {
-    const r = await ctx.conn.exec(`echo "current=$(hostname)"; if [ -f /etc/hostname ]; then echo "permanent=$(head -n 1 /etc/hostname)"; fi\n`, { label: 'hostname:read', readOnly: true });
+    const r = await ctx.conn.exec(READ.script, READ.opts);
     if (r.exitCode !== 0) throw new ModuleFailure(`cannot read the host name: ${r.stderr.trim()}`);
     const current = /^current=(.*)$/m.exec(r.stdout)?.[1] ?? '';
     const permanent = (/^permanent=(.*)$/m.exec(r.stdout)?.[1] ?? '').trim();

@@ -52,6 +52,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   pause: () => import('./pause.js'),
   mount: () => import('./mount.js'),
   apt_repository: () => import('./apt_repository.js'),
+  validate_argument_spec: () => import('./validate_argument_spec.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */

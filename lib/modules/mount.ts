@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
-import { defineModule, ModuleFailure, type DiffEntry, type ModuleContext, type Plan } from './types.js';
+import { defineModule, ModuleFailure, type DiffEntry, type ModuleContext, type Plan, type ReadRequest } from './types.js';
 import { escapeFstab, parseMountinfo, setMount, unsetMount, type FstabEntry } from './util/fstab.js';
 import { parseFields, parseProbe, probeScript as fileProbeScript, writeScript } from './util/remote-file.js';
 
@@ -81,8 +81,20 @@ interface Probe {
   fstabExists: boolean;
 }
 
+/** A password in opts (cifs `pass=`, `password=`): masked everywhere, the fstab in a trace too. */
+function optSecrets(a: MountArgs): string[] {
+  return [...(a.opts ?? '').matchAll(/(?:^|,)pass(?:word)?=([^,]+)/g)].map((m) => m[1]!);
+}
+
+/** plan()'s one read-only request (also announced by reads(), whose answer may be traced in an earlier task's request). */
+function probeRequest(a: MountArgs): ReadRequest {
+  const secrets = optSecrets(a);
+  return { script: probeScript(a), opts: { label: 'mount:probe', readOnly: true, ...(secrets.length ? { secrets } : {}) } };
+}
+
 async function probe(ctx: ModuleContext, a: MountArgs): Promise<Probe> {
-  const r = await ctx.conn.exec(probeScript(a), { label: 'mount:probe', readOnly: true });
+  const q = probeRequest(a);
+  const r = await ctx.conn.exec(q.script, q.opts);
   const at = r.raw.indexOf('\n@fstab\n');
   if (r.exitCode !== 0 || at < 0) throw new ModuleFailure(`cannot read the mounts of ${a.path} and ${fstabFile(a)}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   const head = r.raw.subarray(0, at).toString('utf8');
@@ -287,8 +299,9 @@ export default defineModule<MountArgs, MountState>({
       throw new ArgumentError(`opts with a password would be on mount's command line with state=${a.state}; use credentials=FILE`);
     }
   },
+  reads: (a) => [probeRequest(a)],
   async plan(ctx, a) {
-    for (const m of (a.opts ?? '').matchAll(/(?:^|,)pass(?:word)?=([^,]+)/g)) ctx.secret(m[1]!);
+    for (const s of optSecrets(a)) ctx.secret(s);
     return planMount(ctx, a);
   },
   async apply(ctx, a, plan) {

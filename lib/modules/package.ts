@@ -5,11 +5,11 @@
 import { ArgumentError } from '../errors.js';
 import type { ExecResult } from '../executor/types.js';
 import { validateArgs } from './args.js';
-import { defineModule, ModuleFailure, type AnyModule, type ModuleContext, type Outcome, type Plan } from './types.js';
-import apt, { aptPlanFrom, aptQueryScriptFor, type AptArgs } from './apt.js';
+import { defineModule, ModuleFailure, type AnyModule, type Facts, type ModuleContext, type Outcome, type Plan, type ReadRequest } from './types.js';
+import apt, { aptPlanFrom, aptQueryIsQuick, aptQueryScriptFor, type AptArgs } from './apt.js';
 import dnf from './dnf.js';
 import yum from './yum.js';
-import { queryScript, type RpmArgs } from './pkg/rpm-module.js';
+import { queryIsQuick, queryScript, type RpmArgs } from './pkg/rpm-module.js';
 
 type Manager = 'apt' | 'dnf' | 'yum';
 
@@ -65,6 +65,24 @@ function detectingScript(a: PackageArgs): string {
   ].join('\n');
 }
 
+/** plan()'s request when the manager is not known before it asks the host. */
+function detectingRequest(a: PackageArgs): ReadRequest {
+  return { script: detectingScript(a), opts: { label: 'package:query', readOnly: true } };
+}
+
+/**
+ * What plan() asks first, for reads(): the manager module's own query when the manager is known
+ * from `use` or the facts (the facts alone: a pkg_mgr set in variables is plan()'s, not known
+ * here — a miss then costs one ordinary request), else the detecting query when every branch is
+ * quick (no apt-cache policy, no repoquery: `latest` and versions make them slow).
+ */
+function firstRead(a: PackageArgs, facts: Facts, check: boolean): ReadRequest[] {
+  const known = a.use !== 'auto' ? a.use : managerFromFacts({ facts, vars: {} });
+  if (known !== undefined) return isManager(known) ? MODULES[known].reads?.(innerArgs(known, a), { facts, check }) ?? [] : [];
+  const quick = aptQueryIsQuick(innerArgs('apt', a) as unknown as AptArgs) && (['dnf', 'yum'] as const).every((m) => queryIsQuick(m, innerArgs(m, a) as unknown as RpmArgs));
+  return quick ? [detectingRequest(a)] : [];
+}
+
 async function planWith(manager: Manager, ctx: ModuleContext, a: PackageArgs, reply?: ExecResult): Promise<Plan<PackageState>> {
   const args = innerArgs(manager, a);
   let inner: Plan;
@@ -98,13 +116,15 @@ export default defineModule<PackageArgs, PackageState>({
     // the manager's own checks (names) run at plan time, once the manager is known
     if (a.use !== 'auto' && !isManager(a.use)) throw new ArgumentError(`package: Could not find a module for ${a.use} (bosun has apt, dnf and yum)`);
   },
+  reads: (a, ctx) => firstRead(a, ctx.facts, ctx.check),
   async plan(ctx, a) {
     const known = a.use !== 'auto' ? a.use : managerFromFacts(ctx);
     if (known !== undefined) {
       if (!isManager(known)) throw new ModuleFailure(`package: Could not find a module for ${known} (bosun has apt, dnf and yum)`);
       return planWith(known, ctx, a);
     }
-    const r = await ctx.conn.exec(detectingScript(a), { label: 'package:query', readOnly: true });
+    const q = detectingRequest(a);
+    const r = await ctx.conn.exec(q.script, q.opts);
     const m = /^@@mgr (\S+)\n/.exec(r.stdout);
     if (!m || !isManager(m[1])) {
       throw new ModuleFailure('package: Could not detect which package manager to use (no apt-get, dnf or yum). Try gathering facts or setting the "use" option.');

@@ -3,7 +3,7 @@
 // change is decided from it, so `started` on a running daemon is a no-op. On a systemd host it is
 // the systemd module (as Ansible's service action picks systemd there): same probe, same result.
 
-import { defineModule, ModuleFailure, type ModuleContext, type Plan } from './types.js';
+import { defineModule, ModuleFailure, type Facts, type Plan, type ReadRequest } from './types.js';
 import { shq } from '../executor/types.js';
 import { ArgumentError } from '../errors.js';
 import { applyUnit, unitPlan, type SystemdState } from './systemd.js';
@@ -42,9 +42,14 @@ export function parseKv(text: string): Record<string, string> {
 }
 
 /** Decides init from facts; `unknown` falls back to probing on the host (in the same script). */
-function initOf(ctx: ModuleContext): Init | 'unknown' {
-  const i = ctx.facts?.init;
+function initOf(facts: Facts | undefined): Init | 'unknown' {
+  const i = facts?.init;
   return i === 'systemd' || i === 'sysv' ? i : 'unknown';
+}
+
+/** plan()'s one read-only request. */
+function probeRequest(args: ServiceArgs, facts: Facts | undefined): ReadRequest {
+  return { script: probeScript(args.name, initOf(facts), args.enabled !== undefined), opts: { label: 'service:probe', readOnly: true } };
 }
 
 /** The SysV half of the probe: prints `exists=`, `status=`, `enabled=`. */
@@ -204,8 +209,11 @@ export default defineModule<ServiceArgs, ServiceState>({
     }
   },
 
+  reads: (args, ctx) => [probeRequest(args, ctx.facts)],
+
   async plan(ctx, args): Promise<Plan<ServiceState>> {
-    const r = await ctx.conn.exec(probeScript(args.name, initOf(ctx), args.enabled !== undefined), { label: 'service:probe', readOnly: true });
+    const q = probeRequest(args, ctx.facts);
+    const r = await ctx.conn.exec(q.script, q.opts);
     if (r.stdout.startsWith('init=systemd\n')) {
       const probe = parseUnitProbe(r.stdout.slice('init=systemd\n'.length));
       const p = unitPlan({ name: args.name, state: args.state, enabled: args.enabled, no_block: args.no_block }, probe);

@@ -6,7 +6,7 @@
 
 import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
-import { defineModule, ModuleFailure, type Plan } from './types.js';
+import { defineModule, ModuleFailure, type Plan, type ReadRequest } from './types.js';
 import { parseProbe, probeScript as fileProbeScript, writeScript } from './util/remote-file.js';
 
 export interface SysctlArgs {
@@ -82,6 +82,14 @@ export function rewriteFile(text: string, name: string, value: string | undefine
 
 const LIVE = /^live=([0-9a-f]*) rc=(\d+)$/m;
 
+/** plan()'s one read-only request (also announced by reads()): the live value (hex) and the file. */
+function probeRequest(a: SysctlArgs): ReadRequest {
+  const script =
+    `v=$(LC_ALL=C sysctl -e -n -- ${shq(a.name.trim())} 2>/dev/null); rc=$?; printf 'live=%s rc=%s\\n' "$(printf '%s' "$v" | od -An -v -tx1 | tr -d ' \\n')" "$rc"\n` +
+    fileProbeScript(a.sysctl_file, { wantContent: true });
+  return { script, opts: { label: 'sysctl:probe', readOnly: true } };
+}
+
 export default defineModule<SysctlArgs, SysctlState>({
   name: 'sysctl',
   doc: {
@@ -115,13 +123,12 @@ export default defineModule<SysctlArgs, SysctlState>({
     if (a.state === 'present' && (a.value === undefined || a.value.trim() === '')) throw new ArgumentError('value is required (and cannot be blank) with state=present');
     if (/[\n\r]/.test(a.value ?? '')) throw new ArgumentError('value cannot contain a newline');
   },
+  reads: (a) => [probeRequest(a)],
   async plan(ctx, a): Promise<Plan<SysctlState>> {
     const name = a.name.trim();
     const value = sysctlValue(a.value);
-    const script =
-      `v=$(LC_ALL=C sysctl -e -n -- ${shq(name)} 2>/dev/null); rc=$?; printf 'live=%s rc=%s\\n' "$(printf '%s' "$v" | od -An -v -tx1 | tr -d ' \\n')" "$rc"\n` +
-      fileProbeScript(a.sysctl_file, { wantContent: true });
-    const r = await ctx.conn.exec(script, { label: 'sysctl:probe', readOnly: true });
+    const q = probeRequest(a);
+    const r = await ctx.conn.exec(q.script, q.opts);
     const m = LIVE.exec(r.stdout);
     if (r.exitCode !== 0 || !m) throw new ModuleFailure(`cannot read ${name} and ${a.sysctl_file}: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
     const live = m[2] === '0' ? Buffer.from(m[1]!, 'hex').toString('utf8').replace(/\n$/, '') : undefined;

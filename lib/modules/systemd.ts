@@ -2,7 +2,7 @@
 // mask, and the manager's daemon-reload/daemon-reexec. Planning is one read-only request (see
 // util/systemctl.ts); apply runs only the systemctl commands that plan found necessary.
 
-import { defineModule, ModuleFailure, type ModuleContext, type Outcome, type Plan } from './types.js';
+import { defineModule, ModuleFailure, type ModuleContext, type Outcome, type Plan, type ReadRequest } from './types.js';
 import { ArgumentError } from '../errors.js';
 import {
   decideUnit,
@@ -18,11 +18,18 @@ export interface SystemdState {
   actions: UnitAction[];
 }
 
+/** The one read-only request planUnit makes (none when there is nothing to read). */
+export function unitRead(args: UnitArgs, module: string): ReadRequest | undefined {
+  if (args.name === undefined && args.daemon_reload !== true) return undefined;
+  const wants = { enabled: args.enabled !== undefined || args.masked !== undefined, anyReload: args.name === undefined };
+  return { script: unitProbeScript(args.name, args.scope, wants), opts: { label: `${module}:probe`, readOnly: true } };
+}
+
 /** Reads the unit (and, for a bare daemon_reload, the loaded units) and decides. */
 export async function planUnit(ctx: ModuleContext, args: UnitArgs, module: string): Promise<Plan<SystemdState>> {
-  if (args.name === undefined && args.daemon_reload !== true) return unitPlan(args, undefined);
-  const wants = { enabled: args.enabled !== undefined || args.masked !== undefined, anyReload: args.name === undefined };
-  const r = await ctx.conn.exec(unitProbeScript(args.name, args.scope, wants), { label: `${module}:probe`, readOnly: true });
+  const q = unitRead(args, module);
+  if (q === undefined) return unitPlan(args, undefined);
+  const r = await ctx.conn.exec(q.script, q.opts);
   return unitPlan(args, parseUnitProbe(r.stdout));
 }
 
@@ -122,6 +129,10 @@ export default defineModule<UnitArgs, SystemdState>({
         throw new ArgumentError(`systemd: name ${JSON.stringify(args.name)} is not a unit name (no leading '-', no '/', no spaces or control characters)`);
       }
     }
+  },
+  reads(args) {
+    const q = unitRead(args, 'systemd');
+    return q ? [q] : [];
   },
   plan: (ctx, args) => planUnit(ctx, args, 'systemd'),
   apply: (ctx, args, plan) => applyUnit(ctx, args, plan, 'systemd'),

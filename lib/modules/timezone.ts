@@ -4,7 +4,7 @@
 
 import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
-import { defineModule, ModuleFailure, type Plan } from './types.js';
+import { defineModule, ModuleFailure, type Plan, type ReadRequest } from './types.js';
 
 export interface TimezoneArgs {
   name: string;
@@ -17,6 +17,18 @@ interface TimezoneState {
 }
 
 const ZONEINFO = '/usr/share/zoneinfo';
+
+/** plan()'s one read-only request (also announced by reads()): the zone file, the link, /etc/timezone. */
+function readRequest(name: string): ReadRequest {
+  const z = shq(`${ZONEINFO}/${name}`);
+  const script = [
+    `if [ -f ${z} ]; then echo zone=1; else echo zone=0; fi`,
+    `if [ -L /etc/localtime ]; then echo "link=$(readlink /etc/localtime)"; fi`,
+    `if [ -f /etc/timezone ]; then echo "file=$(head -n 1 /etc/timezone)"; fi`,
+    '',
+  ].join('\n');
+  return { script, opts: { label: 'timezone:read', readOnly: true } };
+}
 
 export default defineModule<TimezoneArgs, TimezoneState>({
   name: 'timezone',
@@ -41,17 +53,10 @@ export default defineModule<TimezoneArgs, TimezoneState>({
       throw new ArgumentError(`name ${JSON.stringify(a.name)} is not a time zone name (like Europe/Paris or Etc/UTC)`);
     }
   },
+  reads: (a) => [readRequest(a.name)],
   async plan(ctx, a): Promise<Plan<TimezoneState>> {
-    const z = shq(`${ZONEINFO}/${a.name}`);
-    const r = await ctx.conn.exec(
-      [
-        `if [ -f ${z} ]; then echo zone=1; else echo zone=0; fi`,
-        `if [ -L /etc/localtime ]; then echo "link=$(readlink /etc/localtime)"; fi`,
-        `if [ -f /etc/timezone ]; then echo "file=$(head -n 1 /etc/timezone)"; fi`,
-        '',
-      ].join('\n'),
-      { label: 'timezone:read', readOnly: true },
-    );
+    const q = readRequest(a.name);
+    const r = await ctx.conn.exec(q.script, q.opts);
     if (r.exitCode !== 0) throw new ModuleFailure(`cannot read the time zone: ${r.stderr.trim()}`);
     const kv = (k: string): string | undefined => new RegExp(`^${k}=(.*)$`, 'm').exec(r.stdout)?.[1];
     if (kv('zone') !== '1') throw new ModuleFailure(`given timezone "${a.name}" is not available`);

@@ -3,7 +3,7 @@
 // --diff), and `apply` that makes the change. The engine never calls `apply` in check mode, so no
 // module can change anything under --check by construction.
 
-import type { Connection } from '../executor/types.js';
+import type { Connection, ExecOptions } from '../executor/types.js';
 import type { SourceLocation } from '../errors.js';
 import type { FileProbe, ProbeOptions } from './util/remote-file.js';
 
@@ -11,6 +11,22 @@ import type { FileProbe, ProbeOptions } from './util/remote-file.js';
 export interface ProbeRequest {
   path: string;
   opts: ProbeOptions;
+}
+
+/**
+ * A read-only request a plan will make (its first), exactly as it will make it: the same script text
+ * and stdin. The engine may run it ahead, with other tasks' reads, and hand the answer to the plan's
+ * request when nothing may have changed since (lib/engine/prefetch.ts).
+ */
+export interface ReadRequest {
+  script: string;
+  opts: ExecOptions;
+}
+
+/** What a module's `reads` may know about the host before its task runs. */
+export interface ReadContext {
+  readonly facts: Facts;
+  readonly check: boolean;
 }
 
 export type ArgType = 'str' | 'int' | 'bool' | 'list' | 'dict' | 'path' | 'mode' | 'raw';
@@ -147,6 +163,13 @@ export interface TaskModule<A = Record<string, unknown>, S = unknown> {
    * request, never a wrong answer.
    */
   probes?(args: A, opts: { diff: boolean }): ProbeRequest[];
+  /**
+   * The read-only requests plan() will start with, with these args, without reading anything; only
+   * modules whose reads are quick and bounded (a service's state, an etcdctl read with its own
+   * timeouts) declare them, since a batch answers when its slowest read does. A guess that does not
+   * match what plan() asks is a cache miss: one ordinary request.
+   */
+  reads?(args: A, ctx: ReadContext): ReadRequest[];
   /** One-time set-up the engine runs while it waits for hosts (e.g. loading a big library). */
   warm?(): void;
   /** Waits for something outside the run to change a host (wait_for): file states fetched before it are not reused after it. */

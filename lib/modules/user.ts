@@ -5,8 +5,8 @@
 
 import { ArgumentError } from '../errors.js';
 import { shq } from '../executor/types.js';
-import { defineModule, ModuleFailure, type ModuleContext, type Outcome, type Plan } from './types.js';
-import { checkAccountName, parseAccounts, probeAccounts, type AccountState } from './util/accounts.js';
+import { defineModule, ModuleFailure, type ModuleContext, type Outcome, type Plan, type ReadRequest } from './types.js';
+import { accountsRequest, checkAccountName, parseAccounts, probeAccounts, type AccountState } from './util/accounts.js';
 import { changes, decideUser, predicted, recordText, shadowLines, sshKeyFile, type UserArgs, type UserChange } from './util/user-plan.js';
 
 interface UserState {
@@ -71,8 +71,13 @@ function extras(a: UserArgs, c: UserChange): Record<string, unknown> {
   return {};
 }
 
+/** planUser's one read-only request (also announced by reads()). */
+function probeRequest(a: UserArgs): ReadRequest {
+  return accountsRequest(a.name, a.generate_ssh_key ? sshKeyFile(a) : undefined);
+}
+
 async function planUser(ctx: ModuleContext, a: UserArgs): Promise<Plan<UserState>> {
-  const st = await probeAccounts(ctx, a.name, a.generate_ssh_key ? sshKeyFile(a) : undefined);
+  const st = await probeAccounts(ctx, probeRequest(a));
   const missing: string[] = [];
   const c = decideUser(a, st, ctx.check ? missing : undefined);
   const changed = changes(c);
@@ -150,6 +155,7 @@ export default defineModule<UserArgs, UserState>({
       throw new ArgumentError('comment, home and shell cannot contain ":" or a newline (fields of /etc/passwd)');
     }
   },
+  reads: (a) => [probeRequest(a)],
   plan: (ctx, a) => planUser(ctx, a),
   async apply(ctx, a, plan): Promise<Outcome> {
     const c = plan.state!.change;

@@ -116,7 +116,10 @@ export class ConsoleReporter implements Reporter {
         break;
       }
       case 'failed': {
-        const body: Record<string, unknown> = r.noLog ? { censored: NO_LOG_MSG } : { ...res(), msg: this.masker.text(r.msg ?? String(res().msg ?? '')) };
+        const reasonOnly = r.msg === undefined && res().msg === undefined && typeof res().reason === 'string';
+        // a failure to load an included file says why in `reason` only (Ansible's strategy result)
+        const said = reasonOnly ? { reason: this.masker.text(String(res().reason)) } : { msg: this.masker.text(r.msg ?? String(res().msg ?? '')) };
+        const body: Record<string, unknown> = r.noLog ? { censored: NO_LOG_MSG } : { ...res(), ...said };
         // Ansible does not print the `failed` flag of a failure
         delete body.failed;
         const label = item ? `failed: ${who}${item}` : `fatal: ${who}: FAILED!`;

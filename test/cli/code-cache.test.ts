@@ -4,7 +4,8 @@ import t from 'tap';
 import { chmodSync, existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { launch, runKind } from '../../lib/cli/code-cache.js';
+import { resolve } from 'node:path';
+import { launch, runKind, runTarget } from '../../lib/cli/code-cache.js';
 
 const built = join(process.cwd(), 'dist/lib/cli/code-cache.js');
 
@@ -25,6 +26,15 @@ t.test('runKind: one cache per kind of command', async (t) => {
   t.equal(runKind(['inventory', '--list']), 'inventory');
   t.equal(runKind([]), 'none');
   t.equal(runKind(['../../x y']), 'other', 'no path or odd text reaches the key');
+});
+
+t.test('runTarget: a run is also keyed by its playbook', async (t) => {
+  t.equal(runTarget(['run', 'site.yml', '-i', 'inv.yml']), resolve('site.yml'));
+  t.equal(runTarget(['run', '-i', 'inv.yml', '-e', '@vars.yaml', '--check', 'play/site.yaml']), resolve('play/site.yaml'), 'option values are not the playbook');
+  t.equal(runTarget(['site.yml', '--list-tasks']), resolve('site.yml'));
+  t.equal(runTarget(['run', '--inventory=inv.yml', '/abs/p.yml']), '/abs/p.yml');
+  t.equal(runTarget(['inventory', '-i', 'inv.yml', 'x.yml']), '', 'other commands: no playbook');
+  t.equal(runTarget(['run']), '');
 });
 
 t.test('launch: written, hit, rewritten after a bad entry, skipped after a failure, off when not private', async (t) => {
@@ -50,20 +60,24 @@ t.test('launch: written, hit, rewritten after a bad entry, skipped after a failu
   t.equal(await launch(prog, ['run', 'x.yml']), 'written');
   t.equal(g.__bosunProgramRuns, 1, 'the program ran');
   t.equal(entries().length, 1);
-  t.equal(statSync(join(codeDir, entries()[0]!)).mode & 0o777, 0o600, 'entry private');
+  const xEntry = entries()[0]!;
+  t.equal(statSync(join(codeDir, xEntry)).mode & 0o777, 0o600, 'entry private');
   t.equal(statSync(codeDir).mode & 0o777, 0o700, 'directory private');
   // V8 remembers compiled code inside one process, so whether it takes the entry shows in a new one
-  t.equal(inChild(prog, ['run', 'y.yml']), 'hit', 'same program and kind: V8 takes the cache');
-  writeFileSync(join(codeDir, entries()[0]!), 'not a code cache');
+  t.equal(inChild(prog, ['run', '-i', 'inv.yml', 'x.yml']), 'hit', 'same program, kind and playbook: V8 takes the cache');
+  t.equal(inChild(prog, ['run', 'y.yml']), 'written', 'another playbook: its own entry');
+  t.equal(entries().length, 2);
+  t.equal(inChild(prog, ['run', 'y.yml']), 'hit');
+  writeFileSync(join(codeDir, xEntry), 'not a code cache');
   t.equal(inChild(prog, ['run', 'x.yml']), 'rewritten', 'a bad entry is refused by V8 and replaced');
   t.equal(inChild(prog, ['run', 'x.yml']), 'hit');
   t.equal(inChild(prog, ['inventory']), 'written', 'another kind of command: its own entry');
-  t.equal(entries().length, 2);
+  t.equal(entries().length, 3);
 
   t.equal(await launch(prog, ['fail']), 'skipped', 'a failed run leaves no entry');
   t.equal(process.exitCode, 2);
   process.exitCode = 0;
-  t.equal(entries().length, 2);
+  t.equal(entries().length, 3);
 
   process.env.BOSUN_CODE_CACHE = '0';
   t.equal(await launch(prog, ['inventory']), 'off');
@@ -71,7 +85,7 @@ t.test('launch: written, hit, rewritten after a bad entry, skipped after a failu
 
   chmodSync(codeDir, 0o777);
   t.equal(await launch(prog, ['inventory']), 'off', 'a directory others can write is not used');
-  t.equal(entries().length, 2, 'nothing written there');
+  t.equal(entries().length, 3, 'nothing written there');
   t.equal(g.__bosunProgramRuns, 4, 'and the program ran every time');
   chmodSync(codeDir, 0o700);
   t.ok(existsSync(prog));

@@ -94,7 +94,7 @@ t.test('include_role: bad input is one located error before anything runs', asyn
     ['include_role: { name: ir }\n      loop: 5', /^ERROR! .*bad\.yml:5:7: loop must be a list/],
     ['include_role: { name: ir }\n      loop: "{{ nothere }}"', /^ERROR! .*bad\.yml:4:7: undefined variable 'nothere'/],
     ['include_role: { name: ir, bogus: 1 }', /^ERROR! .*bad\.yml:4:\d+: include_role: unknown argument 'bogus'/],
-    ['include_role: { name: "{{ r }}" }', /^ERROR! .*bad\.yml:4:\d+: include_role role names must be literal/],
+    ['import_role: { name: "{{ r }}" }', /^ERROR! .*bad\.yml:4:\d+: import_role role names must be literal/],
     ['include_role: { name: ir, tasks_from: nope }', /^ERROR! .*bad\.yml:4:7: tasks_from 'nope' not found in role ir/],
   ];
   for (const [task, want] of cases) {

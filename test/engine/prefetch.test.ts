@@ -13,6 +13,9 @@ import { batchProbeScript, parseBatch } from '../../lib/modules/util/probe-batch
 import type { ProbeRequest } from '../../lib/modules/types.js';
 import { run, recap } from '../helpers/run.js';
 import { RecordingConnection } from '../helpers/recording.js';
+import { registerModule } from '../../lib/modules/index.js';
+import { defineModule } from '../../lib/modules/types.js';
+import { shq } from '../../lib/executor/types.js';
 
 
 const nul = Buffer.from([0, 1, 2, 255, 10, 0x40, 0x40, 0x20, 0x31, 10]); // NUL bytes and a fake "@@ 1" line
@@ -158,7 +161,7 @@ t.test('cache: one request for the probe and the ones ahead, then hits until som
   let asked = 0;
   const upcoming = async () => {
     asked++;
-    return ahead;
+    return { probes: ahead, reads: [] };
   };
   const first = await cache.probe(conn, join(dir, 'f.txt'), {}, upcoming);
   t.equal(first.type, 'file');
@@ -168,7 +171,7 @@ t.test('cache: one request for the probe and the ones ahead, then hits until som
   t.equal(cache.stats.hits, 3);
 
   // different options are a different probe: a miss, asked on the host
-  await cache.probe(conn, join(dir, 'sub'), { follow: true, checksum: false }, async () => []);
+  await cache.probe(conn, join(dir, 'sub'), { follow: true, checksum: false }, async () => ({ probes: [], reads: [] }));
   t.same(conn.labels, ['probe+3', 'probe']);
 
   // a request that is not readOnly, through the observed connection, invalidates every entry
@@ -191,11 +194,11 @@ t.test('cache: invalidate() (a module apply) outdates entries; states are per ch
   const a = new RecordingConnection(new LocalConnection('h'));
   const b = new RecordingConnection(new LocalConnection('h'));
   const cache = new ProbeCache();
-  const up = async () => [{ path: join(dir, 'new.txt'), opts: {} }];
+  const up = async () => ({ probes: [{ path: join(dir, 'new.txt'), opts: {} }], reads: [] });
   await cache.probe(a, join(dir, 'f.txt'), {}, up);
   t.equal((await cache.probe(a, join(dir, 'new.txt'), {}, up)).exists, false, 'hit (absent)');
   t.same(a.labels, ['probe+1']);
-  await cache.probe(b, join(dir, 'new.txt'), {}, async () => []);
+  await cache.probe(b, join(dir, 'new.txt'), {}, async () => ({ probes: [], reads: [] }));
   t.same(b.labels, ['probe'], 'another channel does not see channel a\'s entries');
   writeFileSync(join(dir, 'new.txt'), 'now here');
   cache.invalidate();
@@ -209,7 +212,7 @@ t.test('cache: a converging run (a change after every probe) does not fetch ahea
   const seen = cache.observe(conn);
   const ahead = Array.from({ length: 40 }, (_, i) => ({ path: join(dir, `f${i}`), opts: {} }));
   let i = 0;
-  const up = async () => ahead.slice(i + 1);
+  const up = async () => ({ probes: ahead.slice(i + 1), reads: [] });
   for (i = 0; i < 6; i++) {
     await cache.probe(conn, ahead[i]!.path, {}, up);
     await seen.exec(`touch ${ahead[i]!.path}\n`, { label: 'write' });
@@ -227,14 +230,14 @@ t.test('cache: a channel\'s first probe fetches ahead even after a change elsewh
   const seen = cache.observe(conn);
   await seen.exec(':\n', { label: 'command' }); // not readOnly: the generation moves on
   const ahead = [join(dir, 'sub'), join(dir, 'nope')].map((path) => ({ path, opts: {} }));
-  await cache.probe(conn, join(dir, 'f.txt'), {}, async () => ahead);
-  for (const a of ahead) await cache.probe(conn, a.path, {}, async () => []);
+  await cache.probe(conn, join(dir, 'f.txt'), {}, async () => ({ probes: ahead, reads: [] }));
+  for (const a of ahead) await cache.probe(conn, a.path, {}, async () => ({ probes: [], reads: [] }));
   t.same(conn.labels, ['command', 'probe+2'], 'one batch, then hits');
   // after that, the usual rule: a change since this channel's previous probe, batch unused → single probes
   await seen.exec(':\n', { label: 'write' });
-  await cache.probe(conn, join(dir, 'f.txt'), {}, async () => ahead);
+  await cache.probe(conn, join(dir, 'f.txt'), {}, async () => ({ probes: ahead, reads: [] }));
   await seen.exec(':\n', { label: 'write' });
-  await cache.probe(conn, join(dir, 'f.txt'), {}, async () => ahead);
+  await cache.probe(conn, join(dir, 'f.txt'), {}, async () => ({ probes: ahead, reads: [] }));
   t.same(conn.labels.slice(2), ['write', 'probe+2', 'write', 'probe'], 'the paid-off batch earns one more; an unused one none');
 });
 
@@ -254,7 +257,7 @@ t.test('cache: a batch that fails as a whole falls back to the single probe', as
       return inner.exec(script, opts);
     },
   };
-  const p = await new ProbeCache().probe(flaky, join(dir, 'f.txt'), {}, async () => [{ path: join(dir, 'sub'), opts: {} }]);
+  const p = await new ProbeCache().probe(flaky, join(dir, 'f.txt'), {}, async () => ({ probes: [{ path: join(dir, 'sub'), opts: {} }], reads: [] }));
   t.equal(p.type, 'file');
   t.equal(calls, 2);
 });
@@ -414,4 +417,228 @@ t.test('runner: a no_log task is never fetched ahead (its path would show in ano
   t.equal(r.code, 0);
   t.notMatch(r.stdout, /very-private-name/, 'the no_log path appears nowhere');
   t.match(r.stdout, new RegExp(`${out}/b`), 'the task after it was still fetched ahead (or probed): shown');
+});
+
+// ---------------------------------------------------------------- module reads fetched ahead
+
+/** A module whose plan makes one read (the file's content), announced by reads(): as service/etcdctl do. */
+const readRequest = (a: { path: string }) => ({ script: `cat -- ${shq(a.path)} 2>/dev/null || echo absent\n`, opts: { label: 'test_read', readOnly: true } });
+registerModule(
+  defineModule<{ path: string }>({
+    name: 'test_read',
+    doc: { short: 'reads a file (prefetch tests)', check: 'full', diff: false },
+    args: { path: { type: 'str', required: true, description: 'the file' } },
+    reads: (a) => [readRequest(a)],
+    async plan(ctx, a) {
+      const q = readRequest(a);
+      const r = await ctx.conn.exec(q.script, q.opts);
+      return { changed: false, msg: r.stdout.trim(), result: { content: r.stdout.trim() } };
+    },
+    async apply() {
+      throw new Error('test_read never changes anything');
+    },
+  }),
+);
+
+t.test('runner: module reads ride with the first request, each answers one task, a write outdates them', async (t) => {
+  const { out, write, run: play } = playDir(t);
+  writeFileSync(join(out, 'f'), 'v1\n');
+  write(
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - file: { path: "${out}", state: directory }
+    - test_read: { path: "${out}/f" }
+      register: one
+    - test_read: { path: "${out}/f" }
+      register: two
+    - assert: { that: [ "one.content == 'v1'", "two.content == 'v1'" ] }
+`,
+  );
+  const r = await play('-vvv');
+  t.equal(r.code, 0, r.stdout);
+  t.same(requests(r.stdout), ['h1 probe+0+test_read', 'h1 test_read'], 'the first read came with the probe; the same read again is asked anew (one answer per request)');
+
+  write(
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - file: { path: "${out}", state: directory }
+    - name: a write after the read was fetched
+      copy: { content: "v2\\n", dest: "${out}/f" }
+    - test_read: { path: "${out}/f" }
+      register: now
+    - assert: { that: [ "now.content == 'v2'" ] }
+`,
+  );
+  const w = await play('-vvv');
+  t.equal(w.code, 0, 'the read after the write saw v2, not the v1 fetched ahead');
+  t.same(requests(w.stdout).slice(0, 1), ['h1 probe+1+test_read'], 'it had been fetched ahead');
+  t.equal(requests(w.stdout).at(-1), 'h1 test_read', 'and was asked again after the write');
+});
+
+t.test('runner: a read is fetched ahead only when its task is known to run, with arguments known now', async (t) => {
+  const { out, write, run: play } = playDir(t);
+  for (const n of ['a', 'b', 'c', 'd']) writeFileSync(join(out, n), `${n}\n`);
+  write(
+    `- hosts: h1,h2
+  gather_facts: false
+  tasks:
+    - name: registers a result the look-ahead cannot know
+      stat: { path: "${out}/a" }
+      register: st
+    - name: condition on that result
+      test_read: { path: "${out}/a" }
+      when: st.stat.exists
+    - name: argument from that result (default() cannot hide a pending result)
+      test_read: { path: "${out}/{{ st.stat.missing_key | default('b') }}" }
+    - name: known false
+      test_read: { path: "${out}/c" }
+      when: inventory_hostname == 'nobody'
+    - name: known true, and only on the first host (run_once)
+      test_read: { path: "${out}/d" }
+      run_once: true
+      when: not ansible_check_mode or st.stat.exists
+`,
+  );
+  const r = await play('-vvv');
+  t.equal(r.code, 0, r.stdout);
+  // a host's first request as traced (its script spans lines, up to the first result line)
+  const first = (h: string) => {
+    const at = r.stdout.indexOf(`[${h}] `);
+    return r.stdout.slice(at, r.stdout.indexOf('ok: [', at));
+  };
+  t.match(first('h1'), /^\[h1\] probe\+0\+test_read: /, 'h1: only the run_once read, known to run, came along');
+  t.match(first('h1'), `${out}/d`);
+  for (const n of ['a', 'b', 'c']) t.notMatch(first('h1'), `${out}/${n} 2>`, `not fetched ahead: ${n}`);
+  t.match(first('h2'), /^\[h2\] probe: /, 'h2 is not the run_once host: nothing to carry');
+  t.same(
+    requests(r.stdout).filter((l) => l.startsWith('h1')),
+    ['h1 probe+0+test_read', 'h1 test_read+test_read'],
+    'once the stat answered, the two reads that depended on it went together',
+  );
+});
+
+t.test('runner: the look-ahead passes a command whose condition is not known yet, stops at one that runs', async (t) => {
+  const { out, write, run: play } = playDir(t);
+  writeFileSync(join(out, 'f'), 'v1\n');
+  write(
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - file: { path: "${out}", state: directory }
+      register: d
+    - name: a diagnostic that only runs when something failed (skipped)
+      command: "false"
+      when: d is failed
+    - test_read: { path: "${out}/f" }
+    - name: this one runs
+      command: "true"
+      changed_when: false
+    - test_read: { path: "${out}/f" }
+      register: last
+`,
+  );
+  const r = await play('-vvv');
+  t.equal(r.code, 0, r.stdout);
+  t.same(requests(r.stdout), ['h1 probe+0+test_read', 'h1 run', 'h1 test_read'], 'fetched past the skipped command, not past the one that ran');
+});
+
+t.test('cache: a read batch that does not add up answers nothing; the request is asked alone', async (t) => {
+  const inner = new LocalConnection('h');
+  const labels: string[] = [];
+  const broken: Connection = {
+    host: 'h',
+    kind: 'local',
+    stats: inner.stats,
+    open: () => inner.open(),
+    close: () => inner.close(),
+    exec: async (script, opts) => {
+      labels.push(opts?.label ?? 'exec');
+      const r = await inner.exec(script, opts);
+      // the batch's output cut short, as a channel would never deliver it but a bug could
+      return opts?.label?.includes('+') ? { ...r, raw: r.raw.subarray(0, r.raw.length - 1) } : r;
+    },
+  };
+  const cache = new ProbeCache();
+  const upcoming = async () => ({ probes: [], reads: [{ script: 'echo ahead\n', opts: { label: 'ahead', readOnly: true } }] });
+  const seen = cache.observe(broken, { channel: broken, upcoming });
+  const r = await seen.exec('echo now\n', { label: 'now', readOnly: true });
+  t.equal(r.stdout, 'now\n');
+  t.same(labels, ['now+ahead', 'now'], 'the batch, then the request alone');
+  await seen.exec('echo ahead\n', { label: 'ahead', readOnly: true });
+  t.equal(labels.at(-1), 'ahead', 'nothing from the broken batch was kept');
+  t.equal(cache.stats.readHits, 0);
+});
+
+t.test('runner: the look-ahead goes on into later sections and plays on the same channel, not past a pending handler', async (t) => {
+  const { out, write, run: play } = playDir(t);
+  writeFileSync(join(out, 'f'), 'v1\n');
+  writeFileSync(join(out, 'f2'), 'v2\n');
+  // the debug task "changes" (no request): with notify, a handler is pending on h1 when the file task reads
+  const plays = (notify: boolean, between = '') => `- hosts: h1
+  gather_facts: false
+  tasks:
+    - debug: { msg: hello }
+      changed_when: ${notify}
+      notify: noted
+    - file: { path: "${out}", state: directory }
+  post_tasks:
+    - test_read: { path: "${out}/f" }
+  handlers:
+    - name: noted
+      debug: { msg: handled }
+${between}- hosts: h1,h2
+  gather_facts: false
+  tasks:
+    - test_read: { path: "${out}/f2" }
+      run_once: true
+`;
+  const h1 = (r: { stdout: string }) => requests(r.stdout).filter((l) => l.startsWith('h1'));
+  write(plays(false));
+  let r = await play('-vvv');
+  t.equal(r.code, 0, r.stdout);
+  t.same(h1(r), ['h1 probe+0+test_read+test_read'], 'post_tasks and the next play: read in the first request');
+
+  write(plays(true));
+  r = await play('-vvv');
+  t.equal(r.code, 0, r.stdout);
+  t.same(h1(r), ['h1 probe', 'h1 test_read+test_read'], 'a handler pending on h1: not past the section; after it ran, on again');
+
+  // a play between that leaves h1 out: other hosts run first, the look-ahead stops there
+  write(plays(false, `- hosts: h2\n  gather_facts: false\n  tasks:\n    - debug: { msg: only h2 }\n`));
+  r = await play('-vvv');
+  t.equal(r.code, 0, r.stdout);
+  t.same(h1(r), ['h1 probe+0+test_read', 'h1 test_read'], 'not past a play without h1');
+});
+
+t.test('runner: the look-ahead stops at a templated include (its tasks are known only when it runs)', async (t) => {
+  const { out, write, run: play } = playDir(t, { 'tamper.yml': '' });
+  write(
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - file: { path: "${out}/d", state: directory }
+    - copy: { content: "v1\\n", dest: "${out}/d/f" }
+`,
+  );
+  t.equal((await play()).code, 0);
+  const dir = join(out, '..');
+  writeFileSync(join(dir, 'tamper.yml'), `- name: someone else changes the file\n  command: sh -c 'echo tampered > ${out}/d/f'\n  changed_when: false\n`);
+  write(
+    `- hosts: h1
+  gather_facts: false
+  vars: { what: tamper }
+  tasks:
+    - name: dir
+      file: { path: "${out}/d", state: directory }
+    - include_tasks: "{{ what }}.yml"
+    - name: content
+      copy: { content: "v1\\n", dest: "${out}/d/f" }
+`,
+  );
+  const r = await play('-vvv');
+  t.equal(r.code, 0, r.stdout);
+  t.equal(readFileSync(join(out, 'd/f'), 'utf8'), 'v1\n', 'the tampered file was put back');
+  t.equal(recap(r.stdout).h1!.changed, 1, 'content changed');
 });

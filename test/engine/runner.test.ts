@@ -619,3 +619,62 @@ t.test('gathered facts are data: a hostname or os-release holding a template sta
   t.equal(summary.exitCode, 0, lines.join(''));
   t.equal(readFileSync(join(dir, 'out', 'facts.txt'), 'utf8'), '{{secret_pw}}|{{ secret_pw }}|{{ .Name }}');
 });
+
+t.test('templated includes: per host, checked when loaded, listed as one task', async (t) => {
+  const files = {
+    'part-a.yml': `- name: part a\n  ${say('a-{{ inventory_hostname }}')}\n  register: part_out\n`,
+    'part-b.yml': `- name: part b\n  ${say('b-{{ inventory_hostname }}')}\n  register: part_out\n`,
+    'typo.yml': `- name: typo\n  debug: { msg: "{{ no_such_var }}" }\n`,
+    'badmod.yml': `- name: bad\n  copyy: {}\n`,
+    roles: { r: { tasks: { 'a.yml': `- name: ra\n  ${say('ra-{{ inventory_hostname }}')}\n`, 'b.yml': `- name: rb\n  ${say('rb-{{ inventory_hostname }}')}\n` } } },
+  };
+  const pick = `vars: { pick: "{{ 'a' if inventory_hostname == 'h1' else 'b' }}" }`;
+  const p = await play(
+    t,
+    `- hosts: h1:h2
+  gather_facts: false
+  ${pick}
+  tasks:
+    - include_tasks: "part-{{ pick }}.yml"
+    - include_role: { name: r, tasks_from: "{{ pick }}" }
+    - ${say('{{ part_out.rc }}')}
+`,
+    [],
+    files,
+  );
+  t.equal(p.code, 0, p.stdout + p.stderr);
+  t.same(p.log().sort(), ['0', '0', 'a-h1', 'b-h2', 'ra-h1', 'rb-h2'], "each host its own file and its own tasks_from (Ansible 2.14 gives every host the first host's tasks_from)");
+  t.match(p.stdout, /^included: .*part-a\.yml for h1$/m);
+  t.match(p.stdout, /^included: .*part-b\.yml for h2$/m);
+
+  const typo = await play(t, `- hosts: h1\n  gather_facts: false\n  tasks:\n    - include_tasks: "{{ 'typo' }}.yml"\n    - ${say('after')}\n`, [], files);
+  t.not(typo.code, 0, 'an undefined variable in a file loaded at run time stops the run');
+  t.match(typo.stderr, /^ERROR! .*typo\.yml:2:\d+: undefined variable 'no_such_var'/m, 'with its file:line:col');
+  t.same(typo.log(), [], 'nothing of it, nor after it, ran');
+
+  const secret = await play(t, `- hosts: h1\n  gather_facts: false\n  tasks:\n    - include_tasks: "{{ 'secret' }}.yml"\n`, [], {
+    'secret.yml': '- debug: { msg: "pw is {{ db_password }}" }\n  vars: { db_password: late-s3cret-value }\n',
+  });
+  t.equal(secret.code, 0, secret.stderr);
+  t.notMatch(secret.stdout, /late-s3cret-value/, "a loaded file's secret-looking variables are masked");
+  t.match(secret.stdout, /pw is \*\*\*/);
+
+  const notify = await play(t, `- hosts: h1\n  gather_facts: false\n  tasks:\n    - include_tasks: "{{ 'notify' }}.yml"\n  handlers:\n    - name: restart\n      debug: {}\n`, [], {
+    'notify.yml': '- debug: {}\n  notify: restart\n  changed_when: true\n- debug: {}\n  notify: restrat\n',
+  });
+  t.match(notify.stderr, /^ERROR! .*notify\.yml:4:3: notify: no handler named 'restrat' in this play \(did you mean 'restart'\?\)/m, "a loaded file's notify names a handler of the play");
+  const bad = await play(t, `- hosts: h1\n  gather_facts: false\n  tasks:\n    - include_tasks: "{{ 'badmod' }}.yml"\n`, [], files);
+  t.match(bad.stderr, /^ERROR! .*badmod\.yml:2:3: unknown module 'copyy'/m, 'a file that does not load: located');
+
+  const early = await play(t, `- hosts: h1\n  gather_facts: false\n  tasks:\n    - ${say('first')}\n    - include_tasks: "part-{{ pik }}.yml"\n`, [], files);
+  t.equal(early.code, 4, 'a typo in the name itself fails before the run');
+  t.match(early.stderr, /undefined variable 'pik'/);
+  t.same(early.log(), [], 'nothing ran');
+
+  const listed = await play(t, `- hosts: h1\n  gather_facts: false\n  ${pick}\n  tasks:\n    - include_tasks: "part-{{ pick }}.yml"\n      tags: [t1]\n`, ['--list-tasks'], files);
+  t.equal(listed.code, 0, listed.stderr);
+  t.match(listed.stdout, /^\s+include_tasks\tTAGS: \[t1\]$/m, '--list-tasks: the include itself');
+  t.notMatch(listed.stdout, /part a/);
+  const syntax = await play(t, `- hosts: h1\n  gather_facts: false\n  ${pick}\n  tasks:\n    - include_tasks: "part-{{ pick }}.yml"\n`, ['--syntax-check'], files);
+  t.equal(syntax.code, 0, syntax.stderr);
+});

@@ -109,7 +109,9 @@ t.test('errors carry classes and locations', async (t) => {
     return loadPlaybook(join(dir, 'p.yml'));
   };
   await t.rejects(load('- hosts: x\n  tasks:\n    - copyy: {}\n'), UnknownModuleError);
-  await t.rejects(load('- hosts: x\n  tasks:\n    - include_tasks: "{{ f }}.yml"\n'), { message: /must be literal/ });
+  await t.rejects(load('- hosts: x\n  tasks:\n    - import_tasks: "{{ f }}.yml"\n'), { message: /import_tasks file names must be literal .*include_tasks takes one/ });
+  await t.rejects(load('- hosts: x\n  tasks:\n    - import_role: { name: "{{ r }}" }\n'), { message: /import_role role names must be literal/ });
+  await t.rejects(load('- hosts: x\n  tasks:\n    - import_role: { name: r, tasks_from: "{{ f }}" }\n', { roles: { r: { tasks: { 'main.yml': '- debug: {}\n' } } } }), { message: /import_role tasks_from must be literal/ });
   await t.rejects(load('- hosts: x\n  roles: [nope]\n'), MissingFileError);
   await t.rejects(load('- hosts: x\n  tasks:\n    - rescue: []\n'), { message: /need a 'block'/ });
   await t.rejects(load('- hosts: x\n  tasks:\n    - block: []\n      debug: {}\n'), { message: /a block cannot also have a module/ });

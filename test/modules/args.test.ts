@@ -140,3 +140,15 @@ t.test('validate hook, location, no mutation', async (t) => {
   (d1.opts as Record<string, unknown>).z = 1;
   t.same(validateArgs(many, {}, {}).opts, { a: 1 }, 'defaults are copied, not shared');
 });
+
+t.test('the schema read once per module is that module args object: another module of the same name is read anew', async (t) => {
+  t.same(validateArgs(fileLike, { dest: '/a' }, {}), { path: '/a' }, 'alias, from the schema read once');
+  t.same(validateArgs(fileLike, { dest: '/b' }, {}), { path: '/b' }, 'and again');
+  const renamed: AnyModule = defineModule<Record<string, unknown>>({
+    ...fileLike,
+    args: { target: { type: 'path', required: true, aliases: ['dest'], description: 't' }, n: { type: 'int', default: 2, description: 'n' } },
+  } as never);
+  t.same(validateArgs(renamed, { dest: '/c' }, {}), { target: '/c', n: 2 }, 'its own aliases and defaults');
+  t.throws(() => validateArgs(renamed, { path: '/c' }, {}), { message: /unknown argument 'path' for module 'file'.*; valid: dest, n, target$/ });
+  t.throws(() => validateArgs(fileLike, { target: '/c' }, {}), { message: /unknown argument 'target' for module 'file'.*valid: dest, group, mode, owner, path, state/ });
+});

@@ -66,6 +66,8 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   group_by: () => ({ key: 'contract_group', parents: ['p'] }),
   add_host: () => ({ name: 'contract-host', groups: ['g'], ansible_connection: 'local' }),
   pause: () => ({ seconds: 0 }),
+  // the control node's variables only: fails (an ordinary failure) in check mode as outside it
+  validate_argument_spec: () => ({ argument_spec: { port: { type: 'int', required: true } }, provided_arguments: { port: 'x' } }),
   mount: (d) => ({ path: join(d, 'mnt', 'point'), src: 'tmpfs', fstype: 'tmpfs', opts: 'size=1m', state: 'mounted', fstab: join(d, 'fstab') }),
 };
 

@@ -4,7 +4,7 @@
 // `--assumeno` run prints the transaction table (dependencies included) without doing it.
 import { ArgumentError } from '../../errors.js';
 import { shq, type ExecResult } from '../../executor/types.js';
-import { defineModule, ModuleFailure, type ModuleContext, type Plan, type TaskModule } from '../types.js';
+import { defineModule, ModuleFailure, type ModuleContext, type Plan, type ReadRequest, type TaskModule } from '../types.js';
 import type { PkgChange } from './apt-parse.js';
 import { changesDiff, describeChanges } from './report.js';
 import { decideComps, parseCompsSpec, parseCompsTransaction, parseGroupList, parseModuleList, type CompsCommand, type CompsSpec } from './rpm-comps.js';
@@ -85,12 +85,25 @@ function toolWord(spec: PkgSpec): string {
   return spec.name;
 }
 
+/** The query needs the newest available versions (repoquery): it then loads the repositories' metadata. */
+function needsRepoquery(a: RpmArgs, specs: readonly PkgSpec[]): boolean {
+  return !wantsAbsent(a) && specs.length > 0 && (a.state === 'latest' || specs.some((s) => s.op !== undefined));
+}
+
+/**
+ * Whether the query is only `rpm -q` (a few ms, the local database), so it may be fetched ahead
+ * (reads()); repoquery and group/module lists load the repositories' metadata (seconds).
+ */
+export function queryIsQuick(tool: string, a: RpmArgs): boolean {
+  return !needsRepoquery(a, specsOf(a, tool)) && compsOf(a, tool).length === 0;
+}
+
 export function queryScript(tool: string, a: RpmArgs): string {
   const specs = specsOf(a, tool);
   const words = specs.map((s) => shq(s.name)).join(' ');
   const L = ['export LC_ALL=C', 'echo @@rpm'];
   if (specs.length) L.push(`rpm -q --qf '${RPM_QF}' -- ${words} 2>/dev/null`);
-  if (!wantsAbsent(a) && specs.length && (a.state === 'latest' || specs.some((s) => s.op !== undefined))) {
+  if (needsRepoquery(a, specs)) {
     // -C: the metadata as it is; planning never downloads (nor writes) anything
     L.push('echo @@avail', `${tool} -q -C ${toolOptions(a).map(shq).join(' ')} repoquery --latest-limit=1 --qf '${REPOQUERY_QF}' -- ${words} 2>/dev/null`);
   }
@@ -102,6 +115,11 @@ export function queryScript(tool: string, a: RpmArgs): string {
   }
   L.push('echo @@end');
   return L.join('\n') + '\n';
+}
+
+/** plan()'s first request (the package module sends queryScript itself when it must detect the tool). */
+function queryRequest(tool: string, a: RpmArgs): ReadRequest {
+  return { script: queryScript(tool, a), opts: { label: `${tool}:query`, readOnly: true } };
 }
 
 export function parseQuery(out: string): { installed: RpmEntry[]; available: RpmEntry[]; groups: ReturnType<typeof parseGroupList>; modules: ReturnType<typeof parseModuleList> } | undefined {
@@ -246,8 +264,10 @@ export function rpmModule(tool: 'dnf' | 'yum'): TaskModule<RpmArgs, RpmState> & 
         if (!/^[A-Za-z0-9_.:*?+-][A-Za-z0-9_.:*?+-]*$/.test(r)) throw new ArgumentError(`${tool}: '${r}' is not a repository or package pattern`);
       }
     },
+    reads: (a) => (queryIsQuick(tool, a) ? [queryRequest(tool, a)] : []),
     async plan(ctx, a) {
-      return plan(tool, ctx, a, await ctx.conn.exec(queryScript(tool, a), { label: `${tool}:query`, readOnly: true }));
+      const q = queryRequest(tool, a);
+      return plan(tool, ctx, a, await ctx.conn.exec(q.script, q.opts));
     },
     async apply(ctx, a, p) {
       const st = p.state!;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { ArgumentError } from '../../errors.js';
 import { shq } from '../../executor/types.js';
-import { ModuleFailure, type ModuleContext } from '../types.js';
+import { ModuleFailure, type ModuleContext, type ReadRequest } from '../types.js';
 
 export interface PasswdEntry {
   name: string;
@@ -153,9 +153,14 @@ export function parseAccounts(out: string): AccountState {
   return st;
 }
 
-/** One read-only request. */
-export async function probeAccounts(ctx: ModuleContext, user: string | undefined, keyFile?: string): Promise<AccountState> {
-  const r = await ctx.conn.exec(accountsScript(user, keyFile), { label: 'accounts:probe', readOnly: true });
+/** The one read-only request of a user or group plan (its reads() announces the same). */
+export function accountsRequest(user: string | undefined, keyFile?: string): ReadRequest {
+  return { script: accountsScript(user, keyFile), opts: { label: 'accounts:probe', readOnly: true } };
+}
+
+/** Sends accountsRequest's request and parses the answer. */
+export async function probeAccounts(ctx: ModuleContext, q: ReadRequest): Promise<AccountState> {
+  const r = await ctx.conn.exec(q.script, q.opts);
   if (r.exitCode !== 0) throw new ModuleFailure(`cannot read the account database: ${r.stderr.trim() || `exit ${r.exitCode}`}`);
   return parseAccounts(r.stdout);
 }

@@ -6,7 +6,7 @@
 
 import type { Connection, ExecResult } from '../../executor/types.js';
 import { shq } from '../../executor/types.js';
-import { ModuleFailure } from '../types.js';
+import { ModuleFailure, type ReadRequest } from '../types.js';
 
 export type Api = '2' | '3';
 
@@ -126,14 +126,17 @@ function secretsOf(opts: RunOptions[]): string[] {
   return opts.flatMap((o) => [o.auth?.password, o.newPassword?.value]).filter((s): s is string => !!s);
 }
 
+/** The request of one call (runEtcdctl sends it; a module's reads() declares it). */
+export function etcdctlRequest(t: EtcdTarget, argv: string[], o: RunOptions): ReadRequest {
+  return {
+    script: script(t, argv, o),
+    opts: { stdin: payload(o), secrets: secretsOf([o]), label: o.label ?? `etcdctl:${argv[0] ?? ''}`, timeoutMs: timeoutMs(t), readOnly: o.readOnly },
+  };
+}
+
 export async function runEtcdctl(conn: Connection, t: EtcdTarget, argv: string[], o: RunOptions): Promise<ExecResult> {
-  return conn.exec(script(t, argv, o), {
-    stdin: payload(o),
-    secrets: secretsOf([o]),
-    label: o.label ?? `etcdctl:${argv[0] ?? ''}`,
-    timeoutMs: timeoutMs(t),
-    readOnly: o.readOnly,
-  });
+  const q = etcdctlRequest(t, argv, o);
+  return conn.exec(q.script, q.opts);
 }
 
 /** One etcdctl invocation of a concurrent batch. */
@@ -210,6 +213,20 @@ export function parseBatch(raw: Buffer, n: number): CallResult[] {
   return out;
 }
 
+/** The request of a concurrent batch of calls (runEtcdctlConcurrently sends it). */
+export function etcdctlBatchRequest(t: EtcdTarget, calls: EtcdctlCall[], label?: string): ReadRequest {
+  return {
+    script: batchScript(t, calls),
+    opts: {
+      stdin: batchPayload(calls),
+      secrets: secretsOf(calls.map((c) => c.opts)),
+      label: label ?? calls.map((c) => c.opts.label ?? `etcdctl:${c.argv[0] ?? ''}`).join('+'),
+      timeoutMs: timeoutMs(t),
+      readOnly: calls.every((c) => c.opts.readOnly),
+    },
+  };
+}
+
 /**
  * Runs independent etcdctl calls concurrently in ONE request (one round trip, the etcdctl process
  * start-ups and logins overlapping). Returns one result per call, in call order. A call's failure is
@@ -217,13 +234,8 @@ export function parseBatch(raw: Buffer, n: number): CallResult[] {
  */
 export async function runEtcdctlConcurrently(conn: Connection, t: EtcdTarget, calls: EtcdctlCall[], label?: string): Promise<CallResult[]> {
   if (calls.length === 0) return [];
-  const r = await conn.exec(batchScript(t, calls), {
-    stdin: batchPayload(calls),
-    secrets: secretsOf(calls.map((c) => c.opts)),
-    label: label ?? calls.map((c) => c.opts.label ?? `etcdctl:${c.argv[0] ?? ''}`).join('+'),
-    timeoutMs: timeoutMs(t),
-    readOnly: calls.every((c) => c.opts.readOnly),
-  });
+  const q = etcdctlBatchRequest(t, calls, label);
+  const r = await conn.exec(q.script, q.opts);
   try {
     if (r.exitCode !== 0) throw new Error(`exit code ${r.exitCode}`);
     return parseBatch(r.raw, calls.length);
