@@ -8,15 +8,20 @@ import { join } from 'node:path';
 import { ansibleInstalled, hostRows, parseTranscript, runAnsible, runBosun, workDir, type Proc } from '../helpers/differential.js';
 import { repoRoot } from '../helpers/run.js';
 import { orderHosts } from '../../lib/engine/hosts.js';
+import pLimit from 'p-limit';
 
 const fixture = join(repoRoot, 'test', 'fixtures', 'differential', 'semantics');
 
 t.ok(ansibleInstalled(), 'ansible-core is installed (.ci/setup installs it)');
 
+// The file's time is ansible-playbook's (start-up, forks, polling): a test starts its runs together,
+// up to three ansible-playbook processes at a time (bosun's in-process runs queue in runBosun).
+const ansibleSlots = pLimit(3);
+
 async function both(args: string[], env: Record<string, string> = {}): Promise<{ a: Proc; b: Proc; dir: string }> {
   const dir = workDir({});
   cpSync(fixture, dir, { recursive: true });
-  const [a, b] = await Promise.all([runAnsible('ansible-playbook', args, dir, env), runBosun(['run', ...args], dir, env)]);
+  const [a, b] = await Promise.all([ansibleSlots(() => runAnsible('ansible-playbook', args, dir, env)), runBosun(['run', ...args], dir, env)]);
   return { a, b, dir };
 }
 
@@ -45,9 +50,12 @@ t.test('role dedup and order:', async (t) => {
 
 t.test('alone: one run per file (includes, any_errors_fatal, until, …)', async (t) => {
   const files = readdirSync(join(fixture, 'alone')).filter((f) => f.endsWith('.yml')).sort();
-  for (const f of files) {
+  const runs = files.map((f) => {
     const extra = /^# args: (.*)$/m.exec(readFileSync(join(fixture, 'alone', f), 'utf8'))?.[1]?.split(' ').filter(Boolean) ?? [];
-    const { a, b } = await both([`alone/${f}`, '-i', 'inventory.ini', ...extra]);
+    return both([`alone/${f}`, '-i', 'inventory.ini', ...extra]);
+  });
+  for (const [i, f] of files.entries()) {
+    const { a, b } = await runs[i]!;
     t.test(f, async (t) => agree(t, a, b, 1));
   }
 });
@@ -65,15 +73,17 @@ t.test('orderHosts', async (t) => {
 
 t.test('include_role: --list-tasks lists the include itself; --check and --syntax-check run it as without', async (t) => {
   const file = 'alone/include-role.yml';
-  const list = await both([file, '-i', 'inventory.ini', '--list-tasks']);
+  const [list, tagged, check, syntax] = await Promise.all([
+    both([file, '-i', 'inventory.ini', '--list-tasks']),
+    both(['alone/include-role-tags.yml', '-i', 'inventory.ini', '--list-tasks', '-t', 'outer']),
+    both([file, '-i', 'inventory.ini', '--check']),
+    both([file, '-i', 'inventory.ini', '--syntax-check']),
+  ]);
   const lines = (p: Proc) => p.stdout.split('\n').map((l) => l.trimEnd()).filter((l) => l.trim() !== '');
   t.ok(lines(list.a).some((l) => /^\s+public\tTAGS: \[\]$/.test(l)), 'ansible lists the include by its name');
   t.same(lines(list.b), lines(list.a), '--list-tasks');
-  const tagged = await both(['alone/include-role-tags.yml', '-i', 'inventory.ini', '--list-tasks', '-t', 'outer']);
   t.same(lines(tagged.b), lines(tagged.a), '--list-tasks -t outer');
-  const check = await both([file, '-i', 'inventory.ini', '--check']);
   agree(t, check.a, check.b, 3);
-  const syntax = await both([file, '-i', 'inventory.ini', '--syntax-check']);
   t.equal(syntax.b.code, syntax.a.code, '--syntax-check exit code');
   t.same(lines(syntax.b), lines(syntax.a), '--syntax-check output');
 });

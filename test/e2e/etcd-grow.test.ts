@@ -7,6 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLab } from '../helpers/lab.js';
+import { QUICK_HEALTH } from '../helpers/rollout.js';
 import { run as runBosun, recap, repoRoot, type RunResult } from '../helpers/run.js';
 import { EtcdWriter, etcdctlAsync, type EtcdTls } from '../helpers/etcd-writer.js';
 import { labInventory, sshArgs, type LabState } from '../../lib/lab/lab.js';
@@ -81,7 +82,7 @@ t.test('grow 3 → 5 and shrink 5 → 3 under a steady writer', async (t) => {
   writeFileSync(inv5, inventoryOf(lab, ['node1', 'node2', 'node3', 'node4', 'node5']));
   writeFileSync(inv1, inventoryOf(lab, ['node1']));
   const ca = join(dir, 'etcd-ca');
-  const vars = ['-e', `etcd_ca_dir=${ca}`, '-e', `etcd_root_password=${PASSWORD}`];
+  const vars = ['-e', `etcd_ca_dir=${ca}`, '-e', `etcd_root_password=${PASSWORD}`, ...QUICK_HEALTH];
   const tls: EtcdTls = { cacert: join(ca, 'ca.pem'), cert: join(ca, 'admin.pem'), key: join(ca, 'admin-key.pem') };
   // node1..3 stay members throughout: the writer and the checks talk to them.
   const core = lab.hosts.slice(0, 3).map((h) => `https://${h.ip}:2379`);

@@ -17,6 +17,7 @@ import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { labInventory, type LabState } from '../../lib/lab/lab.js';
 import { withLab } from '../helpers/lab.js';
+import { QUICK_HEALTH } from '../helpers/rollout.js';
 import { bytes, startServer } from '../helpers/http-server.js';
 import { recap, repoRoot, run, treeHash, type RunResult } from '../helpers/run.js';
 import { parseSummary, remote, requestsPerTask } from '../fixtures/e2e/harness.js';
@@ -98,7 +99,7 @@ t.test('etcd installed by the role, from nothing, on systemd hosts', async (t) =
     writeFileSync(p, inventory(lab, hosts, vars));
     return p;
   };
-  const site = (invFile: string, ca: string, ...extra: string[]) => [SITE, '-i', invFile, '-e', `etcd_ca_dir=${join(dir, ca)}`, '-e', `etcd_root_password=${PASSWORD}`, ...extra];
+  const site = (invFile: string, ca: string, ...extra: string[]) => [SITE, '-i', invFile, '-e', `etcd_ca_dir=${join(dir, ca)}`, '-e', `etcd_root_password=${PASSWORD}`, ...QUICK_HEALTH, ...extra];
   const releaseVars = ['-e', 'etcd_install=release', '-e', `etcd_release_url=${url}`, '-e', `etcd_release_sha256=${sha256(tgz)}`];
 
   const purge = 'systemctl stop etcd; DEBIAN_FRONTEND=noninteractive dpkg --purge etcd-server etcd-client >/dev/null';

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { withLab } from '../helpers/lab.js';
 import { run, recap, repoRoot } from '../helpers/run.js';
 import { EtcdWriter, QuorumWatcher, etcdctlAsync, type EtcdTls } from '../helpers/etcd-writer.js';
-import { assertRolling, rollout } from '../helpers/rollout.js';
+import { QUICK_HEALTH, assertRolling, rollout } from '../helpers/rollout.js';
 import { labInventory, sshArgs, type LabState } from '../../lib/lab/lab.js';
 
 const PLAYBOOKS = join(repoRoot, 'playbooks');
@@ -49,7 +49,7 @@ t.test('live changes on a 3-member cluster under a steady writer', async (t) => 
   // `writer`: a client certificate (CN writer = etcd user writer) for the load. Authenticating by
   // certificate costs etcd nothing; a password costs a bcrypt per etcdctl process (~175 ms here).
   writeFileSync(vars, `etcd_root_password: "${PASSWORD}"\netcd_ca_dir: "${ca}"\netcd_client_certs:\n  - { name: writer, cn: writer }\n`);
-  const args = (playbook: string, ...more: string[]) => [join(PLAYBOOKS, playbook), '-i', inv, '-e', `@${vars}`, ...more];
+  const args = (playbook: string, ...more: string[]) => [join(PLAYBOOKS, playbook), '-i', inv, '-e', `@${vars}`, ...QUICK_HEALTH, ...more];
   const endpoints = lab.hosts.map((h) => `https://${h.fqdn}:2379`);
 
   // The writer's credentials are copied out of the CA directory: a rotation rewrites and moves it.
@@ -128,7 +128,7 @@ t.test('live changes on a 3-member cluster under a steady writer', async (t) => 
     writeFileSync(pb, '- hosts: etcd\n  roles: [etcd]\n');
     const before = pids(lab);
     await underLoad(t, 'fault', snapshot('a'), async () => {
-      const bad = await run([pb, '-i', inv, '-e', `@${vars}`, '--roles-path', join(repoRoot, 'roles'), '-e', 'etcd_health_retries=2', '-e', 'etcd_health_delay=1',
+      const bad = await run([pb, '-i', inv, '-e', `@${vars}`, ...QUICK_HEALTH, '--roles-path', join(repoRoot, 'roles'), '-e', 'etcd_health_retries=2', '-e', 'etcd_health_delay=1',
         '-e', '{"etcd_extra_env": {"ETCD_HEARTBEAT_INTERVAL": "not-a-number"}}']);
       t.equal(bad.code, 2, 'the run fails');
       // lab.hosts[0].fqdn: node1.live.test, or node1.s<k>.live.test in a BOSUN_TEST_SLOT checkout

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLab } from '../helpers/lab.js';
+import { QUICK_HEALTH } from '../helpers/rollout.js';
 import { run, recap, repoRoot } from '../helpers/run.js';
 import { labInventory } from '../../lib/lab/lab.js';
 
@@ -17,7 +18,7 @@ t.test('site.yml on a 5-host lab in another domain', async (t) => {
   const password = 'second cluster pw';
   const vars = join(dir, 'vars.yml');
   writeFileSync(vars, `etcd_root_password: "${password}"\netcd_ca_dir: "${ca}"\netcd_cluster_token: cluster-two\n`);
-  const r = await run([join(repoRoot, 'playbooks', 'site.yml'), '-i', inv, '-e', `@${vars}`]);
+  const r = await run([join(repoRoot, 'playbooks', 'site.yml'), '-i', inv, '-e', `@${vars}`, ...QUICK_HEALTH]);
   t.equal(r.code, 0, r.stdout.slice(-4000) + r.stderr);
   t.equal(Object.keys(recap(r.stdout)).filter((h) => h.startsWith('node')).length, 5);
   t.notOk(r.stdout.includes(password), 'password never printed');

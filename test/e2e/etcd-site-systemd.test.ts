@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { siteSuite } from '../helpers/etcd-site-suite.js';
-import { assertRolling, rollout } from '../helpers/rollout.js';
+import { QUICK_HEALTH, assertRolling, rollout } from '../helpers/rollout.js';
 import { recap, run, repoRoot } from '../helpers/run.js';
 import { withLab } from '../helpers/lab.js';
 import { labInventory, sshArgs, type LabState } from '../../lib/lab/lab.js';
@@ -81,7 +81,7 @@ t.test('RHEL family on systemd: /etc/etcd/etcd.conf is the environment file', as
   const dir = t.testdir({});
   const inv = join(dir, 'inventory.yml');
   writeFileSync(inv, labInventory(lab));
-  const site = [join(repoRoot, 'playbooks', 'site.yml'), '-i', inv, '-e', `etcd_ca_dir=${join(dir, 'ca')}`, '-e', 'etcd_root_password=pw-rhel-1'];
+  const site = [join(repoRoot, 'playbooks', 'site.yml'), '-i', inv, '-e', `etcd_ca_dir=${join(dir, 'ca')}`, '-e', 'etcd_root_password=pw-rhel-1', ...QUICK_HEALTH];
   const r = await run(site);
   t.equal(r.code, 0, r.stdout.slice(-3000) + r.stderr);
   t.match(r.stdout, /TASK \[etcd : Environment file \/etc\/etcd\/etcd\.conf\]/);

@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLab } from '../helpers/lab.js';
+import { QUICK_HEALTH } from '../helpers/rollout.js';
 import { recap, repoRoot, run, treeHash } from '../helpers/run.js';
 import { hashHost, labInventory, sshArgs, type LabState } from '../../lib/lab/lab.js';
 
@@ -80,7 +81,7 @@ t.test('pcocc clients on a 3-member cluster', async (t) => {
   const ca = join(dir, 'etcd-ca');
   const vars = join(dir, 'vars.yml');
   writeFileSync(vars, `etcd_root_password: ${JSON.stringify(PASSWORD)}\netcd_ca_dir: "${ca}"\n`);
-  const args = (playbook: string, ...more: string[]) => [join(PLAYBOOKS, playbook), '-i', inv, '-e', `@${vars}`, ...more];
+  const args = (playbook: string, ...more: string[]) => [join(PLAYBOOKS, playbook), '-i', inv, '-e', `@${vars}`, ...QUICK_HEALTH, ...more];
 
   await t.test('pcocc nodes without etcd_profile pcocc: refused before any host is touched', async (t) => {
     const strict = join(dir, 'strict.yml');

@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { withLab, type WithLabOptions } from './lab.js';
 import { run, recap, repoRoot, treeHash } from './run.js';
+import { QUICK_HEALTH } from './rollout.js';
 import { hashHost, labInventory, sshArgs, type LabState } from '../../lib/lab/lab.js';
 
 const SITE = join(repoRoot, 'playbooks', 'site.yml');
@@ -58,7 +59,7 @@ export async function siteSuite(t: Test, opts: SiteSuiteOptions): Promise<void> 
   const inv = join(dir, 'inventory.yml');
   writeFileSync(inv, labInventory(lab));
   const ca = join(dir, 'etcd-ca');
-  const base = [SITE, '-i', inv, '-e', `etcd_ca_dir=${ca}`];
+  const base = [SITE, '-i', inv, '-e', `etcd_ca_dir=${ca}`, ...QUICK_HEALTH];
   const fresh = await hashes(lab);
 
   await t.test('missing etcd_root_password: clear error, nothing touched', async (t) => {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { recap, run, treeHash, type RecapLine } from './run.js';
+import { recap, run, spawnCollect, treeHash, type RecapLine } from './run.js';
 
 export const ansibleAvailable = spawnSync('ansible-playbook', ['--version'], { encoding: 'utf8' }).status === 0;
 
@@ -30,7 +30,18 @@ export function dump(vars: string[]): Record<string, unknown>[] {
 const inventory = (hosts: string[]) =>
   stringify({ all: { hosts: Object.fromEntries(hosts.map((h) => [h, { ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3' }])) } });
 
-/** `seed` (a directory) is copied to each side's work dir `W`; `play` is the playbook with @W@ in it. */
+// bosun runs in this process: one at a time, whatever runs beside it on Ansible's side
+let bosunQueue: Promise<unknown> = Promise.resolve();
+function bosunRun(argv: string[]): Promise<{ code: number; out: string }> {
+  const p = bosunQueue.then(() => run(argv)).then((b) => ({ code: b.code, out: b.stdout + b.stderr }));
+  bosunQueue = p.catch(() => undefined);
+  return p;
+}
+
+/**
+ * `seed` (a directory) is copied to each side's work dir `W`; `play` is the playbook with @W@ in it.
+ * The two sides run at once (each in its own directory): the time is ansible-playbook's.
+ */
 export async function runBoth(root: string, seed: string, play: unknown, hosts: string[], opts: { check?: boolean; again?: boolean } = {}): Promise<{ ansible: SideRun; bosun: SideRun }> {
   const side = async (name: 'ansible' | 'bosun'): Promise<SideRun> => {
     const dir = join(root, name);
@@ -41,18 +52,8 @@ export async function runBoth(root: string, seed: string, play: unknown, hosts: 
     writeFileSync(join(dir, 'inv.yml'), inventory(hosts));
     writeFileSync(join(dir, 'site.yml'), stringify(play).replaceAll('@W@', W));
     const argv = [join(dir, 'site.yml'), '-i', join(dir, 'inv.yml'), ...(opts.check ? ['--check'] : [])];
-    let code: number;
-    let out: string;
-    if (name === 'ansible') {
-      const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_LOCALHOST_WARNING: '0', ANSIBLE_DEPRECATION_WARNINGS: '0' };
-      const a = spawnSync('ansible-playbook', argv, { encoding: 'utf8', env, timeout: 900_000, cwd: dir });
-      code = a.status ?? -1;
-      out = a.stdout + a.stderr;
-    } else {
-      const b = await run(argv);
-      code = b.code;
-      out = b.stdout + b.stderr;
-    }
+    const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_LOCALHOST_WARNING: '0', ANSIBLE_DEPRECATION_WARNINGS: '0' };
+    const { code, out } = name === 'ansible' ? await spawnCollect('ansible-playbook', argv, { env, cwd: dir, timeoutMs: 900_000 }).then((a) => ({ code: a.code, out: a.stdout + a.stderr })) : await bosunRun(argv);
     const results: Record<string, unknown> = {};
     for (const h of hosts) {
       try {
@@ -65,7 +66,8 @@ export async function runBoth(root: string, seed: string, play: unknown, hosts: 
     const tree = Object.fromEntries(Object.entries(treeHash(W)).map(([k, v]) => [k.replace(W.slice(1), '@W@').replace(dir.slice(1), '@S@'), v]));
     return { dir: W, code, out, recap: recap(out), results, tree };
   };
-  return { ansible: await side('ansible'), bosun: await side('bosun') };
+  const [ansible, bosun] = await Promise.all([side('ansible'), side('bosun')]);
+  return { ansible, bosun };
 }
 
 /** bosun's result without `msg` where Ansible's has none (bosun's results always carry a one-line msg). */

@@ -1,7 +1,7 @@
 // Runs the bosun CLI for tests: in-process (fast, coverage counts; used by most tests), or as a
 // child process of the built bin (dist/bin/bosun.js) when bin/'s exit-code mapping matters. The one
 // in-process runner and the one recap parser of the test suite.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -66,6 +66,22 @@ export function spawnBosun(argv: string[], opts: { cwd?: string; env?: NodeJS.Pr
     timeout: 60_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * A child's exit code and output, without blocking the event loop (an in-process bosun run beside it
+ * goes on); killed after `timeoutMs`. A spawn error is a code of -1 with the error on stderr.
+ */
+export function spawnCollect(cmd: string, args: string[], opts: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs: number }): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(cmd, args, { env: opts.env, cwd: opts.cwd, stdio: ['ignore', 'pipe', 'pipe'], timeout: opts.timeoutMs });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    p.on('error', (e) => (stderr += String(e)));
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+  });
 }
 
 export function binBuilt(): boolean {

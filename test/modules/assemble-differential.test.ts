@@ -126,6 +126,9 @@ t.test('assemble, tempfile, stat, newline_sequence, copy remote_src trees: as an
 
   const made: string[] = [];
   const madeBy = (s: SideRun) => made.push(...TMP.map((k) => String((s.results.h1 as Res | undefined)?.[k]?.path ?? '')).filter((p) => p.startsWith(tmpdir())));
+  const checkPlay = [{ hosts: 'all', gather_facts: false, tasks: [tasks.find((x) => x.name === 't_file')!, tasks.find((x) => x.name === 's_text')!] }];
+  // --check works in copies of its own (root/check/…): it runs beside the first run
+  const checkedRun = runBoth(join(root, 'check'), seed, checkPlay, ['h1'], { check: true });
   try {
     const started = Date.now();
     const first = await runBoth(root, seed, play, ['h1']);
@@ -145,8 +148,7 @@ t.test('assemble, tempfile, stat, newline_sequence, copy remote_src trees: as an
     t.equal(again.ansible.recap.h1?.changed, 4, 'ansible: a rerun changes only the tempfiles and the dump');
     compare(t, again.ansible, again.bosun, 'rerun');
 
-    const checkPlay = [{ hosts: 'all', gather_facts: false, tasks: [tasks.find((x) => x.name === 't_file')!, tasks.find((x) => x.name === 's_text')!] }];
-    const checked = await runBoth(join(root, 'check'), seed, checkPlay, ['h1'], { check: true });
+    const checked = await checkedRun;
     t.same(checked.bosun.recap, checked.ansible.recap, '--check: tempfile skipped on both sides');
     t.equal(checked.ansible.recap.h1?.skipped, 1);
   } finally {
