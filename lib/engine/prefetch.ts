@@ -282,15 +282,6 @@ export interface LookaheadEnv {
   beyond?(): LookaheadFrame[];
 }
 
-/** Whether conditions hold with the variables as they are now (unknown counts as yes). */
-function mayHold(when: readonly Condition[], vars: Vars): boolean {
-  try {
-    return when.every((c) => evalBool(c, vars));
-  } catch {
-    return true;
-  }
-}
-
 /** Whether conditions hold with the variables as they are now; undefined when that is not known yet. */
 function known(when: readonly Condition[], vars: Vars): boolean | undefined {
   try {
@@ -300,7 +291,12 @@ function known(when: readonly Condition[], vars: Vars): boolean | undefined {
   }
 }
 
-/** Whether conditions are known to hold with the variables as they are now. */
+/** Whether conditions may hold (true, or not known yet). */
+function mayHold(when: readonly Condition[], vars: Vars): boolean {
+  return known(when, vars) !== false;
+}
+
+/** Whether conditions are known to hold. */
 function holds(when: readonly Condition[], vars: Vars): boolean {
   return known(when, vars) === true;
 }
