@@ -8,7 +8,8 @@
 //   (a write on one host may show on another, e.g. a shared filesystem); so do a retry (until), a
 //   module that waits for the world to change (wait_for) and a --step prompt (runner.ts);
 // - a read fetched ahead answers ONE request (a module that polls, like etcdctl's health wait,
-//   asks the host again on its next attempt); a file state answers every probe of its generation;
+//   asks the host again on its next attempt): two tasks ahead making the same read get one run
+//   each; a file state answers every probe of its generation;
 // - fetching ahead happens while the run is seen to be stable (no change since the channel's
 //   previous read, or its previous batch was used), so a converging run, where every task changes
 //   something, rarely fetches what it then throws away;
@@ -63,8 +64,8 @@ export class ProbeCache {
   /** Bumped by anything that may change a host; entries of older generations are dead. */
   private gen = 0;
   private readonly entries = new WeakMap<Connection, Map<string, Entry>>();
-  /** Module reads fetched ahead, by readKey; each answers one request. */
-  private readonly readEntries = new WeakMap<Connection, Map<string, ReadEntry>>();
+  /** Module reads fetched ahead, by readKey (one entry per run of it); each answers one request. */
+  private readonly readEntries = new WeakMap<Connection, Map<string, ReadEntry[]>>();
   /** Generation at each channel's previous probe (stable run = unchanged since). */
   private readonly lastProbe = new WeakMap<Connection, number>();
   /** Channels whose latest batch answered a later probe. */
@@ -109,18 +110,18 @@ export class ProbeCache {
     if (stdin === null) return conn.exec(script, opts);
     const key = readKey(script, stdin);
     const map = this.readsOf(conn);
-    const hit = map.get(key);
-    if (hit) {
-      map.delete(key); // one answer for one request: a module asking again wants news
-      if (hit.gen === this.gen) {
-        this.stats.readHits++;
-        this.paidOff.add(conn);
-        return { ...hit.answer, durationMs: 0 };
-      }
+    const hits = map.get(key);
+    // one answer for one request: a module asking again wants news
+    const hit = hits?.shift();
+    if (hits && hits.length === 0) map.delete(key);
+    if (hit && hit.gen === this.gen) {
+      this.stats.readHits++;
+      this.paidOff.add(conn);
+      return { ...hit.answer, durationMs: 0 };
     }
     if (!this.stableAt(conn)) return conn.exec(script, opts);
     const up = await upcoming();
-    const reads = this.readsAhead(conn, up.reads, new Set([key]), opts.timeoutMs);
+    const reads = this.readsAhead(conn, up.reads, opts.timeoutMs);
     const probes = this.probesAhead(conn, up.probes, new Set());
     if (reads.length === 0 && probes.length === 0) return conn.exec(script, opts);
     const lead: ReadRequest[] = [{ script, opts }];
@@ -148,7 +149,7 @@ export class ProbeCache {
     if (!this.stableAt(conn)) return probeOnce(conn, path, opts);
     const up = await upcoming();
     const items = this.probesAhead(conn, up.probes, new Set([key]), { path, opts });
-    const reads = this.readsAhead(conn, up.reads, new Set(), undefined);
+    const reads = this.readsAhead(conn, up.reads, undefined);
     if (items.length === 1 && reads.length === 0) return probeOnce(conn, path, opts);
     const gen = this.gen;
     const label = `probe+${items.length - 1}`;
@@ -173,7 +174,7 @@ export class ProbeCache {
     return map;
   }
 
-  private readsOf(conn: Connection): Map<string, ReadEntry> {
+  private readsOf(conn: Connection): Map<string, ReadEntry[]> {
     let map = this.readEntries.get(conn);
     if (!map) this.readEntries.set(conn, (map = new Map()));
     return map;
@@ -195,21 +196,23 @@ export class ProbeCache {
   }
 
   /**
-   * The reads worth fetching: batchable, not asked now or already fetched, and — when the request
-   * carrying them has a time limit — each bounded within it (a read that outlasts it would fail the
-   * request it rides with).
+   * The reads worth fetching: batchable, not fetched already (a read that n tasks ahead make is
+   * fetched n times: each answers one), and — when the request carrying them has a time limit —
+   * each bounded within it (a read that outlasts it would fail the request it rides with).
    */
-  private readsAhead(conn: Connection, ahead: ReadRequest[], seen: Set<string>, limitMs: number | undefined): ReadRequest[] {
+  private readsAhead(conn: Connection, ahead: ReadRequest[], limitMs: number | undefined): ReadRequest[] {
     const map = this.readsOf(conn);
     const out: ReadRequest[] = [];
+    const wanted = new Map<string, number>();
     for (const r of ahead) {
       if (out.length >= READS_AHEAD) break;
       const stdin = batchableStdin(r.opts);
       if (stdin === null || !r.opts.readOnly) continue;
       if (limitMs !== undefined && (r.opts.timeoutMs === undefined || r.opts.timeoutMs > limitMs)) continue;
       const k = readKey(r.script, stdin);
-      if (seen.has(k) || map.get(k)?.gen === this.gen) continue;
-      seen.add(k);
+      const n = (wanted.get(k) ?? 0) + 1;
+      wanted.set(k, n);
+      if (n <= (map.get(k)?.filter((e) => e.gen === this.gen).length ?? 0)) continue;
       out.push(r);
     }
     return out;
@@ -238,10 +241,18 @@ export class ProbeCache {
       return null;
     }
     const map = this.readsOf(conn);
-    for (const [k, e] of map) if (e.gen !== gen) map.delete(k); // dead entries go, the map stays small
+    // dead entries go, the map stays small
+    for (const [k, es] of map) {
+      const live = es.filter((e) => e.gen === gen);
+      if (live.length === 0) map.delete(k);
+      else if (live.length !== es.length) map.set(k, live);
+    }
     for (let i = keepFrom; i < reqs.length; i++) {
       const q = reqs[i]!;
-      map.set(readKey(q.script, batchableStdin(q.opts)!), { gen, answer: answers[i]! });
+      const k = readKey(q.script, batchableStdin(q.opts)!);
+      const es = map.get(k);
+      if (es) es.push({ gen, answer: answers[i]! });
+      else map.set(k, [{ gen, answer: answers[i]! }]);
     }
     return answers;
   }
@@ -289,11 +300,6 @@ function known(when: readonly Condition[], vars: Vars): boolean | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Whether conditions may hold (true, or not known yet). */
-function mayHold(when: readonly Condition[], vars: Vars): boolean {
-  return known(when, vars) !== false;
 }
 
 /** Whether conditions are known to hold. */
@@ -358,8 +364,19 @@ export async function upcoming(host: string, current: Scope, frames: readonly Lo
   const cur = frames[frames.length - 1];
   const here = cur?.tasks[cur.index];
   if (here) setsNames(here, pending);
-  const withPending = (vars: Vars): Vars => (pending.size === 0 ? vars : unknownNames(vars, pending));
-  const visit = async (nodes: TaskNode[], scope: Scope, playHosts: string[]): Promise<boolean> => {
+  // the pending set only grows: a scope's copy stays right until a name is added (copies are costly)
+  const guarded = new WeakMap<Vars, { size: number; vars: Vars }>();
+  const withPending = (vars: Vars): Vars => {
+    if (pending.size === 0) return vars;
+    const had = guarded.get(vars);
+    if (had && had.size === pending.size) return had.vars;
+    const out = unknownNames(vars, pending);
+    guarded.set(vars, { size: pending.size, vars: out });
+    return out;
+  };
+  // `certain`: the enclosing dynamic includes are known to run (an include whose `when` is not known
+  // yet is visited for its probes and what it sets, but its tasks' reads are not fetched)
+  const visit = async (nodes: TaskNode[], scope: Scope, playHosts: string[], certain = true): Promise<boolean> => {
     for (const node of nodes) {
       if (full() || ++scanned > 4 * LOOKAHEAD) return false;
       const inner = childScope(scope, node);
@@ -367,9 +384,15 @@ export async function upcoming(host: string, current: Scope, frames: readonly Lo
         // a templated include: which tasks come (and what they register) is known only when it runs
         if (node.include?.late) return false;
         // a dynamic include: its own `when` decides whether its tasks come at all; with a loop, how often
-        if (node.include && (node.include.loop !== undefined || !mayHold(node.include.when, withPending(varsFor(scope, playHosts, node.role, inner.blockVars))))) continue;
-        if (!(await visit(node.block, inner, playHosts))) return false;
-        if (!(await visit(node.always, inner, playHosts))) return false;
+        let sure = certain;
+        if (node.include) {
+          if (node.include.loop !== undefined) continue;
+          const runs = known(node.include.when, withPending(varsFor(scope, playHosts, node.role, inner.blockVars)));
+          if (runs === false) continue;
+          sure = certain && runs === true;
+        }
+        if (!(await visit(node.block, inner, playHosts, sure))) return false;
+        if (!(await visit(node.always, inner, playHosts, sure))) return false;
         continue;
       }
       if (node.kind !== 'module') {
@@ -401,7 +424,7 @@ export async function upcoming(host: string, current: Scope, frames: readonly Lo
         // A read costs the host a process or more (an etcd login is a deliberately slow hash): it is
         // fetched only for a task known to run, with a request known now — conditions and arguments
         // that read a result still to come (a register ahead) leave it to its own task.
-        const readable = runs && !inner.inherited.environment && (!inner.inherited.runOnce || playHosts[0] === host);
+        const readable = runs && certain && !inner.inherited.environment && (!inner.inherited.runOnce || playHosts[0] === host);
         if (mod.reads && readable && out.reads.length < READS_AHEAD) {
           out.reads.push(...mod.reads(args, { facts: (facts ??= env.facts()), check: inner.inherited.checkMode ?? env.check }));
         }

@@ -327,6 +327,9 @@ export abstract class ChannelConnection implements Connection {
   }
 
   open(): Promise<void> {
+    // live already: nothing to wait for (queued behind requests in flight, a task would wait for
+    // reads fetched ahead for later tasks)
+    if (!this.closed && this.ch && !this.ch.dead) return Promise.resolve();
     this.closed = false;
     return this.enqueue(async () => {
       await this.ensureOpen();

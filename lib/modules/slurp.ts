@@ -26,7 +26,8 @@ export default defineModule<SlurpArgs>({
     short: 'Read a file from the host into the result, base64-encoded',
     description:
       'Registers {content: BASE64, encoding: base64, source: SRC}; decode with the b64decode filter. Binary-safe. ' +
-      'Never changes anything; runs in check mode too. The whole file is held in memory and in the variable: for big files use fetch.',
+      'Never changes anything; runs in check mode too; one request (often none: fetched ahead with an earlier task\'s read). ' +
+      'The whole file is held in memory and in the variable: for big files use fetch.',
     check: 'full',
     diff: false,
     examples: '- slurp: { src: /etc/etcd/pki/ca.pem }\n  register: ca\n- debug: { msg: "{{ ca.content | b64decode }}" }',
@@ -34,6 +35,8 @@ export default defineModule<SlurpArgs>({
   args: {
     src: { type: 'path', required: true, aliases: ['path'], description: 'File on the host.' },
   },
+  // a small file's read (slurp is for small files): the engine may fetch it ahead with other reads
+  reads: (args) => [{ script: slurpScript(args.src), opts: { label: 'slurp', readOnly: true } }],
   async plan(ctx, args) {
     const r = await ctx.conn.exec(slurpScript(args.src), { label: 'slurp', readOnly: true });
     if (r.exitCode === 3) {

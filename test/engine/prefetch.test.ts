@@ -457,7 +457,7 @@ t.test('runner: module reads ride with the first request, each answers one task,
   );
   const r = await play('-vvv');
   t.equal(r.code, 0, r.stdout);
-  t.same(requests(r.stdout), ['h1 probe+0+test_read', 'h1 test_read'], 'the first read came with the probe; the same read again is asked anew (one answer per request)');
+  t.same(requests(r.stdout), ['h1 probe+0+test_read+test_read'], 'both reads came with the probe: the same read made by two tasks runs twice (one answer per request)');
 
   write(
     `- hosts: h1
@@ -641,4 +641,39 @@ t.test('runner: the look-ahead stops at a templated include (its tasks are known
   t.equal(r.code, 0, r.stdout);
   t.equal(readFileSync(join(out, 'd/f'), 'utf8'), 'v1\n', 'the tampered file was put back');
   t.equal(recap(r.stdout).h1!.changed, 1, 'content changed');
+});
+
+t.test('runner: tasks of a dynamic include whose condition is not known yet: their probes are fetched, their reads are not', async (t) => {
+  const { out, write, run: play } = playDir(t, { 'inc.yml': '' });
+  for (const n of ['a', 'b']) writeFileSync(join(out, n), `${n}\n`);
+  writeFileSync(
+    join(out, '..', 'inc.yml'),
+    `- name: a read in the include (a process or more on the host, not fetched for a task that may be skipped)
+  test_read: { path: "${out}/a" }
+- name: a file in the include (a probe, cheap, fetched)
+  file: { path: "${out}/b", state: file }
+`,
+  );
+  write(
+    `- hosts: h1
+  gather_facts: false
+  tasks:
+    - file: { path: "${out}", state: directory }
+      register: d
+    - include_tasks: inc.yml
+      when: d is not failed
+    - test_read: { path: "${out}/b" }
+      register: after
+    - assert: { that: [ "after.content == 'b'" ] }
+`,
+  );
+  const r = await play('-vvv');
+  t.equal(r.code, 0, r.stdout);
+  t.same(
+    requests(r.stdout),
+    ['h1 probe+1+test_read', 'h1 test_read'],
+    "the first request carried the include's file probe and the read after the include; the include's read went alone",
+  );
+  const first = r.stdout.slice(r.stdout.indexOf('[h1] probe+1+test_read: '), r.stdout.indexOf('ok: [h1]'));
+  t.notMatch(first, `${out}/a 2>`, "the include's read was not in it");
 });

@@ -163,6 +163,20 @@ t.test('a shell whose ${#var} counts characters answers text requests from files
   }
 });
 
+t.test('open() on a live channel does not wait behind a request in flight (a task starting while reads fetched ahead run)', async (t) => {
+  const { c } = channel(t, { shell: 'dash' });
+  await c.open();
+  const slow = c.exec('sleep 0.4; echo slow\n');
+  let settled = false;
+  void slow.then(() => (settled = true));
+  await c.open();
+  t.notOk(settled, 'open() returned while the request was still running');
+  t.equal((await slow).stdout, 'slow\n');
+  await c.close();
+  await c.open();
+  t.equal((await c.exec('echo again\n')).stdout, 'again\n', 'a closed connection opens again');
+});
+
 t.test('a wrong text length is a protocol error, not a wrong answer', async (t) => {
   // the self-test's 2 bytes still count 2, longer outputs one byte short
   const { c, run } = channel(t, { shell: 'dash', patch: 's/_bl=\\${#_bo}/_bl=$((${#_bo} > 5 ? ${#_bo} - 1 : ${#_bo}))/g' });

@@ -72,6 +72,8 @@ const CASES: Array<[module: string, args: Record<string, unknown>, facts?: Recor
   ['etcdctl', { op: 'verify_auth', ...ETCD, password: 'x' }],
   ['etcdctl', { op: 'verify_auth', ...ETCD, password: 'x', login_verified: true }],
   ['etcdctl', { op: 'verify_auth', api: '2', ...ETCD }],
+  ['slurp', { src: '/etc/etcd/etcd.conf' }],
+  ['slurp', { src: "/tmp/it's here" }],
   ['hostname', { name: 'web-1' }],
   ['hostname', { name: 'web-1.example.com', use: 'systemd' }],
   ['timezone', { name: 'Europe/Paris' }],
