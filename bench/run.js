@@ -809,7 +809,10 @@ function targets(res) {
     const c = size(n);
     if (c?.ratios.mitogenOverNoop != null) {
       const x = c.ratios.mitogenOverNoop;
-      t.push([19, `generic no-op, ${n} hosts, cold: Mitogen / bosun ≥ ${TARGETS19.cold[n]}`, x, x >= TARGETS19.cold[n]]);
+      // the ceiling: Mitogen against floor b (one bare channel per host, the same probes, no engine at all)
+      const ceiling = c.mitogenNoop?.wallS && c.floorChannelS ? c.mitogenNoop.wallS / c.floorChannelS : null;
+      const shown = ceiling == null ? x : `${fmtX(x)} (Mitogen / floor b: ${fmtX(ceiling)})`;
+      t.push([19, `generic no-op, ${n} hosts, cold: Mitogen / bosun ≥ ${TARGETS19.cold[n]}`, shown, x >= TARGETS19.cold[n]]);
     }
   }
   for (const n of [3, 30]) {
@@ -848,6 +851,15 @@ function targets(res) {
     t.push([5, 'bosun peak memory at 50 hosts ≤ 150 MB', `${fmtN(mb, 0)} MB`, mb <= TARGETS.memoryMB50]);
   }
   return t;
+}
+
+/** results/DAY.json, or DAYb.json, DAYc.json… when the day has a run already (a result is never overwritten). */
+function freshResultFile(dir, day) {
+  for (const suffix of ['', ...'bcdefghijklmnopqrstuvwxyz']) {
+    const file = path.join(dir, `${day}${suffix}.json`);
+    if (!fs.existsSync(file)) return file;
+  }
+  return path.join(dir, `${day}-${Date.now()}.json`);
 }
 
 /** Markdown tables: targets, etcd job, one column per lab size, start-up. */
@@ -1039,7 +1051,7 @@ async function main() {
   process.stdout.write(`\n${table(res)}\n\nbench took ${res.benchS} s\n`);
   if (opts.write) {
     // BOSUN_BENCH_OUT: another name (two partial benches of one day, combined later)
-    const file = process.env.BOSUN_BENCH_OUT ? path.resolve(process.env.BOSUN_BENCH_OUT) : path.join(here, 'results', `${res.machine.date.slice(0, 10)}.json`);
+    const file = process.env.BOSUN_BENCH_OUT ? path.resolve(process.env.BOSUN_BENCH_OUT) : freshResultFile(path.join(here, 'results'), res.machine.date.slice(0, 10));
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(res, null, 2) + '\n');
     updateReadme(figuresSection(res, file));
