@@ -2,7 +2,7 @@
 // request; the bytes travel raw over the channel and are encoded here. Meant for small files: the
 // whole content ends up in the registered variable (use fetch for big ones).
 import { shq } from '../executor/types.js';
-import { defineModule, ModuleFailure } from './types.js';
+import { defineModule, ModuleFailure, type ReadRequest } from './types.js';
 import { notOption } from './util/remote-file.js';
 
 export interface SlurpArgs {
@@ -18,6 +18,11 @@ function slurpScript(src: string): string {
     `if [ ! -r "$p" ]; then echo unreadable; exit 3; fi`,
     `exec cat < "$p"`,
   ].join('\n') + '\n';
+}
+
+/** plan()'s one read-only request, also declared ahead (reads()): the two must be the same request. */
+function slurpRequest(src: string): ReadRequest {
+  return { script: slurpScript(src), opts: { label: 'slurp', readOnly: true } };
 }
 
 export default defineModule<SlurpArgs>({
@@ -36,9 +41,10 @@ export default defineModule<SlurpArgs>({
     src: { type: 'path', required: true, aliases: ['path'], description: 'File on the host.' },
   },
   // a small file's read (slurp is for small files): the engine may fetch it ahead with other reads
-  reads: (args) => [{ script: slurpScript(args.src), opts: { label: 'slurp', readOnly: true } }],
+  reads: (args) => [slurpRequest(args.src)],
   async plan(ctx, args) {
-    const r = await ctx.conn.exec(slurpScript(args.src), { label: 'slurp', readOnly: true });
+    const q = slurpRequest(args.src);
+    const r = await ctx.conn.exec(q.script, q.opts);
     if (r.exitCode === 3) {
       const why = r.stdout.trim();
       if (why === 'isdir') throw new ModuleFailure(`source is a directory and must be a file: ${args.src}`);
