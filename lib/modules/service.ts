@@ -279,11 +279,14 @@ export default defineModule<ServiceArgs, ServiceState>({
     }
     // SysV scripts that background the daemon (start-stop-daemon --background) return 0 even if the
     // daemon exits right away; confirm it is still there (briefly polled: pid files appear late).
+    // One "running" is not enough: the status can run between the fork and the daemon's exit, so
+    // it must still hold 0.3 s later; a daemon seen running and then gone fails at once.
     const started = st.actions.some((a) => a === 'start' || a === 'restart');
     if (st.init === 'sysv' && started && !(args.no_block === true)) {
       const n = shq(args.name);
+      const status = `service ${n} status >/dev/null 2>&1 </dev/null`;
       const r = await ctx.conn.exec(
-        `i=0; while [ $i -lt 6 ]; do service ${n} status >/dev/null 2>&1 </dev/null && exit 0; i=$((i+1)); sleep 0.5; done; ` +
+        `i=0; while [ $i -lt 6 ]; do if ${status}; then sleep 0.3; ${status} && exit 0; break; fi; i=$((i+1)); sleep 0.5; done; ` +
           `service ${n} status 2>&1 </dev/null; exit 1`,
         { label: 'service:verify' },
       );

@@ -12,20 +12,22 @@ const ctxFor = (check = false) => fakeContext({ check });
 const dir = t.testdir({});
 const name = `bosun-test-svc-${process.pid}`;
 const broken = `bosun-test-broken-${process.pid}`;
+// lives 0.1 s: a status run right after the fork still sees it
+const brief = `bosun-test-brief-${process.pid}`;
 const initd = `/etc/init.d/${name}`;
 const initdBroken = `/etc/init.d/${broken}`;
 
-function script(daemon: string, args: string): string {
+function script(svc: string, daemon: string, args: string): string {
   return `#!/bin/sh
 ### BEGIN INIT INFO
-# Provides:          ${daemon === '/bin/sleep' ? name : broken}
+# Provides:          ${svc}
 # Required-Start:
 # Required-Stop:
 # Default-Start:     2 3 4 5
 # Default-Stop:      0 1 6
 # Short-Description: bosun test service
 ### END INIT INFO
-PIDFILE=${dir}/${daemon === '/bin/sleep' ? 'svc' : 'broken'}.pid
+PIDFILE=${dir}/${svc === name ? 'svc' : svc}.pid
 case "$1" in
   start) start-stop-daemon --start --quiet --background --make-pidfile --pidfile $PIDFILE --exec ${daemon} -- ${args} ;;
   stop) start-stop-daemon --stop --quiet --pidfile $PIDFILE --remove-pidfile --retry 5; rc=$?; [ $rc -le 1 ] ;;
@@ -38,14 +40,16 @@ esac
 `;
 }
 
-writeFileSync(initd, script('/bin/sleep', '600'));
+writeFileSync(initd, script(name, '/bin/sleep', '600'));
 chmodSync(initd, 0o755);
-writeFileSync(initdBroken, script('/bin/false', ''));
+writeFileSync(initdBroken, script(broken, '/bin/false', ''));
 chmodSync(initdBroken, 0o755);
+writeFileSync(`/etc/init.d/${brief}`, script(brief, '/bin/sleep', '0.1'));
+chmodSync(`/etc/init.d/${brief}`, 0o755);
 
 t.teardown(() => {
   try { execFileSync('sh', ['-c', `service ${name} stop`], { stdio: 'ignore' }); } catch { /* already stopped */ }
-  for (const n of [name, broken]) {
+  for (const n of [name, broken, brief]) {
     try { execFileSync('update-rc.d', ['-f', n, 'remove'], { stdio: 'ignore' }); } catch { /* no links */ }
     rmSync(`/etc/init.d/${n}`, { force: true });
   }
@@ -123,5 +127,7 @@ t.test('start, idempotence, check mode, enable, restart, stop', async (t) => {
 
 t.test('a daemon that dies at once fails with a hint; a missing service fails', async (t) => {
   await t.rejects(run({ name: broken, state: 'started' }), /started but not running.*daemon's log/);
+  // seen running once, gone 0.3 s later: not started (CI once saw /bin/false before it exited)
+  await t.rejects(run({ name: brief, state: 'started' }), /started but not running/);
   await t.rejects(run({ name: `no-such-svc-${process.pid}`, state: 'started' }), /no \/etc\/init\.d\/no-such-svc/);
 });
