@@ -40,10 +40,14 @@ export function parseMime(line: string | undefined): { mimetype: string; charset
  */
 const STAT_PRINTF = `'st=%f %u %g %s %i %d %h %b %o %t %T %.9X %.9Y %.9Z\\npw=%U\\ngr=%G\\n'`;
 
+/** A path starting with ~ (alone or before a slash). */
+const tilde = (path: string): boolean => /^~(?=\/|$)/.test(path);
+
 /** The request's script: `key=value` lines, one of them `err=` (the strerror of a failed stat) instead of the rest. */
 export function statScript(a: StatArgs): string {
   const L: string[] = [
-    `p=${shq(a.path)}`,
+    // ~ is the home of the user on the host, as Python's expanduser there (~user/ is not expanded)
+    tilde(a.path) ? `p="$HOME"${shq(a.path.slice(1))}; printf 'home=%s\\n' "$HOME"` : `p=${shq(a.path)}`,
     // C locale: the times with a '.', and the error's text as Python's strerror has it
     `s=$(LC_ALL=C stat ${a.follow ? '-L ' : ''}--printf ${STAT_PRINTF} -- "$p" 2>&1) || { printf 'err=%s\\n' "\${s##*: }"; exit 0; }`,
     `printf '%s\\n' "$s"`,
@@ -94,7 +98,8 @@ export function parseStatAnswer(a: StatArgs, raw: Buffer): Record<string, unknow
   const access = f.get('access') ?? '';
   const out: Record<string, unknown> = {
     exists: true,
-    path: a.path,
+    // (Python strips the home's trailing slashes before it appends the rest)
+    path: tilde(a.path) ? (f.get('home') ?? '').replace(/\/+$/, '') + a.path.slice(1) || '/' : a.path,
     mode: modeString(mode),
     ...types,
     uid: Number(uid),
@@ -151,7 +156,7 @@ export default defineModule<StatArgs>({
     examples: '- stat: { path: /etc/etcd/pki/ca.pem, checksum_algorithm: sha256, get_mime: false, get_attributes: false }\n  register: ca',
   },
   args: {
-    path: { type: 'path', required: true, aliases: ['dest', 'name'], description: 'Path on the host.' },
+    path: { type: 'path', required: true, aliases: ['dest', 'name'], description: 'Path on the host; a leading ~ is the home of the user there.' },
     get_checksum: { type: 'bool', default: true, description: 'Hash regular files the user can read (result key checksum).' },
     checksum_algorithm: { type: 'str', default: 'sha1', choices: ALGOS, aliases: ['checksum', 'checksum_algo'], description: 'Algorithm of the checksum.' },
     get_md5: { type: 'bool', default: false, description: 'Also add the md5 of regular files the user can read (result key md5; Ansible keeps it for old playbooks).' },

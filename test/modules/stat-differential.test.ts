@@ -14,6 +14,7 @@ import { stringify } from 'yaml';
 import { ansibleAvailable } from '../helpers/files-differential.js';
 import { binBuilt, binPath, run, spawnCollect } from '../helpers/run.js';
 
+
 const NOBODY = 65534;
 
 /** Case id → stat's arguments (@F@: the fixture directory); `fails`: the task may fail (ignore_errors). */
@@ -44,12 +45,14 @@ const CASES: Record<string, { args: Record<string, unknown>; fails?: boolean }> 
   devnull: { args: { path: '/dev/null' } },
   hard: { args: { path: '@F@/hard' } },
   orphan: { args: { path: '@F@/orphan' } },
-  // (no $NAME: Ansible's path type expands variables on the host, bosun's does not; see docs/ansible-differences.md)
+  // (no $NAME: Ansible's path type expands variables on the host, bosun's only ~; see docs/ansible-differences.md)
   odd_name: { args: { path: "@F@/we ird 'q' $(id) `x`" } },
   missing: { args: { path: '@F@/nope' } },
   missing_dir: { args: { path: '@F@/no/such/dir' } },
   notdir: { args: { path: '@F@/file/x' }, fails: true },
   in_private_dir: { args: { path: '@F@/closed/inner' }, fails: true }, // as nobody
+  // the home of the user on the host (as nobody: a home of the test's, holding the marker)
+  tilde: { args: { path: '~/marker' } },
 };
 
 function playbook(fixture: string, out: string): string {
@@ -90,6 +93,10 @@ function makeFixture(root: string): string {
   symlinkSync('gone', join(F, 'dangling'));
   symlinkSync('loop', join(F, 'loop'));
   linkSync(join(F, 'file'), join(F, 'hard'));
+  // nobody's home, with a file to stat as ~/marker
+  mkdirSync(join(root, 'home'));
+  writeFileSync(join(root, 'home', 'marker'), 'm\n');
+  chownSync(join(root, 'home'), NOBODY, NOBODY);
   spawnSync('mkfifo', [join(F, 'fifo')]);
   // a socket file stays after its process: bound by python3 (Ansible's own interpreter)
   spawnSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', join(F, 'sock')]);
@@ -103,6 +110,7 @@ function makeFixture(root: string): string {
   }
   readFileSync(join(F, 'closed', 'inner'));
   readlinkSync(join(F, 'dir', 'rel'));
+  readFileSync(join(root, 'home', 'marker'));
   return F;
 }
 
@@ -129,7 +137,7 @@ function readResults(file: string): Record<string, Record<string, unknown>> | un
 /** One side's run in `dir` (its playbook, inventory and results); as `uid` through setpriv when given. */
 async function side(name: 'ansible' | 'bosun', root: string, F: string, uid?: number): Promise<Side> {
   const dir = join(root, `${name}${uid === undefined ? '' : '-' + uid}`);
-  mkdirSync(join(dir, 'home'), { recursive: true });
+  mkdirSync(join(dir, 'tmp'), { recursive: true });
   const out = join(dir, 'results.json');
   const site = join(dir, 'site.yml');
   writeFileSync(site, playbook(F, out));
@@ -143,9 +151,9 @@ async function side(name: 'ansible' | 'bosun', root: string, F: string, uid?: nu
     NO_COLOR: '1',
   };
   if (uid !== undefined) {
-    // an unprivileged user with a home of its own (Ansible's temp files, bosun's caches)
-    Object.assign(env, { HOME: join(dir, 'home'), ANSIBLE_LOCAL_TEMP: join(dir, 'home', 'tmp'), ANSIBLE_REMOTE_TEMP: join(dir, 'home', 'rtmp') });
-    for (const p of [dir, join(dir, 'home')]) chownSync(p, uid, uid);
+    // an unprivileged user with a home (both sides the same, for ~) and temp files of each side's own
+    Object.assign(env, { HOME: join(root, 'home'), ANSIBLE_LOCAL_TEMP: join(dir, 'tmp', 'local'), ANSIBLE_REMOTE_TEMP: join(dir, 'tmp', 'remote') });
+    for (const p of [dir, join(dir, 'tmp')]) chownSync(p, uid, uid);
     const argv = name === 'ansible' ? ['ansible-playbook', site, '-i', inv] : [process.execPath, binPath, 'run', site, '-i', inv];
     const r = await spawnCollect('setpriv', [`--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', '--', ...argv], { env, cwd: dir, timeoutMs: 120_000 });
     return { code: r.code, out: r.stdout + r.stderr, results: readResults(out) };
@@ -217,4 +225,5 @@ t.test('stat: the same registered results as ansible-playbook', { skip: ansibleA
   t.notOk('checksum' in n('private'), 'a file nobody may read: no checksum');
   t.match(n('sticky_dir'), { writeable: true });
   t.match(an.results?.in_private_dir, { failed: true, msg: 'Permission denied' }, 'a directory nobody may search: the task fails');
+  t.match(n('tilde'), { exists: true, path: join(root, 'home', 'marker') }, '~ expanded on the host');
 });

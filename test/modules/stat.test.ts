@@ -133,6 +133,19 @@ t.test('reads() is the request plan() makes; the path is quoted, after --', asyn
   t.match(q!.script, /stat -L --printf .* -- "\$p"/);
 });
 
+t.test('~ is the home on the host, as Python expanduser (HOME, its trailing slash dropped)', async (t) => {
+  const dir = t.testdir({ home: { 'f.txt': 'x' } });
+  const home = join(dir, 'home');
+  const saved = process.env.HOME;
+  t.teardown(() => void (process.env.HOME = saved));
+  process.env.HOME = `${home}/`; // (the local connection's shell gets this process's environment)
+  t.match(await statOf({ path: '~/f.txt' }), { exists: true, path: join(home, 'f.txt'), size: 1 });
+  t.match(await statOf({ path: '~' }), { exists: true, isdir: true, path: home });
+  t.same(await statOf({ path: '~/nope' }), { exists: false });
+  t.match(statScript(args({ path: "~/a'b" })), /^p="\$HOME"'\/a'\\''b'; /, 'the rest quoted');
+  t.match(statScript(args({ path: '~user/x' })), /^p='~user\/x'\n/, '~user is not expanded');
+});
+
 t.test('what the host says, parsed as Python reads stat(2)', async (t) => {
   const a = args({ path: '/x', get_checksum: false, get_mime: false });
   const answer = (st: string, more = '') => Buffer.from(`st=${st}\npw=UNKNOWN\ngr=UNKNOWN\naccess=\n${more}`);
