@@ -10,7 +10,7 @@ import { compileRegex, RegexError, type SafeRegex } from '../engine/safe-regex.j
 import { defineModule, ModuleFailure } from './types.js';
 import { notOption } from './util/remote-file.js';
 import { fnmatch, parseAge, parseSize } from './util/find-match.js';
-import { modeString, permKeys, pyTime } from './util/stat-keys.js';
+import { modeString, numberKeys, permKeys } from './util/stat-keys.js';
 
 export interface FindArgs {
   paths: string[];
@@ -100,16 +100,8 @@ function statinfo(path: string, e: Entry): Record<string, unknown> {
     isfifo: e.type === 'p',
     islnk: e.type === 'l',
     issock: e.type === 's',
-    uid: Number(uid),
-    gid: Number(gid),
-    size: Number(size),
-    inode: Number(inode),
-    dev: Number(dev),
-    nlink: Number(nlink),
-    // Python's floats, as stat's (an integral one still prints "….0")
-    atime: pyTime(atime!),
-    mtime: pyTime(mtime!),
-    ctime: pyTime(ctime!),
+    // times as Python's floats, as stat's (an integral one still prints "….0")
+    ...numberKeys([uid, gid, size, inode, dev, nlink, atime, mtime, ctime] as string[]),
     gr_name: name(group!, gid!),
     pw_name: name(user!, uid!),
     ...permKeys(mode),

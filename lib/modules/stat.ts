@@ -7,7 +7,7 @@
 import { shq } from '../executor/types.js';
 import { defineModule, ModuleFailure, type ReadRequest } from './types.js';
 import { parseFields, unhexLink } from './util/remote-file.js';
-import { fileAttributes, makedev, modeString, permKeys, pyTime, typeKeys } from './util/stat-keys.js';
+import { fileAttributes, makedev, modeString, numberKeys, permKeys, typeKeys } from './util/stat-keys.js';
 import { ALGOS, type Algo } from './util/transfer.js';
 
 export interface StatArgs {
@@ -35,10 +35,11 @@ export function parseMime(line: string | undefined): { mimetype: string; charset
 }
 
 /**
- * st_mode in hex, then the numbers Python's os.stat_result holds (st_rdev as major and minor), the
- * three times with nanoseconds, and the owner's names (coreutils prints UNKNOWN for an id without one).
+ * st_mode in hex, then the numbers Python's os.stat_result holds in Ansible's order (the times with
+ * nanoseconds; st_rdev as major and minor), and the owner's names (coreutils prints UNKNOWN for an
+ * id without one).
  */
-const STAT_PRINTF = `'st=%f %u %g %s %i %d %h %b %o %t %T %.9X %.9Y %.9Z\\npw=%U\\ngr=%G\\n'`;
+const STAT_PRINTF = `'st=%f %u %g %s %i %d %h %.9X %.9Y %.9Z %b %o %t %T\\npw=%U\\ngr=%G\\n'`;
 
 /** A path starting with ~ (alone or before a slash). */
 const tilde = (path: string): boolean => /^~(?=\/|$)/.test(path);
@@ -92,7 +93,7 @@ export function parseStatAnswer(a: StatArgs, raw: Buffer): Record<string, unknow
   }
   const st = (f.get('st') ?? '').split(' ');
   if (st.length !== 14) throw new ModuleFailure(`cannot inspect ${a.path}: unexpected answer from stat`);
-  const [hexMode, uid, gid, size, ino, dev, nlink, blocks, blksize, major, minor, atime, mtime, ctime] = st as [string, ...string[]];
+  const [hexMode, blocks, blksize, major, minor] = [st[0]!, ...st.slice(10)];
   const mode = Number.parseInt(hexMode, 16);
   const types = typeKeys(mode);
   const access = f.get('access') ?? '';
@@ -102,15 +103,7 @@ export function parseStatAnswer(a: StatArgs, raw: Buffer): Record<string, unknow
     path: tilde(a.path) ? (f.get('home') ?? '').replace(/\/+$/, '') + a.path.slice(1) || '/' : a.path,
     mode: modeString(mode),
     ...types,
-    uid: Number(uid),
-    gid: Number(gid),
-    size: Number(size),
-    inode: Number(ino),
-    dev: Number(dev),
-    nlink: Number(nlink),
-    atime: pyTime(atime!),
-    mtime: pyTime(mtime!),
-    ctime: pyTime(ctime!),
+    ...numberKeys(st.slice(1, 10)),
     ...permKeys(mode),
     // os.stat_result's Linux extras, which Ansible's stat copies in
     blocks: Number(blocks),

@@ -149,7 +149,7 @@ t.test('~ is the home on the host, as Python expanduser (HOME, its trailing slas
 t.test('what the host says, parsed as Python reads stat(2)', async (t) => {
   const a = args({ path: '/x', get_checksum: false, get_mime: false });
   const answer = (st: string, more = '') => Buffer.from(`st=${st}\npw=UNKNOWN\ngr=UNKNOWN\naccess=\n${more}`);
-  const s = parseStatAnswer(a, answer('21b6 4242 4343 0 3 6 1 0 4096 1 3 -1.500000000 1577836800.000000000 1796493031.817721156', 'attr=1234'));
+  const s = parseStatAnswer(a, answer('21b6 4242 4343 0 3 6 1 -1.500000000 1577836800.000000000 1796493031.817721156 0 4096 1 3', 'attr=1234'));
   t.match(s, { uid: 4242, gid: 4343, ischr: true, mode: '0666', device_type: 259, readable: false, writeable: false, executable: false });
   t.notOk('pw_name' in s || 'gr_name' in s, 'an id without a name: no pw_name/gr_name (Ansible leaves them out)');
   t.equal(s.atime, -1.5, 'before 1970');

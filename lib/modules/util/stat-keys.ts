@@ -20,6 +20,25 @@ export function typeKeys(mode: number): Record<'isdir' | 'ischr' | 'isblk' | 'is
   };
 }
 
+/**
+ * uid … ctime, in Ansible's order, from the fields stat or find printed (uid, gid, size, inode, dev,
+ * nlink, then the three times with their fraction).
+ */
+export function numberKeys(f: readonly string[]): Record<string, number | PyFloat> {
+  const [uid, gid, size, inode, dev, nlink, atime, mtime, ctime] = f;
+  return {
+    uid: Number(uid),
+    gid: Number(gid),
+    size: Number(size),
+    inode: Number(inode),
+    dev: Number(dev),
+    nlink: Number(nlink),
+    atime: pyTime(atime ?? ''),
+    mtime: pyTime(mtime ?? ''),
+    ctime: pyTime(ctime ?? ''),
+  };
+}
+
 /** wusr … isgid: the permission bits as booleans, in Ansible's order. */
 export function permKeys(mode: number): Record<string, boolean> {
   const bit = (b: number): boolean => (mode & b) !== 0;
