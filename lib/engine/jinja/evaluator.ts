@@ -4,7 +4,7 @@
 // functions live in their own tables (filters.ts, tests.ts, methods.ts, globals.ts).
 import { ExprError, isUndefinedError } from './tokenizer.js';
 import type { Expr } from './parser.js';
-import { Callable, PyFloat, isFloat, isNum, pyFloat, tuple, Undef, define, markFresh, isNamespace, isFresh, markNamespace, isForbidden, isPlainObject, lookupVar, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
+import { Callable, callableOf, PyFloat, isFloat, isNum, pyFloat, tuple, Undef, define, markFresh, isNamespace, isFresh, markNamespace, isForbidden, isPlainObject, lookupVar, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
 import { FILTERS, type FilterCtx } from './filters.js';
 import { TESTS } from './tests.js';
 import { callMethod } from './methods.js';
@@ -152,8 +152,11 @@ export class Evaluator {
           if (e.fn.t === 'name') return this.fail(`'${e.fn.name}' is undefined (not a variable, macro or function)`, e.fn.pos);
           this.use(f);
         }
-        if (!(f instanceof Callable)) return this.fail(`${typeName(f)} object is not callable`, e.pos);
-        return f.fn(this, ...this.callArgs(e));
+        if (f instanceof Callable) return f.fn(this, ...this.callArgs(e));
+        const c = callableOf(f);
+        if (c) return c.fn(this, ...this.callArgs(e));
+        if (e.fn.t === 'name' && e.fn.name === 'loop' && isPlainObject(f)) return this.fail("the loop must have the 'recursive' marker to be called recursively", e.pos);
+        return this.fail(`${typeName(f)} object is not callable`, e.pos);
       }
     }
   }

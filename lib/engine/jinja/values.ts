@@ -240,6 +240,16 @@ export class Callable {
   ) {}
 }
 
+/** Objects that can also be called: a recursive loop's `loop` (`loop.depth` and `loop(children)`). */
+const callables = new WeakMap<object, Callable>();
+export function markCallable<T extends object>(o: T, c: Callable): T {
+  callables.set(o, c);
+  return o;
+}
+export function callableOf(v: unknown): Callable | undefined {
+  return typeof v === 'object' && v !== null ? callables.get(v) : undefined;
+}
+
 /**
  * Values created by the current expression or template (list/dict literals, namespace(), dict()).
  * Only these may be changed in place (`l.append(x)`, `{% set ns.a = 1 %}`): variables never are.
