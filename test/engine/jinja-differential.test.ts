@@ -5,7 +5,7 @@
 // deliberate difference documented in docs/ansible-differences.md (and asserted here as such).
 import t from 'tap';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync, mkdirSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -47,6 +47,8 @@ t.test('Jinja templates render as ansible-playbook 2.14 renders them', { skip: a
   copyFileSync(join(FIX, 'inc.j2'), join(dir, 'templates/inc.j2'));
   copyFileSync(join(FIX, 'inc_item.j2'), join(dir, 'templates/inc_item.j2'));
   copyFileSync(join(FIX, 'data.txt'), join(dir, 'files/data.txt'));
+  // templates the cases import, extend or include (import/from, extends/block)
+  for (const f of readdirSync(join(FIX, 'lib'))) copyFileSync(join(FIX, 'lib', f), join(dir, 'templates', f));
   copyFileSync(join(FIX, 'vars.yml'), join(dir, 'vars.yml'));
   let driver = '';
   for (const [name, tpl] of Object.entries(cases)) {
