@@ -85,3 +85,25 @@ t.test('Jinja templates render as ansible-playbook 2.14 renders them', { skip: a
   }
   t.equal(same + Object.keys(KNOWN_DIFFERENCES).length, Object.keys(cases).length, `${same} of ${Object.keys(cases).length} cases byte-identical`);
 });
+
+// A deliberate difference (docs/ansible-differences.md, "Templates"): Ansible 2.14 renders templates in
+// a NativeEnvironment, whose output values stay Python objects; super() and self.block() join a
+// block's output with a plain str join, which fails on a number. bosun prints it, as Jinja2 does.
+t.test('super() over a block printing a number: Ansible 2.14 fails, bosun renders it', { skip: ansible ? false : 'ansible-playbook is not installed' }, async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'bosun-jinja-diff-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  mkdirSync(join(dir, 'templates'));
+  writeFileSync(join(dir, 'templates/base.j2'), '{% block b %}n={{ n }}{% endblock %}\n');
+  writeFileSync(join(dir, 'templates/child.j2'), "{% extends 'base.j2' %}{% block b %}[{{ super() }}]{% endblock %}\n");
+  writeFileSync(join(dir, 'site.yml'), '- hosts: localhost\n  gather_facts: false\n  vars: {n: 5}\n  tasks:\n    - template: {src: child.j2, dest: "{{ playbook_dir }}/out"}\n');
+  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_LOCALHOST_WARNING: '0', ANSIBLE_PYTHON_INTERPRETER: 'auto_silent' };
+  let out = '';
+  try {
+    execFileSync('ansible-playbook', ['-i', 'localhost,', '-c', 'local', 'site.yml'], { cwd: dir, env, encoding: 'utf8', stdio: 'pipe' });
+  } catch (e) {
+    out = String((e as { stdout?: string }).stdout);
+  }
+  t.match(out, /expected str instance, int found/, 'Ansible 2.14 fails on the number in the parent block');
+  const file = join(dir, 'templates/child.j2');
+  t.equal(renderText(readFileSync(file, 'utf8'), { n: 5 }, { file }, { file: true }), '[n=5]\n', 'bosun renders it as Jinja2 does');
+});

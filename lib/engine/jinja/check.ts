@@ -4,7 +4,7 @@ import { closest } from '../../errors.js';
 import { ExprError } from './tokenizer.js';
 import type { Expr } from './parser.js';
 import type { Node } from './template-parser.js';
-import { children, compile, lineCol, type Compiled, type JinjaOptions } from './compile.js';
+import { bareMessage, children, compile, lineCol, type Compiled, type JinjaOptions } from './compile.js';
 import { FILTERS } from './filters.js';
 import { TESTS } from './tests.js';
 import { GLOBALS, LOOKUPS } from './globals.js';
@@ -23,7 +23,7 @@ export function checkTemplate(src: string, opts: JinjaOptions = {}): CheckIssue 
   } catch (e) {
     if (e instanceof ExprError && e.offset !== undefined) {
       const { line, col } = lineCol(src, e.offset);
-      return { message: e.message.replace(/^cannot (evaluate|parse) "(?:[^"\\]|\\.)*": /, ''), line, col };
+      return { message: bareMessage(e), line, col };
     }
     throw e;
   }

@@ -147,13 +147,25 @@ export function lineCol(src: string, offset: number): { line: number; col: numbe
   return { line, col: offset - start + 1 };
 }
 
+/** The message without its `cannot evaluate "<expression>": ` prefix (in a template, the position says where). */
+export function bareMessage(e: ExprError): string {
+  // the expression may hold quotes (it can be the whole template): strip it as the text it is
+  if (e.expr !== undefined) {
+    for (const verb of ['evaluate', 'parse']) {
+      const prefix = `cannot ${verb} "${e.expr.trim()}": `;
+      if (e.message.startsWith(prefix)) return e.message.slice(prefix.length);
+    }
+  }
+  return e.message.replace(/^cannot (evaluate|parse) "(?:[^"\\]|\\.)*": /, '');
+}
+
 /** An ExprError (offset in the template) → TemplateError at file:line:col. */
 export function locate(e: unknown, src: string, file: string, baseLine: number): unknown {
   // the engine running out of stack/memory (a template nested thousands deep) fails the template, not the process
   if (e instanceof RangeError) return new TemplateError(`cannot render: ${e.message}`, { loc: { file, line: baseLine + 1 }, cause: e });
   if (!(e instanceof ExprError) || e.offset === undefined) return e;
   const { line, col } = lineCol(src, e.offset);
-  const msg = e.message.replace(/^cannot (evaluate|parse) "(?:[^"\\]|\\.)*": /, '');
+  const msg = bareMessage(e);
   const loc: SourceLocation = { file, line: baseLine + line, col };
   return new TemplateError(msg, { loc, hint: e.hint, cause: e });
 }

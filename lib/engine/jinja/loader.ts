@@ -10,7 +10,7 @@ import { compile, locate, type Compiled } from './compile.js';
 import { Evaluator, type LookupEnv } from './evaluator.js';
 import { child, isImported, renderNodes, type RenderHooks, type Scope } from './render.js';
 import type { Node } from './template-parser.js';
-import { Callable, define } from './values.js';
+import { Callable, define, markModule } from './values.js';
 
 export interface RenderEnv {
   file: string;
@@ -126,11 +126,11 @@ function hooks(u: Unit, chain: Chain): RenderHooks {
     module(name, scope, ev, pos) {
       const t = load(u, name, ev, pos, false)!;
       const ctx = child(scope ?? NO_CONTEXT);
-      renderUnit(t, ctx);
+      const text = renderUnit(t, ctx);
       // exported: its top-level macros and assignments, not `_private` names, not what it imported
       const out: Scope = {};
       for (const k of Object.keys(ctx)) if (!k.startsWith('_') && k !== 'self' && !isImported(ctx, k)) define(out, k, ctx[k]);
-      return out;
+      return markModule(out, text);
     },
     locate: (e) => locate(e, u.c.src, u.env.file, u.env.baseLine ?? 0),
   };

@@ -243,7 +243,7 @@ function renderFor(n: Extract<Node, { t: 'for' }>, ev: Evaluator, scope: Scope, 
 /** One level of a loop (a recursive loop's `loop(items)` renders the next level at depth + 1). */
 function loopOver(n: Extract<Node, { t: 'for' }>, v: unknown, iterPos: number, depth: number, ev: Evaluator, scope: Scope, hooks: RenderHooks): string {
   let items = iterItems(v);
-  if (!items) return ev.fail(`'${v === null ? 'NoneType' : typeof v}' object is not iterable`, iterPos);
+  if (!items) return ev.fail(`'${typeName(v)}' object is not iterable`, iterPos);
   items = [...items];
   if (n.cond) {
     const cond = n.cond;

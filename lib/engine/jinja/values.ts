@@ -102,7 +102,18 @@ export function truthy(v: unknown): boolean {
 /** Python's str(): what `~`, `| string`, `join` and `{{ }}` output produce. */
 export function pyStr(v: unknown): string {
   if (typeof v === 'string') return v;
+  if (typeof v === 'object' && v !== null) {
+    const text = moduleText.get(v);
+    if (text !== undefined) return text;
+  }
   return pyRepr(v);
+}
+
+/** An imported template (`{% import 'x' as m %}`): its names; str(m) is its rendered text, as Jinja's TemplateModule. */
+const moduleText = new WeakMap<object, string>();
+export function markModule<T extends object>(o: T, text: string): T {
+  moduleText.set(o, text);
+  return o;
 }
 
 /** Python's repr() of a float: shortest round-trip digits, exponent form as Python writes it. */
