@@ -69,6 +69,9 @@ function rootNames(src: string, opts: JinjaOptions, required: boolean): Array<{ 
   } catch {
     return [];
   }
+  // a template that extends another may read what the parent sets or defines (a macro, a
+  // `{% set %}` of its top level): which names it needs is known only when it renders
+  if (required && c.extends) return [];
   const local = new Set<string>(['loop', 'caller', 'varargs', 'kwargs', 'self', 'super']);
   const collectLocals = (nodes: Node[]): void => {
     for (const n of nodes) {

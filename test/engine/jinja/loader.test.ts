@@ -89,3 +89,11 @@ t.test('a template name from data is only a file name: never rendered', async (t
   }
   t.equal(readFileSync(join(dir, 'x.j2'), 'utf8'), '', 'fixture untouched');
 });
+
+t.test('static checks: names a child template reads may come from its parent', async (t) => {
+  const { templateRoots, checkTemplate } = await import('../../../lib/engine/jinja/index.js');
+  t.same(templateRoots("{% extends 'base.j2' %}{% block b %}{{ base_macro() }}{{ base_var }}{% endblock %}", { file: true }), [], 'not required: the parent may define them');
+  t.same(templateRoots("{% import 'm.j2' as m %}{% from 'm.j2' import f as g %}{{ m.x() }}{{ g() }}{% block b %}{{ self.b() }}{{ super() }}{% endblock %}{{ real }}").map((r) => r.name), ['real'], 'imported names, self and super are the template\'s own');
+  t.match(checkTemplate("{% extends 'base.j2' %}{% block b %}{{ x | uper }}{% endblock %}"), { message: /unknown filter 'uper'/ }, 'a child template is still checked for unknown filters');
+  t.match(checkTemplate('{% for x in xs recursive %}{{ loop(x) | uper }}{% endfor %}'), { message: /unknown filter 'uper'/ }, 'the body of a recursive loop too');
+});
