@@ -6,7 +6,7 @@ import { ArgumentError } from '../errors.js';
 import { defineModule, ModuleFailure, type ModuleContext, type Outcome, type Plan, type ReadRequest } from './types.js';
 import { shq, type ExecResult } from '../executor/types.js';
 import { decideInstall, decideRemove } from './pkg/apt-decide.js';
-import { entryFor, aptQueryScript, parseAptQuery, type AptQuery } from './pkg/apt-query.js';
+import { entryFor, aptQueryScript, parseAptQuery, parseAutoclean, type AptQuery } from './pkg/apt-query.js';
 import { aptFailure, aptGetCommand, APT_ENV, simulate, type AptGetOptions, type AptVerb } from './pkg/apt-run.js';
 import type { PkgChange } from './pkg/apt-parse.js';
 import { changesDiff, describeChanges, namesOf } from './pkg/report.js';
@@ -23,6 +23,9 @@ export interface AptArgs extends AptGetOptions {
   deb?: string;
   upgrade: 'no' | 'yes' | 'safe' | 'full' | 'dist';
   force_apt_get: boolean;
+  /** Optional: the package module's apt branch has neither. */
+  clean?: boolean;
+  autoclean?: boolean;
 }
 
 /** What apply runs, decided by plan (or again by apply after a cache update). */
@@ -36,6 +39,10 @@ export interface AptState {
   cacheDue: boolean;
   cacheMtime: number;
   work?: PkgWork;
+  /** Package files `apt-get clean` deletes first (clean). */
+  clean: number;
+  /** What `apt-get autoclean` deletes last (autoclean; decided again in apply after a cache update). */
+  autoclean: string[];
 }
 
 const DIFF_LABEL = 'installed packages (apt)';
@@ -73,7 +80,7 @@ function needsPolicy(a: AptArgs): boolean {
  * extended_states awk, stat and dpkg-deb take a few ms; apt-cache policy does not.
  */
 export function aptQueryIsQuick(a: AptArgs): boolean {
-  return !needsPolicy(a);
+  return !needsPolicy(a) && a.autoclean !== true;
 }
 
 /** The read-only script that answers everything the plan needs (the package module runs it too). */
@@ -85,6 +92,8 @@ export function aptQueryScriptFor(a: AptArgs): string {
     policy: needsPolicy(a),
     cache: true, // one stat: cache_update_time is always registered, as Ansible does
     debs: debPaths(a),
+    archives: a.clean === true,
+    autoclean: a.autoclean === true,
   });
 }
 
@@ -154,10 +163,13 @@ function cacheResult(updated: boolean, mtime: number): Record<string, unknown> {
   return { cache_updated: updated, cache_update_time: mtime };
 }
 
-function describe(work: PkgWork | undefined, cacheDue: boolean, done: boolean): string {
+function describe(work: PkgWork | undefined, cacheDue: boolean, done: boolean, clean = 0, autoclean: readonly string[] = []): string {
   const parts: string[] = [];
+  const files = (n: number): string => `${n} package file${n === 1 ? '' : 's'}`;
+  if (clean > 0) parts.push(done ? `${files(clean)} cleaned from the apt cache` : `clean ${files(clean)} from the apt cache`);
   if (cacheDue) parts.push(done ? 'apt cache updated' : 'update the apt cache');
   if (work && work.changes.length) parts.push(describeChanges(work.changes, done));
+  if (autoclean.length) parts.push(`${done ? 'autocleaned' : 'autoclean'} ${files(autoclean.length)} no longer downloadable`);
   if (parts.length === 0) return 'all packages are as wanted';
   return (done ? '' : 'would ') + parts.join(', then ');
 }
@@ -187,20 +199,23 @@ async function planFromQuery(ctx: ModuleContext, a: AptArgs, q: AptQuery): Promi
   const checkCache = a.update_cache === true || a.cache_valid_time > 0;
   const cacheMtime = q.cacheMtime ?? 0;
   const cacheDue = checkCache && !(cacheMtime + a.cache_valid_time >= (q.now ?? Date.now() / 1000));
+  const clean = a.clean === true ? (q.archives ?? 0) : 0;
   if (cacheDue && !ctx.check) {
-    // what to install is decided against the updated cache, in apply
-    return { changed: true, msg: describe(undefined, true, false) + (cacheOnly(a) ? '' : ', then the packages'), state: { cacheDue, cacheMtime } };
+    // what to install (and to autoclean) is decided against the updated cache, in apply
+    const then = !cacheOnly(a) ? ', then the packages' : a.autoclean === true ? ', then autoclean' : '';
+    return { changed: true, msg: describe(undefined, true, false, clean) + then, state: { cacheDue, cacheMtime, clean, autoclean: [] } };
   }
   const work = await planWork(ctx, a, q);
+  const autoclean = a.autoclean === true ? (q.autoclean ?? []) : [];
   const result = { ...cacheResult(false, cacheMtime), changes: work.changes };
   // Ansible: with packages to manage, a cache update alone is not a change
-  const changed = work.changes.length > 0 || (cacheDue && cacheOnly(a));
+  const changed = work.changes.length > 0 || clean > 0 || autoclean.length > 0 || (cacheDue && cacheOnly(a));
   return {
     changed,
-    msg: describe(work, cacheDue, false),
+    msg: describe(work, cacheDue, false, clean, autoclean),
     diff: work.changes.length ? [changesDiff(work.changes, DIFF_LABEL)] : undefined,
     result: cacheDue ? { ...result, cache_updated: true } : result,
-    state: { cacheDue, cacheMtime, work },
+    state: { cacheDue, cacheMtime, work, clean, autoclean },
   };
 }
 
@@ -218,7 +233,9 @@ export default defineModule<AptArgs, AptState>({
       '(reported as a change; Ansible does it silently); the dependencies a `deb:` file brings are marked manual, as ' +
       'Ansible\'s apt leaves them. Versions: `name=1.2-3`, `name=1.2*`, `name>=1.2`. ' +
       'apt-get runs with DEBIAN_FRONTEND=noninteractive and `--force-confdef,--force-confold` (dpkg_options). ' +
-      'Not supported: `state: build-dep|fixed`, name globs, `deb:` URLs, `clean`/`autoclean`, `policy_rc_d`.',
+      '`clean` runs `apt-get clean` first and `autoclean` runs `apt-get autoclean` last; each is a change only when it ' +
+      'deletes package files (the plan counts them, and simulates autoclean). ' +
+      'Not supported: `state: build-dep|fixed`, name globs, `deb:` URLs, `policy_rc_d`.',
     check: 'full',
     diff: true,
     examples: [
@@ -226,6 +243,7 @@ export default defineModule<AptArgs, AptState>({
       '- apt: { name: chrony=4.3*, install_recommends: false }',
       '- apt: { name: lighttpd, state: absent, purge: true, autoremove: true }',
       '- apt: { deb: /tmp/mypkg_1.0_all.deb }',
+      '- apt: { autoremove: true, autoclean: true }',
     ].join('\n'),
   },
   args: {
@@ -250,12 +268,14 @@ export default defineModule<AptArgs, AptState>({
     dpkg_options: { type: 'str', default: 'force-confdef,force-confold', description: 'Comma-separated dpkg options (without --).' },
     lock_timeout: { type: 'int', default: 60, description: 'Seconds to wait for the dpkg lock.' },
     force_apt_get: { type: 'bool', default: false, description: 'Accepted for Ansible compatibility: bosun always uses apt-get.' },
+    clean: { type: 'bool', default: false, description: 'First delete the downloaded package files (`apt-get clean`). A change only when there were some.' },
+    autoclean: { type: 'bool', default: false, description: 'Last delete the downloaded package files that can no longer be downloaded (`apt-get autoclean`). A change only when there were some.' },
   },
   validate(a) {
     const specs = specsOf(a); // throws on a bad name
     const named = (a.name ?? []).length > 0;
-    if (!named && a.deb === undefined && a.update_cache !== true && a.upgrade === 'no' && !a.autoremove) {
-      throw new ArgumentError('apt: one of the following is required: name, deb, update_cache, upgrade, autoremove');
+    if (!named && a.deb === undefined && a.update_cache !== true && a.upgrade === 'no' && !a.autoremove && !a.clean && !a.autoclean) {
+      throw new ArgumentError('apt: one of the following is required: name, deb, update_cache, upgrade, autoremove, autoclean, clean');
     }
     if ([named, a.deb !== undefined, a.upgrade !== 'no'].filter(Boolean).length > 1) {
       throw new ArgumentError('apt: parameters are mutually exclusive: deb|name|upgrade');
@@ -278,15 +298,25 @@ export default defineModule<AptArgs, AptState>({
     const st = plan.state!;
     let mtime = st.cacheMtime;
     let work = st.work;
+    let autoclean = st.autoclean;
     let cacheUpdated = false;
+    let stdout = '';
+    let stderr = '';
+    // clean first, as Ansible's (before the cache update and the packages)
+    if (st.clean > 0) {
+      const r = await ctx.conn.exec(`${APT_ENV} apt-get -q -o DPkg::Lock::Timeout=${a.lock_timeout} clean`, { label: 'apt:clean' });
+      if (r.exitCode !== 0) throw new ModuleFailure(`apt-get clean failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, { rc: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+      stdout += r.stdout;
+      stderr += r.stderr;
+    }
     if (st.cacheDue) {
       mtime = await updateCache(ctx, a);
       cacheUpdated = mtime !== st.cacheMtime;
-      work = await planWork(ctx, a, await query(ctx, a));
+      const q = await query(ctx, a);
+      work = await planWork(ctx, a, q);
+      autoclean = a.autoclean === true ? (q.autoclean ?? []) : [];
     }
     work ??= { words: [], changes: [] };
-    let stdout = '';
-    let stderr = '';
     if (work.verb && work.changes.some((c) => c.action !== 'mark_manual')) {
       const cmd = aptGetCommand(work.verb, work.words, a, false);
       // Ansible installs a deb's dependencies by name, which marks them manually installed (a later
@@ -294,8 +324,8 @@ export default defineModule<AptArgs, AptState>({
       const deps = a.deb !== undefined ? namesOf(work.changes, 'install') : [];
       const mark = deps.length ? ` && ${APT_ENV} apt-mark manual -- ${deps.map(shq).join(' ')} >/dev/null` : '';
       const r = await ctx.conn.exec(cmd + mark, { label: `apt:${work.verb}` });
-      stdout = r.stdout;
-      stderr = r.stderr;
+      stdout += r.stdout;
+      stderr += r.stderr;
       if (r.exitCode !== 0) {
         throw new ModuleFailure(aptFailure(r.stderr, `'apt-get ${work.verb} ${work.words.join(' ')}'`.replace(/ '$/, "'")), { rc: r.exitCode, stdout, stderr });
       }
@@ -305,10 +335,18 @@ export default defineModule<AptArgs, AptState>({
       const r = await ctx.conn.exec(`${APT_ENV} apt-mark manual -- ${marks.map(shq).join(' ')}`, { label: 'apt:mark' });
       if (r.exitCode !== 0) throw new ModuleFailure(`'apt-mark manual ${marks.join(' ')}' failed: ${r.stderr.trim()}`, { rc: r.exitCode, stderr: r.stderr });
     }
-    const changed = work.changes.length > 0 || (cacheUpdated && cacheOnly(a));
+    if (autoclean.length) {
+      // last, as apt-get autoclean after an install: what the new lists no longer offer
+      const r = await ctx.conn.exec(`${APT_ENV} apt-get -y -q -o DPkg::Lock::Timeout=${a.lock_timeout} autoclean`, { label: 'apt:autoclean' });
+      if (r.exitCode !== 0) throw new ModuleFailure(`'apt-get autoclean' failed: ${r.stderr.trim() || `exit ${r.exitCode}`}`, { rc: r.exitCode, stdout: r.stdout, stderr: r.stderr });
+      autoclean = parseAutoclean(r.stdout);
+      stdout += r.stdout;
+      stderr += r.stderr;
+    }
+    const changed = work.changes.length > 0 || st.clean > 0 || autoclean.length > 0 || (cacheUpdated && cacheOnly(a));
     return {
       changed,
-      msg: describe(work, st.cacheDue, true),
+      msg: describe(work, st.cacheDue, true, st.clean, autoclean),
       diff: work.changes.length ? [changesDiff(work.changes, DIFF_LABEL)] : undefined,
       result: { ...cacheResult(cacheUpdated, mtime), changes: work.changes, stdout, stderr },
     };

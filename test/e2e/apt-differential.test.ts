@@ -103,4 +103,30 @@ t.test('apt: same outcomes as ansible-playbook, task by task, and the same hosts
   const [ma, mb] = await Promise.all(['node1', 'node2'].map((h) => remote(lab, h, 'apt-mark showmanual hello tree').then((r) => r.out.toString())));
   t.equal(mb, ma, 'both end with the packages marked manual');
   t.equal(ma, 'hello\ntree\n');
+
+  // clean and autoclean. Differences (docs/ansible-differences.md): bosun runs every action asked
+  // (Ansible 2.14 ends the task after autoclean), and a clean that deletes files is a change (in
+  // Ansible 2.14 the task's status is that of its other actions). Not under --check with Ansible:
+  // its check mode really runs apt-get clean.
+  const archives = 'A=/var/cache/apt/archives; ls -A $A $A/partial | grep -v "^lock$" | LC_ALL=C sort';
+  const seed = 'cp /srv/pkgtest/bosun-pkgtest_1.0_all.deb /srv/pkgtest/bosun-pkgtest_2.0_all.deb /var/cache/apt/archives/';
+  for (const h of ['node1', 'node2']) t.equal((await remote(lab, h, seed)).code, 0, `${h}: an obsolete and a current package file in the archives`);
+  writeFileSync(
+    site,
+    '- hosts: all\n  gather_facts: false\n  tasks:\n' +
+      '    - name: autoclean\n      apt: { autoremove: true, autoclean: true }\n' +
+      '    - name: autoclean again\n      apt: { autoremove: true, autoclean: true }\n' +
+      '    - name: clean\n      apt: { clean: true, autoremove: true }\n' +
+      '    - name: clean again\n      apt: { clean: true, autoremove: true }\n',
+  );
+  const before = (await remote(lab, 'node2', archives)).out.toString();
+  t.match(before, /bosun-pkgtest_1\.0_all\.deb\nbosun-pkgtest_2\.0_all\.deb\n/, 'both seeded files are there');
+  t.same(await viaBosun(['--check']), { autoclean: 'changed', 'autoclean again': 'changed', clean: 'changed', 'clean again': 'changed' }, 'bosun --check predicts each deletion');
+  t.equal((await remote(lab, 'node2', archives)).out.toString(), before, '--check deleted nothing');
+  const [ca, cb] = await Promise.all([viaAnsible([]), viaBosun([])]);
+  t.same(ca, { autoclean: 'changed', 'autoclean again': 'ok', clean: 'ok', 'clean again': 'ok' }, 'Ansible');
+  t.same(cb, { ...ca, clean: 'changed' }, 'bosun: the same, but the clean that deleted files is a change');
+  const [la, lb] = await Promise.all(['node1', 'node2'].map((h) => remote(lab, h, archives).then((r) => r.out.toString())));
+  t.equal(lb, la, 'the same package files are left on both hosts');
+  t.notMatch(lb, /bosun-pkgtest/, 'autoclean deleted the obsolete file, clean the current one');
 });

@@ -195,6 +195,57 @@ t.test('update_cache: due → apply updates, then decides against the new lists'
   t.equal(f.outcome.changed, false, 'cache younger than cache_valid_time: nothing');
 });
 
+t.test('clean first, autoclean last: each a change only when it deletes package files', async (t) => {
+  const AUTOCLEAN = 'Reading package lists...\nDel tree 2.0-1 [47.0 kB]\nDel hello 2.9-1 [53.1 kB]\n';
+  const q = (archives: number, del: string) => `@@arch amd64\n@@dpkg\nhello\tamd64\t2.10-3\tii \n@@auto\n@@cache\n0\n10\n@@archives\n${archives}\n@@autoclean\n${del}@@end\n`;
+  t.same(parseAptQuery(q(3, AUTOCLEAN), [])!.autoclean, ['tree 2.0-1', 'hello 2.9-1']);
+  t.equal(parseAptQuery(q(3, ''), [])!.archives, 3);
+
+  const check = ctxWith([{ label: 'apt:query', reply: { stdout: q(3, AUTOCLEAN) } }], true);
+  const c = await runTask(apt, check.ctx, args({ name: 'hello', clean: true, autoclean: true }));
+  t.equal(c.outcome.changed, true);
+  t.equal(c.outcome.msg, 'would clean 3 package files from the apt cache, then autoclean 2 package files no longer downloadable');
+  t.same(check.conn.sent.map((s) => [s.label, s.readOnly]), [['apt:query', true]], 'both planned in the one read-only query');
+  const script = check.conn.sent[0]!.script;
+  t.match(script, /apt-config shell A Dir::Cache::archives\/d/, 'the archives directory apt is configured with');
+  t.match(script, /apt-get -s -q -o Debug::NoLocking=1 .* autoclean/, 'autoclean simulated without the lock');
+  t.equal(apt.reads!(args({ name: 'hello', autoclean: true })).length, 0, 'an autoclean simulation loads the cache: not fetched ahead');
+  t.equal(apt.reads!(args({ name: 'hello', clean: true })).length, 1, 'counting the archives is quick');
+
+  const real = ctxWith([
+    { label: 'apt:query', reply: { stdout: q(3, AUTOCLEAN) } },
+    { label: 'apt:clean', reply: {} },
+    { label: 'apt:autoclean', reply: { stdout: AUTOCLEAN } },
+  ]);
+  const r = await runTask(apt, real.ctx, args({ name: 'hello', clean: true, autoclean: true }));
+  t.same(real.conn.sent.map((s) => s.label), ['apt:query', 'apt:clean', 'apt:autoclean'], 'clean, (no package work), autoclean');
+  t.equal(real.conn.sent[1]!.script, 'DEBIAN_FRONTEND=noninteractive DEBIAN_PRIORITY=critical LC_ALL=C LANG=C apt-get -q -o DPkg::Lock::Timeout=60 clean');
+  t.equal(r.outcome.changed, true);
+  t.equal(r.outcome.msg, '3 package files cleaned from the apt cache, then autocleaned 2 package files no longer downloadable');
+
+  const none = ctxWith([{ label: 'apt:query', reply: { stdout: q(0, '') } }]);
+  const n = await runTask(apt, none.ctx, args({ clean: true, autoclean: true }));
+  t.equal(n.outcome.changed, false, 'nothing to delete: no change, nothing run (Ansible: clean is always a change)');
+  t.same(none.conn.sent.map((s) => s.label), ['apt:query']);
+
+  // after a cache update, autoclean is decided against the new lists (the plan's list was empty)
+  const upd = ctxWith([{ label: 'apt:query', reply: { stdout: q(0, '') } }]);
+  const plan = await apt.plan(upd.ctx, args({ autoclean: true, update_cache: true }));
+  t.equal(plan.msg, 'would update the apt cache, then autoclean');
+  const after = new ScriptedConnection([
+    { label: 'apt:update', reply: { stdout: '20\n' } },
+    { label: 'apt:query', reply: { stdout: q(0, 'Del tree 2.0-1 [47.0 kB]\n') } },
+    { label: 'apt:autoclean', reply: { stdout: 'Del tree 2.0-1 [47.0 kB]\n' } },
+  ]);
+  const o = await apt.apply({ ...upd.ctx, conn: after }, args({ autoclean: true, update_cache: true }), plan);
+  t.same(after.sent.map((s) => s.label), ['apt:update', 'apt:query', 'apt:autoclean']);
+  t.equal(o.changed, true);
+  t.equal(o.msg, 'apt cache updated, then autocleaned 1 package file no longer downloadable');
+
+  t.doesNotThrow(() => args({ clean: true }), 'clean alone is a task (Ansible 2.14 requires another action with it)');
+  t.doesNotThrow(() => args({ autoclean: true }));
+});
+
 t.test('failures read like Ansible\'s', async (t) => {
   const { ctx } = ctxWith([
     { label: 'apt:query', reply: { stdout: FRESH_QUERY } },

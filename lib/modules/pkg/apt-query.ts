@@ -1,6 +1,7 @@
 // What apt's plan reads, in ONE read-only request per task: the dpkg state of every named package
 // (one dpkg-query), which of them are automatically installed (apt-mark showauto), candidates when
-// the decision needs them (apt-cache policy), the cache's age, and the fields of `deb:` files.
+// the decision needs them (apt-cache policy), the cache's age, the fields of `deb:` files, and
+// what `clean`/`autoclean` would delete.
 import { shq } from '../../executor/types.js';
 import { NO_WRITE } from './apt-run.js';
 import { parseAptPolicy, parseDebFields, parseDpkgQuery, type DpkgEntry, type PolicyEntry } from './apt-parse.js';
@@ -25,7 +26,20 @@ export interface AptQueryNeeds {
   cache: boolean;
   /** deb files on the host. */
   debs: string[];
+  /** How many package files `apt-get clean` would delete (clean). */
+  archives?: boolean;
+  /** The files `apt-get autoclean` would delete, from its simulation (loads the cache: not quick). */
+  autoclean?: boolean;
 }
+
+/**
+ * The downloaded package files apt-get clean removes: those in the archives directory (apt's
+ * Dir::Cache::archives) and its partial/. The *.bin caches it also removes are not counted:
+ * apt rebuilds them on its next run, so counting them would make every clean a change.
+ */
+const ARCHIVES =
+  'A=; eval "$(apt-config shell A Dir::Cache::archives/d 2>/dev/null)"; A=${A:-/var/cache/apt/archives}; ' +
+  'find "$A" "$A/partial" -maxdepth 1 -type f ! -name lock 2>/dev/null | wc -l';
 
 export function aptQueryScript(n: AptQueryNeeds): string {
   const words = n.names.map(shq).join(' ');
@@ -37,6 +51,8 @@ export function aptQueryScript(n: AptQueryNeeds): string {
     if (n.policy) L.push('echo @@policy', `apt-cache ${NO_WRITE.join(' ')} policy -- ${words} 2>/dev/null`);
   }
   if (n.cache) L.push('echo @@cache', CACHE_MTIME, 'date +%s');
+  if (n.archives) L.push('echo @@archives', ARCHIVES);
+  if (n.autoclean) L.push('echo @@autoclean', `apt-get -s -q ${NO_WRITE.join(' ')} autoclean 2>/dev/null | grep '^Del '`);
   n.debs.forEach((f, i) => {
     L.push(
       `f=${shq(f)}`,
@@ -69,6 +85,10 @@ export interface AptQuery {
   cacheMtime?: number;
   now?: number;
   debs: DebInfo[];
+  /** Package files apt-get clean would delete (when asked). */
+  archives?: number;
+  /** `name version` of each file apt-get autoclean would delete (when asked). */
+  autoclean?: string[];
 }
 
 /** Splits the script's output into its sections; undefined when it did not run to the end. */
@@ -89,7 +109,9 @@ export function parseAptQuery(text: string, debs: readonly string[]): AptQuery |
       const [mtime, now] = body.split('\n').map((l) => Number(l.trim()));
       q.cacheMtime = Number.isFinite(mtime) ? mtime : 0;
       q.now = Number.isFinite(now) ? now : undefined;
-    } else if (section === 'deb' && q.debs[index]) Object.assign(q.debs[index]!, parseDebFields(body));
+    } else if (section === 'archives') q.archives = Number(body.trim()) || 0;
+    else if (section === 'autoclean') q.autoclean = parseAutoclean(body);
+    else if (section === 'deb' && q.debs[index]) Object.assign(q.debs[index]!, parseDebFields(body));
     else if (section === 'debdpkg' && q.debs[index]) q.debs[index]!.installed = parseDpkgQuery(body);
     else if (section === 'deberr' && q.debs[index]) q.debs[index]!.error = body.trim() || 'not a Debian package';
   };
@@ -106,6 +128,16 @@ export function parseAptQuery(text: string, debs: readonly string[]): AptQuery |
     if (section === 'end') break;
   }
   return q;
+}
+
+/** `Del NAME VERSION [SIZE]` lines of apt-get autoclean (simulated or run) → `NAME VERSION`. */
+export function parseAutoclean(text: string): string[] {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    const m = /^Del (\S+) (\S+)/.exec(line);
+    if (m) out.push(`${m[1]} ${m[2]}`);
+  }
+  return out;
 }
 
 /** The dpkg entry a name means: its own arch when given, else the host's native arch or `all`. */
