@@ -96,15 +96,9 @@ function newlineNodes(nodes: Node[], nl: string): Node[] {
         return { ...n, branches: n.branches.map((b) => ({ ...b, body: newlineNodes(b.body, nl) })), els: sub(n.els) };
       case 'for':
         return { ...n, body: newlineNodes(n.body, nl), els: sub(n.els) };
-      case 'setblock':
-      case 'macro':
-      case 'callblock':
-      case 'filterblock':
-      case 'with':
-      case 'block':
-        return { ...n, body: newlineNodes(n.body, nl) };
       default:
-        return n;
+        // the statements with one body: set block, macro, call, filter, with, block
+        return 'body' in n ? { ...n, body: newlineNodes(n.body, nl) } : n;
     }
   });
 }
@@ -124,15 +118,8 @@ export function children(n: Node): Node[][] {
       return [...n.branches.map((b) => b.body), ...(n.els ? [n.els] : [])];
     case 'for':
       return [n.body, ...(n.els ? [n.els] : [])];
-    case 'setblock':
-    case 'macro':
-    case 'callblock':
-    case 'filterblock':
-    case 'with':
-    case 'block':
-      return [n.body];
     default:
-      return [];
+      return 'body' in n ? [n.body] : [];
   }
 }
 
