@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderText } from '../../lib/engine/jinja/index.js';
+import { run } from '../helpers/run.js';
 
 const FIX = join(import.meta.dirname, '../fixtures/jinja-diff');
 const cases = parse(readFileSync(join(FIX, 'cases.yml'), 'utf8')) as Record<string, string>;
@@ -106,4 +107,35 @@ t.test('super() over a block printing a number: Ansible 2.14 fails, bosun render
   t.match(out, /expected str instance, int found/, 'Ansible 2.14 fails on the number in the parent block');
   const file = join(dir, 'templates/child.j2');
   t.equal(renderText(readFileSync(file, 'utf8'), { n: 5 }, { file }, { file: true }), '[n=5]\n', 'bosun renders it as Jinja2 does');
+});
+
+// Where import/extends/include find templates, through the template module of a role: Ansible's
+// search path is the role (templates/ first), the playbook directory and the top template's own
+// directory — not the directory of the template naming another. Both tools render the same role.
+t.test('a role template in a subdirectory finds what it names as Ansible does', { skip: ansible ? false : 'ansible-playbook is not installed' }, async (t) => {
+  const dir = t.testdir({
+    'site.yml': '- hosts: localhost\n  connection: local\n  gather_facts: false\n  vars: {port: 8080, tree: [{name: a, sub: [{name: b}]}, {name: c}]}\n  roles: [web]\n',
+    templates: { 'layout.j2': "# layout from the playbook's templates/\n{% block main %}{% endblock %}\n{% include 'role_root.j2' %}\n" },
+    roles: {
+      web: {
+        'role_root.j2': '(found at the role root)',
+        tasks: { 'main.yml': '- template: {src: sub/site.conf.j2, dest: "{{ out }}/site.conf"}\n' },
+        templates: {
+          'macros.j2': '{% macro kv(k, v) %}{{ k }} = {{ v }}{% endmacro %}',
+          sub: {
+            'site.conf.j2': "{% extends 'layout.j2' %}\n{% from 'macros.j2' import kv %}\n{% block main %}\n{{ kv('port', port) }}\n{% for s in tree recursive %}\n{{ '  ' * loop.depth0 }}[{{ s.name }}] {{ loop.depth }}.{{ loop.index }}\n{% if s.sub is defined %}{{ loop(s.sub) }}{% endif %}\n{% endfor %}\n{% endblock %}\n",
+          },
+        },
+      },
+    },
+    a: {},
+    b: {},
+  });
+  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_LOCALHOST_WARNING: '0', ANSIBLE_PYTHON_INTERPRETER: 'auto_silent' };
+  execFileSync('ansible-playbook', ['-i', 'localhost,', 'site.yml', '-e', `out=${join(dir, 'a')}`], { cwd: dir, env, encoding: 'utf8', stdio: 'pipe' });
+  const want = readFileSync(join(dir, 'a/site.conf'), 'utf8');
+  t.match(want, /\[b\] 2\.1/, 'Ansible rendered the whole template (not vacuous)');
+  const r = await run([join(dir, 'site.yml'), '-i', 'localhost,', '-e', `out=${join(dir, 'b')}`]);
+  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.equal(readFileSync(join(dir, 'b/site.conf'), 'utf8'), want, 'byte-identical');
 });

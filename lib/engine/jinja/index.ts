@@ -6,7 +6,7 @@ import { ExprError } from './tokenizer.js';
 import type { Expr } from './parser.js';
 import { Evaluator } from './evaluator.js';
 import { compile, locate, type Compiled, type JinjaOptions } from './compile.js';
-import { renderUnit, type RenderEnv } from './loader.js';
+import { SearchPath, renderUnit, type RenderEnv } from './loader.js';
 import { isNamespace, isNum, isPlainObject, isTuple, lookupVar, plainData, pyStr } from './values.js';
 import { tokenize } from './tokenizer.js';
 import { Parser } from './parser.js';
@@ -34,7 +34,7 @@ export function renderText(src: string, vars: Record<string, unknown>, env: Rend
   }
   const ev = new Evaluator(c.src, vars, { lookups: { renderFile: (p, v) => renderFile(p, v, env, opts.newline), ...env.lookups, file: env.lookups?.file ?? env.file } });
   // renderUnit puts errors at file:line:col (of the template they are in)
-  const out = renderUnit({ c, env, ev, depth: 0 }, Object.create(vars) as Record<string, unknown>);
+  const out = renderUnit({ c, env, ev, depth: 0, search: new SearchPath(vars, env.file) }, Object.create(vars) as Record<string, unknown>);
   return opts.raw ? out : withNewlines(out, src, opts.newline);
 }
 

@@ -1,7 +1,8 @@
 // Templates that name other templates: `{% include %}`, `{% import %}`/`{% from %}` and
-// `{% extends %}` read them as files of the control node (resolved as include always was: beside
-// the template, ../templates, ./templates; an absolute name as is), and a template is rendered with
-// its inheritance chain: blocks (most derived first), super(), self, scoped and required blocks.
+// `{% extends %}` read them as files of the control node (found on the template module's search
+// path, then beside the template as bosun's include always did; an absolute name as is), and a
+// template is rendered with its inheritance chain: blocks (most derived first), super(), self,
+// scoped and required blocks.
 // A template name may come from any value, host data included: it only ever selects a file to
 // read as template text, as include does; the data itself is never rendered as a template.
 import { existsSync, readFileSync } from 'node:fs';
@@ -10,7 +11,7 @@ import { compile, locate, type Compiled } from './compile.js';
 import { Evaluator, type LookupEnv } from './evaluator.js';
 import { child, isImported, renderNodes, type RenderHooks, type Scope } from './render.js';
 import type { Node } from './template-parser.js';
-import { Callable, define, markModule } from './values.js';
+import { Callable, define, lookupVar, markModule } from './values.js';
 
 export interface RenderEnv {
   file: string;
@@ -26,6 +27,34 @@ export interface Unit {
   ev: Evaluator;
   /** how many templates opened this one (include/import/extends), against loops */
   depth: number;
+  /** where named templates are looked for: the same for every template of one render, as Ansible's */
+  search: SearchPath;
+}
+
+/**
+ * Ansible 2.14's template search path (action/template.py): the role, the playbook directory and the
+ * directory of the template being rendered, each with its templates/ first. Worked out only when a
+ * template names another (most renders never do).
+ */
+export class SearchPath {
+  #dirs?: string[];
+  constructor(
+    private readonly vars: Record<string, unknown>,
+    private readonly file: string,
+  ) {}
+  get dirs(): string[] {
+    if (!this.#dirs) {
+      const bases: string[] = [];
+      for (const k of ['role_path', 'playbook_dir']) {
+        const r = lookupVar(this.vars, k);
+        if (r.found && typeof r.value === 'string' && r.value) bases.push(r.value);
+      }
+      if (this.file) bases.push(dirname(resolve(this.file)));
+      const dirs = bases.flatMap((d) => [join(d, 'templates'), d]);
+      this.#dirs = dirs.filter((d, i) => dirs.indexOf(d) === i);
+    }
+    return this.#dirs;
+  }
 }
 
 type BlockNode = Extract<Node, { t: 'block' }>;
@@ -140,7 +169,9 @@ function hooks(u: Unit, chain: Chain): RenderHooks {
 function load(u: Unit, name: string, ev: Evaluator, pos: number, ignoreMissing: boolean): Unit | undefined {
   if (u.depth >= MAX_DEPTH) return ev.fail(`templates nested more than ${MAX_DEPTH} deep through include/import/extends (a loop?)`, pos);
   const base = u.env.file ? dirname(resolve(u.env.file)) : process.cwd();
-  const candidates = isAbsolute(name) ? [name] : [join(base, name), join(dirname(base), 'templates', name), join(base, 'templates', name)];
+  // then, as bosun always did, beside the template naming it (Ansible does not look there)
+  const all = isAbsolute(name) ? [name] : [...u.search.dirs.map((d) => join(d, name)), join(base, name), join(dirname(base), 'templates', name), join(base, 'templates', name)];
+  const candidates = all.filter((p, i) => all.indexOf(p) === i);
   const path = candidates.find((p) => existsSync(p));
   if (!path) {
     if (ignoreMissing) return undefined;
@@ -155,5 +186,5 @@ function load(u: Unit, name: string, ev: Evaluator, pos: number, ignoreMissing: 
     throw locate(e, text.replace(/\r\n?/g, '\n'), path, 0);
   }
   const env: RenderEnv = { ...u.env, file: path, baseLine: 0 };
-  return { c, env, ev: new Evaluator(c.src, {}, { lookups: { ...u.env.lookups, file: path } }), depth: u.depth + 1 };
+  return { c, env, ev: new Evaluator(c.src, {}, { lookups: { ...u.env.lookups, file: path } }), depth: u.depth + 1, search: u.search };
 }
