@@ -11,7 +11,8 @@ import { compile, locate, type Compiled } from './compile.js';
 import { Evaluator, type LookupEnv } from './evaluator.js';
 import { child, isImported, renderNodes, type RenderHooks, type Scope } from './render.js';
 import type { Node } from './template-parser.js';
-import { Callable, define, lookupVar, markModule } from './values.js';
+import { Callable, Undef, define, lookupVar, markModule } from './values.js';
+import { ExprError } from './tokenizer.js';
 
 export interface RenderEnv {
   file: string;
@@ -113,17 +114,27 @@ function renderBlock(chain: Chain, name: string, depth: number, scope: Scope, sc
   const stack = chain.blocks.get(name)!;
   const { node, unit } = stack[depth]!;
   const s = child(scope);
-  define(
-    s,
-    'super',
-    new Callable('super', (ev, _args, _kw, pos) => {
-      if (depth + 1 >= stack.length) return ev.fail(`there is no parent block called '${name}'`, pos);
-      return renderBlock(chain, name, depth + 1, scope, scoped);
-    }),
-  );
+  // no parent block: `super` is undefined (`super is defined` is false), its use the error saying so
+  define(s, 'super', depth + 1 < stack.length ? superRef(chain, name, depth + 1, scope, scoped) : noParent(name, node.pos));
   // `self` in a scoped block sees the block's local variables too, as Jinja's derived context
   if (scoped) define(s, 'self', selfFor(chain, scope));
   return renderIn(unit, node.body, s, hooks(unit, chain));
+}
+
+/** `super` in a block: the definition at `depth` (an error if there is none); `super.super` the one after. */
+function superRef(chain: Chain, name: string, depth: number, scope: Scope, scoped: boolean): Callable {
+  return new Callable(
+    'super',
+    () => renderBlock(chain, name, depth, scope, scoped),
+    (attr, pos) => {
+      if (attr !== 'super') return undefined;
+      return depth + 1 < chain.blocks.get(name)!.length ? superRef(chain, name, depth + 1, scope, scoped) : noParent(name, pos);
+    },
+  );
+}
+
+function noParent(name: string, pos: number): Undef {
+  return new Undef('super', pos, false, new ExprError(`there is no parent block called '${name}'`, { offset: pos, undefined: true }));
 }
 
 function selfFor(chain: Chain, scope: Scope): Scope {

@@ -248,6 +248,8 @@ export class Callable {
   constructor(
     readonly name: string,
     readonly fn: (ev: CallEvaluator, args: unknown[], kwargs: Record<string, unknown>, pos: number) => unknown,
+    /** an attribute of the function itself (`super.super`), undefined when it has none of that name */
+    readonly attr?: (name: string, pos: number) => unknown,
   ) {}
 }
 
