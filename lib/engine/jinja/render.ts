@@ -68,7 +68,6 @@ export function renderNodes(nodes: Node[], ev: Evaluator, scope: Scope, hooks: R
 }
 
 function assign(ev: Evaluator, scope: Scope, targets: string[], value: unknown, pos: number): void {
-  imported.get(scope)?.delete(targets[0]!);
   if (targets.length === 1) {
     if (isForbidden(targets[0]!)) return ev.fail(`cannot assign to '${targets[0]}'`, pos);
     define(scope, targets[0]!, value);
@@ -100,7 +99,10 @@ function renderNode(n: Node, ev: Evaluator, scope: Scope, hooks: RenderHooks): s
         if (!isNamespace(ns)) return ev.fail(`cannot assign attribute on non-namespace object '${n.targets[0]}'`, n.pos);
         if (isForbidden(n.attr)) return ev.fail(`cannot assign to '${n.attr}'`, n.pos);
         define(ns, n.attr, v);
-      } else assign(ev, scope, n.targets, v, n.pos);
+      } else {
+        for (const t of n.targets) imported.get(scope)?.delete(t);
+        assign(ev, scope, n.targets, v, n.pos);
+      }
       return '';
     }
     case 'setblock': {
@@ -210,30 +212,30 @@ function makeMacro(name: string, params: [string, Expr | undefined][], body: Nod
 }
 
 function callMacro(params: [string, Expr | undefined][], body: Node[], defScope: Scope, ev: Evaluator, hooks: RenderHooks, args: unknown[], kw: Record<string, unknown>, pos: number): string {
-    const scope = child(defScope);
-    const extra: unknown[] = [];
-    args.forEach((a, i) => {
-      if (i < params.length) define(scope, params[i]![0], a);
-      else extra.push(a);
-    });
-    const kwargs: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(kw)) {
-      if (k === 'caller' || params.some(([p]) => p === k)) define(scope, k, v);
-      else kwargs[k] = v;
+  const scope = child(defScope);
+  const extra: unknown[] = [];
+  args.forEach((a, i) => {
+    if (i < params.length) define(scope, params[i]![0], a);
+    else extra.push(a);
+  });
+  const kwargs: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(kw)) {
+    if (k === 'caller' || params.some(([p]) => p === k)) define(scope, k, v);
+    else kwargs[k] = v;
+  }
+  const saved = ev.vars;
+  ev.vars = scope;
+  try {
+    for (const [p, d] of params.slice(args.length)) {
+      if (Object.hasOwn(scope, p)) continue;
+      define(scope, p, d ? ev.val(d) : new Undef(p, pos, true));
     }
-    const saved = ev.vars;
-    ev.vars = scope;
-    try {
-      for (const [p, d] of params.slice(args.length)) {
-        if (Object.hasOwn(scope, p)) continue;
-        define(scope, p, d ? ev.val(d) : new Undef(p, pos, true));
-      }
-    } finally {
-      ev.vars = saved;
-    }
-    define(scope, 'varargs', tuple(extra)); // Python's *args is a tuple
-    define(scope, 'kwargs', kwargs);
-    return renderNodes(body, ev, scope, hooks);
+  } finally {
+    ev.vars = saved;
+  }
+  define(scope, 'varargs', tuple(extra)); // Python's *args is a tuple
+  define(scope, 'kwargs', kwargs);
+  return renderNodes(body, ev, scope, hooks);
 }
 
 function renderFor(n: Extract<Node, { t: 'for' }>, ev: Evaluator, scope: Scope, hooks: RenderHooks): string {
