@@ -39,7 +39,7 @@ type Stored = [string | null, Array<[string, number, number]>];
 // The modules whose code decides the answers; any of them rebuilt makes every entry a miss. In the
 // bundle this file is the bundle (its stamp covers all; the others are not found); from tsc's or
 // the tests' build, each file's own.
-const DEPENDS = ['./static-check.js', './template-lang.js', './jinja/index.js', './jinja/tokenizer.js', './jinja/parser.js', './jinja/template-parser.js', './jinja/filters.js', './jinja/tests.js', './jinja/globals.js'];
+const DEPENDS = ['./static-check.js', './template-lang.js', './jinja/index.js', './jinja/check.js', './jinja/compile.js', './jinja/tokenizer.js', './jinja/parser.js', './jinja/template-parser.js', './jinja/filters.js', './jinja/tests.js', './jinja/globals.js'];
 
 let buildStamp: string | undefined;
 function stamp(): string {

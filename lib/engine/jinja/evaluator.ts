@@ -4,7 +4,7 @@
 // functions live in their own tables (filters.ts, tests.ts, methods.ts, globals.ts).
 import { ExprError, isUndefinedError } from './tokenizer.js';
 import type { Expr } from './parser.js';
-import { Callable, PyFloat, isFloat, isNum, pyFloat, tuple, Undef, define, markFresh, isNamespace, isFresh, markNamespace, isForbidden, isPlainObject, lookupVar, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
+import { Callable, callableOf, PyFloat, isFloat, isNum, pyFloat, tuple, Undef, define, markFresh, isNamespace, isFresh, markNamespace, isForbidden, isPlainObject, lookupVar, ownGet, pyCompare, pyEquals, pyRepr, pyStr, truthy, typeName } from './values.js';
 import { FILTERS, type FilterCtx } from './filters.js';
 import { TESTS } from './tests.js';
 import { callMethod } from './methods.js';
@@ -149,11 +149,15 @@ export class Evaluator {
       case 'call': {
         const f = this.ev(e.fn);
         if (f instanceof Undef) {
+          if (f.cause) this.use(f); // undefined for a reason (`super` without a parent block): that reason
           if (e.fn.t === 'name') return this.fail(`'${e.fn.name}' is undefined (not a variable, macro or function)`, e.fn.pos);
           this.use(f);
         }
-        if (!(f instanceof Callable)) return this.fail(`${typeName(f)} object is not callable`, e.pos);
-        return f.fn(this, ...this.callArgs(e));
+        if (f instanceof Callable) return f.fn(this, ...this.callArgs(e));
+        const c = callableOf(f);
+        if (c) return c.fn(this, ...this.callArgs(e));
+        if (e.fn.t === 'name' && e.fn.name === 'loop' && isPlainObject(f)) return this.fail("the loop must have the 'recursive' marker to be called recursively", e.pos);
+        return this.fail(`${typeName(f)} object is not callable`, e.pos);
       }
     }
   }
@@ -176,6 +180,10 @@ export class Evaluator {
   private access(objE: Expr, key: string | number, pos: number): unknown {
     if (typeof key === 'string' && isForbidden(key)) return this.fail(`access to '${key}' is not allowed`, pos);
     const obj = this.ev(objE);
+    if (obj instanceof Callable && typeof key === 'string') {
+      const a = obj.attr?.(key, pos);
+      if (a !== undefined) return a;
+    }
     const path = (): string => `${this.describePath(objE)}${typeof key === 'number' ? `[${key}]` : `.${key}`}`;
     // Missing attributes chain (`a.b.c is defined` is false when a.b is missing) but using them fails.
     if (obj instanceof Undef) return obj.topLevel ? obj : new Undef(path(), pos, false);
@@ -378,6 +386,12 @@ export class Evaluator {
     // A function stored in a mapping: loop.cycle(...), a namespace holding a macro.
     if (isPlainObject(obj) && Object.hasOwn(obj, e.name) && obj[e.name] instanceof Callable) {
       return (obj[e.name] as Callable).fn(this, ...this.callArgs(e));
+    }
+    // an attribute of a function that is a function: super.super()
+    const attr = obj instanceof Callable ? obj.attr?.(e.name, e.pos) : undefined;
+    if (attr !== undefined) {
+      const f = this.use(attr);
+      if (f instanceof Callable) return f.fn(this, ...this.callArgs(e));
     }
     const [args, kw] = this.callArgs(e);
     return callMethod(this, obj, e.name, args, kw, e.pos);

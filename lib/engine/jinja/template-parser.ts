@@ -1,20 +1,27 @@
 // Jinja template syntax: the lexer (`{{ }}`, `{% %}`, `{# #}`, raw blocks, whitespace control,
-// trim_blocks/lstrip_blocks) and the statement parser (if/for/set/macro/call/include/filter/with).
+// trim_blocks/lstrip_blocks) and the statement parser (if/for/set/macro/call/include/filter/with,
+// extends/block, import/from).
 import { ExprError, findTagEnd, tokenize } from './tokenizer.js';
 import { Parser, type Expr } from './parser.js';
 
 export type Node =
-  | { t: 'text'; v: string }
-  | { t: 'out'; e: Expr; pos: number }
+  /** guard: output dropped once the template has extended another (Jinja's output check) */
+  | { t: 'text'; v: string; guard?: boolean }
+  | { t: 'out'; e: Expr; pos: number; guard?: boolean }
   | { t: 'if'; branches: { cond: Expr; body: Node[] }[]; els?: Node[] }
-  | { t: 'for'; targets: string[]; iter: Expr; cond?: Expr; body: Node[]; els?: Node[]; pos: number }
+  | { t: 'for'; targets: string[]; iter: Expr; cond?: Expr; body: Node[]; els?: Node[]; recursive: boolean; pos: number }
   | { t: 'set'; targets: string[]; attr?: string; e: Expr; pos: number }
   | { t: 'setblock'; name: string; body: Node[]; filter?: Expr; pos: number }
   | { t: 'macro'; name: string; params: [string, Expr | undefined][]; body: Node[]; pos: number }
   | { t: 'callblock'; call: Expr; params: [string, Expr | undefined][]; body: Node[]; pos: number }
   | { t: 'include'; e: Expr; ignoreMissing: boolean; withContext: boolean; pos: number }
   | { t: 'filterblock'; filter: Expr; body: Node[]; pos: number }
-  | { t: 'with'; assigns: [string, Expr][]; body: Node[]; pos: number };
+  | { t: 'with'; assigns: [string, Expr][]; body: Node[]; pos: number }
+  | { t: 'extends'; e: Expr; pos: number }
+  /** top: at the template's top level (not in a loop, macro, block…): skipped once the template extended another */
+  | { t: 'block'; name: string; body: Node[]; scoped: boolean; required: boolean; top: boolean; pos: number }
+  | { t: 'import'; e: Expr; target: string; withContext: boolean; pos: number }
+  | { t: 'fromimport'; e: Expr; names: [string, string][]; withContext: boolean; pos: number };
 
 export interface LexOptions {
   trimBlocks: boolean;
@@ -124,11 +131,22 @@ const END_OF: Record<string, string[]> = {
   filter: ['endfilter'],
   set: ['endset'],
   with: ['endwith'],
+  block: ['endblock'],
 };
 
 export function parseTemplate(src: string, o: LexOptions): Node[] {
   const pieces = lex(src, o);
   let k = 0;
+  // statements nested in a loop, macro, block…: not the top level (an `if` does not count, as in Jinja)
+  let nested = 0;
+  const inner = <T>(f: () => T): T => {
+    nested++;
+    try {
+      return f();
+    } finally {
+      nested--;
+    }
+  };
   const exprParser = (t: Tag, rawStrings = false): Parser => new Parser(src, tokenize(src, t.start, t.end, { rawStrings }), t.start, t.end);
 
   /** Parses nodes until a block tag named in `stop` (returned, not consumed past its keyword). */
@@ -228,17 +246,20 @@ export function parseTemplate(src: string, o: LexOptions): Node[] {
           p.i++;
           cond = p.parseExpr();
         }
-        if (p.isName('recursive')) p.fail('recursive loops are not supported');
+        const recursive = p.isName('recursive');
+        if (recursive) p.i++;
         p.expectEnd();
-        const r = parseBody(END_OF.for!, tag, 'for');
-        let els: Node[] | undefined;
-        if (r.end!.name === 'else') {
-          r.end!.p.expectEnd();
-          const r2 = parseBody(['endfor'], tag, 'for');
-          r2.end!.p.expectEnd();
-          els = r2.nodes;
-        } else r.end!.p.expectEnd();
-        return { t: 'for', targets: tg, iter, cond, body: r.nodes, els, pos: tag.start };
+        return inner(() => {
+          const r = parseBody(END_OF.for!, tag, 'for');
+          let els: Node[] | undefined;
+          if (r.end!.name === 'else') {
+            r.end!.p.expectEnd();
+            const r2 = parseBody(['endfor'], tag, 'for');
+            r2.end!.p.expectEnd();
+            els = r2.nodes;
+          } else r.end!.p.expectEnd();
+          return { t: 'for', targets: tg, iter, cond, body: r.nodes, els, recursive, pos: tag.start };
+        });
       }
       case 'set': {
         const first = p.expectName('a variable name');
@@ -268,7 +289,7 @@ export function parseTemplate(src: string, o: LexOptions): Node[] {
           filter = p.parseFilters(p.parseFilter(null));
         }
         p.expectEnd();
-        const r = parseBody(['endset'], tag, 'set');
+        const r = inner(() => parseBody(['endset'], tag, 'set'));
         r.end!.p.expectEnd();
         return { t: 'setblock', name: first, body: r.nodes, filter, pos: tag.start };
       }
@@ -276,7 +297,7 @@ export function parseTemplate(src: string, o: LexOptions): Node[] {
         const n = p.expectName('a macro name');
         const ps = params(p);
         p.expectEnd();
-        const r = parseBody(['endmacro'], tag, 'macro');
+        const r = inner(() => parseBody(['endmacro'], tag, 'macro'));
         return { t: 'macro', name: n, params: ps, body: r.nodes, pos: tag.start };
       }
       case 'call': {
@@ -284,7 +305,7 @@ export function parseTemplate(src: string, o: LexOptions): Node[] {
         const call = p.parseExpr();
         if (call.t !== 'call') p.fail('expected a macro call');
         p.expectEnd();
-        const r = parseBody(['endcall'], tag, 'call');
+        const r = inner(() => parseBody(['endcall'], tag, 'call'));
         return { t: 'callblock', call, params: ps, body: r.nodes, pos: tag.start };
       }
       case 'include': {
@@ -309,7 +330,7 @@ export function parseTemplate(src: string, o: LexOptions): Node[] {
       case 'filter': {
         const filter = p.parseFilters(p.parseFilter(null));
         p.expectEnd();
-        const r = parseBody(['endfilter'], tag, 'filter');
+        const r = inner(() => parseBody(['endfilter'], tag, 'filter'));
         return { t: 'filterblock', filter, body: r.nodes, pos: tag.start };
       }
       case 'with': {
@@ -322,14 +343,29 @@ export function parseTemplate(src: string, o: LexOptions): Node[] {
           p.i++;
         }
         p.expectEnd();
-        const r = parseBody(['endwith'], tag, 'with');
+        const r = inner(() => parseBody(['endwith'], tag, 'with'));
         return { t: 'with', assigns, body: r.nodes, pos: tag.start };
       }
-      case 'extends':
+      case 'extends': {
+        if (nested) p.fail('cannot use extends from a non top-level scope (a loop, macro, block…)', p.toks[p.i - 1]);
+        const e = p.parseExpr();
+        p.expectEnd();
+        hasExtends = true;
+        return { t: 'extends', e, pos: tag.start };
+      }
       case 'block':
-      case 'import':
+        return block(p, tag);
+      case 'import': {
+        const e = p.parseExpr();
+        if (!p.isName('as')) p.fail(`expected 'as' but found ${p.describe(p.cur)}`);
+        p.i++;
+        const target = p.expectName('a variable name');
+        const withContext = context(p);
+        p.expectEnd();
+        return { t: 'import', e, target, withContext, pos: tag.start };
+      }
       case 'from':
-        return p.fail(`'{% ${name} %}' (template inheritance and macro imports) is not supported by bosun; see docs/templates.md`, p.toks[p.i - 1]);
+        return fromImport(p, tag);
       default: {
         const closers = Object.values(END_OF).flat();
         if (closers.includes(name)) p.fail(`unexpected '{% ${name} %}' (no open block it belongs to)`, p.toks[p.i - 1]);
@@ -338,6 +374,108 @@ export function parseTemplate(src: string, o: LexOptions): Node[] {
     }
   };
 
+  /** `with context` / `without context` after an import; Jinja's default is without. */
+  const context = (p: Parser): boolean => {
+    if (!p.isName('with') && !p.isName('without')) return false;
+    const w = p.cur.v === 'with';
+    p.i++;
+    if (!p.isName('context')) p.fail(`expected 'context' but found ${p.describe(p.cur)}`);
+    p.i++;
+    return w;
+  };
+
+  const fromImport = (p: Parser, tag: Tag): Node => {
+    const e = p.parseExpr();
+    if (!p.isName('import')) p.fail(`expected 'import' but found ${p.describe(p.cur)}`);
+    p.i++;
+    const names: [string, string][] = [];
+    let withContext = false;
+    for (;;) {
+      // `with context` ends the list (a name may follow a comma or not)
+      if ((p.isName('with') || p.isName('without')) && p.toks[p.i + 1]?.k === 'name' && p.toks[p.i + 1]!.v === 'context') {
+        withContext = context(p);
+        break;
+      }
+      const nameTok = p.cur;
+      const n = p.expectName('a name to import');
+      if (n.startsWith('_')) p.fail(`names starting with an underline can not be imported ('${n}')`, nameTok);
+      let alias = n;
+      if (p.isName('as')) {
+        p.i++;
+        alias = p.expectName('an alias');
+      }
+      names.push([n, alias]);
+      if (!p.isOp(',')) {
+        withContext = context(p);
+        break;
+      }
+      p.i++;
+      if (p.atEnd()) break;
+    }
+    if (!names.length) p.fail('expected a name to import');
+    p.expectEnd();
+    return { t: 'fromimport', e, names, withContext, pos: tag.start };
+  };
+
+  const blocks = new Set<string>();
+  const block = (p: Parser, tag: Tag): Node => {
+    const nameTok = p.cur;
+    const name = p.expectName('a block name');
+    if (p.isOp('-')) p.fail('block names have to be valid identifiers and may not contain hyphens, use an underscore instead');
+    if (blocks.has(name)) p.fail(`block '${name}' defined twice`, nameTok);
+    blocks.add(name);
+    let scoped = false;
+    let required = false;
+    while (p.isName('scoped') || p.isName('required')) {
+      if (p.cur.v === 'scoped') scoped = true;
+      else required = true;
+      p.i++;
+    }
+    p.expectEnd();
+    const top = !nested;
+    const r = inner(() => parseBody(['endblock'], tag, `block ${name}`));
+    const end = r.end!;
+    if (end.p.cur.k === 'name') {
+      if (end.p.cur.v !== name) end.p.fail(`'{% endblock ${end.p.cur.v} %}' closes block '${name}'`);
+      end.p.i++;
+    }
+    end.p.expectEnd();
+    if (required && r.nodes.some((x) => x.t !== 'text' || x.v.trim() !== '')) syntaxError(`required block '${name}' can only contain comments or whitespace`, tag.pos);
+    return { t: 'block', name, body: r.nodes, scoped, required, top, pos: tag.start };
+  };
+
+  let hasExtends = false;
   const r = parseBody([]);
+  if (hasExtends) guardOutput(r.nodes);
   return r.nodes;
+}
+
+/**
+ * Jinja's output check in a template with `{% extends %}`: once it has extended, the text and `{{ }}`
+ * of its top level, loops and ifs are dropped (not evaluated); macro, call, set and block bodies
+ * are not checked (they render where they are used).
+ */
+function guardOutput(nodes: Node[]): void {
+  for (const n of nodes) {
+    switch (n.t) {
+      case 'text':
+      case 'out':
+        n.guard = true;
+        break;
+      case 'if':
+        n.branches.forEach((b) => guardOutput(b.body));
+        if (n.els) guardOutput(n.els);
+        break;
+      case 'for':
+        guardOutput(n.body);
+        if (n.els) guardOutput(n.els);
+        break;
+      case 'with':
+      case 'filterblock':
+        guardOutput(n.body);
+        break;
+      default:
+        break;
+    }
+  }
 }

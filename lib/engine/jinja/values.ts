@@ -102,7 +102,18 @@ export function truthy(v: unknown): boolean {
 /** Python's str(): what `~`, `| string`, `join` and `{{ }}` output produce. */
 export function pyStr(v: unknown): string {
   if (typeof v === 'string') return v;
+  if (typeof v === 'object' && v !== null) {
+    const text = moduleText.get(v);
+    if (text !== undefined) return text;
+  }
   return pyRepr(v);
+}
+
+/** An imported template (`{% import 'x' as m %}`): its names; str(m) is its rendered text, as Jinja's TemplateModule. */
+const moduleText = new WeakMap<object, string>();
+export function markModule<T extends object>(o: T, text: string): T {
+  moduleText.set(o, text);
+  return o;
 }
 
 /** Python's repr() of a float: shortest round-trip digits, exponent form as Python writes it. */
@@ -237,7 +248,19 @@ export class Callable {
   constructor(
     readonly name: string,
     readonly fn: (ev: CallEvaluator, args: unknown[], kwargs: Record<string, unknown>, pos: number) => unknown,
+    /** an attribute of the function itself (`super.super`), undefined when it has none of that name */
+    readonly attr?: (name: string, pos: number) => unknown,
   ) {}
+}
+
+/** Objects that can also be called: a recursive loop's `loop` (`loop.depth` and `loop(children)`). */
+const callables = new WeakMap<object, Callable>();
+export function markCallable<T extends object>(o: T, c: Callable): T {
+  callables.set(o, c);
+  return o;
+}
+export function callableOf(v: unknown): Callable | undefined {
+  return typeof v === 'object' && v !== null ? callables.get(v) : undefined;
 }
 
 /**
