@@ -155,18 +155,19 @@ export class TaskStep {
     };
   }
 
-  private async connFor(node: ModuleTask | SetFactTask, st: HostState, scope: Scope, vars: Vars): Promise<{ conn: Connection; delegated?: string }> {
+  /** The task's channel, opened unless `open` is false (a module that opens it itself: TaskModule.opensChannel). */
+  private async connFor(node: ModuleTask | SetFactTask, st: HostState, scope: Scope, vars: Vars, open = true): Promise<{ conn: Connection; delegated?: string }> {
     const delegate = scope.inherited.delegateTo;
     if (delegate !== undefined) {
       const target = String(this.run.templates.renderValue(delegate, vars, node.loc.file, yamlLocOf));
       if (target === 'localhost' || target === '127.0.0.1') return { conn: this.run.conns.local, delegated: 'localhost' };
       if (target !== st.name) {
         const c = await this.run.conns.host(target);
-        await c.open();
+        if (open) await c.open();
         return { conn: c, delegated: target };
       }
     }
-    return { conn: await this.run.conns.forTask(st.name, scope.inherited) };
+    return { conn: await this.run.conns.forTask(st.name, scope.inherited, open) };
   }
 
   async runOnHost(
@@ -372,7 +373,7 @@ export class TaskStep {
     }
     const check = scope.inherited.checkMode ?? this.run.opts.check;
     const diff = (scope.inherited.diff ?? true) && this.run.opts.diff;
-    const target = mod.runsOn === 'control' ? { conn: this.run.conns.local as Connection, delegated: undefined } : await this.connFor(node, st, scope, vars);
+    const target = mod.runsOn === 'control' ? { conn: this.run.conns.local as Connection, delegated: undefined } : await this.connFor(node, st, scope, vars, !mod.opensChannel);
     const delegated = target.delegated;
     const env = scope.inherited.environment ? (this.run.templates.renderValue(scope.inherited.environment, vars, node.loc.file, yamlLocOf) as Vars) : undefined;
     const conn = env && Object.keys(env).length ? withEnvironment(target.conn, env) : target.conn;

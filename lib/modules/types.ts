@@ -174,6 +174,12 @@ export interface TaskModule<A = Record<string, unknown>, S = unknown> {
   warm?(): void;
   /** Waits for something outside the run to change a host (wait_for): file states fetched before it are not reused after it. */
   readonly waits?: boolean;
+  /**
+   * The module reaches the host's channel itself and handles its failures (wait_for_connection): the
+   * engine hands the channel over unopened, so an unreachable host reaches the module instead of
+   * failing the task before it.
+   */
+  readonly opensChannel?: boolean;
   plan(ctx: ModuleContext, args: A): Promise<Plan<S>>;
   apply(ctx: ModuleContext, args: A, plan: Plan<S>): Promise<Outcome>;
 }
