@@ -17,7 +17,7 @@ import { extendScope, tagsSelected, type Scope, type Variables } from './scope.j
 import { planAndApply, resolveArgs } from './gate.js';
 import type { TemplateEngine } from './template.js';
 import { evalBool, evaluate, templatedConditions } from './expr.js';
-import { UNKNOWN_FACTS } from './facts.js';
+import { mergeFacts, UNKNOWN_FACTS } from './facts.js';
 import { upcoming, type LookaheadFrame, type ProbeCache } from './prefetch.js';
 import { withEnvironment, type Connections } from './connections.js';
 import { isPlainObject } from '../value-kind.js';
@@ -335,7 +335,7 @@ export class TaskStep {
       st.hostFacts = { ...st.hostFacts, ...facts };
       // cacheable: also a fact (ansible_facts.x, and what meta: clear_facts removes), as Ansible stores it both ways
       if (node.facts.cacheable !== undefined && truthyArg(this.run.templates.renderValue(node.facts.cacheable, vars, node.loc.file, yamlLocOf))) {
-        st.facts = { ...(st.facts ?? {}), ...facts };
+        st.facts = mergeFacts(st.facts, facts);
       }
     }
     st.stats.ok++;
@@ -522,10 +522,7 @@ function truthyArg(v: unknown): boolean {
  * (ansible_facts holds them without it).
  */
 function mergeResultFacts(st: HostState, facts: unknown): void {
-  if (!isPlainObject(facts)) return;
-  const add: Vars = {};
-  for (const [k, v] of Object.entries(facts)) add[k.startsWith('ansible_') ? k.slice('ansible_'.length) : k] = v;
-  st.facts = { ...(st.facts ?? {}), ...add };
+  if (isPlainObject(facts)) st.facts = mergeFacts(st.facts, facts);
 }
 
 /** A result that did not fail the host, counted as ansible's stats do: `ok` includes changed and ignored results. */

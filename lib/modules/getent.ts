@@ -80,6 +80,8 @@ export default defineModule<GetentArgs>({
   validate(a) {
     if (a.split === '') throw new ArgumentError('getent: split must not be empty');
   },
+  // (a templated database is known only at run time)
+  factNames: (a) => (typeof a.database === 'string' && !a.database.includes('{{') ? [`getent_${a.database}`] : undefined),
   reads: (a) => [getentRequest(a)],
   async plan(ctx, a) {
     const q = getentRequest(a);

@@ -5,7 +5,7 @@
 
 import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { ArgumentError } from '../errors.js';
+import { ArgumentError, MissingFileError } from '../errors.js';
 import { shq } from '../executor/types.js';
 import { shlexSplit } from '../executor/shell.js';
 import { defineModule, ModuleFailure, type ModuleContext } from './types.js';
@@ -71,13 +71,22 @@ export function scriptRequest(args: ScriptArgs, name: string): string {
 }
 
 function localScript(ctx: ModuleContext, script: string): string {
-  const abs = ctx.findFile('files', script);
+  const fail = (why: string): never => {
+    throw new ModuleFailure(`Could not find or access '${script}' on the control node: ${why}`);
+  };
+  let abs: string;
+  try {
+    abs = ctx.findFile('files', script);
+  } catch (e) {
+    if (!(e instanceof MissingFileError)) throw e;
+    return fail(e.message);
+  }
   try {
     if (statSync(abs).isFile()) return abs;
   } catch {
-    // reported below, with Ansible's words
+    return fail(`${abs} cannot be read`);
   }
-  throw new ModuleFailure(`Could not find or access '${script}' on the Ansible Controller.`);
+  return fail(`${abs} is not a file`);
 }
 
 export default defineModule<ScriptArgs, ScriptState>({

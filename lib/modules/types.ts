@@ -172,6 +172,11 @@ export interface TaskModule<A = Record<string, unknown>, S = unknown> {
   reads?(args: A, ctx: ReadContext): ReadRequest[];
   /** One-time set-up the engine runs while it waits for hosts (e.g. loading a big library). */
   warm?(): void;
+  /**
+   * The variables the facts it returns define (getent: getent_DATABASE), for the load-time check of
+   * undefined variables; args may still hold templates. undefined: cannot tell (then any name may be defined).
+   */
+  factNames?(args: A): string[] | undefined;
   /** Waits for something outside the run to change a host (wait_for): file states fetched before it are not reused after it. */
   readonly waits?: boolean;
   /**
