@@ -58,7 +58,8 @@ export default defineModule<GetentArgs>({
   doc: {
     short: 'A getent database (passwd, group, hosts, services…) as the fact getent_DATABASE',
     description:
-      'Runs `getent [-s SERVICE] DATABASE [KEY]` and sets ansible_facts.getent_DATABASE: each entry\'s first field → the list of its other fields ' +
+      'Runs `getent [-s SERVICE] DATABASE [KEY]` and sets the fact getent_DATABASE (the variable getent_DATABASE and ansible_facts.getent_DATABASE, as Ansible): ' +
+      'each entry\'s first field → the list of its other fields ' +
       '(split on ":" for passwd, shadow, group and gshadow, else on whitespace, unless split is given); a key found twice → a list of such lists. ' +
       'Without key, every entry. A missing key fails the task unless fail_key is false (then the fact maps the key to null, with a msg). ' +
       'Never changes anything; runs in check mode too; one request (often none: fetched ahead with an earlier task\'s read).',

@@ -84,7 +84,7 @@ const SITE = `
       register: g_service
     - copy:
         dest: /root/everyday.json
-        content: "R={{ {${NAMES.map((n) => `'${n}': ${n}`).join(', ')}, 'fact': ansible_facts.getent_passwd} | to_json }}"
+        content: "R={{ {${NAMES.map((n) => `'${n}': ${n}`).join(', ')}, 'fact': ansible_facts.getent_passwd, 'top': getent_passwd, 'prefixed': ansible_getent_passwd is defined} | to_json }}"
 `;
 
 /** The same task statuses, checked under --check. */
@@ -157,10 +157,11 @@ t.test('raw, script, getent, wait_for_connection: the same results as ansible-pl
     t.ok(a >= 6, 'the cases change things (not vacuous)');
     const [ra, rb] = await Promise.all(['node1', 'node2'].map((h) => remote(lab, h, 'cat /root/everyday.json')));
     const [ja, jb] = [normalise(ra!.out, n1!.ip), normalise(rb!.out, n2!.ip)];
-    for (const k of [...NAMES, 'fact']) t.same(jb[k], ja[k], `${k}: same as Ansible`);
+    for (const k of [...NAMES, 'fact', 'top', 'prefixed']) t.same(jb[k], ja[k], `${k}: same as Ansible`);
     t.match(ja.sc, { rc: 0, stdout: 'a b|c|--flag|42|\n/tmp\n', stderr: 'to stderr\n' }, 'the script ran with its arguments in chdir (not vacuous)');
     t.match(ja.g_root, { ansible_facts: { getent_passwd: { root: ['x', '0', '0', 'root', '/root', String] } } }, 'getent read root (not vacuous)');
     t.match(ja.raw_fail, { failed: true, rc: 3, msg: 'non-zero return code' });
+    t.match(ja, { top: { daemon: Array }, prefixed: false }, 'Ansible: getent_passwd is a variable, ansible_getent_passwd is not (not vacuous)');
     const left = await remote(lab, 'node2', 'ls -d ${TMPDIR:-/tmp}/bosun-script.* 2>/dev/null; true');
     t.equal(left.out.toString(), '', 'bosun left no script behind');
   });
