@@ -11,7 +11,7 @@ import { writeFileSync, mkdirSync, appendFileSync } from 'node:fs';
 import { withLab } from '../helpers/lab.js';
 import { hostStart, hostStop } from '../../lib/lab/lab.js';
 import { parseTranscript } from '../helpers/differential.js';
-import { bosunRun, remote, tempDir, twinRuns, writeInventory, spawnCollect } from '../fixtures/e2e/harness.js';
+import { bosunRun, parseSummary, remote, tempDir, twinRuns, writeInventory, spawnCollect } from '../fixtures/e2e/harness.js';
 
 const PROBE_SH = `#!/bin/sh
 # the body of probe.sh: it must never be in a remote argv
@@ -178,6 +178,8 @@ t.test('raw, script, getent, wait_for_connection: the same results as ansible-pl
     t.equal(ra.length, 7, 'ansible reported every task');
     t.same(rows(b.out, 'node2'), ra);
     t.same(ra, ['wait_for_connection | skipping', 'raw | skipping', 'script | skipping', 'script | skipping', 'script | changed', 'script | skipping', 'getent | ok'], 'what Ansible 2.14 does (not vacuous)');
+    // a request per task that reads (the three guards, getent), none for the skipped ones
+    t.ok((parseSummary(b.out)?.requests ?? 99) <= 4, `requests: ${parseSummary(b.out)?.requests}`);
     const ran = await remote(lab, 'node2', 'ls /root/raw-ran 2>&1; true');
     t.match(ran.out.toString(), /No such file/, 'raw did not run in check mode');
   });
