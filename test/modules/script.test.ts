@@ -13,7 +13,7 @@ const args = (a: unknown) => validateArgs(script, a, {}) as unknown as ScriptArg
 const BODY = '#!/bin/sh\n# marker-of-the-script-body\nprintf "%s|" "$@"; echo; pwd; echo "to err" >&2; exit "${CODE:-0}"\n';
 
 function setup(t: Test): { dir: string; tmp: string; ctx: ReturnType<typeof moduleContext>; conn: RecordingConnection } {
-  const dir = t.testdir({ files: { 'args.sh': BODY, 'with space.sh': BODY, 'plain.py': 'import sys\nprint("py", sys.argv[1:])\n' }, tmp: {} });
+  const dir = t.testdir({ files: { 'args.sh': BODY, 'with space.sh': BODY, 'plain.sh': 'echo "by sh: $1"\n' }, tmp: {} });
   const tmp = join(dir, 'tmp');
   const conn = new RecordingConnection(new LocalConnection());
   const ctx = Object.assign(moduleContext({ baseDir: join(dir, 'files') }), { conn });
@@ -57,8 +57,9 @@ t.test('a non-zero rc fails; executable runs the script', async (t) => {
   const { ctx } = setup(t);
   const f = await runTask(script, ctx, args('args.sh x; exit 5'));
   t.match(f.outcome, { changed: true, failed: true, msg: 'non-zero return code', result: { rc: 5 } });
-  const p = await runTask(script, ctx, args({ cmd: 'plain.py one', executable: 'python3' }));
-  t.equal(p.outcome.result?.stdout, "py ['one']\n");
+  // no #! line and no exec bit needed: `sh SCRIPT one`
+  const p = await runTask(script, ctx, args({ cmd: 'plain.sh one', executable: 'sh' }));
+  t.equal(p.outcome.result?.stdout, 'by sh: one\n');
 });
 
 t.test("creates/removes: skipped with Ansible's messages, checked before the script is looked for", async (t) => {
