@@ -3,7 +3,7 @@
 // on the request's stdin into a private temporary directory, run, and removed in the same request.
 // Its content is never in any argv, nor left behind.
 
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import { ArgumentError, MissingFileError } from '../errors.js';
 import { shq } from '../executor/types.js';
@@ -17,6 +17,7 @@ export interface ScriptArgs {
   removes?: string;
   chdir?: string;
   executable?: string;
+  decrypt: boolean;
 }
 
 interface ScriptState {
@@ -89,6 +90,17 @@ function localScript(ctx: ModuleContext, script: string): string {
   return fail(`${abs} is not a file`);
 }
 
+/** Ansible's vault file header (a script Ansible would decrypt before sending it). */
+function isVaultFile(path: string): boolean {
+  const fd = openSync(path, 'r');
+  try {
+    const head = Buffer.alloc(15);
+    return readSync(fd, head, 0, 15, 0) === 15 && head.toString('latin1') === '$ANSIBLE_VAULT;';
+  } finally {
+    closeSync(fd);
+  }
+}
+
 export default defineModule<ScriptArgs, ScriptState>({
   name: 'script',
   freeForm: 'cmd',
@@ -113,6 +125,7 @@ export default defineModule<ScriptArgs, ScriptState>({
     removes: { type: 'path', description: 'If this path does not exist on the host, do not run (skipped).' },
     chdir: { type: 'path', description: 'Absolute directory on the host to run the script in.' },
     executable: { type: 'str', description: 'Program to run the script with, e.g. python3 or /bin/bash (put before the script path as written).' },
+    decrypt: { type: 'bool', default: true, description: 'A vault-encrypted script is refused (bosun does not decrypt files); false sends it as it is.' },
   },
   validate(args) {
     if (!args.cmd.includes('{{')) scriptWords(args.cmd);
@@ -128,6 +141,9 @@ export default defineModule<ScriptArgs, ScriptState>({
       throw new ModuleFailure(`chdir ${args.chdir} must be an absolute path for a Unix-aware remote node`);
     }
     const local = localScript(ctx, scriptWords(args.cmd).script);
+    if (args.decrypt && isVaultFile(local)) {
+      throw new ModuleFailure(`${local} is vault-encrypted: bosun does not decrypt files (decrypt it, or set decrypt: false to send it as it is)`);
+    }
     // with creates/removes, Ansible's check mode takes "not skipped" for a change; without, it cannot tell
     return { changed: true, unpredictable: !args.creates && !args.removes, msg: `would run ${args.cmd}`, state: { local } };
   },

@@ -72,6 +72,11 @@ t.test("creates/removes: skipped with Ansible's messages, checked before the scr
   t.ok(m instanceof BosunError && /Could not find or access 'no-such.sh'/.test(m.message), String(m));
   const rel = await runTask(script, ctx, args({ cmd: 'args.sh', chdir: 'relative' })).catch((e: unknown) => e);
   t.match(String(rel), /chdir relative must be an absolute path for a Unix-aware remote node/);
+  writeFileSync(join(dir, 'files', 'vaulted.sh'), '$ANSIBLE_VAULT;1.1;AES256\n6162\n');
+  const v = await runTask(script, ctx, args('vaulted.sh')).catch((e: unknown) => e);
+  t.match(String(v), /vaulted\.sh is vault-encrypted: bosun does not decrypt files/);
+  const sent = await runTask(script, ctx, args({ cmd: 'vaulted.sh', decrypt: false, executable: 'cat' }));
+  t.equal(sent.outcome.result?.stdout, '$ANSIBLE_VAULT;1.1;AES256\n6162\n', 'decrypt: false sends it as it is');
 });
 
 t.test('check mode: with creates/removes not skipping it is a change (nothing runs); without them, skipped', async (t) => {
