@@ -41,7 +41,7 @@ export const LOOKAHEAD = 16;
 export const READS_AHEAD = 8;
 
 function keyOf(path: string, o: ProbeOptions): string {
-  return JSON.stringify([path, !!o.follow, o.appendIfDir ?? null, o.checksum !== false, !!o.wantContent, o.maxContent ?? null, o.digest ?? null, !!o.mime, !!o.realpath]);
+  return JSON.stringify([path, !!o.follow, o.appendIfDir ?? null, o.checksum !== false, !!o.wantContent, o.maxContent ?? null]);
 }
 
 interface Entry {

@@ -10,6 +10,7 @@ import { compileRegex, RegexError, type SafeRegex } from '../engine/safe-regex.j
 import { defineModule, ModuleFailure } from './types.js';
 import { notOption } from './util/remote-file.js';
 import { fnmatch, parseAge, parseSize } from './util/find-match.js';
+import { modeString, numberKeys, permKeys } from './util/stat-keys.js';
 
 export interface FindArgs {
   paths: string[];
@@ -88,11 +89,10 @@ function parseEntry(rec: string): Entry | undefined {
 function statinfo(path: string, e: Entry): Record<string, unknown> {
   const [, m, uid, gid, user, group, size, inode, dev, nlink, atime, mtime, ctime] = e.fields;
   const mode = Number.parseInt(m!, 8);
-  const bit = (b: number): boolean => (mode & b) !== 0;
   const name = (n: string, id: string): string => (n === id ? '' : n); // find prints the number when no name exists
   return {
     path,
-    mode: mode.toString(8).padStart(4, '0'),
+    mode: modeString(mode),
     isdir: e.type === 'd',
     ischr: e.type === 'c',
     isblk: e.type === 'b',
@@ -100,28 +100,11 @@ function statinfo(path: string, e: Entry): Record<string, unknown> {
     isfifo: e.type === 'p',
     islnk: e.type === 'l',
     issock: e.type === 's',
-    uid: Number(uid),
-    gid: Number(gid),
-    size: Number(size),
-    inode: Number(inode),
-    dev: Number(dev),
-    nlink: Number(nlink),
-    atime: Number(atime),
-    mtime: Number(mtime),
-    ctime: Number(ctime),
+    // times as Python's floats, as stat's (an integral one still prints "….0")
+    ...numberKeys([uid, gid, size, inode, dev, nlink, atime, mtime, ctime] as string[]),
     gr_name: name(group!, gid!),
     pw_name: name(user!, uid!),
-    wusr: bit(0o200),
-    rusr: bit(0o400),
-    xusr: bit(0o100),
-    wgrp: bit(0o20),
-    rgrp: bit(0o40),
-    xgrp: bit(0o10),
-    woth: bit(0o2),
-    roth: bit(0o4),
-    xoth: bit(0o1),
-    isuid: bit(0o4000),
-    isgid: bit(0o2000),
+    ...permKeys(mode),
   };
 }
 

@@ -66,6 +66,9 @@ function maskDeep(v: unknown, m: Masker, depth: number): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (depth > MAX_MASK_DEPTH) return TOO_DEEP;
   if (Buffer.isBuffer(v)) return `<${v.length} bytes>`;
+  // a value that says how it prints as JSON (a boxed float, a date) is that value, not its fields
+  const toJSON = (v as { toJSON?: unknown }).toJSON;
+  if (typeof toJSON === 'function') return maskDeep(toJSON.call(v), m, depth + 1);
   if (Array.isArray(v)) return v.map((x) => maskDeep(x, m, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = maskDeep(x, m, depth + 1);

@@ -4,7 +4,7 @@
 // task per host; and the bosun process's peak RSS stays far below the big file's size (streamed, not
 // buffered), read from the process itself at exit (bench/rusage-hook.js). Then, on the same lab:
 // assemble (host and control-node fragments, validate, backup), template with newline_sequence, copy
-// of a tree already on the host, stat's checksum algorithm and mime type, tempfile.
+// of a tree already on the host, stat's checksum algorithm, mime type and the rest of its keys, tempfile.
 import t from 'tap';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -164,6 +164,12 @@ t.test('fetch, slurp, copy trees and a 110 MB file on lab hosts', { skip: binBui
         that:
           - st.stat.checksum == '${createHash('sha256').update('a=1\n# --\nb=2').digest('hex')}'
           - st.stat.mimetype == 'text/plain' and st.stat.charset == 'us-ascii'
+          - st.stat.mode == '0640' and st.stat.isreg and not (st.stat.islnk or st.stat.isdir or st.stat.isfifo or st.stat.ischr or st.stat.isblk or st.stat.issock)
+          - st.stat.rusr and st.stat.wusr and not st.stat.xusr and st.stat.rgrp and not st.stat.wgrp and not st.stat.roth and not st.stat.isuid
+          - st.stat.readable and st.stat.writeable and not st.stat.executable and st.stat.pw_name == 'root' and st.stat.uid == 0
+          - st.stat.mtime is float and st.stat.mtime > 1600000000 and st.stat.atime is float and st.stat.ctime >= st.stat.mtime
+          - st.stat.inode > 0 and st.stat.dev > 0 and st.stat.nlink == 1 and st.stat.size == 12 and st.stat.blocks >= 0 and st.stat.device_type == 0
+          - st.stat.attributes is sequence and st.stat.attr_flags is string and 'version' in st.stat
           - scratch.path is match('/tmp/ansible\\.[a-z0-9_]{8}\\.bosun$') and scratch.mode == '0700'
 `,
     );

@@ -74,6 +74,8 @@ const CASES: Array<[module: string, args: Record<string, unknown>, facts?: Recor
   ['etcdctl', { op: 'verify_auth', api: '2', ...ETCD }],
   ['slurp', { src: '/etc/etcd/etcd.conf' }],
   ['slurp', { src: "/tmp/it's here" }],
+  ['stat', { path: '/etc/etcd/admin.crt', get_checksum: false, get_mime: false, get_attributes: false }],
+  ['stat', { path: "/tmp/it's here", follow: true, checksum_algorithm: 'sha256', get_md5: true }],
   ['hostname', { name: 'web-1' }],
   ['hostname', { name: 'web-1.example.com', use: 'systemd' }],
   ['timezone', { name: 'Europe/Paris' }],

@@ -1,6 +1,7 @@
 import t from 'tap';
 import { Masker, containsPrivateKey, TOO_DEEP, processSecrets, registerSecret } from '../../lib/output/mask.js';
 import { maskText } from '../../lib/mask-text.js';
+import { PyFloat } from '../../lib/engine/jinja/values.js';
 
 const KEY = '-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIAbcdefSECRETKEYBODY\n-----END EC PRIVATE KEY-----';
 
@@ -28,6 +29,12 @@ t.test('value() masks deeply without touching the input', async (t) => {
   const out = m.value(input);
   t.same(out, { a: '***', list: ['x', { b: 'has *** inside' }], n: 1, nil: null, buf: '<6 bytes>' });
   t.equal(input.a, 's3cret');
+});
+
+t.test('a value that prints as JSON otherwise (a boxed float: stat times) is shown as that, masked', async (t) => {
+  const m = new Masker(new Set(['s3cret']));
+  const out = m.value({ mtime: new PyFloat(1577836800), when: new Date(0), odd: { toJSON: () => 'has s3cret' } });
+  t.same(out, { mtime: 1577836800, when: '1970-01-01T00:00:00.000Z', odd: 'has ***' });
 });
 
 // issue 11 item 10: a value nested deeper than the walk goes is replaced, never returned unmasked

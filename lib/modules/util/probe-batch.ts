@@ -1,13 +1,13 @@
 // Many file probes in ONE request and few processes: existence and type come from shell builtins
 // per path, then one `stat` for all paths (one more with -L for those followed), one `sha256sum`
 // for all regular files, one `readlink` for all link targets; only contents (under
-// --diff) and the stat module's extras cost processes per path. Its output is text (hex where a
+// --diff) cost processes per path. Its output is text (hex where a
 // value could hold anything), so the channel answers it from a shell variable (ExecOptions.text).
 // The answers are exactly probeFile's (remote-file.ts); a batch that does not add up (a file
 // vanished between the steps, a tool failed) answers nothing and each probe is asked alone.
 import { posix } from 'node:path';
 import { shq } from '../../executor/types.js';
-import { digestCommand, MAX_CONTENT, MIME_COMMAND, normMode, parseMime, REALPATH_HEX, STAT_FORMAT, unhexLink, type FileProbe, type FileType, type ProbeOptions } from './remote-file.js';
+import { MAX_CONTENT, normMode, STAT_FORMAT, type FileProbe, type FileType, type ProbeOptions } from './remote-file.js';
 
 export interface BatchItem {
   path: string;
@@ -41,10 +41,6 @@ export function batchProbeScript(items: readonly BatchItem[]): string {
       o.follow ? `  if [ "$l" = 1 ] && [ -e "$p" ]; then sf="$sf $q"; sfo="$sfo ${i}"; else sn="$sn $q"; sno="$sno ${i}"; fi` : `  sn="$sn $q"; sno="$sno ${i}"`,
       ...(o.checksum !== false ? [`  if [ "$t" = file ]; then hs="$hs $q"; hso="$hso ${i}"; fi`] : []),
       `  if [ "$l" = 1 ]; then ls="$ls $q"; lso="$lso ${i}"; ln=$((ln + 1)); fi`,
-      // stat's extras, a process or two per path that asks for them
-      ...(o.digest ? [`  if [ "$t" = file ] && [ -r "$p" ]; then s=$(${digestCommand(o.digest)}) || exit 1; echo "@d ${i} \${s%% *}"; fi`] : []),
-      ...(o.mime ? [`  m=$(${MIME_COMMAND}) && echo "@m ${i} $m"`] : []),
-      ...(o.realpath ? [`  if [ "$l" = 1 ]; then printf '@r ${i} '; ${REALPATH_HEX}; echo; fi`] : []),
       ...(o.wantContent
         ? [`  if [ "$t" = file ]; then printf '@c ${i} '; head -c ${(o.maxContent ?? MAX_CONTENT) + 1} < "$p" | od -An -v -tx1 | tr -d ' \\n'; echo; fi`]
         : []),
@@ -83,7 +79,6 @@ export function parseBatch(items: readonly BatchItem[], raw: Buffer): Array<File
   if (lines.at(-1) !== '@end') return none;
   const out: Array<FileProbe | undefined> = items.map(() => undefined);
   const content = new Map<number, Buffer>();
-  const mime = new Map<number, string>();
   let pos = 0;
   const index = (s: string): number | undefined => {
     const i = Number(s);
@@ -98,9 +93,6 @@ export function parseBatch(items: readonly BatchItem[], raw: Buffer): Array<File
     if (f[0] === '@' && f[2] === 'absent') out[i] = { path: probed(f[4]), exists: false, isLink: false, parentExists: f[3] === '1' };
     else if (f[0] === '@') out[i] = { path: probed(f[4]), exists: true, type: f[2] as FileType, isLink: f[3] === '1' };
     else if (f[0] === '@c') content.set(i, Buffer.from(f[2] ?? '', 'hex'));
-    else if (f[0] === '@d') out[i]!.digest = f[2];
-    else if (f[0] === '@m') mime.set(i, f.slice(2).join(' '));
-    else if (f[0] === '@r') out[i]!.realpath = unhexLink(f[2] ?? '');
     else return none;
   }
   // link targets: "@L 3 5", then one line each, in that order (the script checked there is no other newline)
@@ -141,15 +133,11 @@ export function parseBatch(items: readonly BatchItem[], raw: Buffer): Array<File
     if (c.length <= max) out[i]!.content = c;
   }
   // the same fields, in the same order, as a single probe's answer
-  return out.map((p, i) => {
+  return out.map((p) => {
     if (!p?.exists) return p;
-    const o = items[i]!.opts;
     return {
       path: p.path, exists: true, type: p.type, isLink: p.isLink, mode: p.mode, uid: p.uid, gid: p.gid, owner: p.owner, group: p.group, size: p.size, sha256: p.sha256,
-      ...(o.digest ? { digest: p.digest } : {}),
-      ...(o.mime ? parseMime(mime.get(i)) : {}),
       linkTarget: p.linkTarget,
-      ...(o.realpath && p.realpath !== undefined ? { realpath: p.realpath } : {}),
       content: p.content,
     };
   });

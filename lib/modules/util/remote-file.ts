@@ -8,7 +8,6 @@ import { shq, type Connection, type StdinStream } from '../../executor/types.js'
 import { shlexSplit } from '../../executor/shell.js';
 import type { ModuleContext } from '../types.js';
 import { ModuleFailure } from '../types.js';
-import type { Algo } from './transfer.js';
 
 export const MAX_CONTENT = 100 * 1024;
 
@@ -30,14 +29,7 @@ export interface FileProbe {
   group?: string;
   size?: number;
   sha256?: string;
-  /** The `digest` option's hash of a readable regular file. */
-  digest?: string;
-  /** What `file --mime-type --mime-encoding` says of the path (the `mime` option); 'unknown' without `file`. */
-  mimetype?: string;
-  charset?: string;
   linkTarget?: string;
-  /** A link's fully resolved path (the `realpath` option), as Python's os.path.realpath. */
-  realpath?: string;
   /** Only for regular files no larger than maxContent, when wantContent. */
   content?: Buffer;
   /** Whether the parent directory exists (reported only when the path does not exist). */
@@ -53,37 +45,12 @@ export interface ProbeOptions {
   follow?: boolean;
   /** If `path` is a directory, probe `path/<appendIfDir>` instead (copy's dest-directory rule). */
   appendIfDir?: string;
-  /** Also hash a readable regular file with this algorithm (stat's checksum_algorithm), in `digest`. */
-  digest?: Algo;
-  /** Also ask `file` for the mime type and charset (stat's get_mime), as Ansible does: not following links. */
-  mime?: boolean;
-  /** Also resolve a link fully (stat's lnk_source), in `realpath`. */
-  realpath?: boolean;
 }
-
-/** The fully resolved path of the link "$p", hex-encoded: readlink -m resolves as Python's realpath (missing parts kept). */
-export const REALPATH_HEX = `{ readlink -m -- "$p" 2>/dev/null || readlink -f -- "$p"; } | od -An -v -tx1 | tr -d ' \\n'`;
 
 /** A hex-encoded readlink answer, without the newline readlink adds. */
 export function unhexLink(hex: string): string {
   const b = Buffer.from(hex, 'hex');
   return (b.at(-1) === 10 ? b.subarray(0, -1) : b).toString('utf8');
-}
-
-/** The digest line of a probe script (`$p` the path, `$t` its type): only of files that can be read, as Ansible's stat. */
-export function digestCommand(algo: Algo): string {
-  return `${algo}sum < "$p"`;
-}
-
-/** `file`'s answer for "$p", or nothing when `file` is missing or fails (Ansible then says 'unknown'). */
-export const MIME_COMMAND = `{ command -v file >/dev/null 2>&1 && file -b --mime-type --mime-encoding -- "$p" 2>/dev/null; }`;
-
-/** "text/plain; charset=us-ascii" → its two parts, as Ansible's stat splits it; 'unknown' for what does not parse. */
-export function parseMime(line: string | undefined): { mimetype: string; charset: string } {
-  const parts = (line ?? '').split(';');
-  const cs = parts[1]?.split('=')[1];
-  if (parts.length !== 2 || cs === undefined) return { mimetype: 'unknown', charset: 'unknown' };
-  return { mimetype: parts[0]!.trim(), charset: cs.trim() };
 }
 
 export interface Attrs {
@@ -161,11 +128,6 @@ export function probeScript(path: string, opts: ProbeOptions = {}): string {
   if (opts.checksum !== false) {
     lines.push(`if [ "$t" = file ]; then s=$(sha256sum < "$p") || exit 1; echo "sha256=\${s%% *}"; fi`);
   }
-  if (opts.digest) {
-    lines.push(`if [ "$t" = file ] && [ -r "$p" ]; then s=$(${digestCommand(opts.digest)}) || exit 1; echo "digest=\${s%% *}"; fi`);
-  }
-  if (opts.mime) lines.push(`m=$(${MIME_COMMAND}) && echo "mime=$m"`);
-  if (opts.realpath) lines.push(`if [ -L "$p" ]; then printf 'real='; ${REALPATH_HEX}; echo; fi`);
   if (opts.wantContent) {
     lines.push(`if [ "$t" = file ] && [ "\${st##* }" -le ${max} ]; then echo ---; exec cat < "$p"; fi`);
   }
@@ -188,10 +150,7 @@ export function parseProbe(path: string, raw: Buffer, opts: ProbeOptions = {}): 
     isLink: fields.get('islink') === '1',
     ...parseStat(fields.get('stat')),
     sha256: fields.get('sha256'),
-    ...(opts.digest ? { digest: fields.get('digest') } : {}),
-    ...(opts.mime ? parseMime(fields.get('mime')) : {}),
     linkTarget,
-    ...(opts.realpath && fields.has('real') ? { realpath: unhexLink(fields.get('real')!) } : {}),
     content,
   };
 }
