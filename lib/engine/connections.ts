@@ -79,9 +79,10 @@ export class Connections {
 
   /**
    * The channel a task runs on: the host's own, or — when the task's `become:` differs from the
-   * inventory's — a separate channel running under `sudo -n -u USER` (one per user, reused). Opened.
+   * inventory's — a separate channel running under `sudo -n -u USER` (one per user, reused). Opened
+   * unless `open` is false.
    */
-  async forTask(name: string, become: { become?: boolean; becomeUser?: string }): Promise<Connection> {
+  async forTask(name: string, become: { become?: boolean; becomeUser?: string }, open = true): Promise<Connection> {
     if (this.playLocal) return this.host(name);
     const own = await this.host(name);
     const base = this.spec(name);
@@ -96,10 +97,10 @@ export class Connections {
         c = await this.create({ ...base, become: user !== undefined, becomeUser: user });
         this.extra.set(key, c);
       }
-      await c.open();
+      if (open) await c.open();
       return c;
     }
-    await own.open();
+    if (open) await own.open();
     return own;
   }
 

@@ -17,7 +17,7 @@ import { extendScope, tagsSelected, type Scope, type Variables } from './scope.j
 import { planAndApply, resolveArgs } from './gate.js';
 import type { TemplateEngine } from './template.js';
 import { evalBool, evaluate, templatedConditions } from './expr.js';
-import { UNKNOWN_FACTS } from './facts.js';
+import { mergeFacts, UNKNOWN_FACTS } from './facts.js';
 import { upcoming, type LookaheadFrame, type ProbeCache } from './prefetch.js';
 import { withEnvironment, type Connections } from './connections.js';
 import { isPlainObject } from '../value-kind.js';
@@ -155,18 +155,19 @@ export class TaskStep {
     };
   }
 
-  private async connFor(node: ModuleTask | SetFactTask, st: HostState, scope: Scope, vars: Vars): Promise<{ conn: Connection; delegated?: string }> {
+  /** The task's channel, opened unless `open` is false (a module that opens it itself: TaskModule.opensChannel). */
+  private async connFor(node: ModuleTask | SetFactTask, st: HostState, scope: Scope, vars: Vars, open = true): Promise<{ conn: Connection; delegated?: string }> {
     const delegate = scope.inherited.delegateTo;
     if (delegate !== undefined) {
       const target = String(this.run.templates.renderValue(delegate, vars, node.loc.file, yamlLocOf));
       if (target === 'localhost' || target === '127.0.0.1') return { conn: this.run.conns.local, delegated: 'localhost' };
       if (target !== st.name) {
         const c = await this.run.conns.host(target);
-        await c.open();
+        if (open) await c.open();
         return { conn: c, delegated: target };
       }
     }
-    return { conn: await this.run.conns.forTask(st.name, scope.inherited) };
+    return { conn: await this.run.conns.forTask(st.name, scope.inherited, open) };
   }
 
   async runOnHost(
@@ -334,7 +335,7 @@ export class TaskStep {
       st.hostFacts = { ...st.hostFacts, ...facts };
       // cacheable: also a fact (ansible_facts.x, and what meta: clear_facts removes), as Ansible stores it both ways
       if (node.facts.cacheable !== undefined && truthyArg(this.run.templates.renderValue(node.facts.cacheable, vars, node.loc.file, yamlLocOf))) {
-        st.facts = { ...(st.facts ?? {}), ...facts };
+        st.facts = mergeFacts(st.facts, facts);
       }
     }
     st.stats.ok++;
@@ -372,7 +373,7 @@ export class TaskStep {
     }
     const check = scope.inherited.checkMode ?? this.run.opts.check;
     const diff = (scope.inherited.diff ?? true) && this.run.opts.diff;
-    const target = mod.runsOn === 'control' ? { conn: this.run.conns.local as Connection, delegated: undefined } : await this.connFor(node, st, scope, vars);
+    const target = mod.runsOn === 'control' ? { conn: this.run.conns.local as Connection, delegated: undefined } : await this.connFor(node, st, scope, vars, !mod.opensChannel);
     const delegated = target.delegated;
     const env = scope.inherited.environment ? (this.run.templates.renderValue(scope.inherited.environment, vars, node.loc.file, yamlLocOf) as Vars) : undefined;
     const conn = env && Object.keys(env).length ? withEnvironment(target.conn, env) : target.conn;
@@ -521,10 +522,7 @@ function truthyArg(v: unknown): boolean {
  * (ansible_facts holds them without it).
  */
 function mergeResultFacts(st: HostState, facts: unknown): void {
-  if (!isPlainObject(facts)) return;
-  const add: Vars = {};
-  for (const [k, v] of Object.entries(facts)) add[k.startsWith('ansible_') ? k.slice('ansible_'.length) : k] = v;
-  st.facts = { ...(st.facts ?? {}), ...add };
+  if (isPlainObject(facts)) st.facts = mergeFacts(st.facts, facts);
 }
 
 /** A result that did not fail the host, counted as ansible's stats do: `ok` includes changed and ignored results. */

@@ -175,6 +175,7 @@ export class TaskLoader {
     const argLocs: Record<string, SourceLocation | undefined> = {};
     for (const k of Object.keys(args)) argLocs[k] = (argSource ? keyLoc(argSource, k) : undefined) ?? aloc;
     if (action === 'include_vars') this.noteIncludedNames(args, role, ctx.dir);
+    if (mod.factNames) for (const n of mod.factNames(args) ?? ['*']) this.definedNames.add(n);
     const register = t.register === undefined ? undefined : String(t.register);
     if (register !== undefined) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(register)) throw new ParseError(`register must be a variable name; got '${register}'`, { loc: at('register') });

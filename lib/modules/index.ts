@@ -53,6 +53,10 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   mount: () => import('./mount.js'),
   apt_repository: () => import('./apt_repository.js'),
   validate_argument_spec: () => import('./validate_argument_spec.js'),
+  raw: () => import('./raw.js'),
+  script: () => import('./script.js'),
+  getent: () => import('./getent.js'),
+  wait_for_connection: () => import('./wait_for_connection.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */

@@ -101,6 +101,8 @@ export default defineModule<PackageFactsArgs>({
     strategy: { type: 'str', default: 'first', choices: ['first', 'all'], description: '`first`: the first manager found; `all`: every one found.' },
   },
   reads: (a, ctx) => (quickListing(a, ctx.facts) ? [listRequest(a)] : []),
+  // the variable Ansible injects besides ansible_facts.packages
+  factNames: () => ['packages'],
   async plan(ctx, a) {
     const managers = managersOf(a);
     const q = listRequest(a);

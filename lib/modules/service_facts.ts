@@ -115,6 +115,8 @@ export default defineModule<Record<string, never>>({
     examples: ['- service_facts:', "- debug: { var: ansible_facts.services['etcd.service'].state }"].join('\n'),
   },
   args: {},
+  // the variable Ansible injects besides ansible_facts.services
+  factNames: () => ['services'],
   async plan(ctx) {
     const r = await ctx.conn.exec(SERVICE_FACTS_SCRIPT, { label: 'service_facts', readOnly: true });
     const services = parseServiceFacts(r.stdout);

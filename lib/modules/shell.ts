@@ -10,6 +10,11 @@ export interface ShellArgs extends RunArgs {
   executable?: string;
 }
 
+/** A command line run by the request's sh (in a subshell, as `sh -c` would) or by `EXECUTABLE -c`. */
+export function shellScript(cmd: string, executable: string | undefined): string {
+  return executable !== undefined ? `exec ${shq(executable)} -c ${shq(cmd)}\n` : `(eval ${shq(cmd)})\n`;
+}
+
 export default defineModule<ShellArgs, RunState>({
   name: 'shell',
   freeForm: 'cmd',
@@ -32,7 +37,6 @@ export default defineModule<ShellArgs, RunState>({
   },
   plan: (ctx, args) => planRun(ctx, args, args.cmd),
   apply(ctx, args, plan) {
-    const script = args.executable !== undefined ? `exec ${shq(args.executable)} -c ${shq(args.cmd)}\n` : `(eval ${shq(args.cmd)})\n`;
-    return applyRun(ctx, args, plan, script, args.cmd);
+    return applyRun(ctx, args, plan, shellScript(args.cmd, args.executable), args.cmd);
   },
 });

@@ -172,8 +172,19 @@ export interface TaskModule<A = Record<string, unknown>, S = unknown> {
   reads?(args: A, ctx: ReadContext): ReadRequest[];
   /** One-time set-up the engine runs while it waits for hosts (e.g. loading a big library). */
   warm?(): void;
+  /**
+   * The variables the facts it returns define (getent: getent_DATABASE), for the load-time check of
+   * undefined variables; args may still hold templates. undefined: cannot tell (then any name may be defined).
+   */
+  factNames?(args: A): string[] | undefined;
   /** Waits for something outside the run to change a host (wait_for): file states fetched before it are not reused after it. */
   readonly waits?: boolean;
+  /**
+   * The module reaches the host's channel itself and handles its failures (wait_for_connection): the
+   * engine hands the channel over unopened, so an unreachable host reaches the module instead of
+   * failing the task before it.
+   */
+  readonly opensChannel?: boolean;
   plan(ctx: ModuleContext, args: A): Promise<Plan<S>>;
   apply(ctx: ModuleContext, args: A, plan: Plan<S>): Promise<Outcome>;
 }

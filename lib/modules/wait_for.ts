@@ -86,7 +86,8 @@ function timeoutMsg(args: WaitForArgs): string {
   return `Timeout when waiting for file ${args.path}`;
 }
 
-function pause(ms: number, signal: AbortSignal): Promise<void> {
+/** Sleeps `ms`, or rejects with InterruptedError as soon as the run is interrupted. */
+export function pause(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(new InterruptedError('interrupted while waiting'));
     const t = setTimeout(() => {

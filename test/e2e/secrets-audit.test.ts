@@ -30,6 +30,7 @@ t.test('no secret or key material in any output', async (t) => {
   writeFileSync(join(dir, 'pw'), PW + '\n');
   const key = generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   writeFileSync(join(dir, 'files', 'server-key.pem'), key);
+  writeFileSync(join(dir, 'files', 'echo-args.sh'), '#!/bin/sh\necho "script got $1"\n');
   mkdirSync(join(dir, 'vars'));
   writeFileSync(join(dir, 'vars', 'secret.yml'), encrypt(`vault_file: ${S.vaultFile}\n`, PW));
   const indent = (s: string, n: number) => s.replace(/^/gm, ' '.repeat(n)).trimEnd();
@@ -64,6 +65,11 @@ ${indent(vaultBlock(S.vaultMultiline, PW, 'vault_multi'), 4)}
     - name: a shell error with the secret on stderr
       shell: "echo 'bad credentials {{ vault_file }}' >&2; exit 3"
       ignore_errors: true
+    - name: raw with vault values in its text, its stdout and its stderr
+      raw: "echo 'raw {{ vault_inline }}'; echo 'raw err {{ vault_file }}' >&2; exit 2"
+      ignore_errors: true
+    - name: script with a vault value as its argument, printed back
+      script: "echo-args.sh '{{ vault_inline }}'"
     - name: final failure naming the secret
       fail: { msg: "refusing: {{ vault_inline }} / {{ vault_multi }}" }
 `,
@@ -87,6 +93,8 @@ ${indent(vaultBlock(S.vaultMultiline, PW, 'vault_multi'), 4)}
     t.match(all, /\*\*\*/, `${name}: something was masked`);
     t.match(all, /ls.*nonexistent/, `${name}: the failing command is reported`);
     t.match(all, /server-key\.pem/, `${name}: the key copy is reported`);
+    t.match(all, /raw \*\*\*/, `${name}: raw's output is reported, masked`);
+    t.match(all, /script got \*\*\*/, `${name}: script's output is reported, masked`);
     for (const n of needles) t.notOk(all.includes(n), `${name}: ${n.slice(0, 12)}… not printed`);
     t.notMatch(all, /PRIVATE KEY-----\s*[A-Za-z0-9+/=]{8}/, `${name}: no PEM key material`);
     t.notMatch(all, /BEGIN [A-Z ]*PRIVATE KEY/, `${name}: no PEM key header`);

@@ -99,3 +99,10 @@ t.test('listTasks honours tags and skip-tags, with inherited tags', async (t) =>
   t.same(listTasks(play, ['y'], []).map((x) => x.title), ['c']);
   t.same(listTasks(play, [], ['x']).map((x) => x.title), ['b', 'c']);
 });
+
+t.test("a module's returned facts are defined names: getent's getent_DATABASE, unless the database is templated", async (t) => {
+  const ok = await check(t, '- hosts: localhost\n  tasks:\n    - getent: { database: passwd, key: root }\n    - debug: { msg: "{{ getent_passwd.root }} {{ getent_group }}" }\n');
+  t.throws(ok, /undefined variable 'getent_group'/, 'only the database read');
+  const any = await check(t, '- hosts: localhost\n  vars: { db: group }\n  tasks:\n    - getent: { database: "{{ db }}" }\n    - debug: { msg: "{{ getent_group }}" }\n');
+  t.doesNotThrow(any, 'a templated database may define any getent_ name');
+});

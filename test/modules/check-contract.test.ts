@@ -68,11 +68,18 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   pause: () => ({ seconds: 0 }),
   // the control node's variables only: fails (an ordinary failure) in check mode as outside it
   validate_argument_spec: () => ({ argument_spec: { port: { type: 'int', required: true } }, provided_arguments: { port: 'x' } }),
+  // always a change outside check mode, and skipped in it, as Ansible's (doc.check 'none')
+  raw: (d) => ({ cmd: `echo hi > ${d}/raw` }),
+  // no creates/removes: check mode cannot tell (skipped); the script would write in d
+  script: (d) => ({ cmd: `${d}/writer.sh ${d}/script` }),
+  getent: () => ({ database: 'passwd', key: 'root' }),
+  // skipped in check mode, as Ansible's: not even planned
+  wait_for_connection: () => ({ timeout: 1 }),
   mount: (d) => ({ path: join(d, 'mnt', 'point'), src: 'tmpfs', fstype: 'tmpfs', opts: 'size=1m', state: 'mounted', fstab: join(d, 'fstab') }),
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['add_host', 'group_by', 'apt_repository', 'archive', 'assemble', 'tempfile', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
+const WOULD_CHANGE = ['raw', 'script', 'wait_for_connection', 'add_host', 'group_by', 'apt_repository', 'archive', 'assemble', 'tempfile', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {
@@ -96,7 +103,7 @@ t.test('every module has a sample', async (t) => {
 
 for (const name of moduleNames()) {
   t.test(`${name}: check mode sends nothing but reads and changes nothing`, async (t) => {
-    const dir = t.testdir({ 'tpl.hbs': 'templated\n' });
+    const dir = t.testdir({ 'tpl.hbs': 'templated\n', 'writer.sh': '#!/bin/sh\necho hi > "$1"\n' });
     writeFileSync(join(dir, 'copy.txt'), 'old\n');
     if (name === 'unarchive') {
       mkdirSync(join(dir, 'unpacked'));

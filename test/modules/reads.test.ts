@@ -116,6 +116,8 @@ const CASES: Array<[module: string, args: Record<string, unknown>, facts?: Recor
   ['package', { name: ['tree'], state: 'installed' }, { os_family: 'unknown' }],
   ['package_facts', {}],
   ['package_facts', { manager: ['apt'], strategy: 'all' }, { os_family: 'RedHat' }],
+  ['getent', { database: 'passwd', key: 'root' }],
+  ['getent', { database: 'hosts', key: "it's-a host", service: 'files', split: '\t' }],
 ];
 
 /**

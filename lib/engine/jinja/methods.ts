@@ -17,6 +17,11 @@ function stripChars(s: string, chars: unknown, left: boolean, right: boolean): s
   return s.slice(a, b);
 }
 
+/** Python's str.splitlines(): every line break Python knows, no empty last line. */
+export function pySplitlines(s: string): string[] {
+  return s.split(/\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]/).filter((x, i, a) => i < a.length - 1 || x !== '');
+}
+
 /** Python's str.split(sep=None, maxsplit=-1). */
 export function pySplit(s: string, sep: unknown, maxsplit: unknown = -1): string[] {
   const max = typeof maxsplit === 'number' ? maxsplit : -1;
@@ -96,7 +101,7 @@ export function callMethod(ev: Evaluator, v: unknown, name: string, args: unknow
       case 'rsplit':
         return pyRsplit(v, args[0] ?? kw.sep, args[1] ?? kw.maxsplit);
       case 'splitlines':
-        return v.split(/\r\n|[\n\r\x0b\x0c\x1c-\x1e\x85\u2028\u2029]/).filter((x, i, a) => i < a.length - 1 || x !== '');
+        return pySplitlines(v);
       case 'replace': {
         const count = typeof args[2] === 'number' ? args[2] : -1;
         if (count < 0) return v.split(s(args[0])).join(s(args[1]));

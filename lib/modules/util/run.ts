@@ -2,6 +2,8 @@
 // given), running with a stdin payload, and Ansible's result shape (rc, stdout, stdout_lines, delta).
 
 import { shq } from '../../executor/types.js';
+import type { ExecResult } from '../../executor/types.js';
+import { pySplitlines } from '../../engine/jinja/methods.js';
 import type { ModuleContext, Outcome, Plan } from '../types.js';
 
 export interface RunArgs {
@@ -29,24 +31,36 @@ export function cdLine(chdir: string | undefined): string {
   return chdir === undefined ? '' : `cd -- ${shq(chdir)} || exit 1\n`;
 }
 
-export async function planRun(ctx: ModuleContext, args: RunArgs, shown: string): Promise<Plan<RunState>> {
-  if (args.creates === undefined && args.removes === undefined) {
-    return { changed: true, unpredictable: true, msg: `would run: ${shown}` };
-  }
+/**
+ * The creates/removes guard in one read-only request (relative paths from chdir when given):
+ * which of the two says not to run, creates first as Ansible checks it; none when neither is given.
+ */
+export async function guardHit(ctx: ModuleContext, args: Pick<RunArgs, 'creates' | 'removes' | 'chdir'>): Promise<'creates' | 'removes' | undefined> {
+  if (args.creates === undefined && args.removes === undefined) return undefined;
   const lines: string[] = [];
   if (args.chdir !== undefined) lines.push(`cd -- ${shq(args.chdir)} 2>/dev/null || :`);
   if (args.creates !== undefined) lines.push(`[ -e ${shq(args.creates)} ] && echo creates`);
   if (args.removes !== undefined) lines.push(`[ -e ${shq(args.removes)} ] || echo removes`);
   lines.push('exit 0');
-  const r = await ctx.conn.exec(lines.join('\n') + '\n', { label: 'guard', readOnly: true });
-  const hit = r.stdout.split('\n');
-  let msg: string | undefined;
-  if (hit.includes('creates')) msg = `skipped, since ${args.creates} exists`;
-  else if (hit.includes('removes')) msg = `skipped, since ${args.removes} does not exist`;
-  if (msg) {
+  const hit = (await ctx.conn.exec(lines.join('\n') + '\n', { label: 'guard', readOnly: true })).stdout.split('\n');
+  return hit.includes('creates') ? 'creates' : hit.includes('removes') ? 'removes' : undefined;
+}
+
+export async function planRun(ctx: ModuleContext, args: RunArgs, shown: string): Promise<Plan<RunState>> {
+  const hit = await guardHit(ctx, args);
+  if (hit !== undefined) {
+    const msg = hit === 'creates' ? `skipped, since ${args.creates} exists` : `skipped, since ${args.removes} does not exist`;
     return { changed: false, msg, result: { cmd: shown, rc: 0, stdout: msg, stdout_lines: [msg], stderr: '', stderr_lines: [] }, state: { skipped: true } };
   }
   return { changed: true, unpredictable: true, msg: `would run: ${shown}` };
+}
+
+/**
+ * The result of a command Ansible runs without a module (raw, script: _low_level_execute_command):
+ * output as it came, lines as Python's splitlines; no cmd and no times.
+ */
+export function lowLevelResult(r: ExecResult): Record<string, unknown> {
+  return { rc: r.exitCode, stdout: r.stdout, stdout_lines: pySplitlines(r.stdout), stderr: r.stderr, stderr_lines: pySplitlines(r.stderr) };
 }
 
 /** Ansible's timestamp format: 2024-05-01 12:00:00.123000 (local time). */
