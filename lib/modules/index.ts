@@ -53,6 +53,9 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   mount: () => import('./mount.js'),
   apt_repository: () => import('./apt_repository.js'),
   validate_argument_spec: () => import('./validate_argument_spec.js'),
+  yum_repository: () => import('./yum_repository.js'),
+  debconf: () => import('./debconf.js'),
+  known_hosts: () => import('./known_hosts.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
