@@ -21,6 +21,7 @@ export const HOST = [
   'test/modules/cert.test.ts', // root-owned files, openssl
   'test/modules/file.test.ts', // chown
   'test/modules/stat.test.ts',
+  'test/modules/known_hosts.test.ts', // ssh-keygen on files of a test directory
   'test/modules/util/remote-file.test.ts',
   'test/cli/inventory.test.ts', // ansible-inventory differential
   'test/cli/code-cache.test.ts', // the built dist/ (tsc), in child processes

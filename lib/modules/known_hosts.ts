@@ -168,6 +168,8 @@ async function plan(ctx: ModuleContext, a: KnownHostsArgs): Promise<Plan<KnownSt
   if (found && !key && a.state === 'absent') {
     // ssh-keygen -R: the matching lines go, every other line is written back with its newline
     const gone = removedLines(p.found);
+    // only @cert-authority/@revoked lines match: ssh-keygen -R keeps them (Ansible still says changed)
+    if (gone.size === 0) return unchanged;
     after = lines.filter((_, i) => !gone.has(i + 1)).map((l) => (l.endsWith('\n') ? l : l + '\n')).join('');
   } else if (replace || found !== (a.state === 'present')) {
     const kept = lines.filter((_, i) => !(line === i + 1 && (replace || a.state === 'absent')));

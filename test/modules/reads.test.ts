@@ -114,6 +114,12 @@ const CASES: Array<[module: string, args: Record<string, unknown>, facts?: Recor
   ['package', { name: ['tree'], state: 'installed' }, { os_family: 'unknown' }],
   ['package_facts', {}],
   ['package_facts', { manager: ['apt'], strategy: 'all' }, { os_family: 'RedHat' }],
+  ['debconf', { name: 'tzdata', question: 'tzdata/Areas', vtype: 'select', value: 'Europe' }],
+  ['debconf', { name: 'mysql-server', question: 'mysql-server/root_password', vtype: 'password', value: 'S3cret pw' }],
+  ['debconf', { name: 'locales' }],
+  ['known_hosts', { name: 'git.example.com', key: 'git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' }],
+  ['known_hosts', { name: '[git.example.com]:2222', key: '[git.example.com]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl', hash_host: true, path: '/etc/ssh/ssh_known_hosts' }],
+  ['known_hosts', { name: 'old.example.com', state: 'absent', path: '~deploy/.ssh/known_hosts' }],
 ];
 
 /**
