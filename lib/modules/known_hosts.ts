@@ -11,7 +11,7 @@ import { shq } from '../executor/types.js';
 import { defineModule, ModuleFailure, type ModuleContext, type Plan, type ReadRequest } from './types.js';
 import { isText } from './util/diff.js';
 import { MAX_EDIT, splitLines } from './util/edit-file.js';
-import { writeFile } from './util/remote-file.js';
+import { parseFramed, writeFile } from './util/remote-file.js';
 
 export interface KnownHostsArgs {
   name: string;
@@ -81,14 +81,8 @@ interface Probe {
 }
 
 function parseRead(raw: Buffer, path: string): Probe {
-  const sep = raw.indexOf('\n---\n');
-  const head = (sep >= 0 ? raw.subarray(0, sep) : raw).toString('utf8');
-  const body = sep >= 0 ? raw.subarray(sep + 5) : Buffer.alloc(0);
-  const f = new Map<string, string>();
-  for (const line of head.split('\n')) {
-    const eq = line.indexOf('=');
-    if (eq > 0) f.set(line.slice(0, eq), line.slice(eq + 1));
-  }
+  const { fields: f, content } = parseFramed(raw);
+  const body = content ?? Buffer.alloc(0);
   const file = f.has('path') ? Buffer.from(f.get('path')!, 'hex').toString('utf8') : path;
   if (f.has('error')) throw new ModuleFailure(`ssh-keygen failed on ${file}: ${f.get('error')!.trim()}`);
   if (f.has('notfile')) throw new ModuleFailure(`Failed to read ${file}: not a regular file`);
