@@ -43,7 +43,7 @@ function readRequest(a: DebconfArgs): ReadRequest {
   return {
     script: lines.join('\n') + '\n',
     // the wanted password travels on stdin only, and is masked wherever the request is shown
-    opts: { label: 'debconf:read', readOnly: true, ...(password ? { stdin: `${a.value!}\n`, secrets: [a.value!] } : {}) },
+    opts: { label: 'debconf:read', readOnly: true, ...(password ? { stdin: `${a.value!}\n`, secrets: a.value ? [a.value] : [] } : {}) },
   };
 }
 
@@ -78,7 +78,7 @@ async function plan(ctx: ModuleContext, a: DebconfArgs): Promise<Plan<DebconfSta
   const question = a.question;
   const password = a.vtype === 'password';
   let value = a.value!;
-  if (password) ctx.secret(value);
+  if (password && value !== '') ctx.secret(value);
   let changed: boolean;
   if (password) changed = /^pw=same$/m.test(pw ?? '') ? !(question in prev) : true;
   else if (!(question in prev)) changed = true;
@@ -138,7 +138,7 @@ export default defineModule<DebconfArgs, DebconfState>({
   plan,
   async apply(ctx, a, p) {
     const st = p.state!;
-    const r = await ctx.conn.exec(`debconf-set-selections${a.unseen ? ' -u' : ''}\n`, { stdin: st.data, label: 'debconf:set', ...(a.vtype === 'password' ? { secrets: [a.value!] } : {}) });
+    const r = await ctx.conn.exec(`debconf-set-selections${a.unseen ? ' -u' : ''}\n`, { stdin: st.data, label: 'debconf:set', ...(a.vtype === 'password' && a.value ? { secrets: [a.value] } : {}) });
     if (r.exitCode !== 0) throw new ModuleFailure(r.stderr.trim() || `debconf-set-selections failed (exit ${r.exitCode})`, { rc: r.exitCode });
     return { changed: true, msg: r.stdout, diff: p.diff, result: p.result };
   },
