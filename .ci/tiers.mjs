@@ -33,6 +33,7 @@ export const HOST = [
   'test/modules/copy-differential.test.ts', // ansible-playbook differential (copy trees)
   'test/modules/find-differential.test.ts', // ansible-playbook differential (find)
   'test/modules/yum-repository-differential.test.ts', // ansible-playbook differential (yum_repository's configparser corners)
+  'test/modules/known-hosts-differential.test.ts', // ansible-playbook differential (known_hosts: patterns, hashes, markers, -R)
   'test/modules/package-facts-differential.test.ts', // ansible package_facts differential (python3-apt)
   'test/differential/control.test.ts', // ansible-playbook differential (include_vars, set_fact cacheable, with_* loops)
   'test/differential/semantics.test.ts', // ansible-playbook differential (role dedup, order:, includes, output lines, pause, add_host, group_by)
