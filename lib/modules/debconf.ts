@@ -140,6 +140,6 @@ export default defineModule<DebconfArgs, DebconfState>({
     const st = p.state!;
     const r = await ctx.conn.exec(`debconf-set-selections${a.unseen ? ' -u' : ''}\n`, { stdin: st.data, label: 'debconf:set', ...(a.vtype === 'password' && a.value ? { secrets: [a.value] } : {}) });
     if (r.exitCode !== 0) throw new ModuleFailure(r.stderr.trim() || `debconf-set-selections failed (exit ${r.exitCode})`, { rc: r.exitCode });
-    return { changed: true, msg: r.stdout, diff: p.diff, result: p.result };
+    return { changed: true, msg: r.stdout.trim() || p.msg, diff: p.diff, result: p.result };
   },
 });

@@ -6,7 +6,7 @@
 // or @cert-authority line of the key's type is "another key" and is replaced).
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -60,14 +60,14 @@ function setUp(dir: string): void {
   }
 }
 
-/** Every case's files, the salt of a hash made by the run set aside (the seeded one kept). */
+/** Every case's files with their modes, the salt of a hash made by the run set aside (the seeded one kept). */
 function contents(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   const seeded = hashed('a.example');
   for (const id of Object.keys(CASES)) {
     out[id] = readdirSync(join(dir, id))
       .sort()
-      .map((f) => `== ${f}\n${readFileSync(join(dir, id, f), 'utf8').replaceAll(seeded, 'SEEDED').replace(/\|1\|[A-Za-z0-9+/=]+\|[A-Za-z0-9+/=]+/g, '|1|NEW')}`)
+      .map((f) => `== ${f} ${(statSync(join(dir, id, f)).mode & 0o777).toString(8)}\n${readFileSync(join(dir, id, f), 'utf8').replaceAll(seeded, 'SEEDED').replace(/\|1\|[A-Za-z0-9+/=]+\|[A-Za-z0-9+/=]+/g, '|1|NEW')}`)
       .join('');
   }
   return out;
