@@ -21,6 +21,7 @@ export const HOST = [
   'test/modules/cert.test.ts', // root-owned files, openssl
   'test/modules/file.test.ts', // chown
   'test/modules/stat.test.ts',
+  'test/modules/known_hosts.test.ts', // ssh-keygen on files of a test directory
   'test/modules/util/remote-file.test.ts',
   'test/cli/inventory.test.ts', // ansible-inventory differential
   'test/cli/code-cache.test.ts', // the built dist/ (tsc), in child processes
@@ -32,6 +33,8 @@ export const HOST = [
   'test/modules/copy-differential.test.ts', // ansible-playbook differential (copy trees)
   'test/modules/find-differential.test.ts', // ansible-playbook differential (find)
   'test/modules/stat-differential.test.ts', // ansible-playbook differential (stat), as root and as nobody (setpriv, the built bin)
+  'test/modules/yum-repository-differential.test.ts', // ansible-playbook differential (yum_repository's configparser corners)
+  'test/modules/known-hosts-differential.test.ts', // ansible-playbook differential (known_hosts: patterns, hashes, markers, -R)
   'test/modules/package-facts-differential.test.ts', // ansible package_facts differential (python3-apt)
   'test/differential/control.test.ts', // ansible-playbook differential (include_vars, set_fact cacheable, with_* loops)
   'test/differential/semantics.test.ts', // ansible-playbook differential (role dedup, order:, includes, output lines, pause, add_host, group_by)

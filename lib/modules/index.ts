@@ -57,6 +57,9 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   script: () => import('./script.js'),
   getent: () => import('./getent.js'),
   wait_for_connection: () => import('./wait_for_connection.js'),
+  yum_repository: () => import('./yum_repository.js'),
+  debconf: () => import('./debconf.js'),
+  known_hosts: () => import('./known_hosts.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */

@@ -20,7 +20,7 @@ export interface Rule {
 export class ScriptedConnection implements Connection {
   readonly kind = 'scripted';
   readonly stats = { requests: 0, processes: 0 };
-  readonly sent: Array<{ label: string; script: string; readOnly: boolean }> = [];
+  readonly sent: Array<{ label: string; script: string; readOnly: boolean; stdin?: string; secrets?: string[] }> = [];
   constructor(
     private readonly rules: Rule[],
     readonly host = 'scripted',
@@ -30,7 +30,8 @@ export class ScriptedConnection implements Connection {
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const label = opts.label ?? 'exec';
     this.stats.requests++;
-    this.sent.push({ label, script, readOnly: opts.readOnly === true });
+    const stdin = typeof opts.stdin === 'string' || Buffer.isBuffer(opts.stdin) ? opts.stdin.toString() : undefined;
+    this.sent.push({ label, script, readOnly: opts.readOnly === true, stdin, secrets: opts.secrets });
     const rule = this.rules.find(
       (r) =>
         (r.label === undefined || (typeof r.label === 'string' ? r.label === label : r.label.test(label))) &&

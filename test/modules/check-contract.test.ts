@@ -75,11 +75,15 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   getent: () => ({ database: 'passwd', key: 'root' }),
   // skipped in check mode, as Ansible's: not even planned
   wait_for_connection: () => ({ timeout: 1 }),
+  yum_repository: (d) => ({ name: 'contract', description: 'Contract', baseurl: ['http://a.example/', 'http://b.example/'], enabled: false, reposdir: d }),
+  // reads the control node's debconf database (debconf-show): a package no database knows
+  debconf: () => ({ name: 'bosun-contract-no-such-package', question: 'bosun-contract/q', vtype: 'string', value: 'v' }),
+  known_hosts: (d) => ({ name: 'contract.example', key: 'contract.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl', path: join(d, 'known_hosts') }),
   mount: (d) => ({ path: join(d, 'mnt', 'point'), src: 'tmpfs', fstype: 'tmpfs', opts: 'size=1m', state: 'mounted', fstab: join(d, 'fstab') }),
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['raw', 'script', 'wait_for_connection', 'add_host', 'group_by', 'apt_repository', 'archive', 'assemble', 'tempfile', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
+const WOULD_CHANGE = ['debconf', 'known_hosts', 'yum_repository', 'raw', 'script', 'wait_for_connection', 'add_host', 'group_by', 'apt_repository', 'archive', 'assemble', 'tempfile', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {

@@ -118,6 +118,12 @@ const CASES: Array<[module: string, args: Record<string, unknown>, facts?: Recor
   ['package_facts', { manager: ['apt'], strategy: 'all' }, { os_family: 'RedHat' }],
   ['getent', { database: 'passwd', key: 'root' }],
   ['getent', { database: 'hosts', key: "it's-a host", service: 'files', split: '\t' }],
+  ['debconf', { name: 'tzdata', question: 'tzdata/Areas', vtype: 'select', value: 'Europe' }],
+  ['debconf', { name: 'mysql-server', question: 'mysql-server/root_password', vtype: 'password', value: 'S3cret pw' }],
+  ['debconf', { name: 'locales' }],
+  ['known_hosts', { name: 'git.example.com', key: 'git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' }],
+  ['known_hosts', { name: '[git.example.com]:2222', key: '[git.example.com]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl', hash_host: true, path: '/etc/ssh/ssh_known_hosts' }],
+  ['known_hosts', { name: 'old.example.com', state: 'absent', path: '~deploy/.ssh/known_hosts' }],
 ];
 
 /**

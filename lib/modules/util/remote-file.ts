@@ -73,7 +73,7 @@ export function normMode(mode: string): string {
 }
 
 /** Lines of `key=value`, then `---` and the raw content. Values never contain newlines (link targets are hex). */
-function parseFramed(raw: Buffer): { fields: Map<string, string>; content?: Buffer } {
+export function parseFramed(raw: Buffer): { fields: Map<string, string>; content?: Buffer } {
   const fields = new Map<string, string>();
   let pos = 0;
   while (pos < raw.length) {
