@@ -104,6 +104,46 @@ export class Connections {
     return own;
   }
 
+  /** Connections of async jobs (async-jobs.ts), busy or idle. */
+  private readonly jobConns = new Set<Connection>();
+  /** Idle job connections, by host and user (and local play), reused by the host's next job. */
+  private readonly idleJobConns = new Map<string, Connection[]>();
+
+  /**
+   * A connection of its own for an async job: the transport and become user `forTask` would use, but
+   * never the host's channel, so the tasks after a `poll: 0` task are not queued behind it. Opened.
+   * `release(true)` keeps it for the host's next job; `release(false)` forgets it (the job closes it).
+   */
+  async spare(name: string, become: { become?: boolean; becomeUser?: string }, local = this.playLocal): Promise<{ conn: Connection; release(reusable: boolean): void }> {
+    let spec: ConnectionSpec | undefined;
+    let key: string;
+    if (local) key = `${name}\0local`;
+    else {
+      const base = this.spec(name);
+      const on = become.become ?? base.become ?? false;
+      const user = on ? (become.becomeUser ?? base.becomeUser ?? 'root') : undefined;
+      spec = connectionType(base.connection)?.become ? { ...base, become: user !== undefined, becomeUser: user } : base;
+      key = `${name}\0${user ?? ''}`;
+    }
+    const idle = this.idleJobConns.get(key);
+    let c = idle?.pop();
+    if (!c) {
+      c = spec ? await this.create(spec) : new LocalConnection(name, this.opts.trace);
+      this.jobConns.add(c);
+    }
+    await c.open();
+    const conn = c;
+    return {
+      conn,
+      release: (reusable) => {
+        if (!reusable) return;
+        const list = this.idleJobConns.get(key) ?? [];
+        list.push(conn);
+        this.idleJobConns.set(key, list);
+      },
+    };
+  }
+
   /** A connection for a spec: the test hook if given, else the registry's transport (imported only when needed). */
   private async create(spec: ConnectionSpec): Promise<Connection> {
     if (this.opts.connect) return this.opts.connect(spec);
@@ -112,7 +152,7 @@ export class Connections {
 
   /** Every channel of the run, prestarted ones included (not the control node's). */
   all(): Set<Connection> {
-    const all = new Set<Connection>(this.extra.values());
+    const all = new Set<Connection>([...this.extra.values(), ...this.jobConns]);
     for (const c of this.primary.values()) all.add(c);
     for (const c of this.prestart?.connections() ?? []) all.add(c);
     return all;
