@@ -32,7 +32,7 @@ t.test('load-time: bad async/poll values and async where Ansible refuses it are 
   }
   const dir = t.testdir({ 'p.yml': play('    - command: echo\n      async: "{{ n }}"\n      poll: "0"\n') });
   const pb = await loadPlaybook(join(dir, 'p.yml'));
-  const task = pb.plays[0]!.sections.find((s) => s.name === 'tasks')!.tasks[0] as { async?: unknown; poll?: unknown };
+  const task = pb.playbook.plays[0]!.sections.find((s) => s.name === 'tasks')!.tasks[0] as { async?: unknown; poll?: unknown };
   t.same([task.async, task.poll], ['{{ n }}', 0], 'templates kept for the run, numbers read');
 });
 
