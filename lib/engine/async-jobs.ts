@@ -35,10 +35,37 @@ interface Job {
   readonly settled: Promise<void>;
 }
 
-/** A job's connection: `release(reusable)` hands it back once the job is over. */
+/** A job's connection: `release(reusable)` hands it back once the job is over; `kill()` ends what it runs and closes it. */
 export interface JobConnection {
   conn: Connection;
   release(reusable: boolean): void;
+  kill(): Promise<void>;
+}
+
+/**
+ * The host-side script that ends a job's processes: each root's descendants (and the root itself with
+ * `withSelf`), stopped then killed. A channel's root is its dispatcher loop (kept: closing the channel
+ * ends it); a local request's root is its own process. Closing a connection alone is not enough: a
+ * command started over ssh outlives the session. pgrep when the host has it, else /proc.
+ */
+export function killTreeScript(pids: readonly number[], withSelf: boolean): string {
+  return `_kids() {
+  if command -v pgrep >/dev/null 2>&1; then pgrep -P "$1"; return 0; fi
+  for _s in /proc/[0-9]*/stat; do
+    _l=$(cat "$_s" 2>/dev/null) || continue
+    _r=\${_l##*) }
+    [ "$(echo "$_r" | cut -d' ' -f2)" = "$1" ] && { _p=\${_s#/proc/}; echo "\${_p%/stat}"; }
+  done
+  return 0
+}
+_tree() { for _c in $(_kids "$1"); do _tree "$_c"; done; echo "$1"; }
+_all=
+for _r0 in ${pids.map((p) => String(Math.trunc(p))).join(' ')}; do
+  ${withSelf ? '_all="$_all $(_tree "$_r0")"' : 'for _c0 in $(_kids "$_r0"); do _all="$_all $(_tree "$_c0")"; done'}
+done
+if [ -n "$_all" ]; then kill -STOP $_all 2>/dev/null; kill -KILL $_all 2>/dev/null; fi
+exit 0
+`;
 }
 
 /** The result of a module run, as `register` keeps it. */
@@ -85,8 +112,7 @@ export class AsyncJobs implements AsyncJobTable {
       if (r === 'deadline') {
         job.result = { msg: 'Timeout exceeded', failed: true };
         job.timedOut = true;
-        jc.release(false);
-        await jc.conn.close();
+        await jc.kill().catch(() => undefined);
       } else {
         job.result = r;
         jc.release(true);
