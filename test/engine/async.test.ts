@@ -2,11 +2,25 @@
 // keywords, a poll: 0 job that needs a later task to finish (the host's channel is not held by it),
 // the deadline ending a job, templated values, and the run waiting for jobs nobody waited for.
 import t from 'tap';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadPlaybook } from '../../lib/loaders/playbook.js';
 import { ParseError } from '../../lib/errors.js';
 import { run } from '../helpers/run.js';
+
+/** Every process's argv on this machine, NULs as spaces. */
+function cmdlines(): string {
+  let all = '';
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      all += readFileSync(`/proc/${d}/cmdline`).toString('utf8').replace(/\0/g, ' ') + '\n';
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return all;
+}
 
 const play = (tasks: string) => `- hosts: localhost\n  gather_facts: false\n  tasks:\n${tasks}`;
 
@@ -60,7 +74,7 @@ t.test('a poll: 0 job does not hold the host channel: it finishes only because a
 
 t.test('the deadline ends a job: async_status sees it failed, a polled task fails with Ansible\'s message', async (t) => {
   const dir = t.testdir({
-    'p.yml': play(`    - command: sleep 60
+    'p.yml': play(`    - shell: "sleep 63.5; echo never"
       async: 1
       poll: 0
       register: job
@@ -86,6 +100,7 @@ t.test('the deadline ends a job: async_status sees it failed, a polled task fail
   t.match(out.polled, { failed: true, msg: 'async task did not complete within the requested time - 1s', async_result: { finished: 0, started: 1 } });
   // two 60 s commands ended by their 1 s deadlines (not waited for at the end of the run)
   t.ok(Date.now() - t0 < 30_000, 'the jobs were ended, not waited for');
+  t.notMatch(cmdlines(), /sleep 63\.5/, "the shell's child was killed with it, not left running");
   t.match(r.stdout, /ignored=2/);
 });
 
