@@ -22,6 +22,12 @@ const PLAYBOOK = `
       poll: 1
       register: late
       ignore_errors: true
+    - name: poll > 0, the module fails
+      command: "false"
+      async: 10
+      poll: 1
+      register: polled_failed
+      ignore_errors: true
     - name: three jobs that wait for each other (a barrier)
       shell: |
         touch {{ dir }}/start{{ item }}
@@ -64,6 +70,19 @@ const PLAYBOOK = `
         jid: "{{ single.ansible_job_id }}"
       register: gone
       ignore_errors: true
+    - name: a job that fails
+      command: "false"
+      async: 10
+      poll: 0
+      register: failing
+    - name: its failure through async_status
+      async_status:
+        jid: "{{ failing.ansible_job_id }}"
+      register: failing_status
+      until: failing_status.finished
+      retries: 20
+      delay: 1
+      ignore_errors: true
     - name: a module without async support
       copy:
         content: x
@@ -74,7 +93,7 @@ const PLAYBOOK = `
       ignore_errors: true
     - copy:
         dest: "{{ dir }}/out.json"
-        content: "{{ {'polled': polled, 'late': late, 'jobs': jobs, 'meanwhile': meanwhile, 'waited': waited, 'single': single, 'single_status': single_status, 'cleaned': cleaned, 'gone': gone, 'nocopy': nocopy} | to_json }}"
+        content: "{{ {'polled': polled, 'late': late, 'jobs': jobs, 'meanwhile': meanwhile, 'waited': waited, 'single': single, 'single_status': single_status, 'cleaned': cleaned, 'gone': gone, 'nocopy': nocopy, 'polled_failed': polled_failed, 'failing_status': failing_status} | to_json }}"
 `;
 
 const CHECK_PLAYBOOK = `
@@ -120,7 +139,7 @@ t.test('async tasks: bosun registers what ansible-playbook 2.14 does', { skip: a
       const dir = workDir({ 'site.yml': PLAYBOOK });
       const args = ['-i', 'localhost,', '-c', 'local', '-e', `dir=${dir}`, 'site.yml'];
       const p = who === 'ansible' ? await runAnsible('ansible-playbook', args, dir) : await runBosun(['run', 'site.yml', ...args.slice(0, -1)], dir);
-      t.equal(p.code, 0, `${who} ran the playbook: ${p.stdout.slice(-1500)}${p.stderr}`);
+      t.equal(p.code, 0, `${who} ran the playbook`, { stdout: p.stdout, stderr: p.stderr });
       results[who] = normalise(JSON.parse(readFileSync(join(dir, 'out.json'), 'utf8')), new Map(), dir);
       return p;
     }),
@@ -129,6 +148,7 @@ t.test('async tasks: bosun registers what ansible-playbook 2.14 does', { skip: a
   // not vacuous: the barrier jobs finished (each saw the other two start), the deadline failed
   t.same((b.waited.results as Array<Record<string, unknown>>).map((r) => r.stdout), ['done1', 'done2', 'done3']);
   t.equal(b.late.msg, 'async task did not complete within the requested time - 2s');
+  t.match(b.failing_status, { failed: true, finished: 1, rc: 1 });
   t.same(results.bosun, results.ansible, 'registered results match after normalisation');
   t.match(runs[1]!.stdout, /changed: \[localhost\] => \(item=3\)/);
 });

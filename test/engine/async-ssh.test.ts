@@ -53,7 +53,7 @@ t.test('poll: 0 over ssh, then the deadline of a polled job', { skip: target.loo
       `ansible_ssh_common_args="-o UserKnownHostsFile=${s.knownHostsFile}" bosun_ssh_control_persist=0\n`,
   );
   const r = await run([join(dir, 'p.yml'), '-i', inv, '-e', `d=${dir}`]);
-  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.equal(r.code, 0, 'the run succeeded', { stdout: r.stdout, stderr: r.stderr });
   const out = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Record<string, Record<string, unknown>>;
   t.match(out.st, { finished: 1, stdout: 'went', rc: 0 });
   t.match(out.late, { failed: true, msg: 'async task did not complete within the requested time - 1s' });

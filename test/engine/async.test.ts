@@ -66,7 +66,7 @@ t.test('a poll: 0 job does not hold the host channel: it finishes only because a
 `),
   });
   const r = await run(['p.yml', '-i', 'localhost,', '-c', 'local', '-e', `d=${dir}`].map((a) => (a === 'p.yml' ? join(dir, a) : a)));
-  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.equal(r.code, 0, 'the run succeeded', { stdout: r.stdout, stderr: r.stderr });
   const st = JSON.parse(readFileSync(join(dir, 'st.json'), 'utf8')) as Record<string, unknown>;
   t.match(st, { finished: 1, started: 1, stdout: 'went', rc: 0, changed: true, failed: false });
   t.match(st.ansible_job_id, /^j\d+\.\d+$/);
@@ -94,7 +94,7 @@ t.test('the deadline ends a job: async_status sees it failed, a polled task fail
   });
   const t0 = Date.now();
   const r = await run([join(dir, 'p.yml'), '-i', 'localhost,', '-c', 'local', '-e', `d=${dir}`, '-e', 'limit=1']);
-  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.equal(r.code, 0, 'the run succeeded', { stdout: r.stdout, stderr: r.stderr });
   const out = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as Record<string, Record<string, unknown>>;
   t.match(out.st, { failed: true, finished: 1, msg: 'Timeout exceeded' });
   t.match(out.polled, { failed: true, msg: 'async task did not complete within the requested time - 1s', async_result: { finished: 0, started: 1 } });
@@ -112,7 +112,7 @@ t.test('a job nobody waited for: the run waits for it before it ends, and says s
 `),
   });
   const r = await run([join(dir, 'p.yml'), '-i', 'localhost,', '-c', 'local', '-e', `d=${dir}`]);
-  t.equal(r.code, 0, r.stdout + r.stderr);
+  t.equal(r.code, 0, 'the run succeeded', { stdout: r.stdout, stderr: r.stderr });
   t.ok(existsSync(join(dir, 'end')), 'the job ran to its end');
   t.match(r.stdout + r.stderr, /waiting for 1 async job\(s\) still running/);
 });
