@@ -422,12 +422,12 @@ export class TaskStep {
           outcome = await this.runAsync(node, mod, st, scope, vars, args, { check, diff, asyncSec, delegated, env });
           skippedCheck = checkOnly = false;
         } else {
-        // whatever apply did (also without a request: files the control node wrote) outdates fetched states
-        const r = await planAndApply(mod, ctx, args, { changing: () => this.run.probeCache.invalidate() });
-        outcome = r.outcome;
-        // a module may decide it has nothing to do at all (debug below its verbosity): a skip
-        skippedCheck = r.checkSkipped || outcome.result?.skipped === true;
-        checkOnly = r.checkSkipped;
+          // whatever apply did (also without a request: files the control node wrote) outdates fetched states
+          const r = await planAndApply(mod, ctx, args, { changing: () => this.run.probeCache.invalidate() });
+          outcome = r.outcome;
+          // a module may decide it has nothing to do at all (debug below its verbosity): a skip
+          skippedCheck = r.checkSkipped || outcome.result?.skipped === true;
+          checkOnly = r.checkSkipped;
         }
       } catch (e) {
         if (e instanceof ModuleFailure) outcome = { changed: false, failed: true, msg: e.message, result: e.result };
