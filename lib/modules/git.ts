@@ -93,6 +93,11 @@ interface Read {
   refs: Remote[];
 }
 
+/** Ansible registers `warnings` only when there are some. */
+function withWarnings(r: Record<string, unknown>, warnings: string[]): Record<string, unknown> {
+  return warnings.length ? { ...r, warnings } : r;
+}
+
 interface GitState {
   opts: ApplyOptions;
   before: string | null;
@@ -205,25 +210,25 @@ async function plan(ctx: ModuleContext, a: GitArgs): Promise<Plan<GitState>> {
   };
   if (!p.exists) {
     const after = remoteHead(a, p.refs, true, '', kind);
-    const result = { before: null, after, warnings };
+    if (a.clone && ignoreDepth) warnings.push('Ignoring depth argument. Shallow clones are only available for HEAD, branches, tags or in combination with refspec.');
+    const result = withWarnings({ before: null, after }, warnings);
     const diff = newCheckoutDiff(a, after);
-    if (!a.clone) return { changed: true, msg: `${a.repo} is at ${after} (clone=no)`, result, diff, state: { opts: base, before: null, warnings } };
-    if (ignoreDepth) warnings.push('Ignoring depth argument. Shallow clones are only available for HEAD, branches, tags or in combination with refspec.');
-    return { changed: true, msg: `would clone ${a.version} (${after}) into ${a.dest}`, result, diff, state: { opts: { ...base, mode: 'clone' }, before: null, warnings } };
+    if (!a.clone) return { changed: true, result, diff, state: { opts: base, before: null, warnings } };
+    return { changed: true, result, diff, state: { opts: { ...base, mode: 'clone' }, before: null, warnings } };
   }
   const before = p.before;
   // Ansible moves an existing git dir to separate_git_dir first
   const relocate = a.separate_git_dir !== undefined && p.sgd !== undefined && p.sgd !== p.gitdir ? { from: p.gitdir, to: p.sgd } : undefined;
   if (!a.update) {
-    const result = { before, after: before, warnings };
-    if (archive) return { changed: true, unpredictable: true, msg: `would write ${a.archive}`, result, state: { opts: { ...base, mode: 'archive-only', relocate }, before, warnings } };
-    if (relocate) return { changed: true, msg: `would move ${p.gitdir} to ${p.sgd}`, result, state: { opts: { ...base, mode: 'archive-only', relocate }, before, warnings } };
-    return { changed: false, msg: `${a.dest} is a repository (update=no)`, result };
+    const result = { before, after: before };
+    if (archive) return { changed: true, unpredictable: true, result, state: { opts: { ...base, mode: 'archive-only', relocate }, before, warnings } };
+    if (relocate) return { changed: true, result, state: { opts: { ...base, mode: 'archive-only', relocate }, before, warnings } };
+    return { changed: false, result };
   }
   const localMods = p.mods > 0;
   if (localMods && !a.force) {
     // whatever the mode, as Ansible ("failure should happen regardless of check mode")
-    throw new ModuleFailure(`Local modifications exist in the destination: ${a.dest} (force=no).`, { before, warnings });
+    throw new ModuleFailure(`Local modifications exist in the destination: ${a.dest} (force=no).`, { before });
   }
   const url = splitCredentials(repoUrl(a.repo)).url;
   const remoteUrlChanged = p.url !== undefined && p.url !== '' && p.url !== url && unfrack(p.url) !== unfrack(url);
@@ -234,14 +239,15 @@ async function plan(ctx: ModuleContext, a: GitArgs): Promise<Plan<GitState>> {
   const state: GitState = { opts, before, remoteUrlChanged, warnings };
   if (archive || (a.track_submodules && a.recursive && !a.bare)) {
     // an archive is compared after it is made; tracked submodules are known after a fetch
-    return { changed: true, unpredictable: true, msg: `${a.dest}: would fetch and compare`, result: { before, after, remote_url_changed: remoteUrlChanged, warnings }, state };
+    return { changed: true, unpredictable: true, result: withWarnings({ before, after, remote_url_changed: remoteUrlChanged }, warnings), state };
   }
   if (same && !remoteUrlChanged && !localMods && !relocate && !p.submodules) {
-    return { changed: false, msg: `${a.dest} is at ${before}`, result: { before, after: before, remote_url_changed: false, warnings } };
+    return { changed: false, result: withWarnings({ before, after: before, remote_url_changed: false }, warnings) };
   }
   const why = [!same && `${before} → ${after}`, remoteUrlChanged && `remote ${a.remote} URL changes`, localMods && 'local modifications are reset', relocate && `git dir moves to ${p.sgd}`, p.submodules && 'submodules change'].filter(Boolean).join(', ');
   const diff: DiffEntry[] | undefined = !same ? [{ path: a.dest!, summary: `>> ${before} → ${after} (the commits are fetched when applied)` }] : undefined;
-  return { changed: true, msg: `would update ${a.dest}: ${why}`, result: { before, after, remote_url_changed: remoteUrlChanged, warnings }, diff, state };
+  ctx.log(1, `git: would update ${a.dest}: ${why}`);
+  return { changed: true, result: withWarnings({ before, after, remote_url_changed: remoteUrlChanged }, warnings), diff, state };
 }
 
 /** The message of a failed step, as Ansible words it (see RUN in git-scripts.ts). */
@@ -253,13 +259,13 @@ function failMessage(kind: string, out: string, err: string): string {
 
 const unhex = (s: string | undefined): string => Buffer.from(s ?? '', 'hex').toString('utf8');
 
-async function apply(ctx: ModuleContext, a: GitArgs, p: Plan<GitState>): Promise<{ changed: boolean; msg?: string; result: Record<string, unknown>; diff?: DiffEntry[] }> {
+async function apply(ctx: ModuleContext, a: GitArgs, p: Plan<GitState>): Promise<{ changed: boolean; result: Record<string, unknown>; diff?: DiffEntry[] }> {
   const st = p.state!;
-  if (!a.clone && st.before === null) return { changed: true, msg: p.msg, result: p.result ?? {}, diff: p.diff };
+  if (!a.clone && st.before === null) return { changed: true, result: p.result ?? {}, diff: p.diff };
   const { env: e, password } = env(a);
   const r = await ctx.conn.exec(applyScript(e, st.opts), { label: 'git:apply', stdin: password, secrets: secrets(ctx, a, password) });
   const { fields: f } = parseFramed(r.raw);
-  const result: Record<string, unknown> = { before: st.before, warnings: st.warnings };
+  const result: Record<string, unknown> = withWarnings({ before: st.before }, st.warnings);
   if (f.has('git_dir_now')) Object.assign(result, { git_dir_before: f.get('git_dir_before'), git_dir_now: f.get('git_dir_now') });
   if (f.has('fail')) {
     const out = unhex(f.get('out'));
@@ -279,7 +285,7 @@ async function apply(ctx: ModuleContext, a: GitArgs, p: Plan<GitState>): Promise
   if (changed && ctx.diff) diff = st.before === null ? newCheckoutDiff(a, after) : st.before !== after ? await commitDiff(ctx, a, st.before, after) : undefined;
   // Ansible: the archive decides last (an identical archive reports unchanged)
   if (f.has('archive_changed')) changed = f.get('archive_changed') === '1';
-  return { changed, msg: changed ? `${a.dest}: ${st.before ?? 'new checkout'} → ${after}` : `${a.dest} is at ${after}`, result, diff };
+  return { changed, result, diff };
 }
 
 /** `git diff BEFORE AFTER` for --diff (the commits are in the checkout by now), as Ansible's get_diff. */

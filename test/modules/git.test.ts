@@ -88,16 +88,16 @@ t.test('clone at a branch, a tag, an annotated tag, a SHA, HEAD', async (t) => {
     const dest = join(d, `co-${version.slice(0, 8)}`);
     const check = await run({ repo: f.bare, dest, version }, { check: true });
     t.match(check.r.outcome, { changed: true }, `${version}: check mode predicts the clone`);
-    t.same(check.res, { before: null, after: sha, warnings: [] }, `${version}: check mode's after is the remote commit`);
+    t.same(check.res, { before: null, after: sha }, `${version}: check mode's after is the remote commit`);
     t.notOk(existsSync(dest), 'check mode cloned nothing');
     const { r, res } = await run({ repo: f.bare, dest, version });
     t.equal(r.outcome.changed, true);
-    t.same(res, { before: null, after: sha, warnings: [] }, `${version}: before/after`);
+    t.same(res, { before: null, after: sha }, `${version}: before/after`);
     t.equal(git(dest, 'rev-parse', 'HEAD'), sha);
     t.equal(git(dest, 'rev-parse', '--abbrev-ref', 'HEAD'), branch, `${version}: the branch tracked, or detached`);
     const again = await run({ repo: f.bare, dest, version });
     t.equal(again.r.outcome.changed, false, `${version}: rerun changed nothing`);
-    t.same(again.res, { before: sha, after: sha, remote_url_changed: false, warnings: [] });
+    t.same(again.res, { before: sha, after: sha, remote_url_changed: false });
     t.equal(again.conn.scripts.length, 1, `${version}: a no-op is one request`);
     t.equal(again.conn.labels[0], 'git:read');
   }
@@ -113,12 +113,12 @@ t.test('an update after a new commit: check predicts, --diff shows it, the run f
   const c3 = git(f.work, 'rev-parse', 'HEAD');
   git(f.work, 'push', '-q', f.bare, 'main');
   const check = await run({ repo: f.bare, dest, version: 'main' }, { check: true, diff: true });
-  t.same(check.res, { before: f.c2, after: c3, remote_url_changed: false, warnings: [] }, 'check mode: the remote head, not fetched');
+  t.same(check.res, { before: f.c2, after: c3, remote_url_changed: false }, 'check mode: the remote head, not fetched');
   t.equal(git(dest, 'rev-parse', 'HEAD'), f.c2, 'check mode left the checkout');
   t.match(check.r.outcome.diff?.[0]?.summary, new RegExp(`${f.c2} → ${c3}`));
   const { r, res } = await run({ repo: f.bare, dest, version: 'main' }, { diff: true });
   t.equal(r.outcome.changed, true);
-  t.same(res, { before: f.c2, after: c3, remote_url_changed: false, warnings: [] });
+  t.same(res, { before: f.c2, after: c3, remote_url_changed: false });
   t.match(r.outcome.diff?.[0]?.summary, /-two\n\+three/, "--diff: git diff BEFORE AFTER, as Ansible's");
   t.equal(readFileSync(join(dest, 'f.txt'), 'utf8'), 'three\n');
 });
@@ -152,7 +152,7 @@ t.test('depth 1, bare, a remote URL change, clone=no, update=no, archive', async
 
   const bare = join(d, 'mirror.git');
   const b = await run({ repo: f.bare, dest: bare, bare: true });
-  t.same(b.res, { before: null, after: f.c2, warnings: [] });
+  t.same(b.res, { before: null, after: f.c2 });
   t.equal(git(bare, 'rev-parse', '--is-bare-repository'), 'true');
   t.equal((await run({ repo: f.bare, dest: bare, bare: true })).r.outcome.changed, false, 'bare: rerun ok');
 
