@@ -5,7 +5,7 @@
 // test/e2e/everyday-modules.test.ts ("git").
 import t from 'tap';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -204,4 +204,58 @@ t.test('a password in the URL: masked, on stdin, never in a script, given to git
   t.match(conn.scripts[0], new RegExp(`bob@127\\.0\\.0\\.1:${port}`), 'git gets the URL without the password');
   t.equal(conn.stdins[0], 's3cr3t-pw', 'the password on stdin');
   t.ok(ctx.secrets.includes('s3cr3t-pw') && ctx.secrets.includes(url), 'masked');
+});
+
+t.test('submodules, separate_git_dir, single_branch, refspec, umask, verify_commit, executable', async (t) => {
+  const d = t.testdir({});
+  const f = fixture(d);
+  // a superproject with the fixture as a submodule
+  const sup = join(d, 'sup');
+  git(d, 'init', '-q', '-b', 'main', sup);
+  git(sup, '-c', 'protocol.file.allow=always', 'submodule', 'add', '-q', f.bare, 'lib');
+  git(sup, 'commit', '-q', '-m', 'with submodule');
+  const supBare = join(d, 'sup.git');
+  git(d, 'clone', '-q', '--bare', sup, supBare);
+  const env = process.env.GIT_CONFIG_PARAMETERS;
+  // git >= 2.38.1 refuses file:// submodules by default (CVE-2022-39253): allow them for this test
+  process.env.GIT_CONFIG_PARAMETERS = "'protocol.file.allow'='always'";
+  t.teardown(() => (env === undefined ? delete process.env.GIT_CONFIG_PARAMETERS : (process.env.GIT_CONFIG_PARAMETERS = env)));
+  const co = join(d, 'sup-co');
+  await run({ repo: supBare, dest: co });
+  t.equal(readFileSync(join(co, 'lib', 'f.txt'), 'utf8'), 'two\n', 'the submodule is checked out');
+  t.equal((await run({ repo: supBare, dest: co })).r.outcome.changed, false, 'rerun: ok');
+  const noRec = join(d, 'sup-norec');
+  await run({ repo: supBare, dest: noRec, recursive: false });
+  t.notOk(existsSync(join(noRec, 'lib', 'f.txt')), 'recursive=no: not initialised');
+  const rec = await run({ repo: supBare, dest: noRec });
+  t.match(rec.res, { submodules_changed: true }, 'recursive later: submodules_changed, as Ansible');
+  t.equal(rec.r.outcome.changed, true);
+
+  const sep = join(d, 'sep-co');
+  const gd = join(d, 'sep.git');
+  await run({ repo: f.bare, dest: sep, separate_git_dir: gd });
+  t.equal(readFileSync(join(sep, '.git'), 'utf8').trim(), `gitdir: ${gd}`);
+  t.equal((await run({ repo: f.bare, dest: sep, separate_git_dir: gd })).r.outcome.changed, false, 'separate_git_dir: rerun ok');
+  const gd2 = join(d, 'sep2.git');
+  const moved = await run({ repo: f.bare, dest: sep, separate_git_dir: gd2 });
+  t.match(moved.res, { git_dir_before: gd, git_dir_now: gd2 });
+  t.equal(git(sep, 'rev-parse', 'HEAD'), f.c2, 'the moved git dir works');
+
+  const single = join(d, 'single');
+  await run({ repo: f.bare, dest: single, version: 'dev', single_branch: true });
+  t.equal(git(single, 'branch', '-r').split('\n').map((l) => l.trim()).join(','), 'origin/dev', 'single_branch: only dev');
+
+  git(f.work, 'update-ref', 'refs/pull/1/head', f.c1);
+  git(f.work, 'push', '-q', f.bare, 'refs/pull/1/head');
+  const rs = join(d, 'refspec');
+  await run({ repo: f.bare, dest: rs, refspec: 'refs/pull/1/head:refs/remotes/origin/pr1' });
+  t.equal(git(rs, 'rev-parse', 'origin/pr1'), f.c1, 'refspec fetched');
+
+  const um = join(d, 'umask');
+  await run({ repo: f.bare, dest: um, umask: '0077' });
+  t.equal(statSync(join(um, 'f.txt')).mode & 0o777, 0o600, 'umask 0077');
+
+  await t.rejects(run({ repo: f.bare, dest: join(d, 'v'), verify_commit: true }), { message: `Failed to verify GPG signature of commit/tag "HEAD"` }, 'an unsigned commit fails verify_commit');
+  await t.rejects(run({ repo: f.bare, dest: join(d, 'e'), executable: '/nonexistent/git' }), { message: 'Failed to find required executable "/nonexistent/git"' });
+  await t.rejects(run({ repo: join(d, 'nope.git'), dest: join(d, 'n') }), { message: /does not appear to be a git repository|Could not read from remote/ }, "git's own message for a missing repository");
 });

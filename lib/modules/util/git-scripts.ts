@@ -31,6 +31,8 @@ function prelude(e: GitEnv, tempDir: boolean): string[] {
     // never wait for a terminal prompt: a missing credential fails instead
     'GIT_TERMINAL_PROMPT=0; export GIT_TERMINAL_PROMPT',
     `GIT_SSH_COMMAND="\${GIT_SSH:-\${GIT_SSH_COMMAND:-ssh}} "${shq(e.sshOpts)}; export GIT_SSH_COMMAND`,
+    // Ansible's os.path.abspath(dest): relative to where the module starts (the steps below cd)
+    'case $d in /* | "") ;; *) d=$PWD/$d ;; esac',
     `command -v "$G" >/dev/null 2>&1 || { printf 'Failed to find required executable "%s"\\n' "$G" >&2; exit 127; }`,
   ];
   if (e.umask !== undefined) L.push(`umask ${shq(e.umask)}`);
