@@ -7,7 +7,7 @@
 import t from 'tap';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync, mkdirSync, appendFileSync } from 'node:fs';
+import { writeFileSync, mkdirSync, appendFileSync, readFileSync } from 'node:fs';
 import type { Test } from 'tap';
 import { withLab } from '../helpers/lab.js';
 import type { LabState } from '../../lib/lab/plan.js';
@@ -289,9 +289,25 @@ const GIT_UPDATE = `
         content: "R={{ {'g_update': g_update, 'g_mods': g_mods, 'g_force': g_force, 'g_url': g_url} | to_json }}"
 `;
 
+const GIT_SSH = `
+- hosts: all
+  gather_facts: false
+  tasks:
+    - command: cat /root/gt/peer
+      register: peer
+      changed_when: false
+    - git: { repo: "root@{{ peer.stdout }}:/root/gt/src.git", dest: /root/gt/co-ssh, version: v1, key_file: /root/gt/id, accept_hostkey: true, ssh_opts: "-o UserKnownHostsFile=/root/gt/known_hosts" }
+      register: g_ssh
+    - git: { repo: "root@{{ peer.stdout }}:/root/gt/src.git", dest: /root/gt/co-ssh, version: v1, key_file: /root/gt/id, accept_hostkey: true, ssh_opts: "-o UserKnownHostsFile=/root/gt/known_hosts" }
+      register: g_ssh_again
+    - copy:
+        dest: /root/git.json
+        content: "R={{ {'g_ssh': g_ssh, 'g_ssh_again': g_ssh_again} | to_json }}"
+`;
+
 /** The git cases, on the lab of the test above (its inventory in dir). */
 async function gitCases(t: Test, lab: LabState, dir: string, inv: string): Promise<void> {
-  for (const [name, text] of [['clones.yml', GIT_CLONES], ['check.yml', GIT_CHECK], ['update.yml', GIT_UPDATE]]) writeFileSync(path.join(dir, name!), text!);
+  for (const [name, text] of [['clones.yml', GIT_CLONES], ['check.yml', GIT_CHECK], ['update.yml', GIT_UPDATE], ['ssh.yml', GIT_SSH]]) writeFileSync(path.join(dir, name!), text!);
   const twins = twinRuns(t, inv);
   const onBoth = async (cmd: string): Promise<[string, string]> => {
     const [a, b] = await Promise.all(['node1', 'node2'].map((h) => remote(lab, h, cmd)));
@@ -366,5 +382,23 @@ async function gitCases(t: Test, lab: LabState, dir: string, inv: string): Promi
     const [ta, tb] = await trees();
     t.equal(tb, ta, 'the same checkouts');
     t.match(ta, /== co-head\n[0-9a-f]{40}\nmain\nfile:\/\/\/root\/gt\/other\.git\n/, 'the new URL (not vacuous)');
+  });
+
+  t.test('an ssh URL from the other lab host, with key_file and accept_hostkey', async (t) => {
+    // each host reaches the other's repository with the lab's own key (already authorised there)
+    const key = readFileSync(lab.keyFile);
+    for (const [h, peer] of [['node1', lab.hosts[1]!.ip], ['node2', lab.hosts[0]!.ip]] as const) {
+      const r = await remote(lab, h, `umask 077; cat > /root/gt/id && echo ${peer} > /root/gt/peer && rm -f /root/gt/known_hosts`, key);
+      t.equal(r.code, 0, r.err);
+    }
+    const [a, b] = await twins.both(path.join(dir, 'ssh.yml'));
+    t.equal(b, a, `same changed count (${a})`);
+    t.equal(a, 2, 'the clone and the results file (not vacuous)');
+    const [ja, jb] = await results();
+    for (const k of Object.keys(ja)) t.same(jb[k], ja[k], `${k}: same as Ansible`);
+    t.match(ja.g_ssh, { changed: true, before: null, after: /^[0-9a-f]{40}$/ });
+    t.match(ja.g_ssh_again, { changed: false });
+    const [ta, tb] = await onBoth('git -C /root/gt/co-ssh rev-parse HEAD; git -C /root/gt/co-ssh status --porcelain');
+    t.equal(tb, ta, 'the same checkout');
   });
 }
