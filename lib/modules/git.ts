@@ -210,7 +210,10 @@ async function plan(ctx: ModuleContext, a: GitArgs): Promise<Plan<GitState>> {
   };
   if (!p.exists) {
     const after = remoteHead(a, p.refs, true, '', kind);
-    if (a.clone && ignoreDepth) warnings.push('Ignoring depth argument. Shallow clones are only available for HEAD, branches, tags or in combination with refspec.');
+    if (a.clone && ignoreDepth) {
+      warnings.push('Ignoring depth argument. Shallow clones are only available for HEAD, branches, tags or in combination with refspec.');
+      ctx.log(0, `[WARNING]: ${warnings[0]}`);
+    }
     const result = withWarnings({ before: null, after }, warnings);
     const diff = newCheckoutDiff(a, after);
     if (!a.clone) return { changed: true, result, diff, state: { opts: base, before: null, warnings } };
