@@ -75,8 +75,9 @@ const FUNCS = [
 ];
 
 export interface ReadOptions {
+  /** An existing checkout is to be updated: read its state and ask the remote (ls-remote); without it, only HEAD. */
   update: boolean;
-  /** Ask the remote (ls-remote): not when an existing checkout is not to be updated. */
+  /** Where the git dir should be (its real path is returned, to compare with the present one). */
   separateGitDir?: string;
   recursive: boolean;
 }
