@@ -3,7 +3,6 @@
 // argv, and output that does not add up is refused. Real /bin/sh through LocalConnection.
 import t from 'tap';
 import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { LocalConnection } from '../../lib/executor/local.js';
 import { batchableStdin, parseReadBatch, readBatchScript, readKey, type ReadRequest } from '../../lib/engine/read-batch.js';
 
@@ -40,18 +39,27 @@ t.test('a batch answers every request exactly as it answers alone', async (t) =>
 });
 
 t.test('payloads never appear in the script text, and the private directory is removed', async (t) => {
-  const before = readdirSync(tmpdir()).filter((n) => n.startsWith('bosun-reads.')).length;
+  // a TMPDIR of its own: other test files running at the same time make and remove their own
+  const tmp = t.testdir({});
+  const saved = process.env.TMPDIR;
+  process.env.TMPDIR = tmp;
+  t.teardown(() => {
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+  });
   const secret = 'S3cr3t-pw';
   const reqs: ReadRequest[] = [
     { script: 'IFS= read -r a; echo "${#a}"', opts: { stdin: `root:${secret}\n` } },
     { script: 'sleep 0.2; echo late', opts: {} },
+    // the batch's private directory is in this TMPDIR while it runs (the check below is not vacuous)
+    { script: 'ls "$TMPDIR" | grep -c "^bosun-reads\\."', opts: {} },
   ];
   const script = readBatchScript(reqs);
   t.notMatch(script, secret);
   const conn = new LocalConnection('h');
   const r = await conn.exec(script, { stdin: reqs.map((q) => batchableStdin(q.opts)).join('') });
-  t.same(parseReadBatch(r.raw, 2).map((a) => a.stdout), [`${`root:${secret}`.length}\n`, 'late\n'], 'both answered (concurrently; the slow one last)');
-  t.equal(readdirSync(tmpdir()).filter((n) => n.startsWith('bosun-reads.')).length, before, 'no directory left behind');
+  t.same(parseReadBatch(r.raw, 3).map((a) => a.stdout), [`${`root:${secret}`.length}\n`, 'late\n', '1\n'], 'all answered (concurrently; the slow one last)');
+  t.equal(readdirSync(tmp).filter((n) => n.startsWith('bosun-reads.')).length, 0, 'no directory left behind');
 });
 
 t.test('only whole lines of text ride in a batch', async (t) => {
