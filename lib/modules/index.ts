@@ -60,6 +60,9 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   yum_repository: () => import('./yum_repository.js'),
   debconf: () => import('./debconf.js'),
   known_hosts: () => import('./known_hosts.js'),
+  alternatives: () => import('./alternatives.js'),
+  apt_key: () => import('./apt_key.js'),
+  make: () => import('./make.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
@@ -70,6 +73,8 @@ const COLLECTION_ALIASES: Record<string, string> = {
   'ansible.posix.sysctl': 'sysctl',
   'community.general.timezone': 'timezone',
   'ansible.posix.mount': 'mount',
+  'community.general.alternatives': 'alternatives',
+  'community.general.make': 'make',
 };
 
 /** Other names of a built-in module (Ansible 2.14 names systemd `systemd_service`, `systemd` redirects to it). */
