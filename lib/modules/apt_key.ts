@@ -111,14 +111,16 @@ async function plan(ctx: ModuleContext, a: AptKeyArgs): Promise<Plan<AptKeyState
   const has = before.includes(shortFormat ? shortId : fingerprint);
   const st = { shortId, fingerprint, shortFormat };
   const where = a.keyring ?? "APT's trusted keys";
+  // no msg (Ansible's apt_key registers none): the decision is logged at -vv
   if (a.state === 'present' ? has : !before.includes(fingerprint)) {
-    return { changed: false, msg: `key ${keyId} is ${a.state === 'present' ? 'in' : 'not in'} ${where}`, result, state: st };
+    ctx.log(2, `key ${keyId} is ${a.state === 'present' ? 'in' : 'not in'} ${where}`);
+    return { changed: false, result, state: st };
   }
   // as Ansible: an id alone passes when the key is there, and cannot add it
   if (a.state === 'present' && a.data === undefined && a.file === undefined) throw new ModuleFailure(`key ${keyId} is not in ${where} and there is no key to add (give data or file)`, result);
+  ctx.log(2, `${a.state === 'present' ? 'add' : 'remove'} key ${keyId} ${a.state === 'present' ? 'to' : 'from'} ${where}`);
   return {
     changed: true,
-    msg: `${a.state === 'present' ? 'add' : 'remove'} key ${keyId} ${a.state === 'present' ? 'to' : 'from'} ${where}`,
     diff: [{ path: `apt_key ${where}`, before: before.map((k) => k + '\n').join(''), after: (a.state === 'present' ? [...before, shortFormat ? shortId : fingerprint] : before.filter((k) => k !== fingerprint)).map((k) => k + '\n').join('') }],
     result,
     state: st,
@@ -190,6 +192,6 @@ export default defineModule<AptKeyArgs, AptKeyState>({
     const present = after.includes(st.shortFormat ? st.shortId : st.fingerprint);
     if (a.state === 'present' && !present) throw new ModuleFailure('apt-key did not return an error, but failed to add the key (check that the id is correct and *not* a subkey)', result);
     if (a.state === 'absent' && after.includes(st.fingerprint)) throw new ModuleFailure('apt-key did not return an error, but the key was not removed (check that the id is correct and *not* a subkey)', result);
-    return { changed: true, msg: p.msg, diff: p.diff, result };
+    return { changed: true, diff: p.diff, result };
   },
 });

@@ -17,11 +17,6 @@ export interface MakeArgs {
   make?: string;
 }
 
-interface MakeState {
-  stdout: string;
-  stderr: string;
-}
-
 /** make's words after the binary: -j, -f, the target, NAME=VALUE (Ansible's order). */
 export function makeWords(a: MakeArgs): string[] {
   const w: string[] = [];
@@ -80,19 +75,19 @@ function result(a: MakeArgs, bin: string, stdout: string, stderr: string): Recor
   };
 }
 
-async function plan(ctx: ModuleContext, a: MakeArgs): Promise<Plan<MakeState>> {
+async function plan(ctx: ModuleContext, a: MakeArgs): Promise<Plan> {
   // -q runs no recipe (bar `+` lines): the same question Ansible asks in and out of check mode
   const r = await ctx.conn.exec(makeScript(a, true), { label: 'make:question', readOnly: true });
   const { bin, rest } = split(r.stdout);
   if (bin === '' || r.exitCode === 127) throw new ModuleFailure(r.stderr.trim() || 'make not found', { rc: r.exitCode });
   if (r.exitCode === 1 && /^cd: /m.test(r.stderr) && rest === '') throw new ModuleFailure(`cannot change into ${a.chdir}: ${r.stderr.trim()}`, { rc: 1 });
   const res = result(a, bin, clean(rest), clean(r.stderr));
-  const what = a.target ?? 'the default target';
-  if (r.exitCode === 0) return { changed: false, msg: `${what} is up to date`, result: res, state: { stdout: res.stdout as string, stderr: res.stderr as string } };
-  return { changed: true, msg: `make ${what}`, result: res, state: { stdout: res.stdout as string, stderr: res.stderr as string } };
+  // no msg: Ansible's make registers none
+  ctx.log(2, `make -q: ${a.target ?? 'the default target'} ${r.exitCode === 0 ? 'is up to date' : `is not up to date (exit ${r.exitCode})`}`);
+  return { changed: r.exitCode !== 0, result: res };
 }
 
-export default defineModule<MakeArgs, MakeState>({
+export default defineModule<MakeArgs>({
   name: 'make',
   doc: {
     short: 'Run targets in a Makefile',
@@ -126,13 +121,13 @@ export default defineModule<MakeArgs, MakeState>({
     if (a.jobs !== undefined && a.jobs < 1) throw new ArgumentError('jobs must be 1 or more');
   },
   plan,
-  async apply(ctx, a, p) {
+  async apply(ctx, a) {
     const r = await ctx.conn.exec(makeScript(a, false), { label: 'make:run' });
     const { bin, rest } = split(r.stdout);
     const res = result(a, bin, clean(rest), clean(r.stderr));
     if (r.exitCode !== 0) {
       throw new ModuleFailure(clean(r.stderr) || `make failed (exit ${r.exitCode})`, { ...res, rc: r.exitCode, cmd: res.command });
     }
-    return { changed: true, msg: p.msg, result: res };
+    return { changed: true, result: res };
   },
 });

@@ -3,8 +3,8 @@
 // from the key match gpg's; add by data and by file, by id, short ids, removal, check mode that
 // creates no keyring, and url/keyserver refused. Live, against Ansible, on lab hosts:
 // test/e2e/system-settings.test.ts.
-import t, { type Test } from 'tap';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import t from 'tap';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import mod, { parseKeyId, parseKeys, type AptKeyArgs } from '../../lib/modules/apt_key.js';
@@ -13,6 +13,7 @@ import { validateArgs } from '../../lib/modules/args.js';
 import { fakeContext, runTask } from '../helpers/fake-ctx.js';
 import { RecordingConnection } from '../helpers/recording.js';
 import { LocalConnection } from '../../lib/executor/local.js';
+import { makeKey } from '../helpers/gpg-key.js';
 
 const args = (a: Record<string, unknown>): AptKeyArgs => {
   const v = validateArgs(mod, a) as unknown as AptKeyArgs;
@@ -21,24 +22,6 @@ const args = (a: Record<string, unknown>): AptKeyArgs => {
 };
 
 const have = spawnSync('sh', ['-c', 'command -v apt-key && command -v gpg']).status === 0;
-
-/**
- * Makes a key (with an encryption subkey) in a throw-away GNUPGHOME under /tmp (its agent's socket
- * path must stay short), removed with its agent at teardown; returns its exports and fingerprint.
- */
-function makeKey(t: Test, uid: string, algo: 'ed25519' | 'rsa2048'): { asc: string; bin: Buffer; fpr: string } {
-  const home = mkdtempSync('/tmp/bosun-gpg-');
-  const env = { ...process.env, GNUPGHOME: home };
-  t.teardown(() => {
-    spawnSync('gpgconf', ['--kill', 'gpg-agent'], { env });
-    rmSync(home, { recursive: true, force: true });
-  });
-  const g = (a: string[]) => spawnSync('gpg', ['--batch', '--quiet', '--passphrase', '', ...a], { env });
-  if (g(['--quick-gen-key', uid, algo, 'sign', 'never']).status !== 0) throw new Error('gpg could not make a key');
-  const fpr = /^fpr:+([0-9A-F]{40}):/m.exec(g(['--with-colons', '--list-keys']).stdout.toString())![1]!;
-  if (g(['--quick-add-key', fpr, algo === 'ed25519' ? 'cv25519' : 'rsa2048', 'encr', 'never']).status !== 0) throw new Error('gpg could not add a subkey');
-  return { asc: g(['--armor', '--export']).stdout.toString(), bin: g(['--export']).stdout, fpr };
-}
 
 t.test('key ids and listings as Ansible reads them', async (t) => {
   t.same(parseKeyId('0xabcdef12'), ['ABCDEF12', 'ABCDEF12', 'ABCDEF12']);
