@@ -116,8 +116,6 @@ async function plan(ctx: ModuleContext, a: AptKeyArgs): Promise<Plan<AptKeyState
     ctx.log(2, `key ${keyId} is ${a.state === 'present' ? 'in' : 'not in'} ${where}`);
     return { changed: false, result, state: st };
   }
-  // as Ansible: an id alone passes when the key is there, and cannot add it
-  if (a.state === 'present' && a.data === undefined && a.file === undefined) throw new ModuleFailure(`key ${keyId} is not in ${where} and there is no key to add (give data or file)`, result);
   ctx.log(2, `${a.state === 'present' ? 'add' : 'remove'} key ${keyId} ${a.state === 'present' ? 'to' : 'from'} ${where}`);
   return {
     changed: true,
@@ -177,6 +175,8 @@ export default defineModule<AptKeyArgs, AptKeyState>({
     const L: string[] = [];
     let stdin: Buffer | undefined;
     if (a.state === 'present') {
+      // as Ansible: an id alone passes when the key is there, is a change in check mode, and fails here
+      if (a.data === undefined && a.file === undefined) throw new ModuleFailure(`key ${st.fingerprint} is not in ${a.keyring ?? "APT's trusted keys"} and there is no key to add (give data or file)`, p.result);
       if (a.data !== undefined) stdin = Buffer.from(a.data, 'utf8');
       L.push(`${aptKey(a.keyring)} add - ${a.data === undefined ? `< ${shq(a.file!)} ` : ''}>/dev/null || { echo "Unable to add a key from ${a.data === undefined ? 'file' : 'binary data'}" >&2; exit 4; }`);
     } else {
