@@ -144,3 +144,8 @@ t.test('register, select, auto, reinstall, remove with the real update-alternati
   await run({ path: B, state: 'absent' });
   t.equal(query(), '', 'the group is gone with its last alternative');
 });
+
+t.test('the FQCN roles use resolves to this module', async (t) => {
+  const { canonicalModuleName } = await import('../../lib/modules/index.js');
+  t.equal(canonicalModuleName('community.general.alternatives'), 'alternatives');
+});

@@ -90,3 +90,8 @@ t.test('add and remove keys in a keyring of the test directory', { skip: have ? 
 function require0(code: number | null): void {
   if (code !== 0) throw new Error('setup failed');
 }
+
+t.test('the FQCN resolves to this module', async (t) => {
+  const { canonicalModuleName } = await import('../../lib/modules/index.js');
+  t.equal(canonicalModuleName('ansible.builtin.apt_key'), 'apt_key');
+});

@@ -68,3 +68,8 @@ t.test('a failing recipe fails the task with its output', async (t) => {
   await t.rejects(run({ chdir: join(d, 'nope') }), /nope/);
   t.equal((await run({ chdir: d, target: 'fail' }, true)).o.changed, true, 'check mode only asks');
 });
+
+t.test('the FQCN roles use resolves to this module', async (t) => {
+  const { canonicalModuleName } = await import('../../lib/modules/index.js');
+  t.equal(canonicalModuleName('community.general.make'), 'make');
+});
