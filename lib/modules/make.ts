@@ -17,12 +17,12 @@ export interface MakeArgs {
   make?: string;
 }
 
-/** make's words after the binary: -j, -f, the target, NAME=VALUE (Ansible's order). */
-export function makeWords(a: MakeArgs): string[] {
+/** make's words after the binary: -j, -f, the target, NAME=VALUE (Ansible's order); `shown`: an absent target as '' (Ansible's command). */
+export function makeWords(a: MakeArgs, shown = false): string[] {
   const w: string[] = [];
   if (a.jobs !== undefined) w.push('-j', String(a.jobs));
   if (a.file !== undefined) w.push('-f', a.file);
-  if (a.target !== undefined) w.push(a.target);
+  if (a.target !== undefined || shown) w.push(a.target ?? '');
   for (const [k, v] of Object.entries(a.params ?? {})) w.push(`${k}=${pyStr(v)}`);
   return w;
 }
@@ -62,7 +62,6 @@ function split(out: string): { bin: string; rest: string } {
 const clean = (s: string): string => s.replace(/[\r\n]+$/, '');
 
 function result(a: MakeArgs, bin: string, stdout: string, stderr: string): Record<string, unknown> {
-  const parts = [bin, ...(a.jobs !== undefined ? ['-j', String(a.jobs)] : []), ...(a.file !== undefined ? ['-f', a.file] : []), a.target ?? '', ...makeWords({ ...a, jobs: undefined, file: undefined, target: undefined })];
   return {
     stdout,
     stderr,
@@ -71,7 +70,7 @@ function result(a: MakeArgs, bin: string, stdout: string, stderr: string): Recor
     chdir: a.chdir,
     file: a.file ?? null,
     jobs: a.jobs ?? null,
-    command: parts.map(pyQuote).join(' '),
+    command: [bin, ...makeWords(a, true)].map(pyQuote).join(' '),
   };
 }
 
