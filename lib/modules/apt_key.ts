@@ -53,6 +53,9 @@ export function parseKeys(out: string, short: boolean): string[] {
   return short ? found.map((k) => k.slice(-8)) : found;
 }
 
+/** apt-key's warning on every call, dropped from error messages. */
+const withoutWarning = (stderr: string): string => stderr.replace(/^Warning: apt-key is deprecated.*\n?/gm, '').trim();
+
 const aptKey = (keyring: string | undefined): string => `LC_ALL=C apt-key${keyring !== undefined ? ` --keyring ${shq(keyring)}` : ''}`;
 
 /** Lists the keyring's keys after @@keys (a keyring file that does not exist holds none: apt-key would create it). */
@@ -90,7 +93,7 @@ function idOf(data: Buffer, what: string): string {
 async function plan(ctx: ModuleContext, a: AptKeyArgs): Promise<Plan<AptKeyState>> {
   const q = readRequest(a);
   const r = await ctx.conn.exec(q.script, q.opts);
-  if (r.exitCode !== 0) throw new ModuleFailure(r.stderr.replace(/^Warning: apt-key is deprecated.*\n?/m, '').trim() || `apt-key failed (exit ${r.exitCode})`, { rc: r.exitCode });
+  if (r.exitCode !== 0) throw new ModuleFailure(withoutWarning(r.stderr) || `apt-key failed (exit ${r.exitCode})`, { rc: r.exitCode });
   const [head, listing] = r.stdout.split('@@keys\n') as [string, string];
   let id = a.id;
   if (id === undefined && a.file !== undefined) {
@@ -184,7 +187,7 @@ export default defineModule<AptKeyArgs, AptKeyState>({
     }
     L.push(...listLines(a.keyring));
     const r = await ctx.conn.exec(L.join('\n') + '\n', { label: 'apt_key:apply', stdin });
-    const err = r.stderr.replace(/^Warning: apt-key is deprecated.*\n?/gm, '').trim();
+    const err = withoutWarning(r.stderr);
     if (r.exitCode !== 0) throw new ModuleFailure(err || `apt-key failed (exit ${r.exitCode})`, { ...p.result, rc: r.exitCode });
     const listing = r.stdout.split('@@keys\n')[1] ?? '';
     const after = listing.startsWith('@@none') ? [] : parseKeys(listing, st.shortFormat);
