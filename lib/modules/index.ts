@@ -59,6 +59,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   wait_for_connection: () => import('./wait_for_connection.js'),
   yum_repository: () => import('./yum_repository.js'),
   debconf: () => import('./debconf.js'),
+  git: () => import('./git.js'),
   known_hosts: () => import('./known_hosts.js'),
   alternatives: () => import('./alternatives.js'),
   apt_key: () => import('./apt_key.js'),

@@ -81,6 +81,8 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   yum_repository: (d) => ({ name: 'contract', description: 'Contract', baseurl: ['http://a.example/', 'http://b.example/'], enabled: false, reposdir: d }),
   // reads the control node's debconf database (debconf-show): a package no database knows
   debconf: () => ({ name: 'bosun-contract-no-such-package', question: 'bosun-contract/q', vtype: 'string', value: 'v' }),
+  // a clone of a repository made in d (git's ls-remote reads it: no fetch, nothing written)
+  git: (d) => ({ repo: join(d, 'src'), dest: join(d, 'checkout'), version: 'main' }),
   known_hosts: (d) => ({ name: 'contract.example', key: 'contract.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl', path: join(d, 'known_hosts') }),
   // the control node's alternatives are only read (a group nobody has): registering would be the change
   alternatives: (d) => ({ name: 'bosun-contract-alt', path: join(d, 'tpl.hbs'), link: join(d, 'alt-link'), priority: 5 }),
@@ -92,7 +94,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['alternatives', 'apt_key', 'make', 'debconf', 'known_hosts', 'yum_repository', 'raw', 'script', 'wait_for_connection', 'add_host', 'group_by', 'apt_repository', 'archive', 'assemble', 'tempfile', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
+const WOULD_CHANGE = ['alternatives', 'apt_key', 'make', 'git', 'debconf', 'known_hosts', 'yum_repository', 'raw', 'script', 'wait_for_connection', 'add_host', 'group_by', 'apt_repository', 'archive', 'assemble', 'tempfile', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {
@@ -118,6 +120,11 @@ for (const name of moduleNames()) {
   t.test(`${name}: check mode sends nothing but reads and changes nothing`, async (t) => {
     const dir = t.testdir({ 'tpl.hbs': 'templated\n', 'writer.sh': '#!/bin/sh\necho hi > "$1"\n' });
     writeFileSync(join(dir, 'copy.txt'), 'old\n');
+    if (name === 'git') {
+      const env = { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example' };
+      spawnSync('git', ['init', '-q', '-b', 'main', join(dir, 'src')], { env });
+      spawnSync('git', ['-C', join(dir, 'src'), 'commit', '-q', '--allow-empty', '-m', 'one'], { env });
+    }
     if (name === 'unarchive') {
       mkdirSync(join(dir, 'unpacked'));
       spawnSync('tar', ['-czf', join(dir, 'a.tgz'), '-C', dir, 'tpl.hbs']);
