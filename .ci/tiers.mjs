@@ -40,6 +40,8 @@ export const HOST = [
   'test/modules/known-hosts-differential.test.ts', // ansible-playbook differential (known_hosts: patterns, hashes, markers, -R)
   'test/modules/package-facts-differential.test.ts', // ansible package_facts differential (python3-apt)
   'test/differential/control.test.ts', // ansible-playbook differential (include_vars, set_fact cacheable, with_* loops)
+  'test/differential/async.test.ts', // ansible-playbook differential (async/poll, async_status)
+  'test/engine/async-ssh.test.ts', // real sshd on loopback (async jobs on a second channel, the deadline's kill)
   'test/differential/semantics.test.ts', // ansible-playbook differential (role dedup, order:, includes, output lines, pause, add_host, group_by)
   'test/differential/argspec.test.ts', // ansible-playbook differential (role argument specs, validate_argument_spec)
   'test/differential/dynamic-include.test.ts', // ansible-playbook differential (templated include_tasks / include_role names)

@@ -71,10 +71,16 @@ export interface ModuleTask extends BaseNode {
   until?: Condition[];
   retries: number;
   delay: number;
+  /** `async:` seconds (a template until it runs); > 0 runs the module as a job (engine/async-jobs.ts). */
+  async?: number | string;
+  /** `poll:` seconds between checks; 0 = fire and forget. Default 15 (Ansible 2.14). */
+  poll?: number | string;
 }
 
 export interface SetFactTask extends BaseNode {
   kind: 'set_fact';
+  /** `async:` was written: the task fails when it runs, as Ansible's set_fact ("async is not supported for this task."). */
+  async?: boolean;
   facts: Record<string, unknown>;
   loop?: unknown;
   loopVar: string;

@@ -9,6 +9,7 @@ import { connectionType, createConnection } from '../executor/registry.js';
 import type { Prestart, Prestarted } from './prestart.js';
 import { connectionSpec } from './hosts.js';
 import type { Vars } from './vars.js';
+import { killTreeScript, type JobConnection } from './async-jobs.js';
 
 export interface ConnectionsOptions {
   /** Test hook: creates a connection for a host (default: the registry's transport, executor/registry.ts). */
@@ -104,6 +105,77 @@ export class Connections {
     return own;
   }
 
+  /** Connections of async jobs (async-jobs.ts), busy or idle. */
+  private readonly jobConns = new Set<Connection>();
+  /** Idle job connections, by host and user (and local play), reused by the host's next job. */
+  private readonly idleJobConns = new Map<string, Connection[]>();
+
+  /**
+   * A connection of its own for an async job: the transport and become user `forTask` would use, but
+   * never the host's channel, so the tasks after a `poll: 0` task are not queued behind it. Opened.
+   * `release(true)` keeps it for the host's next job; `release(false)` forgets it (the job closes it).
+   */
+  async spare(name: string, become: { become?: boolean; becomeUser?: string }, local = this.playLocal): Promise<JobConnection> {
+    let spec: ConnectionSpec | undefined;
+    let key: string;
+    if (local) key = `${name}\0local`;
+    else {
+      const base = this.spec(name);
+      const on = become.become ?? base.become ?? false;
+      const user = on ? (become.becomeUser ?? base.becomeUser ?? 'root') : undefined;
+      spec = connectionType(base.connection)?.become ? { ...base, become: user !== undefined, becomeUser: user } : base;
+      key = `${name}\0${user ?? ''}`;
+    }
+    const idle = this.idleJobConns.get(key);
+    let c = idle?.pop();
+    if (!c) {
+      c = spec ? await this.create(spec) : new LocalConnection(name, this.opts.trace);
+      this.jobConns.add(c);
+    }
+    await c.open();
+    const conn = c;
+    const roots = await this.jobRoots(conn);
+    return {
+      conn,
+      release: (reusable) => {
+        if (!reusable) return;
+        const list = this.idleJobConns.get(key) ?? [];
+        list.push(conn);
+        this.idleJobConns.set(key, list);
+      },
+      kill: async () => {
+        const { pids, withSelf } = roots();
+        if (pids.length) {
+          // the job's connection is busy with it: the kill goes on another one, as the same user
+          const k = await this.spare(name, become, local);
+          try {
+            await k.conn.exec(killTreeScript(pids, withSelf), { label: 'async:kill', timeoutMs: 30_000 });
+            k.release(true);
+          } catch {
+            k.release(false);
+          }
+        }
+        await conn.close();
+      },
+    };
+  }
+
+  /** The job connections' dispatcher PIDs (a channel's, asked once), what a deadline kills under. */
+  private readonly dispatcherPid = new WeakMap<Connection, number>();
+
+  private async jobRoots(c: Connection): Promise<() => { pids: number[]; withSelf: boolean }> {
+    if (c instanceof LocalConnection) return () => ({ pids: c.runningPids(), withSelf: true });
+    let pid = this.dispatcherPid.get(c);
+    if (pid === undefined) {
+      // a request runs in a subshell of the channel's loop: $$ is the loop's PID
+      const r = await c.exec('echo $$', { label: 'async:pid', readOnly: true, text: true });
+      pid = /^\d+$/.test(r.stdout.trim()) ? Number(r.stdout.trim()) : 0;
+      this.dispatcherPid.set(c, pid);
+    }
+    const p = pid;
+    return () => ({ pids: p > 0 ? [p] : [], withSelf: false });
+  }
+
   /** A connection for a spec: the test hook if given, else the registry's transport (imported only when needed). */
   private async create(spec: ConnectionSpec): Promise<Connection> {
     if (this.opts.connect) return this.opts.connect(spec);
@@ -112,7 +184,7 @@ export class Connections {
 
   /** Every channel of the run, prestarted ones included (not the control node's). */
   all(): Set<Connection> {
-    const all = new Set<Connection>(this.extra.values());
+    const all = new Set<Connection>([...this.extra.values(), ...this.jobConns]);
     for (const c of this.primary.values()) all.add(c);
     for (const c of this.prestart?.connections() ?? []) all.add(c);
     return all;

@@ -6,6 +6,7 @@ import pLimit from 'p-limit';
 import type { BlockTask, IncludeSpec, LateInclude, MetaTask, ModuleTask, Play, Playbook, RoleInfo, SetFactTask, TaskNode } from '../ast.js';
 import type { Inventory } from '../loaders/inventory.js';
 import type { HostStats, Reporter, RunSummary, TaskInfo } from './report.js';
+import { AsyncJobs } from './async-jobs.js';
 import { Connections } from './connections.js';
 import { getModule } from '../modules/index.js';
 import { buildScope, dataLayer } from './vars.js';
@@ -35,6 +36,8 @@ export class Runner {
   private readonly allHandlers: TaskNode[] = [];
   /** File states fetched ahead (prefetch.ts), and where the lockstep walk is (what comes next). */
   private readonly probeCache = new ProbeCache();
+  /** `async:` jobs of the run (async-jobs.ts). */
+  private readonly jobs = new AsyncJobs();
   private readonly frames: LookaheadFrame[] = [];
   /** The section of the current play whose tasks run now (-1: none; the look-ahead's beyond()). */
   private sectionAt = -1;
@@ -60,6 +63,7 @@ export class Runner {
       templates: this.templates,
       vars: this.vars,
       conns: this.conns,
+      jobs: this.jobs,
       probeCache: this.probeCache,
       frames: this.frames,
       beyond: (h) => this.beyond(h),
@@ -127,6 +131,12 @@ export class Runner {
         // As ansible-playbook: a play whose whole batch failed (or that exceeded max_fail_percentage)
         // ends the run — a failed preflight play must stop the plays after it.
         if (await this.runPlay(play)) break;
+      }
+      // a job cannot outlive the process that runs it: the run waits for jobs nobody waited for
+      // (each ends by its deadline at the latest); an interrupted run closes their connections instead
+      if (this.jobs.pending) {
+        this.out.warn(`waiting for ${this.jobs.pending} async job(s) still running (each ends by its async deadline at the latest)`);
+        await this.jobs.settle();
       }
     } finally {
       await this.close();

@@ -21,6 +21,7 @@ import { mergeFacts, UNKNOWN_FACTS } from './facts.js';
 import { upcoming, type LookaheadFrame, type ProbeCache } from './prefetch.js';
 import { withEnvironment, type Connections } from './connections.js';
 import { isPlainObject } from '../value-kind.js';
+import { ASYNC_CHECK_MODE, ASYNC_UNSUPPORTED, DEFAULT_POLL, NO_ASYNC, launchedResult, polledOutcome, registeredOf, type AsyncJobs } from './async-jobs.js';
 
 const MAX_LOOP = 100_000;
 const KIND_NAME = { files: 'file', templates: 'template', vars: 'vars file' } as const;
@@ -33,6 +34,8 @@ export interface RunContext {
   readonly templates: TemplateEngine;
   readonly vars: Variables;
   readonly conns: Connections;
+  /** The run's async jobs (`async:` tasks, async_status). */
+  readonly jobs: AsyncJobs;
   readonly probeCache: ProbeCache;
   /** Where the lockstep walk is (for the look-ahead). */
   readonly frames: readonly LookaheadFrame[];
@@ -152,6 +155,7 @@ export class TaskStep {
       progress: (msg) => out.progress(delegated ? `${st.name} -> ${delegated}` : st.name, msg),
       log: (v, msg) => out.log(v, `[${st.name}] ${msg}`),
       signal: this.run.opts.signal ?? NEVER_ABORTED,
+      jobs: this.run.jobs,
     };
   }
 
@@ -314,6 +318,7 @@ export class TaskStep {
     noLog: boolean,
   ): Promise<{ facts: Vars; changed: boolean }> {
     const all: Vars = {};
+    if (node.async) throw new ModuleFailure(ASYNC_UNSUPPORTED);
     for (const i of (items ?? [undefined]).keys()) {
       const extra: Vars | undefined = items ? loopVars(node, items, i) : undefined;
       const vars = this.run.vars.playScope(st.name, scope.play, playHosts, node.role, scope.blockVars, extra);
@@ -373,7 +378,9 @@ export class TaskStep {
     }
     const check = scope.inherited.checkMode ?? this.run.opts.check;
     const diff = (scope.inherited.diff ?? true) && this.run.opts.diff;
-    const target = mod.runsOn === 'control' ? { conn: this.run.conns.local as Connection, delegated: undefined } : await this.connFor(node, st, scope, vars, !mod.opensChannel);
+    const asyncSec = node.async === undefined ? 0 : this.seconds(node, 'async', vars);
+    // an async job runs on a connection of its own (runAsync): the host's channel is not opened for it
+    const target = mod.runsOn === 'control' ? { conn: this.run.conns.local as Connection, delegated: undefined } : await this.connFor(node, st, scope, vars, !mod.opensChannel && asyncSec === 0);
     const delegated = target.delegated;
     const env = scope.inherited.environment ? (this.run.templates.renderValue(scope.inherited.environment, vars, node.loc.file, yamlLocOf) as Vars) : undefined;
     const conn = env && Object.keys(env).length ? withEnvironment(target.conn, env) : target.conn;
@@ -411,12 +418,17 @@ export class TaskStep {
       attempts++;
       let outcome: Outcome;
       try {
-        // whatever apply did (also without a request: files the control node wrote) outdates fetched states
-        const r = await planAndApply(mod, ctx, args, { changing: () => this.run.probeCache.invalidate() });
-        outcome = r.outcome;
-        // a module may decide it has nothing to do at all (debug below its verbosity): a skip
-        skippedCheck = r.checkSkipped || outcome.result?.skipped === true;
-        checkOnly = r.checkSkipped;
+        if (asyncSec > 0) {
+          outcome = await this.runAsync(node, mod, st, scope, vars, args, { check, diff, asyncSec, delegated, env });
+          skippedCheck = checkOnly = false;
+        } else {
+          // whatever apply did (also without a request: files the control node wrote) outdates fetched states
+          const r = await planAndApply(mod, ctx, args, { changing: () => this.run.probeCache.invalidate() });
+          outcome = r.outcome;
+          // a module may decide it has nothing to do at all (debug below its verbosity): a skip
+          skippedCheck = r.checkSkipped || outcome.result?.skipped === true;
+          checkOnly = r.checkSkipped;
+        }
       } catch (e) {
         if (e instanceof ModuleFailure) outcome = { changed: false, failed: true, msg: e.message, result: e.result };
         else if (e instanceof TimeoutError) outcome = { changed: false, failed: true, msg: e.message };
@@ -488,6 +500,47 @@ export class TaskStep {
       show: node.module === 'debug' || node.module === 'assert',
     });
     return { registered, changed, failed, skipped: skippedCheck, ignored, msg };
+  }
+
+  /** `async:`/`poll:` seconds on a host: written, or rendered from a template. */
+  private seconds(node: ModuleTask, key: 'async' | 'poll', vars: Vars): number {
+    const v = node[key];
+    if (typeof v === 'number') return v;
+    const r = String(this.run.templates.renderValue(v, vars, node.loc.file, yamlLocOf)).trim();
+    if (!/^\d+$/.test(r)) throw new ParseError(`${key} must be a whole number of seconds (0 or more); got ${JSON.stringify(r)}`, { loc: node.loc });
+    return Number(r);
+  }
+
+  /**
+   * An `async:` task (async-jobs.ts): its module runs as a job on a connection of its own; `poll: 0`
+   * registers the job at once, `poll` > 0 waits for it (up to the deadline). Ansible 2.14's refusals
+   * come first: a module whose action does not support async, then check mode.
+   */
+  private async runAsync(
+    node: ModuleTask,
+    mod: Awaited<ReturnType<typeof getModule>>,
+    st: HostState,
+    scope: Scope,
+    vars: Vars,
+    args: Record<string, unknown>,
+    o: { check: boolean; diff: boolean; asyncSec: number; delegated?: string; env?: Vars },
+  ): Promise<Outcome> {
+    if (NO_ASYNC.has(mod.name) || mod.runsOn === 'control' || mod.opensChannel) return { changed: false, failed: true, msg: ASYNC_UNSUPPORTED };
+    if (o.check) return { changed: false, failed: true, msg: ASYNC_CHECK_MODE };
+    const poll = node.poll === undefined ? DEFAULT_POLL : this.seconds(node, 'poll', vars);
+    const jc = await this.run.conns.spare(o.delegated ?? st.name, scope.inherited, o.delegated === 'localhost' ? true : undefined);
+    const conn = o.env && Object.keys(o.env).length ? withEnvironment(jc.conn, o.env) : jc.conn;
+    const ctx = this.ctxFor(node, st, conn, vars, false, o.diff, o.delegated);
+    // the job changes the host while other tasks run: nothing fetched ahead is trusted past its start or its end
+    const invalidate = () => this.run.probeCache.invalidate();
+    invalidate();
+    const jobs = this.run.jobs;
+    const jid = jobs.start(st.name, o.asyncSec, jc, async () => registeredOf((await planAndApply(mod, ctx, args, { changing: invalidate })).outcome), invalidate);
+    if (poll === 0) return launchedResult(jobs, jid);
+    const { result, timedOut } = await jobs.wait(jid);
+    // as Ansible's poll: a finished job's status is cleaned up after it is read
+    jobs.forget(st.name, jid);
+    return polledOutcome(jobs, jid, result, o.asyncSec, timedOut);
   }
 }
 

@@ -83,6 +83,11 @@ export class LocalConnection implements Connection {
     });
   }
 
+  /** PIDs of the requests running now (an async job's deadline ends them and what they started). */
+  runningPids(): number[] {
+    return [...this.running].map((c) => c.pid).filter((p): p is number => p !== undefined);
+  }
+
   /** Ends the requests still running (an interrupted run); the connection stays usable. */
   async close(): Promise<void> {
     for (const child of this.running) child.kill('SIGTERM');

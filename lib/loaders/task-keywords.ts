@@ -11,10 +11,35 @@ export const TASK_KEYWORDS = [
   'name', 'when', 'loop', 'with_items', 'with_list', 'loop_control', 'register', 'notify', 'listen', 'changed_when',
   'failed_when', 'ignore_errors', 'tags', 'run_once', 'delegate_to', 'no_log', 'check_mode', 'diff', 'environment',
   'vars', 'become', 'become_user', 'until', 'retries', 'delay', 'throttle', 'args', 'any_errors_fatal',
-  'block', 'rescue', 'always', 'local_action', 'delegate_facts', ...WITH_LOOPS.map((w) => `with_${w}`),
+  'block', 'rescue', 'always', 'local_action', 'delegate_facts', 'async', 'poll', ...WITH_LOOPS.map((w) => `with_${w}`),
 ] as const;
 
 export const BLOCK_KEYS = new Set(['block', 'rescue', 'always']);
+
+/** Keywords only a module task (and set_fact, which then fails as Ansible's does) may have. */
+export const MODULE_ONLY_KEYWORDS = ['async', 'poll'] as const;
+
+/**
+ * `async:`/`poll:` seconds: a non-negative integer, or a template rendered when the task runs.
+ * undefined when not written.
+ */
+export function asyncSeconds(t: Obj, key: 'async' | 'poll', file: string): number | string | undefined {
+  const v = t[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v === 'string' && v.includes('{{')) return v;
+  const n = typeof v === 'string' && /^\s*\d+\s*$/.test(v) ? Number(v) : v;
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 0) {
+    throw new ParseError(`${key} must be a whole number of seconds (0 or more); got ${typeName(v)}${typeof v === 'number' || typeof v === 'string' ? ` ${JSON.stringify(v)}` : ''}`, { loc: here(t, key, file) });
+  }
+  return n;
+}
+
+/** Ansible's load error for `async`/`poll` on a block, an include or a role: one line at the keyword. */
+export function rejectModuleOnly(t: Obj, file: string, what: string): void {
+  for (const k of MODULE_ONLY_KEYWORDS) {
+    if (t[k] !== undefined) throw new ParseError(`'${k}' is not a valid attribute for ${what}`, { loc: here(t, k, file) });
+  }
+}
 
 export function taskKeywords(t: Obj, file: string, ignore: string[] = []): TaskKeywords {
   const at = (k: string) => here(t, k, file);

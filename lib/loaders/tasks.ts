@@ -12,7 +12,7 @@ import { canonicalModuleName, getModule, isModule, moduleNames, ENGINE_ACTIONS }
 import { validateArgs } from '../modules/args.js';
 import type { BlockTask, LateLoaded, ModuleTask, RoleInfo, TaskKeywords, TaskNode } from '../ast.js';
 import { boolish, condList, expectList, expectMap, here, intish, isObj, strList, typeName, type Obj } from './values.js';
-import { BLOCK_KEYS, TASK_KEYWORDS, loopOf, mergeKeywords, taskKeywords } from './task-keywords.js';
+import { BLOCK_KEYS, TASK_KEYWORDS, asyncSeconds, loopOf, mergeKeywords, rejectModuleOnly, taskKeywords } from './task-keywords.js';
 import { roleKey, withDependencies, type RoleUse } from './roles.js';
 
 /** Where a task list is being loaded. */
@@ -76,6 +76,7 @@ export class TaskLoader {
 
     if (keys.some((k) => BLOCK_KEYS.has(k))) {
       if (t.block === undefined) throw new ParseError("'rescue'/'always' need a 'block' in the same task", { loc });
+      rejectModuleOnly(t, file, 'a Block');
       if (actionKeys.length) {
         throw new ParseError(`a block cannot also have a module ('${actionKeys[0]}'); move it into the block's task list`, { loc: at(actionKeys[0]!) });
       }
@@ -105,9 +106,10 @@ export class TaskLoader {
         const facts = isObj(t.args) ? { ...inline, ...t.args } : inline;
         for (const k of Object.keys(facts)) if (k !== 'cacheable') this.definedNames.add(k);
         const { loop, loopVar, loopLabel, loopIndexVar, loopExtended, loopWith, loopPause } = loopOf(t, file);
-        return { kind: 'set_fact', name, ...written, loc, role, ...kw, facts, loop, loopVar, loopLabel, loopIndexVar, loopExtended, loopWith, loopPause, notify, listen };
+        return { kind: 'set_fact', name, ...written, loc, role, ...kw, ...(t.async !== undefined ? { async: true } : {}), facts, loop, loopVar, loopLabel, loopIndexVar, loopExtended, loopWith, loopPause, notify, listen };
       }
       case 'meta': {
+        rejectModuleOnly(t, file, 'a meta task');
         const a = typeof rawArgs === 'string' ? rawArgs : undefined;
         const valid = ['flush_handlers', 'noop', 'end_play', 'end_host', 'end_batch', 'clear_facts', 'refresh_inventory', 'reset_connection'] as const;
         if (!a || !(valid as readonly string[]).includes(a)) {
@@ -117,6 +119,7 @@ export class TaskLoader {
       }
       case 'include_tasks':
       case 'import_tasks': {
+        rejectModuleOnly(t, file, 'a TaskInclude');
         const fname = typeof rawArgs === 'string' ? rawArgs : isObj(rawArgs) ? rawArgs.file : undefined;
         if (typeof fname !== 'string') throw new ParseError(`${action} needs a file name`, { loc: aloc });
         if (isObj(rawArgs) && action === 'include_tasks') {
@@ -146,6 +149,7 @@ export class TaskLoader {
       }
       case 'include_role':
       case 'import_role':
+        rejectModuleOnly(t, file, 'an IncludeRole');
         return this.role(action, t, actionKeys[0]!, rawArgs, kw, ctx, { name, loc, role, aloc, notify, listen });
     }
 
@@ -208,6 +212,8 @@ export class TaskLoader {
       until: condList(t.until, 'until', at('until')),
       retries: intish(t.retries, 'retries', at('retries')) ?? (t.until !== undefined ? 3 : 0),
       delay: intish(t.delay, 'delay', at('delay')) ?? 5,
+      async: asyncSeconds(t, 'async', file),
+      poll: asyncSeconds(t, 'poll', file),
     };
     return node;
   }
@@ -226,7 +232,7 @@ export class TaskLoader {
     let applied: TaskKeywords = { when: [], tags: [] };
     if (args.apply !== undefined) {
       const apply = expectMap(args.apply, `${action} apply`, here(args, 'apply', n.file));
-      const notInherited = ['loop', 'loop_control', 'register', 'until', 'retries', 'delay', 'block', 'rescue', 'always', 'name', 'args', 'notify', 'listen'];
+      const notInherited = ['loop', 'loop_control', 'register', 'until', 'retries', 'delay', 'async', 'poll', 'block', 'rescue', 'always', 'name', 'args', 'notify', 'listen'];
       for (const k of Object.keys(apply)) {
         if (!(TASK_KEYWORDS as readonly string[]).includes(k) || notInherited.includes(k) || k.startsWith('with_')) {
           throw new ParseError(`${action} apply: '${k}' is not a keyword the included tasks can inherit`, { loc: here(apply, k, n.file) });

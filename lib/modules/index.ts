@@ -23,6 +23,7 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   fetch: () => import('./fetch.js'),
   find: () => import('./find.js'),
   slurp: () => import('./slurp.js'),
+  async_status: () => import('./async_status.js'),
   lineinfile: () => import('./lineinfile.js'),
   blockinfile: () => import('./blockinfile.js'),
   replace: () => import('./replace.js'),

@@ -138,6 +138,21 @@ export interface ModuleContext {
    * together with later tasks' probes while nothing changed on the host, else one request.
    */
   probe?(path: string, opts: ProbeOptions): Promise<FileProbe>;
+  /** The run's async jobs (`async:` tasks), for async_status (lib/engine/async-jobs.ts). */
+  readonly jobs?: AsyncJobTable;
+}
+
+/** What async_status sees of a job: running, or finished with the module's registered result. */
+export type JobState = { finished: false } | { finished: true; result: Record<string, unknown> };
+
+/** The run's table of async jobs, keyed by jid (lib/engine/async-jobs.ts). */
+export interface AsyncJobTable {
+  /** The job's state, or undefined when no job of this host has that jid (never started, or cleaned up). */
+  state(host: string, jid: string): JobState | undefined;
+  /** Forgets the job (mode: cleanup); a job still running goes on until it ends or its deadline. True when it was known. */
+  forget(host: string, jid: string): boolean;
+  /** Where Ansible would keep the job's result (`results_file`); bosun keeps it in memory. */
+  resultsFile(jid: string): string;
 }
 
 export interface TaskModule<A = Record<string, unknown>, S = unknown> {

@@ -29,6 +29,7 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   package: () => ({ name: ['hello'], state: 'present' }),
   package_facts: () => ({ manager: ['auto'] }),
   ping: () => ({}),
+  async_status: () => ({ jid: 'j1.1' }),
   setup: () => ({ gather_subset: ['!all'] }),
   include_vars: (d) => ({ dir: d, ignore_unknown_extensions: true }),
   replace: (d) => ({ path: join(d, 'copy.txt'), regexp: 'old', replace: 'new' }),
