@@ -22,6 +22,9 @@ export const HOST = [
   'test/modules/file.test.ts', // chown
   'test/modules/stat.test.ts',
   'test/modules/known_hosts.test.ts', // ssh-keygen on files of a test directory
+  'test/modules/alternatives.test.ts', // dpkg's update-alternatives, confined to a test directory
+  'test/modules/apt_key.test.ts', // apt-key and gpg on keyrings of a test directory
+  'test/modules/make.test.ts', // make on Makefiles of a test directory
   'test/modules/util/remote-file.test.ts',
   'test/cli/inventory.test.ts', // ansible-inventory differential
   'test/cli/code-cache.test.ts', // the built dist/ (tsc), in child processes

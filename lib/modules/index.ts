@@ -62,6 +62,9 @@ const loaders: Record<string, () => Promise<{ default: AnyModule }>> = {
   debconf: () => import('./debconf.js'),
   git: () => import('./git.js'),
   known_hosts: () => import('./known_hosts.js'),
+  alternatives: () => import('./alternatives.js'),
+  apt_key: () => import('./apt_key.js'),
+  make: () => import('./make.js'),
 };
 
 /** Modules of other collections that roles name by FQCN and bosun provides as built-ins. */
@@ -72,6 +75,8 @@ const COLLECTION_ALIASES: Record<string, string> = {
   'ansible.posix.sysctl': 'sysctl',
   'community.general.timezone': 'timezone',
   'ansible.posix.mount': 'mount',
+  'community.general.alternatives': 'alternatives',
+  'community.general.make': 'make',
 };
 
 /** Other names of a built-in module (Ansible 2.14 names systemd `systemd_service`, `systemd` redirects to it). */

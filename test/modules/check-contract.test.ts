@@ -16,6 +16,9 @@ import { fakeContext } from '../helpers/fake-ctx.js';
 import { RecordingConnection } from '../helpers/recording.js';
 
 /** Arguments that would change something (or fail trying) in directory `d`. */
+/** A public test key (key material is not a secret), made with gpg in a throw-away home. */
+const CONTRACT_KEY = '-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEaxa69xYJKwYBBAHaRw8BAQdA1u3DdAuewieYr1rj27HoHo17NhqtDajZYyDP\nl6gzMgm0JUJvc3VuIENvbnRyYWN0IDxjb250cmFjdEBleGFtcGxlLmNvbT6IkAQT\nFggAOBYhBKR5F2Q0/emGvQ10n0Zt1B113OmfBQJrFrr3AhsDBQsJCAcCBhUKCQgL\nAgQWAgMBAh4BAheAAAoJEEZt1B113Omf/04BAJm1/cxeZG5lD+Lf4P0CDTRSUxVn\n0iUCRqHid+T93L4gAP4m70xT4NaF0UiOl4ySsPUhPj60ZtL39NquAq2Ap/qhCg==\n=bv/G\n-----END PGP PUBLIC KEY BLOCK-----\n';
+
 const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   apt: () => ({ name: ['hello', 'tree'], state: 'present' }),
   apt_repository: () => ({ repo: 'deb [trusted=yes] file:/srv/bosun-contract ./', filename: 'bosun-contract' }),
@@ -82,11 +85,17 @@ const SAMPLES: Record<string, (d: string) => Record<string, unknown>> = {
   // a clone of a repository made in d (git's ls-remote reads it: no fetch, nothing written)
   git: (d) => ({ repo: join(d, 'src'), dest: join(d, 'checkout'), version: 'main' }),
   known_hosts: (d) => ({ name: 'contract.example', key: 'contract.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl', path: join(d, 'known_hosts') }),
+  // the control node's alternatives are only read (a group nobody has): registering would be the change
+  alternatives: (d) => ({ name: 'bosun-contract-alt', path: join(d, 'tpl.hbs'), link: join(d, 'alt-link'), priority: 5 }),
+  // a keyring in the test directory that does not exist: apt-key is not even run (it would create it)
+  apt_key: (d) => ({ data: CONTRACT_KEY, keyring: join(d, 'ring.gpg') }),
+  // no Makefile: make -q says the target is not up to date (a change, as for Ansible)
+  make: (d) => ({ chdir: d, target: 'bosun-contract-target', params: { V: '1' } }),
   mount: (d) => ({ path: join(d, 'mnt', 'point'), src: 'tmpfs', fstype: 'tmpfs', opts: 'size=1m', state: 'mounted', fstab: join(d, 'fstab') }),
 };
 
 /** Samples that plan a change (or cannot predict it) outside check mode. */
-const WOULD_CHANGE = ['git', 'debconf', 'known_hosts', 'yum_repository', 'raw', 'script', 'wait_for_connection', 'add_host', 'group_by', 'apt_repository', 'archive', 'assemble', 'tempfile', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
+const WOULD_CHANGE = ['alternatives', 'apt_key', 'make', 'git', 'debconf', 'known_hosts', 'yum_repository', 'raw', 'script', 'wait_for_connection', 'add_host', 'group_by', 'apt_repository', 'archive', 'assemble', 'tempfile', 'get_url', 'unarchive', 'authorized_key', 'blockinfile', 'cert', 'command', 'copy', 'cron', 'fetch', 'file', 'group', 'hostname', 'ini_file', 'lineinfile', 'mount', 'replace', 'shell', 'sysctl', 'template', 'timezone', 'user', 'yaml_keys'];
 
 /** Every path, mode and content under `dir`. */
 function snapshot(dir: string): string {

@@ -124,6 +124,10 @@ const CASES: Array<[module: string, args: Record<string, unknown>, facts?: Recor
   ['known_hosts', { name: 'git.example.com', key: 'git.example.com ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' }],
   ['known_hosts', { name: '[git.example.com]:2222', key: '[git.example.com]:2222 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl', hash_host: true, path: '/etc/ssh/ssh_known_hosts' }],
   ['known_hosts', { name: 'old.example.com', state: 'absent', path: '~deploy/.ssh/known_hosts' }],
+  ['alternatives', { name: 'editor', path: '/usr/bin/vim.basic' }],
+  ['alternatives', { name: 'java', path: '/opt/jdk/bin/java', link: '/usr/bin/java', priority: 10, state: 'present', subcommands: [{ name: 'keytool', path: '/opt/jdk/bin/keytool', link: '/usr/bin/keytool' }] }],
+  ['apt_key', { id: '473041FA', state: 'absent' }],
+  ['apt_key', { file: "/tmp/it's.asc", keyring: '/etc/apt/trusted.gpg.d/x.gpg' }],
 ];
 
 /**
