@@ -3,9 +3,11 @@
 // in-process runner and the one recap parser of the test suite.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Test } from 'tap';
+import { stringify } from 'yaml';
 import { runCommand } from '../../lib/cli/run.js';
 import { main } from '../../lib/cli/main.js';
 import { BosunError } from '../../lib/errors.js';
@@ -137,4 +139,37 @@ export function treeHash(dir: string): Record<string, string> {
 /** Task banner titles in order of appearance. */
 export function taskTitles(stdout: string): string[] {
   return [...stdout.matchAll(/^(?:TASK|RUNNING HANDLER) \[(.*)\] \*+$/gm)].map((m) => m[1]!);
+}
+
+/**
+ * A local differential on twin directories: ansible-playbook works in ROOT/ansible, bosun in
+ * ROOT/bosun, each with the playbook written for its own directory, on localhost (local
+ * connection). pair() runs both at once and returns their localhost recap lines; a run that
+ * fails fails the test with its output.
+ */
+export function localTwins(
+  t: Test,
+  root: string,
+  setUp: (dir: string) => void,
+  playbook: (dir: string) => string,
+): { ansibleDir: string; bosunDir: string; pair: () => Promise<[RecapLine, RecapLine]> } {
+  const inv = join(root, 'inv.yml');
+  writeFileSync(inv, stringify({ all: { hosts: { localhost: { ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3' } } } }));
+  const [ansibleDir, bosunDir] = [join(root, 'ansible'), join(root, 'bosun')];
+  setUp(ansibleDir);
+  setUp(bosunDir);
+  writeFileSync(join(root, 'a.yml'), playbook(ansibleDir));
+  writeFileSync(join(root, 'b.yml'), playbook(bosunDir));
+  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_LOCALHOST_WARNING: '0' };
+  const viaAnsible = async (): Promise<RecapLine> => {
+    const a = await spawnCollect('ansible-playbook', [join(root, 'a.yml'), '-i', inv], { env, timeoutMs: 300_000 });
+    t.equal(a.code, 0, a.code === 0 ? 'ansible-playbook ran' : a.stdout + a.stderr);
+    return recap(a.stdout).localhost!;
+  };
+  const viaBosun = async (): Promise<RecapLine> => {
+    const b = await run([join(root, 'b.yml'), '-i', inv]);
+    t.equal(b.code, 0, b.code === 0 ? 'bosun ran' : b.stdout + b.stderr);
+    return recap(b.stdout).localhost!;
+  };
+  return { ansibleDir, bosunDir, pair: () => Promise.all([viaAnsible(), viaBosun()]) };
 }

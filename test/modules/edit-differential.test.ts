@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { recap, run, spawnCollect } from '../helpers/run.js';
+import { localTwins } from '../helpers/run.js';
 
 interface Case {
   /** Starting content of the case's file; null: the file does not exist. */
@@ -86,26 +86,9 @@ function contents(dir: string): Record<string, string | null> {
 }
 
 t.test('edit modules: same files as ansible-playbook, same changed count, idempotent', { skip: ansible.status === 0 ? false : 'ansible-playbook not installed' }, async (t) => {
-  const root = t.testdir({ 'inv.yml': stringify({ all: { hosts: { localhost: { ansible_connection: 'local', ansible_python_interpreter: '/usr/bin/python3' } } } }) });
-  const inv = join(root, 'inv.yml');
-  const [ad, bd] = [join(root, 'ansible'), join(root, 'bosun')];
-  setUp(ad);
-  setUp(bd);
-  writeFileSync(join(root, 'a.yml'), playbook(ad));
-  writeFileSync(join(root, 'b.yml'), playbook(bd));
-  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_RETRY_FILES_ENABLED: '0', ANSIBLE_LOCALHOST_WARNING: '0' };
   // ansible-playbook works in root/ansible, bosun in root/bosun: each pair of runs goes at once
-  const ansibleRun = async (): Promise<ReturnType<typeof recap>[string]> => {
-    const a = await spawnCollect('ansible-playbook', [join(root, 'a.yml'), '-i', inv], { env, timeoutMs: 300_000 });
-    t.equal(a.code, 0, a.code === 0 ? 'ansible-playbook ran' : a.stdout + a.stderr);
-    return recap(a.stdout).localhost!;
-  };
-  const bosunRun = async (): Promise<ReturnType<typeof recap>[string]> => {
-    const b = await run([join(root, 'b.yml'), '-i', inv]);
-    t.equal(b.code, 0, b.code === 0 ? 'bosun ran' : b.stdout + b.stderr);
-    return recap(b.stdout).localhost!;
-  };
-  const [a1, b1] = await Promise.all([ansibleRun(), bosunRun()]);
+  const { ansibleDir: ad, bosunDir: bd, pair } = localTwins(t, t.testdir({}), setUp, playbook);
+  const [a1, b1] = await pair();
   const ac = contents(ad);
   const bc = contents(bd);
   for (const id of Object.keys(CASES)) {
@@ -114,7 +97,7 @@ t.test('edit modules: same files as ansible-playbook, same changed count, idempo
   }
   t.match(b1, { changed: a1.changed, failed: 0, ignored: a1.ignored }, 'same changed and ignored counts as Ansible');
   t.ok(a1.changed > 20, 'the cases change things (not vacuous)');
-  const [a2, b2] = await Promise.all([ansibleRun(), bosunRun()]);
+  const [a2, b2] = await pair();
   t.equal(a2.changed, 0, 'ansible: second run changes nothing');
   t.equal(b2.changed, 0, 'bosun: second run changes nothing');
   t.same(contents(bd), bc, 'bosun: second run left every file as it was');
